@@ -1,0 +1,131 @@
+namespace VirtualCore.Plugins.Sdk;
+
+/// <summary>What a node offers to virtual machines.</summary>
+/// <param name="Sockets">CPU sockets.</param>
+/// <param name="CoresPerSocket">Physical cores per socket.</param>
+/// <param name="ThreadsPerCore">Hardware threads per core.</param>
+/// <param name="MemoryBytes">Physical memory.</param>
+/// <param name="CpuModel">Model name as the hypervisor reports it.</param>
+public sealed record NodeCapacity(int Sockets, int CoresPerSocket, int ThreadsPerCore, long MemoryBytes, string CpuModel)
+{
+    /// <summary>Physical cores: the unit of dedicated vCPUs (no overcommit, no hyper-thread siblings shared).</summary>
+    public int PhysicalCores => Sockets * CoresPerSocket;
+}
+
+public enum DomainState
+{
+    Unknown = 0,
+    Running = 1,
+    Blocked = 2,
+    Paused = 3,
+    ShuttingDown = 4,
+    ShutOff = 5,
+    Crashed = 6,
+    Suspended = 7,
+}
+
+/// <summary>A domain as the hypervisor sees it.</summary>
+public sealed record DomainInfo(Guid Id, string Name, DomainState State, int VCpus, long MemoryBytes);
+
+public enum DiskBus
+{
+    /// <summary>Paravirtual (virtio-blk).</summary>
+    Virtio = 0,
+    /// <summary>Emulated SATA, for guests without virtio drivers.</summary>
+    Sata = 1,
+}
+
+public enum NicModel
+{
+    Virtio = 0,
+    E1000 = 1,
+}
+
+/// <summary>A disk of a domain.</summary>
+/// <param name="Path">Image file on the node.</param>
+/// <param name="CapacityBytes">Virtual size.</param>
+/// <param name="Bus">virtio or emulated.</param>
+public sealed record DiskSpec(string Path, long CapacityBytes, DiskBus Bus = DiskBus.Virtio);
+
+/// <summary>A network interface attached to a node network.</summary>
+public sealed record NicSpec(string Network, string MacAddress, NicModel Model = NicModel.Virtio);
+
+/// <summary>
+/// What a domain should look like. Adapters build their native description from this record —
+/// never by pasting its strings into markup.
+/// </summary>
+/// <param name="Id">The portal's VM id; becomes the domain's UUID.</param>
+/// <param name="Name">DNS-safe name, unique on the node.</param>
+/// <param name="VCpus">Number of vCPUs.</param>
+/// <param name="MemoryBytes">Guest memory.</param>
+/// <param name="PinnedCores">Physical core per vCPU (dedicated cores); empty for no pinning.</param>
+/// <param name="Disks">Disks in boot order.</param>
+/// <param name="CdromPath">ISO attached as a CD-ROM, or null.</param>
+/// <param name="Nics">Network interfaces.</param>
+public sealed record DomainSpec(
+    Guid Id,
+    string Name,
+    int VCpus,
+    long MemoryBytes,
+    IReadOnlyList<int> PinnedCores,
+    IReadOnlyList<DiskSpec> Disks,
+    string? CdromPath,
+    IReadOnlyList<NicSpec> Nics);
+
+/// <summary>What an adapter can do; the portal offers only what the node's adapter declares.</summary>
+[Flags]
+public enum AdapterCapabilities
+{
+    None = 0,
+    /// <summary>Reports CPU topology and memory of the node.</summary>
+    NodeCapacity = 1 << 0,
+    /// <summary>vCPUs can be pinned to dedicated physical cores.</summary>
+    CpuPinning = 1 << 1,
+    /// <summary>Graceful (ACPI) shutdown.</summary>
+    AcpiShutdown = 1 << 2,
+    /// <summary>Save state to disk and restore (park).</summary>
+    ManagedSave = 1 << 3,
+    /// <summary>Recovery points while the VM runs.</summary>
+    LiveRecoveryPoints = 1 << 4,
+    /// <summary>Live migration between nodes.</summary>
+    LiveMigration = 1 << 5,
+    /// <summary>Pushes domain state changes.</summary>
+    DomainEvents = 1 << 6,
+}
+
+public enum AdapterErrorCode
+{
+    Unknown = 0,
+    /// <summary>The hypervisor could not be reached.</summary>
+    ConnectionFailed,
+    /// <summary>No domain with that id on this node.</summary>
+    DomainNotFound,
+    /// <summary>A different domain already uses that name or id.</summary>
+    DomainConflict,
+    /// <summary>The operation does not fit the domain's current state.</summary>
+    InvalidState,
+    /// <summary>The node lacks cores, memory or storage.</summary>
+    InsufficientResources,
+    /// <summary>The adapter or hypervisor cannot do this.</summary>
+    NotSupported,
+    /// <summary>The spec was refused.</summary>
+    InvalidSpec,
+    /// <summary>The hypervisor failed the operation.</summary>
+    OperationFailed,
+}
+
+/// <summary>A failure reported by an adapter, with the hypervisor's own code and message where it has one.</summary>
+public sealed class HypervisorAdapterException : Exception
+{
+    public HypervisorAdapterException(AdapterErrorCode code, string message, string? nativeCode = null, Exception? innerException = null)
+        : base(message, innerException)
+    {
+        Code = code;
+        NativeCode = nativeCode;
+    }
+
+    public AdapterErrorCode Code { get; }
+
+    /// <summary>The hypervisor's own error identification, e.g. "VIR_ERR_NO_DOMAIN (42)".</summary>
+    public string? NativeCode { get; }
+}
