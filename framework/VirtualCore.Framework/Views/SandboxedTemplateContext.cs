@@ -1,0 +1,48 @@
+using System.Reflection;
+using System.Text.Encodings.Web;
+using System.Text.Unicode;
+using Scriban;
+using Scriban.Parsing;
+using Scriban.Runtime;
+
+namespace VirtualCore.Framework.Views;
+
+/// <summary>
+/// A Scriban context that HTML-escapes every <c>{{ … }}</c> value unless it is <see cref="RawHtml"/>.
+/// Both write paths are overridden: <c>RenderAsync</c> calls <c>WriteAsync</c> and never <c>Write</c>.
+/// Create one per render; a context carries state from the previous render.
+/// </summary>
+internal sealed class SandboxedTemplateContext : TemplateContext
+{
+    // Non-ASCII text (brand names, customer names) stays readable; only markup-significant characters are encoded.
+    private static readonly HtmlEncoder Encoder = HtmlEncoder.Create(UnicodeRanges.All);
+
+    public SandboxedTemplateContext()
+    {
+        MemberFilter = IsPublicInstanceProperty;
+    }
+
+    public override TemplateContext Write(SourceSpan span, object? textAsObject) =>
+        textAsObject switch
+        {
+            RawHtml raw => Write(raw.Html),
+            null => this,
+            _ => base.Write(span, Escape(textAsObject)),
+        };
+
+    public override ValueTask<TemplateContext> WriteAsync(SourceSpan span, object? textAsObject) =>
+        textAsObject switch
+        {
+            RawHtml raw => WriteAsync(raw.Html),
+            null => ValueTask.FromResult<TemplateContext>(this),
+            _ => base.WriteAsync(span, Escape(textAsObject)),
+        };
+
+    private string Escape(object value) => Encoder.Encode(ObjectToString(value) ?? string.Empty);
+
+    // Templates may read the properties of view models and plain values, never call methods or read fields.
+    private static bool IsPublicInstanceProperty(MemberInfo member) =>
+        member is PropertyInfo { CanRead: true } property
+        && property.GetMethod is { IsPublic: true, IsStatic: false }
+        && property.GetIndexParameters().Length == 0;
+}
