@@ -202,6 +202,14 @@ public sealed class LibvirtAdapter : IHypervisorAdapter
             }
         }
 
+        // libvirt accepts a pin to a CPU the node lacks (the vCPU is then left without affinity), so check here.
+        var cores = c.GetNodeCapacity().PhysicalCores;
+        if (spec.PinnedCores.Any(core => core >= cores))
+        {
+            throw new HypervisorAdapterException(
+                AdapterErrorCode.InvalidSpec, $"The node has cores 0 to {cores - 1}; cannot pin to {string.Join(", ", spec.PinnedCores.Where(core => core >= cores))}.");
+        }
+
         using var defined = c.DefineDomain(xml, $"domain {spec.Id} ('{spec.Name}')");
         return LibvirtDomain.GetInfo(defined);
     }

@@ -58,6 +58,8 @@ public static class TestDriverNodeFile
             new XElement(
                 "network",
                 new XElement("name", "default"),
+                // Fixed here so the network keeps its identity across opens; libvirt would draw a new one each time.
+                new XElement("uuid", Guid.NewGuid().ToString("D")),
                 new XElement("bridge", new XAttribute("name", "virbr0")),
                 new XElement("forward", new XAttribute("mode", "nat")),
                 new XElement(

@@ -159,6 +159,18 @@ public sealed class LibvirtAdapterTests : IDisposable
     }
 
     [Fact]
+    public async Task Pinning_to_a_core_the_node_lacks_is_refused()
+    {
+        var adapter = await node.ConnectAsync();
+
+        var error = await Assert.ThrowsAsync<HypervisorAdapterException>(
+            () => adapter.DefineDomainAsync(TestNode.Spec("web-01", vcpus: 2, pinnedCores: [11, 12]), None));
+
+        Assert.Equal(AdapterErrorCode.InvalidSpec, error.Code);
+        Assert.Empty(await adapter.ListDomainsAsync(None));
+    }
+
+    [Fact]
     public async Task Pinning_reaches_libvirt()
     {
         // test:///default is shared by all connections of a process, so a second connection sees what the adapter defined.
@@ -166,7 +178,7 @@ public sealed class LibvirtAdapterTests : IDisposable
         await using (adapter)
         {
             await adapter.ConnectAsync(None);
-            var spec = TestNode.Spec("pinned-" + Guid.NewGuid().ToString("N")[..8], vcpus: 3, pinnedCores: [5, 1, 9]);
+            var spec = TestNode.Spec("pinned-" + Guid.NewGuid().ToString("N")[..8], vcpus: 3, pinnedCores: [5, 1, 7]);
             await adapter.DefineDomainAsync(spec, None);
             try
             {
@@ -175,7 +187,7 @@ public sealed class LibvirtAdapterTests : IDisposable
                 var xml = XElement.Parse(LibvirtDomain.GetXml(domain, LibvirtNative.DomainXmlInactive));
 
                 Assert.Equal(
-                    ["0:5", "1:1", "2:9"],
+                    ["0:5", "1:1", "2:7"],
                     xml.Element("cputune")!.Elements("vcpupin").Select(p => $"{(string?)p.Attribute("vcpu")}:{(string?)p.Attribute("cpuset")}"));
             }
             finally

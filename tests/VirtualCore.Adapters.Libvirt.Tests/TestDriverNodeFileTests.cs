@@ -27,6 +27,15 @@ public sealed class TestDriverNodeFileTests : IDisposable
     }
 
     [Fact]
+    public void The_default_network_keeps_its_identity_across_opens()
+    {
+        var first = Virsh(node.Uri, "net-uuid default").Trim();
+
+        Assert.Equal(first, Virsh(node.Uri, "net-uuid default").Trim());
+        Assert.True(Guid.TryParse(first, out _));
+    }
+
+    [Fact]
     public void Writing_again_replaces_the_file_and_leaves_no_temporary_file()
     {
         TestDriverNodeFile.Write(node.FilePath, "rack-2", 1, 4, 2, 8 * TestNode.GiB);

@@ -44,7 +44,7 @@ internal sealed unsafe class LibvirtConnection : IDisposable
         return new Version((int)(packed / 1_000_000), (int)(packed / 1_000 % 1_000), (int)(packed % 1_000));
     }
 
-    /// <summary>The hypervisor driver's name, e.g. "Test" or "QEMU".</summary>
+    /// <summary>The hypervisor driver's name, e.g. "TEST" or "QEMU".</summary>
     internal string GetDriverName()
     {
         var name = LibvirtNative.virConnectGetType(handle);

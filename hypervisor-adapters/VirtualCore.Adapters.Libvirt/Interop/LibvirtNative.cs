@@ -41,7 +41,7 @@ internal static unsafe partial class LibvirtNative
     [LibraryImport(Library)]
     internal static partial int virConnectGetLibVersion(ConnectionHandle connection, out ulong version);
 
-    /// <summary>Returns a borrowed, static string such as "Test" or "QEMU".</summary>
+    /// <summary>Returns a string libvirt owns (never freed here), such as "TEST" or "QEMU".</summary>
     [LibraryImport(Library)]
     internal static partial nint virConnectGetType(ConnectionHandle connection);
 
