@@ -19,6 +19,16 @@ public sealed class LibvirtAdapter : IHypervisorAdapter
     /// <summary>Setting: libvirt domain type for QEMU nodes, "kvm" (hardware virtualisation) or "qemu" (emulation).</summary>
     public const string DomainTypeSetting = "domainType";
 
+    /// <summary>
+    /// Settings <c>simulatedSockets</c>, <c>simulatedCoresPerSocket</c>, <c>simulatedMemoryGiB</c>: for a
+    /// <c>test:///path</c> node whose host description does not exist yet, write one with this topology first.
+    /// </summary>
+    public const string SimulatedSocketsSetting = "simulatedSockets";
+
+    public const string SimulatedCoresPerSocketSetting = "simulatedCoresPerSocket";
+
+    public const string SimulatedMemoryGiBSetting = "simulatedMemoryGiB";
+
     /// <summary>Setting: "true" to keep a test-driver node's domains in its host description file.</summary>
     public const string PersistTestDriverStateSetting = "persistTestDriverState";
 
@@ -69,6 +79,7 @@ public sealed class LibvirtAdapter : IHypervisorAdapter
                 return;
             }
 
+            CreateSimulatedHostIfMissing();
             connection = await Task.Run(Open, CancellationToken.None).ConfigureAwait(false);
         }
         finally
@@ -263,6 +274,34 @@ public sealed class LibvirtAdapter : IHypervisorAdapter
             opened.Dispose();
             throw;
         }
+    }
+
+    private void CreateSimulatedHostIfMissing()
+    {
+        if (!options.Settings.TryGetValue(SimulatedSocketsSetting, out var sockets))
+        {
+            return;
+        }
+
+        var path = TestDriverFilePath(options.Uri, "test");
+        if (File.Exists(path))
+        {
+            return;
+        }
+
+        static int Number(string? value, string setting) =>
+            int.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) && n > 0
+                ? n
+                : throw new HypervisorAdapterException(AdapterErrorCode.InvalidSpec, $"The setting '{setting}' must be a positive whole number.");
+
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        TestDriverNodeFile.Write(
+            path,
+            options.NodeName,
+            Number(sockets, SimulatedSocketsSetting),
+            Number(options.Settings.GetValueOrDefault(SimulatedCoresPerSocketSetting), SimulatedCoresPerSocketSetting),
+            1,
+            Number(options.Settings.GetValueOrDefault(SimulatedMemoryGiBSetting), SimulatedMemoryGiBSetting) * (1L << 30));
     }
 
     private static string TestDriverFilePath(string uri, string domainType)

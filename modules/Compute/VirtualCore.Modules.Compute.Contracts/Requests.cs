@@ -34,3 +34,6 @@ public sealed record ListJobs(string? Status = null, string? Action = null, stri
     : IQuery<IReadOnlyList<JobView>>;
 
 public sealed record GetJob(Guid JobId) : IQuery<JobView>;
+
+/// <summary>Rack servers with their capacity and what all VMs on them use of it.</summary>
+public sealed record ListNodeUsage : IQuery<IReadOnlyList<NodeUsageView>>;

@@ -58,3 +58,22 @@ public static class VmStates
     public const string Missing = "missing";
     public const string Unknown = "unknown";
 }
+
+/// <summary>A rack server's capacity and use. Counts every tenant's VMs: capacity is shared, the VMs are not shown.</summary>
+public sealed record NodeUsageView(
+    string Name,
+    string Role,
+    bool Online,
+    DateTimeOffset? LastHeartbeatAt,
+    string CpuModel,
+    int PhysicalCores,
+    int ReservedHostCores,
+    int UsedCores,
+    long MemoryBytes,
+    long ReservedMemoryBytes,
+    long UsedMemoryBytes)
+{
+    public int CoresForVms => Math.Max(0, PhysicalCores - ReservedHostCores);
+
+    public long MemoryForVmsBytes => Math.Max(0, MemoryBytes - ReservedMemoryBytes);
+}

@@ -84,6 +84,7 @@ internal sealed class CreateVmHandler(
     ISender sender,
     ITenantContext tenant,
     JobFactory jobs,
+    NodeUsageReader usage,
     TimeProvider clock) : ICommandHandler<CreateVm, JobAccepted>
 {
     public async ValueTask<JobAccepted> Handle(CreateVm command, CancellationToken cancellationToken)
@@ -104,7 +105,7 @@ internal sealed class CreateVmHandler(
         }
 
         var memoryBytes = command.MemoryGiB * Placement.Gib;
-        var (decision, reason) = Placement.Choose(await UsageAsync(cancellationToken), command.VCpus, memoryBytes);
+        var (decision, reason) = Placement.Choose(await usage.ReadAsync(cancellationToken), command.VCpus, memoryBytes);
         if (decision is null)
         {
             throw new RequestValidationException("vcpus", reason!);
@@ -145,23 +146,6 @@ internal sealed class CreateVmHandler(
         db.Add(vm);
         db.Add(job);
         return new JobAccepted(job.Id, vm.Id, job.Status);
-    }
-
-    private async Task<IEnumerable<Placement.NodeUsage>> UsageAsync(CancellationToken cancellationToken)
-    {
-        var servers = await sender.Send(new ListRackServers(), cancellationToken);
-
-        // Capacity is shared by all tenants: count every tenant's VMs, not only the caller's.
-        var cores = await db.Set<CoreAllocation>().AsNoTracking().Select(c => new { c.NodeName, c.Core }).ToListAsync(cancellationToken);
-        var memory = await db.Set<VirtualMachine>().IgnoreQueryFilters().AsNoTracking()
-            .Where(v => v.State != VmStates.Failed)
-            .GroupBy(v => v.NodeName)
-            .Select(g => new { NodeName = g.Key, GiB = g.Sum(v => v.MemoryGiB) })
-            .ToListAsync(cancellationToken);
-        return servers.Select(s => new Placement.NodeUsage(
-            s,
-            cores.Where(c => c.NodeName == s.Name).Select(c => c.Core).ToHashSet(),
-            (memory.SingleOrDefault(m => m.NodeName == s.Name)?.GiB ?? 0) * Placement.Gib));
     }
 
     /// <summary>A random locally administered address in QEMU's 52:54:00 range.</summary>

@@ -99,3 +99,20 @@ internal sealed class ListJobsValidator : IValidator<ListJobs>
         return ValueTask.FromResult<IReadOnlyList<FieldError>>(errors);
     }
 }
+
+internal sealed class NodeUsageQuery(NodeUsageReader usage) : IQueryHandler<ListNodeUsage, IReadOnlyList<NodeUsageView>>
+{
+    public async ValueTask<IReadOnlyList<NodeUsageView>> Handle(ListNodeUsage query, CancellationToken cancellationToken) =>
+        (await usage.ReadAsync(cancellationToken)).Select(n => new NodeUsageView(
+            n.Server.Name,
+            n.Server.Role,
+            n.Server.Online,
+            n.Server.LastHeartbeatAt,
+            n.Server.CpuModel,
+            n.Server.PhysicalCores,
+            n.Server.ReservedHostCores,
+            n.UsedCores.Count,
+            n.Server.MemoryBytes,
+            n.Server.ReservedMemoryBytes,
+            n.UsedMemoryBytes)).ToArray();
+}

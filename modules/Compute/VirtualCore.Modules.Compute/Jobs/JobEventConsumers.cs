@@ -121,6 +121,11 @@ internal sealed class JobEventConsumers(PortalDbContext db, LiveNotifier live, I
         if (changed)
         {
             await live.JobChangedAsync(job);
+            if (!job.IsOpen && await db.Set<VirtualMachine>().Include(v => v.Cores).SingleOrDefaultAsync(v => v.Id == job.TargetId, cancellationToken) is { } vm)
+            {
+                // The VM's actions are free again: tell open pages.
+                await live.VmChangedAsync(vm, null);
+            }
         }
     }
 
