@@ -79,6 +79,7 @@ internal static class ComputePages
             return await renderer.RenderAsync(http, "Compute/Jobs.sbn-html", "Job log", new
             {
                 Jobs = jobs.Select(JobRow.Of).ToArray(),
+                VmFilter = "",
                 Filter = new { Status = status ?? "", Action = action ?? "", Search = search ?? "" },
                 Statuses = JobStatuses.All,
                 Actions = JobActions,
@@ -109,6 +110,7 @@ internal static class ComputePages
         {
             Vm = VmRow.Of(vm),
             Jobs = jobs.Select(JobRow.Of).ToArray(),
+            VmFilter = vm.Id.ToString(),
             Error = error,
             CanStart = vm.OpenJobId is null && vm.State is VmStates.ShutOff or VmStates.Crashed,
             CanShutdown = vm.OpenJobId is null && vm.State is VmStates.Running,
