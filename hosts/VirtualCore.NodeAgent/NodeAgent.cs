@@ -22,6 +22,7 @@ public sealed class NodeAgent : IAsyncDisposable
     private readonly ConcurrentQueue<Guid> _finishedOrder = new();
     private readonly ConcurrentDictionary<Guid, byte> _runningJobs = new();
     private readonly ConcurrentDictionary<Guid, SemaphoreSlim> _vmLocks = new();
+    private readonly SemaphoreSlim _lifecycle = new(1, 1);
     private IHypervisorAdapter? _adapter;
     private HostReceiveEndpointHandle? _endpoint;
     private CancellationTokenSource? _heartbeatStop;
@@ -46,6 +47,33 @@ public sealed class NodeAgent : IAsyncDisposable
     public static string AgentVersion { get; } = typeof(NodeAgent).Assembly.GetName().Version?.ToString() ?? "0";
 
     public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await _lifecycle.WaitAsync(cancellationToken);
+        try
+        {
+            await StartCoreAsync(cancellationToken);
+        }
+        finally
+        {
+            _lifecycle.Release();
+        }
+    }
+
+    /// <summary>Stops taking commands and closes the hypervisor connection. Commands sent meanwhile wait in the queue.</summary>
+    public async Task StopAsync()
+    {
+        await _lifecycle.WaitAsync();
+        try
+        {
+            await StopCoreAsync();
+        }
+        finally
+        {
+            _lifecycle.Release();
+        }
+    }
+
+    private async Task StartCoreAsync(CancellationToken cancellationToken)
     {
         if (_adapter is not null)
         {
@@ -78,8 +106,7 @@ public sealed class NodeAgent : IAsyncDisposable
         _logger.LogInformation("Node agent for {Node} started on {Uri}", NodeName, _options.Uri);
     }
 
-    /// <summary>Stops taking commands and closes the hypervisor connection. Commands sent meanwhile wait in the queue.</summary>
-    public async Task StopAsync()
+    private async Task StopCoreAsync()
     {
         if (_adapter is null)
         {
@@ -111,6 +138,8 @@ public sealed class NodeAgent : IAsyncDisposable
         {
             gate.Dispose();
         }
+
+        _lifecycle.Dispose();
     }
 
     public async Task PublishHeartbeatAsync(CancellationToken cancellationToken)

@@ -33,6 +33,12 @@ internal sealed class CreateVmValidator(PortalDbContext db, ISender sender) : IV
     public async ValueTask<IReadOnlyList<FieldError>> ValidateAsync(CreateVm request, CancellationToken cancellationToken)
     {
         var errors = new List<FieldError>();
+        if (request.RequestId is { } requestId && await db.Set<VirtualMachine>().AnyAsync(v => v.RequestId == requestId, cancellationToken))
+        {
+            // A retry of a request that already succeeded: the handler answers with the first outcome.
+            return errors;
+        }
+
         var name = request.Name ?? "";
         if (string.IsNullOrWhiteSpace(name))
         {
