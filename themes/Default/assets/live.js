@@ -27,6 +27,8 @@
     var filter = table.getAttribute("data-vm-filter");
     if (filter && filter !== job.targetId) { return; }
     var row = table.querySelector('tr[data-job-id="' + job.id + '"]');
+    var badge = row && row.querySelector(".badge");
+    if (badge && badge.textContent === job.status && row.lastElementChild.textContent === job.info) { return; }
     if (!row) {
       row = document.createElement("tr");
       row.setAttribute("data-job-id", job.id);
@@ -56,11 +58,26 @@
     });
   }
 
+  // Whatever happened between rendering the page and connecting (a fast job) is fetched once connected.
+  function resync() {
+    var get = function (url) { return fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } }).then(function (r) { return r.ok ? r.json() : null; }); };
+    document.querySelectorAll("#vm-detail[data-vm-id], tr[data-vm-id]").forEach(function (host) {
+      get("/api/v1/vms/" + host.getAttribute("data-vm-id")).then(function (vm) { if (vm) { onVm(vm); } });
+    });
+    var table = document.getElementById("job-table");
+    if (table && !location.search) {
+      var filter = table.getAttribute("data-vm-filter");
+      get("/api/v1/jobs?limit=50" + (filter ? "&vmId=" + filter : "")).then(function (jobs) {
+        if (jobs) { jobs.reverse().forEach(onJob); }
+      });
+    }
+  }
+
   var connection = new signalR.HubConnectionBuilder().withUrl("/hubs/live").withAutomaticReconnect().build();
   connection.on("job", onJob);
   connection.on("vm", onVm);
   connection.onreconnecting(function () { setOnline(false); });
-  connection.onreconnected(function () { setOnline(true); });
+  connection.onreconnected(function () { setOnline(true); resync(); });
   connection.onclose(function () { setOnline(false); });
-  connection.start().then(function () { setOnline(true); document.documentElement.setAttribute("data-live", "on"); }, function () { setOnline(false); });
+  connection.start().then(function () { setOnline(true); resync(); document.documentElement.setAttribute("data-live", "on"); }, function () { setOnline(false); });
 })();

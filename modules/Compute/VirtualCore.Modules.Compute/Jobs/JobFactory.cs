@@ -3,12 +3,13 @@ using VirtualCore.Framework.Mediation;
 using VirtualCore.Framework.Tenancy;
 using VirtualCore.Modules.Compute.Contracts;
 using VirtualCore.Modules.Compute.Domain;
+using VirtualCore.Modules.Compute.Live;
 using VirtualCore.Node.Contracts.V1;
 
 namespace VirtualCore.Modules.Compute.Jobs;
 
 /// <summary>Writes a job row for a node command; the dispatcher sends it once the transaction has committed.</summary>
-internal sealed class JobFactory(ITenantContext tenant, TimeProvider clock, AfterCommitActions afterCommit, JobDispatchSignal signal)
+internal sealed class JobFactory(ITenantContext tenant, TimeProvider clock, AfterCommitActions afterCommit, JobDispatchSignal signal, LiveNotifier live)
 {
     public Job Create(VirtualMachine vm, string action, Func<Guid, INodeCommand> command)
     {
@@ -30,10 +31,11 @@ internal sealed class JobFactory(ITenantContext tenant, TimeProvider clock, Afte
             CommandName = NodeQueues.NameOf(message),
             CommandJson = JsonSerializer.Serialize(message, message.GetType()),
         };
-        afterCommit.Add(_ =>
+        afterCommit.Add(async _ =>
         {
             signal.Wake();
-            return Task.CompletedTask;
+            await live.JobChangedAsync(job);
+            await live.VmChangedAsync(vm, job.Id);
         });
         return job;
     }

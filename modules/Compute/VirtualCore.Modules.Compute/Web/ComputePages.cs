@@ -126,6 +126,7 @@ internal static class ComputePages
         return new
         {
             Input = input,
+            HasErrors = errors.Count > 0,
             Errors = errors.GroupBy(e => e.Field).ToDictionary(g => g.Key, g => string.Join(" ", g.Select(e => e.Reason))),
             Isos = isos.Select(i => new { i.Name, i.Title, Size = FormatBytes(i.SizeBytes) }).ToArray(),
             FreeCores = computeNodes.Length == 0 ? 0 : computeNodes.Max(n => n.CoresForVms - n.UsedCores),

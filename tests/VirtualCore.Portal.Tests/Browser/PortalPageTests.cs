@@ -1,0 +1,150 @@
+using Microsoft.Playwright;
+using VirtualCore.Modules.Compute.Contracts;
+
+namespace VirtualCore.Portal.Tests.Browser;
+
+/// <summary>The portal in a real browser (Debian's Chromium): sign in, see rack servers, create, start and stop a VM, watch the job log live.</summary>
+public sealed class PortalPageTests : IAsyncLifetime
+{
+    private readonly PortalFixture _portal = new(realServer: true);
+    private IPlaywright _playwright = null!;
+    private IBrowser _browser = null!;
+    private string _baseUrl = "";
+
+    public async Task InitializeAsync()
+    {
+        _portal.StartServer();
+        _baseUrl = _portal.ClientOptions.BaseAddress.ToString().TrimEnd('/');
+        _playwright = await Playwright.CreateAsync();
+        _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = "/usr/bin/chromium",
+            Headless = true,
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-quic"],
+        });
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _browser.DisposeAsync();
+        _playwright.Dispose();
+        await _portal.DisposeAsync();
+    }
+
+    private async Task<IPage> SignedInPageAsync(IBrowserContext context)
+    {
+        var page = await context.NewPageAsync();
+        await page.GotoAsync(_baseUrl + "/vms");
+        Assert.EndsWith("/login?ReturnUrl=%2Fvms", page.Url);
+        await page.FillAsync("#userName", "demo");
+        await page.FillAsync("#password", "demo-pass-1");
+        await page.ClickAsync("button[type=submit]");
+        await page.WaitForURLAsync(_baseUrl + "/vms");
+        return page;
+    }
+
+    [Fact]
+    public async Task A_customer_creates_starts_and_stops_a_vm_and_watches_the_job_log_live()
+    {
+        await using var context = await _browser.NewContextAsync();
+        var page = await SignedInPageAsync(context);
+        await Assertions.Expect(page.Locator(".empty-state")).ToContainTextAsync("No vServers yet");
+
+        await page.ClickAsync("nav.mainnav >> text=Rack servers");
+        await Assertions.Expect(page.Locator("[data-node]")).ToHaveCountAsync(3);
+        await Assertions.Expect(page.Locator("[data-node=rack-1]")).ToContainTextAsync("online");
+
+        // The job log stays open in its own tab; it must follow everything without a reload.
+        var log = await context.NewPageAsync();
+        await log.GotoAsync(_baseUrl + "/jobs");
+        await log.EvaluateAsync("() => window.__notReloaded = true");
+        await Assertions.Expect(log.Locator("html[data-live=on]")).ToHaveCountAsync(1);
+
+        await page.GotoAsync(_baseUrl + "/vms/new");
+        await page.FillAsync("#name", "shop-1");
+        await page.FillAsync("#vcpus", "2");
+        await page.FillAsync("#memoryGiB", "2");
+        await page.FillAsync("#diskGiB", "40");
+        await page.SelectOptionAsync("#isoName", "debian-12.8.0-amd64-netinst");
+        await page.ClickAsync("button:has-text('Create vServer')");
+        await page.WaitForURLAsync(new System.Text.RegularExpressions.Regex("/vms/[0-9a-f-]{36}$"));
+        var badge = page.Locator("#vm-detail [data-vm-state]");
+        await Assertions.Expect(badge).ToHaveTextAsync(VmStates.ShutOff);
+
+        await page.ClickAsync("button[data-action=start]");
+        await Assertions.Expect(badge).ToHaveTextAsync(VmStates.Running);
+        await Assertions.Expect(page.Locator("button[data-action=shutdown]")).ToBeEnabledAsync();
+        await page.ClickAsync("button[data-action=shutdown]");
+        await Assertions.Expect(badge).ToHaveTextAsync(VmStates.ShutOff);
+
+        var rows = log.Locator("#job-table tbody tr");
+        await Assertions.Expect(rows).ToHaveCountAsync(3);
+        await Assertions.Expect(rows.Nth(0)).ToContainTextAsync("shutdown (demo)");
+        await Assertions.Expect(rows.Nth(1)).ToContainTextAsync("start (demo)");
+        await Assertions.Expect(rows.Nth(2)).ToContainTextAsync("create (demo)");
+        foreach (var i in new[] { 0, 1, 2 })
+        {
+            await Assertions.Expect(rows.Nth(i).Locator(".badge")).ToHaveTextAsync(JobStatuses.Completed);
+            await Assertions.Expect(rows.Nth(i)).ToContainTextAsync("shop-1");
+        }
+
+        Assert.True(await log.EvaluateAsync<bool>("() => window.__notReloaded === true"));
+        Assert.Equal(VmStates.ShutOff, (await _portal.Demo().GetAsync<VmView[]>("/api/v1/vms")).Single().State);
+    }
+
+    [Fact]
+    public async Task The_job_log_shows_a_job_go_from_queued_to_completed_without_a_reload()
+    {
+        var api = _portal.Demo();
+        var created = await api.CreateVmAsync("waiting");
+        await api.CompleteAsync(Task.FromResult(created));
+        var vm = await api.GetAsync<VmView>($"/api/v1/vms/{created.VmId}");
+
+        await using var context = await _browser.NewContextAsync();
+        var page = await SignedInPageAsync(context);
+        await page.GotoAsync(_baseUrl + "/jobs");
+        await Assertions.Expect(page.Locator("html[data-live=on]")).ToHaveCountAsync(1);
+        await page.EvaluateAsync("() => window.__notReloaded = true");
+
+        await _portal.Agents[vm.NodeName].StopAsync();
+        var start = await api.ActAsync(vm.Id, "start");
+        var row = page.Locator($"#job-table tr[data-job-id='{start.JobId}']");
+        await Assertions.Expect(row.Locator(".badge")).ToHaveTextAsync(JobStatuses.Queued);
+
+        await _portal.Agents[vm.NodeName].StartAsync(default);
+        await Assertions.Expect(row.Locator(".badge")).ToHaveTextAsync(JobStatuses.Completed);
+        await Assertions.Expect(row).ToContainTextAsync("Running on");
+        Assert.True(await page.EvaluateAsync<bool>("() => window.__notReloaded === true"));
+    }
+
+    [Fact]
+    public async Task The_create_form_names_the_wrong_field_and_keeps_the_input()
+    {
+        await using var context = await _browser.NewContextAsync();
+        var page = await SignedInPageAsync(context);
+        await page.GotoAsync(_baseUrl + "/vms/new");
+        await page.FillAsync("#name", "Bad Name!");
+        await page.FillAsync("#vcpus", "12");
+        await page.ClickAsync("button:has-text('Create vServer')");
+
+        await Assertions.Expect(page.Locator(".alert-error")).ToContainTextAsync("not created");
+        await Assertions.Expect(page.Locator("#name-error")).ToContainTextAsync("lower-case");
+        await Assertions.Expect(page.Locator("#vcpus-error")).ToContainTextAsync("1 to 8");
+        await Assertions.Expect(page.Locator("#name")).ToHaveValueAsync("Bad Name!");
+        await Assertions.Expect(page.Locator("#name")).ToHaveAttributeAsync("aria-invalid", "true");
+        Assert.Empty(await _portal.Demo().GetAsync<VmView[]>("/api/v1/vms"));
+    }
+
+    [Fact]
+    public async Task A_wrong_password_is_refused_without_saying_which_part_was_wrong()
+    {
+        await using var context = await _browser.NewContextAsync();
+        var page = await context.NewPageAsync();
+        await page.GotoAsync(_baseUrl + "/login");
+        await page.FillAsync("#userName", "demo");
+        await page.FillAsync("#password", "not-the-password");
+        await page.ClickAsync("button[type=submit]");
+        await Assertions.Expect(page.Locator(".alert-error")).ToHaveTextAsync("The user name or password is wrong.");
+        Assert.EndsWith("/login", page.Url);
+    }
+}

@@ -1,0 +1,51 @@
+using System.Net;
+
+namespace VirtualCore.Portal.Tests;
+
+/// <summary>Forms need the portal's anti-forgery token: a cross-site form post does nothing.</summary>
+public sealed class FormPostTests : IAsyncLifetime
+{
+    private readonly PortalFixture _portal = new();
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync() => await _portal.DisposeAsync();
+
+    [Fact]
+    public async Task A_form_post_without_the_anti_forgery_token_is_refused_and_creates_nothing()
+    {
+        var client = _portal.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+        var login = await client.GetStringAsync("/login");
+        var token = System.Text.RegularExpressions.Regex.Match(login, "name=\"__csrf\" value=\"([^\"]+)\"").Groups[1].Value;
+        var signedIn = await client.PostAsync("/login", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["__csrf"] = token, ["userName"] = "demo", ["password"] = "demo-pass-1", ["returnUrl"] = "/vms",
+        }));
+        Assert.Equal(HttpStatusCode.Redirect, signedIn.StatusCode);
+
+        var forged = await client.PostAsync("/vms", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["name"] = "forged", ["vcpus"] = "1", ["memoryGiB"] = "1", ["diskGiB"] = "20",
+        }));
+
+        Assert.Equal(HttpStatusCode.BadRequest, forged.StatusCode);
+        Assert.Empty(await _portal.Demo().GetAsync<VirtualCore.Modules.Compute.Contracts.VmView[]>("/api/v1/vms"));
+    }
+
+    [Theory]
+    [InlineData("//evil.example/x")]
+    [InlineData("https://evil.example/")]
+    [InlineData("/\\evil.example")]
+    public async Task The_login_never_redirects_to_another_site(string returnUrl)
+    {
+        var client = _portal.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+        var login = await client.GetStringAsync("/login");
+        var token = System.Text.RegularExpressions.Regex.Match(login, "name=\"__csrf\" value=\"([^\"]+)\"").Groups[1].Value;
+        var response = await client.PostAsync("/login", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["__csrf"] = token, ["userName"] = "demo", ["password"] = "demo-pass-1", ["returnUrl"] = returnUrl,
+        }));
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        Assert.Equal("/vms", response.Headers.Location?.OriginalString);
+    }
+}
