@@ -1,6 +1,7 @@
 using Mediator;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.EntityFrameworkCore;
 using VirtualCore.Framework.Mediation;
@@ -119,6 +120,11 @@ services.AddAuthentication(o =>
     })
     .AddScheme<AuthenticationSchemeOptions, BasicAuthenticationHandler>(BasicAuthenticationHandler.SchemeName, null);
 services.AddAuthorization();
+
+// Sessions and anti-forgery tokens stay valid across restarts and, in production, across portal instances sharing the folder.
+services.AddDataProtection()
+    .SetApplicationName("VirtualCore.Portal")
+    .PersistKeysToFileSystem(new DirectoryInfo(configuration["DataProtection:KeysDirectory"] ?? Path.Combine(dataDirectory, "keys")));
 services.AddAntiforgery(o =>
 {
     o.Cookie.Name = "vcore.csrf";

@@ -19,13 +19,19 @@ public sealed class FormPostTests : IAsyncLifetime
         var token = System.Text.RegularExpressions.Regex.Match(login, "name=\"__csrf\" value=\"([^\"]+)\"").Groups[1].Value;
         var signedIn = await client.PostAsync("/login", new FormUrlEncodedContent(new Dictionary<string, string>
         {
-            ["__csrf"] = token, ["userName"] = "demo", ["password"] = "demo-pass-1", ["returnUrl"] = "/vms",
+            ["__csrf"] = token,
+            ["userName"] = "demo",
+            ["password"] = "demo-pass-1",
+            ["returnUrl"] = "/vms",
         }));
         Assert.Equal(HttpStatusCode.Redirect, signedIn.StatusCode);
 
         var forged = await client.PostAsync("/vms", new FormUrlEncodedContent(new Dictionary<string, string>
         {
-            ["name"] = "forged", ["vcpus"] = "1", ["memoryGiB"] = "1", ["diskGiB"] = "20",
+            ["name"] = "forged",
+            ["vcpus"] = "1",
+            ["memoryGiB"] = "1",
+            ["diskGiB"] = "20",
         }));
 
         Assert.Equal(HttpStatusCode.BadRequest, forged.StatusCode);
@@ -43,7 +49,10 @@ public sealed class FormPostTests : IAsyncLifetime
         var token = System.Text.RegularExpressions.Regex.Match(login, "name=\"__csrf\" value=\"([^\"]+)\"").Groups[1].Value;
         var response = await client.PostAsync("/login", new FormUrlEncodedContent(new Dictionary<string, string>
         {
-            ["__csrf"] = token, ["userName"] = "demo", ["password"] = "demo-pass-1", ["returnUrl"] = returnUrl,
+            ["__csrf"] = token,
+            ["userName"] = "demo",
+            ["password"] = "demo-pass-1",
+            ["returnUrl"] = returnUrl,
         }));
         Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
         Assert.Equal("/vms", response.Headers.Location?.OriginalString);

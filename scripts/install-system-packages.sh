@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs the Debian packages VirtualCore Platform needs that are not there yet, and says which.
+# Usage: scripts/install-system-packages.sh run|test
+set -euo pipefail
+case "${1:-run}" in
+  run)  wanted=(libvirt0) ;;
+  test) wanted=(libvirt0 libvirt-clients chromium) ;;
+  *) echo "usage: $0 run|test" >&2; exit 2 ;;
+esac
+missing=()
+for package in "${wanted[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "System packages present: ${wanted[*]}"
+  exit 0
+fi
+echo "Installing from Debian: ${missing[*]}"
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "Installed: ${missing[*]}"

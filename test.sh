@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Runs the whole test suite. Installs what the tests need from Debian first (libvirt client library and
+# tools, Chromium for the browser tests).
+set -euo pipefail
+cd "$(dirname "$0")"
+scripts/install-system-packages.sh test
+dotnet tool restore >/dev/null
+dotnet build VirtualCore.Platform.sln -nologo -v quiet
+dotnet format VirtualCore.Platform.sln --verify-no-changes --no-restore
+log="$(mktemp)"
+status=0
+dotnet test VirtualCore.Platform.sln --no-build -nologo 2>&1 | tee "$log" || status=$?
+# One closing line for all test assemblies together.
+awk '/^(Passed|Failed)!/ { for (i = 1; i <= NF; i++) { gsub(",", "", $(i+1)); if ($i == "Failed:") f += $(i+1); if ($i == "Passed:") p += $(i+1); if ($i == "Skipped:") s += $(i+1) } }
+     END { printf "%d passed, %d failed, %d skipped\n", p, f, s }' "$log"
+rm -f "$log"
+exit "$status"
