@@ -132,6 +132,7 @@ services.AddAntiforgery(o =>
     o.FormFieldName = "__csrf";
 });
 services.AddProblemDetails();
+services.AddExceptionHandler<HtmlExceptionHandler>();
 services.AddExceptionHandler<RequestExceptionHandler>();
 services.AddOpenApi("v1", o => o.AddDocumentTransformer((document, _, _) =>
 {
@@ -148,7 +149,7 @@ await PortalStartup.PrepareAsync(app, modules, themesRoot);
 
 app.UseForwardedHeaders();
 app.UseExceptionHandler();
-app.UseStatusCodePages();
+app.UseHtmlStatusPages();
 app.UseAuthentication();
 app.UseAuthorization();
 app.MapOpenApi("/openapi/{documentName}.json");

@@ -57,4 +57,28 @@ public sealed class FormPostTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
         Assert.Equal("/vms", response.Headers.Location?.OriginalString);
     }
+
+    [Fact]
+    public async Task A_browser_asking_for_another_customers_vm_gets_a_themed_not_found_page()
+    {
+        var created = await _portal.Demo().CreateVmAsync("private-1");
+        var client = _portal.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+        var login = await client.GetStringAsync("/login");
+        var token = System.Text.RegularExpressions.Regex.Match(login, "name=\"__csrf\" value=\"([^\"]+)\"").Groups[1].Value;
+        await client.PostAsync("/login", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["__csrf"] = token,
+            ["userName"] = "other",
+            ["password"] = "other-pass-1",
+        }));
+
+        var request = new HttpRequestMessage(HttpMethod.Get, $"/vms/{created.VmId}");
+        request.Headers.Accept.ParseAdd("text/html");
+        var response = await client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        var html = await response.Content.ReadAsStringAsync();
+        Assert.Contains("<h1>Not found</h1>", html);
+        Assert.DoesNotContain("private-1", html);
+    }
 }

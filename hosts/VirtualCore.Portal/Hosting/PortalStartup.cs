@@ -5,6 +5,7 @@ using Microsoft.EntityFrameworkCore;
 using VirtualCore.Framework.Modules;
 using VirtualCore.Framework.Persistence;
 using VirtualCore.Framework.Views;
+using VirtualCore.Framework.Web;
 
 namespace VirtualCore.Portal.Hosting;
 
@@ -16,6 +17,7 @@ internal static class PortalStartup
         var themes = app.Services.GetRequiredService<ThemeRegistry>();
         var missing = modules.Modules.SelectMany(m => m.Manifest.Templates.Select(t => (Module: m.Manifest.Id, Template: t)))
             .Append((Module: "Portal", Template: "Layout.sbn-html"))
+            .Append((Module: "Portal", Template: HtmlErrorPages.Template))
             .Where(x => !themes.TryGetTemplateText("Default", x.Template, out _))
             .ToArray();
         if (missing.Length > 0)
