@@ -336,7 +336,6 @@ public sealed class ScribanViewRendererTests
 
     private sealed record DiskView(int SizeGb);
 
-#pragma warning disable CA1051, CS0414, IDE0052 // the fields exist to prove templates cannot read them
     private sealed class ModelWithInternals
     {
         public string SecretField = "field";
@@ -353,5 +352,4 @@ public sealed class ScribanViewRendererTests
 
         private string Hidden { get; } = "private";
     }
-#pragma warning restore CA1051, CS0414, IDE0052
 }
