@@ -191,6 +191,16 @@ public sealed class ScribanViewRendererTests
     }
 
     [Fact]
+    public async Task A_page_can_name_another_layout_resolved_through_the_chain()
+    {
+        using var themes = ThemeFolders.WithDefault()
+            .AddTemplate("Default", "Print.sbn-html", "{{ layout = 'Layouts/Print.sbn-html' }}<p>x</p>")
+            .AddTemplate("Default", "Layouts/Print.sbn-html", "<article>{{ body }}</article>");
+
+        Assert.Equal("<article><p>x</p></article>", await Render(themes, "Print.sbn-html", new VmView("x")));
+    }
+
+    [Fact]
     public async Task Variables_set_by_one_render_are_not_seen_by_the_next()
     {
         using var themes = ThemeFolders.WithDefault()
