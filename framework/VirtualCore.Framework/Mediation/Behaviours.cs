@@ -1,0 +1,129 @@
+using System.Diagnostics;
+using Mediator;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using VirtualCore.Framework.Persistence;
+using VirtualCore.Framework.Tenancy;
+
+namespace VirtualCore.Framework.Mediation;
+
+// The pipeline, in this order: logging → validation → authorisation → unit of work → handler.
+
+public sealed class LoggingBehaviour<TMessage, TResponse>(ILogger<LoggingBehaviour<TMessage, TResponse>> logger, ITenantContext tenant)
+    : IPipelineBehavior<TMessage, TResponse>
+    where TMessage : IMessage
+{
+    public async ValueTask<TResponse> Handle(TMessage message, MessageHandlerDelegate<TMessage, TResponse> next, CancellationToken cancellationToken)
+    {
+        // The message itself is not logged: it may carry secrets such as passwords.
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            var response = await next(message, cancellationToken);
+            logger.LogDebug("{Request} by {User} handled in {Elapsed} ms", typeof(TMessage).Name, tenant.UserName, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            return response;
+        }
+        catch (Exception ex) when (ex is RequestValidationException or NotFoundException or ForbiddenException or ConflictException)
+        {
+            logger.LogInformation("{Request} by {User} refused: {Reason}", typeof(TMessage).Name, tenant.UserName, ex.Message);
+            throw;
+        }
+        catch (Exception ex)
+        {
+            logger.LogError(ex, "{Request} by {User} failed", typeof(TMessage).Name, tenant.UserName);
+            throw;
+        }
+    }
+}
+
+public sealed class ValidationBehaviour<TMessage, TResponse>(IServiceProvider services) : IPipelineBehavior<TMessage, TResponse>
+    where TMessage : IMessage
+{
+    public async ValueTask<TResponse> Handle(TMessage message, MessageHandlerDelegate<TMessage, TResponse> next, CancellationToken cancellationToken)
+    {
+        var errors = new List<FieldError>();
+        foreach (var validator in services.GetServices<IValidator<TMessage>>())
+        {
+            errors.AddRange(await validator.ValidateAsync(message, cancellationToken));
+        }
+
+        if (errors.Count > 0)
+        {
+            throw new RequestValidationException(errors);
+        }
+
+        return await next(message, cancellationToken);
+    }
+}
+
+public sealed class AuthorisationBehaviour<TMessage, TResponse>(ITenantContext tenant, IPermissionChecker permissions, RequestPermissions declared)
+    : IPipelineBehavior<TMessage, TResponse>
+    where TMessage : IMessage
+{
+    public ValueTask<TResponse> Handle(TMessage message, MessageHandlerDelegate<TMessage, TResponse> next, CancellationToken cancellationToken)
+    {
+        if (tenant.IsSystem)
+        {
+            return next(message, cancellationToken);
+        }
+
+        if (!declared.TryGet(typeof(TMessage), out var declaration))
+        {
+            throw new ForbiddenException($"'{typeof(TMessage).Name}' declares no permission and is refused.");
+        }
+
+        if (declaration.Permission is { } permission)
+        {
+            if (!tenant.IsAuthenticated)
+            {
+                throw new ForbiddenException("Sign in first.");
+            }
+
+            if (!permissions.Has(permission))
+            {
+                throw new ForbiddenException($"You lack the permission '{permission}'.");
+            }
+        }
+
+        return next(message, cancellationToken);
+    }
+}
+
+/// <summary>Commands run in one transaction; what they wrote is saved only if the handler succeeds.</summary>
+public sealed class UnitOfWorkBehaviour<TMessage, TResponse>(PortalDbContext db, AfterCommitActions afterCommit)
+    : IPipelineBehavior<TMessage, TResponse>
+    where TMessage : IMessage
+{
+    public async ValueTask<TResponse> Handle(TMessage message, MessageHandlerDelegate<TMessage, TResponse> next, CancellationToken cancellationToken)
+    {
+        if (message is not IBaseCommand || db.Database.CurrentTransaction is not null)
+        {
+            return await next(message, cancellationToken);
+        }
+
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var response = await next(message, cancellationToken);
+        await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        await afterCommit.RunAsync(cancellationToken);
+        return response;
+    }
+}
+
+/// <summary>Work that must happen only once a command's transaction has committed (waking the job dispatcher, live pushes).</summary>
+public sealed class AfterCommitActions
+{
+    private readonly List<Func<CancellationToken, Task>> _actions = [];
+
+    public void Add(Func<CancellationToken, Task> action) => _actions.Add(action);
+
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        var actions = _actions.ToArray();
+        _actions.Clear();
+        foreach (var action in actions)
+        {
+            await action(cancellationToken);
+        }
+    }
+}

@@ -1,0 +1,33 @@
+namespace VirtualCore.Framework.Mediation;
+
+/// <summary>Checks a request before its handler runs. Register one per request type; several are combined.</summary>
+public interface IValidator<in TRequest>
+{
+    ValueTask<IReadOnlyList<FieldError>> ValidateAsync(TRequest request, CancellationToken cancellationToken);
+}
+
+/// <summary>
+/// The permission a request needs, declared by the module that handles it. A request with no declaration is
+/// refused for everyone but the system: forgetting to declare one fails closed. Resource-level checks (this VM,
+/// this customer) stay in the handler.
+/// </summary>
+/// <param name="RequestType">The request.</param>
+/// <param name="Permission">The permission, or null for a request anyone may send (signing in).</param>
+public sealed record RequestPermission(Type RequestType, string? Permission)
+{
+    public static RequestPermission Anonymous(Type requestType) => new(requestType, null);
+}
+
+/// <summary>All declared request permissions, by request type.</summary>
+public sealed class RequestPermissions(IEnumerable<RequestPermission> declarations)
+{
+    private readonly Dictionary<Type, RequestPermission> _byType = declarations.ToDictionary(d => d.RequestType);
+
+    public bool TryGet(Type requestType, out RequestPermission declaration) => _byType.TryGetValue(requestType, out declaration!);
+}
+
+/// <summary>Decides whether the current caller holds a permission.</summary>
+public interface IPermissionChecker
+{
+    bool Has(string permission);
+}

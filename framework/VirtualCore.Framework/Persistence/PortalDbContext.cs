@@ -1,0 +1,63 @@
+using System.Linq.Expressions;
+using Microsoft.EntityFrameworkCore;
+using VirtualCore.Framework.Modules;
+using VirtualCore.Framework.Tenancy;
+
+namespace VirtualCore.Framework.Persistence;
+
+/// <summary>
+/// One unit of work over the tables of every module. Each module contributes its part of the model; rows that
+/// are <see cref="ITenantOwned"/> are filtered to the current tenant, so another tenant's row is simply not found.
+/// </summary>
+public class PortalDbContext(DbContextOptions options, ModuleCatalog modules, ITenantContext tenant) : DbContext(options)
+{
+    // Read by the query filters on every query; EF parameterises these per context instance.
+    internal bool SeesAllTenants => tenant.IsSystem || tenant.IsOperator;
+
+    internal Guid CurrentResellerId => tenant.ResellerId ?? Guid.Empty;
+
+    internal Guid CurrentCustomerId => tenant.CustomerId ?? Guid.Empty;
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        foreach (var module in modules.Modules)
+        {
+            module.ConfigureModel(modelBuilder);
+        }
+
+        foreach (var entityType in modelBuilder.Model.GetEntityTypes())
+        {
+            if (typeof(ITenantOwned).IsAssignableFrom(entityType.ClrType) && entityType.BaseType is null)
+            {
+                modelBuilder.Entity(entityType.ClrType).HasQueryFilter(BuildTenantFilter(entityType.ClrType));
+                modelBuilder.Entity(entityType.ClrType).HasIndex(nameof(ITenantOwned.ResellerId), nameof(ITenantOwned.CustomerId));
+            }
+        }
+    }
+
+    protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
+    {
+        // SQLite cannot order or compare DateTimeOffset; store UTC ticks so both providers sort the same way.
+        configurationBuilder.Properties<DateTimeOffset>().HaveConversion<DateTimeOffsetToUtcTicksConverter>();
+    }
+
+    private LambdaExpression BuildTenantFilter(Type clrType)
+    {
+        // e => SeesAllTenants || (e.ResellerId == CurrentResellerId && e.CustomerId == CurrentCustomerId)
+        var entity = Expression.Parameter(clrType, "e");
+        var context = Expression.Constant(this);
+        var seesAll = Expression.Property(context, nameof(SeesAllTenants));
+        var sameReseller = Expression.Equal(
+            Expression.Property(entity, nameof(ITenantOwned.ResellerId)),
+            Expression.Property(context, nameof(CurrentResellerId)));
+        var sameCustomer = Expression.Equal(
+            Expression.Property(entity, nameof(ITenantOwned.CustomerId)),
+            Expression.Property(context, nameof(CurrentCustomerId)));
+        return Expression.Lambda(Expression.OrElse(seesAll, Expression.AndAlso(sameReseller, sameCustomer)), entity);
+    }
+}
+
+internal sealed class DateTimeOffsetToUtcTicksConverter()
+    : Microsoft.EntityFrameworkCore.Storage.ValueConversion.ValueConverter<DateTimeOffset, long>(
+        v => v.UtcTicks,
+        v => new DateTimeOffset(v, TimeSpan.Zero));

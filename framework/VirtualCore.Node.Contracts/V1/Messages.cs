@@ -1,0 +1,102 @@
+using MassTransit;
+
+namespace VirtualCore.Node.Contracts.V1;
+
+// Messages between the portal and the node agents. Each is named explicitly (never by CLR type name) so that
+// renaming a class never breaks a running agent; a change of shape means a new version namespace.
+
+/// <summary>A command for one node. The job id is the idempotency key: a repeated command does nothing twice.</summary>
+public interface INodeCommand
+{
+    Guid JobId { get; }
+
+    string NodeName { get; }
+
+    Guid VmId { get; }
+}
+
+public sealed record DiskSpecV1(string Path, long CapacityBytes, string Bus);
+
+public sealed record NicSpecV1(string Network, string MacAddress, string Model);
+
+public sealed record DomainSpecV1(
+    Guid VmId,
+    string Name,
+    int VCpus,
+    long MemoryBytes,
+    IReadOnlyList<int> PinnedCores,
+    IReadOnlyList<DiskSpecV1> Disks,
+    string? CdromPath,
+    IReadOnlyList<NicSpecV1> Nics);
+
+[MessageUrn("vcore:node:v1:define-domain", false)]
+[EntityName("vcore.node.v1.define-domain")]
+public sealed record DefineDomain(Guid JobId, string NodeName, Guid VmId, DomainSpecV1 Spec) : INodeCommand;
+
+[MessageUrn("vcore:node:v1:start-domain", false)]
+[EntityName("vcore.node.v1.start-domain")]
+public sealed record StartDomain(Guid JobId, string NodeName, Guid VmId) : INodeCommand;
+
+/// <summary>ACPI shutdown; the job completes when the guest is off or fails after the agent's shutdown timeout.</summary>
+[MessageUrn("vcore:node:v1:shutdown-domain", false)]
+[EntityName("vcore.node.v1.shutdown-domain")]
+public sealed record ShutdownDomain(Guid JobId, string NodeName, Guid VmId) : INodeCommand;
+
+[MessageUrn("vcore:node:v1:power-off-domain", false)]
+[EntityName("vcore.node.v1.power-off-domain")]
+public sealed record PowerOffDomain(Guid JobId, string NodeName, Guid VmId) : INodeCommand;
+
+[MessageUrn("vcore:node:v1:job-started", false)]
+[EntityName("vcore.node.v1.job-started")]
+public sealed record NodeJobStarted(Guid JobId, string NodeName, DateTimeOffset At);
+
+[MessageUrn("vcore:node:v1:job-progress", false)]
+[EntityName("vcore.node.v1.job-progress")]
+public sealed record NodeJobProgress(Guid JobId, string NodeName, int Percent, string Info, DateTimeOffset At);
+
+[MessageUrn("vcore:node:v1:job-completed", false)]
+[EntityName("vcore.node.v1.job-completed")]
+public sealed record NodeJobCompleted(Guid JobId, string NodeName, string Info, DateTimeOffset At);
+
+[MessageUrn("vcore:node:v1:job-failed", false)]
+[EntityName("vcore.node.v1.job-failed")]
+public sealed record NodeJobFailed(Guid JobId, string NodeName, string Error, string ErrorCode, DateTimeOffset At);
+
+/// <summary>A domain's state as the hypervisor reports it ("running", "shut-off", "paused", …).</summary>
+[MessageUrn("vcore:node:v1:domain-state-changed", false)]
+[EntityName("vcore.node.v1.domain-state-changed")]
+public sealed record DomainStateChanged(string NodeName, Guid VmId, string State, DateTimeOffset At);
+
+public sealed record NodeDomainV1(Guid VmId, string Name, string State, int VCpus, long MemoryBytes);
+
+/// <summary>Sent by an agent when it starts and now and then after: the node's capacity and every domain on it.</summary>
+[MessageUrn("vcore:node:v1:heartbeat", false)]
+[EntityName("vcore.node.v1.heartbeat")]
+public sealed record NodeHeartbeat(
+    string NodeName,
+    string AgentVersion,
+    int Sockets,
+    int CoresPerSocket,
+    int ThreadsPerCore,
+    long MemoryBytes,
+    string CpuModel,
+    IReadOnlyList<NodeDomainV1> Domains,
+    DateTimeOffset At);
+
+public static class NodeQueues
+{
+    /// <summary>The queue a node's agent consumes its commands from.</summary>
+    public static string For(string nodeName) => $"vcore-node-{nodeName}";
+
+    /// <summary>The command types by their message name, for the portal's job outbox.</summary>
+    public static IReadOnlyDictionary<string, Type> CommandTypes { get; } = new Dictionary<string, Type>(StringComparer.Ordinal)
+    {
+        ["define-domain"] = typeof(DefineDomain),
+        ["start-domain"] = typeof(StartDomain),
+        ["shutdown-domain"] = typeof(ShutdownDomain),
+        ["power-off-domain"] = typeof(PowerOffDomain),
+    };
+
+    public static string NameOf(INodeCommand command) =>
+        CommandTypes.First(pair => pair.Value == command.GetType()).Key;
+}

@@ -1,0 +1,90 @@
+using System.Collections.Concurrent;
+using McMaster.NETCore.Plugins;
+using VirtualCore.Plugins.Sdk;
+
+namespace VirtualCore.NodeAgent;
+
+/// <summary>
+/// Finds hypervisor adapters in the plugins folder (one sub-folder per plugin, holding an assembly of the same
+/// name). The SDK's types are shared with the host; everything else a plugin brings stays in its own load context.
+/// </summary>
+public sealed class AdapterPlugins(string pluginsPath)
+{
+    private readonly ConcurrentDictionary<string, IHypervisorAdapterFactory> _factories = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Lock _loadLock = new();
+    private bool _loaded;
+
+    public string PluginsPath { get; } = pluginsPath;
+
+    public static AdapterPlugins FromAppDirectory() => new(Path.Combine(AppContext.BaseDirectory, "plugins"));
+
+    public IHypervisorAdapterFactory Get(string adapterName)
+    {
+        EnsureLoaded();
+        if (_factories.TryGetValue(adapterName, out var factory))
+        {
+            return factory;
+        }
+
+        var known = _factories.IsEmpty ? "none" : string.Join(", ", _factories.Keys.Order());
+        throw new InvalidOperationException($"No hypervisor adapter named '{adapterName}' in '{PluginsPath}' (found: {known}).");
+    }
+
+    public IReadOnlyCollection<string> Names
+    {
+        get
+        {
+            EnsureLoaded();
+            return _factories.Keys.Order().ToArray();
+        }
+    }
+
+    private void EnsureLoaded()
+    {
+        lock (_loadLock)
+        {
+            if (_loaded)
+            {
+                return;
+            }
+
+            if (Directory.Exists(PluginsPath))
+            {
+                foreach (var directory in Directory.GetDirectories(PluginsPath))
+                {
+                    var assemblyPath = Path.Combine(directory, Path.GetFileName(directory) + ".dll");
+                    if (File.Exists(assemblyPath))
+                    {
+                        Load(assemblyPath);
+                    }
+                }
+            }
+
+            _loaded = true;
+        }
+    }
+
+    private void Load(string assemblyPath)
+    {
+        var loader = PluginLoader.CreateFromAssemblyFile(
+            assemblyPath,
+            sharedTypes: [typeof(IHypervisorAdapterFactory)],
+            configure: config => config.PreferSharedTypes = true);
+        var assembly = loader.LoadDefaultAssembly();
+        foreach (var type in assembly.GetExportedTypes())
+        {
+            if (type is { IsAbstract: false, IsInterface: false } && typeof(IHypervisorAdapterFactory).IsAssignableFrom(type)
+                && type.GetConstructor(Type.EmptyTypes) is not null)
+            {
+                var factory = (IHypervisorAdapterFactory)Activator.CreateInstance(type)!;
+                if (factory.SdkVersion.Major != SdkInfo.Version.Major)
+                {
+                    throw new InvalidOperationException(
+                        $"Adapter '{factory.Name}' in '{assemblyPath}' was built for SDK {factory.SdkVersion}; this host speaks SDK {SdkInfo.Version}.");
+                }
+
+                _factories[factory.Name] = factory;
+            }
+        }
+    }
+}

@@ -1,0 +1,220 @@
+using System.Collections.Concurrent;
+using MassTransit;
+using Microsoft.Extensions.Logging;
+using VirtualCore.Node.Contracts.V1;
+using VirtualCore.Plugins.Sdk;
+
+namespace VirtualCore.NodeAgent;
+
+/// <summary>
+/// Serves one rack server: takes the node's commands from its queue, carries them out through the hypervisor
+/// adapter, and reports job progress, domain states and the node's heartbeat.
+/// </summary>
+public sealed class NodeAgent : IAsyncDisposable
+{
+    private const int RememberedJobs = 10_000;
+
+    private readonly NodeAgentOptions _options;
+    private readonly IHypervisorAdapterFactory _factory;
+    private readonly IBus _bus;
+    private readonly ILogger _logger;
+    private readonly ConcurrentDictionary<Guid, object> _finishedJobs = new();
+    private readonly ConcurrentQueue<Guid> _finishedOrder = new();
+    private readonly ConcurrentDictionary<Guid, byte> _runningJobs = new();
+    private readonly ConcurrentDictionary<Guid, SemaphoreSlim> _vmLocks = new();
+    private readonly SemaphoreSlim _lifecycle = new(1, 1);
+    private IHypervisorAdapter? _adapter;
+    private HostReceiveEndpointHandle? _endpoint;
+    private CancellationTokenSource? _heartbeatStop;
+    private Task? _heartbeatLoop;
+
+    public NodeAgent(NodeAgentOptions options, IHypervisorAdapterFactory factory, IBus bus, ILogger logger)
+    {
+        _options = options;
+        _factory = factory;
+        _bus = bus;
+        _logger = logger;
+    }
+
+    public string NodeName => _options.NodeName;
+
+    public bool IsRunning => _adapter is not null;
+
+    internal IHypervisorAdapter Adapter => _adapter ?? throw new InvalidOperationException($"The agent of {NodeName} is stopped.");
+
+    internal NodeAgentOptions Options => _options;
+
+    public static string AgentVersion { get; } = typeof(NodeAgent).Assembly.GetName().Version?.ToString() ?? "0";
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await _lifecycle.WaitAsync(cancellationToken);
+        try
+        {
+            await StartCoreAsync(cancellationToken);
+        }
+        finally
+        {
+            _lifecycle.Release();
+        }
+    }
+
+    /// <summary>Stops taking commands and closes the hypervisor connection. Commands sent meanwhile wait in the queue.</summary>
+    public async Task StopAsync()
+    {
+        await _lifecycle.WaitAsync();
+        try
+        {
+            await StopCoreAsync();
+        }
+        finally
+        {
+            _lifecycle.Release();
+        }
+    }
+
+    private async Task StartCoreAsync(CancellationToken cancellationToken)
+    {
+        if (_adapter is not null)
+        {
+            return;
+        }
+
+        var adapter = _factory.Create(new NodeConnectionOptions(_options.NodeName, _options.Uri, _options.Settings));
+        await adapter.ConnectAsync(cancellationToken);
+        _adapter = adapter;
+
+        if (_endpoint is null)
+        {
+            _endpoint = _bus.ConnectReceiveEndpoint(NodeQueues.For(NodeName), endpoint =>
+            {
+                // One command at a time per node keeps the hypervisor's view simple; VMs are locked individually too.
+                endpoint.ConcurrentMessageLimit = 4;
+                endpoint.Consumer(() => new NodeCommandConsumer(this));
+            });
+            await _endpoint.Ready.WaitAsync(cancellationToken);
+        }
+        else
+        {
+            var handle = _endpoint.ReceiveEndpoint.Start(cancellationToken);
+            await handle.Ready.WaitAsync(cancellationToken);
+        }
+
+        await PublishHeartbeatAsync(cancellationToken);
+        _heartbeatStop = new CancellationTokenSource();
+        _heartbeatLoop = HeartbeatLoopAsync(_heartbeatStop.Token);
+        _logger.LogInformation("Node agent for {Node} started on {Uri}", NodeName, _options.Uri);
+    }
+
+    private async Task StopCoreAsync()
+    {
+        if (_adapter is null)
+        {
+            return;
+        }
+
+        if (_heartbeatStop is not null)
+        {
+            await _heartbeatStop.CancelAsync();
+            await (_heartbeatLoop ?? Task.CompletedTask);
+            _heartbeatStop.Dispose();
+            _heartbeatStop = null;
+        }
+
+        if (_endpoint is not null)
+        {
+            await _endpoint.ReceiveEndpoint.Stop();
+        }
+
+        await _adapter.DisposeAsync();
+        _adapter = null;
+        _logger.LogInformation("Node agent for {Node} stopped", NodeName);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync();
+        foreach (var gate in _vmLocks.Values)
+        {
+            gate.Dispose();
+        }
+
+        _lifecycle.Dispose();
+    }
+
+    public async Task PublishHeartbeatAsync(CancellationToken cancellationToken)
+    {
+        var adapter = Adapter;
+        var capacity = await adapter.GetNodeCapacityAsync(cancellationToken);
+        var domains = await adapter.ListDomainsAsync(cancellationToken);
+        await _bus.Publish(
+            new NodeHeartbeat(
+                NodeName,
+                AgentVersion,
+                capacity.Sockets,
+                capacity.CoresPerSocket,
+                capacity.ThreadsPerCore,
+                capacity.MemoryBytes,
+                capacity.CpuModel,
+                domains.Select(d => new NodeDomainV1(d.Id, d.Name, StateNames.Of(d.State), d.VCpus, d.MemoryBytes)).ToArray(),
+                DateTimeOffset.UtcNow),
+            cancellationToken);
+    }
+
+    private async Task HeartbeatLoopAsync(CancellationToken cancellationToken)
+    {
+        using var timer = new PeriodicTimer(_options.HeartbeatInterval);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(cancellationToken))
+            {
+                try
+                {
+                    await PublishHeartbeatAsync(cancellationToken);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    _logger.LogWarning(ex, "Heartbeat of {Node} failed", NodeName);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopping.
+        }
+    }
+
+    internal bool TryGetFinished(Guid jobId, out object outcome) => _finishedJobs.TryGetValue(jobId, out outcome!);
+
+    internal void RememberFinished(Guid jobId, object outcome)
+    {
+        if (_finishedJobs.TryAdd(jobId, outcome))
+        {
+            _finishedOrder.Enqueue(jobId);
+            while (_finishedOrder.Count > RememberedJobs && _finishedOrder.TryDequeue(out var old))
+            {
+                _finishedJobs.TryRemove(old, out _);
+            }
+        }
+    }
+
+    internal bool TryBeginJob(Guid jobId) => _runningJobs.TryAdd(jobId, 0);
+
+    internal void EndJob(Guid jobId) => _runningJobs.TryRemove(jobId, out _);
+
+    internal SemaphoreSlim LockFor(Guid vmId) => _vmLocks.GetOrAdd(vmId, _ => new SemaphoreSlim(1, 1));
+}
+
+public static class StateNames
+{
+    public static string Of(DomainState state) => state switch
+    {
+        DomainState.Running or DomainState.Blocked => "running",
+        DomainState.Paused => "paused",
+        DomainState.ShuttingDown => "shutting-down",
+        DomainState.ShutOff => "shut-off",
+        DomainState.Crashed => "crashed",
+        DomainState.Suspended => "suspended",
+        _ => "unknown",
+    };
+}

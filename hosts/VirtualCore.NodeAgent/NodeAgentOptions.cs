@@ -1,0 +1,25 @@
+namespace VirtualCore.NodeAgent;
+
+/// <summary>One rack server an agent serves.</summary>
+public sealed class NodeAgentOptions
+{
+    /// <summary>The rack server's name in the portal.</summary>
+    public string NodeName { get; set; } = "";
+
+    /// <summary>The adapter plugin, e.g. "libvirt".</summary>
+    public string Adapter { get; set; } = "libvirt";
+
+    /// <summary>Adapter address, e.g. "qemu:///system".</summary>
+    public string Uri { get; set; } = "";
+
+    public Dictionary<string, string> Settings { get; set; } = [];
+
+    /// <summary>How long a guest may take to shut down after the ACPI request before the job fails.</summary>
+    public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>How often the state of a shutting-down guest is read.</summary>
+    public TimeSpan ShutdownPollInterval { get; set; } = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>How often the agent reports the node's capacity and domains.</summary>
+    public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(15);
+}

@@ -1,0 +1,136 @@
+using MassTransit;
+using VirtualCore.Node.Contracts.V1;
+using VirtualCore.Plugins.Sdk;
+
+namespace VirtualCore.NodeAgent;
+
+/// <summary>
+/// Carries out one node command. A command whose job already finished here only repeats the outcome (the portal
+/// re-sends when it heard nothing); one that is still running is ignored.
+/// </summary>
+internal sealed class NodeCommandConsumer(NodeAgent agent) :
+    IConsumer<DefineDomain>,
+    IConsumer<StartDomain>,
+    IConsumer<ShutdownDomain>,
+    IConsumer<PowerOffDomain>
+{
+    public Task Consume(ConsumeContext<DefineDomain> context) => RunAsync(context, async (adapter, ct) =>
+    {
+        var spec = context.Message.Spec;
+        var domain = await adapter.DefineDomainAsync(
+            new DomainSpec(
+                spec.VmId,
+                spec.Name,
+                spec.VCpus,
+                spec.MemoryBytes,
+                spec.PinnedCores,
+                spec.Disks.Select(d => new DiskSpec(d.Path, d.CapacityBytes, Enum.Parse<DiskBus>(d.Bus, ignoreCase: true))).ToArray(),
+                spec.CdromPath,
+                spec.Nics.Select(n => new NicSpec(n.Network, n.MacAddress, Enum.Parse<NicModel>(n.Model, ignoreCase: true))).ToArray()),
+            ct);
+        return $"Defined on {agent.NodeName} with {domain.VCpus} vCPUs and {domain.MemoryBytes / (1024 * 1024)} MiB.";
+    });
+
+    public Task Consume(ConsumeContext<StartDomain> context) => RunAsync(context, async (adapter, ct) =>
+    {
+        await adapter.StartDomainAsync(context.Message.VmId, ct);
+        return $"Running on {agent.NodeName}.";
+    });
+
+    public Task Consume(ConsumeContext<ShutdownDomain> context) => RunAsync(context, async (adapter, ct) =>
+    {
+        var vmId = context.Message.VmId;
+        await adapter.ShutdownDomainAsync(vmId, ct);
+        var deadline = DateTimeOffset.UtcNow + agent.Options.ShutdownTimeout;
+        var announced = false;
+        while (await adapter.GetDomainStateAsync(vmId, ct) != DomainState.ShutOff)
+        {
+            if (DateTimeOffset.UtcNow > deadline)
+            {
+                throw new HypervisorAdapterException(
+                    AdapterErrorCode.OperationFailed,
+                    $"The guest did not shut down within {agent.Options.ShutdownTimeout.TotalSeconds:0} s of the ACPI request; power it off if it hangs.");
+            }
+
+            if (!announced)
+            {
+                announced = true;
+                await context.Publish(new NodeJobProgress(context.Message.JobId, agent.NodeName, 50, "ACPI shutdown requested; waiting for the guest.", DateTimeOffset.UtcNow), ct);
+            }
+
+            await Task.Delay(agent.Options.ShutdownPollInterval, ct);
+        }
+
+        return "Shut down by ACPI.";
+    });
+
+    public Task Consume(ConsumeContext<PowerOffDomain> context) => RunAsync(context, async (adapter, ct) =>
+    {
+        await adapter.PowerOffDomainAsync(context.Message.VmId, ct);
+        return "Powered off.";
+    });
+
+    private async Task RunAsync<T>(ConsumeContext<T> context, Func<IHypervisorAdapter, CancellationToken, Task<string>> work)
+        where T : class, INodeCommand
+    {
+        var command = context.Message;
+        var ct = context.CancellationToken;
+        if (agent.TryGetFinished(command.JobId, out var outcome))
+        {
+            await context.Publish(outcome, outcome.GetType(), ct);
+            return;
+        }
+
+        if (!agent.TryBeginJob(command.JobId))
+        {
+            return;
+        }
+
+        try
+        {
+            var gate = agent.LockFor(command.VmId);
+            await gate.WaitAsync(ct);
+            try
+            {
+                await context.Publish(new NodeJobStarted(command.JobId, agent.NodeName, DateTimeOffset.UtcNow), ct);
+                object result;
+                try
+                {
+                    var info = await work(agent.Adapter, ct);
+                    result = new NodeJobCompleted(command.JobId, agent.NodeName, info, DateTimeOffset.UtcNow);
+                }
+                catch (HypervisorAdapterException ex)
+                {
+                    var code = ex.NativeCode is null ? ex.Code.ToString() : $"{ex.Code}: {ex.NativeCode}";
+                    result = new NodeJobFailed(command.JobId, agent.NodeName, ex.Message, code, DateTimeOffset.UtcNow);
+                }
+
+                await PublishStateAsync(context, command.VmId, ct);
+                agent.RememberFinished(command.JobId, result);
+                await context.Publish(result, result.GetType(), ct);
+            }
+            finally
+            {
+                gate.Release();
+            }
+        }
+        finally
+        {
+            agent.EndJob(command.JobId);
+        }
+    }
+
+    private async Task PublishStateAsync<T>(ConsumeContext<T> context, Guid vmId, CancellationToken ct)
+        where T : class
+    {
+        try
+        {
+            var state = await agent.Adapter.GetDomainStateAsync(vmId, ct);
+            await context.Publish(new DomainStateChanged(agent.NodeName, vmId, StateNames.Of(state), DateTimeOffset.UtcNow), ct);
+        }
+        catch (HypervisorAdapterException ex) when (ex.Code == AdapterErrorCode.DomainNotFound)
+        {
+            await context.Publish(new DomainStateChanged(agent.NodeName, vmId, "undefined", DateTimeOffset.UtcNow), ct);
+        }
+    }
+}

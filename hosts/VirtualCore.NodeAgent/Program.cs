@@ -1,0 +1,34 @@
+using MassTransit;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace VirtualCore.NodeAgent;
+
+/// <summary>A node agent on its own: one per KVM host, talking to the local hypervisor and to the portal through RabbitMQ.</summary>
+internal static class AgentProgram
+{
+    public static async Task Main(string[] args)
+    {
+        var builder = Host.CreateApplicationBuilder(args);
+        var node = builder.Configuration.GetSection("NodeAgent").Get<NodeAgentOptions>()
+            ?? throw new InvalidOperationException("Configure the section 'NodeAgent' (NodeName, Adapter, Uri).");
+        if (string.IsNullOrWhiteSpace(node.NodeName) || string.IsNullOrWhiteSpace(node.Uri))
+        {
+            throw new InvalidOperationException("NodeAgent:NodeName and NodeAgent:Uri are required.");
+        }
+
+        var rabbit = builder.Configuration.GetSection("Bus");
+        builder.Services.AddMassTransit(bus => bus.UsingRabbitMq((context, cfg) =>
+        {
+            cfg.Host(rabbit["Host"] ?? "127.0.0.1", ushort.Parse(rabbit["Port"] ?? "5672", System.Globalization.CultureInfo.InvariantCulture), rabbit["VirtualHost"] ?? "/", h =>
+            {
+                h.Username(rabbit["Username"] ?? "guest");
+                h.Password(rabbit["Password"] ?? "guest");
+            });
+            cfg.ConfigureEndpoints(context);
+        }));
+        builder.Services.AddNodeAgents([node]);
+        await builder.Build().RunAsync();
+    }
+}

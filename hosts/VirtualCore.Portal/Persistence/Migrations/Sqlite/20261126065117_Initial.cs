@@ -1,0 +1,272 @@
+﻿using System;
+using Microsoft.EntityFrameworkCore.Migrations;
+
+#nullable disable
+
+namespace VirtualCore.Portal.Persistence.Migrations.Sqlite
+{
+    /// <inheritdoc />
+    public partial class Initial : Migration
+    {
+        /// <inheritdoc />
+        protected override void Up(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.CreateTable(
+                name: "Customers",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    ResellerId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    Name = table.Column<string>(type: "TEXT", maxLength: 100, nullable: false),
+                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_Customers", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "IsoImages",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    Name = table.Column<string>(type: "TEXT", maxLength: 100, nullable: false),
+                    Title = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
+                    Path = table.Column<string>(type: "TEXT", maxLength: 500, nullable: false),
+                    SizeBytes = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_IsoImages", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "Jobs",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    ResellerId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    CustomerId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    TargetType = table.Column<string>(type: "TEXT", maxLength: 20, nullable: false),
+                    TargetId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    TargetName = table.Column<string>(type: "TEXT", maxLength: 63, nullable: false),
+                    Action = table.Column<string>(type: "TEXT", maxLength: 30, nullable: false),
+                    UserName = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    NodeName = table.Column<string>(type: "TEXT", maxLength: 63, nullable: false),
+                    Status = table.Column<string>(type: "TEXT", maxLength: 20, nullable: false),
+                    Progress = table.Column<int>(type: "INTEGER", nullable: false),
+                    Info = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: false),
+                    QueuedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    StartedAt = table.Column<long>(type: "INTEGER", nullable: true),
+                    EndedAt = table.Column<long>(type: "INTEGER", nullable: true),
+                    CommandName = table.Column<string>(type: "TEXT", maxLength: 60, nullable: false),
+                    CommandJson = table.Column<string>(type: "TEXT", nullable: false),
+                    DispatchedAt = table.Column<long>(type: "INTEGER", nullable: true),
+                    DispatchAttempts = table.Column<int>(type: "INTEGER", nullable: false),
+                    LastSignalAt = table.Column<long>(type: "INTEGER", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_Jobs", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "RackServers",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    Name = table.Column<string>(type: "TEXT", maxLength: 63, nullable: false),
+                    Role = table.Column<string>(type: "TEXT", maxLength: 20, nullable: false),
+                    Sockets = table.Column<int>(type: "INTEGER", nullable: false),
+                    CoresPerSocket = table.Column<int>(type: "INTEGER", nullable: false),
+                    ThreadsPerCore = table.Column<int>(type: "INTEGER", nullable: false),
+                    MemoryBytes = table.Column<long>(type: "INTEGER", nullable: false),
+                    ReservedHostCores = table.Column<int>(type: "INTEGER", nullable: false),
+                    ReservedMemoryBytes = table.Column<long>(type: "INTEGER", nullable: false),
+                    CpuModel = table.Column<string>(type: "TEXT", maxLength: 100, nullable: false),
+                    AgentVersion = table.Column<string>(type: "TEXT", maxLength: 40, nullable: false),
+                    LastHeartbeatAt = table.Column<long>(type: "INTEGER", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_RackServers", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "Resellers",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    Name = table.Column<string>(type: "TEXT", maxLength: 100, nullable: false),
+                    BrandName = table.Column<string>(type: "TEXT", maxLength: 60, nullable: false),
+                    ThemeName = table.Column<string>(type: "TEXT", maxLength: 60, nullable: false),
+                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_Resellers", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "Users",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    ResellerId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    CustomerId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    UserName = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    DisplayName = table.Column<string>(type: "TEXT", maxLength: 100, nullable: false),
+                    PasswordHash = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
+                    Role = table.Column<string>(type: "TEXT", maxLength: 20, nullable: false),
+                    Disabled = table.Column<bool>(type: "INTEGER", nullable: false),
+                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    LastLoginAt = table.Column<long>(type: "INTEGER", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_Users", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "VirtualMachines",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    ResellerId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    CustomerId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    Name = table.Column<string>(type: "TEXT", maxLength: 63, nullable: false),
+                    VCpus = table.Column<int>(type: "INTEGER", nullable: false),
+                    MemoryGiB = table.Column<int>(type: "INTEGER", nullable: false),
+                    DiskGiB = table.Column<int>(type: "INTEGER", nullable: false),
+                    IsoName = table.Column<string>(type: "TEXT", maxLength: 100, nullable: true),
+                    NodeName = table.Column<string>(type: "TEXT", maxLength: 63, nullable: false),
+                    MacAddress = table.Column<string>(type: "TEXT", maxLength: 17, nullable: false),
+                    State = table.Column<string>(type: "TEXT", maxLength: 20, nullable: false),
+                    StateChangedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    CreatedBy = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    RequestId = table.Column<Guid>(type: "TEXT", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_VirtualMachines", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "CoreAllocations",
+                columns: table => new
+                {
+                    NodeName = table.Column<string>(type: "TEXT", maxLength: 63, nullable: false),
+                    Core = table.Column<int>(type: "INTEGER", nullable: false),
+                    VmId = table.Column<Guid>(type: "TEXT", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_CoreAllocations", x => new { x.NodeName, x.Core });
+                    table.ForeignKey(
+                        name: "FK_CoreAllocations_VirtualMachines_VmId",
+                        column: x => x.VmId,
+                        principalTable: "VirtualMachines",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_CoreAllocations_VmId",
+                table: "CoreAllocations",
+                column: "VmId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Customers_ResellerId",
+                table: "Customers",
+                column: "ResellerId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_IsoImages_Name",
+                table: "IsoImages",
+                column: "Name",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Jobs_QueuedAt",
+                table: "Jobs",
+                column: "QueuedAt");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Jobs_ResellerId_CustomerId",
+                table: "Jobs",
+                columns: new[] { "ResellerId", "CustomerId" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Jobs_Status_DispatchedAt",
+                table: "Jobs",
+                columns: new[] { "Status", "DispatchedAt" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Jobs_TargetId",
+                table: "Jobs",
+                column: "TargetId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_RackServers_Name",
+                table: "RackServers",
+                column: "Name",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Users_ResellerId_CustomerId",
+                table: "Users",
+                columns: new[] { "ResellerId", "CustomerId" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Users_ResellerId_UserName",
+                table: "Users",
+                columns: new[] { "ResellerId", "UserName" },
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_VirtualMachines_CustomerId_Name",
+                table: "VirtualMachines",
+                columns: new[] { "CustomerId", "Name" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_VirtualMachines_RequestId",
+                table: "VirtualMachines",
+                column: "RequestId",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_VirtualMachines_ResellerId_CustomerId",
+                table: "VirtualMachines",
+                columns: new[] { "ResellerId", "CustomerId" });
+        }
+
+        /// <inheritdoc />
+        protected override void Down(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.DropTable(
+                name: "CoreAllocations");
+
+            migrationBuilder.DropTable(
+                name: "Customers");
+
+            migrationBuilder.DropTable(
+                name: "IsoImages");
+
+            migrationBuilder.DropTable(
+                name: "Jobs");
+
+            migrationBuilder.DropTable(
+                name: "RackServers");
+
+            migrationBuilder.DropTable(
+                name: "Resellers");
+
+            migrationBuilder.DropTable(
+                name: "Users");
+
+            migrationBuilder.DropTable(
+                name: "VirtualMachines");
+        }
+    }
+}

@@ -1,0 +1,146 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace VirtualCore.Adapters.Libvirt.Interop;
+
+/// <summary>
+/// The libvirt C API as this adapter uses it. Strings libvirt hands back are taken as pointers so the
+/// caller decides whether they are borrowed (never freed) or owned (freed with <see cref="Free"/>).
+/// </summary>
+internal static unsafe partial class LibvirtNative
+{
+    private const string Library = "libvirt.so.0";
+    private const string LibC = "libc.so.6";
+
+    /// <summary>VIR_UUID_STRING_BUFLEN: 36 characters and the terminating NUL.</summary>
+    internal const int UuidStringBufferLength = 37;
+
+    internal const uint DomainXmlSecure = 1;
+    internal const uint DomainXmlInactive = 2;
+    internal const uint DomainUndefineManagedSave = 1;
+    internal const uint DomainUndefineSnapshotsMetadata = 2;
+
+    [LibraryImport(Library)]
+    internal static partial int virInitialize();
+
+    [LibraryImport(Library)]
+    internal static partial void virSetErrorFunc(nint userData, delegate* unmanaged[Cdecl]<nint, nint, void> handler);
+
+    [LibraryImport(Library)]
+    internal static partial int virCopyLastError(out VirError to);
+
+    [LibraryImport(Library)]
+    internal static partial void virResetError(ref VirError error);
+
+    [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial ConnectionHandle virConnectOpen(string? name);
+
+    [LibraryImport(Library)]
+    internal static partial int virConnectClose(nint connection);
+
+    [LibraryImport(Library)]
+    internal static partial int virConnectGetLibVersion(ConnectionHandle connection, out ulong version);
+
+    /// <summary>Returns a string libvirt owns (never freed here), such as "TEST" or "QEMU".</summary>
+    [LibraryImport(Library)]
+    internal static partial nint virConnectGetType(ConnectionHandle connection);
+
+    [LibraryImport(Library)]
+    internal static partial int virNodeGetInfo(ConnectionHandle connection, out VirNodeInfo info);
+
+    [LibraryImport(Library)]
+    internal static partial int virConnectListAllDomains(ConnectionHandle connection, out nint domains, uint flags);
+
+    [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial DomainHandle virDomainLookupByUUIDString(ConnectionHandle connection, string uuid);
+
+    [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial DomainHandle virDomainLookupByName(ConnectionHandle connection, string name);
+
+    [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial DomainHandle virDomainDefineXML(ConnectionHandle connection, string xml);
+
+    [LibraryImport(Library)]
+    internal static partial int virDomainCreate(DomainHandle domain);
+
+    [LibraryImport(Library)]
+    internal static partial int virDomainShutdown(DomainHandle domain);
+
+    [LibraryImport(Library)]
+    internal static partial int virDomainDestroy(DomainHandle domain);
+
+    [LibraryImport(Library)]
+    internal static partial int virDomainUndefineFlags(DomainHandle domain, uint flags);
+
+    [LibraryImport(Library)]
+    internal static partial int virDomainGetState(DomainHandle domain, out int state, out int reason, uint flags);
+
+    [LibraryImport(Library)]
+    internal static partial int virDomainGetInfo(DomainHandle domain, out VirDomainInfo info);
+
+    /// <summary>Returns a string borrowed from the domain object.</summary>
+    [LibraryImport(Library)]
+    internal static partial nint virDomainGetName(DomainHandle domain);
+
+    [LibraryImport(Library)]
+    internal static partial int virDomainGetUUIDString(DomainHandle domain, byte* buffer);
+
+    /// <summary>Returns an owned string: release it with <see cref="Free"/>.</summary>
+    [LibraryImport(Library)]
+    internal static partial nint virDomainGetXMLDesc(DomainHandle domain, uint flags);
+
+    [LibraryImport(Library)]
+    internal static partial int virDomainFree(nint domain);
+
+    [LibraryImport(LibC, EntryPoint = "free")]
+    internal static partial void Free(nint pointer);
+
+    /// <summary>Installed as the global error handler so libvirt keeps errors to itself instead of printing them.</summary>
+    [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
+    internal static void IgnoreError(nint userData, nint error)
+    {
+    }
+}
+
+/// <summary>virError; the deprecated object pointers are kept only for the layout.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal struct VirError
+{
+    public int Code;
+    public int Domain;
+    public nint Message;
+    public int Level;
+    public nint Connection;
+    public nint DomainObject;
+    public nint Str1;
+    public nint Str2;
+    public nint Str3;
+    public int Int1;
+    public int Int2;
+    public nint Network;
+}
+
+/// <summary>virNodeInfo; <c>unsigned long</c> is 64-bit on the Linux targets this adapter runs on.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal unsafe struct VirNodeInfo
+{
+    public fixed byte Model[32];
+    public nuint MemoryKiB;
+    public uint Cpus;
+    public uint Mhz;
+    public uint Nodes;
+    public uint Sockets;
+    public uint Cores;
+    public uint Threads;
+}
+
+/// <summary>virDomainInfo.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal struct VirDomainInfo
+{
+    public byte State;
+    public nuint MaxMemoryKiB;
+    public nuint MemoryKiB;
+    public ushort VirtualCpus;
+    public ulong CpuTime;
+}

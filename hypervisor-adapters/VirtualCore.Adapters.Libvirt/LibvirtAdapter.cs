@@ -1,0 +1,364 @@
+using VirtualCore.Adapters.Libvirt.Interop;
+using VirtualCore.Plugins.Sdk;
+
+namespace VirtualCore.Adapters.Libvirt;
+
+/// <summary>
+/// <see cref="IHypervisorAdapter"/> over one libvirt connection (QEMU/KVM, or the test driver for simulated rack servers).
+/// Calls are serialised: each runs its whole sequence of libvirt calls on one thread-pool thread, so libvirt's
+/// thread-local error always belongs to the call that just failed.
+/// </summary>
+/// <remarks>
+/// Settings: <c>domainType</c> ("kvm" or "qemu", default "qemu"; QEMU only) and <c>persistTestDriverState</c>
+/// ("true" to write the domains back into the host description of a <c>test:///absolute/path.xml</c> URI after
+/// every change, so the simulated rack server keeps them across restarts). Two adapters on one file in one
+/// process each see a private copy of it; give every simulated rack server its own file and adapter.
+/// </remarks>
+public sealed class LibvirtAdapter : IHypervisorAdapter
+{
+    /// <summary>Setting: libvirt domain type for QEMU nodes, "kvm" (hardware virtualisation) or "qemu" (emulation).</summary>
+    public const string DomainTypeSetting = "domainType";
+
+    /// <summary>
+    /// Settings <c>simulatedSockets</c>, <c>simulatedCoresPerSocket</c>, <c>simulatedMemoryGiB</c>: for a
+    /// <c>test:///path</c> node whose host description does not exist yet, write one with this topology first.
+    /// </summary>
+    public const string SimulatedSocketsSetting = "simulatedSockets";
+
+    public const string SimulatedCoresPerSocketSetting = "simulatedCoresPerSocket";
+
+    public const string SimulatedMemoryGiBSetting = "simulatedMemoryGiB";
+
+    /// <summary>Setting: "true" to keep a test-driver node's domains in its host description file.</summary>
+    public const string PersistTestDriverStateSetting = "persistTestDriverState";
+
+    // Every libvirt call this adapter makes exists since 0.9.13; an older library would fail mid-operation on a missing symbol.
+    private static readonly Version MinimumLibraryVersion = new(0, 9, 13);
+
+    private readonly NodeConnectionOptions options;
+    private readonly string qemuDomainType;
+    private readonly bool persistTestDriverState;
+    private readonly SemaphoreSlim gate = new(1, 1);
+    private LibvirtConnection? connection;
+    private string domainType = string.Empty;
+    private string? nodeFile;
+    private bool disposed;
+
+    public LibvirtAdapter(NodeConnectionOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentException.ThrowIfNullOrWhiteSpace(options.Uri);
+        this.options = options;
+
+        qemuDomainType = options.Settings.GetValueOrDefault(DomainTypeSetting, "qemu");
+        if (qemuDomainType is not ("kvm" or "qemu"))
+        {
+            throw new ArgumentException($"The setting '{DomainTypeSetting}' must be \"kvm\" or \"qemu\", not \"{qemuDomainType}\".", nameof(options));
+        }
+
+        var persist = options.Settings.GetValueOrDefault(PersistTestDriverStateSetting, "false");
+        persistTestDriverState = bool.TryParse(persist, out var value)
+            ? value
+            : throw new ArgumentException($"The setting '{PersistTestDriverStateSetting}' must be \"true\" or \"false\".", nameof(options));
+    }
+
+    public AdapterCapabilities Capabilities { get; private set; }
+
+    /// <summary>The libvirt library's version, known after <see cref="ConnectAsync"/>.</summary>
+    internal Version? LibraryVersion { get; private set; }
+
+    public async Task ConnectAsync(CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(disposed, this);
+        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            if (connection is not null)
+            {
+                return;
+            }
+
+            CreateSimulatedHostIfMissing();
+            connection = await Task.Run(Open, CancellationToken.None).ConfigureAwait(false);
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    public Task<NodeCapacity> GetNodeCapacityAsync(CancellationToken cancellationToken) =>
+        RunAsync(c => c.GetNodeCapacity(), mutates: false, cancellationToken);
+
+    public Task<IReadOnlyList<DomainInfo>> ListDomainsAsync(CancellationToken cancellationToken) =>
+        RunAsync<IReadOnlyList<DomainInfo>>(c => ReadAll(c, LibvirtDomain.GetInfo), mutates: false, cancellationToken);
+
+    public Task<DomainInfo> DefineDomainAsync(DomainSpec spec, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        return RunAsync(c => Define(c, spec, domainType), mutates: true, cancellationToken);
+    }
+
+    public Task StartDomainAsync(Guid domainId, CancellationToken cancellationToken) =>
+        RunAsync(
+            c =>
+            {
+                using var domain = c.GetDomain(domainId);
+                if (LibvirtDomain.GetState(domain) is not (DomainState.Running or DomainState.Blocked))
+                {
+                    LibvirtDomain.Start(domain, domainId);
+                }
+            },
+            cancellationToken);
+
+    public Task ShutdownDomainAsync(Guid domainId, CancellationToken cancellationToken) =>
+        RunAsync(
+            c =>
+            {
+                using var domain = c.GetDomain(domainId);
+                if (LibvirtDomain.GetState(domain) is not (DomainState.ShutOff or DomainState.ShuttingDown))
+                {
+                    LibvirtDomain.Shutdown(domain, domainId);
+                }
+            },
+            cancellationToken);
+
+    public Task PowerOffDomainAsync(Guid domainId, CancellationToken cancellationToken) =>
+        RunAsync(
+            c =>
+            {
+                using var domain = c.GetDomain(domainId);
+                if (LibvirtDomain.GetState(domain) != DomainState.ShutOff)
+                {
+                    LibvirtDomain.PowerOff(domain, domainId);
+                }
+            },
+            cancellationToken);
+
+    public Task<DomainState> GetDomainStateAsync(Guid domainId, CancellationToken cancellationToken) =>
+        RunAsync(
+            c =>
+            {
+                using var domain = c.GetDomain(domainId);
+                return LibvirtDomain.GetState(domain);
+            },
+            mutates: false,
+            cancellationToken);
+
+    public Task UndefineDomainAsync(Guid domainId, CancellationToken cancellationToken) =>
+        RunAsync(
+            c =>
+            {
+                using var domain = c.FindDomain(domainId);
+                if (domain is null)
+                {
+                    return;
+                }
+
+                // libvirt would turn a running domain into a transient one; the portal wants it stopped first.
+                var state = LibvirtDomain.GetState(domain);
+                if (state != DomainState.ShutOff)
+                {
+                    throw new HypervisorAdapterException(
+                        AdapterErrorCode.InvalidState, $"Domain {domainId} is {state}; power it off before removing it.");
+                }
+
+                LibvirtDomain.Undefine(domain, domainId);
+            },
+            cancellationToken);
+
+    public async ValueTask DisposeAsync()
+    {
+        // Waits for a call in flight, so the connection is never closed under it.
+        await gate.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            if (disposed)
+            {
+                return;
+            }
+
+            disposed = true;
+            connection?.Dispose();
+            connection = null;
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    private static DomainInfo Define(LibvirtConnection c, DomainSpec spec, string domainType)
+    {
+        var xml = DomainXmlBuilder.Build(spec, domainType);
+        using (var existing = c.FindDomain(spec.Id))
+        {
+            if (existing is not null)
+            {
+                var info = LibvirtDomain.GetInfo(existing);
+                return info.Name == spec.Name
+                    ? info
+                    : throw new HypervisorAdapterException(
+                        AdapterErrorCode.DomainConflict, $"Domain {spec.Id} already exists under the name '{info.Name}', not '{spec.Name}'.");
+            }
+        }
+
+        using (var sameName = c.FindDomainByName(spec.Name))
+        {
+            if (sameName is not null)
+            {
+                throw new HypervisorAdapterException(
+                    AdapterErrorCode.DomainConflict, $"The name '{spec.Name}' is taken by domain {LibvirtDomain.GetId(sameName)}.");
+            }
+        }
+
+        // libvirt accepts a pin to a CPU the node lacks (the vCPU is then left without affinity), so check here.
+        var cores = c.GetNodeCapacity().PhysicalCores;
+        if (spec.PinnedCores.Any(core => core >= cores))
+        {
+            throw new HypervisorAdapterException(
+                AdapterErrorCode.InvalidSpec, $"The node has cores 0 to {cores - 1}; cannot pin to {string.Join(", ", spec.PinnedCores.Where(core => core >= cores))}.");
+        }
+
+        using var defined = c.DefineDomain(xml, $"domain {spec.Id} ('{spec.Name}')");
+        return LibvirtDomain.GetInfo(defined);
+    }
+
+    private static List<T> ReadAll<T>(LibvirtConnection c, Func<DomainHandle, T> read)
+    {
+        var domains = c.ListAllDomains();
+        try
+        {
+            return domains.Select(read).ToList();
+        }
+        finally
+        {
+            foreach (var domain in domains)
+            {
+                domain.Dispose();
+            }
+        }
+    }
+
+    private LibvirtConnection Open()
+    {
+        var opened = LibvirtConnection.Open(options.Uri);
+        try
+        {
+            var version = opened.GetLibraryVersion();
+            if (version < MinimumLibraryVersion)
+            {
+                throw new HypervisorAdapterException(
+                    AdapterErrorCode.NotSupported, $"libvirt {version} is too old; {MinimumLibraryVersion} or newer is needed.");
+            }
+
+            var driver = opened.GetDriverName();
+            domainType = driver.ToUpperInvariant() switch
+            {
+                "TEST" => "test",
+                "QEMU" => qemuDomainType,
+                _ => throw new HypervisorAdapterException(
+                    AdapterErrorCode.NotSupported, $"The libvirt driver '{driver}' at {options.Uri} is not one this adapter manages (QEMU or test)."),
+            };
+
+            nodeFile = persistTestDriverState ? TestDriverFilePath(options.Uri, domainType) : null;
+            LibraryVersion = version;
+
+            // Declared only what the adapter implements on both drivers; saving, recovery points, migration and events come later.
+            Capabilities = AdapterCapabilities.NodeCapacity | AdapterCapabilities.CpuPinning | AdapterCapabilities.AcpiShutdown;
+            return opened;
+        }
+        catch
+        {
+            opened.Dispose();
+            throw;
+        }
+    }
+
+    private void CreateSimulatedHostIfMissing()
+    {
+        if (!options.Settings.TryGetValue(SimulatedSocketsSetting, out var sockets))
+        {
+            return;
+        }
+
+        var path = TestDriverFilePath(options.Uri, "test");
+        if (File.Exists(path))
+        {
+            return;
+        }
+
+        static int Number(string? value, string setting) =>
+            int.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) && n > 0
+                ? n
+                : throw new HypervisorAdapterException(AdapterErrorCode.InvalidSpec, $"The setting '{setting}' must be a positive whole number.");
+
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        TestDriverNodeFile.Write(
+            path,
+            options.NodeName,
+            Number(sockets, SimulatedSocketsSetting),
+            Number(options.Settings.GetValueOrDefault(SimulatedCoresPerSocketSetting), SimulatedCoresPerSocketSetting),
+            1,
+            Number(options.Settings.GetValueOrDefault(SimulatedMemoryGiBSetting), SimulatedMemoryGiBSetting) * (1L << 30));
+    }
+
+    private static string TestDriverFilePath(string uri, string domainType)
+    {
+        const string prefix = "test://";
+        var path = uri.StartsWith(prefix, StringComparison.Ordinal) ? Uri.UnescapeDataString(uri[prefix.Length..].Split('?')[0]) : string.Empty;
+        if (domainType != "test" || !path.StartsWith('/') || path == "/default")
+        {
+            throw new HypervisorAdapterException(
+                AdapterErrorCode.NotSupported, $"'{PersistTestDriverStateSetting}' needs a test:///absolute/path URI, not {uri}.");
+        }
+
+        return path;
+    }
+
+    private Task RunAsync(Action<LibvirtConnection> operation, CancellationToken cancellationToken) =>
+        RunAsync<object?>(
+            c =>
+            {
+                operation(c);
+                return null;
+            },
+            mutates: true,
+            cancellationToken);
+
+    private async Task<T> RunAsync<T>(Func<LibvirtConnection, T> operation, bool mutates, CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(disposed, this);
+        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            var c = connection ?? throw new InvalidOperationException("Call ConnectAsync before using the adapter.");
+            return await Task.Run(
+                () =>
+                {
+                    var result = operation(c);
+                    if (mutates && nodeFile is not null)
+                    {
+                        SaveDomains(c, nodeFile);
+                    }
+
+                    return result;
+                },
+                CancellationToken.None).ConfigureAwait(false);
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    private static void SaveDomains(LibvirtConnection c, string path)
+    {
+        var domains = ReadAll(
+            c,
+            d => (LibvirtDomain.GetXml(d, LibvirtNative.DomainXmlInactive | LibvirtNative.DomainXmlSecure), LibvirtDomain.GetNativeState(d)));
+        TestDriverNodeFile.ReplaceDomains(path, domains);
+    }
+}

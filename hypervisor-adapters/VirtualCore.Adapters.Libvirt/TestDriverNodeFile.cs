@@ -1,0 +1,140 @@
+using System.Globalization;
+using System.Text;
+using System.Xml;
+using System.Xml.Linq;
+using VirtualCore.Plugins.Sdk;
+
+namespace VirtualCore.Adapters.Libvirt;
+
+/// <summary>
+/// Host descriptions for libvirt's test driver (<c>test:///absolute/path.xml</c>): simulated rack servers
+/// with a chosen CPU topology and memory, whose domains can be kept across restarts.
+/// </summary>
+public static class TestDriverNodeFile
+{
+    /// <summary>The namespace of the test driver's per-domain extras, such as the run state.</summary>
+    internal static readonly XNamespace TestNamespace = "http://libvirt.org/schemas/domain/test/1.0";
+
+    /// <summary>
+    /// Writes a host description with one NUMA cell, the given topology and memory, no domains and a NAT
+    /// network named "default" (what domains attach to unless told otherwise). Replaces an existing file atomically.
+    /// </summary>
+    /// <param name="path">Where to write; the connection URI is then <c>test://</c> followed by this absolute path.</param>
+    /// <param name="hostName">The rack server's DNS-safe name, recorded in the file for people reading it.</param>
+    /// <param name="sockets">CPU sockets.</param>
+    /// <param name="coresPerSocket">Cores per socket.</param>
+    /// <param name="threadsPerCore">Hardware threads per core.</param>
+    /// <param name="memoryBytes">Physical memory; a whole number of KiB, at least 1 MiB.</param>
+    public static void Write(string path, string hostName, int sockets, int coresPerSocket, int threadsPerCore, long memoryBytes)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        ArgumentOutOfRangeException.ThrowIfLessThan(sockets, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(coresPerSocket, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(threadsPerCore, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(memoryBytes, DomainXmlBuilder.MinimumMemoryBytes);
+        if (memoryBytes % 1024 != 0)
+        {
+            throw new ArgumentException("Memory must be a whole number of KiB.", nameof(memoryBytes));
+        }
+
+        if (!DomainXmlBuilder.IsDnsLabel(hostName))
+        {
+            throw new ArgumentException("The host name must be a DNS label.", nameof(hostName));
+        }
+
+        var node = new XElement(
+            "node",
+            new XComment($" Simulated rack server {hostName} "),
+            new XElement(
+                "cpu",
+                new XElement("nodes", 1),
+                new XElement("sockets", sockets),
+                new XElement("cores", coresPerSocket),
+                new XElement("threads", threadsPerCore),
+                new XElement("active", checked(sockets * coresPerSocket * threadsPerCore)),
+                new XElement("mhz", 2400),
+                new XElement("model", "x86_64")),
+            new XElement("memory", (memoryBytes / 1024).ToString(CultureInfo.InvariantCulture)),
+            new XElement(
+                "network",
+                new XElement("name", "default"),
+                // Fixed here so the network keeps its identity across opens; libvirt would draw a new one each time.
+                new XElement("uuid", Guid.NewGuid().ToString("D")),
+                new XElement("bridge", new XAttribute("name", "virbr0")),
+                new XElement("forward", new XAttribute("mode", "nat")),
+                new XElement(
+                    "ip",
+                    new XAttribute("address", "192.168.122.1"),
+                    new XAttribute("netmask", "255.255.255.0"),
+                    new XElement(
+                        "dhcp",
+                        new XElement("range", new XAttribute("start", "192.168.122.2"), new XAttribute("end", "192.168.122.254"))))));
+
+        WriteAtomically(path, new XDocument(node));
+    }
+
+    /// <summary>
+    /// Replaces the domains in the host description at <paramref name="path"/> with <paramref name="domains"/>,
+    /// keeping everything else in the file, so the next open of the file starts with them in the same state.
+    /// </summary>
+    /// <param name="path">The host description the connection was opened on.</param>
+    /// <param name="domains">Each domain's persistent XML and its virDomainState number.</param>
+    internal static void ReplaceDomains(string path, IEnumerable<(string Xml, int State)> domains)
+    {
+        XDocument document;
+        try
+        {
+            document = XDocument.Load(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or XmlException)
+        {
+            throw new HypervisorAdapterException(AdapterErrorCode.OperationFailed, $"Could not read the node file {path}: {e.Message}", innerException: e);
+        }
+
+        var node = document.Root!;
+        node.Elements("domain").Remove();
+        foreach (var (xml, state) in domains)
+        {
+            var domain = XElement.Parse(xml);
+            domain.Elements(TestNamespace + "runstate").Remove();
+            domain.SetAttributeValue(XNamespace.Xmlns + "test", TestNamespace.NamespaceName);
+            domain.Add(new XElement(TestNamespace + "runstate", state));
+            node.Add(domain);
+        }
+
+        try
+        {
+            WriteAtomically(path, document);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new HypervisorAdapterException(AdapterErrorCode.OperationFailed, $"Could not write the node file {path}: {e.Message}", innerException: e);
+        }
+    }
+
+    // A crash mid-write must never leave a truncated file: the next open of the node would fail.
+    private static void WriteAtomically(string path, XDocument document)
+    {
+        var fullPath = Path.GetFullPath(path);
+        var temporary = Path.Combine(Path.GetDirectoryName(fullPath)!, $".{Path.GetFileName(fullPath)}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write))
+            {
+                using (var writer = XmlWriter.Create(stream, new XmlWriterSettings { Indent = true, Encoding = new UTF8Encoding(false) }))
+                {
+                    document.Save(writer);
+                }
+
+                stream.Flush(flushToDisk: true);
+            }
+
+            File.Move(temporary, fullPath, overwrite: true);
+        }
+        catch
+        {
+            File.Delete(temporary);
+            throw;
+        }
+    }
+}

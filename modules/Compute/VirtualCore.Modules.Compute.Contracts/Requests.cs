@@ -1,0 +1,39 @@
+using Mediator;
+
+namespace VirtualCore.Modules.Compute.Contracts;
+
+/// <summary>Creates a vServer: placed on a rack server with enough free dedicated cores and memory.</summary>
+/// <param name="Name">DNS-safe, unique in the account.</param>
+/// <param name="VCpus">1–8 dedicated cores.</param>
+/// <param name="MemoryGiB">1–16 GiB.</param>
+/// <param name="DiskGiB">10–2048 GiB.</param>
+/// <param name="IsoName">An image from the ISO library to boot from, or null.</param>
+/// <param name="RequestId">Optional client key: the same key again returns the first answer instead of a second VM.</param>
+public sealed record CreateVm(string? Name, int VCpus, int MemoryGiB, int DiskGiB, string? IsoName, Guid? RequestId = null)
+    : ICommand<JobAccepted>;
+
+public sealed record StartVm(Guid VmId) : ICommand<JobAccepted>;
+
+/// <summary>ACPI shutdown: the guest is asked to power down.</summary>
+public sealed record ShutdownVm(Guid VmId) : ICommand<JobAccepted>;
+
+/// <summary>Cuts the power.</summary>
+public sealed record PowerOffVm(Guid VmId) : ICommand<JobAccepted>;
+
+public sealed record ListVms : IQuery<IReadOnlyList<VmView>>;
+
+public sealed record GetVm(Guid VmId) : IQuery<VmView>;
+
+/// <summary>The job log, newest first.</summary>
+/// <param name="Status">Only this status.</param>
+/// <param name="Action">Only this action.</param>
+/// <param name="Search">Text in the name, user or info.</param>
+/// <param name="VmId">Only jobs of this VM.</param>
+/// <param name="Limit">At most this many rows (1–1000).</param>
+public sealed record ListJobs(string? Status = null, string? Action = null, string? Search = null, Guid? VmId = null, int Limit = 200)
+    : IQuery<IReadOnlyList<JobView>>;
+
+public sealed record GetJob(Guid JobId) : IQuery<JobView>;
+
+/// <summary>Rack servers with their capacity and what all VMs on them use of it.</summary>
+public sealed record ListNodeUsage : IQuery<IReadOnlyList<NodeUsageView>>;

@@ -1,0 +1,79 @@
+namespace VirtualCore.Modules.Compute.Contracts;
+
+/// <summary>A vServer as users see it.</summary>
+public sealed record VmView(
+    Guid Id,
+    string Name,
+    int VCpus,
+    int MemoryGiB,
+    int DiskGiB,
+    string? IsoName,
+    string NodeName,
+    IReadOnlyList<int> PinnedCores,
+    string State,
+    DateTimeOffset CreatedAt,
+    Guid? OpenJobId);
+
+/// <summary>One row of the job log: the seed's columns (type, name, action and user, start, end, status, info).</summary>
+public sealed record JobView(
+    Guid Id,
+    string Type,
+    Guid TargetId,
+    string Name,
+    string Action,
+    string UserName,
+    string NodeName,
+    DateTimeOffset QueuedAt,
+    DateTimeOffset? StartedAt,
+    DateTimeOffset? EndedAt,
+    string Status,
+    int Progress,
+    string Info);
+
+/// <summary>The answer to an action: the job that carries it out, and the VM it concerns.</summary>
+public sealed record JobAccepted(Guid JobId, Guid VmId, string Status);
+
+public static class JobStatuses
+{
+    public const string Queued = "queued";
+    public const string Running = "running";
+    public const string Completed = "completed";
+    public const string Failed = "failed";
+
+    public static IReadOnlyList<string> All { get; } = [Queued, Running, Completed, Failed];
+}
+
+public static class VmStates
+{
+    /// <summary>Being created on its rack server.</summary>
+    public const string Pending = "pending";
+    public const string Running = "running";
+    public const string Paused = "paused";
+    public const string ShuttingDown = "shutting-down";
+    public const string ShutOff = "shut-off";
+    public const string Crashed = "crashed";
+    /// <summary>Creation failed; holds no capacity.</summary>
+    public const string Failed = "failed";
+    /// <summary>The rack server no longer has the domain.</summary>
+    public const string Missing = "missing";
+    public const string Unknown = "unknown";
+}
+
+/// <summary>A rack server's capacity and use. Counts every tenant's VMs: capacity is shared, the VMs are not shown.</summary>
+public sealed record NodeUsageView(
+    string Name,
+    string Role,
+    bool Online,
+    DateTimeOffset? LastHeartbeatAt,
+    string CpuModel,
+    int PhysicalCores,
+    int ReservedHostCores,
+    int UsedCores,
+    long MemoryBytes,
+    long ReservedMemoryBytes,
+    long UsedMemoryBytes)
+{
+    public int CoresForVms => Math.Max(0, PhysicalCores - ReservedHostCores);
+
+    public long MemoryForVmsBytes => Math.Max(0, MemoryBytes - ReservedMemoryBytes);
+}

@@ -1,0 +1,108 @@
+using MassTransit;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using VirtualCore.Framework.Mediation;
+using VirtualCore.Framework.Modules;
+using VirtualCore.Framework.Web;
+using VirtualCore.Modules.Compute.Contracts;
+using VirtualCore.Modules.Compute.Domain;
+using VirtualCore.Modules.Compute.Features;
+using VirtualCore.Modules.Compute.Jobs;
+using VirtualCore.Modules.Compute.Live;
+using VirtualCore.Modules.Compute.Web;
+using VirtualCore.Modules.Identity.Contracts;
+
+namespace VirtualCore.Modules.Compute;
+
+/// <summary>vServers, their jobs and the job log, placement on rack servers with dedicated cores.</summary>
+public sealed class ComputeModule : IModule
+{
+    public ModuleManifest Manifest { get; } = new(
+        "Compute",
+        "vServers and jobs",
+        new Version(1, 0),
+        ["Identity", "Infrastructure"],
+        ["Compute/VmList.sbn-html", "Compute/VmNew.sbn-html", "Compute/VmDetail.sbn-html", "Compute/Nodes.sbn-html", "Compute/Jobs.sbn-html"]);
+
+    public void ConfigureServices(IServiceCollection services, IConfiguration configuration)
+    {
+        services.Configure<JobDispatchOptions>(configuration.GetSection("Jobs"));
+        services.AddSingleton<JobDispatchSignal>();
+        services.AddScoped<JobFactory>();
+        services.AddScoped<NodeUsageReader>();
+        services.AddScoped<LiveNotifier>();
+        services.AddHostedService<JobDispatcher>();
+        services.AddScoped<IValidator<CreateVm>, CreateVmValidator>();
+        services.AddScoped<IValidator<ListJobs>, ListJobsValidator>();
+        services.AddSignalR();
+
+        services.AddSingleton(new RequestPermission(typeof(CreateVm), Permissions.VmCreate));
+        services.AddSingleton(new RequestPermission(typeof(StartVm), Permissions.VmOperate));
+        services.AddSingleton(new RequestPermission(typeof(ShutdownVm), Permissions.VmOperate));
+        services.AddSingleton(new RequestPermission(typeof(PowerOffVm), Permissions.VmOperate));
+        services.AddSingleton(new RequestPermission(typeof(ListVms), Permissions.VmRead));
+        services.AddSingleton(new RequestPermission(typeof(GetVm), Permissions.VmRead));
+        services.AddSingleton(new RequestPermission(typeof(ListJobs), Permissions.JobRead));
+        services.AddSingleton(new RequestPermission(typeof(GetJob), Permissions.JobRead));
+        services.AddSingleton(new RequestPermission(typeof(ListNodeUsage), Permissions.NodeRead));
+
+        services.AddSingleton(new NavigationItem("vServers", "/vms", 10, Permissions.VmRead));
+        services.AddSingleton(new NavigationItem("Rack servers", "/nodes", 20, Permissions.NodeRead));
+        services.AddSingleton(new NavigationItem("Job log", "/jobs", 30, Permissions.JobRead));
+    }
+
+    public void ConfigureModel(ModelBuilder modelBuilder)
+    {
+        modelBuilder.Entity<VirtualMachine>(e =>
+        {
+            e.ToTable("VirtualMachines");
+            e.Property(x => x.Name).HasMaxLength(63);
+            e.Property(x => x.IsoName).HasMaxLength(100);
+            e.Property(x => x.NodeName).HasMaxLength(63);
+            e.Property(x => x.MacAddress).HasMaxLength(17);
+            e.Property(x => x.State).HasMaxLength(20);
+            e.Property(x => x.CreatedBy).HasMaxLength(64);
+            e.HasIndex(x => new { x.CustomerId, x.Name });
+            e.HasIndex(x => x.RequestId).IsUnique();
+            e.HasMany(x => x.Cores).WithOne().HasForeignKey(c => c.VmId).OnDelete(DeleteBehavior.Cascade);
+        });
+        modelBuilder.Entity<CoreAllocation>(e =>
+        {
+            e.ToTable("CoreAllocations");
+            e.HasKey(x => new { x.NodeName, x.Core });
+            e.Property(x => x.NodeName).HasMaxLength(63);
+        });
+        modelBuilder.Entity<Job>(e =>
+        {
+            e.ToTable("Jobs");
+            e.Property(x => x.TargetType).HasMaxLength(20);
+            e.Property(x => x.TargetName).HasMaxLength(63);
+            e.Property(x => x.Action).HasMaxLength(30);
+            e.Property(x => x.UserName).HasMaxLength(64);
+            e.Property(x => x.NodeName).HasMaxLength(63);
+            e.Property(x => x.Status).HasMaxLength(20);
+            e.Property(x => x.Info).HasMaxLength(2000);
+            e.Property(x => x.CommandName).HasMaxLength(60);
+            e.Ignore(x => x.IsOpen);
+            e.HasIndex(x => x.QueuedAt);
+            e.HasIndex(x => new { x.Status, x.DispatchedAt });
+            e.HasIndex(x => x.TargetId);
+        });
+    }
+
+    public void ConfigureBus(IBusRegistrationConfigurator bus)
+    {
+        bus.AddConsumer<JobEventConsumers>();
+        bus.AddConsumer<NodeReconciliation>();
+    }
+
+    public void MapEndpoints(IEndpointRouteBuilder endpoints)
+    {
+        ComputeApi.Map(endpoints);
+        ComputePages.Map(endpoints);
+        endpoints.MapHub<LiveHub>("/hubs/live");
+    }
+}

@@ -1,0 +1,99 @@
+using VirtualCore.Framework.Tenancy;
+
+namespace VirtualCore.Modules.Compute.Domain;
+
+/// <summary>A vServer of a customer, on one rack server, with dedicated cores.</summary>
+internal sealed class VirtualMachine : ITenantOwned
+{
+    public Guid Id { get; set; }
+
+    public Guid ResellerId { get; set; }
+
+    public Guid CustomerId { get; set; }
+
+    public required string Name { get; set; }
+
+    public int VCpus { get; set; }
+
+    public int MemoryGiB { get; set; }
+
+    public int DiskGiB { get; set; }
+
+    public string? IsoName { get; set; }
+
+    public required string NodeName { get; set; }
+
+    public required string MacAddress { get; set; }
+
+    /// <summary>The physical cores this VM's vCPUs are pinned to, one per vCPU.</summary>
+    public List<CoreAllocation> Cores { get; set; } = [];
+
+    public required string State { get; set; }
+
+    public DateTimeOffset StateChangedAt { get; set; }
+
+    public DateTimeOffset CreatedAt { get; set; }
+
+    public required string CreatedBy { get; set; }
+
+    /// <summary>The client's idempotency key of the create request.</summary>
+    public Guid? RequestId { get; set; }
+}
+
+/// <summary>One physical core given to one VM. Unique per node and core: the database itself forbids sharing a core.</summary>
+internal sealed class CoreAllocation
+{
+    public Guid VmId { get; set; }
+
+    public required string NodeName { get; set; }
+
+    public int Core { get; set; }
+}
+
+/// <summary>An action on a VM, carried out by a node agent: a row first, a bus message second.</summary>
+internal sealed class Job : ITenantOwned
+{
+    public Guid Id { get; set; }
+
+    public Guid ResellerId { get; set; }
+
+    public Guid CustomerId { get; set; }
+
+    public string TargetType { get; set; } = "vServer";
+
+    public Guid TargetId { get; set; }
+
+    public required string TargetName { get; set; }
+
+    public required string Action { get; set; }
+
+    public required string UserName { get; set; }
+
+    public required string NodeName { get; set; }
+
+    public required string Status { get; set; }
+
+    public int Progress { get; set; }
+
+    public string Info { get; set; } = "";
+
+    public DateTimeOffset QueuedAt { get; set; }
+
+    public DateTimeOffset? StartedAt { get; set; }
+
+    public DateTimeOffset? EndedAt { get; set; }
+
+    /// <summary>The node command's message name; the outbox sends it until the agent answers.</summary>
+    public required string CommandName { get; set; }
+
+    public required string CommandJson { get; set; }
+
+    public DateTimeOffset? DispatchedAt { get; set; }
+
+    public int DispatchAttempts { get; set; }
+
+    /// <summary>When the agent last said anything about this job.</summary>
+    public DateTimeOffset? LastSignalAt { get; set; }
+
+    public bool IsOpen => Status is Contracts.JobStatuses.Queued or Contracts.JobStatuses.Running;
+}

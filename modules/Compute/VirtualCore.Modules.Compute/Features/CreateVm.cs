@@ -1,0 +1,164 @@
+using System.Security.Cryptography;
+using System.Text.RegularExpressions;
+using Mediator;
+using Microsoft.EntityFrameworkCore;
+using VirtualCore.Framework.Mediation;
+using VirtualCore.Framework.Persistence;
+using VirtualCore.Framework.Tenancy;
+using VirtualCore.Modules.Compute.Contracts;
+using VirtualCore.Modules.Compute.Domain;
+using VirtualCore.Modules.Compute.Jobs;
+using VirtualCore.Modules.Infrastructure.Contracts;
+using VirtualCore.Node.Contracts.V1;
+
+namespace VirtualCore.Modules.Compute.Features;
+
+internal static partial class CreateVmRules
+{
+    public const int MaxNameLength = 63;
+    public const int MinVCpus = 1;
+    public const int MaxVCpus = 8;
+    public const int MinMemoryGiB = 1;
+    public const int MaxMemoryGiB = 16;
+    public const int MinDiskGiB = 10;
+    public const int MaxDiskGiB = 2048;
+
+    /// <summary>A DNS label: lower-case letters, digits and inner hyphens.</summary>
+    [GeneratedRegex("^[a-z0-9]([a-z0-9-]*[a-z0-9])?$", RegexOptions.CultureInvariant)]
+    public static partial Regex DnsLabel();
+}
+
+internal sealed class CreateVmValidator(PortalDbContext db, ISender sender) : IValidator<CreateVm>
+{
+    public async ValueTask<IReadOnlyList<FieldError>> ValidateAsync(CreateVm request, CancellationToken cancellationToken)
+    {
+        var errors = new List<FieldError>();
+        if (request.RequestId is { } requestId && await db.Set<VirtualMachine>().AnyAsync(v => v.RequestId == requestId, cancellationToken))
+        {
+            // A retry of a request that already succeeded: the handler answers with the first outcome.
+            return errors;
+        }
+
+        var name = request.Name ?? "";
+        if (string.IsNullOrWhiteSpace(name))
+        {
+            errors.Add(new("name", "Enter a name."));
+        }
+        else if (name.Length > CreateVmRules.MaxNameLength)
+        {
+            errors.Add(new("name", $"A name has at most {CreateVmRules.MaxNameLength} characters."));
+        }
+        else if (!CreateVmRules.DnsLabel().IsMatch(name))
+        {
+            errors.Add(new("name", "Use lower-case letters, digits and hyphens only, starting and ending with a letter or digit (a DNS name)."));
+        }
+        else if (await db.Set<VirtualMachine>().AnyAsync(v => v.Name == name && v.State != VmStates.Failed, cancellationToken))
+        {
+            errors.Add(new("name", $"A VM named '{name}' already exists in this account."));
+        }
+
+        if (request.VCpus is < CreateVmRules.MinVCpus or > CreateVmRules.MaxVCpus)
+        {
+            errors.Add(new("vcpus", $"Choose {CreateVmRules.MinVCpus} to {CreateVmRules.MaxVCpus} vCPUs."));
+        }
+
+        if (request.MemoryGiB is < CreateVmRules.MinMemoryGiB or > CreateVmRules.MaxMemoryGiB)
+        {
+            errors.Add(new("memoryGiB", $"Choose {CreateVmRules.MinMemoryGiB} to {CreateVmRules.MaxMemoryGiB} GiB of RAM."));
+        }
+
+        if (request.DiskGiB is < CreateVmRules.MinDiskGiB or > CreateVmRules.MaxDiskGiB)
+        {
+            errors.Add(new("diskGiB", $"Choose a disk of {CreateVmRules.MinDiskGiB} to {CreateVmRules.MaxDiskGiB} GiB."));
+        }
+
+        if (!string.IsNullOrEmpty(request.IsoName))
+        {
+            var isos = await sender.Send(new ListIsoImages(), cancellationToken);
+            if (isos.All(i => i.Name != request.IsoName))
+            {
+                errors.Add(new("isoName", "Choose an image from the ISO library."));
+            }
+        }
+
+        return errors;
+    }
+}
+
+internal sealed class CreateVmHandler(
+    PortalDbContext db,
+    ISender sender,
+    ITenantContext tenant,
+    JobFactory jobs,
+    NodeUsageReader usage,
+    TimeProvider clock) : ICommandHandler<CreateVm, JobAccepted>
+{
+    public async ValueTask<JobAccepted> Handle(CreateVm command, CancellationToken cancellationToken)
+    {
+        if (tenant.ResellerId is not { } resellerId || tenant.CustomerId is not { } customerId || customerId == Guid.Empty)
+        {
+            throw new ForbiddenException("VMs belong to a customer: sign in as one of the customer's users.");
+        }
+
+        if (command.RequestId is { } requestId)
+        {
+            var earlier = await db.Set<VirtualMachine>().Where(v => v.RequestId == requestId).Select(v => v.Id).SingleOrDefaultAsync(cancellationToken);
+            if (earlier != Guid.Empty)
+            {
+                var firstJob = await db.Set<Job>().Where(j => j.TargetId == earlier && j.Action == "create").SingleAsync(cancellationToken);
+                return new JobAccepted(firstJob.Id, earlier, firstJob.Status);
+            }
+        }
+
+        var memoryBytes = command.MemoryGiB * Placement.Gib;
+        var (decision, reason) = Placement.Choose(await usage.ReadAsync(cancellationToken), command.VCpus, memoryBytes);
+        if (decision is null)
+        {
+            throw new RequestValidationException("vcpus", reason!);
+        }
+
+        var iso = string.IsNullOrEmpty(command.IsoName)
+            ? null
+            : (await sender.Send(new ListIsoImages(), cancellationToken)).Single(i => i.Name == command.IsoName);
+        var vm = new VirtualMachine
+        {
+            Id = Guid.NewGuid(),
+            ResellerId = resellerId,
+            CustomerId = customerId,
+            Name = command.Name!,
+            VCpus = command.VCpus,
+            MemoryGiB = command.MemoryGiB,
+            DiskGiB = command.DiskGiB,
+            IsoName = iso?.Name,
+            NodeName = decision.NodeName,
+            MacAddress = NewMacAddress(),
+            State = VmStates.Pending,
+            CreatedAt = clock.GetUtcNow(),
+            StateChangedAt = clock.GetUtcNow(),
+            CreatedBy = tenant.UserName,
+            RequestId = command.RequestId,
+        };
+        vm.Cores.AddRange(decision.Cores.Select(core => new CoreAllocation { VmId = vm.Id, NodeName = vm.NodeName, Core = core }));
+        var spec = new DomainSpecV1(
+            vm.Id,
+            vm.Name,
+            vm.VCpus,
+            memoryBytes,
+            decision.Cores,
+            [new DiskSpecV1($"/var/lib/virtualcore/images/{vm.Id:N}.qcow2", command.DiskGiB * Placement.Gib, "Virtio")],
+            iso?.Path,
+            [new NicSpecV1("default", vm.MacAddress, "Virtio")]);
+        var job = jobs.Create(vm, "create", jobId => new DefineDomain(jobId, vm.NodeName, vm.Id, spec));
+        db.Add(vm);
+        db.Add(job);
+        return new JobAccepted(job.Id, vm.Id, job.Status);
+    }
+
+    /// <summary>A random locally administered address in QEMU's 52:54:00 range.</summary>
+    private static string NewMacAddress()
+    {
+        Span<byte> tail = stackalloc byte[3];
+        RandomNumberGenerator.Fill(tail);
+        return $"52:54:00:{tail[0]:x2}:{tail[1]:x2}:{tail[2]:x2}";
+    }
+}

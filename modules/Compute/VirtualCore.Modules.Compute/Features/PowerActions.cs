@@ -1,0 +1,55 @@
+using Mediator;
+using Microsoft.EntityFrameworkCore;
+using VirtualCore.Framework.Mediation;
+using VirtualCore.Framework.Persistence;
+using VirtualCore.Modules.Compute.Contracts;
+using VirtualCore.Modules.Compute.Domain;
+using VirtualCore.Modules.Compute.Jobs;
+using VirtualCore.Node.Contracts.V1;
+
+namespace VirtualCore.Modules.Compute.Features;
+
+/// <summary>Start, ACPI shutdown and power off: each checks the VM's state, refuses while another job runs, and queues a job.</summary>
+internal sealed class PowerActionHandlers(PortalDbContext db, JobFactory jobs) :
+    ICommandHandler<StartVm, JobAccepted>,
+    ICommandHandler<ShutdownVm, JobAccepted>,
+    ICommandHandler<PowerOffVm, JobAccepted>
+{
+    public ValueTask<JobAccepted> Handle(StartVm command, CancellationToken cancellationToken) =>
+        QueueAsync(command.VmId, "start", [VmStates.ShutOff, VmStates.Crashed], "It can be started when it is shut off.",
+            (jobId, vm) => new StartDomain(jobId, vm.NodeName, vm.Id), cancellationToken);
+
+    public ValueTask<JobAccepted> Handle(ShutdownVm command, CancellationToken cancellationToken) =>
+        QueueAsync(command.VmId, "shutdown", [VmStates.Running], "Only a running VM can be shut down.",
+            (jobId, vm) => new ShutdownDomain(jobId, vm.NodeName, vm.Id), cancellationToken);
+
+    public ValueTask<JobAccepted> Handle(PowerOffVm command, CancellationToken cancellationToken) =>
+        QueueAsync(command.VmId, "power-off", [VmStates.Running, VmStates.Paused, VmStates.ShuttingDown, VmStates.Crashed], "It is not running.",
+            (jobId, vm) => new PowerOffDomain(jobId, vm.NodeName, vm.Id), cancellationToken);
+
+    private async ValueTask<JobAccepted> QueueAsync(
+        Guid vmId,
+        string action,
+        string[] allowedStates,
+        string refusal,
+        Func<Guid, VirtualMachine, INodeCommand> command,
+        CancellationToken cancellationToken)
+    {
+        var vm = await db.Set<VirtualMachine>().SingleOrDefaultAsync(v => v.Id == vmId, cancellationToken)
+            ?? throw new NotFoundException("The VM");
+        var open = await db.Set<Job>().AnyAsync(j => j.TargetId == vmId && (j.Status == JobStatuses.Queued || j.Status == JobStatuses.Running), cancellationToken);
+        if (open)
+        {
+            throw new ConflictException($"Another job is still running on '{vm.Name}'; wait until it has finished.");
+        }
+
+        if (!allowedStates.Contains(vm.State))
+        {
+            throw new ConflictException($"'{vm.Name}' is {vm.State}. {refusal}");
+        }
+
+        var job = jobs.Create(vm, action, jobId => command(jobId, vm));
+        db.Add(job);
+        return new JobAccepted(job.Id, vm.Id, job.Status);
+    }
+}

@@ -1,0 +1,118 @@
+using Mediator;
+using Microsoft.EntityFrameworkCore;
+using VirtualCore.Framework.Mediation;
+using VirtualCore.Framework.Persistence;
+using VirtualCore.Modules.Compute.Contracts;
+using VirtualCore.Modules.Compute.Domain;
+using VirtualCore.Modules.Compute.Live;
+
+namespace VirtualCore.Modules.Compute.Features;
+
+internal sealed class VmQueries(PortalDbContext db) :
+    IQueryHandler<ListVms, IReadOnlyList<VmView>>,
+    IQueryHandler<GetVm, VmView>
+{
+    public async ValueTask<IReadOnlyList<VmView>> Handle(ListVms query, CancellationToken cancellationToken)
+    {
+        var vms = await db.Set<VirtualMachine>().AsNoTracking().Include(v => v.Cores).OrderBy(v => v.Name).ToListAsync(cancellationToken);
+        var open = await OpenJobsAsync(cancellationToken);
+        return vms.Select(vm => Views.Of(vm, open.GetValueOrDefault(vm.Id))).ToArray();
+    }
+
+    public async ValueTask<VmView> Handle(GetVm query, CancellationToken cancellationToken)
+    {
+        var vm = await db.Set<VirtualMachine>().AsNoTracking().Include(v => v.Cores).SingleOrDefaultAsync(v => v.Id == query.VmId, cancellationToken)
+            ?? throw new NotFoundException("The VM");
+        var open = await db.Set<Job>().Where(j => j.TargetId == vm.Id && (j.Status == JobStatuses.Queued || j.Status == JobStatuses.Running))
+            .Select(j => (Guid?)j.Id).FirstOrDefaultAsync(cancellationToken);
+        return Views.Of(vm, open);
+    }
+
+    private async Task<Dictionary<Guid, Guid?>> OpenJobsAsync(CancellationToken cancellationToken) =>
+        (await db.Set<Job>().AsNoTracking().Where(j => j.Status == JobStatuses.Queued || j.Status == JobStatuses.Running)
+            .Select(j => new { j.TargetId, j.Id }).ToListAsync(cancellationToken))
+        .GroupBy(j => j.TargetId).ToDictionary(g => g.Key, g => (Guid?)g.First().Id);
+}
+
+internal sealed class JobQueries(PortalDbContext db) :
+    IQueryHandler<ListJobs, IReadOnlyList<JobView>>,
+    IQueryHandler<GetJob, JobView>
+{
+    public const int MaxLimit = 1000;
+
+    public async ValueTask<IReadOnlyList<JobView>> Handle(ListJobs query, CancellationToken cancellationToken)
+    {
+        var jobs = db.Set<Job>().AsNoTracking();
+        if (!string.IsNullOrEmpty(query.Status))
+        {
+            jobs = jobs.Where(j => j.Status == query.Status);
+        }
+
+        if (!string.IsNullOrEmpty(query.Action))
+        {
+            jobs = jobs.Where(j => j.Action == query.Action);
+        }
+
+        if (query.VmId is { } vmId)
+        {
+            jobs = jobs.Where(j => j.TargetId == vmId);
+        }
+
+        if (!string.IsNullOrWhiteSpace(query.Search))
+        {
+            var text = query.Search.Trim().ToLowerInvariant();
+            jobs = jobs.Where(j => j.TargetName.ToLower().Contains(text) || j.UserName.ToLower().Contains(text) || j.Info.ToLower().Contains(text));
+        }
+
+        var rows = await jobs.OrderByDescending(j => j.QueuedAt).Take(query.Limit).ToListAsync(cancellationToken);
+        return rows.Select(Views.Of).ToArray();
+    }
+
+    public async ValueTask<JobView> Handle(GetJob query, CancellationToken cancellationToken)
+    {
+        var job = await db.Set<Job>().AsNoTracking().SingleOrDefaultAsync(j => j.Id == query.JobId, cancellationToken)
+            ?? throw new NotFoundException("The job");
+        return Views.Of(job);
+    }
+}
+
+internal sealed class ListJobsValidator : IValidator<ListJobs>
+{
+    public ValueTask<IReadOnlyList<FieldError>> ValidateAsync(ListJobs request, CancellationToken cancellationToken)
+    {
+        var errors = new List<FieldError>();
+        if (request.Limit is < 1 or > JobQueries.MaxLimit)
+        {
+            errors.Add(new("limit", $"Ask for 1 to {JobQueries.MaxLimit} rows."));
+        }
+
+        if (!string.IsNullOrEmpty(request.Status) && !JobStatuses.All.Contains(request.Status))
+        {
+            errors.Add(new("status", $"Use one of: {string.Join(", ", JobStatuses.All)}."));
+        }
+
+        if (request.Search is { Length: > 100 })
+        {
+            errors.Add(new("search", "Search for at most 100 characters."));
+        }
+
+        return ValueTask.FromResult<IReadOnlyList<FieldError>>(errors);
+    }
+}
+
+internal sealed class NodeUsageQuery(NodeUsageReader usage) : IQueryHandler<ListNodeUsage, IReadOnlyList<NodeUsageView>>
+{
+    public async ValueTask<IReadOnlyList<NodeUsageView>> Handle(ListNodeUsage query, CancellationToken cancellationToken) =>
+        (await usage.ReadAsync(cancellationToken)).Select(n => new NodeUsageView(
+            n.Server.Name,
+            n.Server.Role,
+            n.Server.Online,
+            n.Server.LastHeartbeatAt,
+            n.Server.CpuModel,
+            n.Server.PhysicalCores,
+            n.Server.ReservedHostCores,
+            n.UsedCores.Count,
+            n.Server.MemoryBytes,
+            n.Server.ReservedMemoryBytes,
+            n.UsedMemoryBytes)).ToArray();
+}

@@ -1,0 +1,142 @@
+using MassTransit;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+using VirtualCore.Framework.Persistence;
+using VirtualCore.Modules.Compute.Contracts;
+using VirtualCore.Modules.Compute.Domain;
+using VirtualCore.Modules.Compute.Live;
+using VirtualCore.Node.Contracts.V1;
+
+namespace VirtualCore.Modules.Compute.Jobs;
+
+/// <summary>
+/// Follows the agents' reports into the job log and the VMs' states. Reports may come twice or out of order
+/// (the outbox re-sends): a job only ever moves forward, queued → running → completed or failed.
+/// </summary>
+internal sealed class JobEventConsumers(PortalDbContext db, LiveNotifier live, ILogger<JobEventConsumers> logger) :
+    IConsumer<NodeJobStarted>,
+    IConsumer<NodeJobProgress>,
+    IConsumer<NodeJobCompleted>,
+    IConsumer<NodeJobFailed>,
+    IConsumer<DomainStateChanged>
+{
+    public Task Consume(ConsumeContext<NodeJobStarted> context) => UpdateJobAsync(context.Message.JobId, context.Message.NodeName, context.CancellationToken, job =>
+    {
+        job.LastSignalAt = context.Message.At;
+        if (job.Status != JobStatuses.Queued)
+        {
+            return false;
+        }
+
+        job.Status = JobStatuses.Running;
+        job.StartedAt = context.Message.At;
+        job.Info = $"Running on {job.NodeName}.";
+        return true;
+    });
+
+    public Task Consume(ConsumeContext<NodeJobProgress> context) => UpdateJobAsync(context.Message.JobId, context.Message.NodeName, context.CancellationToken, job =>
+    {
+        job.LastSignalAt = context.Message.At;
+        if (!job.IsOpen)
+        {
+            return false;
+        }
+
+        job.Status = JobStatuses.Running;
+        job.StartedAt ??= context.Message.At;
+        job.Progress = Math.Clamp(context.Message.Percent, job.Progress, 100);
+        job.Info = context.Message.Info;
+        return true;
+    });
+
+    public Task Consume(ConsumeContext<NodeJobCompleted> context) => UpdateJobAsync(context.Message.JobId, context.Message.NodeName, context.CancellationToken, job =>
+    {
+        if (!job.IsOpen)
+        {
+            return false;
+        }
+
+        job.Status = JobStatuses.Completed;
+        job.StartedAt ??= context.Message.At;
+        job.EndedAt = context.Message.At;
+        job.Progress = 100;
+        job.Info = context.Message.Info;
+        return true;
+    });
+
+    public Task Consume(ConsumeContext<NodeJobFailed> context) => UpdateJobAsync(context.Message.JobId, context.Message.NodeName, context.CancellationToken, job =>
+    {
+        if (!job.IsOpen)
+        {
+            return false;
+        }
+
+        job.Status = JobStatuses.Failed;
+        job.StartedAt ??= context.Message.At;
+        job.EndedAt = context.Message.At;
+        job.Info = $"{context.Message.Error} ({context.Message.ErrorCode})";
+        return true;
+    });
+
+    public async Task Consume(ConsumeContext<DomainStateChanged> context)
+    {
+        var message = context.Message;
+        var vm = await db.Set<VirtualMachine>().Include(v => v.Cores)
+            .SingleOrDefaultAsync(v => v.Id == message.VmId && v.NodeName == message.NodeName, context.CancellationToken);
+        if (vm is null || vm.StateChangedAt > message.At)
+        {
+            return;
+        }
+
+        var state = message.State == "undefined" ? (vm.State == VmStates.Pending ? VmStates.Pending : VmStates.Missing) : message.State;
+        if (vm.State == state)
+        {
+            return;
+        }
+
+        vm.State = state;
+        vm.StateChangedAt = message.At;
+        await db.SaveChangesAsync(context.CancellationToken);
+        var openJob = await db.Set<Job>().Where(j => j.TargetId == vm.Id && (j.Status == JobStatuses.Queued || j.Status == JobStatuses.Running))
+            .Select(j => (Guid?)j.Id).FirstOrDefaultAsync(context.CancellationToken);
+        await live.VmChangedAsync(vm, openJob);
+    }
+
+    private async Task UpdateJobAsync(Guid jobId, string nodeName, CancellationToken cancellationToken, Func<Job, bool> change)
+    {
+        var job = await db.Set<Job>().SingleOrDefaultAsync(j => j.Id == jobId, cancellationToken);
+        if (job is null || job.NodeName != nodeName)
+        {
+            logger.LogWarning("Report about unknown job {Job} from {Node} ignored", jobId, nodeName);
+            return;
+        }
+
+        var changed = change(job);
+        if (changed && job.Status == JobStatuses.Failed && job.Action == "create")
+        {
+            await ReleaseFailedVmAsync(job.TargetId, cancellationToken);
+        }
+
+        await db.SaveChangesAsync(cancellationToken);
+        if (changed)
+        {
+            await live.JobChangedAsync(job);
+            if (!job.IsOpen && await db.Set<VirtualMachine>().Include(v => v.Cores).SingleOrDefaultAsync(v => v.Id == job.TargetId, cancellationToken) is { } vm)
+            {
+                // The VM's actions are free again: tell open pages.
+                await live.VmChangedAsync(vm, null);
+            }
+        }
+    }
+
+    /// <summary>A VM whose creation failed holds no cores or memory.</summary>
+    private async Task ReleaseFailedVmAsync(Guid vmId, CancellationToken cancellationToken)
+    {
+        var vm = await db.Set<VirtualMachine>().Include(v => v.Cores).SingleOrDefaultAsync(v => v.Id == vmId, cancellationToken);
+        if (vm is not null)
+        {
+            vm.State = VmStates.Failed;
+            vm.Cores.Clear();
+        }
+    }
+}

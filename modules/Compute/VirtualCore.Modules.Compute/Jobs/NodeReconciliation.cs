@@ -1,0 +1,54 @@
+using MassTransit;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+using VirtualCore.Framework.Persistence;
+using VirtualCore.Modules.Compute.Contracts;
+using VirtualCore.Modules.Compute.Domain;
+using VirtualCore.Modules.Compute.Live;
+using VirtualCore.Node.Contracts.V1;
+
+namespace VirtualCore.Modules.Compute.Jobs;
+
+/// <summary>
+/// Compares what a node reports with what the portal believes. A VM without an open job takes the state the
+/// node reports; a VM the node lacks is marked missing; a domain the portal does not know is reported, not hidden.
+/// </summary>
+internal sealed class NodeReconciliation(PortalDbContext db, LiveNotifier live, ILogger<NodeReconciliation> logger) : IConsumer<NodeHeartbeat>
+{
+    public async Task Consume(ConsumeContext<NodeHeartbeat> context)
+    {
+        var beat = context.Message;
+        var ct = context.CancellationToken;
+        var vms = await db.Set<VirtualMachine>().Include(v => v.Cores)
+            .Where(v => v.NodeName == beat.NodeName && v.State != VmStates.Failed).ToListAsync(ct);
+        var busy = (await db.Set<Job>().Where(j => j.NodeName == beat.NodeName && (j.Status == JobStatuses.Queued || j.Status == JobStatuses.Running))
+            .Select(j => j.TargetId).ToListAsync(ct)).ToHashSet();
+        var reported = beat.Domains.ToDictionary(d => d.VmId);
+        var changed = new List<VirtualMachine>();
+        foreach (var vm in vms.Where(v => !busy.Contains(v.Id) && v.StateChangedAt <= beat.At))
+        {
+            var state = reported.TryGetValue(vm.Id, out var domain) ? domain.State : VmStates.Missing;
+            if (state != vm.State)
+            {
+                logger.LogWarning("Drift on {Node}: {Vm} is {Actual}, the portal had {Expected}", beat.NodeName, vm.Name, state, vm.State);
+                vm.State = state;
+                vm.StateChangedAt = beat.At;
+                changed.Add(vm);
+            }
+        }
+
+        foreach (var stranger in beat.Domains.Where(d => vms.All(v => v.Id != d.VmId)))
+        {
+            logger.LogWarning("Drift on {Node}: domain {Domain} ({Id}) is not managed by the portal", beat.NodeName, stranger.Name, stranger.VmId);
+        }
+
+        if (changed.Count > 0)
+        {
+            await db.SaveChangesAsync(ct);
+            foreach (var vm in changed)
+            {
+                await live.VmChangedAsync(vm, null);
+            }
+        }
+    }
+}

@@ -1,0 +1,66 @@
+using Mediator;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using VirtualCore.Modules.Compute.Contracts;
+
+namespace VirtualCore.Modules.Compute.Web;
+
+/// <summary>The REST API of vServers, jobs and rack servers (/api/v1).</summary>
+internal static class ComputeApi
+{
+    public static void Map(IEndpointRouteBuilder endpoints)
+    {
+        var api = endpoints.MapGroup("/api/v1").RequireAuthorization();
+
+        var vms = api.MapGroup("/vms").WithTags("vServers");
+        vms.MapGet("/", (ISender sender, CancellationToken ct) => sender.Send(new ListVms(), ct))
+            .WithName("ListVms").WithSummary("All vServers of the account.");
+        vms.MapGet("/{vmId:guid}", (Guid vmId, ISender sender, CancellationToken ct) => sender.Send(new GetVm(vmId), ct))
+            .WithName("GetVm").WithSummary("One vServer.").ProducesProblem(StatusCodes.Status404NotFound);
+        vms.MapPost("/", async (CreateVmRequest body, ISender sender, CancellationToken ct) =>
+            {
+                var accepted = await sender.Send(new CreateVm(body.Name, body.VCpus, body.MemoryGiB, body.DiskGiB, body.IsoName, body.RequestId), ct);
+                return Results.Accepted($"/api/v1/jobs/{accepted.JobId}", accepted);
+            })
+            .WithName("CreateVm")
+            .WithSummary("Creates a vServer with dedicated cores; answers with the job that defines it on a rack server.")
+            .Produces<JobAccepted>(StatusCodes.Status202Accepted)
+            .ProducesValidationProblem();
+        MapAction(vms, "start", id => new StartVm(id), "Starts a shut-off vServer.");
+        MapAction(vms, "shutdown", id => new ShutdownVm(id), "Asks the guest to shut down (ACPI).");
+        MapAction(vms, "power-off", id => new PowerOffVm(id), "Cuts the power of a vServer.");
+
+        var jobs = api.MapGroup("/jobs").WithTags("Jobs");
+        jobs.MapGet("/", (string? status, string? action, string? search, Guid? vmId, int? limit, ISender sender, CancellationToken ct) =>
+                sender.Send(new ListJobs(status, action, search, vmId, limit ?? 200), ct))
+            .WithName("ListJobs").WithSummary("The job log, newest first, filtered.").ProducesValidationProblem();
+        jobs.MapGet("/{jobId:guid}", (Guid jobId, ISender sender, CancellationToken ct) => sender.Send(new GetJob(jobId), ct))
+            .WithName("GetJob").WithSummary("One job.").ProducesProblem(StatusCodes.Status404NotFound);
+
+        api.MapGet("/nodes", (ISender sender, CancellationToken ct) => sender.Send(new ListNodeUsage(), ct))
+            .WithTags("Rack servers").WithName("ListRackServers").WithSummary("Rack servers with their capacity and what VMs use of it.");
+        api.MapGet("/isos", (ISender sender, CancellationToken ct) => sender.Send(new Infrastructure.Contracts.ListIsoImages(), ct))
+            .WithTags("Images").WithName("ListIsoImages").WithSummary("The ISO library.");
+    }
+
+    private static void MapAction(RouteGroupBuilder vms, string action, Func<Guid, ICommand<JobAccepted>> command, string summary) =>
+        vms.MapPost($"/{{vmId:guid}}/{action}", async (Guid vmId, ISender sender, CancellationToken ct) =>
+            {
+                var accepted = await sender.Send(command(vmId), ct);
+                return Results.Accepted($"/api/v1/jobs/{accepted.JobId}", accepted);
+            })
+            .WithName($"{char.ToUpperInvariant(action[0])}{action[1..].Replace("-o", "O", StringComparison.Ordinal)}Vm")
+            .WithSummary(summary)
+            .Produces<JobAccepted>(StatusCodes.Status202Accepted)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict);
+}
+
+/// <param name="Name">DNS-safe name, unique in the account.</param>
+/// <param name="VCpus">1–8 dedicated cores.</param>
+/// <param name="MemoryGiB">1–16.</param>
+/// <param name="DiskGiB">10–2048.</param>
+/// <param name="IsoName">Image from GET /api/v1/isos, or null.</param>
+/// <param name="RequestId">Idempotency key: repeat a request with the same key and get the first answer.</param>
+public sealed record CreateVmRequest(string? Name, int VCpus, int MemoryGiB, int DiskGiB, string? IsoName, Guid? RequestId);

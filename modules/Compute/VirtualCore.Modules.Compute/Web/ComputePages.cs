@@ -1,0 +1,176 @@
+using System.Globalization;
+using System.Text;
+using Mediator;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using VirtualCore.Framework.Mediation;
+using VirtualCore.Framework.Web;
+using VirtualCore.Modules.Compute.Contracts;
+using VirtualCore.Modules.Infrastructure.Contracts;
+
+namespace VirtualCore.Modules.Compute.Web;
+
+/// <summary>The themed pages: VM list, create form, VM detail with power buttons, rack servers, job log.</summary>
+internal static class ComputePages
+{
+    public static void Map(IEndpointRouteBuilder endpoints)
+    {
+        var pages = endpoints.MapGroup("").RequireAuthorization().ExcludeFromDescription();
+        pages.MapGet("/", () => Results.Redirect("/vms"));
+
+        pages.MapGet("/vms", async (HttpContext http, IPageRenderer renderer, ISender sender) =>
+        {
+            var vms = await sender.Send(new ListVms(), http.RequestAborted);
+            return await renderer.RenderAsync(http, "Compute/VmList.sbn-html", "vServers", new { Vms = vms.Select(VmRow.Of).ToArray() });
+        });
+
+        pages.MapGet("/vms/new", async (HttpContext http, IPageRenderer renderer, ISender sender) =>
+            await renderer.RenderAsync(http, "Compute/VmNew.sbn-html", "New vServer", await CreateFormAsync(sender, http, new CreateForm("", 1, 1, 50, ""), [])));
+
+        pages.MapPost("/vms", async (HttpContext http, IPageRenderer renderer, ISender sender) =>
+        {
+            var form = await http.Request.ReadFormAsync(http.RequestAborted);
+            var input = new CreateForm(form["name"].ToString().Trim(), Int(form["vcpus"]), Int(form["memoryGiB"]), Int(form["diskGiB"]), form["isoName"].ToString());
+            try
+            {
+                var accepted = await sender.Send(new CreateVm(input.Name, input.Vcpus, input.MemoryGib, input.DiskGib, string.IsNullOrEmpty(input.IsoName) ? null : input.IsoName), http.RequestAborted);
+                return Results.Redirect($"/vms/{accepted.VmId}");
+            }
+            catch (RequestValidationException ex)
+            {
+                return await renderer.RenderAsync(http, "Compute/VmNew.sbn-html", "New vServer", await CreateFormAsync(sender, http, input, ex.Errors), StatusCodes.Status400BadRequest);
+            }
+        }).AddEndpointFilter<AntiforgeryFilter>();
+
+        pages.MapGet("/vms/{vmId:guid}", (Guid vmId, HttpContext http, IPageRenderer renderer, ISender sender) =>
+            DetailAsync(vmId, http, renderer, sender, null, StatusCodes.Status200OK));
+
+        foreach (var (action, command) in new (string, Func<Guid, ICommand<JobAccepted>>)[]
+                 {
+                     ("start", id => new StartVm(id)),
+                     ("shutdown", id => new ShutdownVm(id)),
+                     ("power-off", id => new PowerOffVm(id)),
+                 })
+        {
+            pages.MapPost($"/vms/{{vmId:guid}}/{action}", async (Guid vmId, HttpContext http, IPageRenderer renderer, ISender sender) =>
+            {
+                try
+                {
+                    await sender.Send(command(vmId), http.RequestAborted);
+                    return Results.Redirect($"/vms/{vmId}");
+                }
+                catch (ConflictException ex)
+                {
+                    return await DetailAsync(vmId, http, renderer, sender, ex.Message, StatusCodes.Status409Conflict);
+                }
+            }).AddEndpointFilter<AntiforgeryFilter>();
+        }
+
+        pages.MapGet("/nodes", async (HttpContext http, IPageRenderer renderer, ISender sender) =>
+        {
+            var nodes = await sender.Send(new ListNodeUsage(), http.RequestAborted);
+            return await renderer.RenderAsync(http, "Compute/Nodes.sbn-html", "Rack servers", new { Nodes = nodes.Select(NodeCard.Of).ToArray() });
+        });
+
+        pages.MapGet("/jobs", async (HttpContext http, IPageRenderer renderer, ISender sender, string? status, string? action, string? search) =>
+        {
+            var jobs = await sender.Send(new ListJobs(Blank(status), Blank(action), Blank(search), null, 500), http.RequestAborted);
+            return await renderer.RenderAsync(http, "Compute/Jobs.sbn-html", "Job log", new
+            {
+                Jobs = jobs.Select(JobRow.Of).ToArray(),
+                VmFilter = "",
+                Filter = new { Status = status ?? "", Action = action ?? "", Search = search ?? "" },
+                Statuses = JobStatuses.All,
+                Actions = JobActions,
+                ExportUrl = "/jobs/export.csv" + http.Request.QueryString,
+            });
+        });
+
+        pages.MapGet("/jobs/export.csv", async (HttpContext http, ISender sender, string? status, string? action, string? search) =>
+        {
+            var jobs = await sender.Send(new ListJobs(Blank(status), Blank(action), Blank(search), null, Features.JobQueries.MaxLimit), http.RequestAborted);
+            var csv = new StringBuilder("type,name,action,user,start,end,status,info\n");
+            foreach (var job in jobs)
+            {
+                csv.AppendJoin(',', [Csv(job.Type), Csv(job.Name), Csv(job.Action), Csv(job.UserName), Csv(Timestamp(job.StartedAt ?? job.QueuedAt)), Csv(Timestamp(job.EndedAt)), Csv(job.Status), Csv(job.Info)]).Append('\n');
+            }
+
+            return Results.File(Encoding.UTF8.GetBytes(csv.ToString()), "text/csv; charset=utf-8", "job-log.csv");
+        });
+    }
+
+    private static readonly string[] JobActions = ["create", "start", "shutdown", "power-off"];
+
+    private static async Task<IResult> DetailAsync(Guid vmId, HttpContext http, IPageRenderer renderer, ISender sender, string? error, int status)
+    {
+        var vm = await sender.Send(new GetVm(vmId), http.RequestAborted);
+        var jobs = await sender.Send(new ListJobs(VmId: vmId, Limit: 20), http.RequestAborted);
+        return await renderer.RenderAsync(http, "Compute/VmDetail.sbn-html", vm.Name, new
+        {
+            Vm = VmRow.Of(vm),
+            Jobs = jobs.Select(JobRow.Of).ToArray(),
+            VmFilter = vm.Id.ToString(),
+            Error = error,
+            CanStart = vm.OpenJobId is null && vm.State is VmStates.ShutOff or VmStates.Crashed,
+            CanShutdown = vm.OpenJobId is null && vm.State is VmStates.Running,
+            CanPowerOff = vm.OpenJobId is null && vm.State is VmStates.Running or VmStates.Paused or VmStates.ShuttingDown or VmStates.Crashed,
+        }, status);
+    }
+
+    private static async Task<object> CreateFormAsync(ISender sender, HttpContext http, CreateForm input, IReadOnlyList<FieldError> errors)
+    {
+        var isos = await sender.Send(new ListIsoImages(), http.RequestAborted);
+        var nodes = await sender.Send(new ListNodeUsage(), http.RequestAborted);
+        var computeNodes = nodes.Where(n => n.Role == "compute" && n.Online).ToArray();
+        return new
+        {
+            Input = input,
+            Errors = errors.GroupBy(e => e.Field).ToDictionary(g => g.Key, g => string.Join(" ", g.Select(e => e.Reason))),
+            Isos = isos.Select(i => new { i.Name, i.Title, Size = FormatBytes(i.SizeBytes) }).ToArray(),
+            FreeCores = computeNodes.Length == 0 ? 0 : computeNodes.Max(n => n.CoresForVms - n.UsedCores),
+            FreeMemoryGib = computeNodes.Length == 0 ? 0 : computeNodes.Max(n => (n.MemoryForVmsBytes - n.UsedMemoryBytes) / (1024L * 1024 * 1024)),
+        };
+    }
+
+    private sealed record CreateForm(string Name, int Vcpus, int MemoryGib, int DiskGib, string IsoName);
+
+    private sealed record VmRow(string Id, string Name, int Vcpus, int MemoryGib, int DiskGib, string Iso, string Node, string Cores, string State, string Created, bool Busy)
+    {
+        public static VmRow Of(VmView vm) => new(
+            vm.Id.ToString(), vm.Name, vm.VCpus, vm.MemoryGiB, vm.DiskGiB, vm.IsoName ?? "—", vm.NodeName,
+            vm.PinnedCores.Count == 0 ? "—" : string.Join(", ", vm.PinnedCores), vm.State, Timestamp(vm.CreatedAt), vm.OpenJobId is not null);
+    }
+
+    private sealed record JobRow(string Id, string Type, string Name, string TargetId, string Action, string User, string Start, string End, string Status, int Progress, string Info)
+    {
+        public static JobRow Of(JobView job) => new(
+            job.Id.ToString(), job.Type, job.Name, job.TargetId.ToString(), job.Action, job.UserName,
+            Timestamp(job.StartedAt ?? job.QueuedAt), Timestamp(job.EndedAt), job.Status, job.Progress, job.Info);
+    }
+
+    private sealed record NodeCard(string Name, string Role, bool Online, string LastSeen, string CpuModel, int CoresTotal, int CoresUsed, int CoresPercent, string MemoryTotal, string MemoryUsed, int MemoryPercent, int ReservedHostCores, string ReservedMemory)
+    {
+        public static NodeCard Of(NodeUsageView n) => new(
+            n.Name, n.Role, n.Online, Timestamp(n.LastHeartbeatAt), n.CpuModel, n.CoresForVms, n.UsedCores,
+            Percent(n.UsedCores, n.CoresForVms), FormatBytes(n.MemoryForVmsBytes), FormatBytes(n.UsedMemoryBytes),
+            Percent(n.UsedMemoryBytes, n.MemoryForVmsBytes), n.ReservedHostCores, FormatBytes(n.ReservedMemoryBytes));
+    }
+
+    private static int Percent(long used, long total) => total <= 0 ? 0 : (int)Math.Clamp(used * 100 / total, 0, 100);
+
+    private static string FormatBytes(long bytes) => bytes >= 1L << 30
+        ? (bytes / (double)(1L << 30)).ToString("0.#", CultureInfo.InvariantCulture) + " GiB"
+        : (bytes / (double)(1L << 20)).ToString("0", CultureInfo.InvariantCulture) + " MiB";
+
+    private static string Timestamp(DateTimeOffset? at) => at?.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture) ?? "";
+
+    private static int Int(string? value) => int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) ? n : 0;
+
+    private static string? Blank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
+
+    private static string Csv(string value) =>
+        value.IndexOfAny([',', '"', '\n', '\r']) >= 0 || value.StartsWith('=') || value.StartsWith('+') || value.StartsWith('-') || value.StartsWith('@')
+            ? "\"" + (value.StartsWith('=') || value.StartsWith('+') || value.StartsWith('@') ? "'" : "") + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\""
+            : value;
+}

@@ -1,0 +1,40 @@
+using Mediator;
+
+namespace VirtualCore.Modules.Infrastructure.Contracts;
+
+/// <summary>The rack servers and what they offer to VMs. Usage by VMs is the Compute module's to add.</summary>
+public sealed record ListRackServers : IQuery<IReadOnlyList<RackServerView>>;
+
+/// <param name="Name">The rack server's name, e.g. "rack-1".</param>
+/// <param name="Role">"compute" or "reserve" (failover spare).</param>
+/// <param name="PhysicalCores">Cores of the host.</param>
+/// <param name="ReservedHostCores">Cores kept for the host itself; the lowest-numbered ones.</param>
+/// <param name="MemoryBytes">Physical memory.</param>
+/// <param name="ReservedMemoryBytes">Memory kept for the host itself.</param>
+/// <param name="CpuModel">As the hypervisor reports it.</param>
+/// <param name="Online">The node agent reported recently.</param>
+/// <param name="LastHeartbeatAt">When the agent last reported.</param>
+public sealed record RackServerView(
+    string Name,
+    string Role,
+    int PhysicalCores,
+    int ReservedHostCores,
+    long MemoryBytes,
+    long ReservedMemoryBytes,
+    string CpuModel,
+    bool Online,
+    DateTimeOffset? LastHeartbeatAt)
+{
+    public int CoresForVms => Math.Max(0, PhysicalCores - ReservedHostCores);
+
+    public long MemoryForVmsBytes => Math.Max(0, MemoryBytes - ReservedMemoryBytes);
+}
+
+/// <summary>The ISO images customers can attach to a new VM.</summary>
+public sealed record ListIsoImages : IQuery<IReadOnlyList<IsoImageView>>;
+
+/// <param name="Name">Short name, e.g. "debian-12.8-amd64-netinst".</param>
+/// <param name="Title">What users see, e.g. "Debian 12.8 (netinst)".</param>
+/// <param name="Path">Where the image lies on the nodes' shared image storage.</param>
+/// <param name="SizeBytes">File size.</param>
+public sealed record IsoImageView(string Name, string Title, string Path, long SizeBytes);

@@ -1,0 +1,108 @@
+using MassTransit;
+using Mediator;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using VirtualCore.Framework.Modules;
+using VirtualCore.Framework.Persistence;
+using VirtualCore.Modules.Infrastructure.Contracts;
+using VirtualCore.Modules.Infrastructure.Domain;
+using VirtualCore.Node.Contracts.V1;
+
+namespace VirtualCore.Modules.Infrastructure.Features;
+
+internal sealed class ListRackServersHandler(PortalDbContext db, IOptions<InfrastructureOptions> options, TimeProvider clock)
+    : IQueryHandler<ListRackServers, IReadOnlyList<RackServerView>>
+{
+    public async ValueTask<IReadOnlyList<RackServerView>> Handle(ListRackServers query, CancellationToken cancellationToken)
+    {
+        var onlineSince = clock.GetUtcNow() - options.Value.OfflineAfter;
+        var servers = await db.Set<RackServer>().AsNoTracking().OrderBy(r => r.Name).ToListAsync(cancellationToken);
+        return servers.Select(r => new RackServerView(
+            r.Name,
+            r.Role,
+            r.Sockets * r.CoresPerSocket,
+            r.ReservedHostCores,
+            r.MemoryBytes,
+            r.ReservedMemoryBytes,
+            r.CpuModel,
+            r.LastHeartbeatAt >= onlineSince,
+            r.LastHeartbeatAt)).ToArray();
+    }
+}
+
+internal sealed class ListIsoImagesHandler(PortalDbContext db) : IQueryHandler<ListIsoImages, IReadOnlyList<IsoImageView>>
+{
+    public async ValueTask<IReadOnlyList<IsoImageView>> Handle(ListIsoImages query, CancellationToken cancellationToken) =>
+        await db.Set<IsoImage>().AsNoTracking().OrderBy(i => i.Title)
+            .Select(i => new IsoImageView(i.Name, i.Title, i.Path, i.SizeBytes)).ToListAsync(cancellationToken);
+}
+
+/// <summary>Keeps each rack server's capacity as its agent reports it. Reports from unregistered nodes are ignored.</summary>
+internal sealed class NodeHeartbeatConsumer(PortalDbContext db, ILogger<NodeHeartbeatConsumer> logger) : IConsumer<NodeHeartbeat>
+{
+    public async Task Consume(ConsumeContext<NodeHeartbeat> context)
+    {
+        var beat = context.Message;
+        var server = await db.Set<RackServer>().SingleOrDefaultAsync(r => r.Name == beat.NodeName, context.CancellationToken);
+        if (server is null)
+        {
+            logger.LogWarning("Heartbeat from unregistered node {Node} ignored", beat.NodeName);
+            return;
+        }
+
+        if (server.LastHeartbeatAt >= beat.At)
+        {
+            return;
+        }
+
+        server.Sockets = beat.Sockets;
+        server.CoresPerSocket = beat.CoresPerSocket;
+        server.ThreadsPerCore = beat.ThreadsPerCore;
+        server.MemoryBytes = beat.MemoryBytes;
+        server.CpuModel = beat.CpuModel;
+        server.AgentVersion = beat.AgentVersion;
+        server.LastHeartbeatAt = beat.At;
+        await db.SaveChangesAsync(context.CancellationToken);
+    }
+}
+
+/// <summary>Registers the configured rack servers and the operator's ISO library (the embedded default's demo library).</summary>
+internal sealed class InfrastructureSeed(PortalDbContext db, IOptions<InfrastructureOptions> options) : ISeedData
+{
+    public async Task SeedAsync(CancellationToken cancellationToken)
+    {
+        foreach (var registration in options.Value.RackServers)
+        {
+            var server = await db.Set<RackServer>().SingleOrDefaultAsync(r => r.Name == registration.Name, cancellationToken);
+            if (server is null)
+            {
+                server = new RackServer { Id = Guid.NewGuid(), Name = registration.Name };
+                db.Add(server);
+            }
+
+            server.Role = registration.Role;
+            server.ReservedHostCores = registration.ReservedHostCores;
+            server.ReservedMemoryBytes = registration.ReservedMemoryBytes;
+        }
+
+        if (!await db.Set<IsoImage>().AnyAsync(cancellationToken))
+        {
+            foreach (var (name, title, size) in DemoIsos)
+            {
+                db.Add(new IsoImage { Id = Guid.NewGuid(), Name = name, Title = title, Path = $"/var/lib/virtualcore/iso/{name}.iso", SizeBytes = size });
+            }
+        }
+
+        await db.SaveChangesAsync(cancellationToken);
+    }
+
+    private static readonly (string Name, string Title, long Size)[] DemoIsos =
+    [
+        ("debian-12.8.0-amd64-netinst", "Debian 12.8 (netinst)", 661_651_456),
+        ("fedora-server-41-x86_64", "Fedora Server 41", 2_600_468_480),
+        ("freebsd-14.2-amd64-disc1", "FreeBSD 14.2", 1_270_736_896),
+        ("ubuntu-24.04.1-live-server-amd64", "Ubuntu Server 24.04.1 LTS", 2_773_874_688),
+        ("almalinux-9.5-x86_64-minimal", "AlmaLinux 9.5 (minimal)", 1_858_076_672),
+    ];
+}

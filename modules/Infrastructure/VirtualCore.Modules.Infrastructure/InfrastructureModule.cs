@@ -1,0 +1,55 @@
+using MassTransit;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using VirtualCore.Framework.Mediation;
+using VirtualCore.Framework.Modules;
+using VirtualCore.Modules.Identity.Contracts;
+using VirtualCore.Modules.Infrastructure.Contracts;
+using VirtualCore.Modules.Infrastructure.Domain;
+using VirtualCore.Modules.Infrastructure.Features;
+
+namespace VirtualCore.Modules.Infrastructure;
+
+/// <summary>Rack servers (nodes), their capacity, and the ISO library.</summary>
+public sealed class InfrastructureModule : IModule
+{
+    public ModuleManifest Manifest { get; } = new(
+        "Infrastructure",
+        "Rack servers and storage",
+        new Version(1, 0),
+        ["Identity"],
+        []);
+
+    public void ConfigureServices(IServiceCollection services, IConfiguration configuration)
+    {
+        services.Configure<InfrastructureOptions>(configuration.GetSection(InfrastructureOptions.Section));
+        services.AddScoped<ISeedData, InfrastructureSeed>();
+        services.AddSingleton(new RequestPermission(typeof(ListRackServers), Permissions.NodeRead));
+        services.AddSingleton(new RequestPermission(typeof(ListIsoImages), Permissions.VmRead));
+    }
+
+    public void ConfigureModel(ModelBuilder modelBuilder)
+    {
+        modelBuilder.Entity<RackServer>(e =>
+        {
+            e.ToTable("RackServers");
+            e.Property(x => x.Name).HasMaxLength(63);
+            e.Property(x => x.Role).HasMaxLength(20);
+            e.Property(x => x.CpuModel).HasMaxLength(100);
+            e.Property(x => x.AgentVersion).HasMaxLength(40);
+            e.HasIndex(x => x.Name).IsUnique();
+        });
+        modelBuilder.Entity<IsoImage>(e =>
+        {
+            e.ToTable("IsoImages");
+            e.Property(x => x.Name).HasMaxLength(100);
+            e.Property(x => x.Title).HasMaxLength(200);
+            e.Property(x => x.Path).HasMaxLength(500);
+            e.HasIndex(x => x.Name).IsUnique();
+        });
+    }
+
+    public void ConfigureBus(IBusRegistrationConfigurator bus) => bus.AddConsumer<NodeHeartbeatConsumer>();
+}

@@ -1,0 +1,134 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using VirtualCore.Framework.Persistence;
+using VirtualCore.Framework.Tenancy;
+using VirtualCore.Modules.Compute.Contracts;
+using VirtualCore.NodeAgent;
+
+namespace VirtualCore.Portal.Tests;
+
+/// <summary>
+/// A whole portal on its embedded defaults — SQLite file, in-memory bus, in-process node agents on libvirt's test
+/// driver — in its own data folder. Small rack servers (4 cores, 8 GiB) keep capacity tests short.
+/// </summary>
+public sealed class PortalFixture : WebApplicationFactory<Program>
+{
+    private readonly bool _realServer;
+
+    public PortalFixture(string? dataDirectory = null, bool realServer = false)
+    {
+        DataDirectory = dataDirectory ?? Path.Combine(Path.GetTempPath(), "vcore-tests", Guid.NewGuid().ToString("N"));
+        _realServer = realServer;
+        Directory.CreateDirectory(DataDirectory);
+        if (realServer)
+        {
+            UseKestrel(0);
+        }
+    }
+
+    public string DataDirectory { get; }
+
+    public Uri BaseAddress => _realServer ? new Uri(ClientOptions.BaseAddress.ToString()) : Server.BaseAddress;
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Testing");
+        builder.UseSetting("DataDirectory", DataDirectory);
+        builder.UseSetting("Jobs:PollInterval", "00:00:00.200");
+        builder.UseSetting("Jobs:RedeliverAfter", "00:00:02");
+        builder.UseSetting("NodeAgentDefaults:HeartbeatInterval", "00:00:01");
+        for (var i = 0; i < 3; i++)
+        {
+            builder.UseSetting($"EmbeddedRackServers:Servers:{i}:Sockets", "1");
+            builder.UseSetting($"EmbeddedRackServers:Servers:{i}:CoresPerSocket", "4");
+            builder.UseSetting($"EmbeddedRackServers:Servers:{i}:MemoryGiB", "9");
+            builder.UseSetting($"EmbeddedRackServers:Servers:{i}:ReservedMemoryGiB", "1");
+        }
+    }
+
+    public NodeAgentHost Agents => Services.GetRequiredService<NodeAgentHost>();
+
+    public HttpClient ApiClient(string user, string password)
+    {
+        var client = CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = false });
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{user}:{password}")));
+        return client;
+    }
+
+    public HttpClient Demo() => ApiClient("demo", "demo-pass-1");
+
+    public HttpClient Other() => ApiClient("other", "other-pass-1");
+
+    /// <summary>Runs <paramref name="query"/> against the database as the system, outside any tenant.</summary>
+    public async Task<T> DbAsync<T>(Func<PortalDbContext, Task<T>> query)
+    {
+        await using var scope = Services.CreateAsyncScope();
+        scope.ServiceProvider.GetRequiredService<ScopedTenantContext>().Use(SystemTenantContext.Instance);
+        return await query(scope.ServiceProvider.GetRequiredService<PortalDbContext>());
+    }
+
+    public Task<int> CountAsync<T>()
+        where T : class =>
+        DbAsync(db => db.Set<T>().IgnoreQueryFilters().CountAsync());
+
+    protected override void Dispose(bool disposing)
+    {
+        base.Dispose(disposing);
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+    }
+}
+
+public static class Api
+{
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    public static async Task<JobAccepted> CreateVmAsync(this HttpClient client, string name, int vcpus = 1, int memoryGiB = 1, int diskGiB = 20, string? iso = "debian-12.8.0-amd64-netinst", Guid? requestId = null)
+    {
+        var response = await client.PostAsJsonAsync("/api/v1/vms", new { name, vCpus = vcpus, memoryGiB, diskGiB, isoName = iso, requestId });
+        Assert.True(response.StatusCode == HttpStatusCode.Accepted, $"create {name}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+        return (await response.Content.ReadFromJsonAsync<JobAccepted>(Json))!;
+    }
+
+    public static async Task<JobAccepted> ActAsync(this HttpClient client, Guid vmId, string action)
+    {
+        var response = await client.PostAsync($"/api/v1/vms/{vmId}/{action}", null);
+        Assert.True(response.StatusCode == HttpStatusCode.Accepted, $"{action}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+        return (await response.Content.ReadFromJsonAsync<JobAccepted>(Json))!;
+    }
+
+    public static async Task<T> GetAsync<T>(this HttpClient client, string path) =>
+        (await client.GetFromJsonAsync<T>(path, Json))!;
+
+    /// <summary>Polls the job until it has finished: the agent works asynchronously, so the test waits for the outcome, not for a time.</summary>
+    public static async Task<JobView> WaitForJobAsync(this HttpClient client, Guid jobId, TimeSpan? timeout = null)
+    {
+        using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(30));
+        while (true)
+        {
+            var job = await client.GetAsync<JobView>($"/api/v1/jobs/{jobId}");
+            if (job.Status is JobStatuses.Completed or JobStatuses.Failed)
+            {
+                return job;
+            }
+
+            await Task.Delay(50, cts.Token);
+        }
+    }
+
+    public static async Task<JobView> CompleteAsync(this HttpClient client, Task<JobAccepted> accepted)
+    {
+        var job = await client.WaitForJobAsync((await accepted).JobId);
+        Assert.True(job.Status == JobStatuses.Completed, $"{job.Action} {job.Name}: {job.Status} — {job.Info}");
+        return job;
+    }
+
+    public static async Task<JsonElement> ProblemAsync(this HttpResponseMessage response) =>
+        JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+}

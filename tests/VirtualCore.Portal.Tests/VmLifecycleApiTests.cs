@@ -1,0 +1,163 @@
+using System.Net;
+using System.Net.Http.Json;
+using Microsoft.EntityFrameworkCore;
+using VirtualCore.Modules.Compute.Contracts;
+using VirtualCore.Modules.Compute.Domain;
+using VirtualCore.Plugins.Sdk;
+
+namespace VirtualCore.Portal.Tests;
+
+/// <summary>The walking skeleton through every layer: REST API → Mediator → job row → bus → node agent → libvirt.</summary>
+public sealed class VmLifecycleApiTests : IAsyncLifetime
+{
+    private readonly PortalFixture _portal = new();
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync() => await _portal.DisposeAsync();
+
+    [Fact]
+    public async Task Create_start_and_shut_down_reach_libvirt_and_the_job_log()
+    {
+        var api = _portal.Demo();
+        var created = await api.CreateVmAsync("web-1", vcpus: 2, memoryGiB: 3);
+        var createJob = await api.CompleteAsync(Task.FromResult(created));
+        Assert.Equal(("vServer", "web-1", "create", "demo"), (createJob.Type, createJob.Name, createJob.Action, createJob.UserName));
+        Assert.NotNull(createJob.StartedAt);
+        Assert.NotNull(createJob.EndedAt);
+
+        var vm = await api.GetAsync<VmView>($"/api/v1/vms/{created.VmId}");
+        Assert.Equal(VmStates.ShutOff, vm.State);
+        Assert.Equal(2, vm.PinnedCores.Count);
+
+        var adapter = _portal.Agents[vm.NodeName].Adapter;
+        var domain = (await adapter.ListDomainsAsync(default)).Single(d => d.Id == vm.Id);
+        Assert.Equal(("web-1", 2, 3L << 30, DomainState.ShutOff), (domain.Name, domain.VCpus, domain.MemoryBytes, domain.State));
+
+        await api.CompleteAsync(api.ActAsync(vm.Id, "start"));
+        Assert.Equal(DomainState.Running, await adapter.GetDomainStateAsync(vm.Id, default));
+        Assert.Equal(VmStates.Running, (await api.GetAsync<VmView>($"/api/v1/vms/{vm.Id}")).State);
+
+        await api.CompleteAsync(api.ActAsync(vm.Id, "shutdown"));
+        Assert.Equal(DomainState.ShutOff, await adapter.GetDomainStateAsync(vm.Id, default));
+        Assert.Equal(VmStates.ShutOff, (await api.GetAsync<VmView>($"/api/v1/vms/{vm.Id}")).State);
+
+        await api.CompleteAsync(api.ActAsync(vm.Id, "start"));
+        await api.CompleteAsync(api.ActAsync(vm.Id, "power-off"));
+        Assert.Equal(DomainState.ShutOff, await adapter.GetDomainStateAsync(vm.Id, default));
+
+        var log = await api.GetAsync<JobView[]>($"/api/v1/jobs?vmId={vm.Id}");
+        Assert.Equal(["power-off", "start", "shutdown", "start", "create"], log.Select(j => j.Action));
+        Assert.All(log, j => Assert.Equal(JobStatuses.Completed, j.Status));
+    }
+
+    [Fact]
+    public async Task Dedicated_cores_are_never_shared_and_a_request_that_fits_nowhere_is_refused_before_any_job()
+    {
+        var api = _portal.Demo();
+
+        // Two compute rack servers with 4 cores each; the reserve server takes no new VMs.
+        var accepted = new[] { await api.CreateVmAsync("a", vcpus: 3), await api.CreateVmAsync("b", vcpus: 3), await api.CreateVmAsync("c"), await api.CreateVmAsync("d") };
+        var vms = await Task.WhenAll(accepted.Select(x => api.GetAsync<VmView>($"/api/v1/vms/{x.VmId}")));
+        var pins = vms.SelectMany(v => v.PinnedCores.Select(core => (v.NodeName, core))).ToList();
+        Assert.Equal(pins.Count, pins.Distinct().Count());
+        Assert.DoesNotContain(vms, v => v.NodeName == "reserve-1");
+
+        var jobsBefore = await _portal.CountAsync<Job>();
+        var response = await api.PostAsJsonAsync("/api/v1/vms", new { name = "too-big", vCpus = 1, memoryGiB = 1, diskGiB = 20 });
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var problem = await response.ProblemAsync();
+        Assert.Contains("free dedicated cores", problem.GetProperty("errors").GetProperty("vcpus")[0].GetString());
+        Assert.Equal(jobsBefore, await _portal.CountAsync<Job>());
+        Assert.Equal(4, await _portal.CountAsync<VirtualMachine>());
+    }
+
+    [Fact]
+    public async Task Memory_is_not_overcommitted()
+    {
+        var api = _portal.Demo();
+        await api.CreateVmAsync("m1", memoryGiB: 8);
+        await api.CreateVmAsync("m2", memoryGiB: 8);
+        var response = await api.PostAsJsonAsync("/api/v1/vms", new { name = "m3", vCpus = 1, memoryGiB = 1, diskGiB = 20 });
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("free memory", (await response.ProblemAsync()).GetProperty("errors").GetProperty("vcpus")[0].GetString());
+    }
+
+    [Fact]
+    public async Task A_repeated_create_with_the_same_request_id_returns_the_first_answer()
+    {
+        var api = _portal.Demo();
+        var requestId = Guid.NewGuid();
+        var first = await api.CreateVmAsync("retry", requestId: requestId);
+        var again = await api.CreateVmAsync("retry", requestId: requestId);
+        Assert.Equal(first, again with { Status = first.Status });
+        Assert.Equal(1, await _portal.CountAsync<VirtualMachine>());
+    }
+
+    [Fact]
+    public async Task A_second_action_while_a_job_is_open_is_refused_and_the_vm_stays_as_it_was()
+    {
+        var api = _portal.Demo();
+        var created = await api.CreateVmAsync("busy");
+        await api.CompleteAsync(Task.FromResult(created));
+        var vm = await api.GetAsync<VmView>($"/api/v1/vms/{created.VmId}");
+        await _portal.Agents[vm.NodeName].StopAsync();
+
+        var start = await api.ActAsync(vm.Id, "start");
+        var second = await api.PostAsync($"/api/v1/vms/{vm.Id}/power-off", null);
+        Assert.Equal(HttpStatusCode.Conflict, second.StatusCode);
+        Assert.Contains("Another job", (await second.ProblemAsync()).GetProperty("detail").GetString());
+
+        await _portal.Agents[vm.NodeName].StartAsync(default);
+        await api.CompleteAsync(Task.FromResult(start));
+        Assert.Single(await api.GetAsync<JobView[]>($"/api/v1/jobs?vmId={vm.Id}&action=start"));
+        Assert.Empty(await api.GetAsync<JobView[]>($"/api/v1/jobs?vmId={vm.Id}&action=power-off"));
+    }
+
+    [Fact]
+    public async Task Actions_that_do_not_fit_the_state_are_refused()
+    {
+        var api = _portal.Demo();
+        var created = await api.CreateVmAsync("idle");
+        await api.CompleteAsync(Task.FromResult(created));
+        foreach (var action in new[] { "shutdown", "power-off" })
+        {
+            var response = await api.PostAsync($"/api/v1/vms/{created.VmId}/{action}", null);
+            Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
+        }
+
+        Assert.Single(await api.GetAsync<JobView[]>($"/api/v1/jobs?vmId={created.VmId}"));
+    }
+
+    [Fact]
+    public async Task A_job_queued_while_the_node_agent_is_down_is_not_lost_and_completes_when_it_returns()
+    {
+        var api = _portal.Demo();
+        var created = await api.CreateVmAsync("patient");
+        await api.CompleteAsync(Task.FromResult(created));
+        var vm = await api.GetAsync<VmView>($"/api/v1/vms/{created.VmId}");
+        var agent = _portal.Agents[vm.NodeName];
+        await agent.StopAsync();
+
+        var start = await api.ActAsync(vm.Id, "start");
+
+        // The outbox sends it and, hearing nothing, sends it again; the job stays queued meanwhile.
+        await WaitUntilAsync(() => _portal.DbAsync(db => db.Set<Job>().Where(j => j.Id == start.JobId).Select(j => j.DispatchAttempts).SingleAsync()), attempts => attempts >= 2);
+        Assert.Equal(JobStatuses.Queued, (await api.GetAsync<JobView>($"/api/v1/jobs/{start.JobId}")).Status);
+
+        await agent.StartAsync(default);
+        var job = await api.CompleteAsync(Task.FromResult(start));
+        Assert.Equal(VmStates.Running, (await api.GetAsync<VmView>($"/api/v1/vms/{vm.Id}")).State);
+        Assert.Equal(DomainState.Running, await agent.Adapter.GetDomainStateAsync(vm.Id, default));
+        Assert.Equal(JobStatuses.Completed, job.Status);
+    }
+
+    private static async Task WaitUntilAsync<T>(Func<Task<T>> read, Func<T, bool> done)
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while (!done(await read()))
+        {
+            await Task.Delay(50, cts.Token);
+        }
+    }
+}

@@ -1,0 +1,66 @@
+// Live updates: job rows and VM states arrive over SignalR and are applied in place.
+(function () {
+  "use strict";
+  if (!window.signalR) { return; }
+  var status = document.getElementById("live-status");
+  function setOnline(online) { if (status) { status.classList.toggle("offline", !online); status.title = online ? "Live updates on" : "Reconnecting…"; } }
+
+  function text(el, value) { el.textContent = value == null ? "" : String(value); }
+  function stamp(value) { return value ? new Date(value).toISOString().replace(/\.\d{3}Z$/, "Z") : ""; }
+
+  function cell(tag, cls, value) { var td = document.createElement(tag); if (cls) { td.className = cls; } text(td, value); return td; }
+
+  function renderJobRow(row, job) {
+    row.replaceChildren(
+      cell("td", "", job.type),
+      (function () { var td = document.createElement("td"); var a = document.createElement("a"); a.href = "/vms/" + job.targetId; text(a, job.name); td.append(a); return td; })(),
+      cell("td", "", job.action + " (" + job.userName + ")"),
+      cell("td", "nowrap", stamp(job.startedAt || job.queuedAt)),
+      cell("td", "nowrap", stamp(job.endedAt)),
+      (function () { var td = document.createElement("td"); var b = document.createElement("span"); b.className = "badge badge-" + job.status; text(b, job.status); td.append(b); return td; })(),
+      cell("td", "wrap", job.info));
+  }
+
+  function onJob(job) {
+    var table = document.getElementById("job-table");
+    if (!table) { return; }
+    var filter = table.getAttribute("data-vm-filter");
+    if (filter && filter !== job.targetId) { return; }
+    var row = table.querySelector('tr[data-job-id="' + job.id + '"]');
+    if (!row) {
+      row = document.createElement("tr");
+      row.setAttribute("data-job-id", job.id);
+      table.tBodies[0].prepend(row);
+      var empty = table.closest(".card") && table.closest(".card").querySelector("[data-empty]");
+      if (empty) { empty.remove(); }
+    }
+    renderJobRow(row, job);
+    row.classList.remove("is-new"); void row.offsetWidth; row.classList.add("is-new");
+  }
+
+  var allowed = {
+    start: ["shut-off", "crashed"],
+    shutdown: ["running"],
+    "power-off": ["running", "paused", "shutting-down", "crashed"]
+  };
+
+  function onVm(vm) {
+    document.querySelectorAll('[data-vm-id="' + vm.id + '"]').forEach(function (host) {
+      host.querySelectorAll("[data-vm-state]").forEach(function (badge) {
+        badge.className = "badge state-" + vm.state; text(badge, vm.state);
+      });
+      host.querySelectorAll("button[data-action]").forEach(function (button) {
+        var states = allowed[button.getAttribute("data-action")] || [];
+        button.disabled = !!vm.openJobId || states.indexOf(vm.state) < 0;
+      });
+    });
+  }
+
+  var connection = new signalR.HubConnectionBuilder().withUrl("/hubs/live").withAutomaticReconnect().build();
+  connection.on("job", onJob);
+  connection.on("vm", onVm);
+  connection.onreconnecting(function () { setOnline(false); });
+  connection.onreconnected(function () { setOnline(true); });
+  connection.onclose(function () { setOnline(false); });
+  connection.start().then(function () { setOnline(true); document.documentElement.setAttribute("data-live", "on"); }, function () { setOnline(false); });
+})();
