@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Options;
 using Scriban;
-using Scriban.Functions;
 using Scriban.Runtime;
 using Scriban.Syntax;
 
@@ -151,7 +150,8 @@ internal sealed class ScribanViewRenderer(ThemeRegistry registry, IOptions<ViewE
         var builtins = context.BuiltinObject;
         builtins.SetValue("include", new RawHtmlInclude((IScriptCustomFunction)builtins["include"]!), true);
         builtins.SetValue("raw", DelegateCustomFunction.CreateFunc<TemplateContext, object?, RawHtml>(Raw), true);
-        // These compile strings at render time, which would let data become code and skip upload validation.
+        // include_join would bypass the RawHtml wrapper; eval compiles strings at render time, letting data
+        // become code that upload validation never saw.
         builtins.Remove("include_join");
         if (builtins["object"] is ScriptObject objectFunctions)
         {
