@@ -93,19 +93,27 @@ internal sealed class NodeCommandConsumer(NodeAgent agent) :
             try
             {
                 await context.Publish(new NodeJobStarted(command.JobId, agent.NodeName, DateTimeOffset.UtcNow), ct);
-                object result;
+                string? info = null;
+                HypervisorAdapterException? failure = null;
                 try
                 {
-                    var info = await work(agent.Adapter, ct);
-                    result = new NodeJobCompleted(command.JobId, agent.NodeName, info, DateTimeOffset.UtcNow);
+                    info = await work(agent.Adapter, ct);
                 }
                 catch (HypervisorAdapterException ex)
                 {
-                    var code = ex.NativeCode is null ? ex.Code.ToString() : $"{ex.Code}: {ex.NativeCode}";
-                    result = new NodeJobFailed(command.JobId, agent.NodeName, ex.Message, code, DateTimeOffset.UtcNow);
+                    failure = ex;
                 }
 
-                await PublishStateAsync(context, command.VmId, ct);
+                var state = await PublishStateAsync(context, command.VmId, ct);
+                object result = failure is null
+                    ? new NodeJobCompleted(command.JobId, agent.NodeName, info!, DateTimeOffset.UtcNow, state)
+                    : new NodeJobFailed(
+                        command.JobId,
+                        agent.NodeName,
+                        failure.Message,
+                        failure.NativeCode is null ? failure.Code.ToString() : $"{failure.Code}: {failure.NativeCode}",
+                        DateTimeOffset.UtcNow,
+                        state);
                 agent.RememberFinished(command.JobId, result);
                 await context.Publish(result, result.GetType(), ct);
             }
@@ -120,17 +128,20 @@ internal sealed class NodeCommandConsumer(NodeAgent agent) :
         }
     }
 
-    private async Task PublishStateAsync<T>(ConsumeContext<T> context, Guid vmId, CancellationToken ct)
+    private async Task<string> PublishStateAsync<T>(ConsumeContext<T> context, Guid vmId, CancellationToken ct)
         where T : class
     {
+        string state;
         try
         {
-            var state = await agent.Adapter.GetDomainStateAsync(vmId, ct);
-            await context.Publish(new DomainStateChanged(agent.NodeName, vmId, StateNames.Of(state), DateTimeOffset.UtcNow), ct);
+            state = StateNames.Of(await agent.Adapter.GetDomainStateAsync(vmId, ct));
         }
         catch (HypervisorAdapterException ex) when (ex.Code == AdapterErrorCode.DomainNotFound)
         {
-            await context.Publish(new DomainStateChanged(agent.NodeName, vmId, "undefined", DateTimeOffset.UtcNow), ct);
+            state = "undefined";
         }
+
+        await context.Publish(new DomainStateChanged(agent.NodeName, vmId, state, DateTimeOffset.UtcNow), ct);
+        return state;
     }
 }

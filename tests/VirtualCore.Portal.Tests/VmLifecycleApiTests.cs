@@ -67,7 +67,7 @@ public sealed class VmLifecycleApiTests : IAsyncLifetime
         var response = await api.PostAsJsonAsync("/api/v1/vms", new { name = "too-big", vCpus = 1, memoryGiB = 1, diskGiB = 20 });
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         var problem = await response.ProblemAsync();
-        Assert.Contains("free dedicated cores", problem.GetProperty("errors").GetProperty("vcpus")[0].GetString());
+        Assert.Contains("No rack server has 1 free dedicated core (at most 0 free", problem.GetProperty("errors").GetProperty("vcpus")[0].GetString());
         Assert.Equal(jobsBefore, await _portal.CountAsync<Job>());
         Assert.Equal(4, await _portal.CountAsync<VirtualMachine>());
     }
@@ -150,6 +150,30 @@ public sealed class VmLifecycleApiTests : IAsyncLifetime
         Assert.Equal(VmStates.Running, (await api.GetAsync<VmView>($"/api/v1/vms/{vm.Id}")).State);
         Assert.Equal(DomainState.Running, await agent.Adapter.GetDomainStateAsync(vm.Id, default));
         Assert.Equal(JobStatuses.Completed, job.Status);
+    }
+
+    [Fact]
+    public async Task A_create_the_rack_server_refuses_fails_visibly_and_gives_back_its_cores()
+    {
+        // A domain of that name exists on every rack server outside the portal: libvirt refuses a second one.
+        foreach (var agent in _portal.Agents.Agents)
+        {
+            await agent.Adapter.DefineDomainAsync(new DomainSpec(Guid.NewGuid(), "clash", 1, 1L << 30, [], [], null, []), default);
+        }
+
+        var api = _portal.Demo();
+        var accepted = await api.CreateVmAsync("clash", vcpus: 4);
+        var job = await api.WaitForJobAsync(accepted.JobId);
+
+        Assert.Equal(JobStatuses.Failed, job.Status);
+        Assert.Contains("DomainConflict", job.Info);
+        var vm = await api.GetAsync<VmView>($"/api/v1/vms/{accepted.VmId}");
+        Assert.Equal(VmStates.Failed, vm.State);
+        Assert.Empty(vm.PinnedCores);
+
+        // Its four cores are free again: a four-core VM fits on that rack server once more.
+        var again = await api.CreateVmAsync("after-clash", vcpus: 4);
+        Assert.Equal(JobStatuses.Completed, (await api.WaitForJobAsync(again.JobId)).Status);
     }
 
     private static async Task WaitUntilAsync<T>(Func<Task<T>> read, Func<T, bool> done)

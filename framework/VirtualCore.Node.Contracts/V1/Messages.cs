@@ -56,11 +56,13 @@ public sealed record NodeJobProgress(Guid JobId, string NodeName, int Percent, s
 
 [MessageUrn("vcore:node:v1:job-completed", false)]
 [EntityName("vcore.node.v1.job-completed")]
-public sealed record NodeJobCompleted(Guid JobId, string NodeName, string Info, DateTimeOffset At);
+/// <param name="DomainState">The domain's state once the job was done ("undefined" if it no longer exists), so the
+/// portal shows the job and the VM consistently.</param>
+public sealed record NodeJobCompleted(Guid JobId, string NodeName, string Info, DateTimeOffset At, string? DomainState = null);
 
 [MessageUrn("vcore:node:v1:job-failed", false)]
 [EntityName("vcore.node.v1.job-failed")]
-public sealed record NodeJobFailed(Guid JobId, string NodeName, string Error, string ErrorCode, DateTimeOffset At);
+public sealed record NodeJobFailed(Guid JobId, string NodeName, string Error, string ErrorCode, DateTimeOffset At, string? DomainState = null);
 
 /// <summary>A domain's state as the hypervisor reports it ("running", "shut-off", "paused", …).</summary>
 [MessageUrn("vcore:node:v1:domain-state-changed", false)]

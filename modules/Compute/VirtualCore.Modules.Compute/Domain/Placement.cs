@@ -40,9 +40,10 @@ internal static class Placement
 
         var mostCores = candidates.Max(n => n.FreeCores.Count());
         var mostMemory = candidates.Max(n => n.FreeMemoryBytes);
+        var cores = vcpus == 1 ? "1 free dedicated core" : $"{vcpus} free dedicated cores";
         var reason = mostCores < vcpus
-            ? $"No rack server has {vcpus} free dedicated cores (at most {mostCores} free on one server)."
-            : $"No rack server with {vcpus} free cores also has {memoryBytes / Gib} GiB of free memory (at most {mostMemory / Gib} GiB free on one server).";
+            ? $"No rack server has {cores} (at most {mostCores} free on one server)."
+            : $"No rack server with {cores} also has {memoryBytes / Gib} GiB of free memory (at most {mostMemory / Gib} GiB free on one server).";
         return (null, reason);
     }
 

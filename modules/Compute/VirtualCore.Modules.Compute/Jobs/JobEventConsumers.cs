@@ -62,7 +62,7 @@ internal sealed class JobEventConsumers(PortalDbContext db, LiveNotifier live, I
         job.Progress = 100;
         job.Info = context.Message.Info;
         return true;
-    });
+    }, context.Message.DomainState, context.Message.At);
 
     public Task Consume(ConsumeContext<NodeJobFailed> context) => UpdateJobAsync(context.Message.JobId, context.Message.NodeName, context.CancellationToken, job =>
     {
@@ -76,7 +76,7 @@ internal sealed class JobEventConsumers(PortalDbContext db, LiveNotifier live, I
         job.EndedAt = context.Message.At;
         job.Info = $"{context.Message.Error} ({context.Message.ErrorCode})";
         return true;
-    });
+    }, context.Message.DomainState, context.Message.At);
 
     public async Task Consume(ConsumeContext<DomainStateChanged> context)
     {
@@ -88,7 +88,7 @@ internal sealed class JobEventConsumers(PortalDbContext db, LiveNotifier live, I
             return;
         }
 
-        var state = message.State == "undefined" ? (vm.State == VmStates.Pending ? VmStates.Pending : VmStates.Missing) : message.State;
+        var state = ToVmState(vm, message.State);
         if (vm.State == state)
         {
             return;
@@ -102,7 +102,7 @@ internal sealed class JobEventConsumers(PortalDbContext db, LiveNotifier live, I
         await live.VmChangedAsync(vm, openJob);
     }
 
-    private async Task UpdateJobAsync(Guid jobId, string nodeName, CancellationToken cancellationToken, Func<Job, bool> change)
+    private async Task UpdateJobAsync(Guid jobId, string nodeName, CancellationToken cancellationToken, Func<Job, bool> change, string? domainState = null, DateTimeOffset at = default)
     {
         var job = await db.Set<Job>().SingleOrDefaultAsync(j => j.Id == jobId, cancellationToken);
         if (job is null || job.NodeName != nodeName)
@@ -112,31 +112,36 @@ internal sealed class JobEventConsumers(PortalDbContext db, LiveNotifier live, I
         }
 
         var changed = change(job);
-        if (changed && job.Status == JobStatuses.Failed && job.Action == "create")
+        VirtualMachine? vm = null;
+        if (changed && !job.IsOpen)
         {
-            await ReleaseFailedVmAsync(job.TargetId, cancellationToken);
+            vm = await db.Set<VirtualMachine>().Include(v => v.Cores).SingleOrDefaultAsync(v => v.Id == job.TargetId, cancellationToken);
+            if (vm is not null && job.Status == JobStatuses.Failed && job.Action == "create")
+            {
+                // A VM whose creation failed holds no cores or memory.
+                vm.State = VmStates.Failed;
+                vm.StateChangedAt = at;
+                vm.Cores.Clear();
+            }
+            else if (vm is not null && domainState is not null && vm.StateChangedAt <= at)
+            {
+                // The job and the VM's state change together, so nobody sees a finished job on a VM in its old state.
+                vm.State = ToVmState(vm, domainState);
+                vm.StateChangedAt = at;
+            }
         }
 
         await db.SaveChangesAsync(cancellationToken);
         if (changed)
         {
             await live.JobChangedAsync(job);
-            if (!job.IsOpen && await db.Set<VirtualMachine>().Include(v => v.Cores).SingleOrDefaultAsync(v => v.Id == job.TargetId, cancellationToken) is { } vm)
+            if (vm is not null)
             {
-                // The VM's actions are free again: tell open pages.
                 await live.VmChangedAsync(vm, null);
             }
         }
     }
 
-    /// <summary>A VM whose creation failed holds no cores or memory.</summary>
-    private async Task ReleaseFailedVmAsync(Guid vmId, CancellationToken cancellationToken)
-    {
-        var vm = await db.Set<VirtualMachine>().Include(v => v.Cores).SingleOrDefaultAsync(v => v.Id == vmId, cancellationToken);
-        if (vm is not null)
-        {
-            vm.State = VmStates.Failed;
-            vm.Cores.Clear();
-        }
-    }
+    private static string ToVmState(VirtualMachine vm, string domainState) =>
+        domainState == "undefined" ? (vm.State == VmStates.Pending ? VmStates.Pending : VmStates.Missing) : domainState;
 }

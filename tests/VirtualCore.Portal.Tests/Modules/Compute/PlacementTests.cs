@@ -44,7 +44,7 @@ public sealed class PlacementTests
     {
         var (decision, reason) = Placement.Choose([Node("rack-1", 12, memoryGiB: 43, usedGiB: 40)], 1, 4 * Gib);
         Assert.Null(decision);
-        Assert.Contains("3 GiB of free memory", reason);
+        Assert.Contains("4 GiB of free memory (at most 3 GiB free on one server)", reason);
     }
 
     [Fact]
