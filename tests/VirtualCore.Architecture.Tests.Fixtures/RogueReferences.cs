@@ -21,3 +21,13 @@ public static class RogueReferences
     /// <summary>An adapter, seen through the SDK interface it implements.</summary>
     public static IHypervisorAdapterFactory LibvirtAdapter() => new LibvirtAdapterFactory();
 }
+
+/// <summary>What an adapter may do: use the SDK and the BCL only.</summary>
+public sealed class SdkOnlyAdapterFactory : IHypervisorAdapterFactory
+{
+    public string Name => "fixture";
+
+    public Version SdkVersion => SdkInfo.Version;
+
+    public IHypervisorAdapter Create(NodeConnectionOptions options) => throw new NotSupportedException(options.NodeName);
+}
