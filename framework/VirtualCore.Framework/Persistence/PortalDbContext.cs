@@ -14,6 +14,9 @@ public class PortalDbContext(DbContextOptions options, ModuleCatalog modules, IT
     // Read by the query filters on every query; EF parameterises these per context instance.
     internal bool SeesAllTenants => tenant.IsSystem || tenant.IsOperator;
 
+    // A reseller's staff see every customer of their reseller, and nothing of other resellers.
+    internal bool SeesWholeReseller => tenant.Role == TenantClaims.ResellerAdminRole;
+
     internal Guid CurrentResellerId => tenant.ResellerId ?? Guid.Empty;
 
     internal Guid CurrentCustomerId => tenant.CustomerId ?? Guid.Empty;
@@ -43,17 +46,18 @@ public class PortalDbContext(DbContextOptions options, ModuleCatalog modules, IT
 
     private LambdaExpression BuildTenantFilter(Type clrType)
     {
-        // e => SeesAllTenants || (e.ResellerId == CurrentResellerId && e.CustomerId == CurrentCustomerId)
+        // e => SeesAllTenants || (e.ResellerId == CurrentResellerId && (SeesWholeReseller || e.CustomerId == CurrentCustomerId))
         var entity = Expression.Parameter(clrType, "e");
         var context = Expression.Constant(this);
         var seesAll = Expression.Property(context, nameof(SeesAllTenants));
+        var seesReseller = Expression.Property(context, nameof(SeesWholeReseller));
         var sameReseller = Expression.Equal(
             Expression.Property(entity, nameof(ITenantOwned.ResellerId)),
             Expression.Property(context, nameof(CurrentResellerId)));
         var sameCustomer = Expression.Equal(
             Expression.Property(entity, nameof(ITenantOwned.CustomerId)),
             Expression.Property(context, nameof(CurrentCustomerId)));
-        return Expression.Lambda(Expression.OrElse(seesAll, Expression.AndAlso(sameReseller, sameCustomer)), entity);
+        return Expression.Lambda(Expression.OrElse(seesAll, Expression.AndAlso(sameReseller, Expression.OrElse(seesReseller, sameCustomer))), entity);
     }
 }
 

@@ -9,6 +9,7 @@ public static class TenantClaims
     public const string CustomerId = "vcore:customer";
     public const string Role = ClaimTypes.Role;
     public const string OperatorRole = "operator";
+    public const string ResellerAdminRole = "reseller-admin";
     public const string CustomerAdminRole = "customer-admin";
     public const string CustomerUserRole = "customer-user";
 }
@@ -18,7 +19,8 @@ public sealed class HttpTenantContext(IHttpContextAccessor accessor) : ITenantCo
 {
     private ClaimsPrincipal? User => accessor.HttpContext?.User is { Identity.IsAuthenticated: true } user ? user : null;
 
-    public Guid? ResellerId => Read(TenantClaims.ResellerId);
+    // Signed-in users carry their reseller; before sign-in it is the reseller whose host name was used.
+    public Guid? ResellerId => Read(TenantClaims.ResellerId) ?? (accessor.HttpContext is { } http ? HostTenancy.ResellerOf(http)?.Id : null);
 
     public Guid? CustomerId => Read(TenantClaims.CustomerId);
 

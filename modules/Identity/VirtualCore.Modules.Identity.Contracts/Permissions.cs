@@ -8,4 +8,22 @@ public static class Permissions
     public const string VmCreate = "vm.create";
     public const string VmOperate = "vm.operate";
     public const string JobRead = "job.read";
+
+    /// <summary>One's own password, one-time password and API tokens.</summary>
+    public const string Profile = "profile";
+
+    /// <summary>Users of one's own customer (customer admins), of one's customers (resellers), of everyone (operator).</summary>
+    public const string UserManage = "user.manage";
+
+    /// <summary>A reseller's customers.</summary>
+    public const string CustomerManage = "tenant.customers";
+
+    /// <summary>Resellers and their host names: the operator's.</summary>
+    public const string ResellerManage = "tenant.resellers";
+
+    /// <summary>The security audit log of what one administers.</summary>
+    public const string AuditRead = "audit.read";
 }
+
+/// <summary>Customer users with a grant on the VM (or on the whole account): who may watch it live.</summary>
+public sealed record ListVmViewers(Guid VmId) : Mediator.IQuery<IReadOnlyList<Guid>>;

@@ -2,6 +2,7 @@ using Mediator;
 using Microsoft.EntityFrameworkCore;
 using VirtualCore.Framework.Mediation;
 using VirtualCore.Framework.Persistence;
+using VirtualCore.Framework.Tenancy;
 using VirtualCore.Modules.Compute.Contracts;
 using VirtualCore.Modules.Compute.Domain;
 using VirtualCore.Modules.Compute.Jobs;
@@ -10,7 +11,7 @@ using VirtualCore.Node.Contracts.V1;
 namespace VirtualCore.Modules.Compute.Features;
 
 /// <summary>Start, ACPI shutdown and power off: each checks the VM's state, refuses while another job runs, and queues a job.</summary>
-internal sealed class PowerActionHandlers(PortalDbContext db, JobFactory jobs) :
+internal sealed class PowerActionHandlers(PortalDbContext db, JobFactory jobs, IResourceAccess access) :
     ICommandHandler<StartVm, JobAccepted>,
     ICommandHandler<ShutdownVm, JobAccepted>,
     ICommandHandler<PowerOffVm, JobAccepted>
@@ -37,6 +38,16 @@ internal sealed class PowerActionHandlers(PortalDbContext db, JobFactory jobs) :
     {
         var vm = await db.Set<VirtualMachine>().SingleOrDefaultAsync(v => v.Id == vmId, cancellationToken)
             ?? throw new NotFoundException("The VM");
+        var level = await access.VmAccessAsync(vm.Id, cancellationToken);
+        if (level == AccessLevel.None)
+        {
+            throw new NotFoundException("The VM");
+        }
+
+        if (level < AccessLevel.Operate)
+        {
+            throw new ForbiddenException($"You may see '{vm.Name}' but not operate it.");
+        }
         var open = await db.Set<Job>().AnyAsync(j => j.TargetId == vmId && (j.Status == JobStatuses.Queued || j.Status == JobStatuses.Running), cancellationToken);
         if (open)
         {

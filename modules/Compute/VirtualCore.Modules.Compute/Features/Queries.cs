@@ -2,27 +2,39 @@ using Mediator;
 using Microsoft.EntityFrameworkCore;
 using VirtualCore.Framework.Mediation;
 using VirtualCore.Framework.Persistence;
+using VirtualCore.Framework.Tenancy;
 using VirtualCore.Modules.Compute.Contracts;
 using VirtualCore.Modules.Compute.Domain;
 using VirtualCore.Modules.Compute.Live;
 
 namespace VirtualCore.Modules.Compute.Features;
 
-internal sealed class VmQueries(PortalDbContext db) :
+internal sealed class VmQueries(PortalDbContext db, IResourceAccess access) :
     IQueryHandler<ListVms, IReadOnlyList<VmView>>,
     IQueryHandler<GetVm, VmView>
 {
     public async ValueTask<IReadOnlyList<VmView>> Handle(ListVms query, CancellationToken cancellationToken)
     {
-        var vms = await db.Set<VirtualMachine>().AsNoTracking().Include(v => v.Cores).OrderBy(v => v.Name).ToListAsync(cancellationToken);
+        var visible = await access.VisibleVmsAsync(cancellationToken);
+        var query = db.Set<VirtualMachine>().AsNoTracking().Include(v => v.Cores).AsQueryable();
+        if (visible is not null)
+        {
+            query = query.Where(v => visible.Contains(v.Id));
+        }
+
+        var vms = await query.OrderBy(v => v.Name).ToListAsync(cancellationToken);
         var open = await OpenJobsAsync(cancellationToken);
         return vms.Select(vm => Views.Of(vm, open.GetValueOrDefault(vm.Id))).ToArray();
     }
 
     public async ValueTask<VmView> Handle(GetVm query, CancellationToken cancellationToken)
     {
-        var vm = await db.Set<VirtualMachine>().AsNoTracking().Include(v => v.Cores).SingleOrDefaultAsync(v => v.Id == query.VmId, cancellationToken)
-            ?? throw new NotFoundException("The VM");
+        var vm = await db.Set<VirtualMachine>().AsNoTracking().Include(v => v.Cores).SingleOrDefaultAsync(v => v.Id == query.VmId, cancellationToken);
+        if (vm is null || await access.VmAccessAsync(vm.Id, cancellationToken) == AccessLevel.None)
+        {
+            throw new NotFoundException("The VM");
+        }
+
         var open = await db.Set<Job>().Where(j => j.TargetId == vm.Id && (j.Status == JobStatuses.Queued || j.Status == JobStatuses.Running))
             .Select(j => (Guid?)j.Id).FirstOrDefaultAsync(cancellationToken);
         return Views.Of(vm, open);
@@ -34,7 +46,7 @@ internal sealed class VmQueries(PortalDbContext db) :
         .GroupBy(j => j.TargetId).ToDictionary(g => g.Key, g => (Guid?)g.First().Id);
 }
 
-internal sealed class JobQueries(PortalDbContext db) :
+internal sealed class JobQueries(PortalDbContext db, IResourceAccess access) :
     IQueryHandler<ListJobs, IReadOnlyList<JobView>>,
     IQueryHandler<GetJob, JobView>
 {
@@ -43,6 +55,11 @@ internal sealed class JobQueries(PortalDbContext db) :
     public async ValueTask<IReadOnlyList<JobView>> Handle(ListJobs query, CancellationToken cancellationToken)
     {
         var jobs = db.Set<Job>().AsNoTracking();
+        if (await access.VisibleVmsAsync(cancellationToken) is { } visible)
+        {
+            jobs = jobs.Where(j => visible.Contains(j.TargetId));
+        }
+
         if (!string.IsNullOrEmpty(query.Status))
         {
             jobs = jobs.Where(j => j.Status == query.Status);
@@ -70,8 +87,12 @@ internal sealed class JobQueries(PortalDbContext db) :
 
     public async ValueTask<JobView> Handle(GetJob query, CancellationToken cancellationToken)
     {
-        var job = await db.Set<Job>().AsNoTracking().SingleOrDefaultAsync(j => j.Id == query.JobId, cancellationToken)
-            ?? throw new NotFoundException("The job");
+        var job = await db.Set<Job>().AsNoTracking().SingleOrDefaultAsync(j => j.Id == query.JobId, cancellationToken);
+        if (job is null || await access.VmAccessAsync(job.TargetId, cancellationToken) == AccessLevel.None)
+        {
+            throw new NotFoundException("The job");
+        }
+
         return Views.Of(job);
     }
 }

@@ -1,0 +1,34 @@
+namespace VirtualCore.Framework.Tenancy;
+
+/// <summary>What a user may do with one VM: see it; operate it (power, console); manage it (edit, delete, recovery points).</summary>
+public enum AccessLevel
+{
+    None = 0,
+    View = 1,
+    Operate = 2,
+    Manage = 3,
+}
+
+/// <summary>
+/// Per-resource rights of the current caller, beyond the tenant filter: a customer's admin manages all its VMs,
+/// a customer's user only what was granted (per VM or for the whole account).
+/// </summary>
+public interface IResourceAccess
+{
+    /// <summary>The caller's level on a VM of its own tenant.</summary>
+    ValueTask<AccessLevel> VmAccessAsync(Guid vmId, CancellationToken cancellationToken);
+
+    /// <summary>The VMs the caller may see, or null when it may see every VM its tenant filter lets through.</summary>
+    ValueTask<IReadOnlySet<Guid>?> VisibleVmsAsync(CancellationToken cancellationToken);
+}
+
+/// <summary>The security audit log: who changed what, when, from which address. Written in the caller's transaction.</summary>
+public interface ISecurityAudit
+{
+    /// <param name="action">What happened, e.g. "login.failed", "user.created", "token.revoked".</param>
+    /// <param name="target">What it concerned, e.g. a user name or a VM name.</param>
+    /// <param name="detail">More, for people; never a secret.</param>
+    /// <param name="resellerId">The tenant it belongs to when the caller has none yet (a failed login).</param>
+    /// <param name="customerId">The customer, likewise.</param>
+    void Record(string action, string target, string? detail = null, Guid? resellerId = null, Guid? customerId = null);
+}

@@ -1,0 +1,44 @@
+namespace VirtualCore.Modules.Tenancy.Domain;
+
+/// <summary>A reseller: runs a branded portal on its own host names for its customers. The provider is the first.</summary>
+internal sealed class Reseller
+{
+    public Guid Id { get; set; }
+
+    public required string Name { get; set; }
+
+    public required string BrandName { get; set; }
+
+    public string ThemeName { get; set; } = "Default";
+
+    /// <summary>The provider itself: its portal is where the operator signs in.</summary>
+    public bool IsProvider { get; set; }
+
+    public bool OtpRequired { get; set; }
+
+    public List<ResellerHostName> HostNames { get; set; } = [];
+
+    public DateTimeOffset CreatedAt { get; set; }
+}
+
+/// <summary>A host name a reseller's portal answers on. A host name belongs to one reseller only.</summary>
+internal sealed class ResellerHostName
+{
+    public required string HostName { get; set; }
+
+    public Guid ResellerId { get; set; }
+}
+
+/// <summary>A customer of a reseller.</summary>
+internal sealed class Customer
+{
+    public Guid Id { get; set; }
+
+    public Guid ResellerId { get; set; }
+
+    public required string Name { get; set; }
+
+    public bool OtpRequired { get; set; }
+
+    public DateTimeOffset CreatedAt { get; set; }
+}

@@ -1,0 +1,112 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using VirtualCore.Framework.Mediation;
+using VirtualCore.Framework.Modules;
+using VirtualCore.Framework.Persistence;
+using VirtualCore.Framework.Tenancy;
+using VirtualCore.Framework.Web;
+using VirtualCore.Modules.Identity.Contracts;
+using VirtualCore.Modules.Tenancy.Contracts;
+using VirtualCore.Modules.Tenancy.Domain;
+using VirtualCore.Modules.Tenancy.Features;
+using VirtualCore.Modules.Tenancy.Web;
+
+namespace VirtualCore.Modules.Tenancy;
+
+/// <summary>Resellers, their host names and brands, their customers, and the one-time-password policies.</summary>
+public sealed class TenancyModule : IModule
+{
+    public ModuleManifest Manifest { get; } = new(
+        "Tenancy",
+        "Resellers and customers",
+        new Version(1, 0),
+        [],
+        ["Tenancy/Resellers.sbn-html", "Tenancy/Customers.sbn-html"]);
+
+    public void ConfigureServices(IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddScoped<IHostTenantResolver, HostTenantResolver>();
+        services.AddScoped<IThemeSelector, HostThemeSelector>();
+        services.AddScoped<ISeedData, TenancyDemoData>();
+        services.AddScoped<IValidator<CreateReseller>, CreateResellerValidator>();
+        services.AddScoped<IValidator<CreateCustomer>, CreateCustomerValidator>();
+
+        // Reading the policy is part of signing in, before anyone is signed in.
+        services.AddSingleton(RequestPermission.Anonymous(typeof(GetTenantPolicy)));
+        services.AddSingleton(new RequestPermission(typeof(ListResellers), Permissions.ResellerManage));
+        services.AddSingleton(new RequestPermission(typeof(CreateReseller), Permissions.ResellerManage));
+        services.AddSingleton(new RequestPermission(typeof(SetResellerOtpPolicy), Permissions.ResellerManage));
+        services.AddSingleton(new RequestPermission(typeof(ListCustomers), Permissions.CustomerManage));
+        services.AddSingleton(new RequestPermission(typeof(GetCustomer), Permissions.CustomerManage));
+        services.AddSingleton(new RequestPermission(typeof(CreateCustomer), Permissions.CustomerManage));
+        services.AddSingleton(new RequestPermission(typeof(SetCustomerOtpPolicy), Permissions.CustomerManage));
+
+        services.AddSingleton(new NavigationItem("Resellers", "/admin/resellers", 60, Permissions.ResellerManage));
+        services.AddSingleton(new NavigationItem("Customers", "/admin/customers", 61, Permissions.CustomerManage));
+    }
+
+    public void ConfigureModel(ModelBuilder modelBuilder)
+    {
+        modelBuilder.Entity<Reseller>(e =>
+        {
+            e.ToTable("Resellers");
+            e.Property(x => x.Name).HasMaxLength(100);
+            e.Property(x => x.BrandName).HasMaxLength(60);
+            e.Property(x => x.ThemeName).HasMaxLength(60);
+            e.HasMany(x => x.HostNames).WithOne().HasForeignKey(h => h.ResellerId).OnDelete(DeleteBehavior.Cascade);
+        });
+        modelBuilder.Entity<ResellerHostName>(e =>
+        {
+            e.ToTable("ResellerHostNames");
+            e.HasKey(x => x.HostName);
+            e.Property(x => x.HostName).HasMaxLength(253);
+        });
+        modelBuilder.Entity<Customer>(e =>
+        {
+            e.ToTable("Customers");
+            e.Property(x => x.Name).HasMaxLength(100);
+            e.HasIndex(x => x.ResellerId);
+        });
+    }
+
+    public void MapEndpoints(IEndpointRouteBuilder endpoints) => TenancyPages.Map(endpoints);
+}
+
+/// <summary>The theme of the reseller whose host name the request used.</summary>
+internal sealed class HostThemeSelector : IThemeSelector
+{
+    public ValueTask<string> ThemeForAsync(HttpContext httpContext) =>
+        ValueTask.FromResult(HostTenancy.ResellerOf(httpContext)?.ThemeName ?? "Default");
+}
+
+/// <summary>The provider, two resellers with their own host names and brands, and a customer or two each.</summary>
+internal sealed class TenancyDemoData(PortalDbContext db, TimeProvider clock) : ISeedData
+{
+    public async Task SeedAsync(CancellationToken cancellationToken)
+    {
+        if (await db.Set<Reseller>().AnyAsync(cancellationToken))
+        {
+            return;
+        }
+
+        var now = clock.GetUtcNow();
+        void Reseller(Guid id, string name, string brand, bool provider, params string[] hosts)
+        {
+            var reseller = new Reseller { Id = id, Name = name, BrandName = brand, IsProvider = provider, CreatedAt = now };
+            reseller.HostNames.AddRange(hosts.Select(h => new ResellerHostName { HostName = h, ResellerId = id }));
+            db.Add(reseller);
+        }
+
+        Reseller(DemoTenants.ProviderId, "VirtualCore Hosting", "VirtualCore", true, "localhost", "127.0.0.1", "portal.localhost");
+        Reseller(DemoTenants.KampId, "Kamp Hosting", "Kamp Cloud", false, "kamp.localhost");
+        Reseller(DemoTenants.AcmeId, "Acme Hosting", "Acme Cloud", false, "acme.localhost");
+        db.Add(new Customer { Id = DemoTenants.DemoCustomerId, ResellerId = DemoTenants.ProviderId, Name = "Demo GmbH", CreatedAt = now });
+        db.Add(new Customer { Id = DemoTenants.OtherCustomerId, ResellerId = DemoTenants.ProviderId, Name = "Other AG", CreatedAt = now });
+        db.Add(new Customer { Id = DemoTenants.KampCustomerId, ResellerId = DemoTenants.KampId, Name = "Bäckerei Kamp KG", CreatedAt = now });
+        db.Add(new Customer { Id = DemoTenants.AcmeCustomerId, ResellerId = DemoTenants.AcmeId, Name = "Acme Widgets Ltd", CreatedAt = now });
+        await db.SaveChangesAsync(cancellationToken);
+    }
+}

@@ -1,0 +1,108 @@
+using Mediator;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using VirtualCore.Framework.Mediation;
+using VirtualCore.Framework.Web;
+using VirtualCore.Modules.Tenancy.Contracts;
+
+namespace VirtualCore.Modules.Tenancy.Web;
+
+/// <summary>Reseller management for the operator, customer management for resellers; and their REST API.</summary>
+internal static class TenancyPages
+{
+    public static void Map(IEndpointRouteBuilder endpoints)
+    {
+        var pages = endpoints.MapGroup("/admin").RequireAuthorization().ExcludeFromDescription();
+
+        pages.MapGet("/resellers", (HttpContext http, IPageRenderer renderer, ISender sender) => ResellersPageAsync(http, renderer, sender, null, [], StatusCodes.Status200OK));
+        pages.MapPost("/resellers", async (HttpContext http, IPageRenderer renderer, ISender sender) =>
+        {
+            var form = await http.Request.ReadFormAsync(http.RequestAborted);
+            var input = new ResellerForm(form["name"].ToString(), form["brandName"].ToString(), form["hostNames"].ToString(), form["otpRequired"] == "on");
+            try
+            {
+                await sender.Send(new CreateReseller(input.Name, input.BrandName, SplitHosts(input.HostNames), input.OtpRequired), http.RequestAborted);
+                return Results.Redirect("/admin/resellers");
+            }
+            catch (RequestValidationException ex)
+            {
+                return await ResellersPageAsync(http, renderer, sender, input, ex.Errors, StatusCodes.Status400BadRequest);
+            }
+        }).AddEndpointFilter<AntiforgeryFilter>();
+        pages.MapPost("/resellers/{resellerId:guid}/otp-policy", async (Guid resellerId, HttpContext http, ISender sender) =>
+        {
+            var form = await http.Request.ReadFormAsync(http.RequestAborted);
+            await sender.Send(new SetResellerOtpPolicy(resellerId, form["otpRequired"] == "true"), http.RequestAborted);
+            return Results.Redirect("/admin/resellers");
+        }).AddEndpointFilter<AntiforgeryFilter>();
+
+        pages.MapGet("/customers", (HttpContext http, IPageRenderer renderer, ISender sender) => CustomersPageAsync(http, renderer, sender, null, [], StatusCodes.Status200OK));
+        pages.MapPost("/customers", async (HttpContext http, IPageRenderer renderer, ISender sender) =>
+        {
+            var form = await http.Request.ReadFormAsync(http.RequestAborted);
+            var input = new CustomerForm(form["name"].ToString(), form["otpRequired"] == "on");
+            try
+            {
+                await sender.Send(new CreateCustomer(input.Name, input.OtpRequired), http.RequestAborted);
+                return Results.Redirect("/admin/customers");
+            }
+            catch (RequestValidationException ex)
+            {
+                return await CustomersPageAsync(http, renderer, sender, input, ex.Errors, StatusCodes.Status400BadRequest);
+            }
+        }).AddEndpointFilter<AntiforgeryFilter>();
+        pages.MapPost("/customers/{customerId:guid}/otp-policy", async (Guid customerId, HttpContext http, ISender sender) =>
+        {
+            var form = await http.Request.ReadFormAsync(http.RequestAborted);
+            await sender.Send(new SetCustomerOtpPolicy(customerId, form["otpRequired"] == "true"), http.RequestAborted);
+            return Results.Redirect("/admin/customers");
+        }).AddEndpointFilter<AntiforgeryFilter>();
+
+        var api = endpoints.MapGroup("/api/v1").RequireAuthorization().WithTags("Tenants");
+        api.MapGet("/resellers", (ISender sender, CancellationToken ct) => sender.Send(new ListResellers(), ct)).WithSummary("Every reseller (operator).");
+        api.MapPost("/resellers", async (CreateReseller body, ISender sender, CancellationToken ct) =>
+            Results.Created("/api/v1/resellers", await sender.Send(body, ct))).WithSummary("Creates a reseller with its host names (operator).").ProducesValidationProblem();
+        api.MapGet("/customers", (ISender sender, CancellationToken ct) => sender.Send(new ListCustomers(), ct)).WithSummary("The customers the caller manages.");
+        api.MapGet("/customers/{customerId:guid}", (Guid customerId, ISender sender, CancellationToken ct) => sender.Send(new GetCustomer(customerId), ct))
+            .WithSummary("One customer.").ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapPost("/customers", async (CreateCustomer body, ISender sender, CancellationToken ct) =>
+            Results.Created("/api/v1/customers", await sender.Send(body, ct))).WithSummary("Creates a customer of the caller's reseller.").ProducesValidationProblem();
+        api.MapPut("/customers/{customerId:guid}/otp-policy", (Guid customerId, OtpPolicyRequest body, ISender sender, CancellationToken ct) =>
+            sender.Send(new SetCustomerOtpPolicy(customerId, body.OtpRequired), ct)).WithSummary("Requires one-time passwords for the customer's users, or not.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+    }
+
+    private static IReadOnlyList<string> SplitHosts(string text) =>
+        text.Split([',', ' ', '\n', '\r', '\t'], StringSplitOptions.RemoveEmptyEntries);
+
+    private static async Task<IResult> ResellersPageAsync(HttpContext http, IPageRenderer renderer, ISender sender, ResellerForm? input, IReadOnlyList<FieldError> errors, int status)
+    {
+        var resellers = await sender.Send(new ListResellers(), http.RequestAborted);
+        return await renderer.RenderAsync(http, "Tenancy/Resellers.sbn-html", "Resellers", new
+        {
+            Resellers = resellers.Select(r => new { Id = r.Id.ToString(), r.Name, r.BrandName, Hosts = string.Join(", ", r.HostNames), r.IsProvider, r.OtpRequired, r.Customers }).ToArray(),
+            Input = input ?? new ResellerForm("", "", "", false),
+            HasErrors = errors.Count > 0,
+            Errors = errors.GroupBy(e => e.Field).ToDictionary(g => g.Key, g => string.Join(" ", g.Select(e => e.Reason))),
+        }, status);
+    }
+
+    private static async Task<IResult> CustomersPageAsync(HttpContext http, IPageRenderer renderer, ISender sender, CustomerForm? input, IReadOnlyList<FieldError> errors, int status)
+    {
+        var customers = await sender.Send(new ListCustomers(), http.RequestAborted);
+        return await renderer.RenderAsync(http, "Tenancy/Customers.sbn-html", "Customers", new
+        {
+            Customers = customers.Select(c => new { Id = c.Id.ToString(), c.Name, Reseller = c.ResellerName, c.OtpRequired, Created = c.CreatedAt.UtcDateTime.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture) }).ToArray(),
+            Input = input ?? new CustomerForm("", false),
+            HasErrors = errors.Count > 0,
+            Errors = errors.GroupBy(e => e.Field).ToDictionary(g => g.Key, g => string.Join(" ", g.Select(e => e.Reason))),
+        }, status);
+    }
+
+    private sealed record ResellerForm(string Name, string BrandName, string HostNames, bool OtpRequired);
+
+    private sealed record CustomerForm(string Name, bool OtpRequired);
+}
+
+public sealed record OtpPolicyRequest(bool OtpRequired);
