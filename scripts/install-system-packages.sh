@@ -4,7 +4,7 @@
 set -euo pipefail
 case "${1:-run}" in
   run)  wanted=(libvirt0) ;;
-  test) wanted=(libvirt0 libvirt-clients chromium) ;;
+  test) wanted=(libvirt0 libvirt-clients chromium oathtool) ;;
   *) echo "usage: $0 run|test" >&2; exit 2 ;;
 esac
 missing=()

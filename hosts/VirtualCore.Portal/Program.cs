@@ -11,6 +11,7 @@ using VirtualCore.Framework.Persistence;
 using VirtualCore.Framework.Tenancy;
 using VirtualCore.Framework.Views;
 using VirtualCore.Framework.Web;
+using VirtualCore.Modules.Identity;
 using VirtualCore.Modules.Identity.Web;
 using VirtualCore.Modules.Infrastructure;
 using VirtualCore.NodeAgent;
@@ -102,10 +103,13 @@ services.AddAuthentication(o =>
         o.DefaultScheme = "portal";
         o.DefaultChallengeScheme = "portal";
     })
-    .AddPolicyScheme("portal", "Cookie or Basic", o => o.ForwardDefaultSelector = http =>
-        http.Request.Headers.Authorization.ToString().StartsWith("Basic ", StringComparison.OrdinalIgnoreCase)
-            ? BasicAuthenticationHandler.SchemeName
-            : CookieAuthenticationDefaults.AuthenticationScheme)
+    .AddPolicyScheme("portal", "Cookie, API token or Basic", o => o.ForwardDefaultSelector = http =>
+        http.Request.Headers.Authorization.ToString() switch
+        {
+            var h when h.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) => ApiTokenAuthenticationHandler.SchemeName,
+            var h when h.StartsWith("Basic ", StringComparison.OrdinalIgnoreCase) => BasicAuthenticationHandler.SchemeName,
+            _ => CookieAuthenticationDefaults.AuthenticationScheme,
+        })
     .AddCookie(CookieAuthenticationDefaults.AuthenticationScheme, o =>
     {
         o.Cookie.Name = "vcore.session";
@@ -118,6 +122,17 @@ services.AddAuthentication(o =>
         o.Events.OnRedirectToLogin = ctx => ApiAware(ctx, StatusCodes.Status401Unauthorized);
         o.Events.OnRedirectToAccessDenied = ctx => ApiAware(ctx, StatusCodes.Status403Forbidden);
     })
+    .AddCookie(LoginSteps.PendingScheme, o =>
+    {
+        // Between the password and the one-time password: short-lived, and good for nothing but the next step.
+        o.Cookie.Name = "vcore.pending";
+        o.Cookie.HttpOnly = true;
+        o.Cookie.SameSite = SameSiteMode.Strict;
+        o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+        o.ExpireTimeSpan = TimeSpan.FromMinutes(10);
+        o.SlidingExpiration = false;
+    })
+    .AddScheme<AuthenticationSchemeOptions, ApiTokenAuthenticationHandler>(ApiTokenAuthenticationHandler.SchemeName, null)
     .AddScheme<AuthenticationSchemeOptions, BasicAuthenticationHandler>(BasicAuthenticationHandler.SchemeName, null);
 services.AddAuthorization();
 
@@ -151,6 +166,7 @@ app.UseForwardedHeaders();
 app.UseExceptionHandler();
 app.UseHtmlStatusPages();
 app.UseAuthentication();
+app.UseHostTenancy();
 app.UseAuthorization();
 app.MapOpenApi("/openapi/{documentName}.json");
 app.MapGet("/themes/{theme}/assets/{**path}", (string theme, string path, ThemeRegistry themes) =>

@@ -26,4 +26,4 @@ public static class Permissions
 }
 
 /// <summary>Customer users with a grant on the VM (or on the whole account): who may watch it live.</summary>
-public sealed record ListVmViewers(Guid VmId) : Mediator.IQuery<IReadOnlyList<Guid>>;
+public sealed record ListVmViewers(Guid VmId, Guid CustomerId) : Mediator.IQuery<IReadOnlyList<Guid>>;

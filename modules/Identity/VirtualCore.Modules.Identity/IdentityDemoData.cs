@@ -3,40 +3,40 @@ using Microsoft.EntityFrameworkCore;
 using VirtualCore.Framework.Modules;
 using VirtualCore.Framework.Persistence;
 using VirtualCore.Modules.Identity.Domain;
+using VirtualCore.Modules.Tenancy.Contracts;
 
 namespace VirtualCore.Modules.Identity;
 
-/// <summary>The demo tenants and logins of the embedded default; the README lists them.</summary>
+/// <summary>The demo logins of the embedded default; the README lists them.</summary>
 internal sealed class IdentityDemoData(PortalDbContext db, IPasswordHasher<UserAccount> hasher, TimeProvider clock) : ISeedData
 {
-    public static readonly Guid ProviderId = new("7c0e1a5e-0000-4000-8000-000000000001");
-    public static readonly Guid DemoCustomerId = new("7c0e1a5e-0000-4000-8000-0000000000c1");
-    public static readonly Guid OtherCustomerId = new("7c0e1a5e-0000-4000-8000-0000000000c2");
-
-    public static IReadOnlyList<(string UserName, string Password, string DisplayName, UserRole Role, Guid CustomerId)> Logins { get; } =
+    public static IReadOnlyList<(Guid ResellerId, string UserName, string Password, string DisplayName, UserRole Role, Guid CustomerId)> Logins { get; } =
     [
-        ("operator", "operator-pass-1", "Olga Operator", UserRole.Operator, Guid.Empty),
-        ("demo", "demo-pass-1", "Dana Demo (Demo GmbH)", UserRole.CustomerAdmin, DemoCustomerId),
-        ("other", "other-pass-1", "Otto Other (Other AG)", UserRole.CustomerAdmin, OtherCustomerId),
+        (DemoTenants.ProviderId, "operator", "operator-pass-1", "Olga Operator", UserRole.Operator, Guid.Empty),
+        (DemoTenants.ProviderId, "demo", "demo-pass-1", "Dana Demo (Demo GmbH)", UserRole.CustomerAdmin, DemoTenants.DemoCustomerId),
+        (DemoTenants.ProviderId, "other", "other-pass-1", "Otto Other (Other AG)", UserRole.CustomerAdmin, DemoTenants.OtherCustomerId),
+        (DemoTenants.KampId, "kamp-admin", "kamp-admin-pass-1", "Karla Kamp (Kamp Hosting)", UserRole.ResellerAdmin, Guid.Empty),
+        (DemoTenants.KampId, "baecker", "baecker-pass-1", "Bernd Bäcker (Bäckerei Kamp)", UserRole.CustomerAdmin, DemoTenants.KampCustomerId),
+        (DemoTenants.KampId, "geselle", "geselle-pass-1", "Greta Geselle (Bäckerei Kamp)", UserRole.CustomerUser, DemoTenants.KampCustomerId),
+        (DemoTenants.AcmeId, "acme-admin", "acme-admin-pass-1", "Alan Acme (Acme Hosting)", UserRole.ResellerAdmin, Guid.Empty),
+        (DemoTenants.AcmeId, "widget", "widget-pass-1", "Wendy Widget (Acme Widgets)", UserRole.CustomerAdmin, DemoTenants.AcmeCustomerId),
+        (DemoTenants.AcmeId, "intern", "intern-pass-1", "Ian Intern (Acme Widgets)", UserRole.CustomerUser, DemoTenants.AcmeCustomerId),
     ];
 
     public async Task SeedAsync(CancellationToken cancellationToken)
     {
-        if (await db.Set<Reseller>().AnyAsync(cancellationToken))
+        if (await db.Set<UserAccount>().IgnoreQueryFilters().AnyAsync(cancellationToken))
         {
             return;
         }
 
         var now = clock.GetUtcNow();
-        db.Add(new Reseller { Id = ProviderId, Name = "VirtualCore Hosting", BrandName = "VirtualCore", CreatedAt = now });
-        db.Add(new Customer { Id = DemoCustomerId, ResellerId = ProviderId, Name = "Demo GmbH", CreatedAt = now });
-        db.Add(new Customer { Id = OtherCustomerId, ResellerId = ProviderId, Name = "Other AG", CreatedAt = now });
-        foreach (var (userName, password, displayName, role, customerId) in Logins)
+        foreach (var (resellerId, userName, password, displayName, role, customerId) in Logins)
         {
             var user = new UserAccount
             {
                 Id = Guid.NewGuid(),
-                ResellerId = ProviderId,
+                ResellerId = resellerId,
                 CustomerId = customerId,
                 UserName = userName,
                 DisplayName = displayName,

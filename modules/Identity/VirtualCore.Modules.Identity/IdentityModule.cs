@@ -1,4 +1,3 @@
-using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.EntityFrameworkCore;
@@ -6,58 +5,129 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using VirtualCore.Framework.Mediation;
 using VirtualCore.Framework.Modules;
+using VirtualCore.Framework.Tenancy;
 using VirtualCore.Framework.Web;
+using VirtualCore.Modules.Identity.Contracts;
 using VirtualCore.Modules.Identity.Domain;
+using VirtualCore.Modules.Identity.Features.Audit;
 using VirtualCore.Modules.Identity.Features.Login;
+using VirtualCore.Modules.Identity.Features.Otp;
+using VirtualCore.Modules.Identity.Features.Tokens;
+using VirtualCore.Modules.Identity.Features.Users;
+using VirtualCore.Modules.Identity.Otp;
 using VirtualCore.Modules.Identity.Web;
 
 namespace VirtualCore.Modules.Identity;
 
-/// <summary>Accounts, password login, roles and the permissions they carry.</summary>
+/// <summary>Accounts, sign-in with password and one-time password, API tokens, grants, and the security audit log.</summary>
 public sealed class IdentityModule : IModule
 {
     public ModuleManifest Manifest { get; } = new(
         "Identity",
         "Identity and access",
         new Version(1, 0),
-        [],
-        ["Identity/Login.sbn-html"]);
+        ["Tenancy"],
+        [
+            "Identity/Login.sbn-html", "Identity/LoginCode.sbn-html", "Identity/Enrol.sbn-html", "Identity/RecoveryCodes.sbn-html",
+        ]);
 
     public void ConfigureServices(IServiceCollection services, IConfiguration configuration)
     {
+        services.Configure<Features.Login.LockoutOptions>(configuration.GetSection("Lockout"));
         services.AddSingleton<IPasswordHasher<UserAccount>, PasswordHasher<UserAccount>>();
+        services.AddSingleton(sp => new TotpService(sp.GetRequiredService<TimeProvider>(), new TotpOptions()));
         services.AddScoped<IPermissionChecker, RolePermissionChecker>();
-        services.AddScoped<IThemeSelector, ResellerThemeSelector>();
-        services.AddScoped<IValidator<Login.Command>, Login.Validator>();
+        services.AddScoped<IResourceAccess, GrantResourceAccess>();
+        services.AddScoped<ISecurityAudit, SecurityAudit>();
         services.AddScoped<ISeedData, IdentityDemoData>();
+        services.AddScoped<IValidator<Login.Command>, Login.Validator>();
+        services.AddScoped<IValidator<CreateUser>, CreateUserValidator>();
+        services.AddScoped<IValidator<CreateApiToken>, CreateApiTokenValidator>();
+        services.AddScoped<IValidator<ListAuditEntries>, ListAuditEntriesValidator>();
+
+        // Signing in happens before anyone is signed in; the endpoints pass only the pending user's own id.
         services.AddSingleton(RequestPermission.Anonymous(typeof(Login.Command)));
+        services.AddSingleton(RequestPermission.Anonymous(typeof(Login.SecondFactor)));
+        services.AddSingleton(RequestPermission.Anonymous(typeof(BeginOtpEnrolment)));
+        services.AddSingleton(RequestPermission.Anonymous(typeof(ConfirmOtpEnrolment)));
+        services.AddSingleton(new RequestPermission(typeof(ChangePassword), Permissions.Profile));
+        services.AddSingleton(new RequestPermission(typeof(ListApiTokens), Permissions.Profile));
+        services.AddSingleton(new RequestPermission(typeof(CreateApiToken), Permissions.Profile));
+        services.AddSingleton(new RequestPermission(typeof(RevokeApiToken), Permissions.Profile));
+        services.AddSingleton(new RequestPermission(typeof(ResetOtpEnrolment), Permissions.UserManage));
+        services.AddSingleton(new RequestPermission(typeof(ListUsers), Permissions.UserManage));
+        services.AddSingleton(new RequestPermission(typeof(GetUser), Permissions.UserManage));
+        services.AddSingleton(new RequestPermission(typeof(CreateUser), Permissions.UserManage));
+        services.AddSingleton(new RequestPermission(typeof(SetUserDisabled), Permissions.UserManage));
+        services.AddSingleton(new RequestPermission(typeof(ListGrants), Permissions.UserManage));
+        services.AddSingleton(new RequestPermission(typeof(GrantAccess), Permissions.UserManage));
+        services.AddSingleton(new RequestPermission(typeof(RevokeGrant), Permissions.UserManage));
+        services.AddSingleton(new RequestPermission(typeof(ListAuditEntries), Permissions.AuditRead));
+        services.AddSingleton(new RequestPermission(typeof(ListVmViewers), Permissions.VmRead));
+
+        services.AddSingleton(new NavigationItem("Users", "/admin/users", 50, Permissions.UserManage));
+        services.AddSingleton(new NavigationItem("Audit log", "/admin/audit", 70, Permissions.AuditRead));
+        services.AddSingleton(new NavigationItem("Profile", "/profile", 90, Permissions.Profile));
     }
 
     public void ConfigureModel(ModelBuilder modelBuilder)
     {
-        modelBuilder.Entity<Reseller>(e =>
-        {
-            e.ToTable("Resellers");
-            e.Property(x => x.Name).HasMaxLength(100);
-            e.Property(x => x.BrandName).HasMaxLength(60);
-            e.Property(x => x.ThemeName).HasMaxLength(60);
-        });
-        modelBuilder.Entity<Customer>(e =>
-        {
-            e.ToTable("Customers");
-            e.Property(x => x.Name).HasMaxLength(100);
-            e.HasIndex(x => x.ResellerId);
-        });
         modelBuilder.Entity<UserAccount>(e =>
         {
             e.ToTable("Users");
             e.Property(x => x.UserName).HasMaxLength(64);
             e.Property(x => x.DisplayName).HasMaxLength(100);
             e.Property(x => x.PasswordHash).HasMaxLength(200);
+            e.Property(x => x.OtpSecret).HasMaxLength(500);
+            e.Property(x => x.PendingOtpSecret).HasMaxLength(500);
             e.Property(x => x.Role).HasConversion<string>().HasMaxLength(20);
+            e.Ignore(x => x.RoleName);
             e.HasIndex(x => new { x.ResellerId, x.UserName }).IsUnique();
+            e.HasMany(x => x.RecoveryCodes).WithOne().HasForeignKey(c => c.UserId).OnDelete(DeleteBehavior.Cascade);
+        });
+        modelBuilder.Entity<RecoveryCode>(e =>
+        {
+            e.ToTable("RecoveryCodes");
+            e.Property(x => x.Hash).HasMaxLength(200);
+        });
+        modelBuilder.Entity<AccessGrant>(e =>
+        {
+            e.ToTable("AccessGrants");
+            e.Property(x => x.Level).HasConversion<string>().HasMaxLength(20);
+            e.Property(x => x.GrantedBy).HasMaxLength(64);
+            e.HasIndex(x => new { x.UserId, x.VmId }).IsUnique();
+        });
+        modelBuilder.Entity<ApiToken>(e =>
+        {
+            e.ToTable("ApiTokens");
+            e.Property(x => x.Name).HasMaxLength(60);
+            e.Property(x => x.Prefix).HasMaxLength(20);
+            e.Property(x => x.Hash).HasMaxLength(64);
+            e.Property(x => x.Scopes).HasMaxLength(40);
+            e.HasIndex(x => x.Hash).IsUnique();
+            e.HasIndex(x => x.UserId);
+        });
+        modelBuilder.Entity<AuditEntry>(e =>
+        {
+            e.ToTable("AuditLog");
+            e.Property(x => x.Actor).HasMaxLength(64);
+            e.Property(x => x.Action).HasMaxLength(64);
+            e.Property(x => x.Target).HasMaxLength(100);
+            e.Property(x => x.Detail).HasMaxLength(500);
+            e.Property(x => x.IpAddress).HasMaxLength(45);
+            e.HasIndex(x => x.At);
         });
     }
 
-    public void MapEndpoints(IEndpointRouteBuilder endpoints) => LoginEndpoints.Map(endpoints);
+    public void MapEndpoints(IEndpointRouteBuilder endpoints)
+    {
+        LoginEndpoints.Map(endpoints);
+        IdentityApi.Map(endpoints);
+    }
+}
+
+/// <summary>Names the host needs to set up the sign-in steps.</summary>
+public static class LoginSteps
+{
+    public const string PendingScheme = Web.LoginEndpoints.PendingScheme;
 }

@@ -16,13 +16,13 @@ internal sealed class VmQueries(PortalDbContext db, IResourceAccess access) :
     public async ValueTask<IReadOnlyList<VmView>> Handle(ListVms query, CancellationToken cancellationToken)
     {
         var visible = await access.VisibleVmsAsync(cancellationToken);
-        var query = db.Set<VirtualMachine>().AsNoTracking().Include(v => v.Cores).AsQueryable();
+        var source = db.Set<VirtualMachine>().AsNoTracking().Include(v => v.Cores).AsQueryable();
         if (visible is not null)
         {
-            query = query.Where(v => visible.Contains(v.Id));
+            source = source.Where(v => visible.Contains(v.Id));
         }
 
-        var vms = await query.OrderBy(v => v.Name).ToListAsync(cancellationToken);
+        var vms = await source.OrderBy(v => v.Name).ToListAsync(cancellationToken);
         var open = await OpenJobsAsync(cancellationToken);
         return vms.Select(vm => Views.Of(vm, open.GetValueOrDefault(vm.Id))).ToArray();
     }

@@ -1,9 +1,11 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Authorization;
+using Mediator;
 using Microsoft.AspNetCore.SignalR;
 using VirtualCore.Framework.Tenancy;
 using VirtualCore.Modules.Compute.Contracts;
 using VirtualCore.Modules.Compute.Domain;
+using VirtualCore.Modules.Identity.Contracts;
 
 namespace VirtualCore.Modules.Compute.Live;
 
@@ -14,14 +16,23 @@ internal sealed class LiveHub : Hub
     public override async Task OnConnectedAsync()
     {
         var user = Context.User;
-        if (user?.FindFirst(ClaimTypes.Role)?.Value == TenantClaims.OperatorRole)
+        var role = user?.FindFirst(ClaimTypes.Role)?.Value;
+        Guid.TryParse(user?.FindFirst(TenantClaims.ResellerId)?.Value, out var reseller);
+        Guid.TryParse(user?.FindFirst(TenantClaims.CustomerId)?.Value, out var customer);
+        Guid.TryParse(user?.FindFirst(ClaimTypes.NameIdentifier)?.Value, out var userId);
+        var group = role switch
         {
-            await Groups.AddToGroupAsync(Context.ConnectionId, LiveGroups.Operators);
-        }
-        else if (Guid.TryParse(user?.FindFirst(TenantClaims.ResellerId)?.Value, out var reseller)
-            && Guid.TryParse(user?.FindFirst(TenantClaims.CustomerId)?.Value, out var customer))
+            TenantClaims.OperatorRole => LiveGroups.Operators,
+            TenantClaims.ResellerAdminRole => LiveGroups.Reseller(reseller),
+            TenantClaims.CustomerAdminRole => LiveGroups.Customer(reseller, customer),
+
+            // A customer user hears only about the VMs it was granted, addressed to it by name.
+            TenantClaims.CustomerUserRole => LiveGroups.User(userId),
+            _ => null,
+        };
+        if (group is not null)
         {
-            await Groups.AddToGroupAsync(Context.ConnectionId, LiveGroups.Customer(reseller, customer));
+            await Groups.AddToGroupAsync(Context.ConnectionId, group);
         }
 
         await base.OnConnectedAsync();
@@ -32,18 +43,26 @@ internal static class LiveGroups
 {
     public const string Operators = "operators";
 
+    public static string Reseller(Guid resellerId) => $"reseller:{resellerId:N}";
+
     public static string Customer(Guid resellerId, Guid customerId) => $"customer:{resellerId:N}:{customerId:N}";
+
+    public static string User(Guid userId) => $"user:{userId:N}";
 }
 
-internal sealed class LiveNotifier(IHubContext<LiveHub> hub)
+internal sealed class LiveNotifier(IHubContext<LiveHub> hub, ISender sender)
 {
-    public Task JobChangedAsync(Job job) =>
-        hub.Clients.Groups(LiveGroups.Operators, LiveGroups.Customer(job.ResellerId, job.CustomerId))
-            .SendAsync("job", Views.Of(job));
+    public async Task JobChangedAsync(Job job) =>
+        await hub.Clients.Groups(await AudienceAsync(job.TargetId, job.ResellerId, job.CustomerId)).SendAsync("job", Views.Of(job));
 
-    public Task VmChangedAsync(VirtualMachine vm, Guid? openJobId) =>
-        hub.Clients.Groups(LiveGroups.Operators, LiveGroups.Customer(vm.ResellerId, vm.CustomerId))
-            .SendAsync("vm", Views.Of(vm, openJobId));
+    public async Task VmChangedAsync(VirtualMachine vm, Guid? openJobId) =>
+        await hub.Clients.Groups(await AudienceAsync(vm.Id, vm.ResellerId, vm.CustomerId)).SendAsync("vm", Views.Of(vm, openJobId));
+
+    private async Task<IReadOnlyList<string>> AudienceAsync(Guid vmId, Guid resellerId, Guid customerId)
+    {
+        var viewers = await sender.Send(new ListVmViewers(vmId, customerId));
+        return [LiveGroups.Operators, LiveGroups.Reseller(resellerId), LiveGroups.Customer(resellerId, customerId), .. viewers.Select(LiveGroups.User)];
+    }
 }
 
 internal static class Views

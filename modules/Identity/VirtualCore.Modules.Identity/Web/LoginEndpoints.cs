@@ -1,73 +1,163 @@
 using System.Security.Claims;
 using Mediator;
-using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using VirtualCore.Framework.Mediation;
+using VirtualCore.Framework.Tenancy;
 using VirtualCore.Framework.Web;
 using VirtualCore.Modules.Identity.Features.Login;
+using VirtualCore.Modules.Identity.Features.Otp;
 
 namespace VirtualCore.Modules.Identity.Web;
 
+/// <summary>
+/// Signing in: password, then — where enrolled or required — the one-time password (or enrolment with a QR code and
+/// recovery codes). Between the steps the user holds a short-lived, encrypted "pending" cookie, never a session.
+/// </summary>
 internal static class LoginEndpoints
 {
+    public const string PendingScheme = "vcore.pending";
+    private const string StageClaim = "vcore:stage";
+
     public static void Map(IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapGet("/login", (HttpContext http, IPageRenderer pages, string? returnUrl) =>
-            pages.RenderAsync(http, "Identity/Login.sbn-html", "Sign in", new LoginPage("", SafeReturnUrl(returnUrl), null)))
-            .AllowAnonymous().ExcludeFromDescription();
+        var pages = endpoints.MapGroup("").ExcludeFromDescription();
+        pages.MapGet("/login", (HttpContext http, IPageRenderer renderer, string? returnUrl) =>
+            renderer.RenderAsync(http, "Identity/Login.sbn-html", "Sign in", new LoginPage("", SafeReturnUrl(returnUrl), null))).AllowAnonymous();
 
-        endpoints.MapPost("/login", async (HttpContext http, IPageRenderer pages, ISender sender, IAntiforgery antiforgery) =>
+        pages.MapPost("/login", async (HttpContext http, IPageRenderer renderer, ISender sender) =>
         {
             var form = await http.Request.ReadFormAsync(http.RequestAborted);
             var userName = form["userName"].ToString();
             var returnUrl = SafeReturnUrl(form["returnUrl"].ToString());
+            LoginOutcome outcome;
             try
             {
-                var principal = await sender.Send(new Login.Command(userName, form["password"].ToString()), http.RequestAborted);
-                await http.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, principal);
-                return Results.Redirect(returnUrl);
+                outcome = await sender.Send(new Login.Command(userName, form["password"].ToString()), http.RequestAborted);
             }
             catch (RequestValidationException ex)
             {
-                var message = string.Join(" ", ex.Errors.Select(e => e.Reason).Distinct());
-                return await pages.RenderAsync(http, "Identity/Login.sbn-html", "Sign in", new LoginPage(userName, returnUrl, message), StatusCodes.Status400BadRequest);
+                return await renderer.RenderAsync(http, "Identity/Login.sbn-html", "Sign in", new LoginPage(userName, returnUrl, string.Join(" ", ex.Errors.Select(e => e.Reason))), StatusCodes.Status400BadRequest);
             }
-        }).AllowAnonymous().ExcludeFromDescription();
 
-        endpoints.MapPost("/logout", async (HttpContext http) =>
+            return await NextStepAsync(http, renderer, outcome, returnUrl, userName);
+        }).AllowAnonymous().AddEndpointFilter<AntiforgeryFilter>();
+
+        pages.MapGet("/login/code", async (HttpContext http, IPageRenderer renderer) =>
+            await PendingAsync(http, "code") is { } pending
+                ? await renderer.RenderAsync(http, "Identity/LoginCode.sbn-html", "One-time password", new CodePage(pending.ReturnUrl, null))
+                : Results.Redirect("/login")).AllowAnonymous();
+
+        pages.MapPost("/login/code", async (HttpContext http, IPageRenderer renderer, ISender sender) =>
+        {
+            if (await PendingAsync(http, "code") is not { } pending)
+            {
+                return Results.Redirect("/login");
+            }
+
+            var form = await http.Request.ReadFormAsync(http.RequestAborted);
+            var outcome = await sender.Send(new Login.SecondFactor(pending.UserId, form["code"].ToString()), http.RequestAborted);
+            if (outcome.Stage != LoginStage.SignedIn)
+            {
+                return await renderer.RenderAsync(http, "Identity/LoginCode.sbn-html", "One-time password", new CodePage(pending.ReturnUrl, LoginOutcome.Refusal), StatusCodes.Status400BadRequest);
+            }
+
+            return await SignInAsync(http, outcome.Principal!, pending.ReturnUrl);
+        }).AllowAnonymous().AddEndpointFilter<AntiforgeryFilter>();
+
+        pages.MapGet("/login/enrol", async (HttpContext http, IPageRenderer renderer, ISender sender) =>
+        {
+            if (await PendingAsync(http, "enrol") is not { } pending)
+            {
+                return Results.Redirect("/login");
+            }
+
+            var enrolment = await sender.Send(new BeginOtpEnrolment(pending.UserId), http.RequestAborted);
+            return await renderer.RenderAsync(http, "Identity/Enrol.sbn-html", "Set up your one-time password", EnrolPage.Of(enrolment, "/login/enrol", null));
+        }).AllowAnonymous();
+
+        pages.MapPost("/login/enrol", async (HttpContext http, IPageRenderer renderer, ISender sender) =>
+        {
+            if (await PendingAsync(http, "enrol") is not { } pending)
+            {
+                return Results.Redirect("/login");
+            }
+
+            var form = await http.Request.ReadFormAsync(http.RequestAborted);
+            try
+            {
+                var confirmed = await sender.Send(new ConfirmOtpEnrolment(pending.UserId, form["code"].ToString()), http.RequestAborted);
+
+                // Password and a first valid code: signed in. The recovery codes are shown this once.
+                await http.SignOutAsync(PendingScheme);
+                await http.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, confirmed.Principal);
+                return await renderer.RenderAsync(http, "Identity/RecoveryCodes.sbn-html", "Your recovery codes", new RecoveryPage(confirmed.RecoveryCodes, pending.ReturnUrl));
+            }
+            catch (RequestValidationException ex)
+            {
+                var enrolment = await sender.Send(new BeginOtpEnrolment(pending.UserId), http.RequestAborted);
+                return await renderer.RenderAsync(http, "Identity/Enrol.sbn-html", "Set up your one-time password", EnrolPage.Of(enrolment, "/login/enrol", ex.Errors[0].Reason), StatusCodes.Status400BadRequest);
+            }
+        }).AllowAnonymous().AddEndpointFilter<AntiforgeryFilter>();
+
+        pages.MapPost("/logout", async (HttpContext http) =>
         {
             await http.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
             return Results.Redirect("/login");
-        }).RequireAuthorization().ExcludeFromDescription();
+        }).RequireAuthorization().AddEndpointFilter<AntiforgeryFilter>();
+    }
 
-        var api = endpoints.MapGroup("/api/v1/session").WithTags("Session");
-        api.MapPost("/", async (HttpContext http, ISender sender, SessionRequest body) =>
+    private static async Task<IResult> NextStepAsync(HttpContext http, IPageRenderer renderer, LoginOutcome outcome, string returnUrl, string userName)
+    {
+        switch (outcome.Stage)
         {
-            try
-            {
-                var principal = await sender.Send(new Login.Command(body.UserName ?? "", body.Password ?? ""), http.RequestAborted);
-                await http.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, principal);
-                return Results.Ok(SessionResponse.From(principal));
-            }
-            catch (RequestValidationException ex) when (ex.Errors.Any(e => e.Reason == Login.Handler.WrongCredentials))
-            {
-                return Results.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Not signed in.", detail: Login.Handler.WrongCredentials);
-            }
-        }).AllowAnonymous().DisableAntiforgery()
-          .WithSummary("Sign in with user name and password; sets the session cookie.");
+            case LoginStage.SignedIn:
+                return await SignInAsync(http, outcome.Principal!, returnUrl);
+            case LoginStage.NeedsCode:
+                await http.SignInAsync(PendingScheme, PendingPrincipal(outcome.UserId!.Value, "code", returnUrl, http));
+                return Results.Redirect("/login/code");
+            case LoginStage.NeedsEnrolment:
+                await http.SignInAsync(PendingScheme, PendingPrincipal(outcome.UserId!.Value, "enrol", returnUrl, http));
+                return Results.Redirect("/login/enrol");
+            default:
+                return await renderer.RenderAsync(http, "Identity/Login.sbn-html", "Sign in", new LoginPage(userName, returnUrl, outcome.Message), StatusCodes.Status400BadRequest);
+        }
+    }
 
-        api.MapGet("/", (ClaimsPrincipal user) => Results.Ok(SessionResponse.From(user)))
-            .RequireAuthorization().WithSummary("Who is signed in.");
+    private static async Task<IResult> SignInAsync(HttpContext http, ClaimsPrincipal principal, string returnUrl)
+    {
+        await http.SignOutAsync(PendingScheme);
+        await http.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, principal);
+        return Results.Redirect(returnUrl);
+    }
 
-        api.MapDelete("/", async (HttpContext http) =>
+    private static ClaimsPrincipal PendingPrincipal(Guid userId, string stage, string returnUrl, HttpContext http) =>
+        new(new ClaimsIdentity(
+            [
+                new Claim(ClaimTypes.NameIdentifier, userId.ToString()),
+                new Claim(StageClaim, stage),
+                new Claim("vcore:return-url", returnUrl),
+                new Claim(TenantClaims.ResellerId, HostTenancy.ResellerOf(http)?.Id.ToString() ?? ""),
+            ],
+            PendingScheme));
+
+    /// <summary>The user half-way through signing in on this portal, at the given stage.</summary>
+    private static async Task<(Guid UserId, string ReturnUrl)?> PendingAsync(HttpContext http, string stage)
+    {
+        var result = await http.AuthenticateAsync(PendingScheme);
+        var principal = result.Principal;
+        var current = principal?.FindFirst(StageClaim)?.Value;
+        if (!result.Succeeded || principal is null || current != stage
+            || principal.FindFirst(TenantClaims.ResellerId)?.Value != HostTenancy.ResellerOf(http)?.Id.ToString()
+            || !Guid.TryParse(principal.FindFirst(ClaimTypes.NameIdentifier)?.Value, out var userId))
         {
-            await http.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
-            return Results.NoContent();
-        }).RequireAuthorization().WithSummary("Sign out.");
+            return null;
+        }
+
+        return (userId, principal.FindFirst("vcore:return-url")?.Value ?? "/vms");
     }
 
     /// <summary>Only local paths: a login link must never send the user to another site.</summary>
@@ -80,12 +170,12 @@ internal static class LoginEndpoints
 
 internal sealed record LoginPage(string UserName, string ReturnUrl, string? Error);
 
-public sealed record SessionRequest(string? UserName, string? Password);
+internal sealed record CodePage(string ReturnUrl, string? Error);
 
-public sealed record SessionResponse(string UserName, string DisplayName, string Role)
+internal sealed record RecoveryPage(IReadOnlyList<string> Codes, string ContinueUrl);
+
+internal sealed record EnrolPage(string Secret, string SecretGrouped, string QrCode, string Issuer, string AccountName, string Action, string? Error)
 {
-    public static SessionResponse From(ClaimsPrincipal user) => new(
-        user.Identity?.Name ?? "",
-        user.FindFirst("vcore:display-name")?.Value ?? "",
-        user.FindFirst(ClaimTypes.Role)?.Value ?? "");
+    public static EnrolPage Of(OtpEnrolmentView view, string action, string? error) =>
+        new(view.Secret, string.Join(' ', view.Secret.Chunk(4).Select(c => new string(c))), view.QrCodeDataUri, view.Issuer, view.AccountName, action, error);
 }

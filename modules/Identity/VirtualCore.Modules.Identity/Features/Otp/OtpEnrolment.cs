@@ -7,6 +7,7 @@ using VirtualCore.Framework.Persistence;
 using VirtualCore.Framework.Tenancy;
 using VirtualCore.Modules.Identity.Domain;
 using VirtualCore.Modules.Identity.Otp;
+using VirtualCore.Modules.Identity.Features.Users;
 using VirtualCore.Modules.Tenancy.Contracts;
 
 namespace VirtualCore.Modules.Identity.Features.Otp;
@@ -18,7 +19,10 @@ public sealed record OtpEnrolmentView(string Secret, string Uri, string QrCodeDa
 public sealed record BeginOtpEnrolment(Guid UserId) : ICommand<OtpEnrolmentView>;
 
 /// <summary>Confirms an enrolment with a first valid code; answers with ten recovery codes, shown this once.</summary>
-public sealed record ConfirmOtpEnrolment(Guid UserId, string? Code) : ICommand<IReadOnlyList<string>>;
+public sealed record ConfirmOtpEnrolment(Guid UserId, string? Code) : ICommand<EnrolmentConfirmed>;
+
+/// <summary>The recovery codes, and the identity to sign in with when the enrolment was part of signing in.</summary>
+public sealed record EnrolmentConfirmed(IReadOnlyList<string> RecoveryCodes, System.Security.Claims.ClaimsPrincipal Principal);
 
 /// <summary>An admin clears a user's enrolment; the user enrols again at the next sign-in.</summary>
 public sealed record ResetOtpEnrolment(Guid UserId) : ICommand<bool>;
@@ -36,7 +40,7 @@ internal sealed class OtpHandlers(
     ISecurityAudit audit,
     TimeProvider clock) :
     ICommandHandler<BeginOtpEnrolment, OtpEnrolmentView>,
-    ICommandHandler<ConfirmOtpEnrolment, IReadOnlyList<string>>,
+    ICommandHandler<ConfirmOtpEnrolment, EnrolmentConfirmed>,
     ICommandHandler<ResetOtpEnrolment, bool>,
     ICommandHandler<ChangePassword, bool>
 {
@@ -50,7 +54,7 @@ internal sealed class OtpHandlers(
         return new OtpEnrolmentView(secret, uri, totp.QrCodeDataUri(uri), policy.BrandName, user.UserName);
     }
 
-    public async ValueTask<IReadOnlyList<string>> Handle(ConfirmOtpEnrolment command, CancellationToken cancellationToken)
+    public async ValueTask<EnrolmentConfirmed> Handle(ConfirmOtpEnrolment command, CancellationToken cancellationToken)
     {
         var user = await SelfOrPendingAsync(command.UserId, cancellationToken);
         if (user.PendingOtpSecret is null)
@@ -74,8 +78,10 @@ internal sealed class OtpHandlers(
         var codes = RecoveryCodes.Generate();
         db.RemoveRange(user.RecoveryCodes);
         user.RecoveryCodes = codes.Select(c => new RecoveryCode { Id = Guid.NewGuid(), UserId = user.Id, Hash = RecoveryCodes.Hash(c) }).ToList();
+        user.FailedAttempts = 0;
+        user.LastLoginAt = clock.GetUtcNow();
         audit.Record("otp.enrolled", user.UserName, "ten new recovery codes", user.ResellerId, user.CustomerId);
-        return codes;
+        return new EnrolmentConfirmed(codes, Features.Login.Login.ToPrincipal(user, "password"));
     }
 
     public async ValueTask<bool> Handle(ResetOtpEnrolment command, CancellationToken cancellationToken)

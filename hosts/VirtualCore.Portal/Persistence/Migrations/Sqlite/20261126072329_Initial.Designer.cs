@@ -11,7 +11,7 @@ using VirtualCore.Portal.Persistence;
 namespace VirtualCore.Portal.Persistence.Migrations.Sqlite
 {
     [DbContext(typeof(SqlitePortalDbContext))]
-    [Migration("20261126065117_Initial")]
+    [Migration("20261126072329_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -203,57 +203,175 @@ namespace VirtualCore.Portal.Persistence.Migrations.Sqlite
                     b.ToTable("VirtualMachines", (string)null);
                 });
 
-            modelBuilder.Entity("VirtualCore.Modules.Identity.Domain.Customer", b =>
+            modelBuilder.Entity("VirtualCore.Modules.Identity.Domain.AccessGrant", b =>
                 {
                     b.Property<Guid>("Id")
                         .ValueGeneratedOnAdd()
                         .HasColumnType("TEXT");
 
-                    b.Property<long>("CreatedAt")
+                    b.Property<Guid>("CustomerId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("GrantedAt")
                         .HasColumnType("INTEGER");
 
-                    b.Property<string>("Name")
+                    b.Property<string>("GrantedBy")
                         .IsRequired()
-                        .HasMaxLength(100)
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Level")
+                        .IsRequired()
+                        .HasMaxLength(20)
                         .HasColumnType("TEXT");
 
                     b.Property<Guid>("ResellerId")
                         .HasColumnType("TEXT");
 
+                    b.Property<Guid>("UserId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("VmId")
+                        .HasColumnType("TEXT");
+
                     b.HasKey("Id");
 
-                    b.HasIndex("ResellerId");
+                    b.HasIndex("ResellerId", "CustomerId");
 
-                    b.ToTable("Customers", (string)null);
+                    b.HasIndex("UserId", "VmId")
+                        .IsUnique();
+
+                    b.ToTable("AccessGrants", (string)null);
                 });
 
-            modelBuilder.Entity("VirtualCore.Modules.Identity.Domain.Reseller", b =>
+            modelBuilder.Entity("VirtualCore.Modules.Identity.Domain.ApiToken", b =>
                 {
                     b.Property<Guid>("Id")
                         .ValueGeneratedOnAdd()
                         .HasColumnType("TEXT");
 
-                    b.Property<string>("BrandName")
-                        .IsRequired()
-                        .HasMaxLength(60)
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid>("CustomerId")
                         .HasColumnType("TEXT");
 
-                    b.Property<long>("CreatedAt")
+                    b.Property<long>("ExpiresAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Hash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("LastUsedAt")
                         .HasColumnType("INTEGER");
 
                     b.Property<string>("Name")
                         .IsRequired()
-                        .HasMaxLength(100)
+                        .HasMaxLength(60)
                         .HasColumnType("TEXT");
 
-                    b.Property<string>("ThemeName")
+                    b.Property<string>("Prefix")
                         .IsRequired()
-                        .HasMaxLength(60)
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("ResellerId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("RevokedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Scopes")
+                        .IsRequired()
+                        .HasMaxLength(40)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("UserId")
                         .HasColumnType("TEXT");
 
                     b.HasKey("Id");
 
-                    b.ToTable("Resellers", (string)null);
+                    b.HasIndex("Hash")
+                        .IsUnique();
+
+                    b.HasIndex("UserId");
+
+                    b.HasIndex("ResellerId", "CustomerId");
+
+                    b.ToTable("ApiTokens", (string)null);
+                });
+
+            modelBuilder.Entity("VirtualCore.Modules.Identity.Domain.AuditEntry", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Action")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Actor")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("At")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid>("CustomerId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Detail")
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("IpAddress")
+                        .HasMaxLength(45)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("ResellerId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Target")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("At");
+
+                    b.HasIndex("ResellerId", "CustomerId");
+
+                    b.ToTable("AuditLog", (string)null);
+                });
+
+            modelBuilder.Entity("VirtualCore.Modules.Identity.Domain.RecoveryCode", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Hash")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("UsedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid>("UserId")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("UserId");
+
+                    b.ToTable("RecoveryCodes", (string)null);
                 });
 
             modelBuilder.Entity("VirtualCore.Modules.Identity.Domain.UserAccount", b =>
@@ -276,12 +394,35 @@ namespace VirtualCore.Portal.Persistence.Migrations.Sqlite
                         .HasMaxLength(100)
                         .HasColumnType("TEXT");
 
+                    b.Property<int>("FailedAttempts")
+                        .HasColumnType("INTEGER");
+
                     b.Property<long?>("LastLoginAt")
                         .HasColumnType("INTEGER");
+
+                    b.Property<long?>("LockedUntil")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("OtpEnrolledAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("OtpEnrolmentRequired")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("OtpLastStep")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("OtpSecret")
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT");
 
                     b.Property<string>("PasswordHash")
                         .IsRequired()
                         .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("PendingOtpSecret")
+                        .HasMaxLength(500)
                         .HasColumnType("TEXT");
 
                     b.Property<Guid>("ResellerId")
@@ -394,6 +535,84 @@ namespace VirtualCore.Portal.Persistence.Migrations.Sqlite
                     b.ToTable("RackServers", (string)null);
                 });
 
+            modelBuilder.Entity("VirtualCore.Modules.Tenancy.Domain.Customer", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("OtpRequired")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid>("ResellerId")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ResellerId");
+
+                    b.ToTable("Customers", (string)null);
+                });
+
+            modelBuilder.Entity("VirtualCore.Modules.Tenancy.Domain.Reseller", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("BrandName")
+                        .IsRequired()
+                        .HasMaxLength(60)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("IsProvider")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("OtpRequired")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ThemeName")
+                        .IsRequired()
+                        .HasMaxLength(60)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("Resellers", (string)null);
+                });
+
+            modelBuilder.Entity("VirtualCore.Modules.Tenancy.Domain.ResellerHostName", b =>
+                {
+                    b.Property<string>("HostName")
+                        .HasMaxLength(253)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("ResellerId")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("HostName");
+
+                    b.HasIndex("ResellerId");
+
+                    b.ToTable("ResellerHostNames", (string)null);
+                });
+
             modelBuilder.Entity("VirtualCore.Modules.Compute.Domain.CoreAllocation", b =>
                 {
                     b.HasOne("VirtualCore.Modules.Compute.Domain.VirtualMachine", null)
@@ -403,9 +622,37 @@ namespace VirtualCore.Portal.Persistence.Migrations.Sqlite
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("VirtualCore.Modules.Identity.Domain.RecoveryCode", b =>
+                {
+                    b.HasOne("VirtualCore.Modules.Identity.Domain.UserAccount", null)
+                        .WithMany("RecoveryCodes")
+                        .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("VirtualCore.Modules.Tenancy.Domain.ResellerHostName", b =>
+                {
+                    b.HasOne("VirtualCore.Modules.Tenancy.Domain.Reseller", null)
+                        .WithMany("HostNames")
+                        .HasForeignKey("ResellerId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("VirtualCore.Modules.Compute.Domain.VirtualMachine", b =>
                 {
                     b.Navigation("Cores");
+                });
+
+            modelBuilder.Entity("VirtualCore.Modules.Identity.Domain.UserAccount", b =>
+                {
+                    b.Navigation("RecoveryCodes");
+                });
+
+            modelBuilder.Entity("VirtualCore.Modules.Tenancy.Domain.Reseller", b =>
+                {
+                    b.Navigation("HostNames");
                 });
 #pragma warning restore 612, 618
         }

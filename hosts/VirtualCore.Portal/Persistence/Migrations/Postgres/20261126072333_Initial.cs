@@ -12,12 +12,72 @@ namespace VirtualCore.Portal.Persistence.Migrations.Postgres
         protected override void Up(MigrationBuilder migrationBuilder)
         {
             migrationBuilder.CreateTable(
+                name: "AccessGrants",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "uuid", nullable: false),
+                    ResellerId = table.Column<Guid>(type: "uuid", nullable: false),
+                    CustomerId = table.Column<Guid>(type: "uuid", nullable: false),
+                    UserId = table.Column<Guid>(type: "uuid", nullable: false),
+                    VmId = table.Column<Guid>(type: "uuid", nullable: false),
+                    Level = table.Column<string>(type: "character varying(20)", maxLength: 20, nullable: false),
+                    GrantedBy = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    GrantedAt = table.Column<long>(type: "bigint", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_AccessGrants", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "ApiTokens",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "uuid", nullable: false),
+                    ResellerId = table.Column<Guid>(type: "uuid", nullable: false),
+                    CustomerId = table.Column<Guid>(type: "uuid", nullable: false),
+                    UserId = table.Column<Guid>(type: "uuid", nullable: false),
+                    Name = table.Column<string>(type: "character varying(60)", maxLength: 60, nullable: false),
+                    Prefix = table.Column<string>(type: "character varying(20)", maxLength: 20, nullable: false),
+                    Hash = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    Scopes = table.Column<string>(type: "character varying(40)", maxLength: 40, nullable: false),
+                    CreatedAt = table.Column<long>(type: "bigint", nullable: false),
+                    ExpiresAt = table.Column<long>(type: "bigint", nullable: false),
+                    RevokedAt = table.Column<long>(type: "bigint", nullable: true),
+                    LastUsedAt = table.Column<long>(type: "bigint", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_ApiTokens", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "AuditLog",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "uuid", nullable: false),
+                    ResellerId = table.Column<Guid>(type: "uuid", nullable: false),
+                    CustomerId = table.Column<Guid>(type: "uuid", nullable: false),
+                    At = table.Column<long>(type: "bigint", nullable: false),
+                    Actor = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    Action = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    Target = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: false),
+                    Detail = table.Column<string>(type: "character varying(500)", maxLength: 500, nullable: true),
+                    IpAddress = table.Column<string>(type: "character varying(45)", maxLength: 45, nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_AuditLog", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "Customers",
                 columns: table => new
                 {
                     Id = table.Column<Guid>(type: "uuid", nullable: false),
                     ResellerId = table.Column<Guid>(type: "uuid", nullable: false),
                     Name = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: false),
+                    OtpRequired = table.Column<bool>(type: "boolean", nullable: false),
                     CreatedAt = table.Column<long>(type: "bigint", nullable: false)
                 },
                 constraints: table =>
@@ -100,6 +160,8 @@ namespace VirtualCore.Portal.Persistence.Migrations.Postgres
                     Name = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: false),
                     BrandName = table.Column<string>(type: "character varying(60)", maxLength: 60, nullable: false),
                     ThemeName = table.Column<string>(type: "character varying(60)", maxLength: 60, nullable: false),
+                    IsProvider = table.Column<bool>(type: "boolean", nullable: false),
+                    OtpRequired = table.Column<bool>(type: "boolean", nullable: false),
                     CreatedAt = table.Column<long>(type: "bigint", nullable: false)
                 },
                 constraints: table =>
@@ -120,7 +182,14 @@ namespace VirtualCore.Portal.Persistence.Migrations.Postgres
                     Role = table.Column<string>(type: "character varying(20)", maxLength: 20, nullable: false),
                     Disabled = table.Column<bool>(type: "boolean", nullable: false),
                     CreatedAt = table.Column<long>(type: "bigint", nullable: false),
-                    LastLoginAt = table.Column<long>(type: "bigint", nullable: true)
+                    LastLoginAt = table.Column<long>(type: "bigint", nullable: true),
+                    FailedAttempts = table.Column<int>(type: "integer", nullable: false),
+                    LockedUntil = table.Column<long>(type: "bigint", nullable: true),
+                    OtpSecret = table.Column<string>(type: "character varying(500)", maxLength: 500, nullable: true),
+                    PendingOtpSecret = table.Column<string>(type: "character varying(500)", maxLength: 500, nullable: true),
+                    OtpLastStep = table.Column<long>(type: "bigint", nullable: true),
+                    OtpEnrolledAt = table.Column<long>(type: "bigint", nullable: true),
+                    OtpEnrolmentRequired = table.Column<bool>(type: "boolean", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -153,6 +222,44 @@ namespace VirtualCore.Portal.Persistence.Migrations.Postgres
                 });
 
             migrationBuilder.CreateTable(
+                name: "ResellerHostNames",
+                columns: table => new
+                {
+                    HostName = table.Column<string>(type: "character varying(253)", maxLength: 253, nullable: false),
+                    ResellerId = table.Column<Guid>(type: "uuid", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_ResellerHostNames", x => x.HostName);
+                    table.ForeignKey(
+                        name: "FK_ResellerHostNames_Resellers_ResellerId",
+                        column: x => x.ResellerId,
+                        principalTable: "Resellers",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "RecoveryCodes",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "uuid", nullable: false),
+                    UserId = table.Column<Guid>(type: "uuid", nullable: false),
+                    Hash = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
+                    UsedAt = table.Column<long>(type: "bigint", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_RecoveryCodes", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_RecoveryCodes_Users_UserId",
+                        column: x => x.UserId,
+                        principalTable: "Users",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "CoreAllocations",
                 columns: table => new
                 {
@@ -170,6 +277,43 @@ namespace VirtualCore.Portal.Persistence.Migrations.Postgres
                         principalColumn: "Id",
                         onDelete: ReferentialAction.Cascade);
                 });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_AccessGrants_ResellerId_CustomerId",
+                table: "AccessGrants",
+                columns: new[] { "ResellerId", "CustomerId" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_AccessGrants_UserId_VmId",
+                table: "AccessGrants",
+                columns: new[] { "UserId", "VmId" },
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_ApiTokens_Hash",
+                table: "ApiTokens",
+                column: "Hash",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_ApiTokens_ResellerId_CustomerId",
+                table: "ApiTokens",
+                columns: new[] { "ResellerId", "CustomerId" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_ApiTokens_UserId",
+                table: "ApiTokens",
+                column: "UserId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_AuditLog_At",
+                table: "AuditLog",
+                column: "At");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_AuditLog_ResellerId_CustomerId",
+                table: "AuditLog",
+                columns: new[] { "ResellerId", "CustomerId" });
 
             migrationBuilder.CreateIndex(
                 name: "IX_CoreAllocations_VmId",
@@ -214,6 +358,16 @@ namespace VirtualCore.Portal.Persistence.Migrations.Postgres
                 unique: true);
 
             migrationBuilder.CreateIndex(
+                name: "IX_RecoveryCodes_UserId",
+                table: "RecoveryCodes",
+                column: "UserId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_ResellerHostNames_ResellerId",
+                table: "ResellerHostNames",
+                column: "ResellerId");
+
+            migrationBuilder.CreateIndex(
                 name: "IX_Users_ResellerId_CustomerId",
                 table: "Users",
                 columns: new[] { "ResellerId", "CustomerId" });
@@ -245,6 +399,15 @@ namespace VirtualCore.Portal.Persistence.Migrations.Postgres
         protected override void Down(MigrationBuilder migrationBuilder)
         {
             migrationBuilder.DropTable(
+                name: "AccessGrants");
+
+            migrationBuilder.DropTable(
+                name: "ApiTokens");
+
+            migrationBuilder.DropTable(
+                name: "AuditLog");
+
+            migrationBuilder.DropTable(
                 name: "CoreAllocations");
 
             migrationBuilder.DropTable(
@@ -260,13 +423,19 @@ namespace VirtualCore.Portal.Persistence.Migrations.Postgres
                 name: "RackServers");
 
             migrationBuilder.DropTable(
-                name: "Resellers");
+                name: "RecoveryCodes");
+
+            migrationBuilder.DropTable(
+                name: "ResellerHostNames");
+
+            migrationBuilder.DropTable(
+                name: "VirtualMachines");
 
             migrationBuilder.DropTable(
                 name: "Users");
 
             migrationBuilder.DropTable(
-                name: "VirtualMachines");
+                name: "Resellers");
         }
     }
 }

@@ -1,0 +1,116 @@
+using Mediator;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using VirtualCore.Modules.Identity.Features.Audit;
+using VirtualCore.Modules.Identity.Features.Login;
+using VirtualCore.Modules.Identity.Features.Otp;
+using VirtualCore.Modules.Identity.Features.Tokens;
+using VirtualCore.Modules.Identity.Features.Users;
+
+namespace VirtualCore.Modules.Identity.Web;
+
+/// <summary>The REST API of sessions, users, grants, API tokens and the audit log.</summary>
+internal static class IdentityApi
+{
+    public static void Map(IEndpointRouteBuilder endpoints)
+    {
+        var session = endpoints.MapGroup("/api/v1/session").WithTags("Session");
+        session.MapPost("/", async (HttpContext http, ISender sender, SessionRequest body) =>
+        {
+            var outcome = await sender.Send(new Login.Command(body.UserName ?? "", body.Password ?? ""), http.RequestAborted);
+            if (outcome.Stage == LoginStage.NeedsCode && !string.IsNullOrEmpty(body.Code))
+            {
+                outcome = await sender.Send(new Login.SecondFactor(outcome.UserId!.Value, body.Code), http.RequestAborted);
+            }
+
+            return outcome.Stage switch
+            {
+                LoginStage.SignedIn => await SignedInAsync(http, outcome),
+                LoginStage.NeedsCode => Results.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "One-time password required.", detail: "Send the current code in 'code'."),
+                LoginStage.NeedsEnrolment => Results.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "One-time password enrolment required.", detail: "Sign in once in the browser to enrol a one-time password."),
+                _ => Results.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Not signed in.", detail: LoginOutcome.Refusal),
+            };
+        }).AllowAnonymous().WithSummary("Sign in with user name, password and (where enrolled) the one-time password; sets the session cookie.");
+        session.MapGet("/", (System.Security.Claims.ClaimsPrincipal user) => Results.Ok(SessionResponse.From(user))).RequireAuthorization().WithSummary("Who is signed in.");
+        session.MapDelete("/", async (HttpContext http) =>
+        {
+            await http.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
+            return Results.NoContent();
+        }).RequireAuthorization().WithSummary("Sign out.");
+
+        var api = endpoints.MapGroup("/api/v1").RequireAuthorization();
+        var users = api.MapGroup("/users").WithTags("Users");
+        users.MapGet("/", (ISender sender, CancellationToken ct) => sender.Send(new ListUsers(), ct)).WithSummary("The users the caller administers.");
+        users.MapGet("/{userId:guid}", (Guid userId, ISender sender, CancellationToken ct) => sender.Send(new GetUser(userId), ct))
+            .WithSummary("One user.").ProducesProblem(StatusCodes.Status404NotFound);
+        users.MapPost("/", async (CreateUser body, ISender sender, CancellationToken ct) =>
+        {
+            var user = await sender.Send(body, ct);
+            return Results.Created($"/api/v1/users/{user.Id}", user);
+        }).WithSummary("Creates a user.").ProducesValidationProblem();
+        users.MapPost("/{userId:guid}/disable", (Guid userId, ISender sender, CancellationToken ct) => sender.Send(new SetUserDisabled(userId, true), ct))
+            .WithSummary("Disables a user: no sign-in, no API token works.").ProducesProblem(StatusCodes.Status404NotFound);
+        users.MapPost("/{userId:guid}/enable", (Guid userId, ISender sender, CancellationToken ct) => sender.Send(new SetUserDisabled(userId, false), ct))
+            .WithSummary("Enables a user again.").ProducesProblem(StatusCodes.Status404NotFound);
+        users.MapDelete("/{userId:guid}/otp", async (Guid userId, ISender sender, CancellationToken ct) =>
+        {
+            await sender.Send(new ResetOtpEnrolment(userId), ct);
+            return Results.NoContent();
+        }).WithSummary("Resets the user's one-time password: enrolment again at the next sign-in.").ProducesProblem(StatusCodes.Status404NotFound);
+        users.MapGet("/{userId:guid}/grants", (Guid userId, ISender sender, CancellationToken ct) => sender.Send(new ListGrants(userId), ct))
+            .WithSummary("A customer user's grants.").ProducesProblem(StatusCodes.Status404NotFound);
+        users.MapPost("/{userId:guid}/grants", (Guid userId, GrantRequest body, ISender sender, CancellationToken ct) => sender.Send(new GrantAccess(userId, body.VmId, body.Level), ct))
+            .WithSummary("Grants view, operate or manage on one VM, or on the whole account (no vmId).").ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapDelete("/grants/{grantId:guid}", async (Guid grantId, ISender sender, CancellationToken ct) =>
+        {
+            await sender.Send(new RevokeGrant(grantId), ct);
+            return Results.NoContent();
+        }).WithTags("Users").WithSummary("Revokes a grant.").ProducesProblem(StatusCodes.Status404NotFound);
+
+        var tokens = api.MapGroup("/tokens").WithTags("API tokens");
+        tokens.MapGet("/", (ISender sender, CancellationToken ct) => sender.Send(new ListApiTokens(), ct)).WithSummary("The caller's API tokens, with last use.");
+        tokens.MapPost("/", async (CreateApiToken body, ISender sender, CancellationToken ct) =>
+        {
+            var created = await sender.Send(body, ct);
+            return Results.Created($"/api/v1/tokens/{created.Details.Id}", created);
+        }).WithSummary("Creates an API token; the token is in the answer, this once.").ProducesValidationProblem();
+        tokens.MapDelete("/{tokenId:guid}", async (Guid tokenId, ISender sender, CancellationToken ct) =>
+        {
+            await sender.Send(new RevokeApiToken(tokenId), ct);
+            return Results.NoContent();
+        }).WithSummary("Revokes an API token at once.").ProducesProblem(StatusCodes.Status404NotFound);
+
+        api.MapPost("/profile/password", async (PasswordRequest body, ISender sender, CancellationToken ct) =>
+        {
+            await sender.Send(new ChangePassword(body.CurrentPassword, body.NewPassword), ct);
+            return Results.NoContent();
+        }).WithTags("Profile").WithSummary("Changes the caller's password.").ProducesValidationProblem();
+
+        api.MapGet("/audit", (string? actor, string? action, DateTimeOffset? from, DateTimeOffset? to, int? limit, ISender sender, CancellationToken ct) =>
+                sender.Send(new ListAuditEntries(actor, action, from, to, limit ?? 200), ct))
+            .WithTags("Audit").WithSummary("The security audit log of what the caller administers, newest first.").ProducesValidationProblem();
+    }
+
+    private static async Task<IResult> SignedInAsync(HttpContext http, LoginOutcome outcome)
+    {
+        await http.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, outcome.Principal!);
+        return Results.Ok(SessionResponse.From(outcome.Principal!));
+    }
+}
+
+public sealed record SessionRequest(string? UserName, string? Password, string? Code);
+
+public sealed record SessionResponse(string UserName, string DisplayName, string Role)
+{
+    public static SessionResponse From(System.Security.Claims.ClaimsPrincipal user) => new(
+        user.Identity?.Name ?? "",
+        user.FindFirst("vcore:display-name")?.Value ?? "",
+        user.FindFirst(System.Security.Claims.ClaimTypes.Role)?.Value ?? "");
+}
+
+public sealed record GrantRequest(Guid? VmId, string? Level);
+
+public sealed record PasswordRequest(string? CurrentPassword, string? NewPassword);
