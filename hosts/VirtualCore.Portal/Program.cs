@@ -165,8 +165,9 @@ await PortalStartup.PrepareAsync(app, modules, themesRoot);
 app.UseForwardedHeaders();
 app.UseExceptionHandler();
 app.UseHtmlStatusPages();
-app.UseAuthentication();
 app.UseHostTenancy();
+app.UseAuthentication();
+app.UseHostTenancyCheck();
 app.UseAuthorization();
 app.MapOpenApi("/openapi/{documentName}.json");
 app.MapGet("/themes/{theme}/assets/{**path}", (string theme, string path, ThemeRegistry themes) =>

@@ -7,6 +7,7 @@ using VirtualCore.Framework.Persistence;
 using VirtualCore.Framework.Tenancy;
 using VirtualCore.Modules.Compute.Contracts;
 using VirtualCore.Modules.Identity;
+using VirtualCore.Modules.Tenancy.Contracts;
 using VirtualCore.Modules.Identity.Domain;
 
 namespace VirtualCore.Benchmarks;
@@ -34,7 +35,7 @@ internal sealed class BenchmarkPortal : WebApplicationFactory<Program>
             scope.ServiceProvider.GetRequiredService<ScopedTenantContext>().Use(SystemTenantContext.Instance);
             var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
             _demoUserId = await db.Set<UserAccount>().IgnoreQueryFilters()
-                .Where(u => u.CustomerId == IdentityDemoData.DemoCustomerId && u.UserName == "demo")
+                .Where(u => u.CustomerId == DemoTenants.DemoCustomerId && u.UserName == "demo")
                 .Select(u => u.Id)
                 .SingleAsync();
         }
@@ -61,7 +62,7 @@ internal sealed class BenchmarkPortal : WebApplicationFactory<Program>
     {
         await using var scope = Services.CreateAsyncScope();
         scope.ServiceProvider.GetRequiredService<ScopedTenantContext>().Use(
-            new FixedTenantContext(IdentityDemoData.ProviderId, IdentityDemoData.DemoCustomerId, _demoUserId, "demo", TenantClaims.CustomerAdminRole));
+            new FixedTenantContext(DemoTenants.ProviderId, DemoTenants.DemoCustomerId, _demoUserId, "demo", TenantClaims.CustomerAdminRole));
         return await send(scope.ServiceProvider.GetRequiredService<ISender>());
     }
 

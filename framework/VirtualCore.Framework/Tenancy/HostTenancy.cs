@@ -27,9 +27,8 @@ public static class HostTenancy
     public static RequestReseller? ResellerOf(HttpContext http) => http.Items.TryGetValue(Key, out var value) ? value as RequestReseller : null;
 
     /// <summary>
-    /// Resolves the reseller from the Host header. An unknown host gets a clear page; a signed-in user of another
-    /// reseller is treated as signed out here: a login never crosses from one reseller's portal to another's.
-    /// Runs after authentication and before authorisation.
+    /// Resolves the reseller from the Host header, before authentication (signing in needs it). An unknown host gets
+    /// a clear page.
     /// </summary>
     public static IApplicationBuilder UseHostTenancy(this IApplicationBuilder app) => app.Use(async (http, next) =>
     {
@@ -60,7 +59,16 @@ public static class HostTenancy
         }
 
         http.Items[Key] = reseller;
-        if (http.User.Identity?.IsAuthenticated == true
+        await next(http);
+    });
+
+    /// <summary>
+    /// A signed-in user of another reseller is treated as signed out: a login never crosses from one reseller's
+    /// portal to another's. Runs after authentication and before authorisation.
+    /// </summary>
+    public static IApplicationBuilder UseHostTenancyCheck(this IApplicationBuilder app) => app.Use(async (http, next) =>
+    {
+        if (http.User.Identity?.IsAuthenticated == true && ResellerOf(http) is { } reseller
             && http.User.FindFirst(TenantClaims.ResellerId)?.Value != reseller.Id.ToString())
         {
             http.User = new ClaimsPrincipal(new ClaimsIdentity());

@@ -144,7 +144,7 @@ public sealed class PortalPageTests : IAsyncLifetime
         await page.FillAsync("#userName", "demo");
         await page.FillAsync("#password", "not-the-password");
         await page.ClickAsync("button[type=submit]");
-        await Assertions.Expect(page.Locator(".alert-error")).ToHaveTextAsync("The user name or password is wrong.");
+        await Assertions.Expect(page.Locator(".alert-error")).ToHaveTextAsync(VirtualCore.Modules.Identity.Features.Login.LoginOutcome.Refusal);
         Assert.EndsWith("/login", page.Url);
     }
 }
