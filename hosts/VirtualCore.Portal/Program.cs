@@ -93,6 +93,11 @@ if (embedded.Enabled)
     services.AddNodeAgents(EmbeddedRackServers.AgentsFor(embedded, dataDirectory, configuration));
 }
 
+if (configuration.GetValue("DemoData", true) && configuration.GetValue("DemoVms", true))
+{
+    services.AddHostedService<DemoVms>();
+}
+
 var themesRoot = configuration["Themes:Root"] ?? Path.Combine(AppContext.BaseDirectory, "themes");
 services.AddVirtualCoreViews(o => o.ThemesRoot = themesRoot);
 services.AddScoped<IPageRenderer, ThemedPageRenderer>();

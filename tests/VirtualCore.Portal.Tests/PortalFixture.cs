@@ -41,6 +41,7 @@ public sealed class PortalFixture : WebApplicationFactory<Program>
     {
         builder.UseEnvironment("Testing");
         builder.UseSetting("DataDirectory", DataDirectory);
+        builder.UseSetting("DemoVms", "false");
         builder.UseSetting("Jobs:PollInterval", "00:00:00.200");
         builder.UseSetting("Jobs:RedeliverAfter", "00:00:02");
         builder.UseSetting("NodeAgentDefaults:HeartbeatInterval", "00:00:01");
