@@ -22,8 +22,11 @@ public sealed class PortalFixture : WebApplicationFactory<Program>
 {
     private readonly bool _realServer;
 
-    public PortalFixture(string? dataDirectory = null, bool realServer = false)
+    private readonly IReadOnlyDictionary<string, string> _settings;
+
+    public PortalFixture(string? dataDirectory = null, bool realServer = false, IReadOnlyDictionary<string, string>? settings = null)
     {
+        _settings = settings ?? new Dictionary<string, string>();
         DataDirectory = dataDirectory ?? Path.Combine(Path.GetTempPath(), "vcore-tests", Guid.NewGuid().ToString("N"));
         _realServer = realServer;
         Directory.CreateDirectory(DataDirectory);
@@ -52,7 +55,16 @@ public sealed class PortalFixture : WebApplicationFactory<Program>
             builder.UseSetting($"EmbeddedRackServers:Servers:{i}:MemoryGiB", "9");
             builder.UseSetting($"EmbeddedRackServers:Servers:{i}:ReservedMemoryGiB", "1");
         }
+
+        foreach (var (key, value) in _settings)
+        {
+            builder.UseSetting(key, value);
+        }
     }
+
+    /// <summary>A browser-like client for one portal host name: keeps cookies, follows no redirects.</summary>
+    public PortalSession Session(string host = "localhost") =>
+        new(CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true, BaseAddress = new Uri($"http://{host}") }));
 
     public NodeAgentHost Agents => Services.GetRequiredService<NodeAgentHost>();
 

@@ -47,8 +47,11 @@ internal sealed class OtpHandlers(
     public async ValueTask<OtpEnrolmentView> Handle(BeginOtpEnrolment command, CancellationToken cancellationToken)
     {
         var user = await SelfOrPendingAsync(command.UserId, cancellationToken);
-        var secret = totp.NewSecret();
-        user.PendingOtpSecret = Features.Login.Login.Protector(protection).Protect(secret);
+
+        // Reloading the page keeps the QR code the user may have scanned already; a confirmation clears it.
+        var protector = Features.Login.Login.Protector(protection);
+        var secret = user.PendingOtpSecret is { } pending ? protector.Unprotect(pending) : totp.NewSecret();
+        user.PendingOtpSecret = protector.Protect(secret);
         var policy = await sender.Send(new GetTenantPolicy(user.ResellerId, user.CustomerId), cancellationToken);
         var uri = totp.EnrolmentUri(secret, policy.BrandName, user.UserName);
         return new OtpEnrolmentView(secret, uri, totp.QrCodeDataUri(uri), policy.BrandName, user.UserName);
@@ -77,7 +80,7 @@ internal sealed class OtpHandlers(
         user.OtpEnrolmentRequired = false;
         var codes = RecoveryCodes.Generate();
         db.RemoveRange(user.RecoveryCodes);
-        user.RecoveryCodes = codes.Select(c => new RecoveryCode { Id = Guid.NewGuid(), UserId = user.Id, Hash = RecoveryCodes.Hash(c) }).ToList();
+        db.AddRange(codes.Select(c => new RecoveryCode { Id = Guid.NewGuid(), UserId = user.Id, Hash = RecoveryCodes.Hash(c) }));
         user.FailedAttempts = 0;
         user.LastLoginAt = clock.GetUtcNow();
         audit.Record("otp.enrolled", user.UserName, "ten new recovery codes", user.ResellerId, user.CustomerId);
