@@ -26,6 +26,23 @@ public static class HostTenancy
 
     public static RequestReseller? ResellerOf(HttpContext http) => http.Items.TryGetValue(Key, out var value) ? value as RequestReseller : null;
 
+    /// <summary>The reseller of the request's host name, resolved once per request; also for authentication handlers, which run before <see cref="UseHostTenancy"/>.</summary>
+    public static async ValueTask<RequestReseller?> ResolveAsync(HttpContext http)
+    {
+        if (ResellerOf(http) is { } known)
+        {
+            return known;
+        }
+
+        var reseller = await http.RequestServices.GetRequiredService<IHostTenantResolver>().ResolveAsync(http.Request.Host.Host, http.RequestAborted);
+        if (reseller is not null)
+        {
+            http.Items[Key] = reseller;
+        }
+
+        return reseller;
+    }
+
     /// <summary>
     /// Resolves the reseller from the Host header. An unknown host gets a clear page; a signed-in user of another
     /// reseller is treated as signed out here: a login never crosses from one reseller's portal to another's.
@@ -39,8 +56,7 @@ public static class HostTenancy
             return;
         }
 
-        var resolver = http.RequestServices.GetRequiredService<IHostTenantResolver>();
-        var reseller = await resolver.ResolveAsync(http.Request.Host.Host, http.RequestAborted);
+        var reseller = await ResolveAsync(http);
         if (reseller is null)
         {
             http.Response.StatusCode = StatusCodes.Status404NotFound;
@@ -59,7 +75,6 @@ public static class HostTenancy
             return;
         }
 
-        http.Items[Key] = reseller;
         if (http.User.Identity?.IsAuthenticated == true
             && http.User.FindFirst(TenantClaims.ResellerId)?.Value != reseller.Id.ToString())
         {

@@ -8,6 +8,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using VirtualCore.Framework.Persistence;
+using VirtualCore.Framework.Tenancy;
 using VirtualCore.Modules.Identity.Domain;
 using VirtualCore.Modules.Identity.Features.Login;
 using VirtualCore.Modules.Identity.Features.Tokens;
@@ -49,6 +50,12 @@ public sealed class BasicAuthenticationHandler(
         if (colon <= 0)
         {
             return AuthenticateResult.Fail("The Basic credentials need 'user:password'.");
+        }
+
+        // The password is checked in the portal the request was sent to; this runs before the host tenancy middleware.
+        if (await HostTenancy.ResolveAsync(Context) is null)
+        {
+            return AuthenticateResult.Fail("No portal is configured for this host name.");
         }
 
         var outcome = await sender.Send(new Login.Command(decoded[..colon], decoded[(colon + 1)..]), Context.RequestAborted);
