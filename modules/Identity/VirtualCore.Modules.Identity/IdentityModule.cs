@@ -29,6 +29,7 @@ public sealed class IdentityModule : IModule
         ["Tenancy"],
         [
             "Identity/Login.sbn-html", "Identity/LoginCode.sbn-html", "Identity/Enrol.sbn-html", "Identity/RecoveryCodes.sbn-html",
+            "Identity/Profile.sbn-html", "Identity/Users.sbn-html", "Identity/User.sbn-html", "Identity/Audit.sbn-html",
         ]);
 
     public void ConfigureServices(IServiceCollection services, IConfiguration configuration)
@@ -51,6 +52,7 @@ public sealed class IdentityModule : IModule
         services.AddSingleton(RequestPermission.Anonymous(typeof(BeginOtpEnrolment)));
         services.AddSingleton(RequestPermission.Anonymous(typeof(ConfirmOtpEnrolment)));
         services.AddSingleton(new RequestPermission(typeof(ChangePassword), Permissions.Profile));
+        services.AddSingleton(new RequestPermission(typeof(GetMyAccount), Permissions.Profile));
         services.AddSingleton(new RequestPermission(typeof(ListApiTokens), Permissions.Profile));
         services.AddSingleton(new RequestPermission(typeof(CreateApiToken), Permissions.Profile));
         services.AddSingleton(new RequestPermission(typeof(RevokeApiToken), Permissions.Profile));
@@ -123,6 +125,7 @@ public sealed class IdentityModule : IModule
     {
         LoginEndpoints.Map(endpoints);
         IdentityApi.Map(endpoints);
+        IdentityPages.Map(endpoints);
     }
 }
 

@@ -19,6 +19,9 @@ public sealed record ListUsers : IQuery<IReadOnlyList<UserView>>;
 
 public sealed record GetUser(Guid UserId) : IQuery<UserView>;
 
+/// <summary>The caller's own account, for its profile: no user-management right needed.</summary>
+public sealed record GetMyAccount : IQuery<UserView>;
+
 /// <param name="UserName">Lower-case letters, digits, dots, hyphens and underscores; unique in the reseller's portal.</param>
 /// <param name="DisplayName">How the user is shown.</param>
 /// <param name="Password">The first password (at least 10 characters).</param>
@@ -106,6 +109,7 @@ internal sealed class UserHandlers(
     TimeProvider clock) :
     IQueryHandler<ListUsers, IReadOnlyList<UserView>>,
     IQueryHandler<GetUser, UserView>,
+    IQueryHandler<GetMyAccount, UserView>,
     ICommandHandler<CreateUser, UserView>,
     ICommandHandler<SetUserDisabled, UserView>,
     IQueryHandler<ListGrants, IReadOnlyList<GrantView>>,
@@ -122,6 +126,11 @@ internal sealed class UserHandlers(
 
     public async ValueTask<UserView> Handle(GetUser query, CancellationToken cancellationToken) =>
         UserManagement.View(await FindAsync(query.UserId, cancellationToken), clock.GetUtcNow());
+
+    public async ValueTask<UserView> Handle(GetMyAccount query, CancellationToken cancellationToken) =>
+        UserManagement.View(
+            await db.Set<UserAccount>().AsNoTracking().SingleOrDefaultAsync(u => u.Id == tenant.UserId, cancellationToken) ?? throw new NotFoundException("Your account"),
+            clock.GetUtcNow());
 
     public async ValueTask<UserView> Handle(CreateUser command, CancellationToken cancellationToken)
     {
@@ -145,11 +154,15 @@ internal sealed class UserHandlers(
                 throw new RequestValidationException("customerId", "Choose the customer the user belongs to.");
             }
 
-            // Only a customer the caller administers: a reseller's own, any for the operator.
-            var customer = await sender.Send(new GetCustomer(customerId), cancellationToken);
-            if (customer.ResellerId != tenant.ResellerId && !tenant.IsOperator)
+            // Only a customer the caller administers: a reseller's own, any for the operator. A customer admin's
+            // is its own, and looking it up would need the customer-management right it does not have.
+            if (tenant.Role != TenantClaims.CustomerAdminRole)
             {
-                throw new NotFoundException("The customer");
+                var customer = await sender.Send(new GetCustomer(customerId), cancellationToken);
+                if (customer.ResellerId != tenant.ResellerId && !tenant.IsOperator)
+                {
+                    throw new NotFoundException("The customer");
+                }
             }
         }
 
