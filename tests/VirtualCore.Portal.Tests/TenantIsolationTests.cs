@@ -1,0 +1,168 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.AspNetCore.Routing.Patterns;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.DependencyInjection;
+using VirtualCore.Modules.Compute.Contracts;
+using VirtualCore.Modules.Identity.Features.Tokens;
+using VirtualCore.Modules.Identity.Features.Users;
+using VirtualCore.Modules.Tenancy.Contracts;
+
+namespace VirtualCore.Portal.Tests;
+
+/// <summary>
+/// Every endpoint the portal maps that takes a resource id, found from the endpoint data source (so endpoints added
+/// later are covered too), called on resources of one customer of reseller Kamp by (a) a user of another reseller,
+/// (b) a user of another customer of the same reseller and (c) a user of the same customer without a grant. Each
+/// answer must be 404, or the same refusal a made-up id gets (nothing can be learnt from it), or 403 for (c); and the
+/// database must not change at all.
+/// </summary>
+public sealed class TenantIsolationTests : IAsyncLifetime
+{
+    // No heartbeats during the test: the rack servers' rows would change by themselves.
+    private readonly PortalFixture _portal = new(settings: new Dictionary<string, string> { ["NodeAgentDefaults:HeartbeatInterval"] = "01:00:00" });
+    private readonly Dictionary<string, Guid> _ids = [];
+
+    public async Task InitializeAsync()
+    {
+        var kampAdmin = _portal.ApiClient("kamp-admin", "kamp-admin-pass-1");
+        kampAdmin.BaseAddress = new Uri("http://kamp.localhost");
+        var baecker = _portal.ApiClient("baecker", "baecker-pass-1");
+        baecker.BaseAddress = new Uri("http://kamp.localhost");
+
+        var vm = await baecker.CreateVmAsync("secret-shop");
+        await baecker.CompleteAsync(Task.FromResult(vm));
+        await Created<UserView>(baecker.PostAsJsonAsync("/api/v1/users", new { userName = "lehrling", displayName = "Lea Lehrling", password = "lehrling-pass-1", role = "customer-user" }));
+        var geselle = (await baecker.GetAsync<UserView[]>("/api/v1/users")).Single(u => u.UserName == "geselle");
+        var grant = await (await baecker.PostAsJsonAsync($"/api/v1/users/{geselle.Id}/grants", new { vmId = vm.VmId, level = "view" })).Content.ReadFromJsonAsync<GrantView>(Api.Json);
+        var token = await Created<CreatedApiToken>(baecker.PostAsJsonAsync("/api/v1/tokens", new { name = "backup", scopes = new[] { "read" }, expiresInDays = 30 }));
+        var konditorei = await Created<CustomerView>(kampAdmin.PostAsJsonAsync("/api/v1/customers", new { name = "Konditorei Kamp", otpRequired = false }));
+        await Created<UserView>(kampAdmin.PostAsJsonAsync("/api/v1/users", new { userName = "konditor", displayName = "Konrad Konditor", password = "konditor-pass-1", role = "customer-admin", customerId = konditorei.Id }));
+
+        _ids["vmId"] = vm.VmId;
+        _ids["jobId"] = vm.JobId;
+        _ids["userId"] = geselle.Id;
+        _ids["grantId"] = grant!.Id;
+        _ids["tokenId"] = token.Details.Id;
+        _ids["customerId"] = DemoTenants.KampCustomerId;
+        _ids["resellerId"] = DemoTenants.KampId;
+    }
+
+    public async Task DisposeAsync() => await _portal.DisposeAsync();
+
+    public static TheoryData<string, string, string, string> Callers => new()
+    {
+        { "another reseller", "acme.localhost", "widget", "widget-pass-1" },
+        { "another reseller's staff", "acme.localhost", "acme-admin", "acme-admin-pass-1" },
+        { "another customer of the same reseller", "kamp.localhost", "konditor", "konditor-pass-1" },
+        { "the same customer without a grant", "kamp.localhost", "lehrling", "lehrling-pass-1" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Callers))]
+    public async Task No_endpoint_taking_a_resource_id_lets_another_tenant_see_or_change_it(string who, string host, string user, string password)
+    {
+        using var session = _portal.Session(host);
+        Assert.Equal("/vms", await session.SignInAsync(user, password));
+        var csrf = await session.CsrfTokenAsync("/vms");
+        var endpoints = ResourceEndpoints();
+        Assert.Contains(endpoints, e => e.Template.Contains("{vmId", StringComparison.Ordinal));
+        Assert.Contains(endpoints, e => e.Template.Contains("{userId", StringComparison.Ordinal));
+
+        var before = await DatabaseFingerprintAsync();
+        var failures = new List<string>();
+        foreach (var (template, method, pattern) in endpoints)
+        {
+            var real = await CallAsync(session, method, Url(pattern, name => _ids[name]), csrf);
+            var madeUp = await CallAsync(session, method, Url(pattern, _ => Guid.NewGuid()), csrf);
+            var sameCustomer = who == "the same customer without a grant";
+            var acceptable = real == HttpStatusCode.NotFound
+                || (real == HttpStatusCode.Forbidden && (sameCustomer || madeUp == HttpStatusCode.Forbidden));
+            if (!acceptable)
+            {
+                failures.Add($"{method} {template}: {(int)real} (made-up id: {(int)madeUp})");
+            }
+        }
+
+        Assert.True(failures.Count == 0, $"{who} ({user}) reached another tenant's resources:\n" + string.Join("\n", failures));
+        Assert.Equal(before, await DatabaseFingerprintAsync());
+    }
+
+    private IReadOnlyList<(string Template, string Method, RoutePattern Pattern)> ResourceEndpoints() =>
+        _portal.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
+            .Where(e => e.RoutePattern.Parameters.Any(p => p.ParameterPolicies.Any(policy => policy.Content == "guid")))
+            .SelectMany(e => (e.Metadata.GetMetadata<IHttpMethodMetadata>()?.HttpMethods ?? ["GET"]).Select(m => (e.RoutePattern.RawText ?? "", m, e.RoutePattern)))
+            .Where(e => !e.Item1.StartsWith("/hubs", StringComparison.Ordinal))
+            .ToArray();
+
+    private static string Url(RoutePattern pattern, Func<string, Guid> id) =>
+        "/" + string.Join("/", pattern.PathSegments.Select(segment => string.Concat(segment.Parts.Select(part => part switch
+        {
+            RoutePatternLiteralPart literal => literal.Content,
+            RoutePatternParameterPart parameter => id(parameter.Name).ToString(),
+            _ => "",
+        }))));
+
+    private static async Task<HttpStatusCode> CallAsync(PortalSession session, string method, string url, string csrf)
+    {
+        var request = new HttpRequestMessage(new HttpMethod(method), url);
+        request.Headers.Add("RequestVerificationToken", csrf);
+        if (method is "POST" or "PUT")
+        {
+            // Forms get the anti-forgery field and plausible values; JSON endpoints get a plausible body.
+            request.Content = url.StartsWith("/api/", StringComparison.Ordinal)
+                ? JsonContent.Create(new { level = "manage", otpRequired = true, vmId = (Guid?)null })
+                : new FormUrlEncodedContent(new Dictionary<string, string> { ["__csrf"] = csrf, ["level"] = "manage", ["otpRequired"] = "true", ["vmId"] = "" });
+        }
+
+        request.Headers.Accept.ParseAdd(url.StartsWith("/api/", StringComparison.Ordinal) ? "application/json" : "text/html");
+        return (await session.Client.SendAsync(request)).StatusCode;
+    }
+
+    private async Task<string> DatabaseFingerprintAsync()
+    {
+        await using var connection = new SqliteConnection($"Data Source={Path.Combine(_portal.DataDirectory, "virtualcore.db")};Mode=ReadOnly");
+        await connection.OpenAsync();
+        var tables = new List<string>();
+        await using (var list = connection.CreateCommand())
+        {
+            list.CommandText = "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name";
+            await using var reader = await list.ExecuteReaderAsync();
+            while (await reader.ReadAsync())
+            {
+                tables.Add(reader.GetString(0));
+            }
+        }
+
+        var text = new StringBuilder();
+        foreach (var table in tables)
+        {
+            await using var select = connection.CreateCommand();
+            select.CommandText = $"SELECT * FROM \"{table.Replace("\"", "\"\"", StringComparison.Ordinal)}\" ORDER BY 1";
+            await using var reader = await select.ExecuteReaderAsync();
+            text.Append(table).Append('\n');
+            while (await reader.ReadAsync())
+            {
+                for (var i = 0; i < reader.FieldCount; i++)
+                {
+                    text.Append(reader.IsDBNull(i) ? "∅" : Convert.ToString(reader.GetValue(i), System.Globalization.CultureInfo.InvariantCulture)).Append('|');
+                }
+
+                text.Append('\n');
+            }
+        }
+
+        return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())));
+    }
+
+    private static async Task<T> Created<T>(Task<HttpResponseMessage> request)
+    {
+        var response = await request;
+        Assert.True(response.StatusCode == HttpStatusCode.Created, $"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+        return (await response.Content.ReadFromJsonAsync<T>(Api.Json))!;
+    }
+}
