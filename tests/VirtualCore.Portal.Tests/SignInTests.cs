@@ -33,6 +33,18 @@ public sealed partial class SignInTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Unauthorized, (await _portal.CreateClient().SendAsync(forged)).StatusCode);
     }
 
+    [Theory]
+    [InlineData("kamp.localhost", "Kamp Cloud")]
+    [InlineData("acme.localhost", "Acme Cloud")]
+    [InlineData("localhost", "VirtualCore")]
+    public async Task Each_resellers_portal_shows_its_own_brand(string host, string brand)
+    {
+        using var browser = _portal.Session(host);
+        var page = WebUtility.HtmlDecode(await browser.Client.GetStringAsync("/login"));
+        Assert.Contains($"<title>Sign in · {brand}</title>", page);
+        Assert.Contains($"<span>{brand}</span>", page);
+    }
+
     [Fact]
     public async Task An_unknown_host_gets_a_clear_page_not_a_stack_trace()
     {

@@ -13,6 +13,7 @@ namespace VirtualCore.Framework.Web;
 /// </summary>
 public sealed class ThemedPageRenderer(
     IViewRenderer views,
+    ThemeRegistry registry,
     IThemeSelector themes,
     IAntiforgery antiforgery,
     ITenantContext tenant,
@@ -36,6 +37,9 @@ public sealed class ThemedPageRenderer(
             ["nav"] = nav,
             ["csrf"] = new CsrfField(tokens.FormFieldName, tokens.RequestToken ?? ""),
             ["path"] = path,
+
+            // The reseller's own brand on its portal; the theme's name for it otherwise.
+            ["brand"] = HostTenancy.ResellerOf(httpContext)?.BrandName ?? registry.GetVariables(theme).BrandName ?? "VirtualCore",
         };
         var html = await views.RenderPageAsync(theme, template, model, globals, httpContext.RequestAborted);
         return Results.Content(html, "text/html; charset=utf-8", statusCode: statusCode);
