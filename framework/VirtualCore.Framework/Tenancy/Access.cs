@@ -30,5 +30,6 @@ public interface ISecurityAudit
     /// <param name="detail">More, for people; never a secret.</param>
     /// <param name="resellerId">The tenant it belongs to when the caller has none yet (a failed login).</param>
     /// <param name="customerId">The customer, likewise.</param>
-    void Record(string action, string target, string? detail = null, Guid? resellerId = null, Guid? customerId = null);
+    /// <param name="actor">Who acted, when it is not the caller: the user who just signed in.</param>
+    void Record(string action, string target, string? detail = null, Guid? resellerId = null, Guid? customerId = null, string? actor = null);
 }

@@ -4,7 +4,9 @@ using Mediator;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
 using VirtualCore.Framework.Mediation;
+using VirtualCore.Framework.Tenancy;
 using VirtualCore.Framework.Web;
 using VirtualCore.Modules.Compute.Contracts;
 using VirtualCore.Modules.Infrastructure.Contracts;
@@ -19,10 +21,14 @@ internal static class ComputePages
         var pages = endpoints.MapGroup("").RequireAuthorization().ExcludeFromDescription();
         pages.MapGet("/", () => Results.Redirect("/vms"));
 
-        pages.MapGet("/vms", async (HttpContext http, IPageRenderer renderer, ISender sender) =>
+        pages.MapGet("/vms", async (HttpContext http, IPageRenderer renderer, ISender sender, IPermissionChecker permissions) =>
         {
             var vms = await sender.Send(new ListVms(), http.RequestAborted);
-            return await renderer.RenderAsync(http, "Compute/VmList.sbn-html", "vServers", new { Vms = vms.Select(VmRow.Of).ToArray() });
+            return await renderer.RenderAsync(http, "Compute/VmList.sbn-html", "vServers", new
+            {
+                Vms = vms.Select(VmRow.Of).ToArray(),
+                CanCreate = permissions.Has(Identity.Contracts.Permissions.VmCreate),
+            });
         });
 
         pages.MapGet("/vms/new", async (HttpContext http, IPageRenderer renderer, ISender sender) =>
@@ -106,15 +112,17 @@ internal static class ComputePages
     {
         var vm = await sender.Send(new GetVm(vmId), http.RequestAborted);
         var jobs = await sender.Send(new ListJobs(VmId: vmId, Limit: 20), http.RequestAborted);
+        var operate = await http.RequestServices.GetRequiredService<IResourceAccess>().VmAccessAsync(vmId, http.RequestAborted) >= AccessLevel.Operate;
         return await renderer.RenderAsync(http, "Compute/VmDetail.sbn-html", vm.Name, new
         {
             Vm = VmRow.Of(vm),
             Jobs = jobs.Select(JobRow.Of).ToArray(),
             VmFilter = vm.Id.ToString(),
             Error = error,
-            CanStart = vm.OpenJobId is null && vm.State is VmStates.ShutOff or VmStates.Crashed,
-            CanShutdown = vm.OpenJobId is null && vm.State is VmStates.Running,
-            CanPowerOff = vm.OpenJobId is null && vm.State is VmStates.Running or VmStates.Paused or VmStates.ShuttingDown or VmStates.Crashed,
+            CanOperate = operate,
+            CanStart = operate && vm.OpenJobId is null && vm.State is VmStates.ShutOff or VmStates.Crashed,
+            CanShutdown = operate && vm.OpenJobId is null && vm.State is VmStates.Running,
+            CanPowerOff = operate && vm.OpenJobId is null && vm.State is VmStates.Running or VmStates.Paused or VmStates.ShuttingDown or VmStates.Crashed,
         }, status);
     }
 

@@ -160,7 +160,7 @@ public static class Login
             if (recovery is not null)
             {
                 recovery.UsedAt = clock.GetUtcNow();
-                audit.Record("login.recovery-code-used", user.UserName, $"{user.RecoveryCodes.Count(c => c.UsedAt is null)} recovery codes left", user.ResellerId, user.CustomerId);
+                audit.Record("login.recovery-code-used", user.UserName, $"{user.RecoveryCodes.Count(c => c.UsedAt is null)} recovery codes left", user.ResellerId, user.CustomerId, actor: user.UserName);
                 return Succeed(user, "password and recovery code");
             }
 
@@ -191,7 +191,7 @@ public static class Login
             user.FailedAttempts = 0;
             user.LockedUntil = null;
             user.LastLoginAt = clock.GetUtcNow();
-            audit.Record("login.succeeded", user.UserName, how, user.ResellerId, user.CustomerId);
+            audit.Record("login.succeeded", user.UserName, how, user.ResellerId, user.CustomerId, actor: user.UserName);
             return new LoginOutcome(LoginStage.SignedIn, user.Id, ToPrincipal(user, "password"), null);
         }
     }

@@ -83,7 +83,7 @@ internal sealed class OtpHandlers(
         db.AddRange(codes.Select(c => new RecoveryCode { Id = Guid.NewGuid(), UserId = user.Id, Hash = RecoveryCodes.Hash(c) }));
         user.FailedAttempts = 0;
         user.LastLoginAt = clock.GetUtcNow();
-        audit.Record("otp.enrolled", user.UserName, "ten new recovery codes", user.ResellerId, user.CustomerId);
+        audit.Record("otp.enrolled", user.UserName, "ten new recovery codes", user.ResellerId, user.CustomerId, actor: user.UserName);
         return new EnrolmentConfirmed(codes, Features.Login.Login.ToPrincipal(user, "password"));
     }
 
