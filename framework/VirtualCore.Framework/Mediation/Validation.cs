@@ -1,3 +1,5 @@
+using Microsoft.Extensions.DependencyInjection;
+
 namespace VirtualCore.Framework.Mediation;
 
 /// <summary>Checks a request before its handler runs. Register one per request type; several are combined.</summary>
@@ -30,4 +32,31 @@ public sealed class RequestPermissions(IEnumerable<RequestPermission> declaratio
 public interface IPermissionChecker
 {
     bool Has(string permission);
+}
+
+public static class RequestPermissionRegistration
+{
+    /// <summary>Declares that each of <paramref name="requests"/> needs <paramref name="permission"/>.</summary>
+    public static IServiceCollection AddRequestPermission(
+        this IServiceCollection services, string permission, params Type[] requests)
+    {
+        foreach (var request in requests)
+        {
+            services.AddSingleton(new RequestPermission(request, permission));
+        }
+
+        return services;
+    }
+
+    /// <summary>Declares requests anyone may send (the steps of signing in).</summary>
+    public static IServiceCollection AddAnonymousRequests(
+        this IServiceCollection services, params Type[] requests)
+    {
+        foreach (var request in requests)
+        {
+            services.AddSingleton(RequestPermission.Anonymous(request));
+        }
+
+        return services;
+    }
 }

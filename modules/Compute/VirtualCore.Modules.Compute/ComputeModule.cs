@@ -39,15 +39,11 @@ public sealed class ComputeModule : IModule
         services.AddScoped<IValidator<ListJobs>, ListJobsValidator>();
         services.AddSignalR();
 
-        services.AddSingleton(new RequestPermission(typeof(CreateVm), Permissions.VmCreate));
-        services.AddSingleton(new RequestPermission(typeof(StartVm), Permissions.VmOperate));
-        services.AddSingleton(new RequestPermission(typeof(ShutdownVm), Permissions.VmOperate));
-        services.AddSingleton(new RequestPermission(typeof(PowerOffVm), Permissions.VmOperate));
-        services.AddSingleton(new RequestPermission(typeof(ListVms), Permissions.VmRead));
-        services.AddSingleton(new RequestPermission(typeof(GetVm), Permissions.VmRead));
-        services.AddSingleton(new RequestPermission(typeof(ListJobs), Permissions.JobRead));
-        services.AddSingleton(new RequestPermission(typeof(GetJob), Permissions.JobRead));
-        services.AddSingleton(new RequestPermission(typeof(ListNodeUsage), Permissions.NodeRead));
+        services.AddRequestPermission(Permissions.VmCreate, typeof(CreateVm));
+        services.AddRequestPermission(Permissions.VmOperate, typeof(StartVm), typeof(ShutdownVm), typeof(PowerOffVm));
+        services.AddRequestPermission(Permissions.VmRead, typeof(ListVms), typeof(GetVm));
+        services.AddRequestPermission(Permissions.JobRead, typeof(ListJobs), typeof(GetJob));
+        services.AddRequestPermission(Permissions.NodeRead, typeof(ListNodeUsage));
 
         services.AddSingleton(new NavigationItem("vServers", "/vms", 10, Permissions.VmRead));
         services.AddSingleton(new NavigationItem("Rack servers", "/nodes", 20, Permissions.NodeRead));

@@ -47,25 +47,11 @@ public sealed class IdentityModule : IModule
         services.AddScoped<IValidator<ListAuditEntries>, ListAuditEntriesValidator>();
 
         // Signing in happens before anyone is signed in; the endpoints pass only the pending user's own id.
-        services.AddSingleton(RequestPermission.Anonymous(typeof(Login.Command)));
-        services.AddSingleton(RequestPermission.Anonymous(typeof(Login.SecondFactor)));
-        services.AddSingleton(RequestPermission.Anonymous(typeof(BeginOtpEnrolment)));
-        services.AddSingleton(RequestPermission.Anonymous(typeof(ConfirmOtpEnrolment)));
-        services.AddSingleton(new RequestPermission(typeof(ChangePassword), Permissions.Profile));
-        services.AddSingleton(new RequestPermission(typeof(GetMyAccount), Permissions.Profile));
-        services.AddSingleton(new RequestPermission(typeof(ListApiTokens), Permissions.Profile));
-        services.AddSingleton(new RequestPermission(typeof(CreateApiToken), Permissions.Profile));
-        services.AddSingleton(new RequestPermission(typeof(RevokeApiToken), Permissions.Profile));
-        services.AddSingleton(new RequestPermission(typeof(ResetOtpEnrolment), Permissions.UserManage));
-        services.AddSingleton(new RequestPermission(typeof(ListUsers), Permissions.UserManage));
-        services.AddSingleton(new RequestPermission(typeof(GetUser), Permissions.UserManage));
-        services.AddSingleton(new RequestPermission(typeof(CreateUser), Permissions.UserManage));
-        services.AddSingleton(new RequestPermission(typeof(SetUserDisabled), Permissions.UserManage));
-        services.AddSingleton(new RequestPermission(typeof(ListGrants), Permissions.UserManage));
-        services.AddSingleton(new RequestPermission(typeof(GrantAccess), Permissions.UserManage));
-        services.AddSingleton(new RequestPermission(typeof(RevokeGrant), Permissions.UserManage));
-        services.AddSingleton(new RequestPermission(typeof(ListAuditEntries), Permissions.AuditRead));
-        services.AddSingleton(new RequestPermission(typeof(ListVmViewers), Permissions.VmRead));
+        services.AddAnonymousRequests(typeof(Login.Command), typeof(Login.SecondFactor), typeof(BeginOtpEnrolment), typeof(ConfirmOtpEnrolment));
+        services.AddRequestPermission(Permissions.Profile, typeof(ChangePassword), typeof(GetMyAccount), typeof(ListApiTokens), typeof(CreateApiToken), typeof(RevokeApiToken));
+        services.AddRequestPermission(Permissions.UserManage, typeof(ResetOtpEnrolment), typeof(ListUsers), typeof(GetUser), typeof(CreateUser), typeof(SetUserDisabled), typeof(ListGrants), typeof(GrantAccess), typeof(RevokeGrant));
+        services.AddRequestPermission(Permissions.AuditRead, typeof(ListAuditEntries));
+        services.AddRequestPermission(Permissions.VmRead, typeof(ListVmViewers));
 
         services.AddSingleton(new NavigationItem("Users", "/admin/users", 50, Permissions.UserManage));
         services.AddSingleton(new NavigationItem("Audit log", "/admin/audit", 70, Permissions.AuditRead));

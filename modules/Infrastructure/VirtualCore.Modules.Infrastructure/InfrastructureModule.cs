@@ -26,8 +26,8 @@ public sealed class InfrastructureModule : IModule
     {
         services.Configure<InfrastructureOptions>(configuration.GetSection(InfrastructureOptions.Section));
         services.AddScoped<ISeedData, InfrastructureSeed>();
-        services.AddSingleton(new RequestPermission(typeof(ListRackServers), Permissions.NodeRead));
-        services.AddSingleton(new RequestPermission(typeof(ListIsoImages), Permissions.VmRead));
+        services.AddRequestPermission(Permissions.NodeRead, typeof(ListRackServers));
+        services.AddRequestPermission(Permissions.VmRead, typeof(ListIsoImages));
     }
 
     public void ConfigureModel(ModelBuilder modelBuilder)

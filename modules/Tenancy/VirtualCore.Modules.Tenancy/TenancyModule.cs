@@ -35,14 +35,9 @@ public sealed class TenancyModule : IModule
         services.AddScoped<IValidator<CreateCustomer>, CreateCustomerValidator>();
 
         // Reading the policy is part of signing in, before anyone is signed in.
-        services.AddSingleton(RequestPermission.Anonymous(typeof(GetTenantPolicy)));
-        services.AddSingleton(new RequestPermission(typeof(ListResellers), Permissions.ResellerManage));
-        services.AddSingleton(new RequestPermission(typeof(CreateReseller), Permissions.ResellerManage));
-        services.AddSingleton(new RequestPermission(typeof(SetResellerOtpPolicy), Permissions.ResellerManage));
-        services.AddSingleton(new RequestPermission(typeof(ListCustomers), Permissions.CustomerManage));
-        services.AddSingleton(new RequestPermission(typeof(GetCustomer), Permissions.CustomerManage));
-        services.AddSingleton(new RequestPermission(typeof(CreateCustomer), Permissions.CustomerManage));
-        services.AddSingleton(new RequestPermission(typeof(SetCustomerOtpPolicy), Permissions.CustomerManage));
+        services.AddAnonymousRequests(typeof(GetTenantPolicy));
+        services.AddRequestPermission(Permissions.ResellerManage, typeof(ListResellers), typeof(CreateReseller), typeof(SetResellerOtpPolicy));
+        services.AddRequestPermission(Permissions.CustomerManage, typeof(ListCustomers), typeof(GetCustomer), typeof(CreateCustomer), typeof(SetCustomerOtpPolicy));
 
         services.AddSingleton(new NavigationItem("Resellers", "/admin/resellers", 60, Permissions.ResellerManage));
         services.AddSingleton(new NavigationItem("Customers", "/admin/customers", 61, Permissions.CustomerManage));
