@@ -153,6 +153,33 @@ public sealed class VmLifecycleApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_job_whose_agent_died_after_starting_it_is_sent_again_and_completes_once()
+    {
+        var api = _portal.Demo();
+        var created = await api.CreateVmAsync("orphan");
+        await api.CompleteAsync(Task.FromResult(created));
+        var vm = await api.GetAsync<VmView>($"/api/v1/vms/{created.VmId}");
+        var agent = _portal.Agents[vm.NodeName];
+        await agent.StopAsync();
+        var start = await api.ActAsync(vm.Id, "start");
+
+        // As if the agent had taken the command, reported "running" and then died: the job is open and silent.
+        await _portal.DbAsync(async db =>
+        {
+            var job = await db.Set<Job>().SingleAsync(j => j.Id == start.JobId);
+            job.Status = JobStatuses.Running;
+            job.StartedAt = job.DispatchedAt = job.LastSignalAt = DateTimeOffset.UtcNow.AddMinutes(-5);
+            return await db.SaveChangesAsync();
+        });
+
+        await agent.StartAsync(default);
+        var done = await api.CompleteAsync(Task.FromResult(start));
+        Assert.Equal(DomainState.Running, await agent.Adapter.GetDomainStateAsync(vm.Id, default));
+        Assert.Single(await api.GetAsync<JobView[]>($"/api/v1/jobs?vmId={vm.Id}&action=start"));
+        Assert.Equal(JobStatuses.Completed, done.Status);
+    }
+
+    [Fact]
     public async Task A_create_the_rack_server_refuses_fails_visibly_and_gives_back_its_cores()
     {
         // A domain of that name exists on every rack server outside the portal: libvirt refuses a second one.
