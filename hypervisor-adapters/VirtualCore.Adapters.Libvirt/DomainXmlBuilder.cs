@@ -63,6 +63,15 @@ internal static partial class DomainXmlBuilder
                 new XElement("model", new XAttribute("type", nic.Model == NicModel.Virtio ? "virtio" : "e1000"))));
         }
 
+        if (spec.SerialLogPath is not null)
+        {
+            devices.Add(new XElement(
+                "serial",
+                new XAttribute("type", "file"),
+                new XElement("source", new XAttribute("path", spec.SerialLogPath)),
+                new XElement("target", new XAttribute("port", 0))));
+        }
+
         // The console is reached through the portal's relay, never directly: listen on loopback only.
         if (domainType != "test")
         {
@@ -86,11 +95,7 @@ internal static partial class DomainXmlBuilder
                 ? null
                 : new XElement("cputune", spec.PinnedCores.Select((core, vcpu) =>
                     new XElement("vcpupin", new XAttribute("vcpu", vcpu), new XAttribute("cpuset", core)))),
-            new XElement(
-                "os",
-                new XElement("type", new XAttribute("arch", "x86_64"), "hvm"),
-                new XElement("boot", new XAttribute("dev", "hd")),
-                new XElement("boot", new XAttribute("dev", "cdrom"))),
+            new XElement("os", new XElement("type", new XAttribute("arch", "x86_64"), "hvm"), BootElements(spec.DirectKernelBoot)),
             new XElement("features", new XElement("acpi"), new XElement("apic")),
             new XElement("on_poweroff", "destroy"),
             new XElement("on_reboot", "restart"),
@@ -157,6 +162,21 @@ internal static partial class DomainXmlBuilder
             RequireAbsolutePath(spec.CdromPath, "CD-ROM image");
         }
 
+        if (spec.DirectKernelBoot is { } boot)
+        {
+            RequireAbsolutePath(boot.KernelPath, "kernel");
+            RequireAbsolutePath(boot.InitrdPath, "initrd");
+            if (boot.CommandLine is null || boot.CommandLine.Any(char.IsControl))
+            {
+                throw Invalid("The kernel command line must be free of control characters.");
+            }
+        }
+
+        if (spec.SerialLogPath is not null)
+        {
+            RequireAbsolutePath(spec.SerialLogPath, "serial log");
+        }
+
         foreach (var nic in spec.Nics)
         {
             if (string.IsNullOrWhiteSpace(nic.Network) || nic.Network.Any(char.IsControl))
@@ -179,6 +199,11 @@ internal static partial class DomainXmlBuilder
 
     /// <summary>True for 1 to 63 letters, digits or hyphens that start and end with a letter or digit.</summary>
     internal static bool IsDnsLabel(string? name) => name is not null && DnsLabel().IsMatch(name);
+
+    private static IEnumerable<XElement> BootElements(DirectKernelBoot? boot) =>
+        boot is null
+            ? [new XElement("boot", new XAttribute("dev", "hd")), new XElement("boot", new XAttribute("dev", "cdrom"))]
+            : [new XElement("kernel", boot.KernelPath), new XElement("initrd", boot.InitrdPath), new XElement("cmdline", boot.CommandLine)];
 
     private static string DeviceName(string prefix, int index) => prefix + (char)('a' + index);
 

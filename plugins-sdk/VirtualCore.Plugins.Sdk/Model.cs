@@ -70,7 +70,20 @@ public sealed record DomainSpec(
     IReadOnlyList<int> PinnedCores,
     IReadOnlyList<DiskSpec> Disks,
     string? CdromPath,
-    IReadOnlyList<NicSpec> Nics);
+    IReadOnlyList<NicSpec> Nics)
+{
+    /// <summary>A kernel to boot directly instead of from the disks, or null to boot from the disks.</summary>
+    public DirectKernelBoot? DirectKernelBoot { get; init; }
+
+    /// <summary>A file on the node that receives the first serial port's output, or null for no serial port.</summary>
+    public string? SerialLogPath { get; init; }
+}
+
+/// <summary>Boots a kernel and initrd from files on the node, without a boot loader (appliances, rescue systems).</summary>
+/// <param name="KernelPath">Kernel image on the node.</param>
+/// <param name="InitrdPath">Initial RAM disk on the node.</param>
+/// <param name="CommandLine">Kernel command line.</param>
+public sealed record DirectKernelBoot(string KernelPath, string InitrdPath, string CommandLine);
 
 /// <summary>What an adapter can do; the portal offers only what the node's adapter declares.</summary>
 [Flags]

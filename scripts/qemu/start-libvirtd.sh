@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Starts virtlogd and libvirtd (QEMU driver, system mode) as plain background processes, with their
+# configuration, pid files and logs under STATEDIR, and prints the connection URI once libvirtd answers.
+# Does nothing but print the URI when the daemons of STATEDIR already run.
+# Usage: scripts/qemu/start-libvirtd.sh STATEDIR
+set -euo pipefail
+[ $# -eq 1 ] || { echo "usage: $0 STATEDIR" >&2; exit 2; }
+[ "$(id -u)" -eq 0 ] || { echo "libvirtd in system mode needs root" >&2; exit 1; }
+for tool in libvirtd virtlogd virsh; do
+  command -v "$tool" >/dev/null || { echo "$tool is missing: run scripts/qemu/install.sh" >&2; exit 1; }
+done
+mkdir -p "$1"
+state="$(cd "$1" && pwd)"
+uri="qemu:///system"
+timeout_seconds=60
+
+alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+answers() { timeout 10 virsh -c "$uri" version >/dev/null 2>&1; }
+
+if alive "$state/libvirtd.pid" && alive "$state/virtlogd.pid" && answers; then
+  echo "$uri"
+  exit 0
+fi
+if ! alive "$state/libvirtd.pid" && answers; then
+  echo "Another libvirtd already serves $uri; stop it first" >&2
+  exit 1
+fi
+
+# The packaged libvirtd.conf asks polkit for write access, which needs a D-Bus this machine lacks.
+cat > "$state/libvirtd.conf" <<CONF
+auth_unix_ro = "none"
+auth_unix_rw = "none"
+unix_sock_rw_perms = "0700"
+log_outputs = "3:file:$state/libvirtd.log"
+CONF
+cat > "$state/virtlogd.conf" <<CONF
+log_outputs = "3:file:$state/virtlogd.log"
+CONF
+# Guest console and QEMU logs go to /var/log/libvirt/qemu; the package does not always create it.
+mkdir -p /var/log/libvirt/qemu
+
+if ! alive "$state/virtlogd.pid"; then
+  virtlogd -d -f "$state/virtlogd.conf" -p "$state/virtlogd.pid"
+fi
+if ! alive "$state/libvirtd.pid"; then
+  libvirtd -d -f "$state/libvirtd.conf" -p "$state/libvirtd.pid"
+fi
+
+deadline=$((SECONDS + timeout_seconds))
+until answers; do
+  if ! alive "$state/libvirtd.pid" && [ $SECONDS -gt $((deadline - timeout_seconds + 5)) ]; then
+    echo "libvirtd exited; see $state/libvirtd.log" >&2
+    exit 1
+  fi
+  if [ $SECONDS -ge $deadline ]; then
+    echo "libvirtd did not answer on $uri within ${timeout_seconds}s; see $state/libvirtd.log" >&2
+    exit 1
+  fi
+  sleep 0.1
+done
+echo "$uri"

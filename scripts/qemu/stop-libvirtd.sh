@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Stops the virtlogd and libvirtd that start-libvirtd.sh started for STATEDIR. Running domains are
+# destroyed first: libvirtd leaves them running when it exits. Does nothing when they are not running.
+# Usage: scripts/qemu/stop-libvirtd.sh STATEDIR
+set -euo pipefail
+[ $# -eq 1 ] || { echo "usage: $0 STATEDIR" >&2; exit 2; }
+state="$1"
+uri="qemu:///system"
+
+alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+
+stop() {
+  local name="$1" pidfile="$state/$1.pid"
+  if ! alive "$pidfile"; then
+    rm -f "$pidfile"
+    return
+  fi
+  local pid deadline=$((SECONDS + 15))
+  pid="$(cat "$pidfile")"
+  kill -TERM "$pid"
+  while kill -0 "$pid" 2>/dev/null; do
+    if [ $SECONDS -ge $deadline ]; then
+      echo "$name ($pid) ignored SIGTERM; killing it" >&2
+      kill -KILL "$pid" 2>/dev/null || true
+      break
+    fi
+    sleep 0.1
+  done
+  rm -f "$pidfile"
+  echo "Stopped $name ($pid)"
+}
+
+if alive "$state/libvirtd.pid"; then
+  for domain in $(timeout 20 virsh -c "$uri" list --name 2>/dev/null || true); do
+    timeout 20 virsh -c "$uri" destroy "$domain" >/dev/null && echo "Destroyed running domain $domain"
+  done
+fi
+stop libvirtd
+stop virtlogd
