@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Runs the whole test suite. Installs what the tests need from Debian first (libvirt client library and
-# tools, Chromium for the browser tests).
+# tools, libvirtd and QEMU, Chromium for the browser tests, oathtool).
 set -euo pipefail
 cd "$(dirname "$0")"
 scripts/install-system-packages.sh test
+# Real libvirtd and QEMU for the adapter's tests against a real hypervisor (guests run under TCG).
+scripts/qemu/install.sh
 dotnet tool restore >/dev/null
 dotnet build VirtualCore.Platform.sln -nologo -v quiet
 dotnet format VirtualCore.Platform.sln --verify-no-changes --no-restore
