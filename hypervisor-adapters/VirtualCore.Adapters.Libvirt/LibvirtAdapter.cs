@@ -14,7 +14,7 @@ namespace VirtualCore.Adapters.Libvirt;
 /// every change, so the simulated rack server keeps them across restarts). Two adapters on one file in one
 /// process each see a private copy of it; give every simulated rack server its own file and adapter.
 /// </remarks>
-public sealed class LibvirtAdapter : IHypervisorAdapter
+public sealed partial class LibvirtAdapter : IHypervisorAdapter
 {
     /// <summary>Setting: libvirt domain type for QEMU nodes, "kvm" (hardware virtualisation) or "qemu" (emulation).</summary>
     public const string DomainTypeSetting = "domainType";
@@ -180,6 +180,7 @@ public sealed class LibvirtAdapter : IHypervisorAdapter
             }
 
             disposed = true;
+            CompleteWatchers();
             connection?.Dispose();
             connection = null;
         }
@@ -265,8 +266,7 @@ public sealed class LibvirtAdapter : IHypervisorAdapter
             nodeFile = persistTestDriverState ? TestDriverFilePath(options.Uri, domainType) : null;
             LibraryVersion = version;
 
-            // Declared only what the adapter implements on both drivers; saving, recovery points, migration and events come later.
-            Capabilities = AdapterCapabilities.NodeCapacity | AdapterCapabilities.CpuPinning | AdapterCapabilities.AcpiShutdown;
+            Capabilities = CapabilitiesOf(domainType);
             return opened;
         }
         catch
@@ -274,6 +274,21 @@ public sealed class LibvirtAdapter : IHypervisorAdapter
             opened.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// What this adapter does on each driver. The test driver simulates every call it declares; it has no block
+    /// resize (so no disk growth) and no migration. Migration is not implemented on either driver yet.
+    /// </summary>
+    internal static AdapterCapabilities CapabilitiesOf(string domainType)
+    {
+        const AdapterCapabilities both =
+            AdapterCapabilities.NodeCapacity | AdapterCapabilities.CpuPinning | AdapterCapabilities.AcpiShutdown
+            | AdapterCapabilities.ManagedSave | AdapterCapabilities.Pause | AdapterCapabilities.Reset | AdapterCapabilities.Reboot
+            | AdapterCapabilities.LiveVcpuChange | AdapterCapabilities.LiveMemoryChange
+            | AdapterCapabilities.RecoveryPoints | AdapterCapabilities.LiveRecoveryPoints
+            | AdapterCapabilities.InterfaceAddresses | AdapterCapabilities.CdromChange | AdapterCapabilities.DomainEvents;
+        return domainType == "test" ? both : both | AdapterCapabilities.DiskGrow;
     }
 
     private void CreateSimulatedHostIfMissing()
@@ -358,7 +373,34 @@ public sealed class LibvirtAdapter : IHypervisorAdapter
     {
         var domains = ReadAll(
             c,
-            d => (LibvirtDomain.GetXml(d, LibvirtNative.DomainXmlInactive | LibvirtNative.DomainXmlSecure), LibvirtDomain.GetNativeState(d)));
+            d =>
+            {
+                var snapshots = LibvirtDomain.ListSnapshots(d, LibvirtDomain.GetId(d));
+                try
+                {
+                    return new TestDriverDomain(
+                        LibvirtDomain.GetXml(d, LibvirtNative.DomainXmlInactive | LibvirtNative.DomainXmlSecure),
+                        LibvirtDomain.GetNativeState(d),
+                        LibvirtDomain.HasManagedSave(d),
+                        snapshots.Select(s => (LibvirtDomain.GetSnapshotXml(s), LibvirtDomain.IsCurrentSnapshot(s))).ToList());
+                }
+                finally
+                {
+                    snapshots.ForEach(s => s.Dispose());
+                }
+            });
         TestDriverNodeFile.ReplaceDomains(path, domains);
     }
+
+    private void Require(AdapterCapabilities capability, string what)
+    {
+        if (!Capabilities.HasFlag(capability))
+        {
+            throw new HypervisorAdapterException(
+                AdapterErrorCode.NotSupported, $"The libvirt adapter cannot {what} on the {domainType} driver ({capability} is not declared).");
+        }
+    }
+
+    private static HypervisorAdapterException WrongState(Guid id, DomainState state, string what) =>
+        new(AdapterErrorCode.InvalidState, $"Domain {id} is {state}; cannot {what}.");
 }

@@ -78,8 +78,8 @@ public static class TestDriverNodeFile
     /// keeping everything else in the file, so the next open of the file starts with them in the same state.
     /// </summary>
     /// <param name="path">The host description the connection was opened on.</param>
-    /// <param name="domains">Each domain's persistent XML and its virDomainState number.</param>
-    internal static void ReplaceDomains(string path, IEnumerable<(string Xml, int State)> domains)
+    /// <param name="domains">Each domain's persistent XML, run state, saved memory and snapshots.</param>
+    internal static void ReplaceDomains(string path, IEnumerable<TestDriverDomain> domains)
     {
         XDocument document;
         try
@@ -93,12 +93,25 @@ public static class TestDriverNodeFile
 
         var node = document.Root!;
         node.Elements("domain").Remove();
-        foreach (var (xml, state) in domains)
+        foreach (var saved in domains)
         {
-            var domain = XElement.Parse(xml);
-            domain.Elements(TestNamespace + "runstate").Remove();
+            var domain = XElement.Parse(saved.Xml);
+            domain.Elements().Where(e => e.Name.Namespace == TestNamespace).Remove();
             domain.SetAttributeValue(XNamespace.Xmlns + "test", TestNamespace.NamespaceName);
-            domain.Add(new XElement(TestNamespace + "runstate", state));
+            domain.Add(new XElement(TestNamespace + "runstate", saved.State));
+
+            // The driver reads managed save only for a shut-off domain, and each snapshot as the children of a
+            // <test:domainsnapshot> plus <active> for the current one, parents first.
+            if (saved.HasManagedSave)
+            {
+                domain.Add(new XElement(TestNamespace + "hasmanagedsave"));
+            }
+
+            foreach (var (xml, current) in saved.Snapshots)
+            {
+                domain.Add(new XElement(TestNamespace + "domainsnapshot", XElement.Parse(xml).Elements(), new XElement("active", current ? 1 : 0)));
+            }
+
             node.Add(domain);
         }
 
@@ -138,3 +151,10 @@ public static class TestDriverNodeFile
         }
     }
 }
+
+/// <summary>One domain as the test driver's host description keeps it.</summary>
+/// <param name="Xml">The persistent domain XML.</param>
+/// <param name="State">The virDomainState number.</param>
+/// <param name="HasManagedSave">True when the domain is parked.</param>
+/// <param name="Snapshots">Each snapshot's XML, parents first, and whether it is the current one.</param>
+internal sealed record TestDriverDomain(string Xml, int State, bool HasManagedSave, IReadOnlyList<(string Xml, bool Current)> Snapshots);

@@ -1,9 +1,13 @@
 namespace VirtualCore.Plugins.Sdk;
 
 /// <summary>
-/// One connection to one rack server's hypervisor. Version 1 of the adapter contract.
-/// Every mutating call is idempotent: asking for a state the domain already has succeeds and does nothing.
-/// Failures are reported as <see cref="HypervisorAdapterException"/> with an <see cref="AdapterErrorCode"/>.
+/// One connection to one rack server's hypervisor. Version 1 of the adapter contract (1.1 adds the members
+/// after <see cref="UndefineDomainAsync"/>).
+/// Every mutating call is idempotent unless its documentation says otherwise: asking for a state the domain
+/// already has succeeds and does nothing. Failures are reported as <see cref="HypervisorAdapterException"/>
+/// with an <see cref="AdapterErrorCode"/>; an unknown domain id is <see cref="AdapterErrorCode.DomainNotFound"/>.
+/// A member guarded by an <see cref="AdapterCapabilities"/> flag the adapter does not declare throws
+/// <see cref="AdapterErrorCode.NotSupported"/>.
 /// </summary>
 public interface IHypervisorAdapter : IAsyncDisposable
 {
@@ -19,6 +23,7 @@ public interface IHypervisorAdapter : IAsyncDisposable
     /// <summary>Defines (persistently) a domain. Defining the same <see cref="DomainSpec.Id"/> again returns the existing domain.</summary>
     Task<DomainInfo> DefineDomainAsync(DomainSpec spec, CancellationToken cancellationToken);
 
+    /// <summary>Starts a shut-off domain; a running one is left alone. A parked domain resumes from its saved memory.</summary>
     Task StartDomainAsync(Guid domainId, CancellationToken cancellationToken);
 
     /// <summary>Asks the guest to shut down (ACPI). Returns once the request was delivered; the guest may take a while.</summary>
@@ -31,4 +36,98 @@ public interface IHypervisorAdapter : IAsyncDisposable
 
     /// <summary>Removes the domain's definition (it must not be running). Removing an unknown domain succeeds.</summary>
     Task UndefineDomainAsync(Guid domainId, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Asks the guest to restart (ACPI). Needs <see cref="AdapterCapabilities.Reboot"/> and a running domain,
+    /// otherwise <see cref="AdapterErrorCode.InvalidState"/>. Not idempotent by nature: each call asks again, so
+    /// callers de-duplicate by job id.
+    /// </summary>
+    Task RebootDomainAsync(Guid domainId, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Presses the reset button: the guest restarts at once without shutting down. Needs
+    /// <see cref="AdapterCapabilities.Reset"/> and a running domain; like a reboot, every call resets again.
+    /// </summary>
+    Task ResetDomainAsync(Guid domainId, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Freezes the vCPUs; memory stays allocated. Needs <see cref="AdapterCapabilities.Pause"/>. A paused domain
+    /// stays paused; a domain that is not running is <see cref="AdapterErrorCode.InvalidState"/>.
+    /// </summary>
+    Task PauseDomainAsync(Guid domainId, CancellationToken cancellationToken);
+
+    /// <summary>Lets a paused domain run on. Needs <see cref="AdapterCapabilities.Pause"/>. A running domain is left alone.</summary>
+    Task ResumeDomainAsync(Guid domainId, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Parks the domain: its memory is saved to disk and it holds no CPU or RAM on the node until unparked; its
+    /// state becomes <see cref="DomainState.Parked"/>. Needs <see cref="AdapterCapabilities.ManagedSave"/>.
+    /// A parked domain stays parked; a shut-off one is <see cref="AdapterErrorCode.InvalidState"/>.
+    /// </summary>
+    Task ParkDomainAsync(Guid domainId, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Brings a parked domain back exactly where it was parked. Needs <see cref="AdapterCapabilities.ManagedSave"/>.
+    /// A running domain is left alone; a shut-off domain without saved memory is <see cref="AdapterErrorCode.InvalidState"/>.
+    /// </summary>
+    Task UnparkDomainAsync(Guid domainId, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Changes the domain's hardware. Each item of the result says whether it applied to the running domain or
+    /// takes effect at its next boot. vCPUs, memory, boot order, disk bus and NIC model can always be changed for
+    /// the next boot; live vCPU and memory changes need <see cref="AdapterCapabilities.LiveVcpuChange"/> and
+    /// <see cref="AdapterCapabilities.LiveMemoryChange"/>, disk growth <see cref="AdapterCapabilities.DiskGrow"/>,
+    /// the CD-ROM <see cref="AdapterCapabilities.CdromChange"/>. A parked domain is <see cref="AdapterErrorCode.InvalidState"/>
+    /// (its saved memory belongs to the old hardware). Repeating a change returns the same result and changes nothing more.
+    /// </summary>
+    Task<HardwareChangeResult> UpdateHardwareAsync(Guid domainId, HardwareChange change, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Records the domain's disks (and memory, when it runs) under <paramref name="name"/>. Needs
+    /// <see cref="AdapterCapabilities.RecoveryPoints"/>; while the domain runs also <see cref="AdapterCapabilities.LiveRecoveryPoints"/>.
+    /// Creating a name that exists returns the existing recovery point.
+    /// </summary>
+    /// <param name="domainId">The domain.</param>
+    /// <param name="name">1 to 64 letters, digits, '-', '_' or '.'; unique per domain.</param>
+    /// <param name="note">The customer's note, or null.</param>
+    /// <param name="cancellationToken">Cancels waiting for the adapter, not the hypervisor's work once begun.</param>
+    Task<RecoveryPoint> CreateRecoveryPointAsync(Guid domainId, string name, string? note, CancellationToken cancellationToken);
+
+    /// <summary>The domain's recovery points, oldest first. Needs <see cref="AdapterCapabilities.RecoveryPoints"/>.</summary>
+    Task<IReadOnlyList<RecoveryPoint>> ListRecoveryPointsAsync(Guid domainId, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Returns the domain to the recovery point: disks, and memory and run state if it was taken live. Needs
+    /// <see cref="AdapterCapabilities.RecoveryPoints"/>; an unknown name is <see cref="AdapterErrorCode.RecoveryPointNotFound"/>.
+    /// </summary>
+    Task RevertToRecoveryPointAsync(Guid domainId, string name, CancellationToken cancellationToken);
+
+    /// <summary>Deletes the recovery point; deleting an unknown one succeeds. Needs <see cref="AdapterCapabilities.RecoveryPoints"/>.</summary>
+    Task DeleteRecoveryPointAsync(Guid domainId, string name, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The domain's IP addresses as the hypervisor knows them (DHCP lease, ARP table, guest agent), each address
+    /// once, from the first source that knows it. Empty while the domain is not running. Needs
+    /// <see cref="AdapterCapabilities.InterfaceAddresses"/>.
+    /// </summary>
+    Task<IReadOnlyList<InterfaceAddress>> GetInterfaceAddressesAsync(Guid domainId, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Deletes the domain whatever its state: powers it off, removes saved memory, recovery points and the
+    /// definition, and with <paramref name="deleteStorage"/> its disk images. Deleting an unknown domain succeeds.
+    /// </summary>
+    Task DeleteDomainAsync(Guid domainId, bool deleteStorage, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Moves the running domain to another node without stopping it. Needs <see cref="AdapterCapabilities.LiveMigration"/>.
+    /// Not idempotent: once the domain has left, this node reports <see cref="AdapterErrorCode.DomainNotFound"/>.
+    /// </summary>
+    Task<MigrationResult> MigrateDomainAsync(Guid domainId, MigrationTarget target, IProgress<MigrationProgress>? progress, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Changes of domains on this node as they happen, including those made outside the portal, until
+    /// <paramref name="cancellationToken"/> is cancelled or the adapter is disposed. Needs <see cref="AdapterCapabilities.DomainEvents"/>;
+    /// without it the enumeration throws <see cref="AdapterErrorCode.NotSupported"/> and callers poll instead.
+    /// </summary>
+    IAsyncEnumerable<DomainEvent> WatchDomainEventsAsync(CancellationToken cancellationToken);
 }

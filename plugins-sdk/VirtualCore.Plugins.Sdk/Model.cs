@@ -22,6 +22,8 @@ public enum DomainState
     ShutOff = 5,
     Crashed = 6,
     Suspended = 7,
+    /// <summary>Shut off with its memory saved to disk (managed save): holds no CPU or RAM, resumes where it was.</summary>
+    Parked = 8,
 }
 
 /// <summary>A domain as the hypervisor sees it.</summary>
@@ -96,14 +98,32 @@ public enum AdapterCapabilities
     CpuPinning = 1 << 1,
     /// <summary>Graceful (ACPI) shutdown.</summary>
     AcpiShutdown = 1 << 2,
-    /// <summary>Save state to disk and restore (park).</summary>
+    /// <summary>Park and unpark: save memory to disk and restore it (managed save).</summary>
     ManagedSave = 1 << 3,
-    /// <summary>Recovery points while the VM runs.</summary>
+    /// <summary>Recovery points while the VM runs (with <see cref="RecoveryPoints"/>).</summary>
     LiveRecoveryPoints = 1 << 4,
     /// <summary>Live migration between nodes.</summary>
     LiveMigration = 1 << 5,
-    /// <summary>Pushes domain state changes.</summary>
+    /// <summary>Pushes domain state changes (<see cref="IHypervisorAdapter.WatchDomainEventsAsync"/>).</summary>
     DomainEvents = 1 << 6,
+    /// <summary>Pause and resume.</summary>
+    Pause = 1 << 7,
+    /// <summary>Hard reset without shutting down.</summary>
+    Reset = 1 << 8,
+    /// <summary>Graceful (ACPI) restart.</summary>
+    Reboot = 1 << 9,
+    /// <summary>vCPUs added or removed while the VM runs, up to its maximum.</summary>
+    LiveVcpuChange = 1 << 10,
+    /// <summary>Memory changed while the VM runs, up to its maximum (balloon).</summary>
+    LiveMemoryChange = 1 << 11,
+    /// <summary>Recovery points of a stopped VM: create, list, revert, delete.</summary>
+    RecoveryPoints = 1 << 12,
+    /// <summary>IP addresses of a running VM from the hypervisor's sources.</summary>
+    InterfaceAddresses = 1 << 13,
+    /// <summary>Disk images grown in place.</summary>
+    DiskGrow = 1 << 14,
+    /// <summary>An ISO attached, swapped or detached.</summary>
+    CdromChange = 1 << 15,
 }
 
 public enum AdapterErrorCode
@@ -125,6 +145,8 @@ public enum AdapterErrorCode
     InvalidSpec,
     /// <summary>The hypervisor failed the operation.</summary>
     OperationFailed,
+    /// <summary>No recovery point with that name for the domain.</summary>
+    RecoveryPointNotFound,
 }
 
 /// <summary>A failure reported by an adapter, with the hypervisor's own code and message where it has one.</summary>

@@ -34,9 +34,10 @@ public sealed class LibvirtAdapterTests : IDisposable
 
             await adapter.ConnectAsync(None);
 
-            Assert.Equal(
-                AdapterCapabilities.NodeCapacity | AdapterCapabilities.CpuPinning | AdapterCapabilities.AcpiShutdown,
-                adapter.Capabilities);
+            Assert.Equal(LibvirtAdapter.CapabilitiesOf("test"), adapter.Capabilities);
+            Assert.False(adapter.Capabilities.HasFlag(AdapterCapabilities.LiveMigration));
+            Assert.False(adapter.Capabilities.HasFlag(AdapterCapabilities.DiskGrow));
+            Assert.True(adapter.Capabilities.HasFlag(AdapterCapabilities.ManagedSave | AdapterCapabilities.LiveRecoveryPoints | AdapterCapabilities.DomainEvents));
             Assert.True(adapter.LibraryVersion >= new Version(0, 9, 13));
         }
     }
@@ -321,7 +322,7 @@ public sealed class LibvirtAdapterTests : IDisposable
         var factory = new LibvirtAdapterFactory();
 
         Assert.Equal("libvirt", factory.Name);
-        Assert.Equal(new Version(1, 0), factory.SdkVersion);
+        Assert.Equal(new Version(1, 1), factory.SdkVersion);
         Assert.Equal(SdkInfo.Version.Major, factory.SdkVersion.Major);
         Assert.IsType<LibvirtAdapter>(factory.Create(new NodeConnectionOptions("rack-1", node.Uri, new Dictionary<string, string>())));
     }

@@ -67,9 +67,9 @@ public sealed class TestDriverNodeFileTests : IDisposable
         var before = XDocument.Load(node.FilePath).Root!;
         var domain = $"<domain type='test'><name>web-01</name><uuid>{Guid.NewGuid()}</uuid><memory>1048576</memory><vcpu>1</vcpu><os><type>hvm</type></os></domain>";
 
-        TestDriverNodeFile.ReplaceDomains(node.FilePath, [(domain, 1)]);
+        TestDriverNodeFile.ReplaceDomains(node.FilePath, [new TestDriverDomain(domain, 1, false, [])]);
         Assert.Equal("running", Virsh(node.Uri, "domstate web-01").Trim());
-        TestDriverNodeFile.ReplaceDomains(node.FilePath, [(domain, 5)]);
+        TestDriverNodeFile.ReplaceDomains(node.FilePath, [new TestDriverDomain(domain, 5, false, [])]);
         Assert.Equal("shut off", Virsh(node.Uri, "domstate web-01").Trim());
 
         var after = XDocument.Load(node.FilePath).Root!;

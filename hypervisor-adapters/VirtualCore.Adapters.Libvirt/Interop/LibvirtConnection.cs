@@ -124,7 +124,92 @@ internal sealed unsafe class LibvirtConnection : IDisposable
         return domain;
     }
 
+    /// <summary>The storage volume libvirt manages at <paramref name="path"/>, or null when no pool holds it.</summary>
+    internal StorageVolumeHandle? FindVolume(string path)
+    {
+        var volume = LibvirtNative.virStorageVolLookupByPath(handle, path);
+        if (!volume.IsInvalid)
+        {
+            return volume;
+        }
+
+        var error = LibvirtError.CaptureLast();
+        volume.Dispose();
+        return error.Code == LibvirtError.NoStorageVolume ? null : throw error.ToException($"look up the storage volume {path}");
+    }
+
+    internal static long GetVolumeCapacity(StorageVolumeHandle volume, string path) =>
+        LibvirtNative.virStorageVolGetInfo(volume, out var info) < 0
+            ? throw LibvirtError.CaptureLast().ToException($"read the size of {path}")
+            : checked((long)info.Capacity);
+
+    internal static void ResizeVolume(StorageVolumeHandle volume, string path, long bytes)
+    {
+        if (LibvirtNative.virStorageVolResize(volume, (ulong)bytes, 0) < 0)
+        {
+            throw LibvirtError.CaptureLast().ToException($"grow {path}");
+        }
+    }
+
+    internal static void DeleteVolume(StorageVolumeHandle volume, string path)
+    {
+        if (LibvirtNative.virStorageVolDelete(volume, 0) < 0)
+        {
+            throw LibvirtError.CaptureLast().ToException($"delete {path}");
+        }
+    }
+
+    /// <summary>
+    /// Calls <paramref name="onEvent"/> on libvirt's event-loop thread for every lifecycle event of any domain,
+    /// until <see cref="DeregisterEvents"/>. Returns the callback id.
+    /// </summary>
+    internal int RegisterLifecycleEvents(Action<Guid, int, int> onEvent)
+    {
+        var state = GCHandle.Alloc(onEvent);
+        delegate* unmanaged[Cdecl]<nint, nint, int, int, nint, void> callback = &OnLifecycleEvent;
+        var id = LibvirtNative.virConnectDomainEventRegisterAny(
+            handle, nint.Zero, LibvirtNative.DomainEventIdLifecycle, (nint)callback, GCHandle.ToIntPtr(state), &ReleaseEventState);
+        if (id < 0)
+        {
+            var error = LibvirtError.CaptureLast();
+            state.Free();
+            throw error.ToException("watch domain events");
+        }
+
+        return id;
+    }
+
+    internal void DeregisterEvents(int callbackId)
+    {
+        if (LibvirtNative.virConnectDomainEventDeregisterAny(handle, callbackId) < 0)
+        {
+            throw LibvirtError.CaptureLast().ToException("stop watching domain events");
+        }
+    }
+
     public void Dispose() => handle.Dispose();
+
+    [UnmanagedCallersOnly(CallConvs = [typeof(System.Runtime.CompilerServices.CallConvCdecl)])]
+    private static void OnLifecycleEvent(nint connection, nint domain, int eventType, int detail, nint opaque)
+    {
+        // An exception must never cross back into libvirt's loop: the process would abort.
+        try
+        {
+            var buffer = stackalloc byte[LibvirtNative.UuidStringBufferLength];
+            if (LibvirtNative.virDomainGetUUIDStringBorrowed(domain, buffer) == 0
+                && GCHandle.FromIntPtr(opaque).Target is Action<Guid, int, int> onEvent)
+            {
+                onEvent(Guid.Parse(Marshal.PtrToStringUTF8((nint)buffer)!), eventType, detail);
+            }
+        }
+        catch (Exception)
+        {
+        }
+    }
+
+    // libvirt calls this once it holds the callback no more, after deregistration or when the connection closes.
+    [UnmanagedCallersOnly(CallConvs = [typeof(System.Runtime.CompilerServices.CallConvCdecl)])]
+    private static void ReleaseEventState(nint opaque) => GCHandle.FromIntPtr(opaque).Free();
 
     private static DomainHandle? Found(DomainHandle domain, string operation, bool throwWhenMissing)
     {
@@ -136,6 +221,18 @@ internal sealed unsafe class LibvirtConnection : IDisposable
         var error = LibvirtError.CaptureLast();
         domain.Dispose();
         return error.Code == LibvirtError.NoDomain && !throwWhenMissing ? null : throw error.ToException(operation);
+    }
+
+    private static void RunEventLoop()
+    {
+        while (true)
+        {
+            if (LibvirtNative.virEventRunDefaultImpl() < 0)
+            {
+                // Errors here are transient (an interrupted poll); back off so a persistent one cannot spin a core.
+                Thread.Sleep(100);
+            }
+        }
     }
 
     private static void EnsureInitialized()
@@ -154,6 +251,16 @@ internal sealed unsafe class LibvirtConnection : IDisposable
             }
 
             LibvirtNative.virSetErrorFunc(nint.Zero, &LibvirtNative.IgnoreError);
+
+            // Domain events need libvirt's event loop, registered before the first connection is opened and run
+            // on a thread of its own for the life of the process.
+            if (LibvirtNative.virEventRegisterDefaultImpl() < 0)
+            {
+                throw new HypervisorAdapterException(AdapterErrorCode.ConnectionFailed, "The libvirt event loop could not be set up.");
+            }
+
+            var loop = new Thread(RunEventLoop) { IsBackground = true, Name = "libvirt event loop" };
+            loop.Start();
             initialized = true;
         }
     }

@@ -14,7 +14,9 @@ internal readonly record struct LibvirtError(int Code, int Domain, string? Messa
     internal const int XmlError = 27;
     internal const int DomainExists = 28;
     internal const int NoDomain = 42;
+    internal const int NoStorageVolume = 50;
     internal const int OperationInvalid = 55;
+    internal const int NoDomainSnapshot = 72;
 
     // virErrorNumber in declaration order; the list is append-only in libvirt.
     private static readonly string[] Names =
@@ -65,6 +67,7 @@ internal readonly record struct LibvirtError(int Code, int Domain, string? Messa
     internal static AdapterErrorCode Map(int code) => code switch
     {
         NoDomain => AdapterErrorCode.DomainNotFound,
+        NoDomainSnapshot => AdapterErrorCode.RecoveryPointNotFound,
         DomainExists => AdapterErrorCode.DomainConflict,
         OperationInvalid => AdapterErrorCode.InvalidState,
         NoConnect or InvalidConnection or 39 /* RPC */ or 45 /* AUTH_FAILED */ or 79 /* AUTH_CANCELLED */ or 94 /* AUTH_UNAVAILABLE */

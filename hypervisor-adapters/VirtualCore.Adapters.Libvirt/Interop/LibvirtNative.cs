@@ -20,6 +20,21 @@ internal static unsafe partial class LibvirtNative
     internal const uint DomainUndefineManagedSave = 1;
     internal const uint DomainUndefineSnapshotsMetadata = 2;
 
+    /// <summary>virDomainModificationImpact: the running domain, its definition, or whichever applies now (0).</summary>
+    internal const uint AffectCurrent = 0;
+    internal const uint AffectLive = 1;
+    internal const uint AffectConfig = 2;
+
+    /// <summary>VIR_DOMAIN_VCPU_MAXIMUM: read or set the highest vCPU count instead of the current one.</summary>
+    internal const uint VcpuMaximum = 4;
+    internal const uint BlockResizeBytes = 1;
+    internal const uint SnapshotXmlSecure = 1;
+
+    /// <summary>VIR_DOMAIN_SNAPSHOT_LIST_TOPOLOGICAL: parents before children, the order the test driver's file needs.</summary>
+    internal const uint SnapshotListTopological = 1 << 10;
+
+    internal const int DomainEventIdLifecycle = 0;
+
     [LibraryImport(Library)]
     internal static partial int virInitialize();
 
@@ -92,6 +107,108 @@ internal static unsafe partial class LibvirtNative
     [LibraryImport(Library)]
     internal static partial int virDomainFree(nint domain);
 
+    [LibraryImport(Library, EntryPoint = "virDomainGetUUIDString")]
+    internal static partial int virDomainGetUUIDStringBorrowed(nint domain, byte* buffer);
+
+    [LibraryImport(Library)]
+    internal static partial int virDomainReboot(DomainHandle domain, uint flags);
+
+    [LibraryImport(Library)]
+    internal static partial int virDomainReset(DomainHandle domain, uint flags);
+
+    [LibraryImport(Library)]
+    internal static partial int virDomainSuspend(DomainHandle domain);
+
+    [LibraryImport(Library)]
+    internal static partial int virDomainResume(DomainHandle domain);
+
+    [LibraryImport(Library)]
+    internal static partial int virDomainManagedSave(DomainHandle domain, uint flags);
+
+    [LibraryImport(Library)]
+    internal static partial int virDomainHasManagedSaveImage(DomainHandle domain, uint flags);
+
+    [LibraryImport(Library)]
+    internal static partial int virDomainSetVcpusFlags(DomainHandle domain, uint count, uint flags);
+
+    [LibraryImport(Library)]
+    internal static partial int virDomainGetVcpusFlags(DomainHandle domain, uint flags);
+
+    [LibraryImport(Library)]
+    internal static partial int virDomainPinVcpuFlags(DomainHandle domain, uint vcpu, byte* cpuMap, int mapLength, uint flags);
+
+    [LibraryImport(Library)]
+    internal static partial int virDomainSetMemoryFlags(DomainHandle domain, nuint memoryKiB, uint flags);
+
+    /// <summary>Returns 0 on failure; the running domain's ceiling for memory changes, in KiB.</summary>
+    [LibraryImport(Library)]
+    internal static partial nuint virDomainGetMaxMemory(DomainHandle domain);
+
+    [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int virDomainBlockResize(DomainHandle domain, string disk, ulong size, uint flags);
+
+    [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int virDomainGetBlockInfo(DomainHandle domain, string disk, out VirDomainBlockInfo info, uint flags);
+
+    [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial StorageVolumeHandle virStorageVolLookupByPath(ConnectionHandle connection, string path);
+
+    [LibraryImport(Library)]
+    internal static partial int virStorageVolGetInfo(StorageVolumeHandle volume, out VirStorageVolInfo info);
+
+    [LibraryImport(Library)]
+    internal static partial int virStorageVolResize(StorageVolumeHandle volume, ulong capacity, uint flags);
+
+    [LibraryImport(Library)]
+    internal static partial int virStorageVolDelete(StorageVolumeHandle volume, uint flags);
+
+    [LibraryImport(Library)]
+    internal static partial int virStorageVolFree(nint volume);
+
+    [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial SnapshotHandle virDomainSnapshotCreateXML(DomainHandle domain, string xml, uint flags);
+
+    [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial SnapshotHandle virDomainSnapshotLookupByName(DomainHandle domain, string name, uint flags);
+
+    [LibraryImport(Library)]
+    internal static partial int virDomainListAllSnapshots(DomainHandle domain, out nint snapshots, uint flags);
+
+    /// <summary>Returns an owned string: release it with <see cref="Free"/>.</summary>
+    [LibraryImport(Library)]
+    internal static partial nint virDomainSnapshotGetXMLDesc(SnapshotHandle snapshot, uint flags);
+
+    [LibraryImport(Library)]
+    internal static partial int virDomainSnapshotIsCurrent(SnapshotHandle snapshot, uint flags);
+
+    [LibraryImport(Library)]
+    internal static partial int virDomainRevertToSnapshot(SnapshotHandle snapshot, uint flags);
+
+    [LibraryImport(Library)]
+    internal static partial int virDomainSnapshotDelete(SnapshotHandle snapshot, uint flags);
+
+    [LibraryImport(Library)]
+    internal static partial int virDomainSnapshotFree(nint snapshot);
+
+    [LibraryImport(Library)]
+    internal static partial int virDomainInterfaceAddresses(DomainHandle domain, out nint interfaces, uint source, uint flags);
+
+    [LibraryImport(Library)]
+    internal static partial void virDomainInterfaceFree(nint domainInterface);
+
+    [LibraryImport(Library)]
+    internal static partial int virEventRegisterDefaultImpl();
+
+    [LibraryImport(Library)]
+    internal static partial int virEventRunDefaultImpl();
+
+    [LibraryImport(Library)]
+    internal static partial int virConnectDomainEventRegisterAny(
+        ConnectionHandle connection, nint domain, int eventId, nint callback, nint opaque, delegate* unmanaged[Cdecl]<nint, void> freeOpaque);
+
+    [LibraryImport(Library)]
+    internal static partial int virConnectDomainEventDeregisterAny(ConnectionHandle connection, int callbackId);
+
     [LibraryImport(LibC, EntryPoint = "free")]
     internal static partial void Free(nint pointer);
 
@@ -132,6 +249,43 @@ internal unsafe struct VirNodeInfo
     public uint Sockets;
     public uint Cores;
     public uint Threads;
+}
+
+/// <summary>virDomainBlockInfo, sizes in bytes.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal struct VirDomainBlockInfo
+{
+    public ulong Capacity;
+    public ulong Allocation;
+    public ulong Physical;
+}
+
+/// <summary>virStorageVolInfo, sizes in bytes.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal struct VirStorageVolInfo
+{
+    public int Type;
+    public ulong Capacity;
+    public ulong Allocation;
+}
+
+/// <summary>virDomainInterface: one NIC and its addresses.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal struct VirDomainInterface
+{
+    public nint Name;
+    public nint HardwareAddress;
+    public uint AddressCount;
+    public nint Addresses;
+}
+
+/// <summary>virDomainIPAddress; <see cref="Type"/> 0 is IPv4, 1 IPv6.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal struct VirDomainIpAddress
+{
+    public int Type;
+    public nint Address;
+    public uint Prefix;
 }
 
 /// <summary>virDomainInfo.</summary>

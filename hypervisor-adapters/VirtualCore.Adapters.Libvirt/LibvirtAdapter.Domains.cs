@@ -1,0 +1,190 @@
+using System.Runtime.CompilerServices;
+using System.Threading.Channels;
+using System.Xml.Linq;
+using VirtualCore.Adapters.Libvirt.Interop;
+using VirtualCore.Plugins.Sdk;
+
+namespace VirtualCore.Adapters.Libvirt;
+
+/// <summary>Addresses, deletion, migration and domain events.</summary>
+public sealed partial class LibvirtAdapter
+{
+    // virDomainInterfaceAddressesSource numbers, in the order their answers are trusted.
+    private static readonly (uint Native, AddressSource Source)[] AddressSources =
+        [(0, AddressSource.Lease), (2, AddressSource.Arp), (1, AddressSource.Agent)];
+
+    private readonly List<ChannelWriter<DomainEvent>> watchers = [];
+
+    public Task<IReadOnlyList<InterfaceAddress>> GetInterfaceAddressesAsync(Guid domainId, CancellationToken cancellationToken) =>
+        RunAsync<IReadOnlyList<InterfaceAddress>>(
+            c =>
+            {
+                Require(AdapterCapabilities.InterfaceAddresses, "read interface addresses");
+                using var domain = c.GetDomain(domainId);
+                if (LibvirtDomain.GetState(domain) is not (DomainState.Running or DomainState.Blocked or DomainState.Paused))
+                {
+                    return [];
+                }
+
+                var addresses = new List<InterfaceAddress>();
+                foreach (var (native, source) in AddressSources)
+                {
+                    List<(string Mac, string Address, int Prefix)> found;
+                    try
+                    {
+                        found = LibvirtDomain.GetInterfaceAddresses(domain, native, domainId);
+                    }
+                    catch (HypervisorAdapterException e) when (e.Code is AdapterErrorCode.NotSupported or AdapterErrorCode.OperationFailed)
+                    {
+                        // A source the node lacks (no agent in the guest, no lease file) is no failure: the next may know.
+                        continue;
+                    }
+
+                    addresses.AddRange(found
+                        .Where(f => !addresses.Any(a => a.MacAddress == f.Mac && a.Address == f.Address))
+                        .Select(f => new InterfaceAddress(f.Mac, f.Address, f.Prefix, source)));
+                }
+
+                return addresses;
+            },
+            mutates: false,
+            cancellationToken);
+
+    public Task DeleteDomainAsync(Guid domainId, bool deleteStorage, CancellationToken cancellationToken) =>
+        RunAsync(
+            c =>
+            {
+                using var domain = c.FindDomain(domainId);
+                if (domain is null)
+                {
+                    return;
+                }
+
+                var disks = DomainXmlEditor.DiskPaths(XElement.Parse(LibvirtDomain.GetXml(domain, LibvirtNative.DomainXmlInactive | LibvirtNative.DomainXmlSecure)));
+                if (LibvirtDomain.GetState(domain) is not (DomainState.ShutOff or DomainState.Parked))
+                {
+                    LibvirtDomain.PowerOff(domain, domainId);
+                }
+
+                LibvirtDomain.Undefine(domain, domainId);
+                if (deleteStorage)
+                {
+                    foreach (var path in disks)
+                    {
+                        DeleteDisk(c, path);
+                    }
+                }
+            },
+            cancellationToken);
+
+    public Task<MigrationResult> MigrateDomainAsync(Guid domainId, MigrationTarget target, IProgress<MigrationProgress>? progress, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        return RunAsync<MigrationResult>(
+            c =>
+            {
+                Require(AdapterCapabilities.LiveMigration, "migrate a domain");
+                throw new HypervisorAdapterException(AdapterErrorCode.NotSupported, "Live migration is not implemented by the libvirt adapter.");
+            },
+            mutates: false,
+            cancellationToken);
+    }
+
+    public async IAsyncEnumerable<DomainEvent> WatchDomainEventsAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var channel = Channel.CreateUnbounded<DomainEvent>(new UnboundedChannelOptions { SingleReader = true });
+        var callbackId = await RunAsync(
+            c =>
+            {
+                Require(AdapterCapabilities.DomainEvents, "watch domain events");
+                var id = c.RegisterLifecycleEvents((domain, type, detail) =>
+                    channel.Writer.TryWrite(new DomainEvent(domain, ToEventKind(type, detail), DateTimeOffset.UtcNow)));
+                lock (watchers)
+                {
+                    watchers.Add(channel.Writer);
+                }
+
+                return id;
+            },
+            mutates: false,
+            cancellationToken).ConfigureAwait(false);
+
+        try
+        {
+            await foreach (var domainEvent in channel.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            {
+                yield return domainEvent;
+            }
+        }
+        finally
+        {
+            lock (watchers)
+            {
+                watchers.Remove(channel.Writer);
+            }
+
+            // After DisposeAsync the connection is gone and took the registration with it.
+            if (!disposed)
+            {
+                await RunAsync<object?>(
+                    c =>
+                    {
+                        c.DeregisterEvents(callbackId);
+                        return null;
+                    },
+                    mutates: false,
+                    CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>virDomainEventType and its detail, in the SDK's words.</summary>
+    internal static DomainEventKind ToEventKind(int type, int detail) => (type, detail) switch
+    {
+        (0, _) => DomainEventKind.Defined,
+        (1, _) => DomainEventKind.Undefined,
+        (2, _) => DomainEventKind.Started,
+        (3, _) => DomainEventKind.Paused,
+        (4, _) => DomainEventKind.Resumed,
+        (5, 4) => DomainEventKind.Parked, // VIR_DOMAIN_EVENT_STOPPED_SAVED
+        (5, _) => DomainEventKind.Stopped,
+        (6, _) => DomainEventKind.ShuttingDown,
+        (8, _) => DomainEventKind.Crashed,
+        _ => DomainEventKind.Other,
+    };
+
+    // A libvirt storage volume is deleted through its pool; a plain file is deleted only on a local QEMU node,
+    // where this process runs beside the images. The test driver's disks are simulated and have no file.
+    private void DeleteDisk(LibvirtConnection c, string path)
+    {
+        using var volume = c.FindVolume(path);
+        if (volume is not null)
+        {
+            LibvirtConnection.DeleteVolume(volume, path);
+            return;
+        }
+
+        if (domainType != "test" && IsLocalUri(options.Uri))
+        {
+            try
+            {
+                File.Delete(path);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new HypervisorAdapterException(AdapterErrorCode.OperationFailed, $"Could not delete {path}: {e.Message}", innerException: e);
+            }
+        }
+    }
+
+    private static bool IsLocalUri(string uri) => uri.Split("://", 2) is [_, var rest] && rest.StartsWith('/');
+
+    private void CompleteWatchers()
+    {
+        lock (watchers)
+        {
+            watchers.ForEach(w => w.TryComplete());
+            watchers.Clear();
+        }
+    }
+}
