@@ -215,6 +215,7 @@ public static class StateNames
         DomainState.ShutOff => "shut-off",
         DomainState.Crashed => "crashed",
         DomainState.Suspended => "suspended",
+        DomainState.Parked => "parked",
         _ => "unknown",
     };
 }

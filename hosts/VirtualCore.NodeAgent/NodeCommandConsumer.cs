@@ -12,7 +12,12 @@ internal sealed class NodeCommandConsumer(NodeAgent agent) :
     IConsumer<DefineDomain>,
     IConsumer<StartDomain>,
     IConsumer<ShutdownDomain>,
-    IConsumer<PowerOffDomain>
+    IConsumer<PowerOffDomain>,
+    IConsumer<RebootDomain>,
+    IConsumer<ResetDomain>,
+    IConsumer<PauseDomain>,
+    IConsumer<ResumeDomain>,
+    IConsumer<DeleteDomain>
 {
     public Task Consume(ConsumeContext<DefineDomain> context) => RunAsync(context, async (adapter, ct) =>
     {
@@ -68,6 +73,49 @@ internal sealed class NodeCommandConsumer(NodeAgent agent) :
     {
         await adapter.PowerOffDomainAsync(context.Message.VmId, ct);
         return "Powered off.";
+    });
+
+    public Task Consume(ConsumeContext<RebootDomain> context) => RunAsync(context, async (adapter, ct) =>
+    {
+        await adapter.RebootDomainAsync(context.Message.VmId, ct);
+        return "Restart requested from the guest (ACPI).";
+    });
+
+    public Task Consume(ConsumeContext<ResetDomain> context) => RunAsync(context, async (adapter, ct) =>
+    {
+        await adapter.ResetDomainAsync(context.Message.VmId, ct);
+        return "Reset.";
+    });
+
+    public Task Consume(ConsumeContext<PauseDomain> context) => RunAsync(context, async (adapter, ct) =>
+    {
+        await adapter.PauseDomainAsync(context.Message.VmId, ct);
+        return "Paused: the vCPUs are stopped, the memory is kept.";
+    });
+
+    public Task Consume(ConsumeContext<ResumeDomain> context) => RunAsync(context, async (adapter, ct) =>
+    {
+        await adapter.ResumeDomainAsync(context.Message.VmId, ct);
+        return "Running again.";
+    });
+
+    public Task Consume(ConsumeContext<DeleteDomain> context) => RunAsync(context, async (adapter, ct) =>
+    {
+        var vmId = context.Message.VmId;
+        try
+        {
+            if (await adapter.GetDomainStateAsync(vmId, ct) is not DomainState.ShutOff)
+            {
+                await adapter.PowerOffDomainAsync(vmId, ct);
+            }
+        }
+        catch (HypervisorAdapterException ex) when (ex.Code == AdapterErrorCode.DomainNotFound)
+        {
+            return "Already gone from the rack server.";
+        }
+
+        await adapter.DeleteDomainAsync(vmId, deleteStorage: true, ct);
+        return $"Deleted from {agent.NodeName} with its disks.";
     });
 
     private async Task RunAsync<T>(ConsumeContext<T> context, Func<IHypervisorAdapter, CancellationToken, Task<string>> work)

@@ -52,6 +52,62 @@ public sealed class VmLifecycleApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Pause_resume_restart_and_reset_reach_libvirt()
+    {
+        var api = _portal.Demo();
+        var created = await api.CreateVmAsync("power");
+        await api.CompleteAsync(Task.FromResult(created));
+        await api.CompleteAsync(api.ActAsync(created.VmId, "start"));
+        var vm = await api.GetAsync<VmView>($"/api/v1/vms/{created.VmId}");
+        var adapter = _portal.Agents[vm.NodeName].Adapter;
+
+        await api.CompleteAsync(api.ActAsync(vm.Id, "pause"));
+        Assert.Equal(DomainState.Paused, await adapter.GetDomainStateAsync(vm.Id, default));
+        Assert.Equal(VmStates.Paused, (await api.GetAsync<VmView>($"/api/v1/vms/{vm.Id}")).State);
+        Assert.Equal(HttpStatusCode.Conflict, (await api.PostAsync($"/api/v1/vms/{vm.Id}/restart", null)).StatusCode);
+
+        await api.CompleteAsync(api.ActAsync(vm.Id, "resume"));
+        Assert.Equal(DomainState.Running, await adapter.GetDomainStateAsync(vm.Id, default));
+        await api.CompleteAsync(api.ActAsync(vm.Id, "restart"));
+        await api.CompleteAsync(api.ActAsync(vm.Id, "reset"));
+        Assert.Equal(VmStates.Running, (await api.GetAsync<VmView>($"/api/v1/vms/{vm.Id}")).State);
+        Assert.Equal(HttpStatusCode.Conflict, (await api.PostAsync($"/api/v1/vms/{vm.Id}/resume", null)).StatusCode);
+    }
+
+    [Fact]
+    public async Task Deleting_needs_the_name_and_then_removes_the_domain_and_gives_back_the_cores()
+    {
+        var api = _portal.Demo();
+        var created = await api.CreateVmAsync("doomed", vcpus: 4);
+        await api.CompleteAsync(Task.FromResult(created));
+        await api.CompleteAsync(api.ActAsync(created.VmId, "start"));
+        var vm = await api.GetAsync<VmView>($"/api/v1/vms/{created.VmId}");
+        var adapter = _portal.Agents[vm.NodeName].Adapter;
+
+        foreach (var confirm in new[] { "", "?confirm=Doomed", "?confirm=other" })
+        {
+            var refused = await api.DeleteAsync($"/api/v1/vms/{vm.Id}{confirm}");
+            Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+            Assert.True((await refused.ProblemAsync()).GetProperty("errors").TryGetProperty("confirmName", out _));
+        }
+
+        Assert.Equal(DomainState.Running, await adapter.GetDomainStateAsync(vm.Id, default));
+        var deleted = await api.DeleteAsync($"/api/v1/vms/{vm.Id}?confirm=doomed");
+        Assert.Equal(HttpStatusCode.Accepted, deleted.StatusCode);
+        var job = await api.WaitForJobAsync((await deleted.Content.ReadFromJsonAsync<JobAccepted>(Api.Json))!.JobId);
+        Assert.Equal((JobStatuses.Completed, "delete"), (job.Status, job.Action));
+
+        Assert.DoesNotContain((await adapter.ListDomainsAsync(default)), d => d.Id == vm.Id);
+        Assert.Equal(HttpStatusCode.NotFound, (await api.GetAsync($"/api/v1/vms/{vm.Id}")).StatusCode);
+        // The job log keeps the VM's history.
+        Assert.Equal(["delete", "start", "create"], (await api.GetAsync<JobView[]>($"/api/v1/jobs?vmId={vm.Id}")).Select(j => j.Action));
+
+        // Its four cores are free again on that rack server.
+        var again = await api.CreateVmAsync("reborn", vcpus: 4);
+        Assert.Equal(JobStatuses.Completed, (await api.WaitForJobAsync(again.JobId)).Status);
+    }
+
+    [Fact]
     public async Task Dedicated_cores_are_never_shared_and_a_request_that_fits_nowhere_is_refused_before_any_job()
     {
         var api = _portal.Demo();

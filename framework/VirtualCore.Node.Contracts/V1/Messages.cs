@@ -46,6 +46,29 @@ public sealed record ShutdownDomain(Guid JobId, string NodeName, Guid VmId) : IN
 [EntityName("vcore.node.v1.power-off-domain")]
 public sealed record PowerOffDomain(Guid JobId, string NodeName, Guid VmId) : INodeCommand;
 
+/// <summary>ACPI reboot: the guest restarts itself.</summary>
+[MessageUrn("vcore:node:v1:reboot-domain", false)]
+[EntityName("vcore.node.v1.reboot-domain")]
+public sealed record RebootDomain(Guid JobId, string NodeName, Guid VmId) : INodeCommand;
+
+/// <summary>Hard reset, like the reset button.</summary>
+[MessageUrn("vcore:node:v1:reset-domain", false)]
+[EntityName("vcore.node.v1.reset-domain")]
+public sealed record ResetDomain(Guid JobId, string NodeName, Guid VmId) : INodeCommand;
+
+[MessageUrn("vcore:node:v1:pause-domain", false)]
+[EntityName("vcore.node.v1.pause-domain")]
+public sealed record PauseDomain(Guid JobId, string NodeName, Guid VmId) : INodeCommand;
+
+[MessageUrn("vcore:node:v1:resume-domain", false)]
+[EntityName("vcore.node.v1.resume-domain")]
+public sealed record ResumeDomain(Guid JobId, string NodeName, Guid VmId) : INodeCommand;
+
+/// <summary>Removes the domain and its disks; a running domain is powered off first.</summary>
+[MessageUrn("vcore:node:v1:delete-domain", false)]
+[EntityName("vcore.node.v1.delete-domain")]
+public sealed record DeleteDomain(Guid JobId, string NodeName, Guid VmId) : INodeCommand;
+
 [MessageUrn("vcore:node:v1:job-started", false)]
 [EntityName("vcore.node.v1.job-started")]
 public sealed record NodeJobStarted(Guid JobId, string NodeName, DateTimeOffset At);
@@ -97,6 +120,11 @@ public static class NodeQueues
         ["start-domain"] = typeof(StartDomain),
         ["shutdown-domain"] = typeof(ShutdownDomain),
         ["power-off-domain"] = typeof(PowerOffDomain),
+        ["reboot-domain"] = typeof(RebootDomain),
+        ["reset-domain"] = typeof(ResetDomain),
+        ["pause-domain"] = typeof(PauseDomain),
+        ["resume-domain"] = typeof(ResumeDomain),
+        ["delete-domain"] = typeof(DeleteDomain),
     };
 
     public static string NameOf(INodeCommand command) =>

@@ -20,6 +20,20 @@ public sealed record ShutdownVm(Guid VmId) : ICommand<JobAccepted>;
 /// <summary>Cuts the power.</summary>
 public sealed record PowerOffVm(Guid VmId) : ICommand<JobAccepted>;
 
+/// <summary>Asks the guest to restart (ACPI).</summary>
+public sealed record RestartVm(Guid VmId) : ICommand<JobAccepted>;
+
+/// <summary>Hard reset, like the reset button.</summary>
+public sealed record ResetVm(Guid VmId) : ICommand<JobAccepted>;
+
+/// <summary>Stops the vCPUs; the memory stays.</summary>
+public sealed record PauseVm(Guid VmId) : ICommand<JobAccepted>;
+
+public sealed record ResumeVm(Guid VmId) : ICommand<JobAccepted>;
+
+/// <summary>Deletes the VM with its disks. <paramref name="ConfirmName"/> must repeat the VM's name.</summary>
+public sealed record DeleteVm(Guid VmId, string? ConfirmName) : ICommand<JobAccepted>;
+
 public sealed record ListVms : IQuery<IReadOnlyList<VmView>>;
 
 public sealed record GetVm(Guid VmId) : IQuery<VmView>;

@@ -57,6 +57,8 @@ public static class VmStates
     /// <summary>The rack server no longer has the domain.</summary>
     public const string Missing = "missing";
     public const string Unknown = "unknown";
+    /// <summary>Gone: deleted with its disks.</summary>
+    public const string Deleted = "deleted";
 }
 
 /// <summary>A rack server's capacity and use. Counts every tenant's VMs: capacity is shared, the VMs are not shown.</summary>

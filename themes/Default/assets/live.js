@@ -40,13 +40,26 @@
     row.classList.remove("is-new"); void row.offsetWidth; row.classList.add("is-new");
   }
 
+  // Mirrors the power buttons of the VM page (ComputePages.PowerButtons).
   var allowed = {
     start: ["shut-off", "crashed"],
     shutdown: ["running"],
+    restart: ["running"],
+    pause: ["running"],
+    resume: ["paused"],
+    reset: ["running", "paused"],
     "power-off": ["running", "paused", "shutting-down", "crashed"]
   };
 
   function onVm(vm) {
+    if (vm.state === "deleted" && document.getElementById("vm-detail") && document.getElementById("vm-detail").getAttribute("data-vm-id") === vm.id) {
+      location.assign("/vms");
+      return;
+    }
+    if (vm.state === "deleted") {
+      document.querySelectorAll('tr[data-vm-id="' + vm.id + '"]').forEach(function (row) { row.remove(); });
+      return;
+    }
     document.querySelectorAll('[data-vm-id="' + vm.id + '"]').forEach(function (host) {
       host.querySelectorAll("[data-vm-state]").forEach(function (badge) {
         badge.className = "badge state-" + vm.state; text(badge, vm.state);

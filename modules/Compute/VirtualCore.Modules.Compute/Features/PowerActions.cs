@@ -14,7 +14,12 @@ namespace VirtualCore.Modules.Compute.Features;
 internal sealed class PowerActionHandlers(PortalDbContext db, JobFactory jobs, IResourceAccess access) :
     ICommandHandler<StartVm, JobAccepted>,
     ICommandHandler<ShutdownVm, JobAccepted>,
-    ICommandHandler<PowerOffVm, JobAccepted>
+    ICommandHandler<PowerOffVm, JobAccepted>,
+    ICommandHandler<RestartVm, JobAccepted>,
+    ICommandHandler<ResetVm, JobAccepted>,
+    ICommandHandler<PauseVm, JobAccepted>,
+    ICommandHandler<ResumeVm, JobAccepted>,
+    ICommandHandler<DeleteVm, JobAccepted>
 {
     public ValueTask<JobAccepted> Handle(StartVm command, CancellationToken cancellationToken) =>
         QueueAsync(command.VmId, "start", [VmStates.ShutOff, VmStates.Crashed], "It can be started when it is shut off.",
@@ -28,13 +33,42 @@ internal sealed class PowerActionHandlers(PortalDbContext db, JobFactory jobs, I
         QueueAsync(command.VmId, "power-off", [VmStates.Running, VmStates.Paused, VmStates.ShuttingDown, VmStates.Crashed], "It is not running.",
             (jobId, vm) => new PowerOffDomain(jobId, vm.NodeName, vm.Id), cancellationToken);
 
+    public ValueTask<JobAccepted> Handle(RestartVm command, CancellationToken cancellationToken) =>
+        QueueAsync(command.VmId, "restart", [VmStates.Running], "Only a running VM can be restarted.",
+            (jobId, vm) => new RebootDomain(jobId, vm.NodeName, vm.Id), cancellationToken);
+
+    public ValueTask<JobAccepted> Handle(ResetVm command, CancellationToken cancellationToken) =>
+        QueueAsync(command.VmId, "reset", [VmStates.Running, VmStates.Paused], "Only a running or paused VM can be reset.",
+            (jobId, vm) => new ResetDomain(jobId, vm.NodeName, vm.Id), cancellationToken);
+
+    public ValueTask<JobAccepted> Handle(PauseVm command, CancellationToken cancellationToken) =>
+        QueueAsync(command.VmId, "pause", [VmStates.Running], "Only a running VM can be paused.",
+            (jobId, vm) => new PauseDomain(jobId, vm.NodeName, vm.Id), cancellationToken);
+
+    public ValueTask<JobAccepted> Handle(ResumeVm command, CancellationToken cancellationToken) =>
+        QueueAsync(command.VmId, "resume", [VmStates.Paused], "Only a paused VM can be resumed.",
+            (jobId, vm) => new ResumeDomain(jobId, vm.NodeName, vm.Id), cancellationToken);
+
+    public ValueTask<JobAccepted> Handle(DeleteVm command, CancellationToken cancellationToken) =>
+        QueueAsync(command.VmId, "delete", [VmStates.Running, VmStates.Paused, VmStates.ShutOff, VmStates.Crashed, VmStates.Missing, VmStates.Unknown],
+            "It cannot be deleted now.", (jobId, vm) => new DeleteDomain(jobId, vm.NodeName, vm.Id), cancellationToken,
+            AccessLevel.Manage, vm =>
+            {
+                if (!string.Equals(command.ConfirmName?.Trim(), vm.Name, StringComparison.Ordinal))
+                {
+                    throw new RequestValidationException("confirmName", $"Type the VM's name, '{vm.Name}', to confirm that it and its disks are deleted.");
+                }
+            });
+
     private async ValueTask<JobAccepted> QueueAsync(
         Guid vmId,
         string action,
         string[] allowedStates,
         string refusal,
         Func<Guid, VirtualMachine, INodeCommand> command,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        AccessLevel needed = AccessLevel.Operate,
+        Action<VirtualMachine>? check = null)
     {
         var vm = await db.Set<VirtualMachine>().SingleOrDefaultAsync(v => v.Id == vmId, cancellationToken)
             ?? throw new NotFoundException("The VM");
@@ -44,9 +78,9 @@ internal sealed class PowerActionHandlers(PortalDbContext db, JobFactory jobs, I
             throw new NotFoundException("The VM");
         }
 
-        if (level < AccessLevel.Operate)
+        if (level < needed)
         {
-            throw new ForbiddenException($"You may see '{vm.Name}' but not operate it.");
+            throw new ForbiddenException($"You may see '{vm.Name}' but not {(needed == AccessLevel.Manage ? "manage" : "operate")} it.");
         }
         var open = await db.Set<Job>().AnyAsync(j => j.TargetId == vmId && (j.Status == JobStatuses.Queued || j.Status == JobStatuses.Running), cancellationToken);
         if (open)
@@ -59,6 +93,7 @@ internal sealed class PowerActionHandlers(PortalDbContext db, JobFactory jobs, I
             throw new ConflictException($"'{vm.Name}' is {vm.State}. {refusal}");
         }
 
+        check?.Invoke(vm);
         var job = jobs.Create(vm, action, jobId => command(jobId, vm));
         db.Add(job);
         return new JobAccepted(job.Id, vm.Id, job.Status);

@@ -123,6 +123,12 @@ internal sealed class JobEventConsumers(PortalDbContext db, LiveNotifier live, I
                 vm.StateChangedAt = at;
                 vm.Cores.Clear();
             }
+            else if (vm is not null && job.Status == JobStatuses.Completed && job.Action == "delete")
+            {
+                // Deleted with its disks: the VM leaves the list and gives back its cores; its jobs stay in the log.
+                db.Remove(vm);
+                vm.State = VmStates.Deleted;
+            }
             else if (vm is not null && domainState is not null && vm.StateChangedAt <= at)
             {
                 // The job and the VM's state change together, so nobody sees a finished job on a VM in its old state.

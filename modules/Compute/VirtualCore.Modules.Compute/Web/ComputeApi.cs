@@ -30,6 +30,21 @@ internal static class ComputeApi
         MapAction(vms, "start", id => new StartVm(id), "Starts a shut-off vServer.");
         MapAction(vms, "shutdown", id => new ShutdownVm(id), "Asks the guest to shut down (ACPI).");
         MapAction(vms, "power-off", id => new PowerOffVm(id), "Cuts the power of a vServer.");
+        MapAction(vms, "restart", id => new RestartVm(id), "Asks the guest to restart (ACPI).");
+        MapAction(vms, "reset", id => new ResetVm(id), "Resets a vServer at once.");
+        MapAction(vms, "pause", id => new PauseVm(id), "Pauses a running vServer; its memory stays.");
+        MapAction(vms, "resume", id => new ResumeVm(id), "Resumes a paused vServer.");
+        vms.MapDelete("/{vmId:guid}", async (Guid vmId, string? confirm, ISender sender, CancellationToken ct) =>
+            {
+                var accepted = await sender.Send(new DeleteVm(vmId, confirm), ct);
+                return Results.Accepted($"/api/v1/jobs/{accepted.JobId}", accepted);
+            })
+            .WithName("DeleteVm")
+            .WithSummary("Deletes a vServer with its disks; `confirm` must repeat its name.")
+            .Produces<JobAccepted>(StatusCodes.Status202Accepted)
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict);
 
         var jobs = api.MapGroup("/jobs").WithTags("Jobs");
         jobs.MapGet("/", (string? status, string? action, string? search, Guid? vmId, int? limit, ISender sender, CancellationToken ct) =>

@@ -57,6 +57,10 @@ internal static class ComputePages
                      ("start", id => new StartVm(id)),
                      ("shutdown", id => new ShutdownVm(id)),
                      ("power-off", id => new PowerOffVm(id)),
+                     ("restart", id => new RestartVm(id)),
+                     ("reset", id => new ResetVm(id)),
+                     ("pause", id => new PauseVm(id)),
+                     ("resume", id => new ResumeVm(id)),
                  })
         {
             pages.MapPost($"/vms/{{vmId:guid}}/{action}", async (Guid vmId, HttpContext http, IPageRenderer renderer, ISender sender) =>
@@ -72,6 +76,24 @@ internal static class ComputePages
                 }
             }).AddEndpointFilter<AntiforgeryFilter>();
         }
+
+        pages.MapPost("/vms/{vmId:guid}/delete", async (Guid vmId, HttpContext http, IPageRenderer renderer, ISender sender) =>
+        {
+            var form = await http.Request.ReadFormAsync(http.RequestAborted);
+            try
+            {
+                await sender.Send(new DeleteVm(vmId, form["confirmName"].ToString()), http.RequestAborted);
+                return Results.Redirect("/vms");
+            }
+            catch (RequestValidationException ex)
+            {
+                return await DetailAsync(vmId, http, renderer, sender, ex.Errors[0].Reason, StatusCodes.Status400BadRequest);
+            }
+            catch (ConflictException ex)
+            {
+                return await DetailAsync(vmId, http, renderer, sender, ex.Message, StatusCodes.Status409Conflict);
+            }
+        }).AddEndpointFilter<AntiforgeryFilter>();
 
         pages.MapGet("/nodes", async (HttpContext http, IPageRenderer renderer, ISender sender) =>
         {
@@ -106,13 +128,26 @@ internal static class ComputePages
         });
     }
 
-    private static readonly string[] JobActions = ["create", "start", "shutdown", "power-off"];
+    private static readonly string[] JobActions = ["create", "start", "shutdown", "power-off", "restart", "reset", "pause", "resume", "delete"];
+
+    /// <summary>The power buttons and the states each is offered in; live.js mirrors these.</summary>
+    private static readonly (string Action, string Label, string Style, string[] States)[] PowerButtons =
+    [
+        ("start", "Start", "btn-primary", [VmStates.ShutOff, VmStates.Crashed]),
+        ("shutdown", "Shut down", "", [VmStates.Running]),
+        ("restart", "Restart", "", [VmStates.Running]),
+        ("pause", "Pause", "", [VmStates.Running]),
+        ("resume", "Resume", "btn-primary", [VmStates.Paused]),
+        ("reset", "Reset", "btn-danger", [VmStates.Running, VmStates.Paused]),
+        ("power-off", "Power off", "btn-danger", [VmStates.Running, VmStates.Paused, VmStates.ShuttingDown, VmStates.Crashed]),
+    ];
 
     private static async Task<IResult> DetailAsync(Guid vmId, HttpContext http, IPageRenderer renderer, ISender sender, string? error, int status)
     {
         var vm = await sender.Send(new GetVm(vmId), http.RequestAborted);
         var jobs = await sender.Send(new ListJobs(VmId: vmId, Limit: 20), http.RequestAborted);
-        var operate = await http.RequestServices.GetRequiredService<IResourceAccess>().VmAccessAsync(vmId, http.RequestAborted) >= AccessLevel.Operate;
+        var level = await http.RequestServices.GetRequiredService<IResourceAccess>().VmAccessAsync(vmId, http.RequestAborted);
+        var operate = level >= AccessLevel.Operate;
         return await renderer.RenderAsync(http, "Compute/VmDetail.sbn-html", vm.Name, new
         {
             Vm = VmRow.Of(vm),
@@ -120,9 +155,8 @@ internal static class ComputePages
             VmFilter = vm.Id.ToString(),
             Error = error,
             CanOperate = operate,
-            CanStart = operate && vm.OpenJobId is null && vm.State is VmStates.ShutOff or VmStates.Crashed,
-            CanShutdown = operate && vm.OpenJobId is null && vm.State is VmStates.Running,
-            CanPowerOff = operate && vm.OpenJobId is null && vm.State is VmStates.Running or VmStates.Paused or VmStates.ShuttingDown or VmStates.Crashed,
+            CanDelete = level >= AccessLevel.Manage && vm.OpenJobId is null,
+            Actions = PowerButtons.Select(b => new { b.Action, b.Label, b.Style, Enabled = operate && vm.OpenJobId is null && b.States.Contains(vm.State) }).ToArray(),
         }, status);
     }
 
