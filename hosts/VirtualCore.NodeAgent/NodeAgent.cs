@@ -27,6 +27,7 @@ public sealed class NodeAgent : IAsyncDisposable
     private HostReceiveEndpointHandle? _endpoint;
     private CancellationTokenSource? _heartbeatStop;
     private Task? _heartbeatLoop;
+    private Task? _eventLoop;
 
     public NodeAgent(NodeAgentOptions options, IHypervisorAdapterFactory factory, IBus bus, ILogger logger)
     {
@@ -103,6 +104,9 @@ public sealed class NodeAgent : IAsyncDisposable
         await PublishHeartbeatAsync(cancellationToken);
         _heartbeatStop = new CancellationTokenSource();
         _heartbeatLoop = HeartbeatLoopAsync(_heartbeatStop.Token);
+        _eventLoop = adapter.Capabilities.HasFlag(AdapterCapabilities.DomainEvents)
+            ? EventLoopAsync(adapter, _heartbeatStop.Token)
+            : Task.CompletedTask;
         _logger.LogInformation("Node agent for {Node} started on {Uri}", NodeName, _options.Uri);
     }
 
@@ -117,6 +121,7 @@ public sealed class NodeAgent : IAsyncDisposable
         {
             await _heartbeatStop.CancelAsync();
             await (_heartbeatLoop ?? Task.CompletedTask);
+            await (_eventLoop ?? Task.CompletedTask);
             _heartbeatStop.Dispose();
             _heartbeatStop = null;
         }
@@ -147,6 +152,23 @@ public sealed class NodeAgent : IAsyncDisposable
         var adapter = Adapter;
         var capacity = await adapter.GetNodeCapacityAsync(cancellationToken);
         var domains = await adapter.ListDomainsAsync(cancellationToken);
+        var addresses = new Dictionary<Guid, IReadOnlyList<string>>();
+        if (adapter.Capabilities.HasFlag(AdapterCapabilities.InterfaceAddresses))
+        {
+            foreach (var domain in domains.Where(d => d.State is DomainState.Running or DomainState.Paused))
+            {
+                try
+                {
+                    addresses[domain.Id] = (await adapter.GetInterfaceAddressesAsync(domain.Id, cancellationToken))
+                        .Select(a => $"{a.Address}/{a.PrefixLength}").Distinct().ToArray();
+                }
+                catch (HypervisorAdapterException ex)
+                {
+                    _logger.LogDebug(ex, "No addresses for {Domain} on {Node}", domain.Name, NodeName);
+                }
+            }
+        }
+
         await _bus.Publish(
             new NodeHeartbeat(
                 NodeName,
@@ -156,7 +178,7 @@ public sealed class NodeAgent : IAsyncDisposable
                 capacity.ThreadsPerCore,
                 capacity.MemoryBytes,
                 capacity.CpuModel,
-                domains.Select(d => new NodeDomainV1(d.Id, d.Name, StateNames.Of(d.State), d.VCpus, d.MemoryBytes)).ToArray(),
+                domains.Select(d => new NodeDomainV1(d.Id, d.Name, StateNames.Of(d.State), d.VCpus, d.MemoryBytes, addresses.GetValueOrDefault(d.Id))).ToArray(),
                 DateTimeOffset.UtcNow),
             cancellationToken);
     }
@@ -181,6 +203,39 @@ public sealed class NodeAgent : IAsyncDisposable
         catch (OperationCanceledException)
         {
             // Stopping.
+        }
+    }
+
+    /// <summary>
+    /// Changes made outside the portal (the guest powers itself off, an admin uses virsh) reach the portal within
+    /// moments: every domain event is reported as the domain's state at that time.
+    /// </summary>
+    private async Task EventLoopAsync(IHypervisorAdapter adapter, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await foreach (var change in adapter.WatchDomainEventsAsync(cancellationToken))
+            {
+                string state;
+                try
+                {
+                    state = StateNames.Of(await adapter.GetDomainStateAsync(change.DomainId, cancellationToken));
+                }
+                catch (HypervisorAdapterException ex) when (ex.Code == AdapterErrorCode.DomainNotFound)
+                {
+                    state = "undefined";
+                }
+
+                await _bus.Publish(new DomainStateChanged(NodeName, change.DomainId, state, change.ObservedAt), cancellationToken);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopping.
+        }
+        catch (Exception ex)
+        {
+            _logger.LogWarning(ex, "Domain events of {Node} stopped; heartbeats still report states", NodeName);
         }
     }
 

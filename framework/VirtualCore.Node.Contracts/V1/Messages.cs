@@ -92,7 +92,8 @@ public sealed record NodeJobFailed(Guid JobId, string NodeName, string Error, st
 [EntityName("vcore.node.v1.domain-state-changed")]
 public sealed record DomainStateChanged(string NodeName, Guid VmId, string State, DateTimeOffset At);
 
-public sealed record NodeDomainV1(Guid VmId, string Name, string State, int VCpus, long MemoryBytes);
+/// <param name="Addresses">The guest's IP addresses with prefix ("192.0.2.10/24"), as the node sees them (lease, ARP, agent).</param>
+public sealed record NodeDomainV1(Guid VmId, string Name, string State, int VCpus, long MemoryBytes, IReadOnlyList<string>? Addresses = null);
 
 /// <summary>Sent by an agent when it starts and now and then after: the node's capacity and every domain on it.</summary>
 [MessageUrn("vcore:node:v1:heartbeat", false)]

@@ -12,7 +12,8 @@ public sealed record VmView(
     IReadOnlyList<int> PinnedCores,
     string State,
     DateTimeOffset CreatedAt,
-    Guid? OpenJobId);
+    Guid? OpenJobId,
+    IReadOnlyList<string> Addresses);
 
 /// <summary>One row of the job log: the seed's columns (type, name, action and user, start, end, status, info).</summary>
 public sealed record JobView(

@@ -59,6 +59,7 @@ public sealed class ComputeModule : IModule
             e.Property(x => x.IsoName).HasMaxLength(100);
             e.Property(x => x.NodeName).HasMaxLength(63);
             e.Property(x => x.MacAddress).HasMaxLength(17);
+            e.Property(x => x.Addresses).HasMaxLength(1000);
             e.Property(x => x.State).HasMaxLength(20);
             e.Property(x => x.CreatedBy).HasMaxLength(64);
             e.HasIndex(x => new { x.CustomerId, x.Name });

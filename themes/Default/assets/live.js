@@ -64,6 +64,9 @@
       host.querySelectorAll("[data-vm-state]").forEach(function (badge) {
         badge.className = "badge state-" + vm.state; text(badge, vm.state);
       });
+      host.querySelectorAll("[data-vm-addresses]").forEach(function (cell) {
+        text(cell, vm.addresses && vm.addresses.length ? vm.addresses.join(", ") : "—");
+      });
       host.querySelectorAll("button[data-action]").forEach(function (button) {
         var states = allowed[button.getAttribute("data-action")] || [];
         button.disabled = !!vm.openJobId || states.indexOf(vm.state) < 0;

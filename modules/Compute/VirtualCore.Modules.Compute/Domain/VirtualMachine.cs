@@ -25,6 +25,9 @@ internal sealed class VirtualMachine : ITenantOwned
 
     public required string MacAddress { get; set; }
 
+    /// <summary>The guest's IP addresses as its rack server last saw them, comma-separated ("192.0.2.10/24").</summary>
+    public string Addresses { get; set; } = "";
+
     /// <summary>The physical cores this VM's vCPUs are pinned to, one per vCPU.</summary>
     public List<CoreAllocation> Cores { get; set; } = [];
 

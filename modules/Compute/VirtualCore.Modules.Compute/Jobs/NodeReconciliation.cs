@@ -25,6 +25,17 @@ internal sealed class NodeReconciliation(PortalDbContext db, LiveNotifier live, 
             .Select(j => j.TargetId).ToListAsync(ct)).ToHashSet();
         var reported = beat.Domains.ToDictionary(d => d.VmId);
         var changed = new List<VirtualMachine>();
+        foreach (var vm in vms)
+        {
+            // Addresses come from the guest's traffic (lease, ARP, agent) and may change at any time, jobs or not.
+            var addresses = reported.TryGetValue(vm.Id, out var seen) && seen.Addresses is { } list ? string.Join(',', list.Order(StringComparer.Ordinal)) : "";
+            if (addresses != vm.Addresses && (addresses.Length > 0 || vm.State != VmStates.Running))
+            {
+                vm.Addresses = addresses;
+                changed.Add(vm);
+            }
+        }
+
         foreach (var vm in vms.Where(v => !busy.Contains(v.Id) && v.StateChangedAt <= beat.At))
         {
             var state = reported.TryGetValue(vm.Id, out var domain) ? domain.State : VmStates.Missing;
@@ -33,7 +44,10 @@ internal sealed class NodeReconciliation(PortalDbContext db, LiveNotifier live, 
                 logger.LogWarning("Drift on {Node}: {Vm} is {Actual}, the portal had {Expected}", beat.NodeName, vm.Name, state, vm.State);
                 vm.State = state;
                 vm.StateChangedAt = beat.At;
-                changed.Add(vm);
+                if (!changed.Contains(vm))
+                {
+                    changed.Add(vm);
+                }
             }
         }
 

@@ -178,11 +178,12 @@ internal static class ComputePages
 
     private sealed record CreateForm(string Name, int Vcpus, int MemoryGib, int DiskGib, string IsoName);
 
-    private sealed record VmRow(string Id, string Name, int Vcpus, int MemoryGib, int DiskGib, string Iso, string Node, string Cores, string State, string Created, bool Busy)
+    private sealed record VmRow(string Id, string Name, int Vcpus, int MemoryGib, int DiskGib, string Iso, string Node, string Cores, string State, string Created, bool Busy, string Addresses)
     {
         public static VmRow Of(VmView vm) => new(
             vm.Id.ToString(), vm.Name, vm.VCpus, vm.MemoryGiB, vm.DiskGiB, vm.IsoName ?? "—", vm.NodeName,
-            vm.PinnedCores.Count == 0 ? "—" : string.Join(", ", vm.PinnedCores), vm.State, Timestamp(vm.CreatedAt), vm.OpenJobId is not null);
+            vm.PinnedCores.Count == 0 ? "—" : string.Join(", ", vm.PinnedCores), vm.State, Timestamp(vm.CreatedAt), vm.OpenJobId is not null,
+            vm.Addresses.Count == 0 ? "—" : string.Join(", ", vm.Addresses));
     }
 
     private sealed record JobRow(string Id, string Type, string Name, string TargetId, string Action, string User, string Start, string End, string Status, int Progress, string Info)

@@ -140,6 +140,11 @@ namespace VirtualCore.Portal.Persistence.Migrations.Postgres
                         .ValueGeneratedOnAdd()
                         .HasColumnType("uuid");
 
+                    b.Property<string>("Addresses")
+                        .IsRequired()
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)");
+
                     b.Property<long>("CreatedAt")
                         .HasColumnType("bigint");
 
