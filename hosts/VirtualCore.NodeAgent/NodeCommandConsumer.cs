@@ -17,7 +17,9 @@ internal sealed class NodeCommandConsumer(NodeAgent agent) :
     IConsumer<ResetDomain>,
     IConsumer<PauseDomain>,
     IConsumer<ResumeDomain>,
-    IConsumer<DeleteDomain>
+    IConsumer<DeleteDomain>,
+    IConsumer<ParkDomain>,
+    IConsumer<UnparkDomain>
 {
     public Task Consume(ConsumeContext<DefineDomain> context) => RunAsync(context, async (adapter, ct) =>
     {
@@ -97,6 +99,18 @@ internal sealed class NodeCommandConsumer(NodeAgent agent) :
     {
         await adapter.ResumeDomainAsync(context.Message.VmId, ct);
         return "Running again.";
+    });
+
+    public Task Consume(ConsumeContext<ParkDomain> context) => RunAsync(context, async (adapter, ct) =>
+    {
+        await adapter.ParkDomainAsync(context.Message.VmId, ct);
+        return "Parked: memory saved to disk, the rack server's cores and RAM are free.";
+    });
+
+    public Task Consume(ConsumeContext<UnparkDomain> context) => RunAsync(context, async (adapter, ct) =>
+    {
+        await adapter.UnparkDomainAsync(context.Message.VmId, ct);
+        return "Restored to where it was parked.";
     });
 
     public Task Consume(ConsumeContext<DeleteDomain> context) => RunAsync(context, async (adapter, ct) =>

@@ -75,6 +75,29 @@ public sealed class VmLifecycleApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_parked_vm_gives_back_its_ram_keeps_its_cores_and_comes_back()
+    {
+        var api = _portal.Demo();
+        var created = await api.CreateVmAsync("parker", vcpus: 2, memoryGiB: 8);
+        await api.CompleteAsync(Task.FromResult(created));
+        Assert.Equal(HttpStatusCode.Conflict, (await api.PostAsync($"/api/v1/vms/{created.VmId}/park", null)).StatusCode);
+        await api.CompleteAsync(api.ActAsync(created.VmId, "start"));
+        var vm = await api.GetAsync<VmView>($"/api/v1/vms/{created.VmId}");
+        var node = (await api.GetAsync<NodeUsageView[]>("/api/v1/nodes")).Single(n => n.Name == vm.NodeName);
+        Assert.Equal(8L << 30, node.UsedMemoryBytes);
+
+        await api.CompleteAsync(api.ActAsync(vm.Id, "park"));
+        Assert.Equal(DomainState.Parked, await _portal.Agents[vm.NodeName].Adapter.GetDomainStateAsync(vm.Id, default));
+        Assert.Equal(VmStates.Parked, (await api.GetAsync<VmView>($"/api/v1/vms/{vm.Id}")).State);
+        node = (await api.GetAsync<NodeUsageView[]>("/api/v1/nodes")).Single(n => n.Name == vm.NodeName);
+        Assert.Equal((0L, 2), (node.UsedMemoryBytes, node.UsedCores));
+
+        await api.CompleteAsync(api.ActAsync(vm.Id, "unpark"));
+        Assert.Equal(DomainState.Running, await _portal.Agents[vm.NodeName].Adapter.GetDomainStateAsync(vm.Id, default));
+        Assert.Equal(vm.PinnedCores, (await api.GetAsync<VmView>($"/api/v1/vms/{vm.Id}")).PinnedCores);
+    }
+
+    [Fact]
     public async Task Deleting_needs_the_name_and_then_removes_the_domain_and_gives_back_the_cores()
     {
         var api = _portal.Demo();

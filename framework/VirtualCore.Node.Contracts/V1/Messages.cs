@@ -64,6 +64,16 @@ public sealed record PauseDomain(Guid JobId, string NodeName, Guid VmId) : INode
 [EntityName("vcore.node.v1.resume-domain")]
 public sealed record ResumeDomain(Guid JobId, string NodeName, Guid VmId) : INodeCommand;
 
+/// <summary>Saves the domain's memory to disk and frees the host (managed save).</summary>
+[MessageUrn("vcore:node:v1:park-domain", false)]
+[EntityName("vcore.node.v1.park-domain")]
+public sealed record ParkDomain(Guid JobId, string NodeName, Guid VmId) : INodeCommand;
+
+/// <summary>Restores a parked domain to exactly where it was.</summary>
+[MessageUrn("vcore:node:v1:unpark-domain", false)]
+[EntityName("vcore.node.v1.unpark-domain")]
+public sealed record UnparkDomain(Guid JobId, string NodeName, Guid VmId) : INodeCommand;
+
 /// <summary>Removes the domain and its disks; a running domain is powered off first.</summary>
 [MessageUrn("vcore:node:v1:delete-domain", false)]
 [EntityName("vcore.node.v1.delete-domain")]
@@ -126,6 +136,8 @@ public static class NodeQueues
         ["pause-domain"] = typeof(PauseDomain),
         ["resume-domain"] = typeof(ResumeDomain),
         ["delete-domain"] = typeof(DeleteDomain),
+        ["park-domain"] = typeof(ParkDomain),
+        ["unpark-domain"] = typeof(UnparkDomain),
     };
 
     public static string NameOf(INodeCommand command) =>

@@ -31,6 +31,12 @@ public sealed record PauseVm(Guid VmId) : ICommand<JobAccepted>;
 
 public sealed record ResumeVm(Guid VmId) : ICommand<JobAccepted>;
 
+/// <summary>Saves the VM's memory to disk and frees the rack server's RAM; it keeps its dedicated cores.</summary>
+public sealed record ParkVm(Guid VmId) : ICommand<JobAccepted>;
+
+/// <summary>Brings a parked VM back to exactly where it was.</summary>
+public sealed record UnparkVm(Guid VmId) : ICommand<JobAccepted>;
+
 /// <summary>Deletes the VM with its disks. <paramref name="ConfirmName"/> must repeat the VM's name.</summary>
 public sealed record DeleteVm(Guid VmId, string? ConfirmName) : ICommand<JobAccepted>;
 

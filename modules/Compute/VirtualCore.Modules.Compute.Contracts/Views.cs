@@ -53,6 +53,8 @@ public static class VmStates
     public const string ShuttingDown = "shutting-down";
     public const string ShutOff = "shut-off";
     public const string Crashed = "crashed";
+    /// <summary>Memory saved to disk; holds no RAM on its rack server.</summary>
+    public const string Parked = "parked";
     /// <summary>Creation failed; holds no capacity.</summary>
     public const string Failed = "failed";
     /// <summary>The rack server no longer has the domain.</summary>

@@ -40,7 +40,7 @@ public sealed class ComputeModule : IModule
         services.AddSignalR();
 
         services.AddRequestPermission(Permissions.VmCreate, typeof(CreateVm));
-        services.AddRequestPermission(Permissions.VmOperate, typeof(StartVm), typeof(ShutdownVm), typeof(PowerOffVm), typeof(RestartVm), typeof(ResetVm), typeof(PauseVm), typeof(ResumeVm), typeof(DeleteVm));
+        services.AddRequestPermission(Permissions.VmOperate, typeof(StartVm), typeof(ShutdownVm), typeof(PowerOffVm), typeof(RestartVm), typeof(ResetVm), typeof(PauseVm), typeof(ResumeVm), typeof(ParkVm), typeof(UnparkVm), typeof(DeleteVm));
         services.AddRequestPermission(Permissions.VmRead, typeof(ListVms), typeof(GetVm));
         services.AddRequestPermission(Permissions.JobRead, typeof(ListJobs), typeof(GetJob));
         services.AddRequestPermission(Permissions.NodeRead, typeof(ListNodeUsage));

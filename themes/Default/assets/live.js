@@ -47,6 +47,8 @@
     restart: ["running"],
     pause: ["running"],
     resume: ["paused"],
+    park: ["running", "paused"],
+    unpark: ["parked"],
     reset: ["running", "paused"],
     "power-off": ["running", "paused", "shutting-down", "crashed"]
   };

@@ -11,7 +11,7 @@ using VirtualCore.Node.Contracts.V1;
 namespace VirtualCore.Modules.Compute.Features;
 
 /// <summary>Start, ACPI shutdown and power off: each checks the VM's state, refuses while another job runs, and queues a job.</summary>
-internal sealed class PowerActionHandlers(PortalDbContext db, JobFactory jobs, IResourceAccess access) :
+internal sealed class PowerActionHandlers(PortalDbContext db, JobFactory jobs, IResourceAccess access, NodeUsageReader usage) :
     ICommandHandler<StartVm, JobAccepted>,
     ICommandHandler<ShutdownVm, JobAccepted>,
     ICommandHandler<PowerOffVm, JobAccepted>,
@@ -19,7 +19,9 @@ internal sealed class PowerActionHandlers(PortalDbContext db, JobFactory jobs, I
     ICommandHandler<ResetVm, JobAccepted>,
     ICommandHandler<PauseVm, JobAccepted>,
     ICommandHandler<ResumeVm, JobAccepted>,
-    ICommandHandler<DeleteVm, JobAccepted>
+    ICommandHandler<DeleteVm, JobAccepted>,
+    ICommandHandler<ParkVm, JobAccepted>,
+    ICommandHandler<UnparkVm, JobAccepted>
 {
     public ValueTask<JobAccepted> Handle(StartVm command, CancellationToken cancellationToken) =>
         QueueAsync(command.VmId, "start", [VmStates.ShutOff, VmStates.Crashed], "It can be started when it is shut off.",
@@ -49,16 +51,29 @@ internal sealed class PowerActionHandlers(PortalDbContext db, JobFactory jobs, I
         QueueAsync(command.VmId, "resume", [VmStates.Paused], "Only a paused VM can be resumed.",
             (jobId, vm) => new ResumeDomain(jobId, vm.NodeName, vm.Id), cancellationToken);
 
-    public ValueTask<JobAccepted> Handle(DeleteVm command, CancellationToken cancellationToken) =>
-        QueueAsync(command.VmId, "delete", [VmStates.Running, VmStates.Paused, VmStates.ShutOff, VmStates.Crashed, VmStates.Missing, VmStates.Unknown],
-            "It cannot be deleted now.", (jobId, vm) => new DeleteDomain(jobId, vm.NodeName, vm.Id), cancellationToken,
-            AccessLevel.Manage, vm =>
+    public ValueTask<JobAccepted> Handle(ParkVm command, CancellationToken cancellationToken) =>
+        QueueAsync(command.VmId, "park", [VmStates.Running, VmStates.Paused], "Only a running or paused VM can be parked.",
+            (jobId, vm) => new ParkDomain(jobId, vm.NodeName, vm.Id), cancellationToken);
+
+    public ValueTask<JobAccepted> Handle(UnparkVm command, CancellationToken cancellationToken) =>
+        QueueAsync(command.VmId, "unpark", [VmStates.Parked], "Only a parked VM can be unparked.",
+            (jobId, vm) => new UnparkDomain(jobId, vm.NodeName, vm.Id), cancellationToken,
+            check: async vm =>
             {
-                if (!string.Equals(command.ConfirmName?.Trim(), vm.Name, StringComparison.Ordinal))
+                // Parked, it gave back its RAM; coming back needs that RAM free again on its rack server.
+                var node = (await usage.ReadAsync(cancellationToken)).SingleOrDefault(n => n.Server.Name == vm.NodeName);
+                if (node is null || node.FreeMemoryBytes < vm.MemoryGiB * Placement.Gib)
                 {
-                    throw new RequestValidationException("confirmName", $"Type the VM's name, '{vm.Name}', to confirm that it and its disks are deleted.");
+                    throw new ConflictException($"{vm.NodeName} has not {vm.MemoryGiB} GiB of RAM free to bring '{vm.Name}' back now.");
                 }
             });
+
+    public ValueTask<JobAccepted> Handle(DeleteVm command, CancellationToken cancellationToken) =>
+        QueueAsync(command.VmId, "delete", [VmStates.Running, VmStates.Paused, VmStates.ShutOff, VmStates.Crashed, VmStates.Parked, VmStates.Missing, VmStates.Unknown],
+            "It cannot be deleted now.", (jobId, vm) => new DeleteDomain(jobId, vm.NodeName, vm.Id), cancellationToken,
+            AccessLevel.Manage, vm => string.Equals(command.ConfirmName?.Trim(), vm.Name, StringComparison.Ordinal)
+                ? Task.CompletedTask
+                : throw new RequestValidationException("confirmName", $"Type the VM's name, '{vm.Name}', to confirm that it and its disks are deleted."));
 
     private async ValueTask<JobAccepted> QueueAsync(
         Guid vmId,
@@ -68,7 +83,7 @@ internal sealed class PowerActionHandlers(PortalDbContext db, JobFactory jobs, I
         Func<Guid, VirtualMachine, INodeCommand> command,
         CancellationToken cancellationToken,
         AccessLevel needed = AccessLevel.Operate,
-        Action<VirtualMachine>? check = null)
+        Func<VirtualMachine, Task>? check = null)
     {
         var vm = await db.Set<VirtualMachine>().SingleOrDefaultAsync(v => v.Id == vmId, cancellationToken)
             ?? throw new NotFoundException("The VM");
@@ -93,7 +108,11 @@ internal sealed class PowerActionHandlers(PortalDbContext db, JobFactory jobs, I
             throw new ConflictException($"'{vm.Name}' is {vm.State}. {refusal}");
         }
 
-        check?.Invoke(vm);
+        if (check is not null)
+        {
+            await check(vm);
+        }
+
         var job = jobs.Create(vm, action, jobId => command(jobId, vm));
         db.Add(job);
         return new JobAccepted(job.Id, vm.Id, job.Status);

@@ -34,6 +34,8 @@ internal static class ComputeApi
         MapAction(vms, "reset", id => new ResetVm(id), "Resets a vServer at once.");
         MapAction(vms, "pause", id => new PauseVm(id), "Pauses a running vServer; its memory stays.");
         MapAction(vms, "resume", id => new ResumeVm(id), "Resumes a paused vServer.");
+        MapAction(vms, "park", id => new ParkVm(id), "Saves the memory to disk and frees the rack server's RAM; the cores stay reserved.");
+        MapAction(vms, "unpark", id => new UnparkVm(id), "Brings a parked vServer back to where it was.");
         vms.MapDelete("/{vmId:guid}", async (Guid vmId, string? confirm, ISender sender, CancellationToken ct) =>
             {
                 var accepted = await sender.Send(new DeleteVm(vmId, confirm), ct);

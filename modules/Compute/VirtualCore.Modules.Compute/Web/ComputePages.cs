@@ -61,6 +61,8 @@ internal static class ComputePages
                      ("reset", id => new ResetVm(id)),
                      ("pause", id => new PauseVm(id)),
                      ("resume", id => new ResumeVm(id)),
+                     ("park", id => new ParkVm(id)),
+                     ("unpark", id => new UnparkVm(id)),
                  })
         {
             pages.MapPost($"/vms/{{vmId:guid}}/{action}", async (Guid vmId, HttpContext http, IPageRenderer renderer, ISender sender) =>
@@ -128,7 +130,7 @@ internal static class ComputePages
         });
     }
 
-    private static readonly string[] JobActions = ["create", "start", "shutdown", "power-off", "restart", "reset", "pause", "resume", "delete"];
+    private static readonly string[] JobActions = ["create", "start", "shutdown", "power-off", "restart", "reset", "pause", "resume", "park", "unpark", "delete"];
 
     /// <summary>The power buttons and the states each is offered in; live.js mirrors these.</summary>
     private static readonly (string Action, string Label, string Style, string[] States)[] PowerButtons =
@@ -138,6 +140,8 @@ internal static class ComputePages
         ("restart", "Restart", "", [VmStates.Running]),
         ("pause", "Pause", "", [VmStates.Running]),
         ("resume", "Resume", "btn-primary", [VmStates.Paused]),
+        ("park", "Park", "", [VmStates.Running, VmStates.Paused]),
+        ("unpark", "Unpark", "btn-primary", [VmStates.Parked]),
         ("reset", "Reset", "btn-danger", [VmStates.Running, VmStates.Paused]),
         ("power-off", "Power off", "btn-danger", [VmStates.Running, VmStates.Paused, VmStates.ShuttingDown, VmStates.Crashed]),
     ];
