@@ -19,7 +19,10 @@ internal sealed class NodeCommandConsumer(NodeAgent agent) :
     IConsumer<ResumeDomain>,
     IConsumer<DeleteDomain>,
     IConsumer<ParkDomain>,
-    IConsumer<UnparkDomain>
+    IConsumer<UnparkDomain>,
+    IConsumer<CreateRecoveryPoint>,
+    IConsumer<RevertRecoveryPoint>,
+    IConsumer<DeleteRecoveryPoint>
 {
     public Task Consume(ConsumeContext<DefineDomain> context) => RunAsync(context, async (adapter, ct) =>
     {
@@ -111,6 +114,24 @@ internal sealed class NodeCommandConsumer(NodeAgent agent) :
     {
         await adapter.UnparkDomainAsync(context.Message.VmId, ct);
         return "Restored to where it was parked.";
+    });
+
+    public Task Consume(ConsumeContext<CreateRecoveryPoint> context) => RunAsync(context, async (adapter, ct) =>
+    {
+        var point = await adapter.CreateRecoveryPointAsync(context.Message.VmId, context.Message.Name, context.Message.Note, ct);
+        return point.TakenLive ? "Recovery point taken while running." : "Recovery point taken.";
+    });
+
+    public Task Consume(ConsumeContext<RevertRecoveryPoint> context) => RunAsync(context, async (adapter, ct) =>
+    {
+        await adapter.RevertToRecoveryPointAsync(context.Message.VmId, context.Message.Name, ct);
+        return "Back at the recovery point.";
+    });
+
+    public Task Consume(ConsumeContext<DeleteRecoveryPoint> context) => RunAsync(context, async (adapter, ct) =>
+    {
+        await adapter.DeleteRecoveryPointAsync(context.Message.VmId, context.Message.Name, ct);
+        return "Recovery point deleted.";
     });
 
     public Task Consume(ConsumeContext<DeleteDomain> context) => RunAsync(context, async (adapter, ct) =>

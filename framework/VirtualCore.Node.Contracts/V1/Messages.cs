@@ -74,6 +74,19 @@ public sealed record ParkDomain(Guid JobId, string NodeName, Guid VmId) : INodeC
 [EntityName("vcore.node.v1.unpark-domain")]
 public sealed record UnparkDomain(Guid JobId, string NodeName, Guid VmId) : INodeCommand;
 
+/// <summary>Freezes the domain's disk state (and memory, when taken live) under <paramref name="Name"/>.</summary>
+[MessageUrn("vcore:node:v1:create-recovery-point", false)]
+[EntityName("vcore.node.v1.create-recovery-point")]
+public sealed record CreateRecoveryPoint(Guid JobId, string NodeName, Guid VmId, string Name, string? Note) : INodeCommand;
+
+[MessageUrn("vcore:node:v1:revert-recovery-point", false)]
+[EntityName("vcore.node.v1.revert-recovery-point")]
+public sealed record RevertRecoveryPoint(Guid JobId, string NodeName, Guid VmId, string Name) : INodeCommand;
+
+[MessageUrn("vcore:node:v1:delete-recovery-point", false)]
+[EntityName("vcore.node.v1.delete-recovery-point")]
+public sealed record DeleteRecoveryPoint(Guid JobId, string NodeName, Guid VmId, string Name) : INodeCommand;
+
 /// <summary>Removes the domain and its disks; a running domain is powered off first.</summary>
 [MessageUrn("vcore:node:v1:delete-domain", false)]
 [EntityName("vcore.node.v1.delete-domain")]
@@ -138,6 +151,9 @@ public static class NodeQueues
         ["delete-domain"] = typeof(DeleteDomain),
         ["park-domain"] = typeof(ParkDomain),
         ["unpark-domain"] = typeof(UnparkDomain),
+        ["create-recovery-point"] = typeof(CreateRecoveryPoint),
+        ["revert-recovery-point"] = typeof(RevertRecoveryPoint),
+        ["delete-recovery-point"] = typeof(DeleteRecoveryPoint),
     };
 
     public static string NameOf(INodeCommand command) =>

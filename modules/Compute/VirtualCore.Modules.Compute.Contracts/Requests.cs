@@ -37,6 +37,17 @@ public sealed record ParkVm(Guid VmId) : ICommand<JobAccepted>;
 /// <summary>Brings a parked VM back to exactly where it was.</summary>
 public sealed record UnparkVm(Guid VmId) : ICommand<JobAccepted>;
 
+/// <summary>A VM's recovery points, newest first.</summary>
+public sealed record ListRecoveryPoints(Guid VmId) : IQuery<IReadOnlyList<RecoveryPointView>>;
+
+/// <summary>Freezes the VM's disk state now; while it runs only where its rack server can do so live.</summary>
+public sealed record CreateRecoveryPoint(Guid VmId, string? Note) : ICommand<JobAccepted>;
+
+/// <summary>Returns the VM to a recovery point; everything after it is lost, so <paramref name="Confirm"/> must be true.</summary>
+public sealed record RevertToRecoveryPoint(Guid VmId, Guid RecoveryPointId, bool Confirm) : ICommand<JobAccepted>;
+
+public sealed record DeleteRecoveryPoint(Guid VmId, Guid RecoveryPointId) : ICommand<JobAccepted>;
+
 /// <summary>Deletes the VM with its disks. <paramref name="ConfirmName"/> must repeat the VM's name.</summary>
 public sealed record DeleteVm(Guid VmId, string? ConfirmName) : ICommand<JobAccepted>;
 

@@ -82,3 +82,6 @@ public sealed record NodeUsageView(
 
     public long MemoryForVmsBytes => Math.Max(0, MemoryBytes - ReservedMemoryBytes);
 }
+
+/// <summary>A frozen disk state of a VM. "creating" until its rack server has taken it.</summary>
+public sealed record RecoveryPointView(Guid Id, Guid VmId, string Name, string? Note, DateTimeOffset CreatedAt, string Status);

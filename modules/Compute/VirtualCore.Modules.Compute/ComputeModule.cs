@@ -40,8 +40,9 @@ public sealed class ComputeModule : IModule
         services.AddSignalR();
 
         services.AddRequestPermission(Permissions.VmCreate, typeof(CreateVm));
-        services.AddRequestPermission(Permissions.VmOperate, typeof(StartVm), typeof(ShutdownVm), typeof(PowerOffVm), typeof(RestartVm), typeof(ResetVm), typeof(PauseVm), typeof(ResumeVm), typeof(ParkVm), typeof(UnparkVm), typeof(DeleteVm));
-        services.AddRequestPermission(Permissions.VmRead, typeof(ListVms), typeof(GetVm));
+        services.AddRequestPermission(Permissions.VmOperate, typeof(StartVm), typeof(ShutdownVm), typeof(PowerOffVm), typeof(RestartVm), typeof(ResetVm), typeof(PauseVm), typeof(ResumeVm), typeof(ParkVm), typeof(UnparkVm), typeof(DeleteVm),
+            typeof(CreateRecoveryPoint), typeof(RevertToRecoveryPoint), typeof(DeleteRecoveryPoint));
+        services.AddRequestPermission(Permissions.VmRead, typeof(ListVms), typeof(GetVm), typeof(ListRecoveryPoints));
         services.AddRequestPermission(Permissions.JobRead, typeof(ListJobs), typeof(GetJob));
         services.AddRequestPermission(Permissions.NodeRead, typeof(ListNodeUsage));
 
@@ -65,6 +66,14 @@ public sealed class ComputeModule : IModule
             e.HasIndex(x => new { x.CustomerId, x.Name });
             e.HasIndex(x => x.RequestId).IsUnique();
             e.HasMany(x => x.Cores).WithOne().HasForeignKey(c => c.VmId).OnDelete(DeleteBehavior.Cascade);
+        });
+        modelBuilder.Entity<RecoveryPointRecord>(e =>
+        {
+            e.ToTable("RecoveryPoints");
+            e.Property(x => x.Name).HasMaxLength(60);
+            e.Property(x => x.Note).HasMaxLength(200);
+            e.Property(x => x.Status).HasMaxLength(20);
+            e.HasIndex(x => x.VmId);
         });
         modelBuilder.Entity<CoreAllocation>(e =>
         {

@@ -95,8 +95,33 @@ internal sealed class Job : ITenantOwned
 
     public int DispatchAttempts { get; set; }
 
+    /// <summary>What the job is about besides its VM, e.g. a recovery point.</summary>
+    public Guid? SubjectId { get; set; }
+
     /// <summary>When the agent last said anything about this job.</summary>
     public DateTimeOffset? LastSignalAt { get; set; }
 
     public bool IsOpen => Status is Contracts.JobStatuses.Queued or Contracts.JobStatuses.Running;
+}
+
+/// <summary>A recovery point of a VM as the portal knows it.</summary>
+internal sealed class RecoveryPointRecord : ITenantOwned
+{
+    public Guid Id { get; set; }
+
+    public Guid ResellerId { get; set; }
+
+    public Guid CustomerId { get; set; }
+
+    public Guid VmId { get; set; }
+
+    /// <summary>The name on the rack server.</summary>
+    public required string Name { get; set; }
+
+    public string? Note { get; set; }
+
+    public DateTimeOffset CreatedAt { get; set; }
+
+    /// <summary>"creating" or "ready".</summary>
+    public required string Status { get; set; }
 }

@@ -112,6 +112,11 @@ internal sealed class JobEventConsumers(PortalDbContext db, LiveNotifier live, I
         }
 
         var changed = change(job);
+        if (changed && !job.IsOpen && job.SubjectId is { } subject)
+        {
+            await SettleRecoveryPointAsync(job, subject, cancellationToken);
+        }
+
         VirtualMachine? vm = null;
         if (changed && !job.IsOpen)
         {
@@ -145,6 +150,28 @@ internal sealed class JobEventConsumers(PortalDbContext db, LiveNotifier live, I
             {
                 await live.VmChangedAsync(vm, null);
             }
+        }
+    }
+
+    /// <summary>A recovery point is ready once taken, gone once deleted, and never left "creating" by a failed job.</summary>
+    private async Task SettleRecoveryPointAsync(Job job, Guid pointId, CancellationToken cancellationToken)
+    {
+        var point = await db.Set<RecoveryPointRecord>().SingleOrDefaultAsync(r => r.Id == pointId, cancellationToken);
+        if (point is null)
+        {
+            return;
+        }
+
+        var completed = job.Status == JobStatuses.Completed;
+        switch (job.Action)
+        {
+            case "recovery-point" when completed:
+                point.Status = "ready";
+                break;
+            case "recovery-point":
+            case "recovery-point-delete" when completed:
+                db.Remove(point);
+                break;
         }
     }
 

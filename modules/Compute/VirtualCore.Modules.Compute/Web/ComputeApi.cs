@@ -48,6 +48,31 @@ internal static class ComputeApi
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict);
 
+        var points = vms.MapGroup("/{vmId:guid}/recovery-points").WithTags("Recovery points");
+        points.MapGet("/", (Guid vmId, ISender sender, CancellationToken ct) => sender.Send(new ListRecoveryPoints(vmId), ct))
+            .WithSummary("The vServer's recovery points, newest first.").ProducesProblem(StatusCodes.Status404NotFound);
+        points.MapPost("/", async (Guid vmId, RecoveryPointRequest? body, ISender sender, CancellationToken ct) =>
+            {
+                var accepted = await sender.Send(new CreateRecoveryPoint(vmId, body?.Note), ct);
+                return Results.Accepted($"/api/v1/jobs/{accepted.JobId}", accepted);
+            })
+            .WithSummary("Takes a recovery point (live where the rack server can).").Produces<JobAccepted>(StatusCodes.Status202Accepted)
+            .ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
+        points.MapPost("/{recoveryPointId:guid}/revert", async (Guid vmId, Guid recoveryPointId, bool? confirm, ISender sender, CancellationToken ct) =>
+            {
+                var accepted = await sender.Send(new RevertToRecoveryPoint(vmId, recoveryPointId, confirm == true), ct);
+                return Results.Accepted($"/api/v1/jobs/{accepted.JobId}", accepted);
+            })
+            .WithSummary("Returns the vServer to a recovery point; needs `confirm=true`.").Produces<JobAccepted>(StatusCodes.Status202Accepted)
+            .ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
+        points.MapDelete("/{recoveryPointId:guid}", async (Guid vmId, Guid recoveryPointId, ISender sender, CancellationToken ct) =>
+            {
+                var accepted = await sender.Send(new DeleteRecoveryPoint(vmId, recoveryPointId), ct);
+                return Results.Accepted($"/api/v1/jobs/{accepted.JobId}", accepted);
+            })
+            .WithSummary("Deletes a recovery point.").Produces<JobAccepted>(StatusCodes.Status202Accepted)
+            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
+
         var jobs = api.MapGroup("/jobs").WithTags("Jobs");
         jobs.MapGet("/", (string? status, string? action, string? search, Guid? vmId, int? limit, ISender sender, CancellationToken ct) =>
                 sender.Send(new ListJobs(status, action, search, vmId, limit ?? 200), ct))
@@ -80,4 +105,7 @@ internal static class ComputeApi
 /// <param name="DiskGiB">10–2048.</param>
 /// <param name="IsoName">Image from GET /api/v1/isos, or null.</param>
 /// <param name="RequestId">Idempotency key: repeat a request with the same key and get the first answer.</param>
+/// <param name="Note">What the recovery point is for, e.g. "before the upgrade".</param>
+public sealed record RecoveryPointRequest(string? Note);
+
 public sealed record CreateVmRequest(string? Name, int VCpus, int MemoryGiB, int DiskGiB, string? IsoName, Guid? RequestId);
