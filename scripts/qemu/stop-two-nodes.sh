@@ -10,38 +10,51 @@ dir="$1"
 
 alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
 
-end() {
-  local what="$1" pid="$2" deadline=$((SECONDS + 15))
-  kill -TERM "$pid" 2>/dev/null || return 0
-  while kill -0 "$pid" 2>/dev/null; do
-    if [ $SECONDS -ge $deadline ]; then
-      echo "$what ($pid) ignored SIGTERM; killing it" >&2
-      kill -KILL "$pid" 2>/dev/null || true
-      break
-    fi
-    sleep 0.1
+# Waits for pids that were sent SIGTERM, then kills those still there after 15 s.
+await() {
+  local pid deadline=$((SECONDS + 15))
+  for pid in "$@"; do
+    while kill -0 "$pid" 2>/dev/null; do
+      if [ $SECONDS -ge $deadline ]; then
+        echo "$pid ignored SIGTERM; killing it" >&2
+        kill -KILL "$pid" 2>/dev/null || true
+        break
+      fi
+      sleep 0.1
+    done
   done
-  echo "Stopped $what ($pid)"
 }
 
 for n in 1 2; do
-  node="$dir/$n"
-  uri="qemu+unix:///system?socket=$node/run/libvirt-sock"
-  if alive "$node/libvirtd.pid"; then
+  uri="qemu+unix:///system?socket=$dir/$n/run/libvirt-sock"
+  if alive "$dir/$n/libvirtd.pid"; then
     for domain in $(timeout 20 virsh -c "$uri" list --name 2>/dev/null); do
       timeout 20 virsh -c "$uri" destroy "$domain" >/dev/null 2>&1 && echo "Destroyed domain $domain on node $n"
     done
   fi
+done
+
+# Each daemon takes a second or two to exit: all four are asked at once.
+daemons=()
+for n in 1 2; do
   for daemon in libvirtd virtlogd; do
-    if alive "$node/$daemon.pid"; then
-      end "$daemon of node $n" "$(cat "$node/$daemon.pid")"
+    if alive "$dir/$n/$daemon.pid"; then
+      pid="$(cat "$dir/$n/$daemon.pid")"
+      kill -TERM "$pid" 2>/dev/null && daemons+=("$pid") && echo "Stopping $daemon of node $n ($pid)"
     fi
-    rm -f "$node/$daemon.pid"
   done
+done
+await "${daemons[@]}"
+rm -f "$dir"/[12]/libvirtd.pid "$dir"/[12]/virtlogd.pid
+
+for n in 1 2; do
   if ip netns list | grep -qw "vc-n$n"; then
+    leftovers=()
     for pid in $(ip netns pids "vc-n$n" 2>/dev/null); do
-      end "process $(tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | cut -c1-60) in vc-n$n" "$pid"
+      echo "Ending $(tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | cut -c1-60) ($pid), left in vc-n$n"
+      kill -TERM "$pid" 2>/dev/null && leftovers+=("$pid")
     done
+    await "${leftovers[@]}"
     ip netns del "vc-n$n"
   fi
 done

@@ -65,6 +65,43 @@ public sealed class QemuLiveMigrationTests
     }
 
     [Fact]
+    public async Task A_guest_on_local_disks_is_refused_unless_its_storage_is_copied()
+    {
+        var spec = TinyGuest.SpecFor("local-disk");
+        var disk = await QemuTwoNodeFixture.CreateLocalDiskAsync(spec.Name + ".qcow2", 16L * 1024 * 1024);
+        var guest = await TinyGuest.DefineAsync(nodes.First, spec with { Disks = [new DiskSpec(disk, 16L * 1024 * 1024)] });
+        try
+        {
+            await nodes.First.Adapter.StartDomainAsync(guest.Id, CancellationToken.None);
+
+            // libvirt will not leave a disk behind that the target cannot reach.
+            var unsafeMove = await Assert.ThrowsAsync<HypervisorAdapterException>(
+                () => nodes.First.Adapter.MigrateDomainAsync(guest.Id, Target(nodes.Second), null, CancellationToken.None));
+            Assert.Equal(AdapterErrorCode.InvalidSpec, unsafeMove.Code);
+            Assert.Equal("VIR_ERR_MIGRATE_UNSAFE (81)", unsafeMove.NativeCode);
+            Assert.Equal(DomainState.Running, await nodes.First.Adapter.GetDomainStateAsync(guest.Id, CancellationToken.None));
+
+            var result = await nodes.First.Adapter.MigrateDomainAsync(
+                guest.Id, Target(nodes.Second) with { CopyStorage = true }, null, CancellationToken.None);
+            guest.Node = nodes.Second;
+            output.WriteLine(
+                $"[qemu] migration with storage: downtime {result.Downtime.TotalMilliseconds:F0} ms, duration {result.Duration.TotalMilliseconds:F0} ms, " +
+                $"{result.TransferredBytes / (1024 * 1024)} MiB sent");
+
+            Assert.Equal(DomainState.Running, await nodes.Second.Adapter.GetDomainStateAsync(guest.Id, CancellationToken.None));
+            Assert.DoesNotContain(await nodes.First.Adapter.ListDomainsAsync(CancellationToken.None), d => d.Id == guest.Id);
+        }
+        finally
+        {
+            await RemoveEverywhereAsync(guest);
+            foreach (var path in QemuTwoNodeFixture.NodeDiskPaths(Path.GetFileName(disk)))
+            {
+                File.Delete(path);
+            }
+        }
+    }
+
+    [Fact]
     public async Task Migrating_to_the_same_node_is_refused_and_the_guest_keeps_running()
     {
         var guest = await TinyGuest.DefineAsync(nodes.First, "same-node");
@@ -113,7 +150,7 @@ public sealed class QemuLiveMigrationTests
 
     private static MigrationTarget Target(IQemuNode node) => new(node.Name, node.Uri);
 
-    /// <summary>A failed migration can leave the domain on either node, or on both.</summary>
+    /// <summary>A failed migration can leave the domain on either node, or on both. The disks are the test's to remove.</summary>
     private async Task RemoveEverywhereAsync(TinyGuest guest)
     {
         foreach (var node in new[] { nodes.First, nodes.Second })

@@ -20,6 +20,9 @@ public sealed class QemuTwoNodeFixture : IAsyncLifetime
 
     internal IQemuNode Second => Node(1);
 
+    /// <summary>Where each node's libvirtd sees <c>/var/lib/libvirt/images</c>: a directory of its own, local storage.</summary>
+    internal const string ImagesDirectory = "/var/lib/libvirt/images";
+
     private static string StateDirectory => Path.Combine(QemuScripts.TestDirectory, "two-nodes");
 
 
@@ -57,6 +60,32 @@ public sealed class QemuTwoNodeFixture : IAsyncLifetime
             await QemuScripts.TimeAsync(diagnostics, "stop two nodes", () => QemuScripts.RunAsync("stop-two-nodes.sh", StateDirectory, TimeSpan.FromSeconds(90)));
         }
     }
+
+    /// <summary>
+    /// An empty qcow2 image named <paramref name="fileName"/> in both nodes' own <see cref="ImagesDirectory"/> (copying
+    /// storage needs the image to exist on the target); returns the path the domain names.
+    /// </summary>
+    internal static async Task<string> CreateLocalDiskAsync(string fileName, long bytes)
+    {
+        foreach (var path in NodeDiskPaths(fileName))
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            using var process = System.Diagnostics.Process.Start(
+                new System.Diagnostics.ProcessStartInfo("qemu-img", ["create", "-q", "-f", "qcow2", path, bytes.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+                ?? throw new InvalidOperationException("Could not start qemu-img.");
+            await process.WaitForExitAsync();
+            if (process.ExitCode != 0)
+            {
+                throw new InvalidOperationException($"qemu-img could not create {path} ({process.ExitCode}).");
+            }
+        }
+
+        return Path.Combine(ImagesDirectory, fileName);
+    }
+
+    /// <summary>The image <paramref name="fileName"/> of both nodes, as this process sees them.</summary>
+    internal static IEnumerable<string> NodeDiskPaths(string fileName) =>
+        new[] { 1, 2 }.Select(n => Path.Combine(StateDirectory, n.ToString(System.Globalization.CultureInfo.InvariantCulture), "lib", "images", fileName));
 
     private async Task StartAsync()
     {

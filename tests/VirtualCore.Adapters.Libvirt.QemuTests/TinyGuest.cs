@@ -48,9 +48,11 @@ internal sealed class TinyGuest : IAsyncDisposable
     }
 
     /// <summary>Defines a tiny guest; dispose the result.</summary>
-    internal static async Task<TinyGuest> DefineAsync(IQemuNode node, string purpose)
+    internal static Task<TinyGuest> DefineAsync(IQemuNode node, string purpose) => DefineAsync(node, SpecFor(purpose));
+
+    /// <summary>Defines a guest from <paramref name="spec"/> (made by <see cref="SpecFor"/>); dispose the result.</summary>
+    internal static async Task<TinyGuest> DefineAsync(IQemuNode node, DomainSpec spec)
     {
-        var spec = SpecFor(purpose);
         var guest = new TinyGuest(node, spec);
         await node.Adapter.DefineDomainAsync(spec, CancellationToken.None);
         return guest;
