@@ -77,19 +77,6 @@ public sealed partial class LibvirtAdapter
             },
             cancellationToken);
 
-    public Task<MigrationResult> MigrateDomainAsync(Guid domainId, MigrationTarget target, IProgress<MigrationProgress>? progress, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(target);
-        return RunAsync<MigrationResult>(
-            c =>
-            {
-                Require(AdapterCapabilities.LiveMigration, "migrate a domain");
-                throw new HypervisorAdapterException(AdapterErrorCode.NotSupported, "Live migration is not implemented by the libvirt adapter.");
-            },
-            mutates: false,
-            cancellationToken);
-    }
-
     public async IAsyncEnumerable<DomainEvent> WatchDomainEventsAsync([EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var channel = Channel.CreateUnbounded<DomainEvent>(new UnboundedChannelOptions { SingleReader = true });

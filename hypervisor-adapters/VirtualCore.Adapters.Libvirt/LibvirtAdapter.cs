@@ -278,7 +278,7 @@ public sealed partial class LibvirtAdapter : IHypervisorAdapter
 
     /// <summary>
     /// What this adapter does on each driver. The test driver simulates every call it declares; it has no block
-    /// resize (so no disk growth) and no migration. Migration is not implemented on either driver yet.
+    /// resize (so no disk growth) and no migration.
     /// </summary>
     internal static AdapterCapabilities CapabilitiesOf(string domainType)
     {
@@ -288,7 +288,7 @@ public sealed partial class LibvirtAdapter : IHypervisorAdapter
             | AdapterCapabilities.LiveVcpuChange | AdapterCapabilities.LiveMemoryChange
             | AdapterCapabilities.RecoveryPoints | AdapterCapabilities.LiveRecoveryPoints
             | AdapterCapabilities.InterfaceAddresses | AdapterCapabilities.CdromChange | AdapterCapabilities.DomainEvents;
-        return domainType == "test" ? both : both | AdapterCapabilities.DiskGrow;
+        return domainType == "test" ? both : both | AdapterCapabilities.DiskGrow | AdapterCapabilities.LiveMigration;
     }
 
     private void CreateSimulatedHostIfMissing()

@@ -3,7 +3,14 @@ namespace VirtualCore.Plugins.Sdk;
 /// <summary>The node a domain moves to.</summary>
 /// <param name="NodeName">The target rack server's name in the portal.</param>
 /// <param name="Uri">The target's hypervisor address, in the adapter's own form.</param>
-public sealed record MigrationTarget(string NodeName, string Uri);
+public sealed record MigrationTarget(string NodeName, string Uri)
+{
+    /// <summary>
+    /// The domain's disks lie on storage only the source node sees: the adapter copies them to the target while
+    /// the domain runs (slower). False, the default, when both nodes reach the same disk images.
+    /// </summary>
+    public bool CopyStorage { get; init; }
+}
 
 /// <summary>How far a migration has come.</summary>
 /// <param name="Percent">0 to 100.</param>

@@ -74,7 +74,7 @@ public sealed class QemuDomainLifecycleTests
     [InlineData("/boot/vmlinuz", "/boot/initrd.img", "console=ttyS0\ninit=/bin/sh")]
     public async Task Direct_kernel_boot_with_relative_paths_or_control_characters_is_refused(string kernel, string initrd, string commandLine)
     {
-        var spec = TinyGuest.SpecFor(node, "invalid") with { DirectKernelBoot = new DirectKernelBoot(kernel, initrd, commandLine) };
+        var spec = TinyGuest.SpecFor("invalid") with { DirectKernelBoot = new DirectKernelBoot(kernel, initrd, commandLine) };
 
         var error = await Assert.ThrowsAsync<HypervisorAdapterException>(() => node.Adapter.DefineDomainAsync(spec, CancellationToken.None));
 

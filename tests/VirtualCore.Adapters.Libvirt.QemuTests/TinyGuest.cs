@@ -18,13 +18,14 @@ internal sealed class TinyGuest : IAsyncDisposable
 
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(100);
 
-    private readonly QemuNodeFixture node;
-
-    private TinyGuest(QemuNodeFixture node, DomainSpec spec)
+    private TinyGuest(IQemuNode node, DomainSpec spec)
     {
-        this.node = node;
+        Node = node;
         Spec = spec;
     }
+
+    /// <summary>Where the domain is now; a test that migrates it moves this along.</summary>
+    internal IQemuNode Node { get; set; }
 
     internal DomainSpec Spec { get; }
 
@@ -32,24 +33,26 @@ internal sealed class TinyGuest : IAsyncDisposable
 
     internal string SerialLog => File.Exists(Spec.SerialLogPath) ? ReadShared(Spec.SerialLogPath!) : string.Empty;
 
-    internal static DomainSpec SpecFor(QemuNodeFixture node, string purpose)
+    internal static DomainSpec SpecFor(string purpose)
     {
         var id = Guid.NewGuid();
         var name = $"{QemuNodeFixture.DomainPrefix}{purpose}-{id.ToString("N")[..8]}";
         return new DomainSpec(id, name, 1, 256L * 1024 * 1024, [], [], null, [])
         {
             DirectKernelBoot = new DirectKernelBoot(
-                Path.Combine(node.GuestDirectory, "vmlinuz"),
-                Path.Combine(node.GuestDirectory, "initrd.img"),
+                Path.Combine(QemuScripts.GuestDirectory, "vmlinuz"),
+                Path.Combine(QemuScripts.GuestDirectory, "initrd.img"),
                 "console=ttyS0 quiet"),
-            SerialLogPath = Path.Combine(node.SerialLogDirectory, name + ".log"),
+            SerialLogPath = Path.Combine(QemuScripts.SerialLogDirectory, name + ".log"),
         };
     }
 
     /// <summary>Defines a tiny guest; dispose the result.</summary>
-    internal static async Task<TinyGuest> DefineAsync(QemuNodeFixture node, string purpose)
+    internal static Task<TinyGuest> DefineAsync(IQemuNode node, string purpose) => DefineAsync(node, SpecFor(purpose));
+
+    /// <summary>Defines a guest from <paramref name="spec"/> (made by <see cref="SpecFor"/>); dispose the result.</summary>
+    internal static async Task<TinyGuest> DefineAsync(IQemuNode node, DomainSpec spec)
     {
-        var spec = SpecFor(node, purpose);
         var guest = new TinyGuest(node, spec);
         await node.Adapter.DefineDomainAsync(spec, CancellationToken.None);
         return guest;
@@ -61,7 +64,7 @@ internal sealed class TinyGuest : IAsyncDisposable
         var watch = Stopwatch.StartNew();
         while (!SerialLog.Contains(marker, StringComparison.Ordinal))
         {
-            var state = await node.Adapter.GetDomainStateAsync(Id, CancellationToken.None);
+            var state = await Node.Adapter.GetDomainStateAsync(Id, CancellationToken.None);
             if (state is DomainState.ShutOff or DomainState.Crashed)
             {
                 throw new XunitException($"{Spec.Name} is {state} before its console showed '{marker}'. Console:\n{SerialLog}");
@@ -81,7 +84,7 @@ internal sealed class TinyGuest : IAsyncDisposable
     {
         var watch = Stopwatch.StartNew();
         DomainState state;
-        while ((state = await node.Adapter.GetDomainStateAsync(Id, CancellationToken.None)) != wanted)
+        while ((state = await Node.Adapter.GetDomainStateAsync(Id, CancellationToken.None)) != wanted)
         {
             if (watch.Elapsed > timeout)
             {
@@ -96,14 +99,14 @@ internal sealed class TinyGuest : IAsyncDisposable
     {
         try
         {
-            await node.Adapter.PowerOffDomainAsync(Id, CancellationToken.None);
+            await Node.Adapter.PowerOffDomainAsync(Id, CancellationToken.None);
         }
         catch (HypervisorAdapterException e) when (e.Code == AdapterErrorCode.DomainNotFound)
         {
             // The test removed it already.
         }
 
-        await node.Adapter.UndefineDomainAsync(Id, CancellationToken.None);
+        await Node.Adapter.UndefineDomainAsync(Id, CancellationToken.None);
         File.Delete(Spec.SerialLogPath!);
     }
 

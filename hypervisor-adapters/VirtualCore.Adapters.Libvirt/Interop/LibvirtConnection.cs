@@ -56,6 +56,28 @@ internal sealed unsafe class LibvirtConnection : IDisposable
         return Marshal.PtrToStringUTF8(name) ?? string.Empty;
     }
 
+    /// <summary>The host UUID libvirtd reports (its <c>host_uuid</c> setting, else the machine's SMBIOS UUID).</summary>
+    internal string GetHostUuid()
+    {
+        var xml = LibvirtNative.virConnectGetCapabilities(handle);
+        if (xml == nint.Zero)
+        {
+            throw LibvirtError.CaptureLast().ToException("read the host's capabilities");
+        }
+
+        try
+        {
+            var uuid = System.Xml.Linq.XElement.Parse(Marshal.PtrToStringUTF8(xml)!).Element("host")?.Element("uuid")?.Value;
+            return string.IsNullOrWhiteSpace(uuid)
+                ? throw new HypervisorAdapterException(AdapterErrorCode.OperationFailed, "The host's capabilities name no host UUID.")
+                : uuid.Trim().ToLowerInvariant();
+        }
+        finally
+        {
+            LibvirtNative.Free(xml);
+        }
+    }
+
     internal NodeCapacity GetNodeCapacity()
     {
         if (LibvirtNative.virNodeGetInfo(handle, out var info) < 0)

@@ -259,6 +259,67 @@ internal static unsafe class LibvirtDomain
         return result;
     }
 
+    /// <summary>
+    /// Migrates the domain with <paramref name="flags"/> (virDomainMigrateFlags); blocks until the migration ends.
+    /// Returns the libvirt error instead of throwing so the caller can tell an aborted job from a failed one.
+    /// </summary>
+    internal static LibvirtError? MigrateToUri(DomainHandle domain, string destinationUri, uint flags) =>
+        LibvirtNative.virDomainMigrateToURI(domain, destinationUri, flags, null, 0) < 0 ? LibvirtError.CaptureLast() : null;
+
+    /// <summary>Asks libvirt to stop the domain's running job; false when there is none (yet) or it could not.</summary>
+    internal static bool TryAbortJob(DomainHandle domain)
+    {
+        if (LibvirtNative.virDomainAbortJob(domain) == 0)
+        {
+            return true;
+        }
+
+        _ = LibvirtError.CaptureLast();
+        return false;
+    }
+
+    /// <summary>
+    /// The job's statistics as virDomainJobType and the integer fields by name (time_elapsed, downtime, data_total, …);
+    /// <paramref name="flags"/> <see cref="LibvirtNative.JobStatsCompleted"/> reads the last finished job.
+    /// </summary>
+    internal static (int Type, Dictionary<string, long> Fields) GetJobStats(DomainHandle domain, uint flags, Guid id)
+    {
+        if (LibvirtNative.virDomainGetJobStats(domain, out var type, out var parameters, out var count, flags) < 0)
+        {
+            throw LibvirtError.CaptureLast().ToException($"read the job statistics of domain {id}");
+        }
+
+        var fields = new Dictionary<string, long>(StringComparer.Ordinal);
+        try
+        {
+            for (var i = 0; i < count; i++)
+            {
+                var parameter = ((VirTypedParameter*)parameters)[i];
+                var name = Marshal.PtrToStringUTF8((nint)parameter.Field) ?? string.Empty;
+
+                // virTypedParameterType: 1 int, 2 unsigned int, 3 long long, 4 unsigned long long; doubles, booleans and strings are not needed.
+                long? value = parameter.Type switch
+                {
+                    1 => (int)(uint)parameter.Value,
+                    2 => (uint)parameter.Value,
+                    3 => (long)parameter.Value,
+                    4 => (long)Math.Min(parameter.Value, long.MaxValue),
+                    _ => null,
+                };
+                if (value is { } v)
+                {
+                    fields[name] = v;
+                }
+            }
+        }
+        finally
+        {
+            LibvirtNative.virTypedParamsFree(parameters, count);
+        }
+
+        return (type, fields);
+    }
+
     /// <summary>Removes the definition together with a managed-save image and snapshot metadata, which would otherwise block it.</summary>
     internal static void Undefine(DomainHandle domain, Guid id) =>
         Check(

@@ -17,6 +17,11 @@ internal readonly record struct LibvirtError(int Code, int Domain, string? Messa
     internal const int NoStorageVolume = 50;
     internal const int OperationInvalid = 55;
     internal const int NoDomainSnapshot = 72;
+    internal const int OperationAborted = 78;
+
+    /// <summary>The domain's disks would not survive the migration (local storage without copying, or an unsafe cache mode).</summary>
+    internal const int MigrateUnsafe = 81;
+    internal const int CpuIncompatible = 91;
 
     // virErrorNumber in declaration order; the list is append-only in libvirt.
     private static readonly string[] Names =

@@ -35,6 +35,20 @@ internal static unsafe partial class LibvirtNative
 
     internal const int DomainEventIdLifecycle = 0;
 
+    /// <summary>virDomainMigrateFlags.</summary>
+    internal const uint MigrateLive = 1;
+    internal const uint MigratePeerToPeer = 2;
+    internal const uint MigratePersistDestination = 8;
+    internal const uint MigrateUndefineSource = 16;
+    internal const uint MigrateNonSharedDisk = 64;
+
+    /// <summary>VIR_DOMAIN_JOB_STATS_COMPLETED: the statistics of the last finished job instead of the running one.</summary>
+    internal const uint JobStatsCompleted = 1;
+
+    /// <summary>virDomainJobType: a job that runs with a known end (BOUNDED) or without (UNBOUNDED).</summary>
+    internal const int JobBounded = 1;
+    internal const int JobUnbounded = 2;
+
     [LibraryImport(Library)]
     internal static partial int virInitialize();
 
@@ -59,6 +73,10 @@ internal static unsafe partial class LibvirtNative
     /// <summary>Returns a string libvirt owns (never freed here), such as "TEST" or "QEMU".</summary>
     [LibraryImport(Library)]
     internal static partial nint virConnectGetType(ConnectionHandle connection);
+
+    /// <summary>Returns an owned string: release it with <see cref="Free"/>.</summary>
+    [LibraryImport(Library)]
+    internal static partial nint virConnectGetCapabilities(ConnectionHandle connection);
 
     [LibraryImport(Library)]
     internal static partial int virNodeGetInfo(ConnectionHandle connection, out VirNodeInfo info);
@@ -196,6 +214,20 @@ internal static unsafe partial class LibvirtNative
     [LibraryImport(Library)]
     internal static partial void virDomainInterfaceFree(nint domainInterface);
 
+    /// <summary><c>flags</c> and <c>bandwidth</c> are C <c>unsigned long</c>.</summary>
+    [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int virDomainMigrateToURI(DomainHandle domain, string destinationUri, nuint flags, string? destinationName, nuint bandwidth);
+
+    /// <summary><paramref name="parameters"/> is an array of <see cref="VirTypedParameter"/>: release it with <see cref="virTypedParamsFree"/>.</summary>
+    [LibraryImport(Library)]
+    internal static partial int virDomainGetJobStats(DomainHandle domain, out int type, out nint parameters, out int count, uint flags);
+
+    [LibraryImport(Library)]
+    internal static partial int virDomainAbortJob(DomainHandle domain);
+
+    [LibraryImport(Library)]
+    internal static partial void virTypedParamsFree(nint parameters, int count);
+
     [LibraryImport(Library)]
     internal static partial int virEventRegisterDefaultImpl();
 
@@ -297,4 +329,13 @@ internal struct VirDomainInfo
     public nuint MemoryKiB;
     public ushort VirtualCpus;
     public ulong CpuTime;
+}
+
+/// <summary>virTypedParameter: a named value; <see cref="Value"/> holds the union's bytes, read by <see cref="Type"/>.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal unsafe struct VirTypedParameter
+{
+    public fixed byte Field[80];
+    public int Type;
+    public ulong Value;
 }

@@ -1,0 +1,162 @@
+using System.Diagnostics;
+using VirtualCore.Adapters.Libvirt.Interop;
+using VirtualCore.Plugins.Sdk;
+
+namespace VirtualCore.Adapters.Libvirt;
+
+/// <summary>Live migration between two QEMU nodes, peer to peer: the source libvirtd talks to the target's directly.</summary>
+public sealed partial class LibvirtAdapter
+{
+    private static readonly TimeSpan MigrationPollInterval = TimeSpan.FromMilliseconds(100);
+
+    /// <remarks>
+    /// <see cref="MigrationTarget.Uri"/> is the target's libvirt URI as the source libvirtd reaches it (with peer to peer
+    /// migration it, not this process, opens it); this process opens it too, to refuse the source host and to read the
+    /// finished job's statistics, which libvirt keeps on the target once the domain has left the source.
+    /// Cancelling aborts the migration; the domain then keeps running on the source.
+    /// </remarks>
+    public Task<MigrationResult> MigrateDomainAsync(Guid domainId, MigrationTarget target, IProgress<MigrationProgress>? progress, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        return RunAsync(
+            c =>
+            {
+                Require(AdapterCapabilities.LiveMigration, "migrate a domain");
+                if (string.IsNullOrWhiteSpace(target.Uri) || string.Equals(target.Uri.Trim(), options.Uri.Trim(), StringComparison.Ordinal))
+                {
+                    throw new HypervisorAdapterException(
+                        AdapterErrorCode.InvalidSpec, $"Cannot migrate domain {domainId} to '{target.Uri}': that is this node ({options.NodeName}).");
+                }
+
+                using var domain = c.GetDomain(domainId);
+                var state = LibvirtDomain.GetState(domain);
+                if (state is not (DomainState.Running or DomainState.Blocked))
+                {
+                    throw WrongState(domainId, state, "migrate it live (only a running domain migrates)");
+                }
+
+                using var destination = LibvirtConnection.Open(target.Uri);
+
+                // Two URIs can name one libvirtd (or two daemons sharing a host UUID); libvirt's own refusal comes later and less clearly.
+                if (destination.GetHostUuid() == c.GetHostUuid())
+                {
+                    throw new HypervisorAdapterException(
+                        AdapterErrorCode.InvalidSpec, $"Cannot migrate domain {domainId} to {target.NodeName}: '{target.Uri}' is the same host as this node.");
+                }
+
+                return Migrate(domain, domainId, destination, target, progress, cancellationToken);
+            },
+            mutates: true,
+            cancellationToken);
+    }
+
+    private static MigrationResult Migrate(
+        DomainHandle domain, Guid domainId, LibvirtConnection destination, MigrationTarget target, IProgress<MigrationProgress>? progress, CancellationToken cancellationToken)
+    {
+        var flags = LibvirtNative.MigrateLive | LibvirtNative.MigratePeerToPeer | LibvirtNative.MigratePersistDestination | LibvirtNative.MigrateUndefineSource;
+        if (target.CopyStorage)
+        {
+            flags |= LibvirtNative.MigrateNonSharedDisk;
+        }
+
+        var watch = Stopwatch.StartNew();
+        using var finished = new CancellationTokenSource();
+
+        // The migrate call blocks until the end, so progress and cancellation are served from a thread of their own;
+        // libvirt connections take calls from several threads, and each thread has its own last error.
+        var monitor = new Thread(() => WatchMigration(domain, domainId, progress, finished.Token, cancellationToken))
+        {
+            IsBackground = true,
+            Name = $"migration monitor {domainId}",
+        };
+        monitor.Start();
+        LibvirtError? error;
+        try
+        {
+            error = LibvirtDomain.MigrateToUri(domain, target.Uri, flags);
+        }
+        finally
+        {
+            finished.Cancel();
+            monitor.Join();
+        }
+
+        if (error is { } failure)
+        {
+            if (failure.Code == LibvirtError.OperationAborted && cancellationToken.IsCancellationRequested)
+            {
+                throw new OperationCanceledException($"The migration of domain {domainId} was cancelled; it still runs here.", cancellationToken);
+            }
+
+            throw failure.ToException($"migrate domain {domainId} to {target.NodeName}", MigrationErrorCode(failure.Code));
+        }
+
+        watch.Stop();
+        return CompletedMigration(destination, domainId, watch.Elapsed);
+    }
+
+    private static void WatchMigration(DomainHandle domain, Guid domainId, IProgress<MigrationProgress>? progress, CancellationToken finished, CancellationToken cancellationToken)
+    {
+        var aborted = false;
+        while (!finished.WaitHandle.WaitOne(MigrationPollInterval))
+        {
+            // Retried on every tick: an abort before the job has begun finds nothing to abort.
+            if (cancellationToken.IsCancellationRequested && !aborted)
+            {
+                aborted = LibvirtDomain.TryAbortJob(domain);
+            }
+
+            if (progress is null)
+            {
+                continue;
+            }
+
+            try
+            {
+                var (type, fields) = LibvirtDomain.GetJobStats(domain, 0, domainId);
+                if (type is LibvirtNative.JobBounded or LibvirtNative.JobUnbounded
+                    && fields.TryGetValue("data_total", out var total) && total > 0)
+                {
+                    var remaining = fields.GetValueOrDefault("data_remaining");
+                    progress.Report(new MigrationProgress((int)Math.Clamp(100 - (remaining * 100 / total), 0, 100), remaining));
+                }
+            }
+            catch (HypervisorAdapterException)
+            {
+                // The job may end between two ticks, and the domain leave with it; the migrate call reports the outcome.
+            }
+        }
+    }
+
+    /// <summary>
+    /// The finished job as the target recorded it (the source sends its statistics along, downtime included). Where
+    /// a field is missing the wall-clock time of the migrate call stands in for the duration, and zero for the rest.
+    /// </summary>
+    private static MigrationResult CompletedMigration(LibvirtConnection destination, Guid domainId, TimeSpan wallClock)
+    {
+        Dictionary<string, long> fields;
+        try
+        {
+            using var arrived = destination.GetDomain(domainId);
+            fields = LibvirtDomain.GetJobStats(arrived, LibvirtNative.JobStatsCompleted, domainId).Fields;
+        }
+        catch (HypervisorAdapterException)
+        {
+            // The domain has moved; failing now would tell the caller it had not.
+            fields = [];
+        }
+
+        return new MigrationResult(
+            TimeSpan.FromMilliseconds(fields.GetValueOrDefault("downtime")),
+            fields.TryGetValue("time_elapsed", out var elapsed) ? TimeSpan.FromMilliseconds(elapsed) : wallClock,
+            fields.GetValueOrDefault("data_processed"));
+    }
+
+    /// <summary>Migration failures that mean something else here than elsewhere; the rest map as usual.</summary>
+    private static AdapterErrorCode? MigrationErrorCode(int code) => code switch
+    {
+        LibvirtError.MigrateUnsafe => AdapterErrorCode.InvalidSpec,
+        LibvirtError.CpuIncompatible => AdapterErrorCode.NotSupported,
+        _ => null,
+    };
+}

@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# Starts two rack servers on this machine for live migration: each runs its own virtlogd and libvirtd
+# (QEMU driver) in a network namespace of its own (vc-n1, vc-n2, joined by a veth pair on 10.77.0.0/24)
+# and a private mount namespace in which DIR/N replaces /etc/libvirt, /run/libvirt, /var/lib/libvirt,
+# /var/cache/libvirt and /var/log/libvirt. Prints the two connection URIs, node 1 first.
+# Does nothing but print the URIs when both nodes already run; clears a half-started pair first.
+# Usage: scripts/qemu/start-two-nodes.sh DIR
+set -euo pipefail
+[ $# -eq 1 ] || { echo "usage: $0 DIR" >&2; exit 2; }
+[ "$(id -u)" -eq 0 ] || { echo "network namespaces and libvirtd in system mode need root" >&2; exit 1; }
+for tool in ip unshare libvirtd virtlogd virsh; do
+  command -v "$tool" >/dev/null || { echo "$tool is missing: run scripts/qemu/install.sh" >&2; exit 1; }
+done
+mkdir -p "$1"
+dir="$(cd "$1" && pwd)"
+here="$(cd "$(dirname "$0")" && pwd)"
+timeout_seconds=60
+
+uri() { echo "qemu+unix:///system?socket=$dir/$1/run/libvirt-sock"; }
+alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+answers() { timeout 10 virsh -c "$(uri "$1")" version >/dev/null 2>&1; }
+running() {
+  ip netns list | grep -qw "vc-n$1" && alive "$dir/$1/libvirtd.pid" && alive "$dir/$1/virtlogd.pid" && answers "$1"
+}
+
+if running 1 && running 2; then
+  uri 1
+  uri 2
+  exit 0
+fi
+"$here/stop-two-nodes.sh" "$dir" >/dev/null
+
+ip netns add vc-n1
+ip netns add vc-n2
+ip link add vc-v1 type veth peer name vc-v2
+for n in 1 2; do
+  ip link set "vc-v$n" netns "vc-n$n"
+  ip -n "vc-n$n" addr add "10.77.0.$n/24" dev "vc-v$n"
+  ip -n "vc-n$n" link set lo up
+  ip -n "vc-n$n" link set "vc-v$n" up
+done
+
+for n in 1 2; do
+  node="$dir/$n"
+  # State from an earlier pair would bring back its domains; logs are kept for diagnosis.
+  rm -rf "$node/etc" "$node/run" "$node/lib" "$node/cache"
+  mkdir -p "$node"/{etc,run,lib,cache,log/qemu}
+  # QEMU's capabilities are probed on first start (seconds); the host's cache is valid for the same binaries.
+  [ -d /var/cache/libvirt/qemu ] && cp -a /var/cache/libvirt/qemu "$node/cache/" 2>/dev/null || true
+  # The packaged libvirtd.conf asks polkit for write access, which needs a D-Bus this machine lacks.
+  # libvirt refuses to migrate between daemons with the same host UUID, so each node gets its own.
+  cat > "$node/etc/libvirtd.conf" <<CONF
+host_uuid = "7663c0de-0000-4000-8000-00000000000$n"
+auth_unix_ro = "none"
+auth_unix_rw = "none"
+unix_sock_rw_perms = "0700"
+log_outputs = "3:file:/var/log/libvirt/libvirtd.log"
+CONF
+  cat > "$node/etc/virtlogd.conf" <<CONF
+log_outputs = "3:file:/var/log/libvirt/virtlogd.log"
+CONF
+  # No cgroups: nothing here delegates them to libvirtd. QEMU listens for incoming migrations on the node's
+  # own veth address and tells the source to connect there.
+  cat > "$node/etc/qemu.conf" <<CONF
+cgroup_controllers = [ ]
+migration_address = "10.77.0.$n"
+migration_host = "10.77.0.$n"
+CONF
+  # A private mount namespace with private propagation: the bind mounts exist for this node's daemons
+  # (and the QEMU processes they start) only, and vanish with them.
+  ip netns exec "vc-n$n" unshare --mount --propagation private bash -euc '
+    node="$1"
+    mount --bind "$node/etc" /etc/libvirt
+    mount --bind "$node/run" /run/libvirt
+    mount --bind "$node/lib" /var/lib/libvirt
+    mount --bind "$node/cache" /var/cache/libvirt
+    mount --bind "$node/log" /var/log/libvirt
+    virtlogd -d -f /etc/libvirt/virtlogd.conf -p "$node/virtlogd.pid"
+    libvirtd -d -f /etc/libvirt/libvirtd.conf -p "$node/libvirtd.pid"
+  ' bash "$node"
+done
+
+deadline=$((SECONDS + timeout_seconds))
+for n in 1 2; do
+  until answers "$n"; do
+    if [ $SECONDS -ge $deadline ]; then
+      echo "libvirtd of node $n did not answer on $(uri "$n") within ${timeout_seconds}s; see $dir/$n/log/libvirtd.log" >&2
+      "$here/stop-two-nodes.sh" "$dir" >&2 || true
+      exit 1
+    fi
+    sleep 0.1
+  done
+done
+uri 1
+uri 2
