@@ -97,6 +97,13 @@ internal static class ComputePages
             }
         }).AddEndpointFilter<AntiforgeryFilter>();
 
+        pages.MapPost("/vms/{vmId:guid}/recovery-points", (Guid vmId, HttpContext http, IPageRenderer renderer, ISender sender) =>
+            FormActionAsync(vmId, http, renderer, sender, form => new CreateRecoveryPoint(vmId, form["note"].ToString()))).AddEndpointFilter<AntiforgeryFilter>();
+        pages.MapPost("/vms/{vmId:guid}/recovery-points/{recoveryPointId:guid}/revert", (Guid vmId, Guid recoveryPointId, HttpContext http, IPageRenderer renderer, ISender sender) =>
+            FormActionAsync(vmId, http, renderer, sender, form => new RevertToRecoveryPoint(vmId, recoveryPointId, form["confirm"] == "on"))).AddEndpointFilter<AntiforgeryFilter>();
+        pages.MapPost("/vms/{vmId:guid}/recovery-points/{recoveryPointId:guid}/delete", (Guid vmId, Guid recoveryPointId, HttpContext http, IPageRenderer renderer, ISender sender) =>
+            FormActionAsync(vmId, http, renderer, sender, _ => new DeleteRecoveryPoint(vmId, recoveryPointId))).AddEndpointFilter<AntiforgeryFilter>();
+
         pages.MapGet("/nodes", async (HttpContext http, IPageRenderer renderer, ISender sender) =>
         {
             var nodes = await sender.Send(new ListNodeUsage(), http.RequestAborted);
@@ -146,11 +153,31 @@ internal static class ComputePages
         ("power-off", "Power off", "btn-danger", [VmStates.Running, VmStates.Paused, VmStates.ShuttingDown, VmStates.Crashed]),
     ];
 
+    /// <summary>A form on the VM page that queues a job: back to the page, or the page with the reason.</summary>
+    private static async Task<IResult> FormActionAsync(Guid vmId, HttpContext http, IPageRenderer renderer, ISender sender, Func<Microsoft.AspNetCore.Http.IFormCollection, ICommand<JobAccepted>> command)
+    {
+        var form = await http.Request.ReadFormAsync(http.RequestAborted);
+        try
+        {
+            await sender.Send(command(form), http.RequestAborted);
+            return Results.Redirect($"/vms/{vmId}");
+        }
+        catch (RequestValidationException ex)
+        {
+            return await DetailAsync(vmId, http, renderer, sender, ex.Errors[0].Reason, StatusCodes.Status400BadRequest);
+        }
+        catch (ConflictException ex)
+        {
+            return await DetailAsync(vmId, http, renderer, sender, ex.Message, StatusCodes.Status409Conflict);
+        }
+    }
+
     private static async Task<IResult> DetailAsync(Guid vmId, HttpContext http, IPageRenderer renderer, ISender sender, string? error, int status)
     {
         var vm = await sender.Send(new GetVm(vmId), http.RequestAborted);
         var jobs = await sender.Send(new ListJobs(VmId: vmId, Limit: 20), http.RequestAborted);
         var level = await http.RequestServices.GetRequiredService<IResourceAccess>().VmAccessAsync(vmId, http.RequestAborted);
+        var points = await sender.Send(new ListRecoveryPoints(vmId), http.RequestAborted);
         var operate = level >= AccessLevel.Operate;
         return await renderer.RenderAsync(http, "Compute/VmDetail.sbn-html", vm.Name, new
         {
@@ -160,6 +187,8 @@ internal static class ComputePages
             Error = error,
             CanOperate = operate,
             CanDelete = level >= AccessLevel.Manage && vm.OpenJobId is null,
+            CanManage = level >= AccessLevel.Manage,
+            RecoveryPoints = points.Select(p => new { Id = p.Id.ToString(), p.Name, Note = p.Note ?? "", Created = Timestamp(p.CreatedAt), p.Status, Ready = p.Status == "ready" }).ToArray(),
             Actions = PowerButtons.Select(b => new { b.Action, b.Label, b.Style, Enabled = operate && vm.OpenJobId is null && b.States.Contains(vm.State) }).ToArray(),
         }, status);
     }

@@ -98,6 +98,9 @@ namespace VirtualCore.Portal.Persistence.Migrations.Sqlite
                         .HasMaxLength(20)
                         .HasColumnType("TEXT");
 
+                    b.Property<Guid?>("SubjectId")
+                        .HasColumnType("TEXT");
+
                     b.Property<Guid>("TargetId")
                         .HasColumnType("TEXT");
 
@@ -127,6 +130,47 @@ namespace VirtualCore.Portal.Persistence.Migrations.Sqlite
                     b.HasIndex("Status", "DispatchedAt");
 
                     b.ToTable("Jobs", (string)null);
+                });
+
+            modelBuilder.Entity("VirtualCore.Modules.Compute.Domain.RecoveryPointRecord", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid>("CustomerId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(60)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Note")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("ResellerId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("VmId")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("VmId");
+
+                    b.HasIndex("ResellerId", "CustomerId");
+
+                    b.ToTable("RecoveryPoints", (string)null);
                 });
 
             modelBuilder.Entity("VirtualCore.Modules.Compute.Domain.VirtualMachine", b =>
