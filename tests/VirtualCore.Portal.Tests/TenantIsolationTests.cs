@@ -40,6 +40,9 @@ public sealed class TenantIsolationTests : IAsyncLifetime
         var geselle = (await baecker.GetAsync<UserView[]>("/api/v1/users")).Single(u => u.UserName == "geselle");
         var grant = await (await baecker.PostAsJsonAsync($"/api/v1/users/{geselle.Id}/grants", new { vmId = vm.VmId, level = "view" })).Content.ReadFromJsonAsync<GrantView>(Api.Json);
         var token = await Created<CreatedApiToken>(baecker.PostAsJsonAsync("/api/v1/tokens", new { name = "backup", scopes = new[] { "read" }, expiresInDays = 30 }));
+        var point = await baecker.PostAsJsonAsync($"/api/v1/vms/{vm.VmId}/recovery-points", new { note = "isolation" });
+        await baecker.CompleteAsync(point.Content.ReadFromJsonAsync<JobAccepted>(Api.Json)!);
+        var recoveryPoint = (await baecker.GetAsync<RecoveryPointView[]>($"/api/v1/vms/{vm.VmId}/recovery-points")).Single();
         var konditorei = await Created<CustomerView>(kampAdmin.PostAsJsonAsync("/api/v1/customers", new { name = "Konditorei Kamp", otpRequired = false }));
         await Created<UserView>(kampAdmin.PostAsJsonAsync("/api/v1/users", new { userName = "konditor", displayName = "Konrad Konditor", password = "konditor-pass-1", role = "customer-admin", customerId = konditorei.Id }));
 
@@ -47,6 +50,7 @@ public sealed class TenantIsolationTests : IAsyncLifetime
         _ids["jobId"] = vm.JobId;
         _ids["userId"] = geselle.Id;
         _ids["grantId"] = grant!.Id;
+        _ids["recoveryPointId"] = recoveryPoint.Id;
         _ids["tokenId"] = token.Details.Id;
         _ids["customerId"] = DemoTenants.KampCustomerId;
         _ids["resellerId"] = DemoTenants.KampId;
@@ -77,7 +81,8 @@ public sealed class TenantIsolationTests : IAsyncLifetime
         var failures = new List<string>();
         foreach (var (template, method, pattern) in endpoints)
         {
-            var real = await CallAsync(session, method, Url(pattern, name => _ids[name]), csrf);
+            var real = await CallAsync(session, method, Url(pattern, name => _ids.TryGetValue(name, out var id) ? id
+                : throw new InvalidOperationException($"{template} takes '{name}': give the test a resource of that kind to try.")), csrf);
             var madeUp = await CallAsync(session, method, Url(pattern, _ => Guid.NewGuid()), csrf);
             var sameCustomer = who == "the same customer without a grant";
             var acceptable = real == HttpStatusCode.NotFound
