@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Installs the Debian packages VirtualCore Platform needs that are not there yet, and says which.
-# Usage: scripts/install-system-packages.sh run|test
+# Usage: scripts/install-system-packages.sh run|test|qemu
 set -euo pipefail
 case "${1:-run}" in
   run)  wanted=(libvirt0) ;;
   test) wanted=(libvirt0 libvirt-clients chromium oathtool) ;;
-  *) echo "usage: $0 run|test" >&2; exit 2 ;;
+  # libvirtd with the QEMU driver, QEMU, and the tools that build the tiny test guest.
+  qemu) wanted=(libvirt-daemon libvirt-daemon-driver-qemu libvirt-daemon-system libvirt-clients qemu-system-x86
+                qemu-utils dnsmasq-base busybox-static cpio kmod) ;;
+  *) echo "usage: $0 run|test|qemu" >&2; exit 2 ;;
 esac
 missing=()
 for package in "${wanted[@]}"; do
@@ -19,5 +22,6 @@ echo "Installing from Debian: ${missing[*]}"
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo"
 $sudo apt-get update -qq
+# No recommends: QEMU's would pull in a desktop's worth of display and audio back ends.
 DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 echo "Installed: ${missing[*]}"
