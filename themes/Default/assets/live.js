@@ -37,6 +37,7 @@
       if (empty) { empty.remove(); }
     }
     renderJobRow(row, job);
+    refresh(job.targetId);
     row.classList.remove("is-new"); void row.offsetWidth; row.classList.add("is-new");
   }
 
@@ -53,7 +54,23 @@
     "power-off": ["running", "paused", "shutting-down", "crashed"]
   };
 
+  // Pushes can overtake each other; the buttons follow the VM as the server has it after the latest push.
+  var latest = {};
+  function refresh(vmId) {
+    if (!document.querySelector('[data-vm-id="' + vmId + '"] button[data-action]')) { return; }
+    var ticket = (latest[vmId] || 0) + 1;
+    latest[vmId] = ticket;
+    fetch("/api/v1/vms/" + vmId, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (vm) { if (vm && latest[vmId] === ticket) { applyVm(vm); } });
+  }
+
   function onVm(vm) {
+    applyVm(vm);
+    refresh(vm.id);
+  }
+
+  function applyVm(vm) {
     if (vm.state === "deleted" && document.getElementById("vm-detail") && document.getElementById("vm-detail").getAttribute("data-vm-id") === vm.id) {
       location.assign("/vms");
       return;
