@@ -123,6 +123,7 @@ namespace VirtualCore.Portal.Persistence.Migrations.Sqlite
                     CommandJson = table.Column<string>(type: "TEXT", nullable: false),
                     DispatchedAt = table.Column<long>(type: "INTEGER", nullable: true),
                     DispatchAttempts = table.Column<int>(type: "INTEGER", nullable: false),
+                    SubjectId = table.Column<Guid>(type: "TEXT", nullable: true),
                     LastSignalAt = table.Column<long>(type: "INTEGER", nullable: true)
                 },
                 constraints: table =>
@@ -150,6 +151,24 @@ namespace VirtualCore.Portal.Persistence.Migrations.Sqlite
                 constraints: table =>
                 {
                     table.PrimaryKey("PK_RackServers", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "RecoveryPoints",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    ResellerId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    CustomerId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    VmId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    Name = table.Column<string>(type: "TEXT", maxLength: 60, nullable: false),
+                    Note = table.Column<string>(type: "TEXT", maxLength: 200, nullable: true),
+                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    Status = table.Column<string>(type: "TEXT", maxLength: 20, nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_RecoveryPoints", x => x.Id);
                 });
 
             migrationBuilder.CreateTable(
@@ -210,6 +229,7 @@ namespace VirtualCore.Portal.Persistence.Migrations.Sqlite
                     IsoName = table.Column<string>(type: "TEXT", maxLength: 100, nullable: true),
                     NodeName = table.Column<string>(type: "TEXT", maxLength: 63, nullable: false),
                     MacAddress = table.Column<string>(type: "TEXT", maxLength: 17, nullable: false),
+                    Addresses = table.Column<string>(type: "TEXT", maxLength: 1000, nullable: false),
                     State = table.Column<string>(type: "TEXT", maxLength: 20, nullable: false),
                     StateChangedAt = table.Column<long>(type: "INTEGER", nullable: false),
                     CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
@@ -363,6 +383,16 @@ namespace VirtualCore.Portal.Persistence.Migrations.Sqlite
                 column: "UserId");
 
             migrationBuilder.CreateIndex(
+                name: "IX_RecoveryPoints_ResellerId_CustomerId",
+                table: "RecoveryPoints",
+                columns: new[] { "ResellerId", "CustomerId" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_RecoveryPoints_VmId",
+                table: "RecoveryPoints",
+                column: "VmId");
+
+            migrationBuilder.CreateIndex(
                 name: "IX_ResellerHostNames_ResellerId",
                 table: "ResellerHostNames",
                 column: "ResellerId");
@@ -424,6 +454,9 @@ namespace VirtualCore.Portal.Persistence.Migrations.Sqlite
 
             migrationBuilder.DropTable(
                 name: "RecoveryCodes");
+
+            migrationBuilder.DropTable(
+                name: "RecoveryPoints");
 
             migrationBuilder.DropTable(
                 name: "ResellerHostNames");
