@@ -33,6 +33,15 @@ public sealed class EmbeddedRackServer
     public int ReservedMemoryGiB { get; set; } = 5;
 
     public int ReservedHostCores { get; set; }
+
+    /// <summary>
+    /// A real libvirt address for this rack server (e.g. <c>qemu:///system</c>) instead of the simulated one; the
+    /// simulated size above is then not used, the hypervisor reports its own.
+    /// </summary>
+    public string? Uri { get; set; }
+
+    /// <summary>Extra adapter settings, e.g. <c>domainType</c>.</summary>
+    public Dictionary<string, string> Settings { get; set; } = [];
 }
 
 internal static class EmbeddedRackServers
@@ -44,18 +53,27 @@ internal static class EmbeddedRackServers
         var agentDefaults = configuration.GetSection("NodeAgentDefaults");
         return options.Servers.Select(server =>
         {
-            var agent = new NodeAgentOptions
-            {
-                NodeName = server.Name,
-                Adapter = "libvirt",
-                Uri = "test://" + Path.GetFullPath(Path.Combine(nodesDirectory, server.Name + ".xml")),
-                Settings = new Dictionary<string, string>
+            var simulated = string.IsNullOrWhiteSpace(server.Uri);
+            var settings = simulated
+                ? new Dictionary<string, string>
                 {
                     ["persistTestDriverState"] = "true",
                     ["simulatedSockets"] = server.Sockets.ToString(System.Globalization.CultureInfo.InvariantCulture),
                     ["simulatedCoresPerSocket"] = server.CoresPerSocket.ToString(System.Globalization.CultureInfo.InvariantCulture),
                     ["simulatedMemoryGiB"] = server.MemoryGiB.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                },
+                }
+                : [];
+            foreach (var (key, value) in server.Settings)
+            {
+                settings[key] = value;
+            }
+
+            var agent = new NodeAgentOptions
+            {
+                NodeName = server.Name,
+                Adapter = "libvirt",
+                Uri = simulated ? "test://" + Path.GetFullPath(Path.Combine(nodesDirectory, server.Name + ".xml")) : server.Uri!.Trim(),
+                Settings = settings,
             };
             agentDefaults.Bind(agent);
             return agent;
