@@ -179,7 +179,12 @@ public sealed class NodeAgent : IAsyncDisposable
                 capacity.MemoryBytes,
                 capacity.CpuModel,
                 domains.Select(d => new NodeDomainV1(d.Id, d.Name, StateNames.Of(d.State), d.VCpus, d.MemoryBytes, addresses.GetValueOrDefault(d.Id))).ToArray(),
-                DateTimeOffset.UtcNow),
+                DateTimeOffset.UtcNow,
+                Enum.GetValues<AdapterCapabilities>()
+                    .Where(flag => flag != 0 && System.Numerics.BitOperations.IsPow2((long)flag) && adapter.Capabilities.HasFlag(flag))
+                    .Select(flag => flag.ToString())
+                    .ToArray(),
+                string.IsNullOrWhiteSpace(_options.MigrationUri) ? _options.Uri : _options.MigrationUri.Trim()),
             cancellationToken);
     }
 

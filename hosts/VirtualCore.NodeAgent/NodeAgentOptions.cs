@@ -14,6 +14,12 @@ public sealed class NodeAgentOptions
 
     public Dictionary<string, string> Settings { get; set; } = [];
 
+    /// <summary>
+    /// The address other nodes' hypervisors use to send a VM here (e.g. <c>qemu+tls://rack-2.example/system</c>);
+    /// <see cref="Uri"/> when empty, which suits nodes on one machine.
+    /// </summary>
+    public string? MigrationUri { get; set; }
+
     /// <summary>How long a guest may take to shut down after the ACPI request before the job fails.</summary>
     public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromMinutes(2);
 

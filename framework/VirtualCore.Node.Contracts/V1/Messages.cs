@@ -119,6 +119,8 @@ public sealed record DomainStateChanged(string NodeName, Guid VmId, string State
 public sealed record NodeDomainV1(Guid VmId, string Name, string State, int VCpus, long MemoryBytes, IReadOnlyList<string>? Addresses = null);
 
 /// <summary>Sent by an agent when it starts and now and then after: the node's capacity and every domain on it.</summary>
+/// <param name="Capabilities">What the node's adapter can do, by the SDK's capability names ("LiveMigration", "DiskGrow", …).</param>
+/// <param name="MigrationUri">The address another node's hypervisor uses to send a VM here, or null if none.</param>
 [MessageUrn("vcore:node:v1:heartbeat", false)]
 [EntityName("vcore.node.v1.heartbeat")]
 public sealed record NodeHeartbeat(
@@ -130,7 +132,9 @@ public sealed record NodeHeartbeat(
     long MemoryBytes,
     string CpuModel,
     IReadOnlyList<NodeDomainV1> Domains,
-    DateTimeOffset At);
+    DateTimeOffset At,
+    IReadOnlyList<string>? Capabilities = null,
+    string? MigrationUri = null);
 
 public static class NodeQueues
 {

@@ -40,6 +40,12 @@ public sealed class EmbeddedRackServer
     /// </summary>
     public string? Uri { get; set; }
 
+    /// <summary>Where other nodes' hypervisors send a VM that moves here; <see cref="Uri"/> when empty.</summary>
+    public string? MigrationUri { get; set; }
+
+    /// <summary>Rack servers naming the same shared storage reach the same disk images.</summary>
+    public string? SharedStorage { get; set; }
+
     /// <summary>Extra adapter settings, e.g. <c>domainType</c>.</summary>
     public Dictionary<string, string> Settings { get; set; } = [];
 }
@@ -74,6 +80,7 @@ internal static class EmbeddedRackServers
                 Adapter = "libvirt",
                 Uri = simulated ? "test://" + Path.GetFullPath(Path.Combine(nodesDirectory, server.Name + ".xml")) : server.Uri!.Trim(),
                 Settings = settings,
+                MigrationUri = server.MigrationUri,
             };
             agentDefaults.Bind(agent);
             return agent;
@@ -87,5 +94,6 @@ internal static class EmbeddedRackServers
             Role = s.Role,
             ReservedHostCores = s.ReservedHostCores,
             ReservedMemoryBytes = s.ReservedMemoryGiB * (1L << 30),
+            SharedStorage = s.SharedStorage,
         });
 }

@@ -14,6 +14,9 @@ public sealed record ListRackServers : IQuery<IReadOnlyList<RackServerView>>;
 /// <param name="CpuModel">As the hypervisor reports it.</param>
 /// <param name="Online">The node agent reported recently.</param>
 /// <param name="LastHeartbeatAt">When the agent last reported.</param>
+/// <param name="Capabilities">What its adapter can do (the SDK's capability names), as last reported.</param>
+/// <param name="MigrationUri">Where other nodes send a VM that moves here; null if its agent gave none.</param>
+/// <param name="SharedStorage">Nodes with the same value reach the same disk images.</param>
 public sealed record RackServerView(
     string Name,
     string Role,
@@ -23,8 +26,13 @@ public sealed record RackServerView(
     long ReservedMemoryBytes,
     string CpuModel,
     bool Online,
-    DateTimeOffset? LastHeartbeatAt)
+    DateTimeOffset? LastHeartbeatAt,
+    IReadOnlyList<string>? Capabilities = null,
+    string? MigrationUri = null,
+    string? SharedStorage = null)
 {
+    public bool Can(string capability) => Capabilities?.Contains(capability, StringComparer.Ordinal) == true;
+
     public int CoresForVms => Math.Max(0, PhysicalCores - ReservedHostCores);
 
     public long MemoryForVmsBytes => Math.Max(0, MemoryBytes - ReservedMemoryBytes);

@@ -39,6 +39,9 @@ public sealed class InfrastructureModule : IModule
             e.Property(x => x.Role).HasMaxLength(20);
             e.Property(x => x.CpuModel).HasMaxLength(100);
             e.Property(x => x.AgentVersion).HasMaxLength(40);
+            e.Property(x => x.Capabilities).HasMaxLength(1000);
+            e.Property(x => x.MigrationUri).HasMaxLength(500);
+            e.Property(x => x.SharedStorage).HasMaxLength(100);
             e.HasIndex(x => x.Name).IsUnique();
         });
         modelBuilder.Entity<IsoImage>(e =>

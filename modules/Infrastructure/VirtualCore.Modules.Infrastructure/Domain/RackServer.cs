@@ -26,6 +26,15 @@ internal sealed class RackServer
     public string AgentVersion { get; set; } = "";
 
     public DateTimeOffset? LastHeartbeatAt { get; set; }
+
+    /// <summary>What its adapter can do, comma-separated capability names, as its agent last reported.</summary>
+    public string Capabilities { get; set; } = "";
+
+    /// <summary>Where other nodes send a VM that moves here, as its agent last reported.</summary>
+    public string? MigrationUri { get; set; }
+
+    /// <summary>Nodes with the same name here reach the same disk images; between others disks are copied when a VM moves.</summary>
+    public string? SharedStorage { get; set; }
 }
 
 /// <summary>An installation image in the operator's library.</summary>

@@ -27,7 +27,10 @@ internal sealed class ListRackServersHandler(PortalDbContext db, IOptions<Infras
             r.ReservedMemoryBytes,
             r.CpuModel,
             r.LastHeartbeatAt >= onlineSince,
-            r.LastHeartbeatAt)).ToArray();
+            r.LastHeartbeatAt,
+            r.Capabilities.Split(',', StringSplitOptions.RemoveEmptyEntries),
+            r.MigrationUri,
+            r.SharedStorage)).ToArray();
     }
 }
 
@@ -63,6 +66,12 @@ internal sealed class NodeHeartbeatConsumer(PortalDbContext db, ILogger<NodeHear
         server.CpuModel = beat.CpuModel;
         server.AgentVersion = beat.AgentVersion;
         server.LastHeartbeatAt = beat.At;
+        if (beat.Capabilities is not null)
+        {
+            server.Capabilities = string.Join(',', beat.Capabilities);
+        }
+
+        server.MigrationUri = beat.MigrationUri;
         await db.SaveChangesAsync(context.CancellationToken);
     }
 }
@@ -84,6 +93,21 @@ internal sealed class InfrastructureSeed(PortalDbContext db, IOptions<Infrastruc
             server.Role = registration.Role;
             server.ReservedHostCores = registration.ReservedHostCores;
             server.ReservedMemoryBytes = registration.ReservedMemoryBytes;
+            server.SharedStorage = string.IsNullOrWhiteSpace(registration.SharedStorage) ? null : registration.SharedStorage.Trim();
+        }
+
+        foreach (var image in options.Value.IsoImages)
+        {
+            var known = await db.Set<IsoImage>().SingleOrDefaultAsync(i => i.Name == image.Name, cancellationToken);
+            if (known is null)
+            {
+                known = new IsoImage { Id = Guid.NewGuid(), Name = image.Name, Title = image.Title, Path = image.Path };
+                db.Add(known);
+            }
+
+            known.Title = string.IsNullOrWhiteSpace(image.Title) ? image.Name : image.Title;
+            known.Path = image.Path;
+            known.SizeBytes = image.SizeBytes;
         }
 
         if (!await db.Set<IsoImage>().AnyAsync(cancellationToken))

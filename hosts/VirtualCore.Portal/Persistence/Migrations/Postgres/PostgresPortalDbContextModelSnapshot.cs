@@ -542,6 +542,11 @@ namespace VirtualCore.Portal.Persistence.Migrations.Postgres
                         .HasMaxLength(40)
                         .HasColumnType("character varying(40)");
 
+                    b.Property<string>("Capabilities")
+                        .IsRequired()
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)");
+
                     b.Property<int>("CoresPerSocket")
                         .HasColumnType("integer");
 
@@ -555,6 +560,10 @@ namespace VirtualCore.Portal.Persistence.Migrations.Postgres
 
                     b.Property<long>("MemoryBytes")
                         .HasColumnType("bigint");
+
+                    b.Property<string>("MigrationUri")
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)");
 
                     b.Property<string>("Name")
                         .IsRequired()
@@ -571,6 +580,10 @@ namespace VirtualCore.Portal.Persistence.Migrations.Postgres
                         .IsRequired()
                         .HasMaxLength(20)
                         .HasColumnType("character varying(20)");
+
+                    b.Property<string>("SharedStorage")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
 
                     b.Property<int>("Sockets")
                         .HasColumnType("integer");

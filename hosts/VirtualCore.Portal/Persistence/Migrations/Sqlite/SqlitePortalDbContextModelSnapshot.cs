@@ -537,6 +537,11 @@ namespace VirtualCore.Portal.Persistence.Migrations.Sqlite
                         .HasMaxLength(40)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("Capabilities")
+                        .IsRequired()
+                        .HasMaxLength(1000)
+                        .HasColumnType("TEXT");
+
                     b.Property<int>("CoresPerSocket")
                         .HasColumnType("INTEGER");
 
@@ -550,6 +555,10 @@ namespace VirtualCore.Portal.Persistence.Migrations.Sqlite
 
                     b.Property<long>("MemoryBytes")
                         .HasColumnType("INTEGER");
+
+                    b.Property<string>("MigrationUri")
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT");
 
                     b.Property<string>("Name")
                         .IsRequired()
@@ -565,6 +574,10 @@ namespace VirtualCore.Portal.Persistence.Migrations.Sqlite
                     b.Property<string>("Role")
                         .IsRequired()
                         .HasMaxLength(20)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("SharedStorage")
+                        .HasMaxLength(100)
                         .HasColumnType("TEXT");
 
                     b.Property<int>("Sockets")

@@ -12,7 +12,7 @@ using VirtualCore.Portal.Persistence;
 namespace VirtualCore.Portal.Persistence.Migrations.Postgres
 {
     [DbContext(typeof(PostgresPortalDbContext))]
-    [Migration("20261126090745_Initial")]
+    [Migration("20261126092430_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -545,6 +545,11 @@ namespace VirtualCore.Portal.Persistence.Migrations.Postgres
                         .HasMaxLength(40)
                         .HasColumnType("character varying(40)");
 
+                    b.Property<string>("Capabilities")
+                        .IsRequired()
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)");
+
                     b.Property<int>("CoresPerSocket")
                         .HasColumnType("integer");
 
@@ -558,6 +563,10 @@ namespace VirtualCore.Portal.Persistence.Migrations.Postgres
 
                     b.Property<long>("MemoryBytes")
                         .HasColumnType("bigint");
+
+                    b.Property<string>("MigrationUri")
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)");
 
                     b.Property<string>("Name")
                         .IsRequired()
@@ -574,6 +583,10 @@ namespace VirtualCore.Portal.Persistence.Migrations.Postgres
                         .IsRequired()
                         .HasMaxLength(20)
                         .HasColumnType("character varying(20)");
+
+                    b.Property<string>("SharedStorage")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
 
                     b.Property<int>("Sockets")
                         .HasColumnType("integer");

@@ -11,7 +11,7 @@ using VirtualCore.Portal.Persistence;
 namespace VirtualCore.Portal.Persistence.Migrations.Sqlite
 {
     [DbContext(typeof(SqlitePortalDbContext))]
-    [Migration("20261126090741_Initial")]
+    [Migration("20261126092426_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -540,6 +540,11 @@ namespace VirtualCore.Portal.Persistence.Migrations.Sqlite
                         .HasMaxLength(40)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("Capabilities")
+                        .IsRequired()
+                        .HasMaxLength(1000)
+                        .HasColumnType("TEXT");
+
                     b.Property<int>("CoresPerSocket")
                         .HasColumnType("INTEGER");
 
@@ -553,6 +558,10 @@ namespace VirtualCore.Portal.Persistence.Migrations.Sqlite
 
                     b.Property<long>("MemoryBytes")
                         .HasColumnType("INTEGER");
+
+                    b.Property<string>("MigrationUri")
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT");
 
                     b.Property<string>("Name")
                         .IsRequired()
@@ -568,6 +577,10 @@ namespace VirtualCore.Portal.Persistence.Migrations.Sqlite
                     b.Property<string>("Role")
                         .IsRequired()
                         .HasMaxLength(20)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("SharedStorage")
+                        .HasMaxLength(100)
                         .HasColumnType("TEXT");
 
                     b.Property<int>("Sockets")

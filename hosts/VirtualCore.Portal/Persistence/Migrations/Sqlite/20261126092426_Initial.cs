@@ -146,7 +146,10 @@ namespace VirtualCore.Portal.Persistence.Migrations.Sqlite
                     ReservedMemoryBytes = table.Column<long>(type: "INTEGER", nullable: false),
                     CpuModel = table.Column<string>(type: "TEXT", maxLength: 100, nullable: false),
                     AgentVersion = table.Column<string>(type: "TEXT", maxLength: 40, nullable: false),
-                    LastHeartbeatAt = table.Column<long>(type: "INTEGER", nullable: true)
+                    LastHeartbeatAt = table.Column<long>(type: "INTEGER", nullable: true),
+                    Capabilities = table.Column<string>(type: "TEXT", maxLength: 1000, nullable: false),
+                    MigrationUri = table.Column<string>(type: "TEXT", maxLength: 500, nullable: true),
+                    SharedStorage = table.Column<string>(type: "TEXT", maxLength: 100, nullable: true)
                 },
                 constraints: table =>
                 {

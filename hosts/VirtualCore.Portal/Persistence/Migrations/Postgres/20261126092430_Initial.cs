@@ -146,7 +146,10 @@ namespace VirtualCore.Portal.Persistence.Migrations.Postgres
                     ReservedMemoryBytes = table.Column<long>(type: "bigint", nullable: false),
                     CpuModel = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: false),
                     AgentVersion = table.Column<string>(type: "character varying(40)", maxLength: 40, nullable: false),
-                    LastHeartbeatAt = table.Column<long>(type: "bigint", nullable: true)
+                    LastHeartbeatAt = table.Column<long>(type: "bigint", nullable: true),
+                    Capabilities = table.Column<string>(type: "character varying(1000)", maxLength: 1000, nullable: false),
+                    MigrationUri = table.Column<string>(type: "character varying(500)", maxLength: 500, nullable: true),
+                    SharedStorage = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: true)
                 },
                 constraints: table =>
                 {
