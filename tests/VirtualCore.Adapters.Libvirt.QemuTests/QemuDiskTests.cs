@@ -17,8 +17,7 @@ public sealed class QemuDiskTests
 
     public QemuDiskTests(QemuNodeFixture node) => this.node = node;
 
-    /// <summary>A folder no pool knows before the first test here runs: the adapter makes its pool.</summary>
-    private static string ImagesDirectory => Path.Combine(QemuScripts.TestDirectory, "images");
+    private static string ImagesDirectory => TinyGuest.ImagesDirectory;
 
     [Fact]
     public async Task A_missing_image_is_created_sparse_in_a_pool_of_its_folder_grown_and_deleted_with_the_domain()

@@ -16,6 +16,15 @@ internal sealed class TinyGuest : IAsyncDisposable
     /// <summary>The guest's power button handler prints this before it powers off.</summary>
     internal const string PowerButtonMarker = "vcore-guest: power button";
 
+    /// <summary>With a virtio disk, the guest prints this and the counter it read from the disk's first sector before it is ready.</summary>
+    internal const string DiskCounterMarker = "VCORE-DISK-COUNTER=";
+
+    /// <summary>The CD-ROM that boots the guest through ISOLINUX, made by build-guest.sh.</summary>
+    internal static string IsoPath => Path.Combine(QemuScripts.GuestDirectory, "tiny-guest.iso");
+
+    /// <summary>Where the tests' disk images go; the adapter makes a storage pool of it.</summary>
+    internal static string ImagesDirectory => Path.Combine(QemuScripts.TestDirectory, "images");
+
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(100);
 
     private TinyGuest(IQemuNode node, DomainSpec spec)
@@ -47,6 +56,31 @@ internal sealed class TinyGuest : IAsyncDisposable
         };
     }
 
+    /// <summary><paramref name="spec"/> with one virtio disk of <paramref name="bytes"/> in <see cref="ImagesDirectory"/>, named after the domain.</summary>
+    internal static DomainSpec WithDisk(DomainSpec spec, long bytes) =>
+        spec with { Disks = [new DiskSpec(Path.Combine(ImagesDirectory, spec.Name + ".qcow2"), bytes)] };
+
+    /// <summary>The disk counters the guest printed on its console, one per boot with a disk, oldest first.</summary>
+    internal IReadOnlyList<int> DiskCounters =>
+        SerialLog.Split('\n')
+            .Select(line => line.Trim())
+            .Where(line => line.StartsWith(DiskCounterMarker, StringComparison.Ordinal))
+            .Select(line => int.Parse(line[DiskCounterMarker.Length..], System.Globalization.CultureInfo.InvariantCulture))
+            .ToList();
+
+    /// <summary>How often the console shows <paramref name="marker"/>.</summary>
+    internal int CountOnSerial(string marker)
+    {
+        var log = SerialLog;
+        var count = 0;
+        for (var at = log.IndexOf(marker, StringComparison.Ordinal); at >= 0; at = log.IndexOf(marker, at + marker.Length, StringComparison.Ordinal))
+        {
+            count++;
+        }
+
+        return count;
+    }
+
     /// <summary>Defines a tiny guest; dispose the result.</summary>
     internal static Task<TinyGuest> DefineAsync(IQemuNode node, string purpose) => DefineAsync(node, SpecFor(purpose));
 
@@ -58,11 +92,14 @@ internal sealed class TinyGuest : IAsyncDisposable
         return guest;
     }
 
-    /// <summary>Waits until the serial console shows <paramref name="marker"/>; fails early when the domain stops.</summary>
-    internal async Task WaitForSerialAsync(string marker, TimeSpan timeout)
+    /// <summary>
+    /// Waits until the serial console shows <paramref name="marker"/> <paramref name="times"/> times (the console keeps
+    /// earlier boots); fails early when the domain stops.
+    /// </summary>
+    internal async Task WaitForSerialAsync(string marker, TimeSpan timeout, int times = 1)
     {
         var watch = Stopwatch.StartNew();
-        while (!SerialLog.Contains(marker, StringComparison.Ordinal))
+        while (CountOnSerial(marker) < times)
         {
             var state = await Node.Adapter.GetDomainStateAsync(Id, CancellationToken.None);
             if (state is DomainState.ShutOff or DomainState.Crashed)
@@ -97,16 +134,10 @@ internal sealed class TinyGuest : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        try
-        {
-            await Node.Adapter.PowerOffDomainAsync(Id, CancellationToken.None);
-        }
-        catch (HypervisorAdapterException e) when (e.Code == AdapterErrorCode.DomainNotFound)
-        {
-            // The test removed it already.
-        }
-
-        await Node.Adapter.UndefineDomainAsync(Id, CancellationToken.None);
+        // Whatever state the test left: powered off, recovery points and definition removed, and the disks the
+        // adapter made for it in the tests' images folder with it. A domain the test removed already is no failure.
+        var ownDisks = Spec.Disks.Count != 0 && Spec.Disks.All(d => d.Path.StartsWith(ImagesDirectory + "/", StringComparison.Ordinal));
+        await Node.Adapter.DeleteDomainAsync(Id, deleteStorage: ownDisks, CancellationToken.None);
         File.Delete(Spec.SerialLogPath!);
     }
 
