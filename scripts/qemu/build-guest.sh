@@ -11,7 +11,7 @@ set -euo pipefail
 [ $# -eq 1 ] || { echo "usage: $0 OUTDIR" >&2; exit 2; }
 out="$1"
 # Raised whenever what the guest does or what OUTDIR holds changes, so an older guest is built again.
-format=2
+format=3
 # Written last, so an interrupted build is never taken for a complete one.
 stamp="$out/guest.complete"
 if [ -f "$stamp" ] && grep -qx "format $format" "$stamp" && [ -f "$out/vmlinuz" ] && [ -f "$out/initrd.img" ] && [ -f "$out/tiny-guest.iso" ]; then
@@ -98,7 +98,8 @@ ip link set lo up
 # Without a NIC there is nothing to configure; the guest is still ready for lifecycle tests.
 if [ -e /sys/class/net/eth0 ]; then
   ip link set eth0 up
-  udhcpc -b -q -i eth0 -t 5 -T 2 >/dev/null 2>&1
+  # Debian's busybox looks for /etc/udhcpc/default.script unless told; its messages go to the console.
+  udhcpc -b -q -i eth0 -t 5 -T 2 -s /usr/share/udhcpc/default.script >/dev/console 2>&1
 fi
 # The first sector of the first virtio disk holds "VCORE-COUNTER <n>": the guest prints n (0 on a blank disk) and
 # writes n + 1 before it is ready, so a test can tell which disk state a boot started from.
