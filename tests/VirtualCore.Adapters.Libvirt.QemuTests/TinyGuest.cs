@@ -60,26 +60,16 @@ internal sealed class TinyGuest : IAsyncDisposable
     internal static DomainSpec WithDisk(DomainSpec spec, long bytes) =>
         spec with { Disks = [new DiskSpec(Path.Combine(ImagesDirectory, spec.Name + ".qcow2"), bytes)] };
 
-    /// <summary>The disk counters the guest printed on its console, one per boot with a disk, oldest first.</summary>
-    internal IReadOnlyList<int> DiskCounters =>
+    /// <summary>
+    /// The counter the guest read from its disk in this boot, or null before it printed one. QEMU starts the console
+    /// file afresh whenever it starts the domain (a start, or a revert to a live recovery point), so it holds one boot.
+    /// </summary>
+    internal int? DiskCounter =>
         SerialLog.Split('\n')
             .Select(line => line.Trim())
             .Where(line => line.StartsWith(DiskCounterMarker, StringComparison.Ordinal))
-            .Select(line => int.Parse(line[DiskCounterMarker.Length..], System.Globalization.CultureInfo.InvariantCulture))
-            .ToList();
-
-    /// <summary>How often the console shows <paramref name="marker"/>.</summary>
-    internal int CountOnSerial(string marker)
-    {
-        var log = SerialLog;
-        var count = 0;
-        for (var at = log.IndexOf(marker, StringComparison.Ordinal); at >= 0; at = log.IndexOf(marker, at + marker.Length, StringComparison.Ordinal))
-        {
-            count++;
-        }
-
-        return count;
-    }
+            .Select(line => (int?)int.Parse(line[DiskCounterMarker.Length..], System.Globalization.CultureInfo.InvariantCulture))
+            .LastOrDefault();
 
     /// <summary>Defines a tiny guest; dispose the result.</summary>
     internal static Task<TinyGuest> DefineAsync(IQemuNode node, string purpose) => DefineAsync(node, SpecFor(purpose));
@@ -92,14 +82,11 @@ internal sealed class TinyGuest : IAsyncDisposable
         return guest;
     }
 
-    /// <summary>
-    /// Waits until the serial console shows <paramref name="marker"/> <paramref name="times"/> times (the console keeps
-    /// earlier boots); fails early when the domain stops.
-    /// </summary>
-    internal async Task WaitForSerialAsync(string marker, TimeSpan timeout, int times = 1)
+    /// <summary>Waits until the serial console shows <paramref name="marker"/>; fails early when the domain stops.</summary>
+    internal async Task WaitForSerialAsync(string marker, TimeSpan timeout)
     {
         var watch = Stopwatch.StartNew();
-        while (CountOnSerial(marker) < times)
+        while (!SerialLog.Contains(marker, StringComparison.Ordinal))
         {
             var state = await Node.Adapter.GetDomainStateAsync(Id, CancellationToken.None);
             if (state is DomainState.ShutOff or DomainState.Crashed)
