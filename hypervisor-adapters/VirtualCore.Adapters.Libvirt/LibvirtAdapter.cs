@@ -289,17 +289,21 @@ public sealed partial class LibvirtAdapter : IHypervisorAdapter
 
     /// <summary>
     /// What this adapter does on each driver. The test driver simulates every call it declares; it has no block
-    /// resize (so no disk growth) and no migration.
+    /// resize (so no disk growth) and no migration. On QEMU, vCPUs change at the next boot only: the domains are
+    /// defined with as many vCPUs as they have, none of them hot-pluggable, so QEMU can neither add nor remove one
+    /// while the guest runs (removing one would also need the guest's consent).
     /// </summary>
     internal static AdapterCapabilities CapabilitiesOf(string domainType)
     {
         const AdapterCapabilities both =
             AdapterCapabilities.NodeCapacity | AdapterCapabilities.CpuPinning | AdapterCapabilities.AcpiShutdown
             | AdapterCapabilities.ManagedSave | AdapterCapabilities.Pause | AdapterCapabilities.Reset | AdapterCapabilities.Reboot
-            | AdapterCapabilities.LiveVcpuChange | AdapterCapabilities.LiveMemoryChange
+            | AdapterCapabilities.LiveMemoryChange
             | AdapterCapabilities.RecoveryPoints | AdapterCapabilities.LiveRecoveryPoints
             | AdapterCapabilities.InterfaceAddresses | AdapterCapabilities.CdromChange | AdapterCapabilities.DomainEvents;
-        return domainType == "test" ? both : both | AdapterCapabilities.DiskGrow | AdapterCapabilities.LiveMigration;
+        return domainType == "test"
+            ? both | AdapterCapabilities.LiveVcpuChange
+            : both | AdapterCapabilities.DiskGrow | AdapterCapabilities.LiveMigration;
     }
 
     private void CreateSimulatedHostIfMissing()

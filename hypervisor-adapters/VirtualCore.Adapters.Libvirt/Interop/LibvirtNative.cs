@@ -35,6 +35,13 @@ internal static unsafe partial class LibvirtNative
 
     internal const int DomainEventIdLifecycle = 0;
 
+    /// <summary>VIR_DOMAIN_RUNNING and the virDomainRunningReason values of a domain that has just been started.</summary>
+    internal const int DomainRunning = 1;
+    internal const int RunningBooted = 1;
+    internal const int RunningMigrated = 2;
+    internal const int RunningRestored = 3;
+    internal const int RunningFromSnapshot = 4;
+
     /// <summary>virDomainMigrateFlags.</summary>
     internal const uint MigrateLive = 1;
     internal const uint MigratePeerToPeer = 2;
