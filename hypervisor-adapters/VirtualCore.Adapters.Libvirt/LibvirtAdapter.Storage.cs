@@ -134,6 +134,15 @@ public sealed partial class LibvirtAdapter
         }
         catch
         {
+            // A folder that cannot be made (or a pool that cannot start) leaves no pool behind: the next try starts afresh.
+            try
+            {
+                LibvirtConnection.UndefinePool(pool, description);
+            }
+            catch (HypervisorAdapterException)
+            {
+            }
+
             pool.Dispose();
             throw;
         }

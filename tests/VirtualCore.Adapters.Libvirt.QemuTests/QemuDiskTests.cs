@@ -117,6 +117,27 @@ public sealed class QemuDiskTests
         }
     }
 
+    [Fact]
+    public async Task When_an_image_cannot_be_created_the_domain_is_not_defined_and_the_images_made_for_it_are_removed()
+    {
+        var spec = TinyGuest.SpecFor("unmakeable");
+        var made = Path.Combine(ImagesDirectory, spec.Name + ".qcow2");
+
+        // /etc/hostname is a file, so no folder can be made beneath it.
+        const string impossibleFolder = "/etc/hostname/vcore-images";
+        spec = spec with { Disks = [new DiskSpec(made, 16 * MiB), new DiskSpec(Path.Combine(impossibleFolder, spec.Name + ".qcow2"), 16 * MiB)] };
+
+        var error = await Assert.ThrowsAsync<HypervisorAdapterException>(() => node.Adapter.DefineDomainAsync(spec, CancellationToken.None));
+
+        Assert.Equal(AdapterErrorCode.OperationFailed, error.Code);
+        Assert.Contains(impossibleFolder, error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(await node.Adapter.ListDomainsAsync(CancellationToken.None), d => d.Id == spec.Id);
+        Assert.False(File.Exists(made), $"{made} was left behind by a domain that was never defined.");
+        Assert.DoesNotContain(
+            LibvirtAdapter.ImagePoolName(impossibleFolder),
+            (await VirshAsync("pool-list", "--all", "--name")).Split('\n', StringSplitOptions.TrimEntries));
+    }
+
     internal static async Task<(string Format, long VirtualSize, long ActualSize)> ImageInfoAsync(string path)
     {
         // -U: QEMU holds the image of a running domain locked; reading its header is safe.

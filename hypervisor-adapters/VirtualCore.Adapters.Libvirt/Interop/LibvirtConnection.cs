@@ -233,6 +233,15 @@ internal sealed unsafe class LibvirtConnection : IDisposable
         StartPool(pool, description);
     }
 
+    /// <summary>Removes the definition of an inactive pool; its folder and files stay.</summary>
+    internal static void UndefinePool(StoragePoolHandle pool, string description)
+    {
+        if (LibvirtNative.virStoragePoolUndefine(pool) < 0)
+        {
+            throw LibvirtError.CaptureLast().ToException($"undefine {description}");
+        }
+    }
+
     /// <summary>Starts the pool unless it is active.</summary>
     internal static void StartPool(StoragePoolHandle pool, string description)
     {

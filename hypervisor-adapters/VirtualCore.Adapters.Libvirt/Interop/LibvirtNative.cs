@@ -218,6 +218,9 @@ internal static unsafe partial class LibvirtNative
     internal static partial int virStoragePoolRefresh(StoragePoolHandle pool, uint flags);
 
     [LibraryImport(Library)]
+    internal static partial int virStoragePoolUndefine(StoragePoolHandle pool);
+
+    [LibraryImport(Library)]
     internal static partial int virStoragePoolFree(nint pool);
 
     [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)]
