@@ -85,7 +85,12 @@ public sealed partial class LibvirtAdapter
             {
                 Require(AdapterCapabilities.DomainEvents, "watch domain events");
                 var id = c.RegisterLifecycleEvents((domain, type, detail) =>
-                    channel.Writer.TryWrite(new DomainEvent(domain, ToEventKind(type, detail), DateTimeOffset.UtcNow)));
+                {
+                    if (ToEventKind(type, detail) is { } kind)
+                    {
+                        channel.Writer.TryWrite(new DomainEvent(domain, kind, DateTimeOffset.UtcNow));
+                    }
+                });
                 lock (watchers)
                 {
                     watchers.Add(channel.Writer);
@@ -100,6 +105,11 @@ public sealed partial class LibvirtAdapter
         {
             await foreach (var domainEvent in channel.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
             {
+                if (domainEvent.Kind == DomainEventKind.Resumed && await IsStartingResumeAsync(domainEvent.DomainId).ConfigureAwait(false))
+                {
+                    continue;
+                }
+
                 yield return domainEvent;
             }
         }
@@ -125,9 +135,46 @@ public sealed partial class LibvirtAdapter
         }
     }
 
-    /// <summary>virDomainEventType and its detail, in the SDK's words.</summary>
-    internal static DomainEventKind ToEventKind(int type, int detail) => (type, detail) switch
+    /// <summary>
+    /// QEMU starts every domain with its vCPUs stopped and lets them run once it is set up, which libvirt reports as
+    /// "resumed" just before "started" (also when it restores, migrates in or reverts to a live recovery point). The
+    /// domain was never paused for anyone, so such a resume is not passed on: the domain then runs for the reason of
+    /// its start, where a real resume leaves it running as "unpaused". Read after the event, so a domain that changed
+    /// again since, or is gone, keeps its Resumed.
+    /// </summary>
+    private async Task<bool> IsStartingResumeAsync(Guid domainId)
     {
+        if (domainType == "test" || disposed)
+        {
+            return false;
+        }
+
+        try
+        {
+            return await RunAsync(
+                c =>
+                {
+                    using var domain = c.FindDomain(domainId);
+                    return domain is not null && LibvirtDomain.GetNativeStateAndReason(domain) is (LibvirtNative.DomainRunning, var reason)
+                        && reason is LibvirtNative.RunningBooted or LibvirtNative.RunningMigrated or LibvirtNative.RunningRestored or LibvirtNative.RunningFromSnapshot;
+                },
+                mutates: false,
+                CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is HypervisorAdapterException or ObjectDisposedException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// virDomainEventType and its detail, in the SDK's words; null for an event that tells nothing of its own. QEMU
+    /// reports "shutdown finished after a host request" just before the domain stops when it is powered off: that is
+    /// no shutdown, and the Stopped that follows says all.
+    /// </summary>
+    internal static DomainEventKind? ToEventKind(int type, int detail) => (type, detail) switch
+    {
+        (6, 2) => null, // VIR_DOMAIN_EVENT_SHUTDOWN_HOST
         (0, _) => DomainEventKind.Defined,
         (1, _) => DomainEventKind.Undefined,
         (2, _) => DomainEventKind.Started,
@@ -139,32 +186,6 @@ public sealed partial class LibvirtAdapter
         (8, _) => DomainEventKind.Crashed,
         _ => DomainEventKind.Other,
     };
-
-    // A libvirt storage volume is deleted through its pool; a plain file is deleted only on a local QEMU node,
-    // where this process runs beside the images. The test driver's disks are simulated and have no file.
-    private void DeleteDisk(LibvirtConnection c, string path)
-    {
-        using var volume = c.FindVolume(path);
-        if (volume is not null)
-        {
-            LibvirtConnection.DeleteVolume(volume, path);
-            return;
-        }
-
-        if (domainType != "test" && IsLocalUri(options.Uri))
-        {
-            try
-            {
-                File.Delete(path);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                throw new HypervisorAdapterException(AdapterErrorCode.OperationFailed, $"Could not delete {path}: {e.Message}", innerException: e);
-            }
-        }
-    }
-
-    private static bool IsLocalUri(string uri) => uri.Split("://", 2) is [_, var rest] && rest.StartsWith('/');
 
     private void CompleteWatchers()
     {

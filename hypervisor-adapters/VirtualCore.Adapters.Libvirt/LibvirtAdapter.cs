@@ -32,8 +32,9 @@ public sealed partial class LibvirtAdapter : IHypervisorAdapter
     /// <summary>Setting: "true" to keep a test-driver node's domains in its host description file.</summary>
     public const string PersistTestDriverStateSetting = "persistTestDriverState";
 
-    // Every libvirt call this adapter makes exists since 0.9.13; an older library would fail mid-operation on a missing symbol.
-    private static readonly Version MinimumLibraryVersion = new(0, 9, 13);
+    // Every libvirt call this adapter makes exists since 4.1.0 (virStoragePoolLookupByTargetPath is the youngest); an
+    // older library would fail mid-operation on a missing symbol.
+    private static readonly Version MinimumLibraryVersion = new(4, 1, 0);
 
     private readonly NodeConnectionOptions options;
     private readonly string qemuDomainType;
@@ -222,8 +223,18 @@ public sealed partial class LibvirtAdapter : IHypervisorAdapter
                 AdapterErrorCode.InvalidSpec, $"The node has cores 0 to {cores - 1}; cannot pin to {string.Join(", ", spec.PinnedCores.Where(core => core >= cores))}.");
         }
 
-        using var defined = c.DefineDomain(xml, $"domain {spec.Id} ('{spec.Name}')");
-        return LibvirtDomain.GetInfo(defined);
+        // The test driver's disks are simulated; a QEMU node needs every image to exist before the domain can start.
+        var created = domainType == "test" ? [] : CreateMissingDisks(c, spec);
+        try
+        {
+            using var defined = c.DefineDomain(xml, $"domain {spec.Id} ('{spec.Name}')");
+            return LibvirtDomain.GetInfo(defined);
+        }
+        catch
+        {
+            DeleteCreatedDisks(c, created);
+            throw;
+        }
     }
 
     private static List<T> ReadAll<T>(LibvirtConnection c, Func<DomainHandle, T> read)
@@ -278,17 +289,21 @@ public sealed partial class LibvirtAdapter : IHypervisorAdapter
 
     /// <summary>
     /// What this adapter does on each driver. The test driver simulates every call it declares; it has no block
-    /// resize (so no disk growth) and no migration.
+    /// resize (so no disk growth) and no migration. On QEMU, vCPUs change at the next boot only: the domains are
+    /// defined with as many vCPUs as they have, none of them hot-pluggable, so QEMU can neither add nor remove one
+    /// while the guest runs (removing one would also need the guest's consent).
     /// </summary>
     internal static AdapterCapabilities CapabilitiesOf(string domainType)
     {
         const AdapterCapabilities both =
             AdapterCapabilities.NodeCapacity | AdapterCapabilities.CpuPinning | AdapterCapabilities.AcpiShutdown
             | AdapterCapabilities.ManagedSave | AdapterCapabilities.Pause | AdapterCapabilities.Reset | AdapterCapabilities.Reboot
-            | AdapterCapabilities.LiveVcpuChange | AdapterCapabilities.LiveMemoryChange
+            | AdapterCapabilities.LiveMemoryChange
             | AdapterCapabilities.RecoveryPoints | AdapterCapabilities.LiveRecoveryPoints
             | AdapterCapabilities.InterfaceAddresses | AdapterCapabilities.CdromChange | AdapterCapabilities.DomainEvents;
-        return domainType == "test" ? both : both | AdapterCapabilities.DiskGrow | AdapterCapabilities.LiveMigration;
+        return domainType == "test"
+            ? both | AdapterCapabilities.LiveVcpuChange
+            : both | AdapterCapabilities.DiskGrow | AdapterCapabilities.LiveMigration;
     }
 
     private void CreateSimulatedHostIfMissing()

@@ -178,6 +178,9 @@ public sealed class HardwareAndPersistenceTests : IDisposable
         Assert.Equal(
             AdapterCapabilities.DiskGrow | AdapterCapabilities.LiveMigration,
             LibvirtAdapter.CapabilitiesOf("qemu") & ~LibvirtAdapter.CapabilitiesOf("test"));
+
+        // QEMU domains have no hot-pluggable vCPUs; the test driver simulates setting them live.
+        Assert.Equal(AdapterCapabilities.LiveVcpuChange, LibvirtAdapter.CapabilitiesOf("test") & ~LibvirtAdapter.CapabilitiesOf("qemu"));
         Assert.Equal(LibvirtAdapter.CapabilitiesOf("qemu"), LibvirtAdapter.CapabilitiesOf("kvm"));
     }
 
@@ -189,7 +192,9 @@ public sealed class HardwareAndPersistenceTests : IDisposable
     [InlineData(5, 4, DomainEventKind.Parked)]
     [InlineData(8, 0, DomainEventKind.Crashed)]
     [InlineData(7, 0, DomainEventKind.Other)]
-    public void Libvirt_lifecycle_events_map_to_the_sdks_kinds(int type, int detail, DomainEventKind expected)
+    [InlineData(6, 1, DomainEventKind.ShuttingDown)]
+    [InlineData(6, 2, null)]
+    public void Libvirt_lifecycle_events_map_to_the_sdks_kinds(int type, int detail, DomainEventKind? expected)
     {
         Assert.Equal(expected, LibvirtAdapter.ToEventKind(type, detail));
     }

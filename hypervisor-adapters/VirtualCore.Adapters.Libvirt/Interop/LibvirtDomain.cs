@@ -40,6 +40,12 @@ internal static unsafe class LibvirtDomain
             ? throw LibvirtError.CaptureLast().ToException("read a domain's state")
             : state;
 
+    /// <summary>The libvirt state number and the reason for it (virDomainRunningReason and the like).</summary>
+    internal static (int State, int Reason) GetNativeStateAndReason(DomainHandle domain) =>
+        LibvirtNative.virDomainGetState(domain, out var state, out var reason, 0) < 0
+            ? throw LibvirtError.CaptureLast().ToException("read a domain's state")
+            : (state, reason);
+
     internal static DomainInfo GetInfo(DomainHandle domain)
     {
         var id = GetId(domain);

@@ -35,6 +35,13 @@ internal static unsafe partial class LibvirtNative
 
     internal const int DomainEventIdLifecycle = 0;
 
+    /// <summary>VIR_DOMAIN_RUNNING and the virDomainRunningReason values of a domain that has just been started.</summary>
+    internal const int DomainRunning = 1;
+    internal const int RunningBooted = 1;
+    internal const int RunningMigrated = 2;
+    internal const int RunningRestored = 3;
+    internal const int RunningFromSnapshot = 4;
+
     /// <summary>virDomainMigrateFlags.</summary>
     internal const uint MigrateLive = 1;
     internal const uint MigratePeerToPeer = 2;
@@ -182,6 +189,39 @@ internal static unsafe partial class LibvirtNative
 
     [LibraryImport(Library)]
     internal static partial int virStorageVolFree(nint volume);
+
+    [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial StorageVolumeHandle virStorageVolCreateXML(StoragePoolHandle pool, string xml, uint flags);
+
+    [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial StoragePoolHandle virStoragePoolLookupByTargetPath(ConnectionHandle connection, string path);
+
+    [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial StoragePoolHandle virStoragePoolLookupByName(ConnectionHandle connection, string name);
+
+    [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial StoragePoolHandle virStoragePoolDefineXML(ConnectionHandle connection, string xml, uint flags);
+
+    [LibraryImport(Library)]
+    internal static partial int virStoragePoolBuild(StoragePoolHandle pool, uint flags);
+
+    [LibraryImport(Library)]
+    internal static partial int virStoragePoolCreate(StoragePoolHandle pool, uint flags);
+
+    [LibraryImport(Library)]
+    internal static partial int virStoragePoolSetAutostart(StoragePoolHandle pool, int autostart);
+
+    [LibraryImport(Library)]
+    internal static partial int virStoragePoolIsActive(StoragePoolHandle pool);
+
+    [LibraryImport(Library)]
+    internal static partial int virStoragePoolRefresh(StoragePoolHandle pool, uint flags);
+
+    [LibraryImport(Library)]
+    internal static partial int virStoragePoolUndefine(StoragePoolHandle pool);
+
+    [LibraryImport(Library)]
+    internal static partial int virStoragePoolFree(nint pool);
 
     [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)]
     internal static partial SnapshotHandle virDomainSnapshotCreateXML(DomainHandle domain, string xml, uint flags);
