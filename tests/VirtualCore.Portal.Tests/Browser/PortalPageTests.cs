@@ -142,7 +142,8 @@ public sealed class PortalPageTests : IAsyncLifetime
         await Assertions.Expect(row).ToContainTextAsync("hardware (demo)");
         await Assertions.Expect(row.Locator(".badge")).ToHaveTextAsync(JobStatuses.Completed);
         await Assertions.Expect(row).ToContainTextAsync("At the next boot: vCPUs, boot order, NIC model.");
-        await page.ReloadAsync();
+
+        // Without a reload by hand: the page shows the VM as it is once the change has finished.
         await Assertions.Expect(page.Locator("#next-boot")).ToContainTextAsync("Takes effect at next boot: vCPUs, boot order, NIC model.");
 
         var vm = await api.GetAsync<VmView>($"/api/v1/vms/{created.VmId}");
