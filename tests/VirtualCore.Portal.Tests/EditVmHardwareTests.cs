@@ -118,6 +118,7 @@ public sealed class EditVmHardwareTests : IAsyncLifetime
     {
         var api = _portal.Demo();
         var vm = await CreatedAsync(api, "devices");
+        await WaitForCapabilitiesAsync(_portal);
         var isos = await api.GetAsync<IsoImageView[]>("/api/v1/isos");
         var debian = isos.Single(i => i.Name == "debian-12.8.0-amd64-netinst");
         Assert.Equal([debian.Path], CdromSources(await DomainXmlAsync(vm)));
@@ -200,27 +201,30 @@ public sealed class EditVmHardwareTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Extra_cores_are_held_while_the_job_waits_and_given_back_when_it_fails()
+    public async Task Extra_cores_and_ram_are_held_while_the_job_waits_and_given_back_when_it_fails()
     {
         var api = _portal.Demo();
         var vm = await CreatedAsync(api, "held");
         var agent = _portal.Agents[vm.NodeName];
         await agent.StopAsync();
-        var accepted = await EditAsync(api, vm.Id, new { vCpus = 3 });
+        var accepted = await EditAsync(api, vm.Id, new { vCpus = 3, memoryGiB = 5 });
 
-        // Queued, not yet on the rack server: its two extra cores are already taken for it.
-        Assert.Equal(3, (await api.GetAsync<NodeUsageView[]>("/api/v1/nodes")).Single(n => n.Name == vm.NodeName).UsedCores);
-        Assert.Equal(1, (await api.GetAsync<VmView>($"/api/v1/vms/{vm.Id}")).VCpus);
+        // Queued, not yet on the rack server: its two extra cores and 4 GiB are already taken for it.
+        var node = (await api.GetAsync<NodeUsageView[]>("/api/v1/nodes")).Single(n => n.Name == vm.NodeName);
+        Assert.Equal((3, 5L << 30), (node.UsedCores, node.UsedMemoryBytes));
+        var waiting = await api.GetAsync<VmView>($"/api/v1/vms/{vm.Id}");
+        Assert.Equal((1, 1), (waiting.VCpus, waiting.MemoryGiB));
 
         // The domain disappears from the rack server behind the portal's back, so the change fails there.
         var nodeFile = Path.Combine(_portal.DataDirectory, "nodes", vm.NodeName + ".xml");
-        var node = XDocument.Load(nodeFile);
-        node.Root!.Elements("domain").Where(d => (string?)d.Element("uuid") == vm.Id.ToString()).Remove();
-        node.Save(nodeFile);
+        var description = XDocument.Load(nodeFile);
+        description.Root!.Elements("domain").Where(d => (string?)d.Element("uuid") == vm.Id.ToString()).Remove();
+        description.Save(nodeFile);
         await agent.StartAsync(default);
         var job = await api.WaitForJobAsync(accepted.JobId);
         Assert.Equal(JobStatuses.Failed, job.Status);
-        Assert.Equal(1, (await api.GetAsync<NodeUsageView[]>("/api/v1/nodes")).Single(n => n.Name == vm.NodeName).UsedCores);
+        node = (await api.GetAsync<NodeUsageView[]>("/api/v1/nodes")).Single(n => n.Name == vm.NodeName);
+        Assert.Equal((1, 1L << 30), (node.UsedCores, node.UsedMemoryBytes));
         Assert.Equal(0, await _portal.CountAsync<HardwareEdit>());
         Assert.Equal(vm.PinnedCores, (await api.GetAsync<VmView>($"/api/v1/vms/{vm.Id}")).PinnedCores);
     }
