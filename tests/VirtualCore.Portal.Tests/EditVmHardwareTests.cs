@@ -201,6 +201,24 @@ public sealed class EditVmHardwareTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_parked_vm_keeps_its_hardware_until_it_is_unparked()
+    {
+        var api = _portal.Demo();
+        var vm = await CreatedAsync(api, "parked-hw");
+        await api.CompleteAsync(api.ActAsync(vm.Id, "start"));
+        await api.CompleteAsync(api.ActAsync(vm.Id, "park"));
+
+        var refused = await api.PatchAsJsonAsync($"/api/v1/vms/{vm.Id}/hardware", new { nicModel = "e1000" });
+        Assert.Equal(HttpStatusCode.Conflict, refused.StatusCode);
+        Assert.Contains("unpark it", (await refused.ProblemAsync()).GetProperty("detail").GetString());
+        Assert.Empty(await api.GetAsync<JobView[]>($"/api/v1/jobs?vmId={vm.Id}&action=hardware"));
+
+        await api.CompleteAsync(api.ActAsync(vm.Id, "unpark"));
+        await api.CompleteAsync(EditAsync(api, vm.Id, new { nicModel = "e1000" }));
+        Assert.Equal(["nic-model"], (await api.GetAsync<VmView>($"/api/v1/vms/{vm.Id}")).NextBootChanges);
+    }
+
+    [Fact]
     public async Task Extra_cores_and_ram_are_held_while_the_job_waits_and_given_back_when_it_fails()
     {
         var api = _portal.Demo();
