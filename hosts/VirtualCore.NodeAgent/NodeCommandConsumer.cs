@@ -22,7 +22,8 @@ internal sealed class NodeCommandConsumer(NodeAgent agent) :
     IConsumer<UnparkDomain>,
     IConsumer<CreateRecoveryPoint>,
     IConsumer<RevertRecoveryPoint>,
-    IConsumer<DeleteRecoveryPoint>
+    IConsumer<DeleteRecoveryPoint>,
+    IConsumer<UpdateDomainHardware>
 {
     public Task Consume(ConsumeContext<DefineDomain> context) => RunAsync(context, async (adapter, ct) =>
     {
@@ -134,6 +135,35 @@ internal sealed class NodeCommandConsumer(NodeAgent agent) :
         return "Recovery point deleted.";
     });
 
+    public Task Consume(ConsumeContext<UpdateDomainHardware> context) => RunAsync(context, async (adapter, ct) =>
+    {
+        var message = context.Message;
+        var result = await adapter.UpdateHardwareAsync(
+            message.VmId,
+            new HardwareChange
+            {
+                VCpus = message.VCpus,
+                PinnedCores = message.PinnedCores,
+                MemoryBytes = message.MemoryBytes,
+                DiskGrowths = message.DiskGrowths.Select(g => new DiskGrowth(g.Path, g.CapacityBytes)).ToArray(),
+                Cdrom = message.Cdrom is null ? null : new CdromChange(message.Cdrom.IsoPath),
+                BootOrder = message.BootOrder?.Select(d => Parse<BootDevice>(d, "boot device")).ToArray(),
+                DiskBus = message.DiskBus is null ? null : Parse<DiskBus>(message.DiskBus, "disk bus"),
+                NicModel = message.NicModel is null ? null : Parse<NicModel>(message.NicModel, "NIC model"),
+            },
+            ct);
+        var live = result.Items.Where(i => i.Timing == ChangeTiming.Live).Select(i => HardwareLabels[i.Item]).Distinct().ToArray();
+        var nextBoot = result.Items.Where(i => i.Timing == ChangeTiming.NextBoot).Select(i => i.Item).Distinct().ToArray();
+        var info = string.Join(
+            " ",
+            new[]
+            {
+                live.Length == 0 ? null : $"Applied now: {string.Join(", ", live)}.",
+                nextBoot.Length == 0 ? null : $"At the next boot: {string.Join(", ", nextBoot.Select(i => HardwareLabels[i]))}.",
+            }.OfType<string>());
+        return new JobOutcome(info.Length == 0 ? "Nothing to change." : info, nextBoot.Length == 0 ? null : nextBoot.Select(i => HardwareNames[i]).ToArray());
+    });
+
     public Task Consume(ConsumeContext<DeleteDomain> context) => RunAsync(context, async (adapter, ct) =>
     {
         var vmId = context.Message.VmId;
@@ -153,7 +183,41 @@ internal sealed class NodeCommandConsumer(NodeAgent agent) :
         return $"Deleted from {agent.NodeName} with its disks.";
     });
 
-    private async Task RunAsync<T>(ConsumeContext<T> context, Func<IHypervisorAdapter, CancellationToken, Task<string>> work)
+    /// <summary>The hardware items by the names the portal knows them ("vcpus", …) and as people read them.</summary>
+    private static readonly Dictionary<HardwareItem, string> HardwareNames = new()
+    {
+        [HardwareItem.VCpus] = "vcpus",
+        [HardwareItem.Memory] = "memory",
+        [HardwareItem.Disk] = "disk",
+        [HardwareItem.Cdrom] = "cdrom",
+        [HardwareItem.BootOrder] = "boot-order",
+        [HardwareItem.DiskBus] = "disk-bus",
+        [HardwareItem.NicModel] = "nic-model",
+    };
+
+    private static readonly Dictionary<HardwareItem, string> HardwareLabels = new()
+    {
+        [HardwareItem.VCpus] = "vCPUs",
+        [HardwareItem.Memory] = "RAM",
+        [HardwareItem.Disk] = "disk size",
+        [HardwareItem.Cdrom] = "ISO image",
+        [HardwareItem.BootOrder] = "boot order",
+        [HardwareItem.DiskBus] = "disk bus",
+        [HardwareItem.NicModel] = "NIC model",
+    };
+
+    /// <summary>A name from the portal as the SDK's value; anything else fails the job rather than the consumer.</summary>
+    private static TEnum Parse<TEnum>(string name, string what)
+        where TEnum : struct, Enum =>
+        !string.IsNullOrEmpty(name) && char.IsLetter(name[0]) && Enum.TryParse<TEnum>(name, ignoreCase: true, out var value) && Enum.IsDefined(value)
+            ? value
+            : throw new HypervisorAdapterException(AdapterErrorCode.InvalidSpec, $"Unknown {what} '{name}'.");
+
+    private Task RunAsync<T>(ConsumeContext<T> context, Func<IHypervisorAdapter, CancellationToken, Task<string>> work)
+        where T : class, INodeCommand =>
+        RunAsync(context, async (adapter, ct) => new JobOutcome(await work(adapter, ct)));
+
+    private async Task RunAsync<T>(ConsumeContext<T> context, Func<IHypervisorAdapter, CancellationToken, Task<JobOutcome>> work)
         where T : class, INodeCommand
     {
         var command = context.Message;
@@ -176,11 +240,11 @@ internal sealed class NodeCommandConsumer(NodeAgent agent) :
             try
             {
                 await context.Publish(new NodeJobStarted(command.JobId, agent.NodeName, DateTimeOffset.UtcNow), ct);
-                string? info = null;
+                JobOutcome? done = null;
                 HypervisorAdapterException? failure = null;
                 try
                 {
-                    info = await work(agent.Adapter, ct);
+                    done = await work(agent.Adapter, ct);
                 }
                 catch (HypervisorAdapterException ex)
                 {
@@ -189,7 +253,7 @@ internal sealed class NodeCommandConsumer(NodeAgent agent) :
 
                 var state = await PublishStateAsync(context, command.VmId, ct);
                 object result = failure is null
-                    ? new NodeJobCompleted(command.JobId, agent.NodeName, info!, DateTimeOffset.UtcNow, state)
+                    ? new NodeJobCompleted(command.JobId, agent.NodeName, done!.Info, DateTimeOffset.UtcNow, state, done.NextBoot)
                     : new NodeJobFailed(
                         command.JobId,
                         agent.NodeName,
@@ -228,3 +292,6 @@ internal sealed class NodeCommandConsumer(NodeAgent agent) :
         return state;
     }
 }
+
+/// <summary>What a finished command reports: the info text for the job log and what waits for the next boot.</summary>
+internal sealed record JobOutcome(string Info, IReadOnlyList<string>? NextBoot = null);

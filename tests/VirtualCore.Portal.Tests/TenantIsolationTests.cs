@@ -116,12 +116,12 @@ public sealed class TenantIsolationTests : IAsyncLifetime
     {
         var request = new HttpRequestMessage(new HttpMethod(method), url);
         request.Headers.Add("RequestVerificationToken", csrf);
-        if (method is "POST" or "PUT")
+        if (method is "POST" or "PUT" or "PATCH")
         {
             // Forms get the anti-forgery field and plausible values; JSON endpoints get a plausible body.
             request.Content = url.StartsWith("/api/", StringComparison.Ordinal)
-                ? JsonContent.Create(new { level = "manage", otpRequired = true, vmId = (Guid?)null })
-                : new FormUrlEncodedContent(new Dictionary<string, string> { ["__csrf"] = csrf, ["level"] = "manage", ["otpRequired"] = "true", ["vmId"] = "" });
+                ? JsonContent.Create(new { level = "manage", otpRequired = true, vmId = (Guid?)null, vCpus = 2 })
+                : new FormUrlEncodedContent(new Dictionary<string, string> { ["__csrf"] = csrf, ["level"] = "manage", ["otpRequired"] = "true", ["vmId"] = "", ["vcpus"] = "2" });
         }
 
         request.Headers.Accept.ParseAdd(url.StartsWith("/api/", StringComparison.Ordinal) ? "application/json" : "text/html");

@@ -92,6 +92,40 @@ public sealed record DeleteRecoveryPoint(Guid JobId, string NodeName, Guid VmId,
 [EntityName("vcore.node.v1.delete-domain")]
 public sealed record DeleteDomain(Guid JobId, string NodeName, Guid VmId) : INodeCommand;
 
+/// <summary>
+/// Changes a domain's hardware; a null (or empty) member leaves that part as it is. What a running domain cannot
+/// take at once is written to its definition and applies at its next boot; the job's completion says which.
+/// </summary>
+/// <param name="VCpus">The new number of vCPUs.</param>
+/// <param name="PinnedCores">Physical core per vCPU after the change (dedicated cores); given with <paramref name="VCpus"/>.</param>
+/// <param name="MemoryBytes">The new guest memory.</param>
+/// <param name="DiskGrowths">Disks to grow (never shrunk).</param>
+/// <param name="Cdrom">The ISO in the CD-ROM drive after the change, or null to leave the drive as it is.</param>
+/// <param name="BootOrder">Devices to boot from, in order: "disk", "cdrom", "network".</param>
+/// <param name="DiskBus">"virtio" or "sata", for every disk.</param>
+/// <param name="NicModel">"virtio" or "e1000", for every network interface.</param>
+[MessageUrn("vcore:node:v1:update-domain-hardware", false)]
+[EntityName("vcore.node.v1.update-domain-hardware")]
+public sealed record UpdateDomainHardware(
+    Guid JobId,
+    string NodeName,
+    Guid VmId,
+    int? VCpus,
+    IReadOnlyList<int>? PinnedCores,
+    long? MemoryBytes,
+    IReadOnlyList<DiskGrowthV1> DiskGrowths,
+    CdromChangeV1? Cdrom,
+    IReadOnlyList<string>? BootOrder,
+    string? DiskBus,
+    string? NicModel) : INodeCommand;
+
+/// <param name="Path">The disk's image file on the node.</param>
+/// <param name="CapacityBytes">The new virtual size.</param>
+public sealed record DiskGrowthV1(string Path, long CapacityBytes);
+
+/// <param name="IsoPath">Absolute path of the ISO on the node, or null to detach it.</param>
+public sealed record CdromChangeV1(string? IsoPath);
+
 [MessageUrn("vcore:node:v1:job-started", false)]
 [EntityName("vcore.node.v1.job-started")]
 public sealed record NodeJobStarted(Guid JobId, string NodeName, DateTimeOffset At);
@@ -104,7 +138,9 @@ public sealed record NodeJobProgress(Guid JobId, string NodeName, int Percent, s
 [EntityName("vcore.node.v1.job-completed")]
 /// <param name="DomainState">The domain's state once the job was done ("undefined" if it no longer exists), so the
 /// portal shows the job and the VM consistently.</param>
-public sealed record NodeJobCompleted(Guid JobId, string NodeName, string Info, DateTimeOffset At, string? DomainState = null);
+/// <param name="NextBoot">What waits for the domain's next boot (hardware changes: "vcpus", "memory", "disk", "cdrom",
+/// "boot-order", "disk-bus", "nic-model"); null when nothing does.</param>
+public sealed record NodeJobCompleted(Guid JobId, string NodeName, string Info, DateTimeOffset At, string? DomainState = null, IReadOnlyList<string>? NextBoot = null);
 
 [MessageUrn("vcore:node:v1:job-failed", false)]
 [EntityName("vcore.node.v1.job-failed")]
@@ -158,6 +194,7 @@ public static class NodeQueues
         ["create-recovery-point"] = typeof(CreateRecoveryPoint),
         ["revert-recovery-point"] = typeof(RevertRecoveryPoint),
         ["delete-recovery-point"] = typeof(DeleteRecoveryPoint),
+        ["update-domain-hardware"] = typeof(UpdateDomainHardware),
     };
 
     public static string NameOf(INodeCommand command) =>

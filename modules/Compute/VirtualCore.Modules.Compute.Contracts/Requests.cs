@@ -51,6 +51,30 @@ public sealed record DeleteRecoveryPoint(Guid VmId, Guid RecoveryPointId) : ICom
 /// <summary>Deletes the VM with its disks. <paramref name="ConfirmName"/> must repeat the VM's name.</summary>
 public sealed record DeleteVm(Guid VmId, string? ConfirmName) : ICommand<JobAccepted>;
 
+/// <summary>
+/// Changes a vServer's hardware; only the values given change. Limits as at creation; the disk only grows; extra
+/// vCPUs get dedicated cores on the VM's own rack server. What the running guest cannot take at once applies at
+/// its next boot.
+/// </summary>
+/// <param name="VCpus">1–8 dedicated cores.</param>
+/// <param name="MemoryGiB">1–16 GiB.</param>
+/// <param name="DiskGiB">Up to 2048 GiB, never less than now.</param>
+/// <param name="IsoName">An image from the ISO library to put in the CD-ROM drive.</param>
+/// <param name="DetachIso">True to empty the CD-ROM drive (not with <paramref name="IsoName"/>).</param>
+/// <param name="BootOrder">Boot devices in order, each at most once: "disk", "cdrom", "network".</param>
+/// <param name="DiskBus">"virtio", or "sata" for guests without virtio drivers.</param>
+/// <param name="NicModel">"virtio", or "e1000" for guests without virtio drivers.</param>
+public sealed record EditVmHardware(
+    Guid VmId,
+    int? VCpus = null,
+    int? MemoryGiB = null,
+    int? DiskGiB = null,
+    string? IsoName = null,
+    bool DetachIso = false,
+    IReadOnlyList<string>? BootOrder = null,
+    string? DiskBus = null,
+    string? NicModel = null) : ICommand<JobAccepted>;
+
 public sealed record ListVms : IQuery<IReadOnlyList<VmView>>;
 
 public sealed record GetVm(Guid VmId) : IQuery<VmView>;

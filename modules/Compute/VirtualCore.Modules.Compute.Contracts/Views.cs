@@ -1,6 +1,9 @@
 namespace VirtualCore.Modules.Compute.Contracts;
 
 /// <summary>A vServer as users see it.</summary>
+/// <param name="BootOrder">Boot devices in order ("disk", "cdrom", "network").</param>
+/// <param name="NextBootChanges">Hardware the running guest gets only at its next boot ("vcpus", "memory", "disk",
+/// "cdrom", "boot-order", "disk-bus", "nic-model"); empty when it runs with what is shown.</param>
 public sealed record VmView(
     Guid Id,
     string Name,
@@ -13,7 +16,21 @@ public sealed record VmView(
     string State,
     DateTimeOffset CreatedAt,
     Guid? OpenJobId,
-    IReadOnlyList<string> Addresses);
+    IReadOnlyList<string> Addresses,
+    IReadOnlyList<string> BootOrder,
+    string DiskBus,
+    string NicModel,
+    IReadOnlyList<string> NextBootChanges);
+
+/// <summary>The choices for a vServer's devices, by the names the API uses.</summary>
+public static class HardwareChoices
+{
+    public static IReadOnlyList<string> BootDevices { get; } = ["disk", "cdrom", "network"];
+
+    public static IReadOnlyList<string> DiskBuses { get; } = ["virtio", "sata"];
+
+    public static IReadOnlyList<string> NicModels { get; } = ["virtio", "e1000"];
+}
 
 /// <summary>One row of the job log: the seed's columns (type, name, action and user, start, end, status, info).</summary>
 public sealed record JobView(

@@ -25,7 +25,7 @@ public sealed class ComputeModule : IModule
         "vServers and jobs",
         new Version(1, 0),
         ["Identity", "Infrastructure"],
-        ["Compute/VmList.sbn-html", "Compute/VmNew.sbn-html", "Compute/VmDetail.sbn-html", "Compute/Nodes.sbn-html", "Compute/Jobs.sbn-html"]);
+        ["Compute/VmList.sbn-html", "Compute/VmNew.sbn-html", "Compute/VmDetail.sbn-html", "Compute/Nodes.sbn-html", "Compute/Jobs.sbn-html", "Compute/VmHardware.sbn-html"]);
 
     public void ConfigureServices(IServiceCollection services, IConfiguration configuration)
     {
@@ -36,12 +36,13 @@ public sealed class ComputeModule : IModule
         services.AddScoped<LiveNotifier>();
         services.AddHostedService<JobDispatcher>();
         services.AddScoped<IValidator<CreateVm>, CreateVmValidator>();
+        services.AddScoped<IValidator<EditVmHardware>, EditVmHardwareValidator>();
         services.AddScoped<IValidator<ListJobs>, ListJobsValidator>();
         services.AddSignalR();
 
         services.AddRequestPermission(Permissions.VmCreate, typeof(CreateVm));
         services.AddRequestPermission(Permissions.VmOperate, typeof(StartVm), typeof(ShutdownVm), typeof(PowerOffVm), typeof(RestartVm), typeof(ResetVm), typeof(PauseVm), typeof(ResumeVm), typeof(ParkVm), typeof(UnparkVm), typeof(DeleteVm),
-            typeof(CreateRecoveryPoint), typeof(RevertToRecoveryPoint), typeof(DeleteRecoveryPoint));
+            typeof(EditVmHardware), typeof(CreateRecoveryPoint), typeof(RevertToRecoveryPoint), typeof(DeleteRecoveryPoint));
         services.AddRequestPermission(Permissions.VmRead, typeof(ListVms), typeof(GetVm), typeof(ListRecoveryPoints));
         services.AddRequestPermission(Permissions.JobRead, typeof(ListJobs), typeof(GetJob));
         services.AddRequestPermission(Permissions.NodeRead, typeof(ListNodeUsage));
@@ -63,6 +64,11 @@ public sealed class ComputeModule : IModule
             e.Property(x => x.Addresses).HasMaxLength(1000);
             e.Property(x => x.State).HasMaxLength(20);
             e.Property(x => x.CreatedBy).HasMaxLength(64);
+            e.Property(x => x.BootOrder).HasMaxLength(40);
+            e.Property(x => x.DiskBus).HasMaxLength(20);
+            e.Property(x => x.NicModel).HasMaxLength(20);
+            e.Property(x => x.NextBootChanges).HasMaxLength(200);
+            e.Ignore(x => x.DiskPath);
             e.HasIndex(x => new { x.CustomerId, x.Name });
             e.HasIndex(x => x.RequestId).IsUnique();
             e.HasMany(x => x.Cores).WithOne().HasForeignKey(c => c.VmId).OnDelete(DeleteBehavior.Cascade);
@@ -73,6 +79,17 @@ public sealed class ComputeModule : IModule
             e.Property(x => x.Name).HasMaxLength(60);
             e.Property(x => x.Note).HasMaxLength(200);
             e.Property(x => x.Status).HasMaxLength(20);
+            e.HasIndex(x => x.VmId);
+        });
+        modelBuilder.Entity<HardwareEdit>(e =>
+        {
+            e.ToTable("HardwareEdits");
+            e.Property(x => x.CoresAfter).HasMaxLength(400);
+            e.Property(x => x.CoresAdded).HasMaxLength(400);
+            e.Property(x => x.IsoName).HasMaxLength(100);
+            e.Property(x => x.BootOrder).HasMaxLength(40);
+            e.Property(x => x.DiskBus).HasMaxLength(20);
+            e.Property(x => x.NicModel).HasMaxLength(20);
             e.HasIndex(x => x.VmId);
         });
         modelBuilder.Entity<CoreAllocation>(e =>

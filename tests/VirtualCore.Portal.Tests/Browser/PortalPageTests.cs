@@ -118,6 +118,40 @@ public sealed class PortalPageTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_customer_edits_the_hardware_of_a_running_vm_through_the_form_and_sees_what_waits_for_the_next_boot()
+    {
+        var api = _portal.Demo();
+        var created = await api.CreateVmAsync("tuned");
+        await api.CompleteAsync(Task.FromResult(created));
+        await api.CompleteAsync(api.ActAsync(created.VmId, "start"));
+
+        await using var context = await _browser.NewContextAsync();
+        var page = await SignedInPageAsync(context);
+        await page.GotoAsync($"{_baseUrl}/vms/{created.VmId}");
+        await page.ClickAsync("#edit-hardware");
+        await Assertions.Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex($"/vms/{created.VmId}/hardware$"));
+        await Assertions.Expect(page.Locator("[data-timing=vcpus]")).ToContainTextAsync("more at the next boot");
+        await Assertions.Expect(page.Locator("[data-timing=nic-model]")).ToContainTextAsync("At the next boot");
+        await Assertions.Expect(page.Locator("#vcpus")).ToHaveValueAsync("1");
+        await page.FillAsync("#vcpus", "2");
+        await page.SelectOptionAsync("#bootOrder", "cdrom,disk");
+        await page.SelectOptionAsync("#nicModel", "e1000");
+        await page.ClickAsync("button:has-text('Apply changes')");
+        await Assertions.Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex($"/vms/{created.VmId}$"));
+        var row = page.Locator("#job-table tbody tr").First;
+        await Assertions.Expect(row).ToContainTextAsync("hardware (demo)");
+        await Assertions.Expect(row.Locator(".badge")).ToHaveTextAsync(JobStatuses.Completed);
+        await Assertions.Expect(row).ToContainTextAsync("At the next boot: vCPUs, boot order, NIC model.");
+
+        // Without a reload by hand: the page shows the VM as it is once the change has finished.
+        await Assertions.Expect(page.Locator("#next-boot")).ToContainTextAsync("Takes effect at next boot: vCPUs, boot order, NIC model.");
+
+        var vm = await api.GetAsync<VmView>($"/api/v1/vms/{created.VmId}");
+        Assert.Equal((2, "e1000", "virtio"), (vm.VCpus, vm.NicModel, vm.DiskBus));
+        Assert.Equal(["cdrom", "disk"], vm.BootOrder);
+    }
+
+    [Fact]
     public async Task The_create_form_names_the_wrong_field_and_keeps_the_input()
     {
         await using var context = await _browser.NewContextAsync();

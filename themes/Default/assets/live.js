@@ -29,6 +29,13 @@
     var row = table.querySelector('tr[data-job-id="' + job.id + '"]');
     var badge = row && row.querySelector(".badge");
     if (badge && badge.textContent === job.status && row.lastElementChild.textContent === job.info) { return; }
+    // A finished hardware change alters the VM page's values and next-boot notes: show it as the server has it now.
+    var detail = document.getElementById("vm-detail");
+    if (job.action === "hardware" && badge && (badge.textContent === "queued" || badge.textContent === "running")
+        && (job.status === "completed" || job.status === "failed") && detail && detail.getAttribute("data-vm-id") === job.targetId) {
+      location.reload();
+      return;
+    }
     if (!row) {
       row = document.createElement("tr");
       row.setAttribute("data-job-id", job.id);

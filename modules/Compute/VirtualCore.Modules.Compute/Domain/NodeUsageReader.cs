@@ -19,9 +19,16 @@ internal sealed class NodeUsageReader(PortalDbContext db, ISender sender)
             .GroupBy(v => v.NodeName)
             .Select(g => new { NodeName = g.Key, GiB = g.Sum(v => v.MemoryGiB) })
             .ToListAsync(cancellationToken);
+
+        // A hardware change on its way holds its extra RAM from the start, as it holds its extra cores.
+        var growing = await db.Set<HardwareEdit>().IgnoreQueryFilters().AsNoTracking()
+            .Where(e => e.MemoryGiB != null)
+            .Join(db.Set<VirtualMachine>().IgnoreQueryFilters(), e => e.VmId, v => v.Id, (e, v) => new { v.NodeName, GiB = e.MemoryGiB!.Value - v.MemoryGiB })
+            .Where(x => x.GiB > 0)
+            .ToListAsync(cancellationToken);
         return servers.Select(s => new Placement.NodeUsage(
             s,
             cores.Where(c => c.NodeName == s.Name).Select(c => c.Core).ToHashSet(),
-            (memory.SingleOrDefault(m => m.NodeName == s.Name)?.GiB ?? 0) * Placement.Gib)).ToArray();
+            ((memory.SingleOrDefault(m => m.NodeName == s.Name)?.GiB ?? 0) + growing.Where(g => g.NodeName == s.Name).Sum(g => g.GiB)) * Placement.Gib)).ToArray();
     }
 }

@@ -31,7 +31,39 @@ internal sealed class VirtualMachine : ITenantOwned
     /// <summary>The physical cores this VM's vCPUs are pinned to, one per vCPU.</summary>
     public List<CoreAllocation> Cores { get; set; } = [];
 
-    public required string State { get; set; }
+    /// <remarks>A VM that is shut off has nothing waiting for its next boot: it starts from its definition.</remarks>
+    public required string State
+    {
+        get => _state;
+        set
+        {
+            _state = value;
+            if (value == Contracts.VmStates.ShutOff)
+            {
+                NextBootChanges = "";
+            }
+        }
+    }
+
+    private string _state = "";
+
+    /// <summary>Devices the firmware boots from, in order, comma-separated ("disk,cdrom").</summary>
+    public string BootOrder { get; set; } = "disk,cdrom";
+
+    /// <summary>"virtio" or "sata", for every disk.</summary>
+    public string DiskBus { get; set; } = "virtio";
+
+    /// <summary>"virtio" or "e1000", for every network interface.</summary>
+    public string NicModel { get; set; } = "virtio";
+
+    /// <summary>
+    /// Hardware changes the running guest gets only when it next boots, comma-separated ("vcpus,boot-order");
+    /// empty when it runs with what the portal shows.
+    /// </summary>
+    public string NextBootChanges { get; set; } = "";
+
+    /// <summary>The VM's disk image on its rack server.</summary>
+    public string DiskPath => $"/var/lib/virtualcore/images/{Id:N}.qcow2";
 
     public DateTimeOffset StateChangedAt { get; set; }
 
@@ -124,4 +156,42 @@ internal sealed class RecoveryPointRecord : ITenantOwned
 
     /// <summary>"creating" or "ready".</summary>
     public required string Status { get; set; }
+}
+
+/// <summary>
+/// A hardware change of a VM while its job runs. Extra cores are held from the start; the VM takes the new values
+/// when the job completes, and a failed job gives back what was held. Removed once its job has ended.
+/// </summary>
+internal sealed class HardwareEdit : ITenantOwned
+{
+    public Guid Id { get; set; }
+
+    public Guid ResellerId { get; set; }
+
+    public Guid CustomerId { get; set; }
+
+    public Guid VmId { get; set; }
+
+    public int? VCpus { get; set; }
+
+    /// <summary>The cores the VM keeps after the change, comma-separated; set with <see cref="VCpus"/>.</summary>
+    public string? CoresAfter { get; set; }
+
+    /// <summary>The cores held for the change that the VM did not have before, comma-separated.</summary>
+    public string CoresAdded { get; set; } = "";
+
+    public int? MemoryGiB { get; set; }
+
+    public int? DiskGiB { get; set; }
+
+    /// <summary>True when the ISO changes: to <see cref="IsoName"/>, or detached when that is null.</summary>
+    public bool ChangesIso { get; set; }
+
+    public string? IsoName { get; set; }
+
+    public string? BootOrder { get; set; }
+
+    public string? DiskBus { get; set; }
+
+    public string? NicModel { get; set; }
 }

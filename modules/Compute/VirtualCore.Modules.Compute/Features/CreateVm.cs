@@ -145,7 +145,7 @@ internal sealed class CreateVmHandler(
             vm.VCpus,
             memoryBytes,
             decision.Cores,
-            [new DiskSpecV1($"/var/lib/virtualcore/images/{vm.Id:N}.qcow2", command.DiskGiB * Placement.Gib, "Virtio")],
+            [new DiskSpecV1(vm.DiskPath, command.DiskGiB * Placement.Gib, "Virtio")],
             iso?.Path,
             [new NicSpecV1("default", vm.MacAddress, "Virtio")]);
         var job = jobs.Create(vm, "create", jobId => new DefineDomain(jobId, vm.NodeName, vm.Id, spec));

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using VirtualCore.Framework.Persistence;
 using VirtualCore.Modules.Compute.Contracts;
 using VirtualCore.Modules.Compute.Domain;
+using VirtualCore.Modules.Compute.Features;
 using VirtualCore.Modules.Compute.Live;
 using VirtualCore.Node.Contracts.V1;
 
@@ -62,7 +63,7 @@ internal sealed class JobEventConsumers(PortalDbContext db, LiveNotifier live, I
         job.Progress = 100;
         job.Info = context.Message.Info;
         return true;
-    }, context.Message.DomainState, context.Message.At);
+    }, context.Message.DomainState, context.Message.At, context.Message.NextBoot);
 
     public Task Consume(ConsumeContext<NodeJobFailed> context) => UpdateJobAsync(context.Message.JobId, context.Message.NodeName, context.CancellationToken, job =>
     {
@@ -102,7 +103,8 @@ internal sealed class JobEventConsumers(PortalDbContext db, LiveNotifier live, I
         await live.VmChangedAsync(vm, openJob);
     }
 
-    private async Task UpdateJobAsync(Guid jobId, string nodeName, CancellationToken cancellationToken, Func<Job, bool> change, string? domainState = null, DateTimeOffset at = default)
+    private async Task UpdateJobAsync(
+        Guid jobId, string nodeName, CancellationToken cancellationToken, Func<Job, bool> change, string? domainState = null, DateTimeOffset at = default, IReadOnlyList<string>? nextBoot = null)
     {
         var job = await db.Set<Job>().SingleOrDefaultAsync(j => j.Id == jobId, cancellationToken);
         if (job is null || job.NodeName != nodeName)
@@ -115,6 +117,11 @@ internal sealed class JobEventConsumers(PortalDbContext db, LiveNotifier live, I
         if (changed && !job.IsOpen && job.SubjectId is { } subject)
         {
             await SettleRecoveryPointAsync(job, subject, cancellationToken);
+        }
+
+        if (changed && !job.IsOpen && job.Action == EditVmHardwareHandler.Action && job.SubjectId is { } edit)
+        {
+            await EditVmHardwareHandler.SettleAsync(db, job, edit, nextBoot, domainState, cancellationToken);
         }
 
         VirtualMachine? vm = null;

@@ -74,5 +74,9 @@ internal static class Views
     public static VmView Of(VirtualMachine vm, Guid? openJobId) => new(
         vm.Id, vm.Name, vm.VCpus, vm.MemoryGiB, vm.DiskGiB, vm.IsoName, vm.NodeName,
         vm.Cores.Select(c => c.Core).Order().ToArray(), vm.State, vm.CreatedAt, openJobId,
-        vm.Addresses.Split(',', StringSplitOptions.RemoveEmptyEntries));
+        vm.Addresses.Split(',', StringSplitOptions.RemoveEmptyEntries),
+        vm.BootOrder.Split(',', StringSplitOptions.RemoveEmptyEntries),
+        vm.DiskBus,
+        vm.NicModel,
+        vm.NextBootChanges.Split(',', StringSplitOptions.RemoveEmptyEntries));
 }

@@ -36,6 +36,20 @@ internal static class ComputeApi
         MapAction(vms, "resume", id => new ResumeVm(id), "Resumes a paused vServer.");
         MapAction(vms, "park", id => new ParkVm(id), "Saves the memory to disk and frees the rack server's RAM; the cores stay reserved.");
         MapAction(vms, "unpark", id => new UnparkVm(id), "Brings a parked vServer back to where it was.");
+        vms.MapPatch("/{vmId:guid}/hardware", async (Guid vmId, EditVmHardwareRequest? body, ISender sender, CancellationToken ct) =>
+            {
+                var accepted = await sender.Send(
+                    new EditVmHardware(vmId, body?.VCpus, body?.MemoryGiB, body?.DiskGiB, body?.IsoName, body?.DetachIso == true, body?.BootOrder, body?.DiskBus, body?.NicModel), ct);
+                return Results.Accepted($"/api/v1/jobs/{accepted.JobId}", accepted);
+            })
+            .WithName("EditVmHardware")
+            .WithSummary("Changes a vServer's hardware; only the values given change. What the running guest cannot take at once "
+                + "applies at its next boot and is listed in the vServer's nextBootChanges until it was shut off.")
+            .Produces<JobAccepted>(StatusCodes.Status202Accepted)
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict);
         vms.MapDelete("/{vmId:guid}", async (Guid vmId, string? confirm, ISender sender, CancellationToken ct) =>
             {
                 var accepted = await sender.Send(new DeleteVm(vmId, confirm), ct);
@@ -109,3 +123,15 @@ internal static class ComputeApi
 public sealed record RecoveryPointRequest(string? Note);
 
 public sealed record CreateVmRequest(string? Name, int VCpus, int MemoryGiB, int DiskGiB, string? IsoName, Guid? RequestId);
+
+/// <summary>A hardware change; leave out what stays as it is.</summary>
+/// <param name="VCpus">1–8 dedicated cores on the vServer's rack server.</param>
+/// <param name="MemoryGiB">1–16, as far as its rack server has RAM free.</param>
+/// <param name="DiskGiB">Larger than now, up to 2048; only where the rack server can grow disks.</param>
+/// <param name="IsoName">Image from GET /api/v1/isos for the CD-ROM drive.</param>
+/// <param name="DetachIso">True to empty the CD-ROM drive.</param>
+/// <param name="BootOrder">Boot devices in order: "disk", "cdrom", "network".</param>
+/// <param name="DiskBus">"virtio" or "sata".</param>
+/// <param name="NicModel">"virtio" or "e1000".</param>
+public sealed record EditVmHardwareRequest(
+    int? VCpus, int? MemoryGiB, int? DiskGiB, string? IsoName, bool? DetachIso, string[]? BootOrder, string? DiskBus, string? NicModel);

@@ -79,6 +79,51 @@ internal static class ComputePages
             }).AddEndpointFilter<AntiforgeryFilter>();
         }
 
+        pages.MapGet("/vms/{vmId:guid}/hardware", async (Guid vmId, HttpContext http, IPageRenderer renderer, ISender sender) =>
+        {
+            var vm = await sender.Send(new GetVm(vmId), http.RequestAborted);
+            return await HardwareFormAsync(vm, http, renderer, sender, HardwareForm.Of(vm), [], null, StatusCodes.Status200OK);
+        });
+
+        pages.MapPost("/vms/{vmId:guid}/hardware", async (Guid vmId, HttpContext http, IPageRenderer renderer, ISender sender) =>
+        {
+            var form = await http.Request.ReadFormAsync(http.RequestAborted);
+            var vm = await sender.Send(new GetVm(vmId), http.RequestAborted);
+            var input = new HardwareForm(
+                form.ContainsKey("vcpus") ? Int(form["vcpus"]) : vm.VCpus,
+                form.ContainsKey("memoryGiB") ? Int(form["memoryGiB"]) : vm.MemoryGiB,
+                form.ContainsKey("diskGiB") ? Int(form["diskGiB"]) : vm.DiskGiB,
+                form.ContainsKey("isoName") ? form["isoName"].ToString() : vm.IsoName ?? "",
+                form.ContainsKey("bootOrder") ? form["bootOrder"].ToString() : string.Join(',', vm.BootOrder),
+                form.ContainsKey("diskBus") ? form["diskBus"].ToString() : vm.DiskBus,
+                form.ContainsKey("nicModel") ? form["nicModel"].ToString() : vm.NicModel);
+            try
+            {
+                // "None" in the ISO list empties the drive; the other fields change only where they differ.
+                await sender.Send(
+                    new EditVmHardware(
+                        vmId,
+                        input.Vcpus,
+                        input.MemoryGib,
+                        input.DiskGib,
+                        input.IsoName.Length == 0 ? null : input.IsoName,
+                        input.IsoName.Length == 0 && vm.IsoName is not null,
+                        input.BootOrder.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+                        input.DiskBus,
+                        input.NicModel),
+                    http.RequestAborted);
+                return Results.Redirect($"/vms/{vmId}");
+            }
+            catch (RequestValidationException ex)
+            {
+                return await HardwareFormAsync(vm, http, renderer, sender, input, ex.Errors, null, StatusCodes.Status400BadRequest);
+            }
+            catch (ConflictException ex)
+            {
+                return await HardwareFormAsync(vm, http, renderer, sender, input, [], ex.Message, StatusCodes.Status409Conflict);
+            }
+        }).AddEndpointFilter<AntiforgeryFilter>();
+
         pages.MapPost("/vms/{vmId:guid}/delete", async (Guid vmId, HttpContext http, IPageRenderer renderer, ISender sender) =>
         {
             var form = await http.Request.ReadFormAsync(http.RequestAborted);
@@ -137,7 +182,7 @@ internal static class ComputePages
         });
     }
 
-    private static readonly string[] JobActions = ["create", "start", "shutdown", "power-off", "restart", "reset", "pause", "resume", "park", "unpark", "delete"];
+    private static readonly string[] JobActions = ["create", "start", "shutdown", "power-off", "restart", "reset", "pause", "resume", "park", "unpark", "hardware", "delete"];
 
     /// <summary>The power buttons and the states each is offered in; live.js mirrors these.</summary>
     private static readonly (string Action, string Label, string Style, string[] States)[] PowerButtons =
@@ -193,6 +238,77 @@ internal static class ComputePages
         }, status);
     }
 
+    private static async Task<IResult> HardwareFormAsync(
+        VmView vm, HttpContext http, IPageRenderer renderer, ISender sender, HardwareForm input, IReadOnlyList<FieldError> errors, string? error, int status)
+    {
+        if (await http.RequestServices.GetRequiredService<IResourceAccess>().VmAccessAsync(vm.Id, http.RequestAborted) < AccessLevel.Manage)
+        {
+            throw new ForbiddenException($"You may see '{vm.Name}' but not change its hardware.");
+        }
+
+        var isos = await sender.Send(new ListIsoImages(), http.RequestAborted);
+        var usage = (await sender.Send(new ListNodeUsage(), http.RequestAborted)).SingleOrDefault(n => n.Name == vm.NodeName);
+        var server = (await sender.Send(new ListRackServers(), http.RequestAborted)).SingleOrDefault(n => n.Name == vm.NodeName);
+        var freeCores = usage is null ? 0 : Math.Max(0, usage.CoresForVms - usage.UsedCores);
+        var freeMemoryGib = usage is null ? 0 : Math.Max(0, (usage.MemoryForVmsBytes - usage.UsedMemoryBytes) / (1024L * 1024 * 1024));
+        var active = vm.State is VmStates.Running or VmStates.Paused;
+        string When(string capability, string live, string otherwise) => !active ? "When it next starts." : server?.Can(capability) == true ? live : otherwise;
+        var bootOrders = BootOrders.Any(o => o.Value == input.BootOrder) ? BootOrders : [.. BootOrders, (input.BootOrder, input.BootOrder)];
+        return await renderer.RenderAsync(http, "Compute/VmHardware.sbn-html", $"Hardware of {vm.Name}", new
+        {
+            Vm = VmRow.Of(vm),
+            Input = input,
+            Error = error,
+            HasErrors = errors.Count > 0,
+            Errors = errors.GroupBy(e => e.Field).ToDictionary(g => g.Key, g => string.Join(" ", g.Select(e => e.Reason))),
+            Isos = isos.Select(i => new { i.Name, i.Title, Size = FormatBytes(i.SizeBytes) }).ToArray(),
+            BootOrders = bootOrders.Select(o => new { o.Value, o.Label }).ToArray(),
+            DiskBuses = HardwareChoices.DiskBuses,
+            NicModels = HardwareChoices.NicModels,
+            Active = active,
+            FreeCores = freeCores,
+            FreeMemoryGib = freeMemoryGib,
+            MaxVcpus = Math.Min(Features.CreateVmRules.MaxVCpus, vm.VCpus + freeCores),
+            MaxMemoryGib = Math.Min(Features.CreateVmRules.MaxMemoryGiB, vm.MemoryGiB + (int)freeMemoryGib),
+            MaxDiskGib = Features.CreateVmRules.MaxDiskGiB,
+            CanGrowDisk = server?.Can("DiskGrow") == true,
+            Timing = new
+            {
+                Vcpus = When("LiveVcpuChange", "Fewer vCPUs at once; more at the next boot.", "At the next boot."),
+                Memory = When("LiveMemoryChange", "Less RAM at once; more at the next boot.", "At the next boot."),
+                Disk = server?.Can("DiskGrow") == true ? (active ? "Grows at once; extend the partition inside the guest afterwards." : "When it next starts.") : $"{vm.NodeName} cannot grow disks.",
+                Devices = active ? "At the next boot." : "When it next starts.",
+            },
+        }, status);
+    }
+
+    /// <summary>The boot orders the form offers, by the API's device names.</summary>
+    private static readonly (string Value, string Label)[] BootOrders =
+    [
+        ("disk,cdrom", "Disk, then CD-ROM"),
+        ("cdrom,disk", "CD-ROM, then disk"),
+        ("disk", "Disk only"),
+        ("network,disk", "Network (PXE), then disk"),
+        ("disk,cdrom,network", "Disk, CD-ROM, then network"),
+    ];
+
+    private static readonly Dictionary<string, string> HardwareLabels = new(StringComparer.Ordinal)
+    {
+        ["vcpus"] = "vCPUs",
+        ["memory"] = "RAM",
+        ["disk"] = "disk size",
+        ["cdrom"] = "ISO image",
+        ["boot-order"] = "boot order",
+        ["disk-bus"] = "disk bus",
+        ["nic-model"] = "NIC model",
+    };
+
+    private sealed record HardwareForm(int Vcpus, int MemoryGib, int DiskGib, string IsoName, string BootOrder, string DiskBus, string NicModel)
+    {
+        public static HardwareForm Of(VmView vm) =>
+            new(vm.VCpus, vm.MemoryGiB, vm.DiskGiB, vm.IsoName ?? "", string.Join(',', vm.BootOrder), vm.DiskBus, vm.NicModel);
+    }
+
     private static async Task<object> CreateFormAsync(ISender sender, HttpContext http, CreateForm input, IReadOnlyList<FieldError> errors)
     {
         var isos = await sender.Send(new ListIsoImages(), http.RequestAborted);
@@ -211,12 +327,18 @@ internal static class ComputePages
 
     private sealed record CreateForm(string Name, int Vcpus, int MemoryGib, int DiskGib, string IsoName);
 
-    private sealed record VmRow(string Id, string Name, int Vcpus, int MemoryGib, int DiskGib, string Iso, string Node, string Cores, string State, string Created, bool Busy, string Addresses)
+    private sealed record VmRow(
+        string Id, string Name, int Vcpus, int MemoryGib, int DiskGib, string Iso, string Node, string Cores, string State, string Created, bool Busy, string Addresses,
+        string BootOrder, string DiskBus, string NicModel, string NextBoot, IReadOnlyDictionary<string, bool> NextBootItems)
     {
         public static VmRow Of(VmView vm) => new(
             vm.Id.ToString(), vm.Name, vm.VCpus, vm.MemoryGiB, vm.DiskGiB, vm.IsoName ?? "—", vm.NodeName,
             vm.PinnedCores.Count == 0 ? "—" : string.Join(", ", vm.PinnedCores), vm.State, Timestamp(vm.CreatedAt), vm.OpenJobId is not null,
-            vm.Addresses.Count == 0 ? "—" : string.Join(", ", vm.Addresses));
+            vm.Addresses.Count == 0 ? "—" : string.Join(", ", vm.Addresses),
+            BootOrders.FirstOrDefault(o => o.Value == string.Join(',', vm.BootOrder)).Label ?? string.Join(", ", vm.BootOrder),
+            vm.DiskBus, vm.NicModel,
+            string.Join(", ", vm.NextBootChanges.Select(i => HardwareLabels.GetValueOrDefault(i, i))),
+            vm.NextBootChanges.ToDictionary(i => i, _ => true, StringComparer.Ordinal));
     }
 
     private sealed record JobRow(string Id, string Type, string Name, string TargetId, string Action, string User, string Start, string End, string Status, int Progress, string Info)

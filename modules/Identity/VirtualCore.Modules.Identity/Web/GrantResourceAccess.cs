@@ -47,6 +47,7 @@ internal sealed class GrantResourceAccess(PortalDbContext db, ITenantContext ten
 
     private async Task<List<AccessGrant>> GrantsAsync(CancellationToken cancellationToken) =>
         _grants ??= await db.Set<AccessGrant>().AsNoTracking()
-            .Where(g => g.UserId == tenant.UserId && g.Level > AccessLevel.None)
+            // Levels are stored by name, and "Manage" sorts before "None": compare for equality, never order, in SQL.
+            .Where(g => g.UserId == tenant.UserId && g.Level != AccessLevel.None)
             .ToListAsync(cancellationToken);
 }

@@ -41,6 +41,67 @@ namespace VirtualCore.Portal.Persistence.Migrations.Postgres
                     b.ToTable("CoreAllocations", (string)null);
                 });
 
+            modelBuilder.Entity("VirtualCore.Modules.Compute.Domain.HardwareEdit", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("BootOrder")
+                        .HasMaxLength(40)
+                        .HasColumnType("character varying(40)");
+
+                    b.Property<bool>("ChangesIso")
+                        .HasColumnType("boolean");
+
+                    b.Property<string>("CoresAdded")
+                        .IsRequired()
+                        .HasMaxLength(400)
+                        .HasColumnType("character varying(400)");
+
+                    b.Property<string>("CoresAfter")
+                        .HasMaxLength(400)
+                        .HasColumnType("character varying(400)");
+
+                    b.Property<Guid>("CustomerId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("DiskBus")
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)");
+
+                    b.Property<int?>("DiskGiB")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("IsoName")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.Property<int?>("MemoryGiB")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("NicModel")
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)");
+
+                    b.Property<Guid>("ResellerId")
+                        .HasColumnType("uuid");
+
+                    b.Property<int?>("VCpus")
+                        .HasColumnType("integer");
+
+                    b.Property<Guid>("VmId")
+                        .HasColumnType("uuid");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("VmId");
+
+                    b.HasIndex("ResellerId", "CustomerId");
+
+                    b.ToTable("HardwareEdits", (string)null);
+                });
+
             modelBuilder.Entity("VirtualCore.Modules.Compute.Domain.Job", b =>
                 {
                     b.Property<Guid>("Id")
@@ -189,6 +250,11 @@ namespace VirtualCore.Portal.Persistence.Migrations.Postgres
                         .HasMaxLength(1000)
                         .HasColumnType("character varying(1000)");
 
+                    b.Property<string>("BootOrder")
+                        .IsRequired()
+                        .HasMaxLength(40)
+                        .HasColumnType("character varying(40)");
+
                     b.Property<long>("CreatedAt")
                         .HasColumnType("bigint");
 
@@ -199,6 +265,11 @@ namespace VirtualCore.Portal.Persistence.Migrations.Postgres
 
                     b.Property<Guid>("CustomerId")
                         .HasColumnType("uuid");
+
+                    b.Property<string>("DiskBus")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)");
 
                     b.Property<int>("DiskGiB")
                         .HasColumnType("integer");
@@ -219,6 +290,16 @@ namespace VirtualCore.Portal.Persistence.Migrations.Postgres
                         .IsRequired()
                         .HasMaxLength(63)
                         .HasColumnType("character varying(63)");
+
+                    b.Property<string>("NextBootChanges")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<string>("NicModel")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)");
 
                     b.Property<string>("NodeName")
                         .IsRequired()

@@ -243,7 +243,7 @@ internal sealed class UserHandlers(
 
     public async ValueTask<IReadOnlyList<Guid>> Handle(ListVmViewers query, CancellationToken cancellationToken) =>
         await db.Set<AccessGrant>().IgnoreQueryFilters().AsNoTracking()
-            .Where(g => g.CustomerId == query.CustomerId && (g.VmId == query.VmId || g.VmId == Guid.Empty) && g.Level > AccessLevel.None)
+            .Where(g => g.CustomerId == query.CustomerId && (g.VmId == query.VmId || g.VmId == Guid.Empty) && g.Level != AccessLevel.None)
             .Select(g => g.UserId).Distinct().ToListAsync(cancellationToken);
 
     private async Task<UserAccount> FindAsync(Guid userId, CancellationToken cancellationToken) =>

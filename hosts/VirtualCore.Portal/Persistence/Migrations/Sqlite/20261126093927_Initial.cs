@@ -86,6 +86,30 @@ namespace VirtualCore.Portal.Persistence.Migrations.Sqlite
                 });
 
             migrationBuilder.CreateTable(
+                name: "HardwareEdits",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    ResellerId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    CustomerId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    VmId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    VCpus = table.Column<int>(type: "INTEGER", nullable: true),
+                    CoresAfter = table.Column<string>(type: "TEXT", maxLength: 400, nullable: true),
+                    CoresAdded = table.Column<string>(type: "TEXT", maxLength: 400, nullable: false),
+                    MemoryGiB = table.Column<int>(type: "INTEGER", nullable: true),
+                    DiskGiB = table.Column<int>(type: "INTEGER", nullable: true),
+                    ChangesIso = table.Column<bool>(type: "INTEGER", nullable: false),
+                    IsoName = table.Column<string>(type: "TEXT", maxLength: 100, nullable: true),
+                    BootOrder = table.Column<string>(type: "TEXT", maxLength: 40, nullable: true),
+                    DiskBus = table.Column<string>(type: "TEXT", maxLength: 20, nullable: true),
+                    NicModel = table.Column<string>(type: "TEXT", maxLength: 20, nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_HardwareEdits", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "IsoImages",
                 columns: table => new
                 {
@@ -234,6 +258,10 @@ namespace VirtualCore.Portal.Persistence.Migrations.Sqlite
                     MacAddress = table.Column<string>(type: "TEXT", maxLength: 17, nullable: false),
                     Addresses = table.Column<string>(type: "TEXT", maxLength: 1000, nullable: false),
                     State = table.Column<string>(type: "TEXT", maxLength: 20, nullable: false),
+                    BootOrder = table.Column<string>(type: "TEXT", maxLength: 40, nullable: false),
+                    DiskBus = table.Column<string>(type: "TEXT", maxLength: 20, nullable: false),
+                    NicModel = table.Column<string>(type: "TEXT", maxLength: 20, nullable: false),
+                    NextBootChanges = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
                     StateChangedAt = table.Column<long>(type: "INTEGER", nullable: false),
                     CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
                     CreatedBy = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
@@ -349,6 +377,16 @@ namespace VirtualCore.Portal.Persistence.Migrations.Sqlite
                 column: "ResellerId");
 
             migrationBuilder.CreateIndex(
+                name: "IX_HardwareEdits_ResellerId_CustomerId",
+                table: "HardwareEdits",
+                columns: new[] { "ResellerId", "CustomerId" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_HardwareEdits_VmId",
+                table: "HardwareEdits",
+                column: "VmId");
+
+            migrationBuilder.CreateIndex(
                 name: "IX_IsoImages_Name",
                 table: "IsoImages",
                 column: "Name",
@@ -445,6 +483,9 @@ namespace VirtualCore.Portal.Persistence.Migrations.Sqlite
 
             migrationBuilder.DropTable(
                 name: "Customers");
+
+            migrationBuilder.DropTable(
+                name: "HardwareEdits");
 
             migrationBuilder.DropTable(
                 name: "IsoImages");
