@@ -1,9 +1,12 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Xml.Linq;
+using MassTransit;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using VirtualCore.Modules.Compute.Contracts;
 using VirtualCore.Modules.Compute.Domain;
+using VirtualCore.Node.Contracts.V1;
 using VirtualCore.Plugins.Sdk;
 
 namespace VirtualCore.Portal.Tests;
@@ -137,6 +140,27 @@ public sealed class VmLifecycleApiTests : IAsyncLifetime
         await DeleteAsync(api, ram);
         await api.CompleteAsync(api.ActAsync(parker.Id, "unpark"));
         Assert.Equal(2, (await CoresInDatabaseAsync(parker.Id)).Count);
+    }
+
+    [Fact]
+    public async Task An_unpark_that_fails_with_the_vm_still_parked_gives_the_cores_it_took_back()
+    {
+        var api = _portal.Demo();
+        var parker = await StartedVmAsync(api, "parker", vcpus: 2);
+        await api.CompleteAsync(api.ActAsync(parker.Id, "park"));
+        await _portal.Agents[parker.NodeName].StopAsync();
+
+        var unpark = await api.ActAsync(parker.Id, "unpark");
+        Assert.Equal(2, (await CoresInDatabaseAsync(parker.Id)).Count);
+
+        // The agent's report of a restore that failed and left the domain parked.
+        await _portal.Services.GetRequiredService<IBus>().Publish(
+            new NodeJobFailed(unpark.JobId, parker.NodeName, "The saved memory could not be restored.", "OperationFailed", DateTimeOffset.UtcNow, "parked"));
+
+        Assert.Equal(JobStatuses.Failed, (await api.WaitForJobAsync(unpark.JobId)).Status);
+        Assert.Equal(VmStates.Parked, (await api.GetAsync<VmView>($"/api/v1/vms/{parker.Id}")).State);
+        Assert.Empty(await CoresInDatabaseAsync(parker.Id));
+        Assert.Equal(0, (await api.GetAsync<NodeUsageView[]>("/api/v1/nodes")).Single(n => n.Name == parker.NodeName).UsedCores);
     }
 
     [Fact]
