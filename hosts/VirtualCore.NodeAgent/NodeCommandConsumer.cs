@@ -113,6 +113,12 @@ internal sealed class NodeCommandConsumer(NodeAgent agent) :
 
     public Task Consume(ConsumeContext<UnparkDomain> context) => RunAsync(context, async (adapter, ct) =>
     {
+        if (context.Message.PinnedCores is { Count: > 0 } cores)
+        {
+            await adapter.UnparkDomainAsync(context.Message.VmId, cores, ct);
+            return $"Restored to where it was parked, on cores {string.Join(", ", cores)}.";
+        }
+
         await adapter.UnparkDomainAsync(context.Message.VmId, ct);
         return "Restored to where it was parked.";
     });

@@ -1,3 +1,4 @@
+using System.Xml.Linq;
 using VirtualCore.Adapters.Libvirt.Interop;
 using VirtualCore.Plugins.Sdk;
 
@@ -88,6 +89,53 @@ public sealed partial class LibvirtAdapter
                 }
             },
             cancellationToken);
+
+    public Task UnparkDomainAsync(Guid domainId, IReadOnlyList<int> pinnedCores, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(pinnedCores);
+        return RunAsync(
+            c =>
+            {
+                Require(AdapterCapabilities.ManagedSave, "unpark a domain");
+                Require(AdapterCapabilities.CpuPinning, "pin vCPUs to cores");
+                using var domain = c.GetDomain(domainId);
+                var vcpus = LibvirtDomain.GetVcpus(domain, LibvirtNative.AffectConfig, domainId);
+                var capacity = c.GetNodeCapacity();
+                if (pinnedCores.Count != vcpus || pinnedCores.Distinct().Count() != vcpus || pinnedCores.Any(core => core < 0 || core >= capacity.PhysicalCores))
+                {
+                    throw new HypervisorAdapterException(
+                        AdapterErrorCode.InvalidSpec,
+                        $"Domain {domainId} needs one distinct core for each of its {vcpus} vCPUs, of cores 0 to {capacity.PhysicalCores - 1}; got {string.Join(", ", pinnedCores)}.");
+                }
+
+                switch (LibvirtDomain.GetState(domain))
+                {
+                    case DomainState.Running or DomainState.Blocked or DomainState.Paused:
+                        break;
+                    case DomainState.Parked:
+                        LibvirtDomain.Start(domain, domainId);
+                        break;
+                    case var state:
+                        throw WrongState(domainId, state, "unpark it (it has no saved memory; start it instead)");
+                }
+
+                // Restored from its saved memory, the guest has the pins it was parked with: move each vCPU to its
+                // new core at once, then write the pins into the definition for the next boots.
+                for (var vcpu = 0; vcpu < vcpus; vcpu++)
+                {
+                    LibvirtDomain.PinLiveVcpu(domain, vcpu, pinnedCores[vcpu], capacity.PhysicalCores * capacity.ThreadsPerCore, domainId);
+                }
+
+                var before = LibvirtDomain.GetXml(domain, LibvirtNative.DomainXmlInactive | LibvirtNative.DomainXmlSecure);
+                if (!DomainXmlEditor.ReadPins(XElement.Parse(before)).SequenceEqual(pinnedCores))
+                {
+                    var xml = XElement.Parse(before);
+                    DomainXmlEditor.SetVcpus(xml, vcpus, pinnedCores);
+                    using var redefined = c.DefineDomain(xml.ToString(), $"domain {domainId} on cores {string.Join(", ", pinnedCores)}");
+                }
+            },
+            cancellationToken);
+    }
 
     private Task RunOnRunning(Guid domainId, AdapterCapabilities capability, string what, Action<DomainHandle, Guid> action, CancellationToken cancellationToken) =>
         RunAsync(

@@ -8,7 +8,7 @@ public sealed class LibvirtAdapterFactory : IHypervisorAdapterFactory
     public string Name => "libvirt";
 
     /// <summary>The SDK contract this adapter implements, fixed at build time.</summary>
-    public Version SdkVersion { get; } = new(1, 1);
+    public Version SdkVersion { get; } = new(1, 2);
 
     public IHypervisorAdapter Create(NodeConnectionOptions options) => new LibvirtAdapter(options);
 }

@@ -304,7 +304,34 @@ public abstract class AdapterConformanceTests : IAsyncLifetime
     [ConformanceFact]
     public Task Park_is_NotSupported_when_not_declared() =>
         AssertNotSupportedUnlessDeclared(
-            AdapterCapabilities.ManagedSave, id => Adapter.ParkDomainAsync(id, None), id => Adapter.UnparkDomainAsync(id, None));
+            AdapterCapabilities.ManagedSave,
+            id => Adapter.ParkDomainAsync(id, None),
+            id => Adapter.UnparkDomainAsync(id, None),
+            id => Adapter.UnparkDomainAsync(id, [0, 1], None));
+
+    [ConformanceFact]
+    public async Task Unpark_onto_other_cores_restores_the_domain_and_refuses_bad_pins_before_restoring()
+    {
+        Declared(AdapterCapabilities.ManagedSave | AdapterCapabilities.CpuPinning);
+        var id = Guid.NewGuid();
+        var spec = CreateDomainSpec(id, "conf-" + id.ToString("N")[..12]);
+        spec = spec with { PinnedCores = Enumerable.Range(0, spec.VCpus).ToArray() };
+        defined.Add(id);
+        await Adapter.DefineDomainAsync(spec, None);
+        await Adapter.StartDomainAsync(id, None);
+        await Adapter.ParkDomainAsync(id, None);
+
+        // One distinct core per vCPU, on the node: anything else is refused and the domain stays parked.
+        await AssertCode(AdapterErrorCode.InvalidSpec, () => Adapter.UnparkDomainAsync(id, spec.PinnedCores.Skip(1).ToArray(), None));
+        await AssertCode(AdapterErrorCode.InvalidSpec, () => Adapter.UnparkDomainAsync(id, spec.PinnedCores.Select(_ => 0).ToArray(), None));
+        await AssertCode(AdapterErrorCode.InvalidSpec, () => Adapter.UnparkDomainAsync(id, spec.PinnedCores.Select(core => core + 1_000_000).ToArray(), None));
+        Assert.Equal(DomainState.Parked, await Adapter.GetDomainStateAsync(id, None));
+
+        var moved = spec.PinnedCores.Reverse().ToArray();
+        await Adapter.UnparkDomainAsync(id, moved, None);
+        await Adapter.UnparkDomainAsync(id, moved, None);
+        Assert.Equal(DomainState.Running, await Adapter.GetDomainStateAsync(id, None));
+    }
 
     [ConformanceFact]
     public async Task VCpus_change_live_within_the_running_maximum()
@@ -597,6 +624,7 @@ public abstract class AdapterConformanceTests : IAsyncLifetime
         (AdapterCapabilities.Pause, "ResumeDomain", () => Adapter.ResumeDomainAsync(id, None)),
         (AdapterCapabilities.ManagedSave, "ParkDomain", () => Adapter.ParkDomainAsync(id, None)),
         (AdapterCapabilities.ManagedSave, "UnparkDomain", () => Adapter.UnparkDomainAsync(id, None)),
+        (AdapterCapabilities.ManagedSave | AdapterCapabilities.CpuPinning, "UnparkDomain onto cores", () => Adapter.UnparkDomainAsync(id, [0, 1], None)),
         (AdapterCapabilities.RecoveryPoints, "CreateRecoveryPoint", () => Adapter.CreateRecoveryPointAsync(id, "rp-1", null, None)),
         (AdapterCapabilities.RecoveryPoints, "ListRecoveryPoints", () => Adapter.ListRecoveryPointsAsync(id, None)),
         (AdapterCapabilities.RecoveryPoints, "RevertToRecoveryPoint", () => Adapter.RevertToRecoveryPointAsync(id, "rp-1", None)),

@@ -2,7 +2,7 @@ namespace VirtualCore.Plugins.Sdk;
 
 /// <summary>
 /// One connection to one rack server's hypervisor. Version 1 of the adapter contract (1.1 adds the members
-/// after <see cref="UndefineDomainAsync"/>).
+/// after <see cref="UndefineDomainAsync"/>; 1.2 adds unparking onto other cores, with a default implementation).
 /// Every mutating call is idempotent unless its documentation says otherwise: asking for a state the domain
 /// already has succeeds and does nothing. Failures are reported as <see cref="HypervisorAdapterException"/>
 /// with an <see cref="AdapterErrorCode"/>; an unknown domain id is <see cref="AdapterErrorCode.DomainNotFound"/>.
@@ -71,6 +71,34 @@ public interface IHypervisorAdapter : IAsyncDisposable
     /// A running domain is left alone; a shut-off domain without saved memory is <see cref="AdapterErrorCode.InvalidState"/>.
     /// </summary>
     Task UnparkDomainAsync(Guid domainId, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Brings a parked domain back like <see cref="UnparkDomainAsync(Guid, CancellationToken)"/>, with vCPU <c>i</c>
+    /// pinned to <c>pinnedCores[i]</c>, for the restored domain and for its next boots: parked, a domain holds no
+    /// cores, so it may come back on others than before. A running domain is re-pinned. Needs
+    /// <see cref="AdapterCapabilities.ManagedSave"/> and <see cref="AdapterCapabilities.CpuPinning"/>. Not one distinct,
+    /// existing core per vCPU is <see cref="AdapterErrorCode.InvalidSpec"/>, before anything is restored. Since SDK 1.2:
+    /// the default restores and then pins through <see cref="UpdateHardwareAsync"/>; an adapter that can pin before
+    /// the guest runs again overrides it.
+    /// </summary>
+    async Task UnparkDomainAsync(Guid domainId, IReadOnlyList<int> pinnedCores, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(pinnedCores);
+        if (!Capabilities.HasFlag(AdapterCapabilities.ManagedSave | AdapterCapabilities.CpuPinning))
+        {
+            throw new HypervisorAdapterException(AdapterErrorCode.NotSupported, "This adapter cannot park domains and pin their vCPUs to cores.");
+        }
+
+        var domain = (await ListDomainsAsync(cancellationToken).ConfigureAwait(false)).SingleOrDefault(d => d.Id == domainId)
+            ?? throw new HypervisorAdapterException(AdapterErrorCode.DomainNotFound, $"No domain {domainId} on this node.");
+        if (pinnedCores.Count != domain.VCpus || pinnedCores.Distinct().Count() != pinnedCores.Count || pinnedCores.Any(core => core < 0))
+        {
+            throw new HypervisorAdapterException(AdapterErrorCode.InvalidSpec, $"Give one distinct core for each of the {domain.VCpus} vCPUs.");
+        }
+
+        await UnparkDomainAsync(domainId, cancellationToken).ConfigureAwait(false);
+        await UpdateHardwareAsync(domainId, new HardwareChange { VCpus = domain.VCpus, PinnedCores = pinnedCores }, cancellationToken).ConfigureAwait(false);
+    }
 
     /// <summary>
     /// Changes the domain's hardware. Each item of the result says whether it applied to the running domain or

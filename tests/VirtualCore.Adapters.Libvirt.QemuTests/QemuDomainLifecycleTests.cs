@@ -90,6 +90,27 @@ public sealed class QemuDomainLifecycleTests
         }
     }
 
+    [Fact]
+    public async Task A_parked_guest_comes_back_on_another_core_pinned_live_and_in_its_definition()
+    {
+        var guest = await Step("define on core 0", () => TinyGuest.DefineAsync(node, TinyGuest.SpecFor("unpark") with { PinnedCores = [0] }));
+        await using (guest)
+        {
+            await Step("start", () => node.Adapter.StartDomainAsync(guest.Id, CancellationToken.None));
+            await Step("boot to ready marker", () => guest.WaitForSerialAsync(TinyGuest.ReadyMarker, BootTimeout));
+            await Step("park", () => node.Adapter.ParkDomainAsync(guest.Id, CancellationToken.None));
+            Assert.Equal(DomainState.Parked, await node.Adapter.GetDomainStateAsync(guest.Id, CancellationToken.None));
+
+            await Step("unpark onto core 1", () => node.Adapter.UnparkDomainAsync(guest.Id, [1], CancellationToken.None));
+
+            Assert.Equal(DomainState.Running, await node.Adapter.GetDomainStateAsync(guest.Id, CancellationToken.None));
+            // libvirt's own view: the running vCPU's affinity, and the pin of the definition for the next boot.
+            Assert.Matches(@"(?m)^\s*0\s+1\s*$", await VirshAsync("vcpupin", guest.Spec.Name, "--live"));
+            Assert.Matches(@"(?m)^\s*0\s+1\s*$", await VirshAsync("vcpupin", guest.Spec.Name, "--config"));
+            await Step("power off", () => node.Adapter.PowerOffDomainAsync(guest.Id, CancellationToken.None));
+        }
+    }
+
     [Theory]
     [InlineData("vmlinuz", "/boot/initrd.img", "console=ttyS0")]
     [InlineData("/boot/vmlinuz", "initrd.img", "console=ttyS0")]
@@ -110,6 +131,26 @@ public sealed class QemuDomainLifecycleTests
         var result = await action();
         output.WriteLine($"[qemu] {name}: {watch.Elapsed.TotalSeconds:F2} s");
         return result;
+    }
+
+    private async Task<string> VirshAsync(params string[] arguments)
+    {
+        var start = new ProcessStartInfo("virsh") { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add("-c");
+        start.ArgumentList.Add(node.Uri);
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await process.WaitForExitAsync(timeout.Token);
+        Assert.True(process.ExitCode == 0, $"virsh {string.Join(' ', arguments)}: {await stderr}");
+        output.WriteLine($"virsh {string.Join(' ', arguments)}:\n{await stdout}");
+        return await stdout;
     }
 
     private Task Step(string name, Func<Task> action) =>

@@ -199,6 +199,43 @@ public sealed class LibvirtAdapterTests : IDisposable
     }
 
     [Fact]
+    public async Task Unparking_onto_other_cores_pins_the_restored_domain_and_its_definition()
+    {
+        var adapter = new LibvirtAdapter(new NodeConnectionOptions("rack-0", "test:///default", new Dictionary<string, string>()));
+        await using (adapter)
+        {
+            await adapter.ConnectAsync(None);
+            var spec = TestNode.Spec("parked-" + Guid.NewGuid().ToString("N")[..8], vcpus: 2, pinnedCores: [0, 1]);
+            await adapter.DefineDomainAsync(spec, None);
+            try
+            {
+                await adapter.StartDomainAsync(spec.Id, None);
+                await adapter.ParkDomainAsync(spec.Id, None);
+
+                // Refused before the restore: the domain stays parked with its old pins.
+                var error = await Assert.ThrowsAsync<HypervisorAdapterException>(() => adapter.UnparkDomainAsync(spec.Id, [5, 5], None));
+                Assert.Equal(AdapterErrorCode.InvalidSpec, error.Code);
+                Assert.Equal(DomainState.Parked, await adapter.GetDomainStateAsync(spec.Id, None));
+
+                await adapter.UnparkDomainAsync(spec.Id, [5, 3], None);
+
+                Assert.Equal(DomainState.Running, await adapter.GetDomainStateAsync(spec.Id, None));
+                using var reader = LibvirtConnection.Open("test:///default");
+                using var domain = reader.GetDomain(spec.Id);
+                Assert.Equal(["0:5", "1:3"], PinsOf(LibvirtDomain.GetXml(domain, 0)));
+                Assert.Equal(["0:5", "1:3"], PinsOf(LibvirtDomain.GetXml(domain, LibvirtNative.DomainXmlInactive)));
+            }
+            finally
+            {
+                await adapter.DeleteDomainAsync(spec.Id, deleteStorage: false, None);
+            }
+        }
+
+        static IEnumerable<string> PinsOf(string xml) =>
+            XElement.Parse(xml).Element("cputune")!.Elements("vcpupin").Select(p => $"{(string?)p.Attribute("vcpu")}:{(string?)p.Attribute("cpuset")}");
+    }
+
+    [Fact]
     public async Task Domains_survive_a_restart_when_the_state_is_persisted()
     {
         var first = await node.ConnectAsync(persist: true);
@@ -322,7 +359,7 @@ public sealed class LibvirtAdapterTests : IDisposable
         var factory = new LibvirtAdapterFactory();
 
         Assert.Equal("libvirt", factory.Name);
-        Assert.Equal(new Version(1, 1), factory.SdkVersion);
+        Assert.Equal(new Version(1, 2), factory.SdkVersion);
         Assert.Equal(SdkInfo.Version.Major, factory.SdkVersion.Major);
         Assert.IsType<LibvirtAdapter>(factory.Create(new NodeConnectionOptions("rack-1", node.Uri, new Dictionary<string, string>())));
     }

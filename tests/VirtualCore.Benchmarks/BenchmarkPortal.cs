@@ -38,6 +38,9 @@ internal sealed class BenchmarkPortal : WebApplicationFactory<Program>
                 .Where(u => u.CustomerId == DemoTenants.DemoCustomerId && u.UserName == "demo")
                 .Select(u => u.Id)
                 .SingleAsync();
+
+            // A hundred VMs are more than the demo customer's vDataCenter holds: the benchmark measures jobs, not limits.
+            await scope.ServiceProvider.GetRequiredService<ISender>().Send(new SetCustomerCapacity(DemoTenants.DemoCustomerId, null, null, null));
         }
 
         // Placement only uses servers the agents have announced; their first heartbeat is consumed asynchronously.

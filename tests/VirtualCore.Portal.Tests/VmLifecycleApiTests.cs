@@ -1,8 +1,12 @@
 using System.Net;
 using System.Net.Http.Json;
+using System.Xml.Linq;
+using MassTransit;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using VirtualCore.Modules.Compute.Contracts;
 using VirtualCore.Modules.Compute.Domain;
+using VirtualCore.Node.Contracts.V1;
 using VirtualCore.Plugins.Sdk;
 
 namespace VirtualCore.Portal.Tests;
@@ -75,26 +79,88 @@ public sealed class VmLifecycleApiTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_parked_vm_gives_back_its_ram_keeps_its_cores_and_comes_back()
+    public async Task A_parked_vm_gives_back_its_ram_and_cores_and_comes_back_pinned_to_free_cores()
     {
         var api = _portal.Demo();
-        var created = await api.CreateVmAsync("parker", vcpus: 2, memoryGiB: 8);
-        await api.CompleteAsync(Task.FromResult(created));
-        Assert.Equal(HttpStatusCode.Conflict, (await api.PostAsync($"/api/v1/vms/{created.VmId}/park", null)).StatusCode);
-        await api.CompleteAsync(api.ActAsync(created.VmId, "start"));
-        var vm = await api.GetAsync<VmView>($"/api/v1/vms/{created.VmId}");
-        var node = (await api.GetAsync<NodeUsageView[]>("/api/v1/nodes")).Single(n => n.Name == vm.NodeName);
-        Assert.Equal(8L << 30, node.UsedMemoryBytes);
+        var stopped = await StoppedVmAsync(api, "parker", vcpus: 2, memoryGiB: 4);
+        var refused = await api.PostAsync($"/api/v1/vms/{stopped.Id}/park", null);
+        Assert.Equal(HttpStatusCode.Conflict, refused.StatusCode);
+        Assert.Contains("Only a running or paused VM can be parked.", (await refused.ProblemAsync()).GetProperty("detail").GetString());
+        await api.CompleteAsync(api.ActAsync(stopped.Id, "start"));
+        var parker = await api.GetAsync<VmView>($"/api/v1/vms/{stopped.Id}");
+        var node = parker.NodeName;
 
-        await api.CompleteAsync(api.ActAsync(vm.Id, "park"));
-        Assert.Equal(DomainState.Parked, await _portal.Agents[vm.NodeName].Adapter.GetDomainStateAsync(vm.Id, default));
-        Assert.Equal(VmStates.Parked, (await api.GetAsync<VmView>($"/api/v1/vms/{vm.Id}")).State);
-        node = (await api.GetAsync<NodeUsageView[]>("/api/v1/nodes")).Single(n => n.Name == vm.NodeName);
-        Assert.Equal((0L, 2), (node.UsedMemoryBytes, node.UsedCores));
+        // The other compute rack server is full, so whatever comes next lands on parker's.
+        var filler = await StartedVmAsync(api, "filler", vcpus: 4);
+        Assert.NotEqual(node, filler.NodeName);
 
-        await api.CompleteAsync(api.ActAsync(vm.Id, "unpark"));
-        Assert.Equal(DomainState.Running, await _portal.Agents[vm.NodeName].Adapter.GetDomainStateAsync(vm.Id, default));
-        Assert.Equal(vm.PinnedCores, (await api.GetAsync<VmView>($"/api/v1/vms/{vm.Id}")).PinnedCores);
+        await api.CompleteAsync(api.ActAsync(parker.Id, "park"));
+        Assert.Equal(DomainState.Parked, await _portal.Agents[node].Adapter.GetDomainStateAsync(parker.Id, default));
+        var parked = await api.GetAsync<VmView>($"/api/v1/vms/{parker.Id}");
+        Assert.Equal((VmStates.Parked, 0), (parked.State, parked.PinnedCores.Count));
+        Assert.Empty(await CoresInDatabaseAsync(parker.Id));
+        var usage = (await api.GetAsync<NodeUsageView[]>("/api/v1/nodes")).Single(n => n.Name == node);
+        Assert.Equal((0L, 0), (usage.UsedMemoryBytes, usage.UsedCores));
+
+        // Another VM takes the cores parker had.
+        var taker = await StartedVmAsync(api, "taker", vcpus: 2);
+        Assert.Equal(node, taker.NodeName);
+        Assert.Equal(parker.PinnedCores, taker.PinnedCores);
+
+        var unpark = await api.CompleteAsync(api.ActAsync(parker.Id, "unpark"));
+        Assert.Equal(DomainState.Running, await _portal.Agents[node].Adapter.GetDomainStateAsync(parker.Id, default));
+        var back = await api.GetAsync<VmView>($"/api/v1/vms/{parker.Id}");
+        Assert.Equal((VmStates.Running, 2), (back.State, back.PinnedCores.Count));
+        Assert.Empty(back.PinnedCores.Intersect(taker.PinnedCores));
+        Assert.Equal(back.PinnedCores, await CoresInDatabaseAsync(parker.Id));
+        Assert.Equal(back.PinnedCores, PinsInNodeFile(node, parker.Id));
+        Assert.Contains($"on cores {string.Join(", ", back.PinnedCores)}", unpark.Info);
+    }
+
+    [Fact]
+    public async Task Unparking_is_refused_up_front_while_the_rack_server_lacks_the_cores_or_the_ram()
+    {
+        var api = _portal.Demo();
+        var parker = await StartedVmAsync(api, "parker", vcpus: 2, memoryGiB: 4);
+        var filler = await StartedVmAsync(api, "filler", vcpus: 4, memoryGiB: 1);
+        Assert.NotEqual(parker.NodeName, filler.NodeName);
+        await api.CompleteAsync(api.ActAsync(parker.Id, "park"));
+
+        // Three of the four cores taken meanwhile: one is free, parker needs two.
+        var cores = await StartedVmAsync(api, "cores", vcpus: 3, memoryGiB: 1);
+        Assert.Equal(parker.NodeName, cores.NodeName);
+        await AssertUnparkRefusedAsync(api, parker.Id, "needs 2 free dedicated cores (it has 1)");
+
+        // Cores free again, but the RAM is gone: 8 GiB for VMs, 5 GiB taken.
+        await DeleteAsync(api, cores);
+        var ram = await StartedVmAsync(api, "ram", vcpus: 1, memoryGiB: 5);
+        Assert.Equal(parker.NodeName, ram.NodeName);
+        await AssertUnparkRefusedAsync(api, parker.Id, "needs 4 GiB of free RAM (it has 3 GiB)");
+
+        await DeleteAsync(api, ram);
+        await api.CompleteAsync(api.ActAsync(parker.Id, "unpark"));
+        Assert.Equal(2, (await CoresInDatabaseAsync(parker.Id)).Count);
+    }
+
+    [Fact]
+    public async Task An_unpark_that_fails_with_the_vm_still_parked_gives_the_cores_it_took_back()
+    {
+        var api = _portal.Demo();
+        var parker = await StartedVmAsync(api, "parker", vcpus: 2);
+        await api.CompleteAsync(api.ActAsync(parker.Id, "park"));
+        await _portal.Agents[parker.NodeName].StopAsync();
+
+        var unpark = await api.ActAsync(parker.Id, "unpark");
+        Assert.Equal(2, (await CoresInDatabaseAsync(parker.Id)).Count);
+
+        // The agent's report of a restore that failed and left the domain parked.
+        await _portal.Services.GetRequiredService<IBus>().Publish(
+            new NodeJobFailed(unpark.JobId, parker.NodeName, "The saved memory could not be restored.", "OperationFailed", DateTimeOffset.UtcNow, "parked"));
+
+        Assert.Equal(JobStatuses.Failed, (await api.WaitForJobAsync(unpark.JobId)).Status);
+        Assert.Equal(VmStates.Parked, (await api.GetAsync<VmView>($"/api/v1/vms/{parker.Id}")).State);
+        Assert.Empty(await CoresInDatabaseAsync(parker.Id));
+        Assert.Equal(0, (await api.GetAsync<NodeUsageView[]>("/api/v1/nodes")).Single(n => n.Name == parker.NodeName).UsedCores);
     }
 
     [Fact]
@@ -281,6 +347,47 @@ public sealed class VmLifecycleApiTests : IAsyncLifetime
         var again = await api.CreateVmAsync("after-clash", vcpus: 4);
         Assert.Equal(JobStatuses.Completed, (await api.WaitForJobAsync(again.JobId)).Status);
     }
+
+    private async Task<VmView> StartedVmAsync(HttpClient api, string name, int vcpus = 1, int memoryGiB = 1)
+    {
+        var vm = await StoppedVmAsync(api, name, vcpus, memoryGiB);
+        await api.CompleteAsync(api.ActAsync(vm.Id, "start"));
+        return await api.GetAsync<VmView>($"/api/v1/vms/{vm.Id}");
+    }
+
+    private static async Task<VmView> StoppedVmAsync(HttpClient api, string name, int vcpus = 1, int memoryGiB = 1)
+    {
+        var created = await api.CreateVmAsync(name, vcpus, memoryGiB);
+        await api.CompleteAsync(Task.FromResult(created));
+        return await api.GetAsync<VmView>($"/api/v1/vms/{created.VmId}");
+    }
+
+    private static async Task DeleteAsync(HttpClient api, VmView vm)
+    {
+        var response = await api.DeleteAsync($"/api/v1/vms/{vm.Id}?confirm={vm.Name}");
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        await api.CompleteAsync(response.Content.ReadFromJsonAsync<JobAccepted>(Api.Json)!);
+    }
+
+    private async Task AssertUnparkRefusedAsync(HttpClient api, Guid vmId, string reason)
+    {
+        var jobs = await _portal.CountAsync<Job>();
+        var response = await api.PostAsync($"/api/v1/vms/{vmId}/unpark", null);
+        Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
+        Assert.Contains(reason, (await response.ProblemAsync()).GetProperty("detail").GetString());
+        Assert.Equal(jobs, await _portal.CountAsync<Job>());
+        Assert.Equal(VmStates.Parked, (await api.GetAsync<VmView>($"/api/v1/vms/{vmId}")).State);
+        Assert.Empty(await CoresInDatabaseAsync(vmId));
+    }
+
+    private Task<List<int>> CoresInDatabaseAsync(Guid vmId) =>
+        _portal.DbAsync(db => db.Set<CoreAllocation>().Where(c => c.VmId == vmId).OrderBy(c => c.Core).Select(c => c.Core).ToListAsync());
+
+    /// <summary>The pins of the domain's definition as its simulated rack server keeps it on disk.</summary>
+    private int[] PinsInNodeFile(string node, Guid vmId) =>
+        XDocument.Load(Path.Combine(_portal.DataDirectory, "nodes", node + ".xml")).Root!.Elements("domain")
+            .Single(d => (string?)d.Element("uuid") == vmId.ToString("D"))
+            .Element("cputune")!.Elements("vcpupin").OrderBy(p => (int)p.Attribute("vcpu")!).Select(p => (int)p.Attribute("cpuset")!).ToArray();
 
     private static async Task WaitUntilAsync<T>(Func<Task<T>> read, Func<T, bool> done)
     {

@@ -64,15 +64,17 @@ public sealed record PauseDomain(Guid JobId, string NodeName, Guid VmId) : INode
 [EntityName("vcore.node.v1.resume-domain")]
 public sealed record ResumeDomain(Guid JobId, string NodeName, Guid VmId) : INodeCommand;
 
-/// <summary>Saves the domain's memory to disk and frees the host (managed save).</summary>
+/// <summary>Saves the domain's memory to disk and frees the host's cores and RAM (managed save).</summary>
 [MessageUrn("vcore:node:v1:park-domain", false)]
 [EntityName("vcore.node.v1.park-domain")]
 public sealed record ParkDomain(Guid JobId, string NodeName, Guid VmId) : INodeCommand;
 
-/// <summary>Restores a parked domain to exactly where it was.</summary>
+/// <summary>Restores a parked domain to where it was, its vCPUs pinned to <paramref name="PinnedCores"/>.</summary>
+/// <param name="PinnedCores">The physical core per vCPU it runs on now (parked, it gave its cores back); empty keeps
+/// the pinning it had.</param>
 [MessageUrn("vcore:node:v1:unpark-domain", false)]
 [EntityName("vcore.node.v1.unpark-domain")]
-public sealed record UnparkDomain(Guid JobId, string NodeName, Guid VmId) : INodeCommand;
+public sealed record UnparkDomain(Guid JobId, string NodeName, Guid VmId, IReadOnlyList<int>? PinnedCores = null) : INodeCommand;
 
 /// <summary>Freezes the domain's disk state (and memory, when taken live) under <paramref name="Name"/>.</summary>
 [MessageUrn("vcore:node:v1:create-recovery-point", false)]

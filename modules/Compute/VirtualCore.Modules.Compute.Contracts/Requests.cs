@@ -31,10 +31,13 @@ public sealed record PauseVm(Guid VmId) : ICommand<JobAccepted>;
 
 public sealed record ResumeVm(Guid VmId) : ICommand<JobAccepted>;
 
-/// <summary>Saves the VM's memory to disk and frees the rack server's RAM; it keeps its dedicated cores.</summary>
+/// <summary>Saves the VM's memory to disk and frees the rack server's RAM and dedicated cores for other VMs.</summary>
 public sealed record ParkVm(Guid VmId) : ICommand<JobAccepted>;
 
-/// <summary>Brings a parked VM back to exactly where it was.</summary>
+/// <summary>
+/// Brings a parked VM back to where it was, on free dedicated cores of the same rack server; refused while that
+/// server has not enough free cores or RAM.
+/// </summary>
 public sealed record UnparkVm(Guid VmId) : ICommand<JobAccepted>;
 
 /// <summary>A VM's recovery points, newest first.</summary>
@@ -89,6 +92,9 @@ public sealed record ListJobs(string? Status = null, string? Action = null, stri
     : IQuery<IReadOnlyList<JobView>>;
 
 public sealed record GetJob(Guid JobId) : IQuery<JobView>;
+
+/// <summary>The capacity of the caller's vDataCenter and what its VMs use of it.</summary>
+public sealed record GetVdcCapacity : IQuery<VdcCapacityView>;
 
 /// <summary>Rack servers with their capacity and what all VMs on them use of it.</summary>
 public sealed record ListNodeUsage : IQuery<IReadOnlyList<NodeUsageView>>;

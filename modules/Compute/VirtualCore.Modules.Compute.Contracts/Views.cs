@@ -102,3 +102,12 @@ public sealed record NodeUsageView(
 
 /// <summary>A frozen disk state of a VM. "creating" until its rack server has taken it.</summary>
 public sealed record RecoveryPointView(Guid Id, Guid VmId, string Name, string? Note, DateTimeOffset CreatedAt, string Status);
+
+/// <summary>One resource of a vDataCenter: its limit (null: no limit), what the customer's VMs use of it, and what is left.</summary>
+public sealed record CapacityItem(int? Limit, int Used, int? Left);
+
+/// <summary>
+/// The caller's vDataCenter: dedicated cores, RAM and disk in GiB. Every VM counts that was not deleted and whose
+/// creation did not fail, parked ones too (they come back with their cores, RAM and disk).
+/// </summary>
+public sealed record VdcCapacityView(CapacityItem Cores, CapacityItem MemoryGiB, CapacityItem DiskGiB);

@@ -24,7 +24,7 @@ public sealed class ComputeModule : IModule
         "Compute",
         "vServers and jobs",
         new Version(1, 0),
-        ["Identity", "Infrastructure"],
+        ["Identity", "Infrastructure", "Tenancy"],
         ["Compute/VmList.sbn-html", "Compute/VmNew.sbn-html", "Compute/VmDetail.sbn-html", "Compute/Nodes.sbn-html", "Compute/Jobs.sbn-html", "Compute/VmHardware.sbn-html"]);
 
     public void ConfigureServices(IServiceCollection services, IConfiguration configuration)
@@ -33,6 +33,7 @@ public sealed class ComputeModule : IModule
         services.AddSingleton<JobDispatchSignal>();
         services.AddScoped<JobFactory>();
         services.AddScoped<NodeUsageReader>();
+        services.AddScoped<VdcCapacity>();
         services.AddScoped<LiveNotifier>();
         services.AddHostedService<JobDispatcher>();
         services.AddScoped<IValidator<CreateVm>, CreateVmValidator>();
@@ -40,7 +41,7 @@ public sealed class ComputeModule : IModule
         services.AddScoped<IValidator<ListJobs>, ListJobsValidator>();
         services.AddSignalR();
 
-        services.AddRequestPermission(Permissions.VmCreate, typeof(CreateVm));
+        services.AddRequestPermission(Permissions.VmCreate, typeof(CreateVm), typeof(GetVdcCapacity));
         services.AddRequestPermission(Permissions.VmOperate, typeof(StartVm), typeof(ShutdownVm), typeof(PowerOffVm), typeof(RestartVm), typeof(ResetVm), typeof(PauseVm), typeof(ResumeVm), typeof(ParkVm), typeof(UnparkVm), typeof(DeleteVm),
             typeof(EditVmHardware), typeof(CreateRecoveryPoint), typeof(RevertToRecoveryPoint), typeof(DeleteRecoveryPoint));
         services.AddRequestPermission(Permissions.VmRead, typeof(ListVms), typeof(GetVm), typeof(ListRecoveryPoints));

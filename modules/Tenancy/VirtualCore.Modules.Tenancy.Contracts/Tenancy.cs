@@ -5,8 +5,20 @@ namespace VirtualCore.Modules.Tenancy.Contracts;
 /// <summary>A reseller and its portal.</summary>
 public sealed record ResellerView(Guid Id, string Name, string BrandName, string ThemeName, bool IsProvider, bool OtpRequired, IReadOnlyList<string> HostNames, int Customers);
 
-/// <summary>A customer of a reseller.</summary>
-public sealed record CustomerView(Guid Id, Guid ResellerId, string ResellerName, string Name, bool OtpRequired, DateTimeOffset CreatedAt);
+/// <summary>A customer of a reseller, with the capacity of its vDataCenter.</summary>
+public sealed record CustomerView(Guid Id, Guid ResellerId, string ResellerName, string Name, bool OtpRequired, DateTimeOffset CreatedAt, CustomerCapacity Capacity);
+
+/// <summary>
+/// What a customer's vDataCenter holds at most: the VMs it creates may together use no more. A null member has no
+/// limit (a customer who buys single vServers rather than a vDataCenter).
+/// </summary>
+/// <param name="Cores">Dedicated cores (one per vCPU).</param>
+/// <param name="MemoryGiB">RAM in GiB.</param>
+/// <param name="DiskGiB">Disk storage in GiB.</param>
+public sealed record CustomerCapacity(int? Cores, int? MemoryGiB, int? DiskGiB)
+{
+    public static CustomerCapacity Unlimited { get; } = new(null, null, null);
+}
 
 /// <summary>Whether a user of this reseller and customer must sign in with a one-time password, and the brand to show.</summary>
 public sealed record TenantPolicy(Guid ResellerId, Guid CustomerId, string BrandName, bool OtpRequired);
@@ -30,6 +42,15 @@ public sealed record ListCustomers : IQuery<IReadOnlyList<CustomerView>>;
 public sealed record GetCustomer(Guid CustomerId) : IQuery<CustomerView>;
 
 /// <summary>A new customer of the caller's reseller.</summary>
-public sealed record CreateCustomer(string? Name, bool OtpRequired) : ICommand<CustomerView>;
+/// <param name="Name">The customer's company.</param>
+/// <param name="OtpRequired">Every user of the customer must use a one-time password.</param>
+/// <param name="Capacity">The capacity of its vDataCenter; null for no limit.</param>
+public sealed record CreateCustomer(string? Name, bool OtpRequired, CustomerCapacity? Capacity = null) : ICommand<CustomerView>;
 
 public sealed record SetCustomerOtpPolicy(Guid CustomerId, bool OtpRequired) : ICommand<CustomerView>;
+
+/// <summary>Sets the capacity of a customer's vDataCenter (its reseller's staff or the operator); null removes a limit.</summary>
+public sealed record SetCustomerCapacity(Guid CustomerId, int? Cores, int? MemoryGiB, int? DiskGiB) : ICommand<CustomerView>;
+
+/// <summary>The capacity of a customer's vDataCenter, for a caller who may see that customer (its own users among them).</summary>
+public sealed record GetCustomerCapacity(Guid CustomerId) : IQuery<CustomerCapacity>;

@@ -33,11 +33,15 @@ public sealed class TenancyModule : IModule
         services.AddScoped<ISeedData, TenancyDemoData>();
         services.AddScoped<IValidator<CreateReseller>, CreateResellerValidator>();
         services.AddScoped<IValidator<CreateCustomer>, CreateCustomerValidator>();
+        services.AddScoped<IValidator<SetCustomerCapacity>, SetCustomerCapacityValidator>();
 
         // Reading the policy is part of signing in, before anyone is signed in.
         services.AddAnonymousRequests(typeof(GetTenantPolicy));
         services.AddRequestPermission(Permissions.ResellerManage, typeof(ListResellers), typeof(CreateReseller), typeof(SetResellerOtpPolicy));
-        services.AddRequestPermission(Permissions.CustomerManage, typeof(ListCustomers), typeof(GetCustomer), typeof(CreateCustomer), typeof(SetCustomerOtpPolicy));
+        services.AddRequestPermission(Permissions.CustomerManage, typeof(ListCustomers), typeof(GetCustomer), typeof(CreateCustomer), typeof(SetCustomerOtpPolicy), typeof(SetCustomerCapacity));
+
+        // Whoever sees a customer's VMs may know how much room its vDataCenter has; the handler checks which customer.
+        services.AddRequestPermission(Permissions.VmRead, typeof(GetCustomerCapacity));
 
         services.AddSingleton(new NavigationItem("Resellers", "/admin/resellers", 60, Permissions.ResellerManage));
         services.AddSingleton(new NavigationItem("Customers", "/admin/customers", 61, Permissions.CustomerManage));
@@ -98,10 +102,14 @@ internal sealed class TenancyDemoData(PortalDbContext db, TimeProvider clock) : 
         Reseller(DemoTenants.ProviderId, "VirtualCore Hosting", "VirtualCore", true, "localhost", "127.0.0.1", "portal.localhost");
         Reseller(DemoTenants.KampId, "Kamp Hosting", "Kamp Cloud", false, "kamp.localhost");
         Reseller(DemoTenants.AcmeId, "Acme Hosting", "Acme Cloud", false, "acme.localhost");
-        db.Add(new Customer { Id = DemoTenants.DemoCustomerId, ResellerId = DemoTenants.ProviderId, Name = "Demo GmbH", CreatedAt = now });
-        db.Add(new Customer { Id = DemoTenants.OtherCustomerId, ResellerId = DemoTenants.ProviderId, Name = "Other AG", CreatedAt = now });
-        db.Add(new Customer { Id = DemoTenants.KampCustomerId, ResellerId = DemoTenants.KampId, Name = "Bäckerei Kamp KG", CreatedAt = now });
-        db.Add(new Customer { Id = DemoTenants.AcmeCustomerId, ResellerId = DemoTenants.AcmeId, Name = "Acme Widgets Ltd", CreatedAt = now });
+        // Each demo customer has a vDataCenter with room for its demo VMs and a few more.
+        void Customer(Guid id, Guid resellerId, string name, int cores, int memoryGiB, int diskGiB) =>
+            db.Add(new Customer { Id = id, ResellerId = resellerId, Name = name, CoreLimit = cores, MemoryLimitGiB = memoryGiB, DiskLimitGiB = diskGiB, CreatedAt = now });
+
+        Customer(DemoTenants.DemoCustomerId, DemoTenants.ProviderId, "Demo GmbH", 16, 32, 1000);
+        Customer(DemoTenants.OtherCustomerId, DemoTenants.ProviderId, "Other AG", 8, 16, 500);
+        Customer(DemoTenants.KampCustomerId, DemoTenants.KampId, "Bäckerei Kamp KG", 8, 16, 500);
+        Customer(DemoTenants.AcmeCustomerId, DemoTenants.AcmeId, "Acme Widgets Ltd", 4, 8, 200);
         await db.SaveChangesAsync(cancellationToken);
     }
 }

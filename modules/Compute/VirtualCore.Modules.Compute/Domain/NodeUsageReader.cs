@@ -14,7 +14,7 @@ internal sealed class NodeUsageReader(PortalDbContext db, ISender sender)
         var servers = await sender.Send(new ListRackServers(), cancellationToken);
         var cores = await db.Set<CoreAllocation>().AsNoTracking().Select(c => new { c.NodeName, c.Core }).ToListAsync(cancellationToken);
         var memory = await db.Set<VirtualMachine>().IgnoreQueryFilters().AsNoTracking()
-            // Failed VMs never got RAM; parked ones gave theirs back (their cores stay reserved for them).
+            // Failed VMs never got RAM; parked ones gave theirs back, with their cores (they hold no core rows).
             .Where(v => v.State != VmStates.Failed && v.State != VmStates.Parked)
             .GroupBy(v => v.NodeName)
             .Select(g => new { NodeName = g.Key, GiB = g.Sum(v => v.MemoryGiB) })

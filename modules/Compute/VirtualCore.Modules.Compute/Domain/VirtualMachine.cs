@@ -73,6 +73,20 @@ internal sealed class VirtualMachine : ITenantOwned
 
     /// <summary>The client's idempotency key of the create request.</summary>
     public Guid? RequestId { get; set; }
+
+    /// <summary>
+    /// Takes the state its rack server reports. Parked, a VM holds no cores there: it gives them back for other VMs
+    /// and gets free ones again when it is unparked (<see cref="Cores"/> must be loaded).
+    /// </summary>
+    public void MoveTo(string state, DateTimeOffset at)
+    {
+        State = state;
+        StateChangedAt = at;
+        if (state == Contracts.VmStates.Parked)
+        {
+            Cores.Clear();
+        }
+    }
 }
 
 /// <summary>One physical core given to one VM. Unique per node and core: the database itself forbids sharing a core.</summary>

@@ -91,6 +91,7 @@ internal sealed class CreateVmHandler(
     ITenantContext tenant,
     JobFactory jobs,
     NodeUsageReader usage,
+    VdcCapacity capacity,
     TimeProvider clock) : ICommandHandler<CreateVm, JobAccepted>
 {
     public async ValueTask<JobAccepted> Handle(CreateVm command, CancellationToken cancellationToken)
@@ -109,6 +110,9 @@ internal sealed class CreateVmHandler(
                 return new JobAccepted(firstJob.Id, earlier, firstJob.Status);
             }
         }
+
+        // The customer's own vDataCenter first: its limits hold whatever room the rack servers have.
+        await capacity.EnsureRoomAsync(customerId, command.VCpus, command.MemoryGiB, command.DiskGiB, cancellationToken);
 
         var memoryBytes = command.MemoryGiB * Placement.Gib;
         var (decision, reason) = Placement.Choose(await usage.ReadAsync(cancellationToken), command.VCpus, memoryBytes);

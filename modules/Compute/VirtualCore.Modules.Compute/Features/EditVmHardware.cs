@@ -69,7 +69,7 @@ internal sealed class EditVmHardwareValidator(ISender sender) : IValidator<EditV
 /// Changes a VM's hardware on its own rack server: more vCPUs get free dedicated cores there, more RAM must be
 /// free there, a disk only grows and only where the rack server can grow disks. One job carries all of it.
 /// </summary>
-internal sealed class EditVmHardwareHandler(PortalDbContext db, ISender sender, JobFactory jobs, IResourceAccess access, NodeUsageReader usage)
+internal sealed class EditVmHardwareHandler(PortalDbContext db, ISender sender, JobFactory jobs, IResourceAccess access, NodeUsageReader usage, VdcCapacity capacity)
     : ICommandHandler<EditVmHardware, JobAccepted>
 {
     public const string Action = "hardware";
@@ -115,6 +115,10 @@ internal sealed class EditVmHardwareHandler(PortalDbContext db, ISender sender, 
         {
             throw new RequestValidationException("hardware", $"Every value is what '{vm.Name}' has already; change at least one.");
         }
+
+        // What it grows by must fit in the customer's vDataCenter first, whatever its rack server has free.
+        await capacity.EnsureRoomAsync(
+            vm.CustomerId, (vcpus ?? vm.VCpus) - vm.VCpus, (memory ?? vm.MemoryGiB) - vm.MemoryGiB, (disk ?? vm.DiskGiB) - vm.DiskGiB, cancellationToken);
 
         var node = (await usage.ReadAsync(cancellationToken)).SingleOrDefault(n => n.Server.Name == vm.NodeName)
             ?? throw new ConflictException($"'{vm.Name}' is on {vm.NodeName}, which the portal no longer knows.");

@@ -55,18 +55,45 @@ internal sealed class PowerActionHandlers(PortalDbContext db, JobFactory jobs, I
         QueueAsync(command.VmId, "park", [VmStates.Running, VmStates.Paused], "Only a running or paused VM can be parked.",
             (jobId, vm) => new ParkDomain(jobId, vm.NodeName, vm.Id), cancellationToken);
 
-    public ValueTask<JobAccepted> Handle(UnparkVm command, CancellationToken cancellationToken) =>
-        QueueAsync(command.VmId, "unpark", [VmStates.Parked], "Only a parked VM can be unparked.",
-            (jobId, vm) => new UnparkDomain(jobId, vm.NodeName, vm.Id), cancellationToken,
-            check: async vm =>
-            {
-                // Parked, it gave back its RAM; coming back needs that RAM free again on its rack server.
-                var node = (await usage.ReadAsync(cancellationToken)).SingleOrDefault(n => n.Server.Name == vm.NodeName);
-                if (node is null || node.FreeMemoryBytes < vm.MemoryGiB * Placement.Gib)
-                {
-                    throw new ConflictException($"{vm.NodeName} has not {vm.MemoryGiB} GiB of RAM free to bring '{vm.Name}' back now.");
-                }
-            });
+    public ValueTask<JobAccepted> Handle(UnparkVm command, CancellationToken cancellationToken)
+    {
+        IReadOnlyList<int> cores = [];
+        return QueueAsync(command.VmId, "unpark", [VmStates.Parked], "Only a parked VM can be unparked.",
+            (jobId, vm) => new UnparkDomain(jobId, vm.NodeName, vm.Id, cores), cancellationToken,
+            check: async vm => cores = await TakeCoresBackAsync(vm, cancellationToken));
+    }
+
+    /// <summary>
+    /// Parked, the VM gave back its cores and RAM; it comes back on free dedicated cores of the same rack server,
+    /// which must also have its RAM free. The cores are taken now, with the job, so no other VM gets them meanwhile.
+    /// </summary>
+    private async Task<IReadOnlyList<int>> TakeCoresBackAsync(VirtualMachine vm, CancellationToken cancellationToken)
+    {
+        var node = (await usage.ReadAsync(cancellationToken)).SingleOrDefault(n => n.Server.Name == vm.NodeName);
+        var held = await db.Set<CoreAllocation>().Where(c => c.VmId == vm.Id).OrderBy(c => c.Core).ToListAsync(cancellationToken);
+        var free = node is null ? [] : node.FreeCores.Concat(held.Select(c => c.Core)).Order().ToList();
+        var problems = new List<string>();
+        if (node is null || free.Count < vm.VCpus)
+        {
+            problems.Add($"{vm.VCpus} free dedicated {(vm.VCpus == 1 ? "core" : "cores")} (it has {free.Count})");
+        }
+
+        if (node is null || node.FreeMemoryBytes < vm.MemoryGiB * Placement.Gib)
+        {
+            problems.Add($"{vm.MemoryGiB} GiB of free RAM (it has {Math.Max(0, (node?.FreeMemoryBytes ?? 0) / Placement.Gib)} GiB)");
+        }
+
+        if (problems.Count > 0)
+        {
+            throw new ConflictException($"'{vm.Name}' cannot come back now: {vm.NodeName} needs {string.Join(" and ", problems)}.");
+        }
+
+        // Any core the VM still holds counts as free for it; it takes the lowest free ones.
+        var cores = free.Take(vm.VCpus).ToList();
+        db.RemoveRange(held.Where(c => !cores.Contains(c.Core)));
+        db.AddRange(cores.Where(core => held.All(c => c.Core != core)).Select(core => new CoreAllocation { VmId = vm.Id, NodeName = vm.NodeName, Core = core }));
+        return cores;
+    }
 
     public ValueTask<JobAccepted> Handle(DeleteVm command, CancellationToken cancellationToken) =>
         QueueAsync(command.VmId, "delete", [VmStates.Running, VmStates.Paused, VmStates.ShutOff, VmStates.Crashed, VmStates.Parked, VmStates.Missing, VmStates.Unknown],

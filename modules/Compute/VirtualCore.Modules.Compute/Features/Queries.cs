@@ -137,3 +137,11 @@ internal sealed class NodeUsageQuery(NodeUsageReader usage) : IQueryHandler<List
             n.Server.ReservedMemoryBytes,
             n.UsedMemoryBytes)).ToArray();
 }
+
+internal sealed class VdcCapacityQuery(ITenantContext tenant, VdcCapacity capacity) : IQueryHandler<GetVdcCapacity, VdcCapacityView>
+{
+    public async ValueTask<VdcCapacityView> Handle(GetVdcCapacity query, CancellationToken cancellationToken) =>
+        tenant.CustomerId is { } customerId && customerId != Guid.Empty
+            ? await capacity.ReadAsync(customerId, cancellationToken)
+            : throw new NotFoundException("A vDataCenter of a customer");
+}

@@ -95,8 +95,7 @@ internal sealed class JobEventConsumers(PortalDbContext db, LiveNotifier live, I
             return;
         }
 
-        vm.State = state;
-        vm.StateChangedAt = message.At;
+        vm.MoveTo(state, message.At);
         await db.SaveChangesAsync(context.CancellationToken);
         var openJob = await db.Set<Job>().Where(j => j.TargetId == vm.Id && (j.Status == JobStatuses.Queued || j.Status == JobStatuses.Running))
             .Select(j => (Guid?)j.Id).FirstOrDefaultAsync(context.CancellationToken);
@@ -144,8 +143,13 @@ internal sealed class JobEventConsumers(PortalDbContext db, LiveNotifier live, I
             else if (vm is not null && domainState is not null && vm.StateChangedAt <= at)
             {
                 // The job and the VM's state change together, so nobody sees a finished job on a VM in its old state.
-                vm.State = ToVmState(vm, domainState);
-                vm.StateChangedAt = at;
+                vm.MoveTo(ToVmState(vm, domainState), at);
+            }
+
+            if (vm is not null && vm.State == VmStates.Parked)
+            {
+                // Parked (or left parked by a failed unpark): the cores taken for it go back to the rack server.
+                vm.Cores.Clear();
             }
         }
 

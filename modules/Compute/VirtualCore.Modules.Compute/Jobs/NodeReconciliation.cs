@@ -42,8 +42,7 @@ internal sealed class NodeReconciliation(PortalDbContext db, LiveNotifier live, 
             if (state != vm.State)
             {
                 logger.LogWarning("Drift on {Node}: {Vm} is {Actual}, the portal had {Expected}", beat.NodeName, vm.Name, state, vm.State);
-                vm.State = state;
-                vm.StateChangedAt = beat.At;
+                vm.MoveTo(state, beat.At);
                 if (!changed.Contains(vm))
                 {
                     changed.Add(vm);

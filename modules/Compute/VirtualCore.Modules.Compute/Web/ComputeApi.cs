@@ -34,8 +34,8 @@ internal static class ComputeApi
         MapAction(vms, "reset", id => new ResetVm(id), "Resets a vServer at once.");
         MapAction(vms, "pause", id => new PauseVm(id), "Pauses a running vServer; its memory stays.");
         MapAction(vms, "resume", id => new ResumeVm(id), "Resumes a paused vServer.");
-        MapAction(vms, "park", id => new ParkVm(id), "Saves the memory to disk and frees the rack server's RAM; the cores stay reserved.");
-        MapAction(vms, "unpark", id => new UnparkVm(id), "Brings a parked vServer back to where it was.");
+        MapAction(vms, "park", id => new ParkVm(id), "Saves the memory to disk and frees the rack server's RAM and dedicated cores.");
+        MapAction(vms, "unpark", id => new UnparkVm(id), "Brings a parked vServer back to where it was, on free dedicated cores of its rack server.");
         vms.MapPatch("/{vmId:guid}/hardware", async (Guid vmId, EditVmHardwareRequest? body, ISender sender, CancellationToken ct) =>
             {
                 var accepted = await sender.Send(
@@ -94,6 +94,10 @@ internal static class ComputeApi
         jobs.MapGet("/{jobId:guid}", (Guid jobId, ISender sender, CancellationToken ct) => sender.Send(new GetJob(jobId), ct))
             .WithName("GetJob").WithSummary("One job.").ProducesProblem(StatusCodes.Status404NotFound);
 
+        api.MapGet("/capacity", (ISender sender, CancellationToken ct) => sender.Send(new GetVdcCapacity(), ct))
+            .WithTags("vServers").WithName("GetVdcCapacity")
+            .WithSummary("The caller's vDataCenter: cores, RAM and disk (GiB), each with its limit (null: none), the use and what is left.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
         api.MapGet("/nodes", (ISender sender, CancellationToken ct) => sender.Send(new ListNodeUsage(), ct))
             .WithTags("Rack servers").WithName("ListRackServers").WithSummary("Rack servers with their capacity and what VMs use of it.");
         api.MapGet("/isos", (ISender sender, CancellationToken ct) => sender.Send(new Infrastructure.Contracts.ListIsoImages(), ct))

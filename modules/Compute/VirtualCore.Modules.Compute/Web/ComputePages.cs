@@ -24,10 +24,12 @@ internal static class ComputePages
         pages.MapGet("/vms", async (HttpContext http, IPageRenderer renderer, ISender sender, IPermissionChecker permissions) =>
         {
             var vms = await sender.Send(new ListVms(), http.RequestAborted);
+            var canCreate = permissions.Has(Identity.Contracts.Permissions.VmCreate);
             return await renderer.RenderAsync(http, "Compute/VmList.sbn-html", "vServers", new
             {
                 Vms = vms.Select(VmRow.Of).ToArray(),
-                CanCreate = permissions.Has(Identity.Contracts.Permissions.VmCreate),
+                CanCreate = canCreate,
+                Capacity = canCreate ? CapacityRow.Of(await sender.Send(new GetVdcCapacity(), http.RequestAborted)) : null,
             });
         });
 
@@ -322,6 +324,9 @@ internal static class ComputePages
             Isos = isos.Select(i => new { i.Name, i.Title, Size = FormatBytes(i.SizeBytes) }).ToArray(),
             FreeCores = computeNodes.Length == 0 ? 0 : computeNodes.Max(n => n.CoresForVms - n.UsedCores),
             FreeMemoryGib = computeNodes.Length == 0 ? 0 : computeNodes.Max(n => (n.MemoryForVmsBytes - n.UsedMemoryBytes) / (1024L * 1024 * 1024)),
+            Capacity = http.RequestServices.GetRequiredService<IPermissionChecker>().Has(Identity.Contracts.Permissions.VmCreate)
+                ? CapacityRow.Of(await sender.Send(new GetVdcCapacity(), http.RequestAborted))
+                : null,
         };
     }
 
@@ -339,6 +344,33 @@ internal static class ComputePages
             vm.DiskBus, vm.NicModel,
             string.Join(", ", vm.NextBootChanges.Select(i => HardwareLabels.GetValueOrDefault(i, i))),
             vm.NextBootChanges.ToDictionary(i => i, _ => true, StringComparer.Ordinal));
+    }
+
+    /// <summary>The vDataCenter's cores, RAM and disk for the page: use, limit and what is left of each.</summary>
+    private sealed record CapacityRow(bool Limited, string Left, CapacityRow.Part[] Parts)
+    {
+        public sealed record Part(string Label, string Unit, int Used, string Limit, string Left, int Percent, bool Full);
+
+        public static CapacityRow Of(VdcCapacityView capacity)
+        {
+            Part[] parts =
+            [
+                Of("Cores", "", capacity.Cores),
+                Of("RAM", " GiB", capacity.MemoryGiB),
+                Of("Disk", " GiB", capacity.DiskGiB),
+            ];
+            var left = string.Join(", ", parts.Where(p => p.Left.Length > 0).Select(p => p.Label switch { "Cores" => p.Left == "1" ? "1 core" : $"{p.Left} cores", "RAM" => $"{p.Left} of RAM", _ => $"{p.Left} of disk" }));
+            return new CapacityRow(parts.Any(p => p.Limit.Length > 0), left, parts);
+        }
+
+        private static Part Of(string label, string unit, CapacityItem item) => new(
+            label,
+            unit,
+            item.Used,
+            item.Limit?.ToString(CultureInfo.InvariantCulture) ?? "",
+            item.Left is { } left ? left.ToString(CultureInfo.InvariantCulture) + unit : "",
+            item.Limit is { } limit ? Percent(item.Used, limit) : 0,
+            item.Left == 0);
     }
 
     private sealed record JobRow(string Id, string Type, string Name, string TargetId, string Action, string User, string Start, string End, string Status, int Progress, string Info)

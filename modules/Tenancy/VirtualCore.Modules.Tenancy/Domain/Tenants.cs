@@ -40,5 +40,14 @@ internal sealed class Customer
 
     public bool OtpRequired { get; set; }
 
+    /// <summary>Dedicated cores its vDataCenter holds at most; null for no limit.</summary>
+    public int? CoreLimit { get; set; }
+
+    /// <summary>RAM in GiB its vDataCenter holds at most; null for no limit.</summary>
+    public int? MemoryLimitGiB { get; set; }
+
+    /// <summary>Disk storage in GiB its vDataCenter holds at most; null for no limit.</summary>
+    public int? DiskLimitGiB { get; set; }
+
     public DateTimeOffset CreatedAt { get; set; }
 }

@@ -34,7 +34,8 @@ internal sealed class TenancyQueries(PortalDbContext db, ITenantContext tenant) 
     IQueryHandler<GetTenantPolicy, TenantPolicy>,
     IQueryHandler<ListResellers, IReadOnlyList<ResellerView>>,
     IQueryHandler<ListCustomers, IReadOnlyList<CustomerView>>,
-    IQueryHandler<GetCustomer, CustomerView>
+    IQueryHandler<GetCustomer, CustomerView>,
+    IQueryHandler<GetCustomerCapacity, CustomerCapacity>
 {
     public async ValueTask<TenantPolicy> Handle(GetTenantPolicy query, CancellationToken cancellationToken)
     {
@@ -53,12 +54,17 @@ internal sealed class TenancyQueries(PortalDbContext db, ITenantContext tenant) 
     }
 
     public async ValueTask<IReadOnlyList<CustomerView>> Handle(ListCustomers query, CancellationToken cancellationToken) =>
-        await Visible().OrderBy(c => c.Name).Join(db.Set<Reseller>(), c => c.ResellerId, r => r.Id, (c, r) => new CustomerView(c.Id, c.ResellerId, r.Name, c.Name, c.OtpRequired, c.CreatedAt))
+        await Visible().OrderBy(c => c.Name).Join(db.Set<Reseller>(), c => c.ResellerId, r => r.Id, (c, r) => new CustomerView(c.Id, c.ResellerId, r.Name, c.Name, c.OtpRequired, c.CreatedAt, new CustomerCapacity(c.CoreLimit, c.MemoryLimitGiB, c.DiskLimitGiB)))
             .ToListAsync(cancellationToken);
 
     public async ValueTask<CustomerView> Handle(GetCustomer query, CancellationToken cancellationToken) =>
         await Visible().Where(c => c.Id == query.CustomerId)
-            .Join(db.Set<Reseller>(), c => c.ResellerId, r => r.Id, (c, r) => new CustomerView(c.Id, c.ResellerId, r.Name, c.Name, c.OtpRequired, c.CreatedAt))
+            .Join(db.Set<Reseller>(), c => c.ResellerId, r => r.Id, (c, r) => new CustomerView(c.Id, c.ResellerId, r.Name, c.Name, c.OtpRequired, c.CreatedAt, new CustomerCapacity(c.CoreLimit, c.MemoryLimitGiB, c.DiskLimitGiB)))
+            .SingleOrDefaultAsync(cancellationToken) ?? throw new NotFoundException("The customer");
+
+    public async ValueTask<CustomerCapacity> Handle(GetCustomerCapacity query, CancellationToken cancellationToken) =>
+        await Visible().Where(c => c.Id == query.CustomerId)
+            .Select(c => new CustomerCapacity(c.CoreLimit, c.MemoryLimitGiB, c.DiskLimitGiB))
             .SingleOrDefaultAsync(cancellationToken) ?? throw new NotFoundException("The customer");
 
     /// <summary>Customers are the reseller's: the operator sees all, a reseller its own, a customer itself.</summary>
@@ -111,18 +117,66 @@ internal sealed class CreateResellerValidator(PortalDbContext db) : IValidator<C
 
 internal sealed class CreateCustomerValidator : IValidator<CreateCustomer>
 {
-    public ValueTask<IReadOnlyList<FieldError>> ValidateAsync(CreateCustomer request, CancellationToken cancellationToken) =>
-        ValueTask.FromResult<IReadOnlyList<FieldError>>(
-            string.IsNullOrWhiteSpace(request.Name) || request.Name.Trim().Length > 100
-                ? [new FieldError("name", "Enter the customer's name (at most 100 characters).")]
-                : []);
+    public ValueTask<IReadOnlyList<FieldError>> ValidateAsync(CreateCustomer request, CancellationToken cancellationToken)
+    {
+        var errors = new List<FieldError>();
+        if (string.IsNullOrWhiteSpace(request.Name) || request.Name.Trim().Length > 100)
+        {
+            errors.Add(new("name", "Enter the customer's name (at most 100 characters)."));
+        }
+
+        errors.AddRange(CapacityRules.Check(request.Capacity ?? CustomerCapacity.Unlimited));
+        return ValueTask.FromResult<IReadOnlyList<FieldError>>(errors);
+    }
+}
+
+internal sealed class SetCustomerCapacityValidator : IValidator<SetCustomerCapacity>
+{
+    public ValueTask<IReadOnlyList<FieldError>> ValidateAsync(SetCustomerCapacity request, CancellationToken cancellationToken) =>
+        ValueTask.FromResult(CapacityRules.Check(new CustomerCapacity(request.Cores, request.MemoryGiB, request.DiskGiB)));
+}
+
+/// <summary>The bounds of a vDataCenter's capacity: each limit is absent (no limit) or a sensible whole number.</summary>
+internal static class CapacityRules
+{
+    public const int MaxCores = 1024;
+    public const int MaxMemoryGiB = 16384;
+    public const int MinDiskGiB = 10;
+    public const int MaxDiskGiB = 1048576;
+
+    public static IReadOnlyList<FieldError> Check(CustomerCapacity capacity)
+    {
+        var errors = new List<FieldError>();
+        if (capacity.Cores is < 1 or > MaxCores)
+        {
+            errors.Add(new("cores", $"Give 1 to {MaxCores} dedicated cores, or none for no limit."));
+        }
+
+        if (capacity.MemoryGiB is < 1 or > MaxMemoryGiB)
+        {
+            errors.Add(new("memoryGiB", $"Give 1 to {MaxMemoryGiB} GiB of RAM, or none for no limit."));
+        }
+
+        if (capacity.DiskGiB is < MinDiskGiB or > MaxDiskGiB)
+        {
+            errors.Add(new("diskGiB", $"Give {MinDiskGiB} to {MaxDiskGiB} GiB of disk storage, or none for no limit."));
+        }
+
+        return errors;
+    }
+
+    public static string Describe(CustomerCapacity capacity) =>
+        $"{capacity.Cores?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "unlimited"} cores, "
+        + $"{capacity.MemoryGiB?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "unlimited"} GiB RAM, "
+        + $"{capacity.DiskGiB?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "unlimited"} GiB disk";
 }
 
 internal sealed class TenancyCommands(PortalDbContext db, ITenantContext tenant, TimeProvider clock, ISecurityAudit audit) :
     ICommandHandler<CreateReseller, ResellerView>,
     ICommandHandler<SetResellerOtpPolicy, ResellerView>,
     ICommandHandler<CreateCustomer, CustomerView>,
-    ICommandHandler<SetCustomerOtpPolicy, CustomerView>
+    ICommandHandler<SetCustomerOtpPolicy, CustomerView>,
+    ICommandHandler<SetCustomerCapacity, CustomerView>
 {
     public ValueTask<ResellerView> Handle(CreateReseller command, CancellationToken cancellationToken)
     {
@@ -157,11 +211,48 @@ internal sealed class TenancyCommands(PortalDbContext db, ITenantContext tenant,
             throw new ForbiddenException("Customers belong to a reseller.");
         }
 
-        var customer = new Customer { Id = Guid.NewGuid(), ResellerId = resellerId, Name = command.Name!.Trim(), OtpRequired = command.OtpRequired, CreatedAt = clock.GetUtcNow() };
+        var capacity = command.Capacity ?? CustomerCapacity.Unlimited;
+        var customer = new Customer
+        {
+            Id = Guid.NewGuid(),
+            ResellerId = resellerId,
+            Name = command.Name!.Trim(),
+            OtpRequired = command.OtpRequired,
+            CoreLimit = capacity.Cores,
+            MemoryLimitGiB = capacity.MemoryGiB,
+            DiskLimitGiB = capacity.DiskGiB,
+            CreatedAt = clock.GetUtcNow(),
+        };
         db.Add(customer);
-        audit.Record("customer.created", customer.Name, null, resellerId, customer.Id);
-        var reseller = await db.Set<Reseller>().SingleAsync(r => r.Id == resellerId, cancellationToken);
-        return new CustomerView(customer.Id, resellerId, reseller.Name, customer.Name, customer.OtpRequired, customer.CreatedAt);
+        audit.Record("customer.created", customer.Name, $"vDataCenter {CapacityRules.Describe(capacity)}", resellerId, customer.Id);
+        return await ViewAsync(customer, cancellationToken);
+    }
+
+    public async ValueTask<CustomerView> Handle(SetCustomerCapacity command, CancellationToken cancellationToken)
+    {
+        var customer = await TenancyAccess.Customers(db, tenant).SingleOrDefaultAsync(c => c.Id == command.CustomerId, cancellationToken)
+            ?? throw new NotFoundException("The customer");
+
+        // A customer's own users see their customer too, but only its reseller's staff or the operator set its capacity.
+        if (!tenant.IsOperator && !tenant.IsSystem && tenant.Role != TenantClaims.ResellerAdminRole)
+        {
+            throw new ForbiddenException("Only the reseller sets a customer's vDataCenter capacity.");
+        }
+
+        customer.CoreLimit = command.Cores;
+        customer.MemoryLimitGiB = command.MemoryGiB;
+        customer.DiskLimitGiB = command.DiskGiB;
+        var capacity = new CustomerCapacity(command.Cores, command.MemoryGiB, command.DiskGiB);
+        audit.Record("customer.capacity", customer.Name, $"vDataCenter {CapacityRules.Describe(capacity)}", customer.ResellerId, customer.Id);
+        return await ViewAsync(customer, cancellationToken);
+    }
+
+    private async Task<CustomerView> ViewAsync(Customer customer, CancellationToken cancellationToken)
+    {
+        var reseller = await db.Set<Reseller>().SingleAsync(r => r.Id == customer.ResellerId, cancellationToken);
+        return new CustomerView(
+            customer.Id, customer.ResellerId, reseller.Name, customer.Name, customer.OtpRequired, customer.CreatedAt,
+            new CustomerCapacity(customer.CoreLimit, customer.MemoryLimitGiB, customer.DiskLimitGiB));
     }
 
     public async ValueTask<CustomerView> Handle(SetCustomerOtpPolicy command, CancellationToken cancellationToken)
@@ -170,7 +261,6 @@ internal sealed class TenancyCommands(PortalDbContext db, ITenantContext tenant,
             ?? throw new NotFoundException("The customer");
         customer.OtpRequired = command.OtpRequired;
         audit.Record("customer.otp-policy", customer.Name, command.OtpRequired ? "one-time passwords required" : "one-time passwords optional", customer.ResellerId, customer.Id);
-        var reseller = await db.Set<Reseller>().SingleAsync(r => r.Id == customer.ResellerId, cancellationToken);
-        return new CustomerView(customer.Id, customer.ResellerId, reseller.Name, customer.Name, customer.OtpRequired, customer.CreatedAt);
+        return await ViewAsync(customer, cancellationToken);
     }
 }

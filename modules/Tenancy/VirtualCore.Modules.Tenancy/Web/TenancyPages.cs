@@ -1,3 +1,4 @@
+using System.Globalization;
 using Mediator;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -41,15 +42,28 @@ internal static class TenancyPages
         pages.MapPost("/customers", async (HttpContext http, IPageRenderer renderer, ISender sender) =>
         {
             var form = await http.Request.ReadFormAsync(http.RequestAborted);
-            var input = new CustomerForm(form["name"].ToString(), form["otpRequired"] == "on");
+            var input = new CustomerForm(form["name"].ToString(), form["otpRequired"] == "on", form["cores"].ToString(), form["memoryGiB"].ToString(), form["diskGiB"].ToString());
             try
             {
-                await sender.Send(new CreateCustomer(input.Name, input.OtpRequired), http.RequestAborted);
+                await sender.Send(new CreateCustomer(input.Name, input.OtpRequired, new CustomerCapacity(Limit(input.Cores), Limit(input.MemoryGib), Limit(input.DiskGib))), http.RequestAborted);
                 return Results.Redirect("/admin/customers");
             }
             catch (RequestValidationException ex)
             {
                 return await CustomersPageAsync(http, renderer, sender, input, ex.Errors, StatusCodes.Status400BadRequest);
+            }
+        }).AddEndpointFilter<AntiforgeryFilter>();
+        pages.MapPost("/customers/{customerId:guid}/capacity", async (Guid customerId, HttpContext http, IPageRenderer renderer, ISender sender) =>
+        {
+            var form = await http.Request.ReadFormAsync(http.RequestAborted);
+            try
+            {
+                await sender.Send(new SetCustomerCapacity(customerId, Limit(form["cores"]), Limit(form["memoryGiB"]), Limit(form["diskGiB"])), http.RequestAborted);
+                return Results.Redirect("/admin/customers");
+            }
+            catch (RequestValidationException ex)
+            {
+                return await CustomersPageAsync(http, renderer, sender, null, ex.Errors, StatusCodes.Status400BadRequest, customerId);
             }
         }).AddEndpointFilter<AntiforgeryFilter>();
         pages.MapPost("/customers/{customerId:guid}/otp-policy", async (Guid customerId, HttpContext http, ISender sender) =>
@@ -68,6 +82,10 @@ internal static class TenancyPages
             .WithSummary("One customer.").ProducesProblem(StatusCodes.Status404NotFound);
         api.MapPost("/customers", async (CreateCustomer body, ISender sender, CancellationToken ct) =>
             Results.Created("/api/v1/customers", await sender.Send(body, ct))).WithSummary("Creates a customer of the caller's reseller.").ProducesValidationProblem();
+        api.MapPut("/customers/{customerId:guid}/capacity", (Guid customerId, CustomerCapacity body, ISender sender, CancellationToken ct) =>
+            sender.Send(new SetCustomerCapacity(customerId, body.Cores, body.MemoryGiB, body.DiskGiB), ct))
+            .WithSummary("Sets the capacity of the customer's vDataCenter (cores, RAM and disk in GiB); a null limit is no limit.")
+            .ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound);
         api.MapPut("/customers/{customerId:guid}/otp-policy", (Guid customerId, OtpPolicyRequest body, ISender sender, CancellationToken ct) =>
             sender.Send(new SetCustomerOtpPolicy(customerId, body.OtpRequired), ct)).WithSummary("Requires one-time passwords for the customer's users, or not.")
             .ProducesProblem(StatusCodes.Status404NotFound);
@@ -88,21 +106,41 @@ internal static class TenancyPages
         }, status);
     }
 
-    private static async Task<IResult> CustomersPageAsync(HttpContext http, IPageRenderer renderer, ISender sender, CustomerForm? input, IReadOnlyList<FieldError> errors, int status)
+    /// <param name="capacityOf">The customer whose capacity form the errors belong to, or null for the new-customer form.</param>
+    private static async Task<IResult> CustomersPageAsync(HttpContext http, IPageRenderer renderer, ISender sender, CustomerForm? input, IReadOnlyList<FieldError> errors, int status, Guid? capacityOf = null)
     {
         var customers = await sender.Send(new ListCustomers(), http.RequestAborted);
+        var fieldErrors = errors.GroupBy(e => e.Field).ToDictionary(g => g.Key, g => string.Join(" ", g.Select(e => e.Reason)));
         return await renderer.RenderAsync(http, "Tenancy/Customers.sbn-html", "Customers", new
         {
-            Customers = customers.Select(c => new { Id = c.Id.ToString(), c.Name, Reseller = c.ResellerName, c.OtpRequired, Created = c.CreatedAt.UtcDateTime.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture) }).ToArray(),
-            Input = input ?? new CustomerForm("", false),
-            HasErrors = errors.Count > 0,
-            Errors = errors.GroupBy(e => e.Field).ToDictionary(g => g.Key, g => string.Join(" ", g.Select(e => e.Reason))),
+            Customers = customers.Select(c => new
+            {
+                Id = c.Id.ToString(),
+                c.Name,
+                Reseller = c.ResellerName,
+                c.OtpRequired,
+                Created = c.CreatedAt.UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+                Cores = Text(c.Capacity.Cores),
+                MemoryGib = Text(c.Capacity.MemoryGiB),
+                DiskGib = Text(c.Capacity.DiskGiB),
+                CapacityErrors = c.Id == capacityOf ? string.Join(" ", errors.Select(e => e.Reason)) : "",
+            }).ToArray(),
+            Input = input ?? new CustomerForm("", false, "", "", ""),
+            HasErrors = capacityOf is null && errors.Count > 0,
+            Errors = capacityOf is null ? fieldErrors : [],
         }, status);
     }
 
+    /// <summary>A limit from a form: empty is no limit; anything but a whole number is refused by the validator as 0.</summary>
+    private static int? Limit(string? value) =>
+        string.IsNullOrWhiteSpace(value) ? null
+        : int.TryParse(value.Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) ? n : 0;
+
+    private static string Text(int? limit) => limit?.ToString(CultureInfo.InvariantCulture) ?? "";
+
     private sealed record ResellerForm(string Name, string BrandName, string HostNames, bool OtpRequired);
 
-    private sealed record CustomerForm(string Name, bool OtpRequired);
+    private sealed record CustomerForm(string Name, bool OtpRequired, string Cores, string MemoryGib, string DiskGib);
 }
 
 public sealed record OtpPolicyRequest(bool OtpRequired);

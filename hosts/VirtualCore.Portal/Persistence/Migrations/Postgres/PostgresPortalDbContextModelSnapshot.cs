@@ -686,8 +686,17 @@ namespace VirtualCore.Portal.Persistence.Migrations.Postgres
                         .ValueGeneratedOnAdd()
                         .HasColumnType("uuid");
 
+                    b.Property<int?>("CoreLimit")
+                        .HasColumnType("integer");
+
                     b.Property<long>("CreatedAt")
                         .HasColumnType("bigint");
+
+                    b.Property<int?>("DiskLimitGiB")
+                        .HasColumnType("integer");
+
+                    b.Property<int?>("MemoryLimitGiB")
+                        .HasColumnType("integer");
 
                     b.Property<string>("Name")
                         .IsRequired()

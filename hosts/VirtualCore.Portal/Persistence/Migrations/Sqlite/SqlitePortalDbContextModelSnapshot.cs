@@ -681,7 +681,16 @@ namespace VirtualCore.Portal.Persistence.Migrations.Sqlite
                         .ValueGeneratedOnAdd()
                         .HasColumnType("TEXT");
 
+                    b.Property<int?>("CoreLimit")
+                        .HasColumnType("INTEGER");
+
                     b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int?>("DiskLimitGiB")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int?>("MemoryLimitGiB")
                         .HasColumnType("INTEGER");
 
                     b.Property<string>("Name")

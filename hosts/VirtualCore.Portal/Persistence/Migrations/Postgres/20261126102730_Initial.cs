@@ -78,6 +78,9 @@ namespace VirtualCore.Portal.Persistence.Migrations.Postgres
                     ResellerId = table.Column<Guid>(type: "uuid", nullable: false),
                     Name = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: false),
                     OtpRequired = table.Column<bool>(type: "boolean", nullable: false),
+                    CoreLimit = table.Column<int>(type: "integer", nullable: true),
+                    MemoryLimitGiB = table.Column<int>(type: "integer", nullable: true),
+                    DiskLimitGiB = table.Column<int>(type: "integer", nullable: true),
                     CreatedAt = table.Column<long>(type: "bigint", nullable: false)
                 },
                 constraints: table =>

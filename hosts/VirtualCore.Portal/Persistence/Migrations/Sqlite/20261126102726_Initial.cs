@@ -78,6 +78,9 @@ namespace VirtualCore.Portal.Persistence.Migrations.Sqlite
                     ResellerId = table.Column<Guid>(type: "TEXT", nullable: false),
                     Name = table.Column<string>(type: "TEXT", maxLength: 100, nullable: false),
                     OtpRequired = table.Column<bool>(type: "INTEGER", nullable: false),
+                    CoreLimit = table.Column<int>(type: "INTEGER", nullable: true),
+                    MemoryLimitGiB = table.Column<int>(type: "INTEGER", nullable: true),
+                    DiskLimitGiB = table.Column<int>(type: "INTEGER", nullable: true),
                     CreatedAt = table.Column<long>(type: "INTEGER", nullable: false)
                 },
                 constraints: table =>
