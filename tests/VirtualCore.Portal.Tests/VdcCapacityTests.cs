@@ -74,7 +74,7 @@ public sealed class VdcCapacityTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Growing_a_vms_hardware_beyond_the_vdatacenter_is_refused_and_shrinking_makes_room()
+    public async Task Growing_a_vms_hardware_beyond_the_vdatacenter_is_refused_and_exactly_what_is_left_fits()
     {
         await SetCapacityAsync(_portal.ApiClient("operator", "operator-pass-1"), DemoTenants.DemoCustomerId, cores: 3, memoryGiB: 4, diskGiB: null);
         var api = _portal.Demo();
@@ -91,12 +91,15 @@ public sealed class VdcCapacityTests : IAsyncLifetime
         var unchanged = await api.GetAsync<VmView>($"/api/v1/vms/{vm.VmId}");
         Assert.Equal((2, 3, 2), (unchanged.VCpus, unchanged.MemoryGiB, unchanged.PinnedCores.Count));
 
-        // Exactly what is left fits; then a smaller VM elsewhere gives room back.
+        // Exactly what is left fits, and then nothing is left for a new VM.
         var grown = await api.PatchAsJsonAsync($"/api/v1/vms/{vm.VmId}/hardware", new { vCpus = 3, memoryGiB = 4 });
         Assert.Equal(HttpStatusCode.Accepted, grown.StatusCode);
         await api.CompleteAsync(grown.Content.ReadFromJsonAsync<JobAccepted>(Api.Json)!);
-        Assert.Equal(new CapacityItem(3, 3, 0), (await api.GetAsync<VdcCapacityView>("/api/v1/capacity")).Cores);
-        await AssertRefusedAsync(api, new { name = "more", vCpus = 1, memoryGiB = 1, diskGiB = 10 }, "vcpus", "Your vDataCenter has 3 cores; 3 are in use, 0 are left.");
+        var capacity = await api.GetAsync<VdcCapacityView>("/api/v1/capacity");
+        Assert.Equal((new CapacityItem(3, 3, 0), new CapacityItem(4, 4, 0)), (capacity.Cores, capacity.MemoryGiB));
+        var more = await api.PostAsJsonAsync("/api/v1/vms", new { name = "more", vCpus = 1, memoryGiB = 1, diskGiB = 10 });
+        Assert.Equal(HttpStatusCode.BadRequest, more.StatusCode);
+        Assert.Equal("Your vDataCenter has 3 cores; 3 are in use, 0 are left.", (await more.ProblemAsync()).GetProperty("errors").GetProperty("vcpus")[0].GetString());
     }
 
     [Fact]
