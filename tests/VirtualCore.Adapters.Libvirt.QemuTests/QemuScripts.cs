@@ -74,15 +74,29 @@ internal static class QemuScripts
     }
 
     /// <summary>Runs scripts/qemu/<paramref name="script"/> and returns its standard output.</summary>
-    internal static async Task<string> RunAsync(string script, string argument, TimeSpan timeout)
+    internal static Task<string> RunAsync(string script, string argument, TimeSpan timeout) =>
+        RunProcessAsync("bash", [Path.Combine(RepositoryRoot, "scripts", "qemu", script), argument], timeout, " Are the packages there? Run scripts/qemu/install.sh.");
+
+    /// <summary>The physical core per vCPU of a domain as libvirt at <paramref name="uri"/> has it: running, or defined for its next boot.</summary>
+    internal static async Task<IReadOnlyList<int>> PinsAsync(string uri, Guid domainId, bool inactive)
     {
-        var path = Path.Combine(RepositoryRoot, "scripts", "qemu", script);
-        var start = new ProcessStartInfo("bash", [path, argument])
+        var xml = await RunProcessAsync(
+            "virsh", ["-q", "-c", uri, "dumpxml", .. inactive ? new[] { "--inactive" } : [], domainId.ToString()], TimeSpan.FromSeconds(30), "");
+        return System.Xml.Linq.XElement.Parse(xml).Element("cputune")?.Elements("vcpupin")
+            .OrderBy(p => (int)p.Attribute("vcpu")!)
+            .Select(p => int.Parse((string)p.Attribute("cpuset")!, System.Globalization.CultureInfo.InvariantCulture))
+            .ToArray() ?? [];
+    }
+
+    private static async Task<string> RunProcessAsync(string file, string[] arguments, TimeSpan timeout, string hint)
+    {
+        var script = string.Join(' ', arguments);
+        var start = new ProcessStartInfo(file, arguments)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {path}.");
+        using var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {file}.");
         var output = process.StandardOutput.ReadToEndAsync();
         var errors = process.StandardError.ReadToEndAsync();
         using var deadline = new CancellationTokenSource(timeout);
@@ -93,14 +107,13 @@ internal static class QemuScripts
         catch (OperationCanceledException)
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{script} {argument} did not finish within {timeout.TotalSeconds:F0} s.");
+            throw new TimeoutException($"{file} {script} did not finish within {timeout.TotalSeconds:F0} s.");
         }
 
         if (process.ExitCode != 0)
         {
             throw new InvalidOperationException(
-                $"{script} {argument} failed ({process.ExitCode}): {await errors}{await output}" +
-                " Are the packages there? Run scripts/qemu/install.sh.");
+                $"{file} {script} failed ({process.ExitCode}): {await errors}{await output}{hint}");
         }
 
         return await output;
