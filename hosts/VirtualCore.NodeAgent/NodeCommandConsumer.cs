@@ -22,7 +22,8 @@ internal sealed class NodeCommandConsumer(NodeAgent agent) :
     IConsumer<UnparkDomain>,
     IConsumer<CreateRecoveryPoint>,
     IConsumer<RevertRecoveryPoint>,
-    IConsumer<DeleteRecoveryPoint>
+    IConsumer<DeleteRecoveryPoint>,
+    IConsumer<MigrateDomain>
 {
     public Task Consume(ConsumeContext<DefineDomain> context) => RunAsync(context, async (adapter, ct) =>
     {
@@ -153,7 +154,29 @@ internal sealed class NodeCommandConsumer(NodeAgent agent) :
         return $"Deleted from {agent.NodeName} with its disks.";
     });
 
-    private async Task RunAsync<T>(ConsumeContext<T> context, Func<IHypervisorAdapter, CancellationToken, Task<string>> work)
+    public Task Consume(ConsumeContext<MigrateDomain> context) => RunAsync(context, async (adapter, ct) =>
+    {
+        var command = context.Message;
+        var progress = new MigrationProgressReporter(context, command.JobId, agent.NodeName, command.TargetNode);
+        var result = await adapter.MigrateDomainAsync(
+            command.VmId,
+            new MigrationTarget(command.TargetNode, command.TargetUri) { CopyStorage = command.CopyStorage, PinnedCores = command.PinnedCores },
+            progress,
+            ct);
+        await progress.FlushAsync();
+        var outcome = new MigrationOutcomeV1(
+            command.TargetNode, (long)result.Downtime.TotalMilliseconds, (long)result.Duration.TotalMilliseconds, result.TransferredBytes);
+        var info = string.Create(
+            System.Globalization.CultureInfo.InvariantCulture,
+            $"Moved to {command.TargetNode} in {result.Duration.TotalSeconds:0.0} s; downtime {outcome.DowntimeMs} ms; {result.TransferredBytes / (1024 * 1024)} MiB sent.");
+        return (info, outcome);
+    });
+
+    private Task RunAsync<T>(ConsumeContext<T> context, Func<IHypervisorAdapter, CancellationToken, Task<string>> work)
+        where T : class, INodeCommand =>
+        RunAsync(context, async (adapter, ct) => (await work(adapter, ct), (MigrationOutcomeV1?)null));
+
+    private async Task RunAsync<T>(ConsumeContext<T> context, Func<IHypervisorAdapter, CancellationToken, Task<(string Info, MigrationOutcomeV1? Migration)>> work)
         where T : class, INodeCommand
     {
         var command = context.Message;
@@ -176,11 +199,11 @@ internal sealed class NodeCommandConsumer(NodeAgent agent) :
             try
             {
                 await context.Publish(new NodeJobStarted(command.JobId, agent.NodeName, DateTimeOffset.UtcNow), ct);
-                string? info = null;
+                (string Info, MigrationOutcomeV1? Migration) done = default;
                 HypervisorAdapterException? failure = null;
                 try
                 {
-                    info = await work(agent.Adapter, ct);
+                    done = await work(agent.Adapter, ct);
                 }
                 catch (HypervisorAdapterException ex)
                 {
@@ -189,7 +212,7 @@ internal sealed class NodeCommandConsumer(NodeAgent agent) :
 
                 var state = await PublishStateAsync(context, command.VmId, ct);
                 object result = failure is null
-                    ? new NodeJobCompleted(command.JobId, agent.NodeName, info!, DateTimeOffset.UtcNow, state)
+                    ? new NodeJobCompleted(command.JobId, agent.NodeName, done.Info!, DateTimeOffset.UtcNow, state, done.Migration)
                     : new NodeJobFailed(
                         command.JobId,
                         agent.NodeName,
@@ -226,5 +249,41 @@ internal sealed class NodeCommandConsumer(NodeAgent agent) :
 
         await context.Publish(new DomainStateChanged(agent.NodeName, vmId, state, DateTimeOffset.UtcNow), ct);
         return state;
+    }
+
+    /// <summary>
+    /// Publishes the migration's percent as the hypervisor reports it, once per new value. Reports arrive on the
+    /// adapter's own thread; each publish is kept so the job's completion is sent after the last of them.
+    /// </summary>
+    private sealed class MigrationProgressReporter(ConsumeContext context, Guid jobId, string nodeName, string targetNode) : IProgress<MigrationProgress>
+    {
+        private readonly Lock gate = new();
+        private readonly List<Task> sent = [];
+        private int last = -1;
+
+        public void Report(MigrationProgress value)
+        {
+            lock (gate)
+            {
+                if (value.Percent <= last)
+                {
+                    return;
+                }
+
+                last = value.Percent;
+                sent.Add(context.Publish(new NodeJobProgress(jobId, nodeName, value.Percent, $"Moving to {targetNode}: {value.Percent} % sent.", DateTimeOffset.UtcNow)));
+            }
+        }
+
+        public async Task FlushAsync()
+        {
+            Task[] pending;
+            lock (gate)
+            {
+                pending = [.. sent];
+            }
+
+            await Task.WhenAll(pending);
+        }
     }
 }

@@ -92,6 +92,22 @@ public sealed record DeleteRecoveryPoint(Guid JobId, string NodeName, Guid VmId,
 [EntityName("vcore.node.v1.delete-domain")]
 public sealed record DeleteDomain(Guid JobId, string NodeName, Guid VmId) : INodeCommand;
 
+/// <summary>
+/// Moves the running domain live to <paramref name="TargetNode"/>; the agent of the node it runs on (<see cref="NodeName"/>)
+/// carries it out and reports the outcome in <see cref="NodeJobCompleted.Migration"/>.
+/// </summary>
+/// <param name="TargetUri">The target's hypervisor address as the source's hypervisor reaches it.</param>
+/// <param name="PinnedCores">The target's physical core per vCPU, in vCPU order.</param>
+/// <param name="CopyStorage">The target does not reach the domain's disk images: they are copied while it runs.</param>
+[MessageUrn("vcore:node:v1:migrate-domain", false)]
+[EntityName("vcore.node.v1.migrate-domain")]
+public sealed record MigrateDomain(
+    Guid JobId, string NodeName, Guid VmId, string TargetNode, string TargetUri, IReadOnlyList<int> PinnedCores, bool CopyStorage) : INodeCommand;
+
+/// <summary>A finished live migration as the hypervisor measured it.</summary>
+/// <param name="DowntimeMs">How long the guest was paused for the switch-over.</param>
+public sealed record MigrationOutcomeV1(string TargetNode, long DowntimeMs, long DurationMs, long TransferredBytes);
+
 [MessageUrn("vcore:node:v1:job-started", false)]
 [EntityName("vcore.node.v1.job-started")]
 public sealed record NodeJobStarted(Guid JobId, string NodeName, DateTimeOffset At);
@@ -104,7 +120,9 @@ public sealed record NodeJobProgress(Guid JobId, string NodeName, int Percent, s
 [EntityName("vcore.node.v1.job-completed")]
 /// <param name="DomainState">The domain's state once the job was done ("undefined" if it no longer exists), so the
 /// portal shows the job and the VM consistently.</param>
-public sealed record NodeJobCompleted(Guid JobId, string NodeName, string Info, DateTimeOffset At, string? DomainState = null);
+/// <param name="Migration">For a <see cref="MigrateDomain"/> job: where the domain went and what it cost; null otherwise.</param>
+public sealed record NodeJobCompleted(
+    Guid JobId, string NodeName, string Info, DateTimeOffset At, string? DomainState = null, MigrationOutcomeV1? Migration = null);
 
 [MessageUrn("vcore:node:v1:job-failed", false)]
 [EntityName("vcore.node.v1.job-failed")]
@@ -158,6 +176,7 @@ public static class NodeQueues
         ["create-recovery-point"] = typeof(CreateRecoveryPoint),
         ["revert-recovery-point"] = typeof(RevertRecoveryPoint),
         ["delete-recovery-point"] = typeof(DeleteRecoveryPoint),
+        ["migrate-domain"] = typeof(MigrateDomain),
     };
 
     public static string NameOf(INodeCommand command) =>
