@@ -16,6 +16,7 @@ public sealed record VmView(
     IReadOnlyList<string> Addresses);
 
 /// <summary>One row of the job log: the seed's columns (type, name, action and user, start, end, status, info).</summary>
+/// <param name="DowntimeMs">For a live migration: how long the guest was paused for the switch-over.</param>
 public sealed record JobView(
     Guid Id,
     string Type,
@@ -29,7 +30,8 @@ public sealed record JobView(
     DateTimeOffset? EndedAt,
     string Status,
     int Progress,
-    string Info);
+    string Info,
+    long? DowntimeMs = null);
 
 /// <summary>The answer to an action: the job that carries it out, and the VM it concerns.</summary>
 public sealed record JobAccepted(Guid JobId, Guid VmId, string Status);
@@ -85,3 +87,7 @@ public sealed record NodeUsageView(
 
 /// <summary>A frozen disk state of a VM. "creating" until its rack server has taken it.</summary>
 public sealed record RecoveryPointView(Guid Id, Guid VmId, string Name, string? Note, DateTimeOffset CreatedAt, string Status);
+
+/// <summary>A rack server a VM could move to.</summary>
+/// <param name="Refusal">Why the VM cannot move there now; null when it can.</param>
+public sealed record MigrationTargetView(string Name, int FreeCores, long FreeMemoryBytes, string? Refusal);

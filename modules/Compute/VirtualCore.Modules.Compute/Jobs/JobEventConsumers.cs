@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using VirtualCore.Framework.Persistence;
 using VirtualCore.Modules.Compute.Contracts;
 using VirtualCore.Modules.Compute.Domain;
+using VirtualCore.Modules.Compute.Features;
 using VirtualCore.Modules.Compute.Live;
 using VirtualCore.Node.Contracts.V1;
 
@@ -61,6 +62,7 @@ internal sealed class JobEventConsumers(PortalDbContext db, LiveNotifier live, I
         job.EndedAt = context.Message.At;
         job.Progress = 100;
         job.Info = context.Message.Info;
+        job.DowntimeMs = context.Message.Migration?.DowntimeMs;
         return true;
     }, context.Message.DomainState, context.Message.At);
 
@@ -84,6 +86,14 @@ internal sealed class JobEventConsumers(PortalDbContext db, LiveNotifier live, I
         var vm = await db.Set<VirtualMachine>().Include(v => v.Cores)
             .SingleOrDefaultAsync(v => v.Id == message.VmId && v.NodeName == message.NodeName, context.CancellationToken);
         if (vm is null || vm.StateChangedAt > message.At)
+        {
+            return;
+        }
+
+        // While it moves the domain leaves its source; the migration job's outcome, not this event, says where it is.
+        if (await db.Set<Job>().AnyAsync(
+                j => j.TargetId == vm.Id && j.Action == MigrateVmHandlers.Action && (j.Status == JobStatuses.Queued || j.Status == JobStatuses.Running),
+                context.CancellationToken))
         {
             return;
         }
@@ -128,6 +138,10 @@ internal sealed class JobEventConsumers(PortalDbContext db, LiveNotifier live, I
                 vm.StateChangedAt = at;
                 vm.Cores.Clear();
             }
+            else if (vm is not null && job.Action == MigrateVmHandlers.Action)
+            {
+                SettleMigration(vm, job, at);
+            }
             else if (vm is not null && job.Status == JobStatuses.Completed && job.Action == "delete")
             {
                 // Deleted with its disks: the VM leaves the list and gives back its cores; its jobs stay in the log.
@@ -151,6 +165,23 @@ internal sealed class JobEventConsumers(PortalDbContext db, LiveNotifier live, I
                 await live.VmChangedAsync(vm, null);
             }
         }
+    }
+
+    /// <summary>
+    /// Moved: the VM is on the target with the cores reserved there, and runs (a live migration keeps it running; the
+    /// target's reports take over from here). Not moved: it keeps its node and cores, and the target's reservation goes.
+    /// </summary>
+    private static void SettleMigration(VirtualMachine vm, Job job, DateTimeOffset at)
+    {
+        var target = vm.Cores.Select(c => c.NodeName).FirstOrDefault(n => n != vm.NodeName);
+        if (job.Status == JobStatuses.Completed && target is not null)
+        {
+            vm.NodeName = target;
+            vm.State = VmStates.Running;
+            vm.StateChangedAt = at;
+        }
+
+        vm.Cores.RemoveAll(c => c.NodeName != vm.NodeName);
     }
 
     /// <summary>A recovery point is ready once taken, gone once deleted, and never left "creating" by a failed job.</summary>

@@ -51,7 +51,9 @@ internal sealed class NodeReconciliation(PortalDbContext db, LiveNotifier live, 
             }
         }
 
-        foreach (var stranger in beat.Domains.Where(d => vms.All(v => v.Id != d.VmId)))
+        // A VM on its way here has its cores here already; it becomes this node's once its migration job completes.
+        var arriving = (await db.Set<CoreAllocation>().Where(c => c.NodeName == beat.NodeName).Select(c => c.VmId).Distinct().ToListAsync(ct)).ToHashSet();
+        foreach (var stranger in beat.Domains.Where(d => vms.All(v => v.Id != d.VmId) && !arriving.Contains(d.VmId)))
         {
             logger.LogWarning("Drift on {Node}: domain {Domain} ({Id}) is not managed by the portal", beat.NodeName, stranger.Name, stranger.VmId);
         }
