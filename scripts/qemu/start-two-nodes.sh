@@ -2,11 +2,13 @@
 # Starts two rack servers on this machine for live migration: each runs its own virtlogd and libvirtd
 # (QEMU driver) in a network namespace of its own (vc-n1, vc-n2, joined by a veth pair on 10.77.0.0/24 unless told otherwise)
 # and a private mount namespace in which DIR/N replaces /etc/libvirt, /run/libvirt, /var/lib/libvirt,
-# /var/cache/libvirt and /var/log/libvirt. Prints the two connection URIs, node 1 first.
+# /var/cache/libvirt and /var/log/libvirt, and DIR/N/images the portal's image folder /var/lib/virtualcore/images
+# (local disks, as on separate machines). Each node runs the NAT network "default" (start-network.sh:
+# 10.78.1.0/24 and 10.78.2.0/24). Prints the two connection URIs, node 1 first.
 # Does nothing but print the URIs when both nodes already run; clears a half-started pair first.
 # Another pair can run beside it: VC_NODES_PREFIX (default vc) names its namespaces and veth ends, and
 # VC_NODES_SUBNET (default 10.77.0) its /24; its host UUIDs follow from the prefix.
-# Usage: [VC_NODES_PREFIX=vp VC_NODES_SUBNET=10.78.0] scripts/qemu/start-two-nodes.sh DIR
+# Usage: [VC_NODES_PREFIX=vp VC_NODES_SUBNET=10.79.0] scripts/qemu/start-two-nodes.sh DIR
 set -euo pipefail
 prefix="${VC_NODES_PREFIX:-vc}"
 subnet="${VC_NODES_SUBNET:-10.77.0}"
@@ -29,6 +31,8 @@ running() {
 }
 
 if running 1 && running 2; then
+  "$here/start-network.sh" "$(uri 1)" 1
+  "$here/start-network.sh" "$(uri 2)" 2
   uri 1
   uri 2
   exit 0
@@ -48,8 +52,8 @@ done
 for n in 1 2; do
   node="$dir/$n"
   # State from an earlier pair would bring back its domains; logs are kept for diagnosis.
-  rm -rf "$node/etc" "$node/run" "$node/lib" "$node/cache"
-  mkdir -p "$node"/{etc,run,lib,cache,log/qemu}
+  rm -rf "$node/etc" "$node/run" "$node/lib" "$node/cache" "$node/images"
+  mkdir -p "$node"/{etc,run,lib,cache,images,log/qemu} /var/lib/virtualcore/images
   # QEMU's capabilities are probed on first start (seconds); the host's cache is valid for the same binaries.
   [ -d /var/cache/libvirt/qemu ] && cp -a /var/cache/libvirt/qemu "$node/cache/" 2>/dev/null || true
   # The packaged libvirtd.conf asks polkit for write access, which needs a D-Bus this machine lacks.
@@ -80,6 +84,7 @@ CONF
     mount --bind "$node/lib" /var/lib/libvirt
     mount --bind "$node/cache" /var/cache/libvirt
     mount --bind "$node/log" /var/log/libvirt
+    mount --bind "$node/images" /var/lib/virtualcore/images
     virtlogd -d -f /etc/libvirt/virtlogd.conf -p "$node/virtlogd.pid"
     libvirtd -d -f /etc/libvirt/libvirtd.conf -p "$node/libvirtd.pid"
   ' bash "$node"
@@ -96,5 +101,13 @@ for n in 1 2; do
     sleep 0.1
   done
 done
+# libvirtd runs dnsmasq and the NAT rules in its own network namespace; both nodes start theirs at once.
+"$here/start-network.sh" "$(uri 1)" 1 & first=$!
+"$here/start-network.sh" "$(uri 2)" 2 & second=$!
+if ! wait "$first" || ! wait "$second"; then
+  wait
+  "$here/stop-two-nodes.sh" "$dir" >&2 || true
+  exit 1
+fi
 uri 1
 uri 2

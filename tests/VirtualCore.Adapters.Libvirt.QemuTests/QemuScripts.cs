@@ -75,28 +75,28 @@ internal static class QemuScripts
 
     /// <summary>Runs scripts/qemu/<paramref name="script"/> and returns its standard output.</summary>
     internal static Task<string> RunAsync(string script, string argument, TimeSpan timeout) =>
-        RunProcessAsync("bash", [Path.Combine(RepositoryRoot, "scripts", "qemu", script), argument], timeout, " Are the packages there? Run scripts/qemu/install.sh.");
+        RunToolAsync("bash", [Path.Combine(RepositoryRoot, "scripts", "qemu", script), argument], timeout, " Are the packages there? Run scripts/qemu/install.sh.");
 
     /// <summary>The physical core per vCPU of a domain as libvirt at <paramref name="uri"/> has it: running, or defined for its next boot.</summary>
     internal static async Task<IReadOnlyList<int>> PinsAsync(string uri, Guid domainId, bool inactive)
     {
-        var xml = await RunProcessAsync(
-            "virsh", ["-q", "-c", uri, "dumpxml", .. inactive ? new[] { "--inactive" } : [], domainId.ToString()], TimeSpan.FromSeconds(30), "");
+        var xml = await RunToolAsync("virsh", ["-q", "-c", uri, "dumpxml", .. inactive ? new[] { "--inactive" } : [], domainId.ToString()], TimeSpan.FromSeconds(30));
         return System.Xml.Linq.XElement.Parse(xml).Element("cputune")?.Elements("vcpupin")
             .OrderBy(p => (int)p.Attribute("vcpu")!)
             .Select(p => int.Parse((string)p.Attribute("cpuset")!, System.Globalization.CultureInfo.InvariantCulture))
             .ToArray() ?? [];
     }
 
-    private static async Task<string> RunProcessAsync(string file, string[] arguments, TimeSpan timeout, string hint)
+    /// <summary>Runs <paramref name="tool"/> (virsh, qemu-img…) and returns its standard output; fails on a non-zero exit.</summary>
+    internal static async Task<string> RunToolAsync(string tool, IReadOnlyList<string> arguments, TimeSpan timeout, string hint = "")
     {
-        var script = string.Join(' ', arguments);
-        var start = new ProcessStartInfo(file, arguments)
+        var start = new ProcessStartInfo(tool, arguments)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {file}.");
+        var command = $"{tool} {string.Join(' ', arguments)}";
+        using var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {command}.");
         var output = process.StandardOutput.ReadToEndAsync();
         var errors = process.StandardError.ReadToEndAsync();
         using var deadline = new CancellationTokenSource(timeout);
@@ -107,13 +107,12 @@ internal static class QemuScripts
         catch (OperationCanceledException)
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{file} {script} did not finish within {timeout.TotalSeconds:F0} s.");
+            throw new TimeoutException($"{command} did not finish within {timeout.TotalSeconds:F0} s.");
         }
 
         if (process.ExitCode != 0)
         {
-            throw new InvalidOperationException(
-                $"{file} {script} failed ({process.ExitCode}): {await errors}{await output}{hint}");
+            throw new InvalidOperationException($"{command} failed ({process.ExitCode}): {await errors}{await output}{hint}");
         }
 
         return await output;
