@@ -52,6 +52,11 @@ public sealed partial class LibvirtAdapter
                         AdapterErrorCode.InvalidSpec, $"{target.NodeName} has no core {highest} to pin domain {domainId} to.");
                 }
 
+                if (target.CopyStorage)
+                {
+                    PrepareImagePools(domain, destination);
+                }
+
                 return Migrate(domain, domainId, destination, target, destinationXml, persistentXml, progress, cancellationToken);
             },
             mutates: true,
@@ -89,6 +94,19 @@ public sealed partial class LibvirtAdapter
         }
 
         return (running.ToString(SaveOptions.DisableFormatting), persistentXml);
+    }
+
+    /// <summary>
+    /// libvirt creates the copied disks' images on the target only inside a storage pool of their folder there; the
+    /// target gets the pool it lacks, as a definition on that node would have made it.
+    /// </summary>
+    private static void PrepareImagePools(DomainHandle domain, LibvirtConnection destination)
+    {
+        var disks = DomainXmlEditor.DiskPaths(XElement.Parse(LibvirtDomain.GetXml(domain, LibvirtNative.DomainXmlSecure)));
+        foreach (var folder in disks.Select(Path.GetDirectoryName).OfType<string>().Distinct(StringComparer.Ordinal))
+        {
+            using var pool = OpenImagePool(destination, folder);
+        }
     }
 
     private static MigrationResult Migrate(
