@@ -131,6 +131,13 @@ internal sealed class JobEventConsumers(PortalDbContext db, LiveNotifier live, I
         if (changed && !job.IsOpen)
         {
             vm = await db.Set<VirtualMachine>().Include(v => v.Cores).SingleOrDefaultAsync(v => v.Id == job.TargetId, cancellationToken);
+            if (vm is not null && job.Action == MigrateVmHandlers.Action)
+            {
+                // Moved or not, the VM holds cores on one rack server only from now on: the target's are its own, or free again.
+                var node = job.Status == JobStatuses.Completed ? vm.Cores.Select(c => c.NodeName).FirstOrDefault(n => n != vm.NodeName) ?? vm.NodeName : vm.NodeName;
+                vm.Cores.RemoveAll(c => c.NodeName != node);
+            }
+
             if (vm is not null && job.Status == JobStatuses.Failed && job.Action == "create")
             {
                 // A VM whose creation failed holds no cores or memory.
@@ -138,9 +145,9 @@ internal sealed class JobEventConsumers(PortalDbContext db, LiveNotifier live, I
                 vm.StateChangedAt = at;
                 vm.Cores.Clear();
             }
-            else if (vm is not null && job.Action == MigrateVmHandlers.Action)
+            else if (vm is not null && job.Action == MigrateVmHandlers.Action && job.Status == JobStatuses.Completed)
             {
-                SettleMigration(vm, job, at);
+                Moved(vm, at);
             }
             else if (vm is not null && job.Status == JobStatuses.Completed && job.Action == "delete")
             {
@@ -168,20 +175,14 @@ internal sealed class JobEventConsumers(PortalDbContext db, LiveNotifier live, I
     }
 
     /// <summary>
-    /// Moved: the VM is on the target with the cores reserved there, and runs (a live migration keeps it running; the
-    /// target's reports take over from here). Not moved: it keeps its node and cores, and the target's reservation goes.
+    /// The VM is on the target, where its cores are now, and runs: a live migration keeps it running. From here on the
+    /// target's reports and events are the ones that concern it.
     /// </summary>
-    private static void SettleMigration(VirtualMachine vm, Job job, DateTimeOffset at)
+    private static void Moved(VirtualMachine vm, DateTimeOffset at)
     {
-        var target = vm.Cores.Select(c => c.NodeName).FirstOrDefault(n => n != vm.NodeName);
-        if (job.Status == JobStatuses.Completed && target is not null)
-        {
-            vm.NodeName = target;
-            vm.State = VmStates.Running;
-            vm.StateChangedAt = at;
-        }
-
-        vm.Cores.RemoveAll(c => c.NodeName != vm.NodeName);
+        vm.NodeName = vm.Cores.Select(c => c.NodeName).FirstOrDefault() ?? vm.NodeName;
+        vm.State = VmStates.Running;
+        vm.StateChangedAt = at;
     }
 
     /// <summary>A recovery point is ready once taken, gone once deleted, and never left "creating" by a failed job.</summary>
