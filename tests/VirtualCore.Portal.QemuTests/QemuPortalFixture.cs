@@ -101,6 +101,15 @@ public sealed class QemuPortalFixture : IAsyncLifetime
             .ToArray() ?? [];
     }
 
+    /// <summary>The ids of every domain the node's libvirtd has, running or not.</summary>
+    public async Task<IReadOnlyList<Guid>> DomainsAsync(string node) =>
+        (await RunAsync("virsh", ["-q", "-c", Uris[node], "list", "--all", "--uuid"], TimeSpan.FromSeconds(30)))
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(Guid.Parse).ToArray();
+
+    /// <summary>The domain's state as virsh names it ("running", "shut off", …).</summary>
+    public async Task<string> DomainStateAsync(string node, Guid domainId) =>
+        (await RunAsync("virsh", ["-q", "-c", Uris[node], "domstate", domainId.ToString()], TimeSpan.FromSeconds(30))).Trim();
+
     private async Task<T> TimeAsync<T>(string step, Func<Task<T>> action)
     {
         var watch = Stopwatch.StartNew();
