@@ -23,7 +23,8 @@ internal sealed class NodeCommandConsumer(NodeAgent agent) :
     IConsumer<CreateRecoveryPoint>,
     IConsumer<RevertRecoveryPoint>,
     IConsumer<DeleteRecoveryPoint>,
-    IConsumer<UpdateDomainHardware>
+    IConsumer<UpdateDomainHardware>,
+    IConsumer<MigrateDomain>
 {
     public Task Consume(ConsumeContext<DefineDomain> context) => RunAsync(context, async (adapter, ct) =>
     {
@@ -189,6 +190,24 @@ internal sealed class NodeCommandConsumer(NodeAgent agent) :
         return $"Deleted from {agent.NodeName} with its disks.";
     });
 
+    public Task Consume(ConsumeContext<MigrateDomain> context) => RunAsync(context, async (adapter, ct) =>
+    {
+        var command = context.Message;
+        var progress = new MigrationProgressReporter(context, command.JobId, agent.NodeName, command.TargetNode);
+        var result = await adapter.MigrateDomainAsync(
+            command.VmId,
+            new MigrationTarget(command.TargetNode, command.TargetUri) { CopyStorage = command.CopyStorage, PinnedCores = command.PinnedCores },
+            progress,
+            ct);
+        await progress.FlushAsync();
+        var outcome = new MigrationOutcomeV1(
+            command.TargetNode, (long)result.Downtime.TotalMilliseconds, (long)result.Duration.TotalMilliseconds, result.TransferredBytes);
+        var info = string.Create(
+            System.Globalization.CultureInfo.InvariantCulture,
+            $"Moved to {command.TargetNode} in {result.Duration.TotalSeconds:0.0} s; downtime {outcome.DowntimeMs} ms; {result.TransferredBytes / (1024 * 1024)} MiB sent.");
+        return new JobOutcome(info, Migration: outcome);
+    });
+
     /// <summary>The hardware items by the names the portal knows them ("vcpus", …) and as people read them.</summary>
     private static readonly Dictionary<HardwareItem, string> HardwareNames = new()
     {
@@ -259,7 +278,7 @@ internal sealed class NodeCommandConsumer(NodeAgent agent) :
 
                 var state = await PublishStateAsync(context, command.VmId, ct);
                 object result = failure is null
-                    ? new NodeJobCompleted(command.JobId, agent.NodeName, done!.Info, DateTimeOffset.UtcNow, state, done.NextBoot)
+                    ? new NodeJobCompleted(command.JobId, agent.NodeName, done!.Info, DateTimeOffset.UtcNow, state, done.NextBoot, done.Migration)
                     : new NodeJobFailed(
                         command.JobId,
                         agent.NodeName,
@@ -297,7 +316,43 @@ internal sealed class NodeCommandConsumer(NodeAgent agent) :
         await context.Publish(new DomainStateChanged(agent.NodeName, vmId, state, DateTimeOffset.UtcNow), ct);
         return state;
     }
+
+    /// <summary>
+    /// Publishes the migration's percent as the hypervisor reports it, once per new value. Reports arrive on the
+    /// adapter's own thread; each publish is kept so the job's completion is sent after the last of them.
+    /// </summary>
+    private sealed class MigrationProgressReporter(ConsumeContext context, Guid jobId, string nodeName, string targetNode) : IProgress<MigrationProgress>
+    {
+        private readonly Lock gate = new();
+        private readonly List<Task> sent = [];
+        private int last = -1;
+
+        public void Report(MigrationProgress value)
+        {
+            lock (gate)
+            {
+                if (value.Percent <= last)
+                {
+                    return;
+                }
+
+                last = value.Percent;
+                sent.Add(context.Publish(new NodeJobProgress(jobId, nodeName, value.Percent, $"Moving to {targetNode}: {value.Percent} % sent.", DateTimeOffset.UtcNow)));
+            }
+        }
+
+        public async Task FlushAsync()
+        {
+            Task[] pending;
+            lock (gate)
+            {
+                pending = [.. sent];
+            }
+
+            await Task.WhenAll(pending);
+        }
+    }
 }
 
 /// <summary>What a finished command reports: the info text for the job log and what waits for the next boot.</summary>
-internal sealed record JobOutcome(string Info, IReadOnlyList<string>? NextBoot = null);
+internal sealed record JobOutcome(string Info, IReadOnlyList<string>? NextBoot = null, MigrationOutcomeV1? Migration = null);

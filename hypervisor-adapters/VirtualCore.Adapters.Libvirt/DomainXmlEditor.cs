@@ -25,7 +25,19 @@ internal static class DomainXmlEditor
     {
         var vcpu = domain.Element("vcpu") ?? AddAfter(domain, new XElement("vcpu"), "currentMemory", "memory");
         vcpu.ReplaceAll(new XAttribute("placement", "static"), count);
+        SetPins(domain, pins);
+    }
 
+    /// <summary>The vCPU count the domain runs with: the <c>current</c> ones where fewer than the maximum are plugged in.</summary>
+    internal static int ReadVcpus(XElement domain)
+    {
+        var vcpu = domain.Element("vcpu")!;
+        return (int?)vcpu.Attribute("current") ?? (int)vcpu;
+    }
+
+    /// <summary>Replaces the pinning: vCPU i runs on <paramref name="pins"/>[i]; none when empty.</summary>
+    internal static void SetPins(XElement domain, IReadOnlyList<int> pins)
+    {
         var cputune = domain.Element("cputune");
         cputune?.Elements("vcpupin").Remove();
         if (pins.Count != 0)

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Xml.Linq;
 using VirtualCore.Adapters.Libvirt.Interop;
 using VirtualCore.Plugins.Sdk;
 
@@ -35,6 +36,7 @@ public sealed partial class LibvirtAdapter
                     throw WrongState(domainId, state, "migrate it live (only a running domain migrates)");
                 }
 
+                var (destinationXml, persistentXml) = PinnedDefinitions(domain, domainId, target.PinnedCores);
                 using var destination = LibvirtConnection.Open(target.Uri);
 
                 // Two URIs can name one libvirtd (or two daemons sharing a host UUID); libvirt's own refusal comes later and less clearly.
@@ -44,14 +46,78 @@ public sealed partial class LibvirtAdapter
                         AdapterErrorCode.InvalidSpec, $"Cannot migrate domain {domainId} to {target.NodeName}: '{target.Uri}' is the same host as this node.");
                 }
 
-                return Migrate(domain, domainId, destination, target, progress, cancellationToken);
+                if (target.PinnedCores is { } pins && pins.Max() is var highest && highest >= destination.GetNodeCapacity().PhysicalCores)
+                {
+                    throw new HypervisorAdapterException(
+                        AdapterErrorCode.InvalidSpec, $"{target.NodeName} has no core {highest} to pin domain {domainId} to.");
+                }
+
+                if (target.CopyStorage)
+                {
+                    PrepareImagePools(domain, destination);
+                }
+
+                return Migrate(domain, domainId, destination, target, destinationXml, persistentXml, progress, cancellationToken);
             },
             mutates: true,
             cancellationToken);
     }
 
+    /// <summary>
+    /// The running and the persistent definition with the target's cores in <c>cputune</c>, or nulls to keep the
+    /// domain's own pinning. libvirt checks that nothing else the guest sees changes.
+    /// </summary>
+    private static (string? Running, string? Persistent) PinnedDefinitions(DomainHandle domain, Guid domainId, IReadOnlyList<int>? pins)
+    {
+        if (pins is null)
+        {
+            return (null, null);
+        }
+
+        var running = XElement.Parse(LibvirtDomain.GetXml(domain, LibvirtNative.DomainXmlSecure | LibvirtNative.DomainXmlMigratable));
+        var persistent = XElement.Parse(LibvirtDomain.GetXml(domain, LibvirtNative.DomainXmlSecure | LibvirtNative.DomainXmlInactive | LibvirtNative.DomainXmlMigratable));
+        var vcpus = DomainXmlEditor.ReadVcpus(running);
+        if (pins.Count != vcpus || pins.Any(core => core < 0) || pins.Distinct().Count() != pins.Count)
+        {
+            throw new HypervisorAdapterException(
+                AdapterErrorCode.InvalidSpec, $"Domain {domainId} runs {vcpus} vCPUs: give as many distinct, non-negative cores to pin them to on the target.");
+        }
+
+        DomainXmlEditor.SetPins(running, pins);
+
+        // A hardware change waiting for the next boot may have given the definition another vCPU count; it keeps its own pins then.
+        string? persistentXml = null;
+        if (DomainXmlEditor.ReadVcpus(persistent) == vcpus)
+        {
+            DomainXmlEditor.SetPins(persistent, pins);
+            persistentXml = persistent.ToString(SaveOptions.DisableFormatting);
+        }
+
+        return (running.ToString(SaveOptions.DisableFormatting), persistentXml);
+    }
+
+    /// <summary>
+    /// libvirt creates the copied disks' images on the target only inside a storage pool of their folder there; the
+    /// target gets the pool it lacks, as a definition on that node would have made it.
+    /// </summary>
+    private static void PrepareImagePools(DomainHandle domain, LibvirtConnection destination)
+    {
+        var disks = DomainXmlEditor.DiskPaths(XElement.Parse(LibvirtDomain.GetXml(domain, LibvirtNative.DomainXmlSecure)));
+        foreach (var folder in disks.Select(Path.GetDirectoryName).OfType<string>().Distinct(StringComparer.Ordinal))
+        {
+            using var pool = OpenImagePool(destination, folder);
+        }
+    }
+
     private static MigrationResult Migrate(
-        DomainHandle domain, Guid domainId, LibvirtConnection destination, MigrationTarget target, IProgress<MigrationProgress>? progress, CancellationToken cancellationToken)
+        DomainHandle domain,
+        Guid domainId,
+        LibvirtConnection destination,
+        MigrationTarget target,
+        string? destinationXml,
+        string? persistentXml,
+        IProgress<MigrationProgress>? progress,
+        CancellationToken cancellationToken)
     {
         var flags = LibvirtNative.MigrateLive | LibvirtNative.MigratePeerToPeer | LibvirtNative.MigratePersistDestination | LibvirtNative.MigrateUndefineSource;
         if (target.CopyStorage)
@@ -73,7 +139,7 @@ public sealed partial class LibvirtAdapter
         LibvirtError? error;
         try
         {
-            error = LibvirtDomain.MigrateToUri(domain, target.Uri, flags);
+            error = LibvirtDomain.MigrateToUri(domain, target.Uri, flags, destinationXml, persistentXml);
         }
         finally
         {

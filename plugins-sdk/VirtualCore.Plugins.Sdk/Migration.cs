@@ -10,6 +10,12 @@ public sealed record MigrationTarget(string NodeName, string Uri)
     /// the domain runs (slower). False, the default, when both nodes reach the same disk images.
     /// </summary>
     public bool CopyStorage { get; init; }
+
+    /// <summary>
+    /// The target's physical cores for the domain's vCPUs, one per vCPU in vCPU order: the domain runs pinned to them on
+    /// the target (and keeps them after its next boot there). Null keeps the pinning the domain had on the source.
+    /// </summary>
+    public IReadOnlyList<int>? PinnedCores { get; init; }
 }
 
 /// <summary>How far a migration has come.</summary>

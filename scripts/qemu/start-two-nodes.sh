@@ -1,12 +1,18 @@
 #!/usr/bin/env bash
 # Starts two rack servers on this machine for live migration: each runs its own virtlogd and libvirtd
-# (QEMU driver) in a network namespace of its own (vc-n1, vc-n2, joined by a veth pair on 10.77.0.0/24)
+# (QEMU driver) in a network namespace of its own (vc-n1, vc-n2, joined by a veth pair on 10.77.0.0/24 unless told otherwise)
 # and a private mount namespace in which DIR/N replaces /etc/libvirt, /run/libvirt, /var/lib/libvirt,
-# /var/cache/libvirt and /var/log/libvirt. Each node runs the NAT network "default" (start-network.sh:
+# /var/cache/libvirt and /var/log/libvirt, and DIR/N/images the portal's image folder /var/lib/virtualcore/images
+# (local disks, as on separate machines). Each node runs the NAT network "default" (start-network.sh:
 # 10.78.1.0/24 and 10.78.2.0/24). Prints the two connection URIs, node 1 first.
 # Does nothing but print the URIs when both nodes already run; clears a half-started pair first.
-# Usage: scripts/qemu/start-two-nodes.sh DIR
+# Another pair can run beside it: VC_NODES_PREFIX (default vc) names its namespaces and veth ends, and
+# VC_NODES_SUBNET (default 10.77.0) its /24; its host UUIDs follow from the prefix.
+# Usage: [VC_NODES_PREFIX=vp VC_NODES_SUBNET=10.79.0] scripts/qemu/start-two-nodes.sh DIR
 set -euo pipefail
+prefix="${VC_NODES_PREFIX:-vc}"
+subnet="${VC_NODES_SUBNET:-10.77.0}"
+uuid_base="$(printf '%s' "$prefix" | md5sum | cut -c1-8)"
 [ $# -eq 1 ] || { echo "usage: $0 DIR" >&2; exit 2; }
 [ "$(id -u)" -eq 0 ] || { echo "network namespaces and libvirtd in system mode need root" >&2; exit 1; }
 for tool in ip unshare libvirtd virtlogd virsh; do
@@ -21,7 +27,7 @@ uri() { echo "qemu+unix:///system?socket=$dir/$1/run/libvirt-sock"; }
 alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
 answers() { timeout 10 virsh -c "$(uri "$1")" version >/dev/null 2>&1; }
 running() {
-  ip netns list | grep -qw "vc-n$1" && alive "$dir/$1/libvirtd.pid" && alive "$dir/$1/virtlogd.pid" && answers "$1"
+  ip netns list | grep -qw "$prefix-n$1" && alive "$dir/$1/libvirtd.pid" && alive "$dir/$1/virtlogd.pid" && answers "$1"
 }
 
 if running 1 && running 2; then
@@ -33,27 +39,27 @@ if running 1 && running 2; then
 fi
 "$here/stop-two-nodes.sh" "$dir" >/dev/null
 
-ip netns add vc-n1
-ip netns add vc-n2
-ip link add vc-v1 type veth peer name vc-v2
+ip netns add "$prefix-n1"
+ip netns add "$prefix-n2"
+ip link add "$prefix-v1" type veth peer name "$prefix-v2"
 for n in 1 2; do
-  ip link set "vc-v$n" netns "vc-n$n"
-  ip -n "vc-n$n" addr add "10.77.0.$n/24" dev "vc-v$n"
-  ip -n "vc-n$n" link set lo up
-  ip -n "vc-n$n" link set "vc-v$n" up
+  ip link set "$prefix-v$n" netns "$prefix-n$n"
+  ip -n "$prefix-n$n" addr add "$subnet.$n/24" dev "$prefix-v$n"
+  ip -n "$prefix-n$n" link set lo up
+  ip -n "$prefix-n$n" link set "$prefix-v$n" up
 done
 
 for n in 1 2; do
   node="$dir/$n"
   # State from an earlier pair would bring back its domains; logs are kept for diagnosis.
-  rm -rf "$node/etc" "$node/run" "$node/lib" "$node/cache"
-  mkdir -p "$node"/{etc,run,lib,cache,log/qemu}
+  rm -rf "$node/etc" "$node/run" "$node/lib" "$node/cache" "$node/images"
+  mkdir -p "$node"/{etc,run,lib,cache,images,log/qemu} /var/lib/virtualcore/images
   # QEMU's capabilities are probed on first start (seconds); the host's cache is valid for the same binaries.
   [ -d /var/cache/libvirt/qemu ] && cp -a /var/cache/libvirt/qemu "$node/cache/" 2>/dev/null || true
   # The packaged libvirtd.conf asks polkit for write access, which needs a D-Bus this machine lacks.
   # libvirt refuses to migrate between daemons with the same host UUID, so each node gets its own.
   cat > "$node/etc/libvirtd.conf" <<CONF
-host_uuid = "7663c0de-0000-4000-8000-00000000000$n"
+host_uuid = "$uuid_base-0000-4000-8000-00000000000$n"
 auth_unix_ro = "none"
 auth_unix_rw = "none"
 unix_sock_rw_perms = "0700"
@@ -66,18 +72,19 @@ CONF
   # own veth address and tells the source to connect there.
   cat > "$node/etc/qemu.conf" <<CONF
 cgroup_controllers = [ ]
-migration_address = "10.77.0.$n"
-migration_host = "10.77.0.$n"
+migration_address = "$subnet.$n"
+migration_host = "$subnet.$n"
 CONF
   # A private mount namespace with private propagation: the bind mounts exist for this node's daemons
   # (and the QEMU processes they start) only, and vanish with them.
-  ip netns exec "vc-n$n" unshare --mount --propagation private bash -euc '
+  ip netns exec "$prefix-n$n" unshare --mount --propagation private bash -euc '
     node="$1"
     mount --bind "$node/etc" /etc/libvirt
     mount --bind "$node/run" /run/libvirt
     mount --bind "$node/lib" /var/lib/libvirt
     mount --bind "$node/cache" /var/cache/libvirt
     mount --bind "$node/log" /var/log/libvirt
+    mount --bind "$node/images" /var/lib/virtualcore/images
     virtlogd -d -f /etc/libvirt/virtlogd.conf -p "$node/virtlogd.pid"
     libvirtd -d -f /etc/libvirt/libvirtd.conf -p "$node/libvirtd.pid"
   ' bash "$node"

@@ -3,8 +3,10 @@
 # them running when it exits), stops libvirtd and virtlogd by their pid files, ends whatever else still runs in
 # the two network namespaces (a QEMU left by a failed run), and removes the namespaces and the veth pair.
 # Safe to run when nothing, or only part, is running.
-# Usage: scripts/qemu/stop-two-nodes.sh DIR
+# VC_NODES_PREFIX names the pair as for start-two-nodes.sh.
+# Usage: [VC_NODES_PREFIX=vp] scripts/qemu/stop-two-nodes.sh DIR
 set -uo pipefail
+prefix="${VC_NODES_PREFIX:-vc}"
 [ $# -eq 1 ] || { echo "usage: $0 DIR" >&2; exit 2; }
 dir="$1"
 
@@ -51,18 +53,18 @@ await "${daemons[@]}"
 rm -f "$dir"/[12]/libvirtd.pid "$dir"/[12]/virtlogd.pid
 
 for n in 1 2; do
-  if ip netns list | grep -qw "vc-n$n"; then
+  if ip netns list | grep -qw "$prefix-n$n"; then
     leftovers=()
-    for pid in $(ip netns pids "vc-n$n" 2>/dev/null); do
-      echo "Ending $(tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | cut -c1-60) ($pid), left in vc-n$n"
+    for pid in $(ip netns pids "$prefix-n$n" 2>/dev/null); do
+      echo "Ending $(tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | cut -c1-60) ($pid), left in $prefix-n$n"
       kill -TERM "$pid" 2>/dev/null && leftovers+=("$pid")
     done
     await "${leftovers[@]}"
-    ip netns del "vc-n$n"
+    ip netns del "$prefix-n$n"
   fi
 done
 # A start that failed between creating the pair and moving it leaves the ends on the host.
-for link in vc-v1 vc-v2; do
+for link in "$prefix-v1" "$prefix-v2"; do
   ip link show "$link" >/dev/null 2>&1 && ip link del "$link"
 done
 exit 0

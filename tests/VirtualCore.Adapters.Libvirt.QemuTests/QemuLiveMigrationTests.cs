@@ -65,6 +65,39 @@ public sealed class QemuLiveMigrationTests
     }
 
     [Fact]
+    public async Task The_guest_runs_on_the_targets_cores_it_was_given_and_keeps_them_for_its_next_boot()
+    {
+        var guest = await TinyGuest.DefineAsync(nodes.First, TinyGuest.SpecFor("pinned") with { PinnedCores = [0] });
+        try
+        {
+            await nodes.First.Adapter.StartDomainAsync(guest.Id, CancellationToken.None);
+            Assert.Equal([0], await QemuScripts.PinsAsync(nodes.First.Uri, guest.Id, inactive: false));
+
+            // The target's core count is checked before anything moves.
+            var capacity = await nodes.Second.Adapter.GetNodeCapacityAsync(CancellationToken.None);
+            var beyond = await Assert.ThrowsAsync<HypervisorAdapterException>(() => nodes.First.Adapter.MigrateDomainAsync(
+                guest.Id, Target(nodes.Second) with { PinnedCores = [capacity.PhysicalCores] }, null, CancellationToken.None));
+            Assert.Equal(AdapterErrorCode.InvalidSpec, beyond.Code);
+            var tooMany = await Assert.ThrowsAsync<HypervisorAdapterException>(() => nodes.First.Adapter.MigrateDomainAsync(
+                guest.Id, Target(nodes.Second) with { PinnedCores = [0, 1] }, null, CancellationToken.None));
+            Assert.Equal(AdapterErrorCode.InvalidSpec, tooMany.Code);
+            Assert.Equal(DomainState.Running, await nodes.First.Adapter.GetDomainStateAsync(guest.Id, CancellationToken.None));
+
+            var core = capacity.PhysicalCores - 1;
+            await nodes.First.Adapter.MigrateDomainAsync(guest.Id, Target(nodes.Second) with { PinnedCores = [core] }, null, CancellationToken.None);
+            guest.Node = nodes.Second;
+
+            Assert.Equal(DomainState.Running, await nodes.Second.Adapter.GetDomainStateAsync(guest.Id, CancellationToken.None));
+            Assert.Equal([core], await QemuScripts.PinsAsync(nodes.Second.Uri, guest.Id, inactive: false));
+            Assert.Equal([core], await QemuScripts.PinsAsync(nodes.Second.Uri, guest.Id, inactive: true));
+        }
+        finally
+        {
+            await RemoveEverywhereAsync(guest);
+        }
+    }
+
+    [Fact]
     public async Task A_guest_on_local_disks_is_refused_unless_its_storage_is_copied()
     {
         var spec = TinyGuest.SpecFor("local-disk");

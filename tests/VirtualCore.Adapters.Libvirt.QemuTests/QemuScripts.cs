@@ -77,6 +77,16 @@ internal static class QemuScripts
     internal static Task<string> RunAsync(string script, string argument, TimeSpan timeout) =>
         RunToolAsync("bash", [Path.Combine(RepositoryRoot, "scripts", "qemu", script), argument], timeout, " Are the packages there? Run scripts/qemu/install.sh.");
 
+    /// <summary>The physical core per vCPU of a domain as libvirt at <paramref name="uri"/> has it: running, or defined for its next boot.</summary>
+    internal static async Task<IReadOnlyList<int>> PinsAsync(string uri, Guid domainId, bool inactive)
+    {
+        var xml = await RunToolAsync("virsh", ["-q", "-c", uri, "dumpxml", .. inactive ? new[] { "--inactive" } : [], domainId.ToString()], TimeSpan.FromSeconds(30));
+        return System.Xml.Linq.XElement.Parse(xml).Element("cputune")?.Elements("vcpupin")
+            .OrderBy(p => (int)p.Attribute("vcpu")!)
+            .Select(p => int.Parse((string)p.Attribute("cpuset")!, System.Globalization.CultureInfo.InvariantCulture))
+            .ToArray() ?? [];
+    }
+
     /// <summary>Runs <paramref name="tool"/> (virsh, qemu-img…) and returns its standard output; fails on a non-zero exit.</summary>
     internal static async Task<string> RunToolAsync(string tool, IReadOnlyList<string> arguments, TimeSpan timeout, string hint = "")
     {

@@ -128,6 +128,22 @@ public sealed record DiskGrowthV1(string Path, long CapacityBytes);
 /// <param name="IsoPath">Absolute path of the ISO on the node, or null to detach it.</param>
 public sealed record CdromChangeV1(string? IsoPath);
 
+/// <summary>
+/// Moves the running domain live to <paramref name="TargetNode"/>; the agent of the node it runs on (<see cref="NodeName"/>)
+/// carries it out and reports the outcome in <see cref="NodeJobCompleted.Migration"/>.
+/// </summary>
+/// <param name="TargetUri">The target's hypervisor address as the source's hypervisor reaches it.</param>
+/// <param name="PinnedCores">The target's physical core per vCPU, in vCPU order.</param>
+/// <param name="CopyStorage">The target does not reach the domain's disk images: they are copied while it runs.</param>
+[MessageUrn("vcore:node:v1:migrate-domain", false)]
+[EntityName("vcore.node.v1.migrate-domain")]
+public sealed record MigrateDomain(
+    Guid JobId, string NodeName, Guid VmId, string TargetNode, string TargetUri, IReadOnlyList<int> PinnedCores, bool CopyStorage) : INodeCommand;
+
+/// <summary>A finished live migration as the hypervisor measured it.</summary>
+/// <param name="DowntimeMs">How long the guest was paused for the switch-over.</param>
+public sealed record MigrationOutcomeV1(string TargetNode, long DowntimeMs, long DurationMs, long TransferredBytes);
+
 [MessageUrn("vcore:node:v1:job-started", false)]
 [EntityName("vcore.node.v1.job-started")]
 public sealed record NodeJobStarted(Guid JobId, string NodeName, DateTimeOffset At);
@@ -142,7 +158,15 @@ public sealed record NodeJobProgress(Guid JobId, string NodeName, int Percent, s
 /// portal shows the job and the VM consistently.</param>
 /// <param name="NextBoot">What waits for the domain's next boot (hardware changes: "vcpus", "memory", "disk", "cdrom",
 /// "boot-order", "disk-bus", "nic-model"); null when nothing does.</param>
-public sealed record NodeJobCompleted(Guid JobId, string NodeName, string Info, DateTimeOffset At, string? DomainState = null, IReadOnlyList<string>? NextBoot = null);
+/// <param name="Migration">For a <see cref="MigrateDomain"/> job: where the domain went and what it cost; null otherwise.</param>
+public sealed record NodeJobCompleted(
+    Guid JobId,
+    string NodeName,
+    string Info,
+    DateTimeOffset At,
+    string? DomainState = null,
+    IReadOnlyList<string>? NextBoot = null,
+    MigrationOutcomeV1? Migration = null);
 
 [MessageUrn("vcore:node:v1:job-failed", false)]
 [EntityName("vcore.node.v1.job-failed")]
@@ -197,6 +221,7 @@ public static class NodeQueues
         ["revert-recovery-point"] = typeof(RevertRecoveryPoint),
         ["delete-recovery-point"] = typeof(DeleteRecoveryPoint),
         ["update-domain-hardware"] = typeof(UpdateDomainHardware),
+        ["migrate-domain"] = typeof(MigrateDomain),
     };
 
     public static string NameOf(INodeCommand command) =>

@@ -267,10 +267,32 @@ internal static unsafe class LibvirtDomain
 
     /// <summary>
     /// Migrates the domain with <paramref name="flags"/> (virDomainMigrateFlags); blocks until the migration ends.
+    /// <paramref name="destinationXml"/> and <paramref name="persistentXml"/>, when given, replace the running and the
+    /// persistent definition on the target (only what may differ between hosts, such as pinning, may change).
     /// Returns the libvirt error instead of throwing so the caller can tell an aborted job from a failed one.
     /// </summary>
-    internal static LibvirtError? MigrateToUri(DomainHandle domain, string destinationUri, uint flags) =>
-        LibvirtNative.virDomainMigrateToURI(domain, destinationUri, flags, null, 0) < 0 ? LibvirtError.CaptureLast() : null;
+    internal static LibvirtError? MigrateToUri(DomainHandle domain, string destinationUri, uint flags, string? destinationXml, string? persistentXml)
+    {
+        nint parameters = 0;
+        int count = 0, capacity = 0;
+        try
+        {
+            if ((destinationXml is not null && LibvirtNative.virTypedParamsAddString(ref parameters, ref count, ref capacity, "destination_xml", destinationXml) < 0)
+                || (persistentXml is not null && LibvirtNative.virTypedParamsAddString(ref parameters, ref count, ref capacity, "persistent_xml", persistentXml) < 0))
+            {
+                return LibvirtError.CaptureLast();
+            }
+
+            return LibvirtNative.virDomainMigrateToURI3(domain, destinationUri, parameters, (uint)count, flags) < 0 ? LibvirtError.CaptureLast() : null;
+        }
+        finally
+        {
+            if (parameters != 0)
+            {
+                LibvirtNative.virTypedParamsFree(parameters, count);
+            }
+        }
+    }
 
     /// <summary>Asks libvirt to stop the domain's running job; false when there is none (yet) or it could not.</summary>
     internal static bool TryAbortJob(DomainHandle domain)

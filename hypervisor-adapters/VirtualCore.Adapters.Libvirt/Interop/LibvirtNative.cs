@@ -17,6 +17,7 @@ internal static unsafe partial class LibvirtNative
 
     internal const uint DomainXmlSecure = 1;
     internal const uint DomainXmlInactive = 2;
+    internal const uint DomainXmlMigratable = 8;
     internal const uint DomainUndefineManagedSave = 1;
     internal const uint DomainUndefineSnapshotsMetadata = 2;
 
@@ -254,9 +255,13 @@ internal static unsafe partial class LibvirtNative
     [LibraryImport(Library)]
     internal static partial void virDomainInterfaceFree(nint domainInterface);
 
-    /// <summary><c>flags</c> and <c>bandwidth</c> are C <c>unsigned long</c>.</summary>
+    /// <summary><paramref name="parameters"/> is built with <see cref="virTypedParamsAddString"/>.</summary>
     [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)]
-    internal static partial int virDomainMigrateToURI(DomainHandle domain, string destinationUri, nuint flags, string? destinationName, nuint bandwidth);
+    internal static partial int virDomainMigrateToURI3(DomainHandle domain, string destinationUri, nint parameters, uint count, uint flags);
+
+    /// <summary>Grows a typed-parameter array (libvirt reallocates it); release it with <see cref="virTypedParamsFree"/>.</summary>
+    [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int virTypedParamsAddString(ref nint parameters, ref int count, ref int capacity, string name, string value);
 
     /// <summary><paramref name="parameters"/> is an array of <see cref="VirTypedParameter"/>: release it with <see cref="virTypedParamsFree"/>.</summary>
     [LibraryImport(Library)]

@@ -98,3 +98,10 @@ public sealed record GetVdcCapacity : IQuery<VdcCapacityView>;
 
 /// <summary>Rack servers with their capacity and what all VMs on them use of it.</summary>
 public sealed record ListNodeUsage : IQuery<IReadOnlyList<NodeUsageView>>;
+
+/// <summary>Moves the running VM live to another rack server, where it gets dedicated cores of its own.</summary>
+/// <param name="TargetNode">The rack server's name, e.g. "rack-2".</param>
+public sealed record MigrateVm(Guid VmId, string? TargetNode) : ICommand<JobAccepted>;
+
+/// <summary>Every other rack server, and whether it could take the VM now (or why not).</summary>
+public sealed record ListMigrationTargets(Guid VmId) : IQuery<IReadOnlyList<MigrationTargetView>>;

@@ -33,6 +33,7 @@ public static class HardwareChoices
 }
 
 /// <summary>One row of the job log: the seed's columns (type, name, action and user, start, end, status, info).</summary>
+/// <param name="DowntimeMs">For a live migration: how long the guest was paused for the switch-over.</param>
 public sealed record JobView(
     Guid Id,
     string Type,
@@ -46,7 +47,8 @@ public sealed record JobView(
     DateTimeOffset? EndedAt,
     string Status,
     int Progress,
-    string Info);
+    string Info,
+    long? DowntimeMs = null);
 
 /// <summary>The answer to an action: the job that carries it out, and the VM it concerns.</summary>
 public sealed record JobAccepted(Guid JobId, Guid VmId, string Status);
@@ -111,3 +113,7 @@ public sealed record CapacityItem(int? Limit, int Used, int? Left);
 /// creation did not fail, parked ones too (they come back with their cores, RAM and disk).
 /// </summary>
 public sealed record VdcCapacityView(CapacityItem Cores, CapacityItem MemoryGiB, CapacityItem DiskGiB);
+
+/// <summary>A rack server a VM could move to.</summary>
+/// <param name="Refusal">Why the VM cannot move there now; null when it can.</param>
+public sealed record MigrationTargetView(string Name, int FreeCores, long FreeMemoryBytes, string? Refusal);

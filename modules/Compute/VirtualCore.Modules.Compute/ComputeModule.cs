@@ -43,7 +43,7 @@ public sealed class ComputeModule : IModule
 
         services.AddRequestPermission(Permissions.VmCreate, typeof(CreateVm), typeof(GetVdcCapacity));
         services.AddRequestPermission(Permissions.VmOperate, typeof(StartVm), typeof(ShutdownVm), typeof(PowerOffVm), typeof(RestartVm), typeof(ResetVm), typeof(PauseVm), typeof(ResumeVm), typeof(ParkVm), typeof(UnparkVm), typeof(DeleteVm),
-            typeof(EditVmHardware), typeof(CreateRecoveryPoint), typeof(RevertToRecoveryPoint), typeof(DeleteRecoveryPoint));
+            typeof(EditVmHardware), typeof(CreateRecoveryPoint), typeof(RevertToRecoveryPoint), typeof(DeleteRecoveryPoint), typeof(MigrateVm), typeof(ListMigrationTargets));
         services.AddRequestPermission(Permissions.VmRead, typeof(ListVms), typeof(GetVm), typeof(ListRecoveryPoints));
         services.AddRequestPermission(Permissions.JobRead, typeof(ListJobs), typeof(GetJob));
         services.AddRequestPermission(Permissions.NodeRead, typeof(ListNodeUsage));

@@ -16,8 +16,8 @@ internal sealed class NodeUsageReader(PortalDbContext db, ISender sender)
         var memory = await db.Set<VirtualMachine>().IgnoreQueryFilters().AsNoTracking()
             // Failed VMs never got RAM; parked ones gave theirs back, with their cores (they hold no core rows).
             .Where(v => v.State != VmStates.Failed && v.State != VmStates.Parked)
-            .GroupBy(v => v.NodeName)
-            .Select(g => new { NodeName = g.Key, GiB = g.Sum(v => v.MemoryGiB) })
+            // A VM that moves holds cores on its target too, and needs its RAM there as well as where it runs.
+            .Select(v => new { v.NodeName, v.MemoryGiB, Moving = v.Cores.Where(c => c.NodeName != v.NodeName).Select(c => c.NodeName).FirstOrDefault() })
             .ToListAsync(cancellationToken);
 
         // A hardware change on its way holds its extra RAM from the start, as it holds its extra cores.
@@ -29,6 +29,7 @@ internal sealed class NodeUsageReader(PortalDbContext db, ISender sender)
         return servers.Select(s => new Placement.NodeUsage(
             s,
             cores.Where(c => c.NodeName == s.Name).Select(c => c.Core).ToHashSet(),
-            ((memory.SingleOrDefault(m => m.NodeName == s.Name)?.GiB ?? 0) + growing.Where(g => g.NodeName == s.Name).Sum(g => g.GiB)) * Placement.Gib)).ToArray();
+            (memory.Where(m => m.NodeName == s.Name || m.Moving == s.Name).Sum(m => (long)m.MemoryGiB) + growing.Where(g => g.NodeName == s.Name).Sum(g => (long)g.GiB))
+                * Placement.Gib)).ToArray();
     }
 }

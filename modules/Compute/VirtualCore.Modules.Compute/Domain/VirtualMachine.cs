@@ -28,7 +28,10 @@ internal sealed class VirtualMachine : ITenantOwned
     /// <summary>The guest's IP addresses as its rack server last saw them, comma-separated ("192.0.2.10/24").</summary>
     public string Addresses { get; set; } = "";
 
-    /// <summary>The physical cores this VM's vCPUs are pinned to, one per vCPU.</summary>
+    /// <summary>
+    /// The physical cores this VM's vCPUs are pinned to, one per vCPU, on <see cref="NodeName"/>; while it moves, also
+    /// the cores it will have on the target.
+    /// </summary>
     public List<CoreAllocation> Cores { get; set; } = [];
 
     /// <remarks>A VM that is shut off has nothing waiting for its next boot: it starts from its definition.</remarks>
@@ -143,6 +146,9 @@ internal sealed class Job : ITenantOwned
 
     /// <summary>What the job is about besides its VM, e.g. a recovery point.</summary>
     public Guid? SubjectId { get; set; }
+
+    /// <summary>For a live migration: how long the guest was paused for the switch-over, as its hypervisor measured it.</summary>
+    public long? DowntimeMs { get; set; }
 
     /// <summary>When the agent last said anything about this job.</summary>
     public DateTimeOffset? LastSignalAt { get; set; }

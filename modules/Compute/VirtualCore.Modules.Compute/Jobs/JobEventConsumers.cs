@@ -62,6 +62,7 @@ internal sealed class JobEventConsumers(PortalDbContext db, LiveNotifier live, I
         job.EndedAt = context.Message.At;
         job.Progress = 100;
         job.Info = context.Message.Info;
+        job.DowntimeMs = context.Message.Migration?.DowntimeMs;
         return true;
     }, context.Message.DomainState, context.Message.At, context.Message.NextBoot);
 
@@ -85,6 +86,14 @@ internal sealed class JobEventConsumers(PortalDbContext db, LiveNotifier live, I
         var vm = await db.Set<VirtualMachine>().Include(v => v.Cores)
             .SingleOrDefaultAsync(v => v.Id == message.VmId && v.NodeName == message.NodeName, context.CancellationToken);
         if (vm is null || vm.StateChangedAt > message.At)
+        {
+            return;
+        }
+
+        // While it moves the domain leaves its source; the migration job's outcome, not this event, says where it is.
+        if (await db.Set<Job>().AnyAsync(
+                j => j.TargetId == vm.Id && j.Action == MigrateVmHandlers.Action && (j.Status == JobStatuses.Queued || j.Status == JobStatuses.Running),
+                context.CancellationToken))
         {
             return;
         }
@@ -127,12 +136,23 @@ internal sealed class JobEventConsumers(PortalDbContext db, LiveNotifier live, I
         if (changed && !job.IsOpen)
         {
             vm = await db.Set<VirtualMachine>().Include(v => v.Cores).SingleOrDefaultAsync(v => v.Id == job.TargetId, cancellationToken);
+            if (vm is not null && job.Action == MigrateVmHandlers.Action)
+            {
+                // Moved or not, the VM holds cores on one rack server only from now on: the target's are its own, or free again.
+                var node = job.Status == JobStatuses.Completed ? vm.Cores.Select(c => c.NodeName).FirstOrDefault(n => n != vm.NodeName) ?? vm.NodeName : vm.NodeName;
+                vm.Cores.RemoveAll(c => c.NodeName != node);
+            }
+
             if (vm is not null && job.Status == JobStatuses.Failed && job.Action == "create")
             {
                 // A VM whose creation failed holds no cores or memory.
                 vm.State = VmStates.Failed;
                 vm.StateChangedAt = at;
                 vm.Cores.Clear();
+            }
+            else if (vm is not null && job.Action == MigrateVmHandlers.Action && job.Status == JobStatuses.Completed)
+            {
+                Moved(vm, at);
             }
             else if (vm is not null && job.Status == JobStatuses.Completed && job.Action == "delete")
             {
@@ -162,6 +182,17 @@ internal sealed class JobEventConsumers(PortalDbContext db, LiveNotifier live, I
                 await live.VmChangedAsync(vm, null);
             }
         }
+    }
+
+    /// <summary>
+    /// The VM is on the target, where its cores are now, and runs: a live migration keeps it running. From here on the
+    /// target's reports and events are the ones that concern it.
+    /// </summary>
+    private static void Moved(VirtualMachine vm, DateTimeOffset at)
+    {
+        vm.NodeName = vm.Cores.Select(c => c.NodeName).FirstOrDefault() ?? vm.NodeName;
+        vm.State = VmStates.Running;
+        vm.StateChangedAt = at;
     }
 
     /// <summary>A recovery point is ready once taken, gone once deleted, and never left "creating" by a failed job.</summary>

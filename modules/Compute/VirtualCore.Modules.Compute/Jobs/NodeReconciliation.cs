@@ -50,7 +50,16 @@ internal sealed class NodeReconciliation(PortalDbContext db, LiveNotifier live, 
             }
         }
 
-        foreach (var stranger in beat.Domains.Where(d => vms.All(v => v.Id != d.VmId)))
+        var strangers = beat.Domains.Where(d => vms.All(v => v.Id != d.VmId)).ToList();
+        if (strangers.Count > 0)
+        {
+            // A VM on its way here has its cores here already; it becomes this node's once its migration job completes.
+            var ids = strangers.Select(d => d.VmId).ToList();
+            var arriving = await db.Set<CoreAllocation>().Where(c => c.NodeName == beat.NodeName && ids.Contains(c.VmId)).Select(c => c.VmId).ToListAsync(ct);
+            strangers.RemoveAll(d => arriving.Contains(d.VmId));
+        }
+
+        foreach (var stranger in strangers)
         {
             logger.LogWarning("Drift on {Node}: domain {Domain} ({Id}) is not managed by the portal", beat.NodeName, stranger.Name, stranger.VmId);
         }

@@ -69,11 +69,11 @@ internal static class Views
 {
     public static JobView Of(Job job) => new(
         job.Id, job.TargetType, job.TargetId, job.TargetName, job.Action, job.UserName, job.NodeName,
-        job.QueuedAt, job.StartedAt, job.EndedAt, job.Status, job.Progress, job.Info);
+        job.QueuedAt, job.StartedAt, job.EndedAt, job.Status, job.Progress, job.Info, job.DowntimeMs);
 
     public static VmView Of(VirtualMachine vm, Guid? openJobId) => new(
         vm.Id, vm.Name, vm.VCpus, vm.MemoryGiB, vm.DiskGiB, vm.IsoName, vm.NodeName,
-        vm.Cores.Select(c => c.Core).Order().ToArray(), vm.State, vm.CreatedAt, openJobId,
+        vm.Cores.Where(c => c.NodeName == vm.NodeName).Select(c => c.Core).Order().ToArray(), vm.State, vm.CreatedAt, openJobId,
         vm.Addresses.Split(',', StringSplitOptions.RemoveEmptyEntries),
         vm.BootOrder.Split(',', StringSplitOptions.RemoveEmptyEntries),
         vm.DiskBus,

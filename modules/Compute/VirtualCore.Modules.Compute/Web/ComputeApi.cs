@@ -62,6 +62,22 @@ internal static class ComputeApi
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict);
 
+        vms.MapPost("/{vmId:guid}/migrate", async (Guid vmId, MigrateVmRequest? body, ISender sender, CancellationToken ct) =>
+            {
+                var accepted = await sender.Send(new MigrateVm(vmId, body?.TargetNode), ct);
+                return Results.Accepted($"/api/v1/jobs/{accepted.JobId}", accepted);
+            })
+            .WithName("MigrateVm")
+            .WithSummary("Moves a running vServer live to another rack server, onto dedicated cores there.")
+            .Produces<JobAccepted>(StatusCodes.Status202Accepted)
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict);
+        vms.MapGet("/{vmId:guid}/migration-targets", (Guid vmId, ISender sender, CancellationToken ct) => sender.Send(new ListMigrationTargets(vmId), ct))
+            .WithName("ListMigrationTargets")
+            .WithSummary("The other rack servers with their free cores and RAM, and why the vServer cannot move to one now.");
+
         var points = vms.MapGroup("/{vmId:guid}/recovery-points").WithTags("Recovery points");
         points.MapGet("/", (Guid vmId, ISender sender, CancellationToken ct) => sender.Send(new ListRecoveryPoints(vmId), ct))
             .WithSummary("The vServer's recovery points, newest first.").ProducesProblem(StatusCodes.Status404NotFound);
@@ -139,3 +155,6 @@ public sealed record CreateVmRequest(string? Name, int VCpus, int MemoryGiB, int
 /// <param name="NicModel">"virtio" or "e1000".</param>
 public sealed record EditVmHardwareRequest(
     int? VCpus, int? MemoryGiB, int? DiskGiB, string? IsoName, bool? DetachIso, string[]? BootOrder, string? DiskBus, string? NicModel);
+
+/// <param name="TargetNode">The rack server to move to, e.g. "rack-2".</param>
+public sealed record MigrateVmRequest(string? TargetNode);

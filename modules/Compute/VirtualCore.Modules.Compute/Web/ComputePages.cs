@@ -151,10 +151,45 @@ internal static class ComputePages
         pages.MapPost("/vms/{vmId:guid}/recovery-points/{recoveryPointId:guid}/delete", (Guid vmId, Guid recoveryPointId, HttpContext http, IPageRenderer renderer, ISender sender) =>
             FormActionAsync(vmId, http, renderer, sender, _ => new DeleteRecoveryPoint(vmId, recoveryPointId))).AddEndpointFilter<AntiforgeryFilter>();
 
+        // Also the drag-and-drop form on /nodes, which comes back there.
+        pages.MapPost("/vms/{vmId:guid}/migrate", (Guid vmId, HttpContext http, IPageRenderer renderer, ISender sender) =>
+            FormActionAsync(vmId, http, renderer, sender, form => new MigrateVm(vmId, form["targetNode"].ToString()),
+                form => form["returnTo"] == "/nodes" ? "/nodes" : $"/vms/{vmId}")).AddEndpointFilter<AntiforgeryFilter>();
+
         pages.MapGet("/nodes", async (HttpContext http, IPageRenderer renderer, ISender sender) =>
         {
             var nodes = await sender.Send(new ListNodeUsage(), http.RequestAborted);
-            return await renderer.RenderAsync(http, "Compute/Nodes.sbn-html", "Rack servers", new { Nodes = nodes.Select(NodeCard.Of).ToArray() });
+            var access = http.RequestServices.GetRequiredService<IResourceAccess>();
+
+            // Only the VMs this user may move: a customer sees its own, never another's.
+            var movable = new List<VmView>();
+            foreach (var vm in await sender.Send(new ListVms(), http.RequestAborted))
+            {
+                if (await access.VmAccessAsync(vm.Id, http.RequestAborted) >= AccessLevel.Manage)
+                {
+                    movable.Add(vm);
+                }
+            }
+
+            var moves = movable.Count == 0 ? [] : await sender.Send(new ListJobs(Action: Features.MigrateVmHandlers.Action, Limit: 20), http.RequestAborted);
+            return await renderer.RenderAsync(http, "Compute/Nodes.sbn-html", "Rack servers", new
+            {
+                Nodes = nodes.Select(n => new
+                {
+                    Card = NodeCard.Of(n),
+                    Vms = movable.Where(vm => vm.NodeName == n.Name).Select(vm => new
+                    {
+                        Id = vm.Id.ToString(),
+                        vm.Name,
+                        vm.State,
+                        Busy = vm.OpenJobId is not null,
+                        Targets = nodes.Where(t => t.Name != n.Name).Select(t => t.Name).ToArray(),
+                    }).ToArray(),
+                }).ToArray(),
+                CanMove = movable.Count > 0,
+                Jobs = moves.Select(JobRow.Of).ToArray(),
+                VmFilter = "",
+            });
         });
 
         pages.MapGet("/jobs", async (HttpContext http, IPageRenderer renderer, ISender sender, string? status, string? action, string? search) =>
@@ -184,7 +219,7 @@ internal static class ComputePages
         });
     }
 
-    private static readonly string[] JobActions = ["create", "start", "shutdown", "power-off", "restart", "reset", "pause", "resume", "park", "unpark", "hardware", "delete"];
+    private static readonly string[] JobActions = ["create", "start", "shutdown", "power-off", "restart", "reset", "pause", "resume", "park", "unpark", "hardware", "migrate", "delete"];
 
     /// <summary>The power buttons and the states each is offered in; live.js mirrors these.</summary>
     private static readonly (string Action, string Label, string Style, string[] States)[] PowerButtons =
@@ -201,13 +236,15 @@ internal static class ComputePages
     ];
 
     /// <summary>A form on the VM page that queues a job: back to the page, or the page with the reason.</summary>
-    private static async Task<IResult> FormActionAsync(Guid vmId, HttpContext http, IPageRenderer renderer, ISender sender, Func<Microsoft.AspNetCore.Http.IFormCollection, ICommand<JobAccepted>> command)
+    /// <param name="returnTo">The page to go back to when the job is queued: the VM's unless a form says so.</param>
+    private static async Task<IResult> FormActionAsync(
+        Guid vmId, HttpContext http, IPageRenderer renderer, ISender sender, Func<Microsoft.AspNetCore.Http.IFormCollection, ICommand<JobAccepted>> command, Func<Microsoft.AspNetCore.Http.IFormCollection, string>? returnTo = null)
     {
         var form = await http.Request.ReadFormAsync(http.RequestAborted);
         try
         {
             await sender.Send(command(form), http.RequestAborted);
-            return Results.Redirect($"/vms/{vmId}");
+            return Results.Redirect(returnTo?.Invoke(form) ?? $"/vms/{vmId}");
         }
         catch (RequestValidationException ex)
         {
@@ -226,6 +263,7 @@ internal static class ComputePages
         var level = await http.RequestServices.GetRequiredService<IResourceAccess>().VmAccessAsync(vmId, http.RequestAborted);
         var points = await sender.Send(new ListRecoveryPoints(vmId), http.RequestAborted);
         var operate = level >= AccessLevel.Operate;
+        var targets = level >= AccessLevel.Manage ? await sender.Send(new ListMigrationTargets(vmId), http.RequestAborted) : [];
         return await renderer.RenderAsync(http, "Compute/VmDetail.sbn-html", vm.Name, new
         {
             Vm = VmRow.Of(vm),
@@ -235,6 +273,14 @@ internal static class ComputePages
             CanOperate = operate,
             CanDelete = level >= AccessLevel.Manage && vm.OpenJobId is null,
             CanManage = level >= AccessLevel.Manage,
+            CanMove = targets.Any(t => t.Refusal is null) && vm.OpenJobId is null,
+            MoveTargets = targets.Select(t => new
+            {
+                t.Name,
+                Free = $"{t.FreeCores} free cores, {FormatBytes(t.FreeMemoryBytes)} free RAM",
+                Refusal = t.Refusal ?? "",
+                Possible = t.Refusal is null,
+            }).ToArray(),
             RecoveryPoints = points.Select(p => new { Id = p.Id.ToString(), p.Name, Note = p.Note ?? "", Created = Timestamp(p.CreatedAt), p.Status, Ready = p.Status == "ready" }).ToArray(),
             Actions = PowerButtons.Select(b => new { b.Action, b.Label, b.Style, Enabled = operate && vm.OpenJobId is null && b.States.Contains(vm.State) }).ToArray(),
         }, status);

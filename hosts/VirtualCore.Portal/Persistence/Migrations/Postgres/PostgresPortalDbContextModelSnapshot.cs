@@ -131,6 +131,9 @@ namespace VirtualCore.Portal.Persistence.Migrations.Postgres
                     b.Property<long?>("DispatchedAt")
                         .HasColumnType("bigint");
 
+                    b.Property<long?>("DowntimeMs")
+                        .HasColumnType("bigint");
+
                     b.Property<long?>("EndedAt")
                         .HasColumnType("bigint");
 

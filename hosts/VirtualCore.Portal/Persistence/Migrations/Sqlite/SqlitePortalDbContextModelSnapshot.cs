@@ -126,6 +126,9 @@ namespace VirtualCore.Portal.Persistence.Migrations.Sqlite
                     b.Property<long?>("DispatchedAt")
                         .HasColumnType("INTEGER");
 
+                    b.Property<long?>("DowntimeMs")
+                        .HasColumnType("INTEGER");
+
                     b.Property<long?>("EndedAt")
                         .HasColumnType("INTEGER");
 

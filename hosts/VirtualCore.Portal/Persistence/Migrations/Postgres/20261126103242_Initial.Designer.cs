@@ -12,7 +12,7 @@ using VirtualCore.Portal.Persistence;
 namespace VirtualCore.Portal.Persistence.Migrations.Postgres
 {
     [DbContext(typeof(PostgresPortalDbContext))]
-    [Migration("20261126102730_Initial")]
+    [Migration("20261126103242_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -132,6 +132,9 @@ namespace VirtualCore.Portal.Persistence.Migrations.Postgres
                         .HasColumnType("integer");
 
                     b.Property<long?>("DispatchedAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<long?>("DowntimeMs")
                         .HasColumnType("bigint");
 
                     b.Property<long?>("EndedAt")

@@ -11,7 +11,7 @@ using VirtualCore.Portal.Persistence;
 namespace VirtualCore.Portal.Persistence.Migrations.Sqlite
 {
     [DbContext(typeof(SqlitePortalDbContext))]
-    [Migration("20261126102726_Initial")]
+    [Migration("20261126103237_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -127,6 +127,9 @@ namespace VirtualCore.Portal.Persistence.Migrations.Sqlite
                         .HasColumnType("INTEGER");
 
                     b.Property<long?>("DispatchedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("DowntimeMs")
                         .HasColumnType("INTEGER");
 
                     b.Property<long?>("EndedAt")

@@ -151,6 +151,7 @@ namespace VirtualCore.Portal.Persistence.Migrations.Postgres
                     DispatchedAt = table.Column<long>(type: "bigint", nullable: true),
                     DispatchAttempts = table.Column<int>(type: "integer", nullable: false),
                     SubjectId = table.Column<Guid>(type: "uuid", nullable: true),
+                    DowntimeMs = table.Column<long>(type: "bigint", nullable: true),
                     LastSignalAt = table.Column<long>(type: "bigint", nullable: true)
                 },
                 constraints: table =>

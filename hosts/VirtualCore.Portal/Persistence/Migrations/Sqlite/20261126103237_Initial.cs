@@ -151,6 +151,7 @@ namespace VirtualCore.Portal.Persistence.Migrations.Sqlite
                     DispatchedAt = table.Column<long>(type: "INTEGER", nullable: true),
                     DispatchAttempts = table.Column<int>(type: "INTEGER", nullable: false),
                     SubjectId = table.Column<Guid>(type: "TEXT", nullable: true),
+                    DowntimeMs = table.Column<long>(type: "INTEGER", nullable: true),
                     LastSignalAt = table.Column<long>(type: "INTEGER", nullable: true)
                 },
                 constraints: table =>

@@ -1,0 +1,161 @@
+using System.Diagnostics;
+using System.Globalization;
+using Xunit.Sdk;
+using VirtualCore.Portal.Tests;
+
+namespace VirtualCore.Portal.QemuTests;
+
+/// <summary>
+/// A whole portal whose rack servers rack-1 and rack-2 are two real libvirtd nodes with QEMU (scripts/qemu/start-two-nodes.sh,
+/// namespaces vp-n1 and vp-n2 on 10.79.0.0/24, so this pair never meets the adapter tests' vc-n1 and vc-n2), each with
+/// local disks; VMs boot the tiny guest's CD-ROM (scripts/qemu/build-guest.sh). Needs root; fails, never skips, without.
+/// </summary>
+/// <remarks><c>VCORE_PORTAL_QEMU_TEST_DIR</c> (default /var/tmp/vcore-portal-qemu-tests) holds the nodes' state and the guest.</remarks>
+public sealed class QemuPortalFixture : IAsyncLifetime
+{
+    private const string Prefix = "vp";
+    private const string Subnet = "10.79.0";
+
+    private readonly IMessageSink diagnostics;
+    private PortalFixture? portal;
+    private bool nodesStarted;
+
+    public QemuPortalFixture(IMessageSink diagnostics) => this.diagnostics = diagnostics;
+
+    public PortalFixture Portal => portal ?? throw new InvalidOperationException("The fixture did not start.");
+
+    /// <summary>The libvirt URI of each QEMU rack server, by its name in the portal.</summary>
+    public IReadOnlyDictionary<string, string> Uris { get; private set; } = new Dictionary<string, string>();
+
+    private static string TestDirectory { get; } =
+        Environment.GetEnvironmentVariable("VCORE_PORTAL_QEMU_TEST_DIR") is { Length: > 0 } dir ? dir : "/var/tmp/vcore-portal-qemu-tests";
+
+    private static string NodesDirectory => Path.Combine(TestDirectory, "two-nodes");
+
+    public static string GuestIso => Path.Combine(TestDirectory, "guest", "tiny-guest.iso");
+
+    public async Task InitializeAsync()
+    {
+        if (!Environment.IsPrivilegedProcess)
+        {
+            throw new InvalidOperationException("The portal's QEMU tests need root: they run libvirtd in system mode in network namespaces.");
+        }
+
+        await TimeAsync("build guest", () => RunScriptAsync("build-guest.sh", Path.Combine(TestDirectory, "guest"), TimeSpan.FromMinutes(5)));
+        nodesStarted = true;
+        try
+        {
+            var uris = (await TimeAsync("start two nodes", () => RunScriptAsync("start-two-nodes.sh", NodesDirectory, TimeSpan.FromSeconds(120)))).Trim().Split('\n');
+            if (uris.Length != 2)
+            {
+                throw new InvalidOperationException($"start-two-nodes.sh printed {uris.Length} lines, not the two URIs: {string.Join(" | ", uris)}");
+            }
+
+            Uris = new Dictionary<string, string> { ["rack-1"] = uris[0], ["rack-2"] = uris[1] };
+            var settings = new Dictionary<string, string>
+            {
+                ["Infrastructure:IsoImages:0:Name"] = "tiny-guest",
+                ["Infrastructure:IsoImages:0:Title"] = "Tiny busybox guest",
+                ["Infrastructure:IsoImages:0:Path"] = GuestIso,
+                ["Infrastructure:IsoImages:0:SizeBytes"] = new FileInfo(GuestIso).Length.ToString(CultureInfo.InvariantCulture),
+            };
+            for (var i = 0; i < 2; i++)
+            {
+                settings[$"EmbeddedRackServers:Servers:{i}:Uri"] = uris[i];
+                settings[$"EmbeddedRackServers:Servers:{i}:Settings:domainType"] =
+                    Environment.GetEnvironmentVariable("VCORE_QEMU_DOMAIN_TYPE") is { Length: > 0 } type ? type : "qemu";
+            }
+
+            portal = new PortalFixture(settings: settings);
+            _ = portal.Services;
+        }
+        catch
+        {
+            await DisposeAsync();
+            throw;
+        }
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (portal is not null)
+        {
+            await portal.DisposeAsync();
+            portal = null;
+        }
+
+        if (nodesStarted)
+        {
+            nodesStarted = false;
+            await TimeAsync("stop two nodes", () => RunScriptAsync("stop-two-nodes.sh", NodesDirectory, TimeSpan.FromSeconds(120)));
+        }
+    }
+
+    /// <summary>The physical core per vCPU of the running domain, as the node's libvirtd has it.</summary>
+    public async Task<IReadOnlyList<int>> PinsAsync(string node, Guid domainId)
+    {
+        var xml = await RunAsync("virsh", ["-q", "-c", Uris[node], "dumpxml", domainId.ToString()], TimeSpan.FromSeconds(30));
+        return System.Xml.Linq.XElement.Parse(xml).Element("cputune")?.Elements("vcpupin")
+            .OrderBy(p => (int)p.Attribute("vcpu")!)
+            .Select(p => int.Parse((string)p.Attribute("cpuset")!, CultureInfo.InvariantCulture))
+            .ToArray() ?? [];
+    }
+
+    /// <summary>The ids of every domain the node's libvirtd has, running or not.</summary>
+    public async Task<IReadOnlyList<Guid>> DomainsAsync(string node) =>
+        (await RunAsync("virsh", ["-q", "-c", Uris[node], "list", "--all", "--uuid"], TimeSpan.FromSeconds(30)))
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(Guid.Parse).ToArray();
+
+    /// <summary>The domain's state as virsh names it ("running", "shut off", …).</summary>
+    public async Task<string> DomainStateAsync(string node, Guid domainId) =>
+        (await RunAsync("virsh", ["-q", "-c", Uris[node], "domstate", domainId.ToString()], TimeSpan.FromSeconds(30))).Trim();
+
+    private async Task<T> TimeAsync<T>(string step, Func<Task<T>> action)
+    {
+        var watch = Stopwatch.StartNew();
+        var result = await action();
+        diagnostics.OnMessage(new DiagnosticMessage($"[portal-qemu] {step}: {watch.Elapsed.TotalSeconds:F2} s"));
+        return result;
+    }
+
+    private static Task<string> RunScriptAsync(string script, string argument, TimeSpan timeout) =>
+        RunAsync("bash", [Path.Combine(RepositoryRoot(), "scripts", "qemu", script), argument], timeout);
+
+    private static async Task<string> RunAsync(string tool, string[] arguments, TimeSpan timeout)
+    {
+        var start = new ProcessStartInfo(tool, arguments) { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.Environment["VC_NODES_PREFIX"] = Prefix;
+        start.Environment["VC_NODES_SUBNET"] = Subnet;
+        using var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {tool}.");
+        var output = process.StandardOutput.ReadToEndAsync();
+        var errors = process.StandardError.ReadToEndAsync();
+        using var deadline = new CancellationTokenSource(timeout);
+        try
+        {
+            await process.WaitForExitAsync(deadline.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"{tool} {string.Join(' ', arguments)} did not finish within {timeout.TotalSeconds:F0} s.");
+        }
+
+        return process.ExitCode == 0
+            ? await output
+            : throw new InvalidOperationException(
+                $"{tool} {string.Join(' ', arguments)} failed ({process.ExitCode}): {await errors}{await output} Are the packages there? Run scripts/qemu/install.sh.");
+    }
+
+    private static string RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "VirtualCore.Platform.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        throw new InvalidOperationException($"No VirtualCore.Platform.sln above {AppContext.BaseDirectory}.");
+    }
+}
