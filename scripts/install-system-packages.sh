@@ -5,9 +5,9 @@ set -euo pipefail
 case "${1:-run}" in
   run)  wanted=(libvirt0) ;;
   test) wanted=(libvirt0 libvirt-clients chromium oathtool) ;;
-  # libvirtd with the QEMU driver, QEMU, and the tools that build the tiny test guest.
+  # libvirtd with the QEMU driver, QEMU, and the tools that build the tiny test guest and its boot ISO.
   qemu) wanted=(libvirt-daemon libvirt-daemon-driver-qemu libvirt-daemon-system libvirt-clients qemu-system-x86
-                qemu-utils dnsmasq-base busybox-static cpio kmod) ;;
+                qemu-utils dnsmasq-base busybox-static cpio kmod isolinux syslinux-common xorriso) ;;
   *) echo "usage: $0 run|test|qemu" >&2; exit 2 ;;
 esac
 missing=()

@@ -140,32 +140,6 @@ public sealed partial class LibvirtAdapter
         _ => DomainEventKind.Other,
     };
 
-    // A libvirt storage volume is deleted through its pool; a plain file is deleted only on a local QEMU node,
-    // where this process runs beside the images. The test driver's disks are simulated and have no file.
-    private void DeleteDisk(LibvirtConnection c, string path)
-    {
-        using var volume = c.FindVolume(path);
-        if (volume is not null)
-        {
-            LibvirtConnection.DeleteVolume(volume, path);
-            return;
-        }
-
-        if (domainType != "test" && IsLocalUri(options.Uri))
-        {
-            try
-            {
-                File.Delete(path);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                throw new HypervisorAdapterException(AdapterErrorCode.OperationFailed, $"Could not delete {path}: {e.Message}", innerException: e);
-            }
-        }
-    }
-
-    private static bool IsLocalUri(string uri) => uri.Split("://", 2) is [_, var rest] && rest.StartsWith('/');
-
     private void CompleteWatchers()
     {
         lock (watchers)

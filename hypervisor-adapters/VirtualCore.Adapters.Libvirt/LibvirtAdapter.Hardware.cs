@@ -155,7 +155,7 @@ public sealed partial class LibvirtAdapter
             return;
         }
 
-        using var volume = c.FindVolume(growth.Path)
+        using var volume = FindDiskVolume(c, growth.Path)
             ?? throw new HypervisorAdapterException(
                 AdapterErrorCode.NotSupported, $"{growth.Path} is in no libvirt storage pool, so it cannot be grown while domain {id} is stopped.");
         var current = LibvirtConnection.GetVolumeCapacity(volume, growth.Path);

@@ -32,8 +32,9 @@ public sealed partial class LibvirtAdapter : IHypervisorAdapter
     /// <summary>Setting: "true" to keep a test-driver node's domains in its host description file.</summary>
     public const string PersistTestDriverStateSetting = "persistTestDriverState";
 
-    // Every libvirt call this adapter makes exists since 0.9.13; an older library would fail mid-operation on a missing symbol.
-    private static readonly Version MinimumLibraryVersion = new(0, 9, 13);
+    // Every libvirt call this adapter makes exists since 4.1.0 (virStoragePoolLookupByTargetPath is the youngest); an
+    // older library would fail mid-operation on a missing symbol.
+    private static readonly Version MinimumLibraryVersion = new(4, 1, 0);
 
     private readonly NodeConnectionOptions options;
     private readonly string qemuDomainType;
@@ -222,8 +223,18 @@ public sealed partial class LibvirtAdapter : IHypervisorAdapter
                 AdapterErrorCode.InvalidSpec, $"The node has cores 0 to {cores - 1}; cannot pin to {string.Join(", ", spec.PinnedCores.Where(core => core >= cores))}.");
         }
 
-        using var defined = c.DefineDomain(xml, $"domain {spec.Id} ('{spec.Name}')");
-        return LibvirtDomain.GetInfo(defined);
+        // The test driver's disks are simulated; a QEMU node needs every image to exist before the domain can start.
+        var created = domainType == "test" ? [] : CreateMissingDisks(c, spec);
+        try
+        {
+            using var defined = c.DefineDomain(xml, $"domain {spec.Id} ('{spec.Name}')");
+            return LibvirtDomain.GetInfo(defined);
+        }
+        catch
+        {
+            DeleteCreatedDisks(c, created);
+            throw;
+        }
     }
 
     private static List<T> ReadAll<T>(LibvirtConnection c, Func<DomainHandle, T> read)

@@ -1,20 +1,30 @@
 #!/usr/bin/env bash
 # Builds a tiny Linux guest from Debian packages: the cloud kernel and a busybox initramfs that mounts
-# proc/sys/dev, loads the ACPI button, evdev and virtio network drivers of that same kernel, runs acpid so the
-# ACPI power button powers the guest off, asks for an address with udhcpc, and prints a marker line on
-# the serial console when it is ready. Does nothing when OUTDIR already holds a complete guest.
+# proc/sys/dev, loads the ACPI button, evdev, virtio network and virtio disk drivers of that same kernel, runs
+# acpid so the ACPI power button powers the guest off, asks for an address with udhcpc, keeps a boot counter in
+# the first sector of its first virtio disk when it has one, and prints a marker line on the serial console when
+# it is ready. OUTDIR gets vmlinuz and initrd.img (for direct kernel boot) and tiny-guest.iso, a CD-ROM that
+# boots the same kernel and initramfs at once through ISOLINUX. Does nothing when OUTDIR already holds a complete
+# guest of this format.
 # Usage: scripts/qemu/build-guest.sh OUTDIR
 set -euo pipefail
 [ $# -eq 1 ] || { echo "usage: $0 OUTDIR" >&2; exit 2; }
 out="$1"
+# Raised whenever what the guest does or what OUTDIR holds changes, so an older guest is built again.
+format=3
 # Written last, so an interrupted build is never taken for a complete one.
 stamp="$out/guest.complete"
-if [ -f "$stamp" ] && [ -f "$out/vmlinuz" ] && [ -f "$out/initrd.img" ]; then
-  echo "Guest present in $out ($(cat "$stamp"))"
+if [ -f "$stamp" ] && grep -qx "format $format" "$stamp" && [ -f "$out/vmlinuz" ] && [ -f "$out/initrd.img" ] && [ -f "$out/tiny-guest.iso" ]; then
+  echo "Guest present in $out ($(head -n 1 "$stamp"))"
   exit 0
 fi
-for tool in apt-get apt-cache dpkg-deb depmod modprobe cpio; do
+for tool in apt-get apt-cache dpkg-deb depmod modprobe cpio xorriso; do
   command -v "$tool" >/dev/null || { echo "$tool is missing: run scripts/qemu/install.sh" >&2; exit 1; }
+done
+isolinux_bin=/usr/lib/ISOLINUX/isolinux.bin
+ldlinux=/usr/lib/syslinux/modules/bios/ldlinux.c32
+for file in "$isolinux_bin" "$ldlinux"; do
+  [ -f "$file" ] || { echo "$file is missing: run scripts/qemu/install.sh" >&2; exit 1; }
 done
 
 work="$(mktemp -d)"
@@ -43,7 +53,7 @@ done
 # Modules in load order (dependencies first); the guest kernel refuses modules of another version.
 : > "$root/lib/modules/load-order"
 # busybox acpid reads the power button from /dev/input/event*, which needs evdev.
-for module in button evdev virtio_pci virtio_net; do
+for module in button evdev virtio_pci virtio_net virtio_blk; do
   modprobe -d "$work/kernel" -S "$version" --show-depends "$module" | awk '$1 == "insmod" { print $2 }' |
   while read -r path; do
     name="$(basename "$path")"
@@ -88,7 +98,19 @@ ip link set lo up
 # Without a NIC there is nothing to configure; the guest is still ready for lifecycle tests.
 if [ -e /sys/class/net/eth0 ]; then
   ip link set eth0 up
-  udhcpc -b -q -i eth0 -t 5 -T 2 >/dev/null 2>&1
+  # Debian's busybox looks for /etc/udhcpc/default.script unless told; its messages go to the console.
+  udhcpc -b -q -i eth0 -t 5 -T 2 -s /usr/share/udhcpc/default.script >/dev/console 2>&1
+fi
+# The first sector of the first virtio disk holds "VCORE-COUNTER <n>": the guest prints n (0 on a blank disk) and
+# writes n + 1 before it is ready, so a test can tell which disk state a boot started from.
+if [ -b /dev/vda ]; then
+  counter=0
+  line="$(head -c 32 /dev/vda | tr -d '\000' | head -n 1)"
+  case "$line" in
+    "VCORE-COUNTER "[0-9]*) counter="${line#VCORE-COUNTER }" ;;
+  esac
+  echo "VCORE-DISK-COUNTER=$counter" > /dev/console
+  printf 'VCORE-COUNTER %d\n' $((counter + 1)) | dd of=/dev/vda bs=512 count=1 conv=sync,notrunc,fsync 2>/dev/null
 fi
 echo "VCORE-GUEST-READY kernel=$(uname -r)" > /dev/console
 while :; do sleep 3600; done
@@ -96,10 +118,34 @@ SCRIPT
 chmod 755 "$root/init"
 
 mkdir -p "$out"
-(cd "$root" && find . | "$root/bin/busybox" cpio -o -H newc 2>/dev/null | gzip -1) > "$out/initrd.img.new"
-cp "$work/kernel/boot/vmlinuz-$version" "$out/vmlinuz.new"
-mv "$out/initrd.img.new" "$out/initrd.img"
-mv "$out/vmlinuz.new" "$out/vmlinuz"
-chmod 644 "$out/initrd.img" "$out/vmlinuz"
-echo "kernel $version" > "$stamp"
-echo "Guest built in $out (kernel $version)"
+(cd "$root" && find . | "$root/bin/busybox" cpio -o -H newc 2>/dev/null | gzip -1) > "$work/initrd.img"
+cp "$work/kernel/boot/vmlinuz-$version" "$work/vmlinuz"
+
+# The CD-ROM: ISOLINUX boots the same kernel and initramfs at once (no prompt, no timeout), console on ttyS0.
+iso="$work/iso"
+mkdir -p "$iso/isolinux"
+cp "$isolinux_bin" "$ldlinux" "$iso/isolinux/"
+cp "$work/vmlinuz" "$work/initrd.img" "$iso/"
+# SERIAL puts ISOLINUX's own banner on the serial console too, so a boot from the CD-ROM shows there.
+cat > "$iso/isolinux/isolinux.cfg" <<'CFG'
+SERIAL 0 115200
+DEFAULT vcore
+PROMPT 0
+TIMEOUT 0
+LABEL vcore
+  KERNEL /vmlinuz
+  APPEND initrd=/initrd.img console=ttyS0 quiet
+CFG
+# xorriso prints its banner even when quiet: its output is shown only when it fails.
+xorriso -as mkisofs -quiet -o "$work/tiny-guest.iso" -V VCORE_GUEST -J -R \
+  -b isolinux/isolinux.bin -c isolinux/boot.cat -no-emul-boot -boot-load-size 4 -boot-info-table "$iso" \
+  > "$work/xorriso.log" 2>&1 || { cat "$work/xorriso.log" >&2; exit 1; }
+
+rm -f "$stamp"
+for file in initrd.img vmlinuz tiny-guest.iso; do
+  cp "$work/$file" "$out/$file.new"
+  chmod 644 "$out/$file.new"
+  mv "$out/$file.new" "$out/$file"
+done
+printf 'kernel %s\nformat %s\n' "$version" "$format" > "$stamp"
+echo "Guest built in $out (kernel $version, format $format)"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Starts virtlogd and libvirtd (QEMU driver, system mode) as plain background processes, with their
-# configuration, pid files and logs under STATEDIR, and prints the connection URI once libvirtd answers.
-# Does nothing but print the URI when the daemons of STATEDIR already run.
+# configuration, pid files and logs under STATEDIR, starts the NAT network "default" (start-network.sh), and
+# prints the connection URI once libvirtd answers. Does nothing but print the URI when all of it already runs.
 # Usage: scripts/qemu/start-libvirtd.sh STATEDIR
 set -euo pipefail
 [ $# -eq 1 ] || { echo "usage: $0 STATEDIR" >&2; exit 2; }
@@ -11,6 +11,7 @@ for tool in libvirtd virtlogd virsh; do
 done
 mkdir -p "$1"
 state="$(cd "$1" && pwd)"
+here="$(cd "$(dirname "$0")" && pwd)"
 uri="qemu:///system"
 timeout_seconds=60
 
@@ -18,6 +19,7 @@ alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
 answers() { timeout 10 virsh -c "$uri" version >/dev/null 2>&1; }
 
 if alive "$state/libvirtd.pid" && alive "$state/virtlogd.pid" && answers; then
+  "$here/start-network.sh" "$uri" 0
   echo "$uri"
   exit 0
 fi
@@ -58,4 +60,5 @@ until answers; do
   fi
   sleep 0.1
 done
+"$here/start-network.sh" "$uri" 0
 echo "$uri"

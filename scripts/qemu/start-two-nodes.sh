@@ -2,7 +2,8 @@
 # Starts two rack servers on this machine for live migration: each runs its own virtlogd and libvirtd
 # (QEMU driver) in a network namespace of its own (vc-n1, vc-n2, joined by a veth pair on 10.77.0.0/24)
 # and a private mount namespace in which DIR/N replaces /etc/libvirt, /run/libvirt, /var/lib/libvirt,
-# /var/cache/libvirt and /var/log/libvirt. Prints the two connection URIs, node 1 first.
+# /var/cache/libvirt and /var/log/libvirt. Each node runs the NAT network "default" (start-network.sh:
+# 10.78.1.0/24 and 10.78.2.0/24). Prints the two connection URIs, node 1 first.
 # Does nothing but print the URIs when both nodes already run; clears a half-started pair first.
 # Usage: scripts/qemu/start-two-nodes.sh DIR
 set -euo pipefail
@@ -24,6 +25,8 @@ running() {
 }
 
 if running 1 && running 2; then
+  "$here/start-network.sh" "$(uri 1)" 1
+  "$here/start-network.sh" "$(uri 2)" 2
   uri 1
   uri 2
   exit 0
@@ -91,5 +94,13 @@ for n in 1 2; do
     sleep 0.1
   done
 done
+# libvirtd runs dnsmasq and the NAT rules in its own network namespace; both nodes start theirs at once.
+"$here/start-network.sh" "$(uri 1)" 1 & first=$!
+"$here/start-network.sh" "$(uri 2)" 2 & second=$!
+if ! wait "$first" || ! wait "$second"; then
+  wait
+  "$here/stop-two-nodes.sh" "$dir" >&2 || true
+  exit 1
+fi
 uri 1
 uri 2

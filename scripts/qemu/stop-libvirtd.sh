@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Stops the virtlogd and libvirtd that start-libvirtd.sh started for STATEDIR. Running domains are
-# destroyed first: libvirtd leaves them running when it exits. Does nothing when they are not running.
+# Stops the virtlogd and libvirtd that start-libvirtd.sh started for STATEDIR. Running domains and networks are
+# destroyed first: libvirtd leaves them (QEMU, dnsmasq) running when it exits. Does nothing when they are not running.
 # Usage: scripts/qemu/stop-libvirtd.sh STATEDIR
 set -euo pipefail
 [ $# -eq 1 ] || { echo "usage: $0 STATEDIR" >&2; exit 2; }
@@ -33,6 +33,10 @@ stop() {
 if alive "$state/libvirtd.pid"; then
   for domain in $(timeout 20 virsh -c "$uri" list --name 2>/dev/null || true); do
     timeout 20 virsh -c "$uri" destroy "$domain" >/dev/null && echo "Destroyed running domain $domain"
+  done
+  # A network's dnsmasq, like a domain, outlives libvirtd.
+  for network in $(timeout 20 virsh -c "$uri" net-list --name 2>/dev/null || true); do
+    timeout 20 virsh -c "$uri" net-destroy "$network" >/dev/null && echo "Stopped network $network"
   done
 fi
 stop libvirtd

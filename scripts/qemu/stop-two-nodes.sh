@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Stops what start-two-nodes.sh started for DIR: destroys the domains of both nodes (libvirtd leaves them
-# running when it exits), stops libvirtd and virtlogd by their pid files, ends whatever else still runs in
+# Stops what start-two-nodes.sh started for DIR: destroys the domains and networks of both nodes (libvirtd leaves
+# them running when it exits), stops libvirtd and virtlogd by their pid files, ends whatever else still runs in
 # the two network namespaces (a QEMU left by a failed run), and removes the namespaces and the veth pair.
 # Safe to run when nothing, or only part, is running.
 # Usage: scripts/qemu/stop-two-nodes.sh DIR
@@ -30,6 +30,9 @@ for n in 1 2; do
   if alive "$dir/$n/libvirtd.pid"; then
     for domain in $(timeout 20 virsh -c "$uri" list --name 2>/dev/null); do
       timeout 20 virsh -c "$uri" destroy "$domain" >/dev/null 2>&1 && echo "Destroyed domain $domain on node $n"
+    done
+    for network in $(timeout 20 virsh -c "$uri" net-list --name 2>/dev/null); do
+      timeout 20 virsh -c "$uri" net-destroy "$network" >/dev/null 2>&1 && echo "Stopped network $network on node $n"
     done
   fi
 done

@@ -68,6 +68,28 @@ public sealed class QemuDomainLifecycleTests
         }
     }
 
+    [Fact]
+    public async Task Guest_boots_from_its_iso_on_the_cdrom_with_a_blank_disk_and_no_kernel_boot()
+    {
+        var spec = TinyGuest.WithDisk(TinyGuest.SpecFor("iso"), 16L * 1024 * 1024) with { DirectKernelBoot = null, CdromPath = TinyGuest.IsoPath };
+        var guest = await Step("define", () => TinyGuest.DefineAsync(node, spec));
+        await using (guest)
+        {
+            await Step("start", () => node.Adapter.StartDomainAsync(guest.Id, CancellationToken.None));
+
+            // The firmware finds nothing to boot on the blank disk and goes on to the CD-ROM, whose ISOLINUX starts the kernel at once.
+            await Step("boot from the CD-ROM to ready marker", () => guest.WaitForSerialAsync(TinyGuest.ReadyMarker, BootTimeout));
+            Assert.Contains("ISOLINUX", guest.SerialLog, StringComparison.Ordinal);
+            Assert.Equal(0, guest.DiskCounter);
+
+            await Step("ACPI shutdown to shut off", async () =>
+            {
+                await node.Adapter.ShutdownDomainAsync(guest.Id, CancellationToken.None);
+                await guest.WaitForStateAsync(DomainState.ShutOff, ShutdownTimeout);
+            });
+        }
+    }
+
     [Theory]
     [InlineData("vmlinuz", "/boot/initrd.img", "console=ttyS0")]
     [InlineData("/boot/vmlinuz", "initrd.img", "console=ttyS0")]

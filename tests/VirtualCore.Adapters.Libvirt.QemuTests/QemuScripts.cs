@@ -74,15 +74,19 @@ internal static class QemuScripts
     }
 
     /// <summary>Runs scripts/qemu/<paramref name="script"/> and returns its standard output.</summary>
-    internal static async Task<string> RunAsync(string script, string argument, TimeSpan timeout)
+    internal static Task<string> RunAsync(string script, string argument, TimeSpan timeout) =>
+        RunToolAsync("bash", [Path.Combine(RepositoryRoot, "scripts", "qemu", script), argument], timeout, " Are the packages there? Run scripts/qemu/install.sh.");
+
+    /// <summary>Runs <paramref name="tool"/> (virsh, qemu-img…) and returns its standard output; fails on a non-zero exit.</summary>
+    internal static async Task<string> RunToolAsync(string tool, IReadOnlyList<string> arguments, TimeSpan timeout, string hint = "")
     {
-        var path = Path.Combine(RepositoryRoot, "scripts", "qemu", script);
-        var start = new ProcessStartInfo("bash", [path, argument])
+        var start = new ProcessStartInfo(tool, arguments)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {path}.");
+        var command = $"{tool} {string.Join(' ', arguments)}";
+        using var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {command}.");
         var output = process.StandardOutput.ReadToEndAsync();
         var errors = process.StandardError.ReadToEndAsync();
         using var deadline = new CancellationTokenSource(timeout);
@@ -93,14 +97,12 @@ internal static class QemuScripts
         catch (OperationCanceledException)
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{script} {argument} did not finish within {timeout.TotalSeconds:F0} s.");
+            throw new TimeoutException($"{command} did not finish within {timeout.TotalSeconds:F0} s.");
         }
 
         if (process.ExitCode != 0)
         {
-            throw new InvalidOperationException(
-                $"{script} {argument} failed ({process.ExitCode}): {await errors}{await output}" +
-                " Are the packages there? Run scripts/qemu/install.sh.");
+            throw new InvalidOperationException($"{command} failed ({process.ExitCode}): {await errors}{await output}{hint}");
         }
 
         return await output;

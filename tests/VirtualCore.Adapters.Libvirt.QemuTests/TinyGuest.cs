@@ -16,6 +16,15 @@ internal sealed class TinyGuest : IAsyncDisposable
     /// <summary>The guest's power button handler prints this before it powers off.</summary>
     internal const string PowerButtonMarker = "vcore-guest: power button";
 
+    /// <summary>With a virtio disk, the guest prints this and the counter it read from the disk's first sector before it is ready.</summary>
+    internal const string DiskCounterMarker = "VCORE-DISK-COUNTER=";
+
+    /// <summary>The CD-ROM that boots the guest through ISOLINUX, made by build-guest.sh.</summary>
+    internal static string IsoPath => Path.Combine(QemuScripts.GuestDirectory, "tiny-guest.iso");
+
+    /// <summary>Where the tests' disk images go; the adapter makes a storage pool of it.</summary>
+    internal static string ImagesDirectory => Path.Combine(QemuScripts.TestDirectory, "images");
+
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(100);
 
     private TinyGuest(IQemuNode node, DomainSpec spec)
@@ -46,6 +55,21 @@ internal sealed class TinyGuest : IAsyncDisposable
             SerialLogPath = Path.Combine(QemuScripts.SerialLogDirectory, name + ".log"),
         };
     }
+
+    /// <summary><paramref name="spec"/> with one virtio disk of <paramref name="bytes"/> in <see cref="ImagesDirectory"/>, named after the domain.</summary>
+    internal static DomainSpec WithDisk(DomainSpec spec, long bytes) =>
+        spec with { Disks = [new DiskSpec(Path.Combine(ImagesDirectory, spec.Name + ".qcow2"), bytes)] };
+
+    /// <summary>
+    /// The counter the guest read from its disk in this boot, or null before it printed one. QEMU starts the console
+    /// file afresh whenever it starts the domain (a start, or a revert to a live recovery point), so it holds one boot.
+    /// </summary>
+    internal int? DiskCounter =>
+        SerialLog.Split('\n')
+            .Select(line => line.Trim())
+            .Where(line => line.StartsWith(DiskCounterMarker, StringComparison.Ordinal))
+            .Select(line => (int?)int.Parse(line[DiskCounterMarker.Length..], System.Globalization.CultureInfo.InvariantCulture))
+            .LastOrDefault();
 
     /// <summary>Defines a tiny guest; dispose the result.</summary>
     internal static Task<TinyGuest> DefineAsync(IQemuNode node, string purpose) => DefineAsync(node, SpecFor(purpose));
@@ -97,16 +121,10 @@ internal sealed class TinyGuest : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        try
-        {
-            await Node.Adapter.PowerOffDomainAsync(Id, CancellationToken.None);
-        }
-        catch (HypervisorAdapterException e) when (e.Code == AdapterErrorCode.DomainNotFound)
-        {
-            // The test removed it already.
-        }
-
-        await Node.Adapter.UndefineDomainAsync(Id, CancellationToken.None);
+        // Whatever state the test left: powered off, recovery points and definition removed, and the disks the
+        // adapter made for it in the tests' images folder with it. A domain the test removed already is no failure.
+        var ownDisks = Spec.Disks.Count != 0 && Spec.Disks.All(d => d.Path.StartsWith(ImagesDirectory + "/", StringComparison.Ordinal));
+        await Node.Adapter.DeleteDomainAsync(Id, deleteStorage: ownDisks, CancellationToken.None);
         File.Delete(Spec.SerialLogPath!);
     }
 

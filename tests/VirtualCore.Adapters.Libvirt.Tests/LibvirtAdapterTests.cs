@@ -38,7 +38,7 @@ public sealed class LibvirtAdapterTests : IDisposable
             Assert.False(adapter.Capabilities.HasFlag(AdapterCapabilities.LiveMigration));
             Assert.False(adapter.Capabilities.HasFlag(AdapterCapabilities.DiskGrow));
             Assert.True(adapter.Capabilities.HasFlag(AdapterCapabilities.ManagedSave | AdapterCapabilities.LiveRecoveryPoints | AdapterCapabilities.DomainEvents));
-            Assert.True(adapter.LibraryVersion >= new Version(0, 9, 13));
+            Assert.True(adapter.LibraryVersion >= new Version(4, 1, 0));
         }
     }
 

@@ -181,6 +181,82 @@ internal sealed unsafe class LibvirtConnection : IDisposable
         }
     }
 
+    /// <summary>Creates a volume in <paramref name="pool"/> from its XML description.</summary>
+    internal static StorageVolumeHandle CreateVolume(StoragePoolHandle pool, string xml, string path)
+    {
+        var volume = LibvirtNative.virStorageVolCreateXML(pool, xml, 0);
+        if (volume.IsInvalid)
+        {
+            var error = LibvirtError.CaptureLast();
+            volume.Dispose();
+            throw error.ToException($"create the disk image {path}");
+        }
+
+        return volume;
+    }
+
+    /// <summary>The storage pool whose target is the directory <paramref name="path"/>, or null when there is none.</summary>
+    internal StoragePoolHandle? FindPoolByTargetPath(string path) =>
+        FoundPool(LibvirtNative.virStoragePoolLookupByTargetPath(handle, path), $"look up the storage pool of {path}");
+
+    /// <summary>The storage pool named <paramref name="name"/>, or null when there is none.</summary>
+    internal StoragePoolHandle? FindPoolByName(string name) =>
+        FoundPool(LibvirtNative.virStoragePoolLookupByName(handle, name), $"look up the storage pool '{name}'");
+
+    /// <summary>Defines a persistent storage pool (not yet built or started).</summary>
+    internal StoragePoolHandle DefinePool(string xml, string description)
+    {
+        var pool = LibvirtNative.virStoragePoolDefineXML(handle, xml, 0);
+        if (pool.IsInvalid)
+        {
+            var error = LibvirtError.CaptureLast();
+            pool.Dispose();
+            throw error.ToException($"define {description}");
+        }
+
+        return pool;
+    }
+
+    /// <summary>Builds the pool (for a directory pool: creates the directory), marks it to start with libvirtd and starts it.</summary>
+    internal static void BuildAndStartPool(StoragePoolHandle pool, string description)
+    {
+        if (LibvirtNative.virStoragePoolBuild(pool, 0) < 0)
+        {
+            throw LibvirtError.CaptureLast().ToException($"build {description}");
+        }
+
+        if (LibvirtNative.virStoragePoolSetAutostart(pool, 1) < 0)
+        {
+            throw LibvirtError.CaptureLast().ToException($"mark {description} to start with libvirtd");
+        }
+
+        StartPool(pool, description);
+    }
+
+    /// <summary>Starts the pool unless it is active.</summary>
+    internal static void StartPool(StoragePoolHandle pool, string description)
+    {
+        var active = LibvirtNative.virStoragePoolIsActive(pool);
+        if (active < 0)
+        {
+            throw LibvirtError.CaptureLast().ToException($"read whether {description} is active");
+        }
+
+        if (active == 0 && LibvirtNative.virStoragePoolCreate(pool, 0) < 0)
+        {
+            throw LibvirtError.CaptureLast().ToException($"start {description}");
+        }
+    }
+
+    /// <summary>Makes libvirt read the pool's volumes again, so files placed there by others become volumes.</summary>
+    internal static void RefreshPool(StoragePoolHandle pool, string description)
+    {
+        if (LibvirtNative.virStoragePoolRefresh(pool, 0) < 0)
+        {
+            throw LibvirtError.CaptureLast().ToException($"refresh {description}");
+        }
+    }
+
     /// <summary>
     /// Calls <paramref name="onEvent"/> on libvirt's event-loop thread for every lifecycle event of any domain,
     /// until <see cref="DeregisterEvents"/>. Returns the callback id.
@@ -243,6 +319,18 @@ internal sealed unsafe class LibvirtConnection : IDisposable
         var error = LibvirtError.CaptureLast();
         domain.Dispose();
         return error.Code == LibvirtError.NoDomain && !throwWhenMissing ? null : throw error.ToException(operation);
+    }
+
+    private static StoragePoolHandle? FoundPool(StoragePoolHandle pool, string operation)
+    {
+        if (!pool.IsInvalid)
+        {
+            return pool;
+        }
+
+        var error = LibvirtError.CaptureLast();
+        pool.Dispose();
+        return error.Code == LibvirtError.NoStoragePool ? null : throw error.ToException(operation);
     }
 
     private static void RunEventLoop()

@@ -14,6 +14,7 @@ internal readonly record struct LibvirtError(int Code, int Domain, string? Messa
     internal const int XmlError = 27;
     internal const int DomainExists = 28;
     internal const int NoDomain = 42;
+    internal const int NoStoragePool = 49;
     internal const int NoStorageVolume = 50;
     internal const int OperationInvalid = 55;
     internal const int NoDomainSnapshot = 72;

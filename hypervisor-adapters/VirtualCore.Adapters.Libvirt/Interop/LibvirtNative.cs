@@ -184,6 +184,36 @@ internal static unsafe partial class LibvirtNative
     internal static partial int virStorageVolFree(nint volume);
 
     [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial StorageVolumeHandle virStorageVolCreateXML(StoragePoolHandle pool, string xml, uint flags);
+
+    [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial StoragePoolHandle virStoragePoolLookupByTargetPath(ConnectionHandle connection, string path);
+
+    [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial StoragePoolHandle virStoragePoolLookupByName(ConnectionHandle connection, string name);
+
+    [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial StoragePoolHandle virStoragePoolDefineXML(ConnectionHandle connection, string xml, uint flags);
+
+    [LibraryImport(Library)]
+    internal static partial int virStoragePoolBuild(StoragePoolHandle pool, uint flags);
+
+    [LibraryImport(Library)]
+    internal static partial int virStoragePoolCreate(StoragePoolHandle pool, uint flags);
+
+    [LibraryImport(Library)]
+    internal static partial int virStoragePoolSetAutostart(StoragePoolHandle pool, int autostart);
+
+    [LibraryImport(Library)]
+    internal static partial int virStoragePoolIsActive(StoragePoolHandle pool);
+
+    [LibraryImport(Library)]
+    internal static partial int virStoragePoolRefresh(StoragePoolHandle pool, uint flags);
+
+    [LibraryImport(Library)]
+    internal static partial int virStoragePoolFree(nint pool);
+
+    [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)]
     internal static partial SnapshotHandle virDomainSnapshotCreateXML(DomainHandle domain, string xml, uint flags);
 
     [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)]

@@ -1,0 +1,186 @@
+using System.Globalization;
+using System.Xml.Linq;
+using VirtualCore.Adapters.Libvirt.Interop;
+using VirtualCore.Plugins.Sdk;
+
+namespace VirtualCore.Adapters.Libvirt;
+
+/// <summary>
+/// Disk images as libvirt storage volumes. On a QEMU node every image folder is a directory storage pool
+/// (an existing one, or <c>vcore-…</c> defined, built and started on demand), so images are created, grown and
+/// deleted through libvirtd: the same calls work when libvirtd runs on another machine.
+/// </summary>
+public sealed partial class LibvirtAdapter
+{
+    /// <summary>Creates, in its folder's pool, each image of <paramref name="spec"/> that does not exist yet; returns their paths.</summary>
+    private static List<string> CreateMissingDisks(LibvirtConnection c, DomainSpec spec)
+    {
+        var created = new List<string>();
+        try
+        {
+            foreach (var disk in spec.Disks)
+            {
+                using (var existing = c.FindVolume(disk.Path))
+                {
+                    if (existing is not null)
+                    {
+                        continue;
+                    }
+                }
+
+                // The image may be there without being a volume yet (copied in, or its pool not refreshed since): a pool
+                // started or refreshed just now finds it, and it is kept, never replaced.
+                var directory = Path.GetDirectoryName(disk.Path)!;
+                using var pool = OpenImagePool(c, directory);
+                LibvirtConnection.RefreshPool(pool, $"the storage pool of {directory}");
+                using (var found = c.FindVolume(disk.Path))
+                {
+                    if (found is not null)
+                    {
+                        continue;
+                    }
+                }
+
+                using var volume = LibvirtConnection.CreateVolume(pool, VolumeXml(Path.GetFileName(disk.Path), disk.CapacityBytes), disk.Path);
+                created.Add(disk.Path);
+            }
+        }
+        catch
+        {
+            DeleteCreatedDisks(c, created);
+            throw;
+        }
+
+        return created;
+    }
+
+    /// <summary>Removes images made for a domain whose definition then failed; the definition's error is the one reported.</summary>
+    private static void DeleteCreatedDisks(LibvirtConnection c, List<string> paths)
+    {
+        foreach (var path in paths)
+        {
+            try
+            {
+                using var volume = c.FindVolume(path);
+                if (volume is not null)
+                {
+                    LibvirtConnection.DeleteVolume(volume, path);
+                }
+            }
+            catch (HypervisorAdapterException)
+            {
+            }
+        }
+    }
+
+    /// <summary>
+    /// The volume at <paramref name="path"/>, or null when there is none. A file placed in a pool's folder by
+    /// something other than libvirtd becomes a volume only once the pool is refreshed, so a miss refreshes the pool of
+    /// the folder (when it has one and it runs) and looks again.
+    /// </summary>
+    private static StorageVolumeHandle? FindDiskVolume(LibvirtConnection c, string path)
+    {
+        var volume = c.FindVolume(path);
+        if (volume is not null)
+        {
+            return volume;
+        }
+
+        using var pool = c.FindPoolByTargetPath(Path.GetDirectoryName(path)!);
+        if (pool is null)
+        {
+            return null;
+        }
+
+        var description = $"the storage pool of {Path.GetDirectoryName(path)}";
+        LibvirtConnection.StartPool(pool, description);
+        LibvirtConnection.RefreshPool(pool, description);
+        return c.FindVolume(path);
+    }
+
+    /// <summary>The running directory pool for <paramref name="directory"/>, defined, built and started when there is none.</summary>
+    private static StoragePoolHandle OpenImagePool(LibvirtConnection c, string directory)
+    {
+        var description = $"the storage pool of {directory}";
+        var pool = c.FindPoolByTargetPath(directory);
+        if (pool is not null)
+        {
+            LibvirtConnection.StartPool(pool, description);
+            return pool;
+        }
+
+        var name = ImagePoolName(directory);
+        try
+        {
+            pool = c.DefinePool(PoolXml(name, directory), $"storage pool '{name}' for {directory}");
+        }
+        catch (HypervisorAdapterException)
+        {
+            // Another adapter on the same libvirtd may have defined it a moment ago.
+            pool = c.FindPoolByTargetPath(directory) ?? c.FindPoolByName(name);
+            if (pool is null)
+            {
+                throw;
+            }
+
+            LibvirtConnection.StartPool(pool, description);
+            return pool;
+        }
+
+        try
+        {
+            LibvirtConnection.BuildAndStartPool(pool, description);
+            return pool;
+        }
+        catch
+        {
+            pool.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>"vcore" and the folder's path with '/' as '-': /var/lib/virtualcore/images is vcore-var-lib-virtualcore-images.</summary>
+    internal static string ImagePoolName(string directory) => "vcore" + directory.TrimEnd('/').Replace('/', '-');
+
+    internal static string PoolXml(string name, string directory) =>
+        new XElement(
+            "pool",
+            new XAttribute("type", "dir"),
+            new XElement("name", name),
+            new XElement("target", new XElement("path", directory))).ToString();
+
+    /// <summary>A qcow2 volume of <paramref name="capacityBytes"/> that takes no space until the guest writes.</summary>
+    internal static string VolumeXml(string fileName, long capacityBytes) =>
+        new XElement(
+            "volume",
+            new XElement("name", fileName),
+            new XElement("capacity", new XAttribute("unit", "bytes"), capacityBytes.ToString(CultureInfo.InvariantCulture)),
+            new XElement("allocation", new XAttribute("unit", "bytes"), 0),
+            new XElement("target", new XElement("format", new XAttribute("type", "qcow2")))).ToString();
+
+    // A libvirt storage volume is deleted through its pool; a plain file outside every pool is deleted only on a local
+    // QEMU node, where this process runs beside the images. The test driver's disks are simulated and have no file.
+    private void DeleteDisk(LibvirtConnection c, string path)
+    {
+        using var volume = domainType == "test" ? c.FindVolume(path) : FindDiskVolume(c, path);
+        if (volume is not null)
+        {
+            LibvirtConnection.DeleteVolume(volume, path);
+            return;
+        }
+
+        if (domainType != "test" && IsLocalUri(options.Uri))
+        {
+            try
+            {
+                File.Delete(path);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new HypervisorAdapterException(AdapterErrorCode.OperationFailed, $"Could not delete {path}: {e.Message}", innerException: e);
+            }
+        }
+    }
+
+    private static bool IsLocalUri(string uri) => uri.Split("://", 2) is [_, var rest] && rest.StartsWith('/');
+}
