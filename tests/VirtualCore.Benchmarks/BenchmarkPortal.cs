@@ -16,7 +16,7 @@ namespace VirtualCore.Benchmarks;
 /// A whole portal on its embedded defaults (SQLite file, in-memory bus, in-process node agents on libvirt's test
 /// driver) in its own temp data folder, with a compute rack server large enough for a hundred one-core VMs.
 /// </summary>
-internal sealed class BenchmarkPortal : WebApplicationFactory<Program>
+internal sealed class BenchmarkPortal(IReadOnlyDictionary<string, string>? settings = null) : WebApplicationFactory<Program>
 {
     public const int SocketsPerServer = 8;
     public const int CoresPerSocket = 16;
@@ -94,6 +94,10 @@ internal sealed class BenchmarkPortal : WebApplicationFactory<Program>
         // Only rack-1 takes VMs, so its agent does exactly the hypervisor work of the adapter baseline: one node
         // file holding all hundred domains (the test driver rewrites it on every change, so its size matters).
         builder.UseSetting("EmbeddedRackServers:Servers:1:Role", "reserve");
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+        {
+            builder.UseSetting(key, value);
+        }
     }
 
     protected override void Dispose(bool disposing)
