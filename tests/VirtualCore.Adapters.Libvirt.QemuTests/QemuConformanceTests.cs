@@ -6,8 +6,7 @@ namespace VirtualCore.Adapters.Libvirt.QemuTests;
 /// <summary>
 /// The adapter conformance suite against the real libvirtd and QEMU node. Domains boot the tiny guest's kernel, with
 /// the suite's disk under /var/lib/vcore-conformance (which the adapter creates) and a NIC on the node's network "default". One node has nowhere to
-/// migrate to: the suite's migration test is skipped here with its reason, and live migration is proven between
-/// two nodes by <see cref="QemuLiveMigrationTests"/>.
+/// migrate to: live migration is proven between two nodes by <see cref="QemuMigrationConformanceTests"/>.
 /// </summary>
 [Collection(QemuNodeCollection.Name)]
 public sealed class QemuConformanceTests : AdapterConformanceTests
