@@ -6,9 +6,10 @@ using VirtualCore.Portal.Tests;
 namespace VirtualCore.Portal.QemuTests;
 
 /// <summary>A VM created and started through the portal on a real QEMU rack server moves live to the other one through the API.</summary>
-public sealed class LiveMigrationTests(QemuPortalFixture nodes, ITestOutputHelper output) : IClassFixture<QemuPortalFixture>
+[Collection(QemuPortalCollection.Name)]
+public sealed class LiveMigrationTests(QemuPortalFixture nodes, ITestOutputHelper output)
 {
-    private static readonly TimeSpan JobTimeout = TimeSpan.FromMinutes(3);
+    internal static readonly TimeSpan JobTimeout = TimeSpan.FromMinutes(3);
 
     [Fact]
     public async Task A_running_vm_moves_to_the_other_rack_server_onto_the_cores_the_portal_reserved_there()
@@ -87,7 +88,7 @@ public sealed class LiveMigrationTests(QemuPortalFixture nodes, ITestOutputHelpe
         }
     }
 
-    private static async Task<VmView> CreateRunningAsync(HttpClient api, string name)
+    internal static async Task<VmView> CreateRunningAsync(HttpClient api, string name)
     {
         var accepted = await api.CreateVmAsync(name, vcpus: 1, memoryGiB: 1, diskGiB: 10, iso: "tiny-guest");
         var job = await api.WaitForJobAsync(accepted.JobId, JobTimeout);
@@ -97,7 +98,7 @@ public sealed class LiveMigrationTests(QemuPortalFixture nodes, ITestOutputHelpe
         return await PollAsync(() => api.GetAsync<VmView>($"/api/v1/vms/{accepted.VmId}"), vm => vm.State == VmStates.Running && vm.OpenJobId is null);
     }
 
-    private static async Task<T> PollAsync<T>(Func<Task<T>> read, Func<T, bool> done, TimeSpan? timeout = null)
+    internal static async Task<T> PollAsync<T>(Func<Task<T>> read, Func<T, bool> done, TimeSpan? timeout = null)
     {
         using var deadline = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(60));
         while (true)

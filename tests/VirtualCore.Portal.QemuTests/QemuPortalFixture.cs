@@ -5,10 +5,17 @@ using VirtualCore.Portal.Tests;
 
 namespace VirtualCore.Portal.QemuTests;
 
+[CollectionDefinition(Name)]
+public sealed class QemuPortalCollection : ICollectionFixture<QemuPortalFixture>
+{
+    public const string Name = "portal on two QEMU rack servers";
+}
+
 /// <summary>
 /// A whole portal whose rack servers rack-1 and rack-2 are two real libvirtd nodes with QEMU (scripts/qemu/start-two-nodes.sh,
 /// namespaces vp-n1 and vp-n2 on 10.79.0.0/24, so this pair never meets the adapter tests' vc-n1 and vc-n2), each with
 /// local disks; VMs boot the tiny guest's CD-ROM (scripts/qemu/build-guest.sh). Needs root; fails, never skips, without.
+/// Every test class shares the one pair through <see cref="QemuPortalCollection"/>.
 /// </summary>
 /// <remarks><c>VCORE_PORTAL_QEMU_TEST_DIR</c> (default /var/tmp/vcore-portal-qemu-tests) holds the nodes' state and the guest.</remarks>
 public sealed class QemuPortalFixture : IAsyncLifetime
@@ -106,9 +113,61 @@ public sealed class QemuPortalFixture : IAsyncLifetime
         (await RunAsync("virsh", ["-q", "-c", Uris[node], "list", "--all", "--uuid"], TimeSpan.FromSeconds(30)))
             .Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(Guid.Parse).ToArray();
 
-    /// <summary>The domain's state as virsh names it ("running", "shut off", …).</summary>
-    public async Task<string> DomainStateAsync(string node, Guid domainId) =>
-        (await RunAsync("virsh", ["-q", "-c", Uris[node], "domstate", domainId.ToString()], TimeSpan.FromSeconds(30))).Trim();
+    /// <summary>The domain's state as virsh names it ("running", "shut off", …), with the reason if asked ("shut off (shutdown)").</summary>
+    public async Task<string> DomainStateAsync(string node, Guid domainId, bool withReason = false)
+    {
+        string[] reason = withReason ? ["--reason"] : [];
+        return (await RunAsync("virsh", ["-q", "-c", Uris[node], "domstate", domainId.ToString(), .. reason], TimeSpan.FromSeconds(30))).Trim();
+    }
+
+    /// <summary>The addresses (with prefix, "10.78.1.200/24") the node's NAT network <c>default</c> leased to the domain's NIC, as virsh net-dhcp-leases lists them.</summary>
+    public async Task<IReadOnlyList<string>> LeasesAsync(string node, Guid domainId)
+    {
+        var xml = await RunAsync("virsh", ["-q", "-c", Uris[node], "dumpxml", domainId.ToString()], TimeSpan.FromSeconds(30));
+        var mac = (string?)System.Xml.Linq.XElement.Parse(xml).Element("devices")?.Element("interface")?.Element("mac")?.Attribute("address")
+            ?? throw new InvalidOperationException($"Domain {domainId} on {node} has no NIC.");
+        var leases = await RunAsync("virsh", ["-q", "-c", Uris[node], "net-dhcp-leases", "default", "--mac", mac], TimeSpan.FromSeconds(30));
+        // Columns: expiry date, expiry time, MAC, protocol, address/prefix, hostname, client id.
+        return leases.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(line => line.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            .Where(columns => columns.Length >= 5 && columns[3] == "ipv4")
+            .Select(columns => columns[4])
+            .ToArray();
+    }
+
+    /// <summary>
+    /// The first line of the domain's first disk as the guest sees it ("VCORE-COUNTER n", or "" on a blank disk), read
+    /// from the node's image file with qemu-img. Safe to read while the domain is shut off; while it runs (shared read) it
+    /// shows what the guest has flushed.
+    /// </summary>
+    public async Task<string> DiskFirstLineAsync(string node, Guid domainId)
+    {
+        var xml = await RunAsync("virsh", ["-q", "-c", Uris[node], "dumpxml", domainId.ToString()], TimeSpan.FromSeconds(30));
+        var source = System.Xml.Linq.XElement.Parse(xml).Element("devices")?.Elements("disk")
+            .Where(d => (string?)d.Attribute("device") == "disk")
+            .Select(d => (string?)d.Element("source")?.Attribute("file"))
+            .FirstOrDefault() ?? throw new InvalidOperationException($"Domain {domainId} on {node} has no disk.");
+        // The node's daemons see their own images folder at /var/lib/virtualcore/images (start-two-nodes.sh).
+        const string NodeImages = "/var/lib/virtualcore/images/";
+        if (!source.StartsWith(NodeImages, StringComparison.Ordinal))
+        {
+            throw new InvalidOperationException($"The disk {source} is not in {NodeImages}.");
+        }
+
+        var image = Path.Combine(NodesDirectory, node == "rack-1" ? "1" : "2", "images", source[NodeImages.Length..]);
+        var sector = Path.Combine(Path.GetTempPath(), $"vcore-sector-{Guid.NewGuid():N}.raw");
+        try
+        {
+            await RunAsync("qemu-img", ["dd", "-U", "-f", "qcow2", "-O", "raw", "bs=512", "count=1", $"if={image}", $"of={sector}"], TimeSpan.FromSeconds(30));
+            var bytes = await File.ReadAllBytesAsync(sector);
+            var text = System.Text.Encoding.ASCII.GetString(bytes.AsSpan(0, Math.Min(32, bytes.Length))).Replace("\0", "", StringComparison.Ordinal);
+            return text.Split('\n')[0];
+        }
+        finally
+        {
+            File.Delete(sector);
+        }
+    }
 
     private async Task<T> TimeAsync<T>(string step, Func<Task<T>> action)
     {
