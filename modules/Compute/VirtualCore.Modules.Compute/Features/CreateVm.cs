@@ -23,6 +23,25 @@ internal static partial class CreateVmRules
     public const int MinDiskGiB = 10;
     public const int MaxDiskGiB = 2048;
 
+    /// <summary>Adds a field error for each size outside the plan's range; a null size is not being set.</summary>
+    public static void CheckSizes(List<FieldError> errors, int? vcpus, int? memoryGiB, int? diskGiB)
+    {
+        if (vcpus is < MinVCpus or > MaxVCpus)
+        {
+            errors.Add(new("vcpus", $"Choose {MinVCpus} to {MaxVCpus} vCPUs."));
+        }
+
+        if (memoryGiB is < MinMemoryGiB or > MaxMemoryGiB)
+        {
+            errors.Add(new("memoryGiB", $"Choose {MinMemoryGiB} to {MaxMemoryGiB} GiB of RAM."));
+        }
+
+        if (diskGiB is < MinDiskGiB or > MaxDiskGiB)
+        {
+            errors.Add(new("diskGiB", $"Choose a disk of {MinDiskGiB} to {MaxDiskGiB} GiB."));
+        }
+    }
+
     /// <summary>A DNS label: lower-case letters, digits and inner hyphens.</summary>
     [GeneratedRegex("^[a-z0-9]([a-z0-9-]*[a-z0-9])?$", RegexOptions.CultureInvariant)]
     public static partial Regex DnsLabel();
@@ -57,20 +76,7 @@ internal sealed class CreateVmValidator(PortalDbContext db, ISender sender) : IV
             errors.Add(new("name", $"A VM named '{name}' already exists in this account."));
         }
 
-        if (request.VCpus is < CreateVmRules.MinVCpus or > CreateVmRules.MaxVCpus)
-        {
-            errors.Add(new("vcpus", $"Choose {CreateVmRules.MinVCpus} to {CreateVmRules.MaxVCpus} vCPUs."));
-        }
-
-        if (request.MemoryGiB is < CreateVmRules.MinMemoryGiB or > CreateVmRules.MaxMemoryGiB)
-        {
-            errors.Add(new("memoryGiB", $"Choose {CreateVmRules.MinMemoryGiB} to {CreateVmRules.MaxMemoryGiB} GiB of RAM."));
-        }
-
-        if (request.DiskGiB is < CreateVmRules.MinDiskGiB or > CreateVmRules.MaxDiskGiB)
-        {
-            errors.Add(new("diskGiB", $"Choose a disk of {CreateVmRules.MinDiskGiB} to {CreateVmRules.MaxDiskGiB} GiB."));
-        }
+        CreateVmRules.CheckSizes(errors, request.VCpus, request.MemoryGiB, request.DiskGiB);
 
         if (!string.IsNullOrEmpty(request.IsoName))
         {

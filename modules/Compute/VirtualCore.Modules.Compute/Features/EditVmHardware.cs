@@ -18,20 +18,7 @@ internal sealed class EditVmHardwareValidator(ISender sender) : IValidator<EditV
     public async ValueTask<IReadOnlyList<FieldError>> ValidateAsync(EditVmHardware request, CancellationToken cancellationToken)
     {
         var errors = new List<FieldError>();
-        if (request.VCpus is < CreateVmRules.MinVCpus or > CreateVmRules.MaxVCpus)
-        {
-            errors.Add(new("vcpus", $"Choose {CreateVmRules.MinVCpus} to {CreateVmRules.MaxVCpus} vCPUs."));
-        }
-
-        if (request.MemoryGiB is < CreateVmRules.MinMemoryGiB or > CreateVmRules.MaxMemoryGiB)
-        {
-            errors.Add(new("memoryGiB", $"Choose {CreateVmRules.MinMemoryGiB} to {CreateVmRules.MaxMemoryGiB} GiB of RAM."));
-        }
-
-        if (request.DiskGiB is < CreateVmRules.MinDiskGiB or > CreateVmRules.MaxDiskGiB)
-        {
-            errors.Add(new("diskGiB", $"Choose a disk of {CreateVmRules.MinDiskGiB} to {CreateVmRules.MaxDiskGiB} GiB."));
-        }
+        CreateVmRules.CheckSizes(errors, request.VCpus, request.MemoryGiB, request.DiskGiB);
 
         if (request.IsoName is not null)
         {

@@ -258,8 +258,10 @@ internal static class ComputePages
 
     private static async Task<IResult> DetailAsync(Guid vmId, HttpContext http, IPageRenderer renderer, ISender sender, string? error, int status)
     {
-        var vm = await sender.Send(new GetVm(vmId), http.RequestAborted);
+        // Jobs before the VM: a job that finishes in between shows as still running and the live feed then reports
+        // its end, whereas the other order would show it finished beside a VM record from before it.
         var jobs = await sender.Send(new ListJobs(VmId: vmId, Limit: 20), http.RequestAborted);
+        var vm = await sender.Send(new GetVm(vmId), http.RequestAborted);
         var level = await http.RequestServices.GetRequiredService<IResourceAccess>().VmAccessAsync(vmId, http.RequestAborted);
         var points = await sender.Send(new ListRecoveryPoints(vmId), http.RequestAborted);
         var operate = level >= AccessLevel.Operate;
