@@ -23,8 +23,12 @@ namespace VirtualCore.Portal.Tests;
 /// </summary>
 public sealed class TenantIsolationTests : IAsyncLifetime
 {
-    // No heartbeats during the test: the rack servers' rows would change by themselves.
-    private readonly PortalFixture _portal = new(settings: new Dictionary<string, string> { ["NodeAgentDefaults:HeartbeatInterval"] = "01:00:00" });
+    // No heartbeats and no demo VMs being created during the test: their rows would change by themselves.
+    private readonly PortalFixture _portal = new(settings: new Dictionary<string, string>
+    {
+        ["NodeAgentDefaults:HeartbeatInterval"] = "01:00:00",
+        ["DemoVms"] = "false",
+    });
     private readonly Dictionary<string, Guid> _ids = [];
 
     public async Task InitializeAsync()

@@ -23,6 +23,12 @@ internal sealed class JobEventConsumers(PortalDbContext db, LiveNotifier live, I
 {
     public Task Consume(ConsumeContext<NodeJobStarted> context) => UpdateJobAsync(context.Message.JobId, context.Message.NodeName, context.CancellationToken, job =>
     {
+        // Reports can overtake each other: a start reported after the end changes nothing.
+        if (!job.IsOpen)
+        {
+            return false;
+        }
+
         job.LastSignalAt = context.Message.At;
         if (job.Status != JobStatuses.Queued)
         {
@@ -37,11 +43,12 @@ internal sealed class JobEventConsumers(PortalDbContext db, LiveNotifier live, I
 
     public Task Consume(ConsumeContext<NodeJobProgress> context) => UpdateJobAsync(context.Message.JobId, context.Message.NodeName, context.CancellationToken, job =>
     {
-        job.LastSignalAt = context.Message.At;
         if (!job.IsOpen)
         {
             return false;
         }
+
+        job.LastSignalAt = context.Message.At;
 
         job.Status = JobStatuses.Running;
         job.StartedAt ??= context.Message.At;
