@@ -6,10 +6,13 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.AspNetCore.Routing.Patterns;
 using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using VirtualCore.Modules.Compute.Contracts;
+using VirtualCore.Modules.Compute.Domain;
 using VirtualCore.Modules.Identity.Features.Tokens;
 using VirtualCore.Modules.Identity.Features.Users;
+using VirtualCore.Modules.Infrastructure.Domain;
 using VirtualCore.Modules.Tenancy.Contracts;
 
 namespace VirtualCore.Portal.Tests;
@@ -58,6 +61,16 @@ public sealed class TenantIsolationTests : IAsyncLifetime
         _ids["tokenId"] = token.Details.Id;
         _ids["customerId"] = DemoTenants.KampCustomerId;
         _ids["resellerId"] = DemoTenants.KampId;
+
+        // What the start does by itself must be over before the database is fingerprinted: every agent's first
+        // report consumed, and no job still open.
+        var deadline = DateTimeOffset.UtcNow + TimeSpan.FromSeconds(60);
+        while (await _portal.DbAsync(db => db.Set<RackServer>().AnyAsync(r => r.LastHeartbeatAt == null || r.Capabilities == ""))
+            || await _portal.DbAsync(db => db.Set<Job>().IgnoreQueryFilters().AnyAsync(j => j.Status == JobStatuses.Queued || j.Status == JobStatuses.Running)))
+        {
+            Assert.True(DateTimeOffset.UtcNow < deadline, "The portal did not settle after its start within a minute.");
+            await Task.Delay(20);
+        }
     }
 
     public async Task DisposeAsync() => await _portal.DisposeAsync();
@@ -147,13 +160,14 @@ public sealed class TenantIsolationTests : IAsyncLifetime
             }
         }
 
-        var text = new StringBuilder();
+        // One line per table, so that a change names the table it happened in.
+        var fingerprint = new StringBuilder();
         foreach (var table in tables)
         {
             await using var select = connection.CreateCommand();
             select.CommandText = $"SELECT * FROM \"{table.Replace("\"", "\"\"", StringComparison.Ordinal)}\" ORDER BY 1";
             await using var reader = await select.ExecuteReaderAsync();
-            text.Append(table).Append('\n');
+            var text = new StringBuilder();
             while (await reader.ReadAsync())
             {
                 for (var i = 0; i < reader.FieldCount; i++)
@@ -163,9 +177,11 @@ public sealed class TenantIsolationTests : IAsyncLifetime
 
                 text.Append('\n');
             }
+
+            fingerprint.Append(table).Append(": ").Append(Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())))).Append('\n');
         }
 
-        return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())));
+        return fingerprint.ToString();
     }
 
     private static async Task<T> Created<T>(Task<HttpResponseMessage> request)
