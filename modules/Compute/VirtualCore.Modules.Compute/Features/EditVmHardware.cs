@@ -78,10 +78,7 @@ internal sealed class EditVmHardwareHandler(PortalDbContext db, ISender sender, 
             throw new ForbiddenException($"You may see '{vm.Name}' but not change its hardware.");
         }
 
-        if (await db.Set<Job>().AnyAsync(j => j.TargetId == vm.Id && (j.Status == JobStatuses.Queued || j.Status == JobStatuses.Running), cancellationToken))
-        {
-            throw new ConflictException($"Another job is still running on '{vm.Name}'; wait until it has finished.");
-        }
+        await JobFactory.EnsureNoOpenJobAsync(db, vm, cancellationToken);
 
         if (!EditableStates.Contains(vm.State))
         {

@@ -32,10 +32,7 @@ internal sealed class MigrateVmHandlers(PortalDbContext db, JobFactory jobs, IRe
             throw new RequestValidationException("targetNode", "Name the rack server to move the VM to.");
         }
 
-        if (await db.Set<Job>().AnyAsync(j => j.TargetId == vm.Id && (j.Status == JobStatuses.Queued || j.Status == JobStatuses.Running), cancellationToken))
-        {
-            throw new ConflictException($"Another job is still running on '{vm.Name}'; wait until it has finished.");
-        }
+        await JobFactory.EnsureNoOpenJobAsync(db, vm, cancellationToken);
 
         if (vm.State != VmStates.Running)
         {

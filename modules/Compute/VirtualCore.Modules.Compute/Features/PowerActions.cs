@@ -124,11 +124,7 @@ internal sealed class PowerActionHandlers(PortalDbContext db, JobFactory jobs, I
         {
             throw new ForbiddenException($"You may see '{vm.Name}' but not {(needed == AccessLevel.Manage ? "manage" : "operate")} it.");
         }
-        var open = await db.Set<Job>().AnyAsync(j => j.TargetId == vmId && (j.Status == JobStatuses.Queued || j.Status == JobStatuses.Running), cancellationToken);
-        if (open)
-        {
-            throw new ConflictException($"Another job is still running on '{vm.Name}'; wait until it has finished.");
-        }
+        await JobFactory.EnsureNoOpenJobAsync(db, vm, cancellationToken);
 
         if (!allowedStates.Contains(vm.State))
         {

@@ -35,7 +35,8 @@ internal sealed class RecoveryPointHandlers(PortalDbContext db, JobFactory jobs,
         }
 
         var vm = await VmAsync(command.VmId, AccessLevel.Manage, cancellationToken);
-        EnsureIdle(vm, await OpenJobAsync(vm.Id, cancellationToken), [VmStates.ShutOff, VmStates.Running, VmStates.Paused]);
+        await JobFactory.EnsureNoOpenJobAsync(db, vm, cancellationToken);
+        EnsureState(vm, [VmStates.ShutOff, VmStates.Running, VmStates.Paused]);
         var now = clock.GetUtcNow();
         var point = new RecoveryPointRecord
         {
@@ -61,7 +62,8 @@ internal sealed class RecoveryPointHandlers(PortalDbContext db, JobFactory jobs,
             throw new RequestValidationException("confirm", $"Reverting '{vm.Name}' to {point.Name} loses everything written since; confirm it.");
         }
 
-        EnsureIdle(vm, await OpenJobAsync(vm.Id, cancellationToken), [VmStates.ShutOff, VmStates.Running, VmStates.Paused, VmStates.Crashed]);
+        await JobFactory.EnsureNoOpenJobAsync(db, vm, cancellationToken);
+        EnsureState(vm, [VmStates.ShutOff, VmStates.Running, VmStates.Paused, VmStates.Crashed]);
         return Queue(vm, "revert", point.Id, jobId => new NodeV1.RevertRecoveryPoint(jobId, vm.NodeName, vm.Id, point.Name));
     }
 
@@ -69,7 +71,8 @@ internal sealed class RecoveryPointHandlers(PortalDbContext db, JobFactory jobs,
     {
         var vm = await VmAsync(command.VmId, AccessLevel.Manage, cancellationToken);
         var point = await PointAsync(vm, command.RecoveryPointId, cancellationToken);
-        EnsureIdle(vm, await OpenJobAsync(vm.Id, cancellationToken), [VmStates.ShutOff, VmStates.Running, VmStates.Paused, VmStates.Crashed, VmStates.Parked]);
+        await JobFactory.EnsureNoOpenJobAsync(db, vm, cancellationToken);
+        EnsureState(vm, [VmStates.ShutOff, VmStates.Running, VmStates.Paused, VmStates.Crashed, VmStates.Parked]);
         return Queue(vm, "recovery-point-delete", point.Id, jobId => new NodeV1.DeleteRecoveryPoint(jobId, vm.NodeName, vm.Id, point.Name));
     }
 
@@ -98,16 +101,8 @@ internal sealed class RecoveryPointHandlers(PortalDbContext db, JobFactory jobs,
         await db.Set<RecoveryPointRecord>().SingleOrDefaultAsync(r => r.Id == pointId && r.VmId == vm.Id && r.Status == "ready", cancellationToken)
         ?? throw new NotFoundException("The recovery point");
 
-    private Task<bool> OpenJobAsync(Guid vmId, CancellationToken cancellationToken) =>
-        db.Set<Job>().AnyAsync(j => j.TargetId == vmId && (j.Status == JobStatuses.Queued || j.Status == JobStatuses.Running), cancellationToken);
-
-    private static void EnsureIdle(VirtualMachine vm, bool open, string[] states)
+    private static void EnsureState(VirtualMachine vm, string[] states)
     {
-        if (open)
-        {
-            throw new ConflictException($"Another job is still running on '{vm.Name}'; wait until it has finished.");
-        }
-
         if (!states.Contains(vm.State))
         {
             throw new ConflictException($"'{vm.Name}' is {vm.State}: not now.");
