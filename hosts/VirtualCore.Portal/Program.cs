@@ -60,9 +60,9 @@ services.AddMediator(options =>
     options.PipelineBehaviors =
     [
         typeof(LoggingBehaviour<,>),
-        typeof(ValidationBehaviour<,>),
         typeof(AuthorisationBehaviour<,>),
         typeof(UnitOfWorkBehaviour<,>),
+        typeof(ValidationBehaviour<,>),
     ];
 });
 
@@ -108,11 +108,13 @@ services.AddAuthentication(o =>
         o.DefaultScheme = "portal";
         o.DefaultChallengeScheme = "portal";
     })
+    // Tokens and Basic are for the API (tokens also for the live feed); pages know only the session cookie.
     .AddPolicyScheme("portal", "Cookie, API token or Basic", o => o.ForwardDefaultSelector = http =>
         http.Request.Headers.Authorization.ToString() switch
         {
-            var h when h.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) => ApiTokenAuthenticationHandler.SchemeName,
-            var h when h.StartsWith("Basic ", StringComparison.OrdinalIgnoreCase) => BasicAuthenticationHandler.SchemeName,
+            var h when h.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
+                && (http.Request.Path.StartsWithSegments("/api") || http.Request.Path.StartsWithSegments("/hubs")) => ApiTokenAuthenticationHandler.SchemeName,
+            var h when h.StartsWith("Basic ", StringComparison.OrdinalIgnoreCase) && http.Request.Path.StartsWithSegments("/api") => BasicAuthenticationHandler.SchemeName,
             _ => CookieAuthenticationDefaults.AuthenticationScheme,
         })
     .AddCookie(CookieAuthenticationDefaults.AuthenticationScheme, o =>
@@ -158,9 +160,11 @@ services.AddOpenApi("v1", o => o.AddDocumentTransformer((document, _, _) =>
 {
     document.Info.Title = "VirtualCore Platform API";
     document.Info.Version = "v1";
-    document.Info.Description = "vServers, jobs and rack servers. Authenticate with HTTP Basic or the session cookie from POST /api/v1/session.";
+    document.Info.Description = "vServers, jobs and rack servers. Authenticate with an API token (Authorization: Bearer vct_…; "
+        + "its scope — read ⊂ operate ⊂ manage — bounds what it can reach, see each operation's x-vcore-scope), HTTP Basic, "
+        + "or the session cookie from POST /api/v1/session (then send unsafe methods with the anti-forgery header).";
     return Task.CompletedTask;
-}));
+}).AddOperationTransformer(ApiScopeDocumentation.DescribeAsync));
 services.Configure<ForwardedHeadersOptions>(o => o.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto);
 
 var app = builder.Build();
@@ -174,6 +178,7 @@ app.UseHostTenancy();
 app.UseAuthentication();
 app.UseHostTenancyCheck();
 app.UseAuthorization();
+app.UseRateLimiter();
 app.MapOpenApi("/openapi/{documentName}.json");
 app.MapGet("/themes/{theme}/assets/{**path}", (string theme, string path, ThemeRegistry themes) =>
     themes.TryGetAssetPath(theme, "assets/" + path, out var file) || themes.TryGetAssetPath(theme, path, out file)

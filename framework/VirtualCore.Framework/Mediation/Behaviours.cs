@@ -3,11 +3,12 @@ using Mediator;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using VirtualCore.Framework.Persistence;
+using VirtualCore.Framework.Security;
 using VirtualCore.Framework.Tenancy;
 
 namespace VirtualCore.Framework.Mediation;
 
-// The pipeline, in this order: logging → validation → authorisation → unit of work → handler.
+// The pipeline, in this order: logging → authorisation → unit of work → validation → handler.
 
 public sealed class LoggingBehaviour<TMessage, TResponse>(ILogger<LoggingBehaviour<TMessage, TResponse>> logger, ITenantContext tenant)
     : IPipelineBehavior<TMessage, TResponse>
@@ -56,15 +57,24 @@ public sealed class ValidationBehaviour<TMessage, TResponse>(IServiceProvider se
     }
 }
 
-public sealed class AuthorisationBehaviour<TMessage, TResponse>(ITenantContext tenant, IPermissionChecker permissions, RequestPermissions declared)
+/// <summary>
+/// Who may send the request, before anything looks at its content: the permission it declares, a fresh proof where
+/// it needs one, and the caller's access to the VM it is about. Validation comes after, so a refusal never tells a
+/// caller without rights whether a name exists.
+/// </summary>
+public sealed class AuthorisationBehaviour<TMessage, TResponse>(
+    ITenantContext tenant,
+    IPermissionChecker permissions,
+    RequestPermissions declared,
+    IServiceProvider services)
     : IPipelineBehavior<TMessage, TResponse>
     where TMessage : IMessage
 {
-    public ValueTask<TResponse> Handle(TMessage message, MessageHandlerDelegate<TMessage, TResponse> next, CancellationToken cancellationToken)
+    public async ValueTask<TResponse> Handle(TMessage message, MessageHandlerDelegate<TMessage, TResponse> next, CancellationToken cancellationToken)
     {
         if (tenant.IsSystem)
         {
-            return next(message, cancellationToken);
+            return await next(message, cancellationToken);
         }
 
         if (!declared.TryGet(typeof(TMessage), out var declaration))
@@ -85,7 +95,19 @@ public sealed class AuthorisationBehaviour<TMessage, TResponse>(ITenantContext t
             }
         }
 
-        return next(message, cancellationToken);
+        if (message is IRequiresFreshProof && services.GetService<IFreshProof>() is not { IsFresh: true })
+        {
+            throw new FreshProofRequiredException();
+        }
+
+        if (declared.TryGetVm(message, out var vmId, out var level))
+        {
+            var guard = services.GetService<IVmGuard>()
+                ?? throw new ForbiddenException($"'{typeof(TMessage).Name}' is about a VM, and no module guards VMs.");
+            await guard.EnsureAsync(vmId, level, cancellationToken);
+        }
+
+        return await next(message, cancellationToken);
     }
 }
 

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using VirtualCore.Framework.Tenancy;
 
 namespace VirtualCore.Framework.Mediation;
 
@@ -10,8 +11,8 @@ public interface IValidator<in TRequest>
 
 /// <summary>
 /// The permission a request needs, declared by the module that handles it. A request with no declaration is
-/// refused for everyone but the system: forgetting to declare one fails closed. Resource-level checks (this VM,
-/// this customer) stay in the handler.
+/// refused for everyone but the system: forgetting to declare one fails closed. A request about one VM declares
+/// that too (<see cref="RequestPermissionRegistration.AddVmRequest"/>); other resource checks stay in the handler.
 /// </summary>
 /// <param name="RequestType">The request.</param>
 /// <param name="Permission">The permission, or null for a request anyone may send (signing in).</param>
@@ -21,11 +22,26 @@ public sealed record RequestPermission(Type RequestType, string? Permission)
 }
 
 /// <summary>All declared request permissions, by request type.</summary>
-public sealed class RequestPermissions(IEnumerable<RequestPermission> declarations)
+public sealed class RequestPermissions(IEnumerable<RequestPermission> declarations, IEnumerable<VmRequestDeclaration> vmRequests)
 {
     private readonly Dictionary<Type, RequestPermission> _byType = declarations.ToDictionary(d => d.RequestType);
 
+    private readonly Dictionary<Type, VmRequestDeclaration> _vmRequests = vmRequests.ToDictionary(d => d.RequestType);
+
     public bool TryGet(Type requestType, out RequestPermission declaration) => _byType.TryGetValue(requestType, out declaration!);
+
+    /// <summary>The VM a request is about and the level it needs there, when it is about one.</summary>
+    public bool TryGetVm(object request, out Guid vmId, out AccessLevel level)
+    {
+        if (_vmRequests.TryGetValue(request.GetType(), out var declaration))
+        {
+            (vmId, level) = (declaration.VmId(request), declaration.Level);
+            return true;
+        }
+
+        (vmId, level) = (Guid.Empty, AccessLevel.None);
+        return false;
+    }
 }
 
 /// <summary>Decides whether the current caller holds a permission.</summary>
@@ -45,6 +61,14 @@ public static class RequestPermissionRegistration
             services.AddSingleton(new RequestPermission(request, permission));
         }
 
+        return services;
+    }
+
+    /// <summary>Declares that <typeparamref name="TRequest"/> is about the VM <paramref name="vmId"/> names and needs <paramref name="level"/> on it.</summary>
+    public static IServiceCollection AddVmRequest<TRequest>(this IServiceCollection services, AccessLevel level, Func<TRequest, Guid> vmId)
+        where TRequest : notnull
+    {
+        services.AddSingleton(new VmRequestDeclaration(typeof(TRequest), request => vmId((TRequest)request), level));
         return services;
     }
 

@@ -33,3 +33,18 @@ public interface ISecurityAudit
     /// <param name="actor">Who acted, when it is not the caller: the user who just signed in.</param>
     void Record(string action, string target, string? detail = null, Guid? resellerId = null, Guid? customerId = null, string? actor = null);
 }
+
+/// <summary>
+/// A request about one VM, declared by the module that owns it (requests live in Contracts, which know no
+/// framework). The pipeline checks, before anything else looks at the request, that the caller can see the VM (else
+/// "not found") and holds <see cref="Level"/> on it (else "not allowed"): one guard for every VM request, so a
+/// refusal never depends on what else the request contains.
+/// </summary>
+public sealed record VmRequestDeclaration(Type RequestType, Func<object, Guid> VmId, AccessLevel Level);
+
+/// <summary>Checks a caller's access to one VM; implemented by the module that owns VMs.</summary>
+public interface IVmGuard
+{
+    /// <summary>Throws "not found" when the caller cannot see the VM, "not allowed" when it lacks <paramref name="needed"/>.</summary>
+    ValueTask EnsureAsync(Guid vmId, AccessLevel needed, CancellationToken cancellationToken);
+}

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using VirtualCore.Framework.Security;
 
 namespace VirtualCore.Framework.Web;
 
@@ -58,6 +59,14 @@ public sealed class HtmlExceptionHandler : IExceptionHandler
         if (!HtmlErrorPages.WantsHtml(httpContext))
         {
             return false;
+        }
+
+        if (exception is FreshProofRequiredException)
+        {
+            // Confirm first, then come back to the page the form was on (a GET page: the form's own page).
+            var back = httpContext.Request.Method == HttpMethods.Get ? (httpContext.Request.Path + httpContext.Request.QueryString).ToString() : "/profile";
+            httpContext.Response.Redirect($"{RequestExceptionHandler.FreshProofPage}?returnUrl={Uri.EscapeDataString(back)}");
+            return true;
         }
 
         var problem = RequestExceptionHandler.ToProblem(exception);

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using VirtualCore.Framework.Mediation;
+using VirtualCore.Framework.Security;
 
 namespace VirtualCore.Framework.Web;
 
@@ -20,6 +21,12 @@ public sealed class RequestExceptionHandler(IProblemDetailsService problemDetail
         return await problemDetails.TryWriteAsync(new ProblemDetailsContext { HttpContext = httpContext, ProblemDetails = problem, Exception = exception });
     }
 
+    /// <summary>The problem type of a refusal for want of a fresh proof; clients confirm and send the request again.</summary>
+    public const string FreshProofProblemType = "urn:vcore:problem:fresh-proof-required";
+
+    /// <summary>Where a browser confirms its password (and one-time password).</summary>
+    public const string FreshProofPage = "/profile/confirm";
+
     public static ProblemDetails? ToProblem(Exception exception) => exception switch
     {
         RequestValidationException invalid => new HttpValidationProblemDetails(
@@ -31,6 +38,14 @@ public sealed class RequestExceptionHandler(IProblemDetailsService problemDetail
         },
         NotFoundException notFound => new ProblemDetails { Status = StatusCodes.Status404NotFound, Title = "Not found.", Detail = notFound.Message },
         ForbiddenException forbidden => new ProblemDetails { Status = StatusCodes.Status403Forbidden, Title = "Not allowed.", Detail = forbidden.Message },
+        FreshProofRequiredException fresh => new ProblemDetails
+        {
+            Status = StatusCodes.Status403Forbidden,
+            Title = "Confirm it is you.",
+            Detail = fresh.Message,
+            Type = FreshProofProblemType,
+            Extensions = { ["confirmUrl"] = FreshProofPage },
+        },
         ConflictException conflict => new ProblemDetails { Status = StatusCodes.Status409Conflict, Title = "Conflict.", Detail = conflict.Message },
         _ => null,
     };

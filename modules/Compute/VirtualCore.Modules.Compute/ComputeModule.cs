@@ -6,6 +6,8 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using VirtualCore.Framework.Mediation;
 using VirtualCore.Framework.Modules;
+using VirtualCore.Framework.Security;
+using VirtualCore.Framework.Tenancy;
 using VirtualCore.Framework.Web;
 using VirtualCore.Modules.Compute.Contracts;
 using VirtualCore.Modules.Compute.Domain;
@@ -40,11 +42,34 @@ public sealed class ComputeModule : IModule
         services.AddScoped<IValidator<EditVmHardware>, EditVmHardwareValidator>();
         services.AddScoped<IValidator<ListJobs>, ListJobsValidator>();
         services.AddSignalR();
+        services.AddSingleton<LiveConnections>();
+        services.AddHostedService<LiveConnectionSweeper>();
 
         services.AddRequestPermission(Permissions.VmCreate, typeof(CreateVm), typeof(GetVdcCapacity));
         services.AddRequestPermission(Permissions.VmOperate, typeof(StartVm), typeof(ShutdownVm), typeof(PowerOffVm), typeof(RestartVm), typeof(ResetVm), typeof(PauseVm), typeof(ResumeVm), typeof(ParkVm), typeof(UnparkVm), typeof(DeleteVm),
             typeof(EditVmHardware), typeof(CreateRecoveryPoint), typeof(RevertToRecoveryPoint), typeof(DeleteRecoveryPoint), typeof(MigrateVm), typeof(ListMigrationTargets));
         services.AddRequestPermission(Permissions.VmRead, typeof(ListVms), typeof(GetVm), typeof(ListRecoveryPoints));
+
+        // The level each VM request needs on its VM, checked before validation by VmGuard.
+        services.AddScoped<IVmGuard, VmGuard>();
+        services.AddVmRequest<GetVm>(AccessLevel.View, r => r.VmId);
+        services.AddVmRequest<ListRecoveryPoints>(AccessLevel.View, r => r.VmId);
+        services.AddVmRequest<StartVm>(AccessLevel.Operate, r => r.VmId);
+        services.AddVmRequest<ShutdownVm>(AccessLevel.Operate, r => r.VmId);
+        services.AddVmRequest<PowerOffVm>(AccessLevel.Operate, r => r.VmId);
+        services.AddVmRequest<RestartVm>(AccessLevel.Operate, r => r.VmId);
+        services.AddVmRequest<ResetVm>(AccessLevel.Operate, r => r.VmId);
+        services.AddVmRequest<PauseVm>(AccessLevel.Operate, r => r.VmId);
+        services.AddVmRequest<ResumeVm>(AccessLevel.Operate, r => r.VmId);
+        services.AddVmRequest<ParkVm>(AccessLevel.Operate, r => r.VmId);
+        services.AddVmRequest<UnparkVm>(AccessLevel.Operate, r => r.VmId);
+        services.AddVmRequest<DeleteVm>(AccessLevel.Manage, r => r.VmId);
+        services.AddVmRequest<EditVmHardware>(AccessLevel.Manage, r => r.VmId);
+        services.AddVmRequest<CreateRecoveryPoint>(AccessLevel.Manage, r => r.VmId);
+        services.AddVmRequest<RevertToRecoveryPoint>(AccessLevel.Manage, r => r.VmId);
+        services.AddVmRequest<DeleteRecoveryPoint>(AccessLevel.Manage, r => r.VmId);
+        services.AddVmRequest<MigrateVm>(AccessLevel.Manage, r => r.VmId);
+        services.AddVmRequest<ListMigrationTargets>(AccessLevel.Manage, r => r.VmId);
         services.AddRequestPermission(Permissions.JobRead, typeof(ListJobs), typeof(GetJob));
         services.AddRequestPermission(Permissions.NodeRead, typeof(ListNodeUsage));
 
@@ -127,6 +152,6 @@ public sealed class ComputeModule : IModule
     {
         ComputeApi.Map(endpoints);
         ComputePages.Map(endpoints);
-        endpoints.MapHub<LiveHub>("/hubs/live");
+        endpoints.MapHub<LiveHub>("/hubs/live").RequireScope(ApiScopes.Read);
     }
 }

@@ -1,10 +1,19 @@
+using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Authorization.Policy;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using VirtualCore.Framework.Mediation;
 using VirtualCore.Framework.Modules;
+using VirtualCore.Framework.Security;
 using VirtualCore.Framework.Tenancy;
 using VirtualCore.Framework.Web;
 using VirtualCore.Modules.Identity.Contracts;
@@ -29,12 +38,54 @@ public sealed class IdentityModule : IModule
         ["Tenancy"],
         [
             "Identity/Login.sbn-html", "Identity/LoginCode.sbn-html", "Identity/Enrol.sbn-html", "Identity/RecoveryCodes.sbn-html",
-            "Identity/Profile.sbn-html", "Identity/Users.sbn-html", "Identity/User.sbn-html", "Identity/Audit.sbn-html",
+            "Identity/Profile.sbn-html", "Identity/Users.sbn-html", "Identity/User.sbn-html", "Identity/Audit.sbn-html", "Identity/Confirm.sbn-html",
         ]);
 
     public void ConfigureServices(IServiceCollection services, IConfiguration configuration)
     {
         services.Configure<Features.Login.LockoutOptions>(configuration.GetSection("Lockout"));
+        services.Configure<SessionPolicy>(configuration.GetSection("Sessions"));
+        services.AddSingleton<SignInGuard>();
+        services.AddSingleton<SessionValidator>();
+        services.AddSingleton<ISessionValidator>(sp => sp.GetRequiredService<SessionValidator>());
+        services.AddSingleton<BasicCredentialCache>();
+        services.AddScoped<UserSessions>();
+        services.AddScoped<IFreshProof, FreshProof>();
+
+        // The sign-in forms and the API's sign-in, per client address, before any password is looked at.
+        services.AddRateLimiter(o =>
+        {
+            o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            o.AddPolicy(SignInRateLimit.Policy, http => RateLimitPartition.GetFixedWindowLimiter(
+                http.Connection.RemoteIpAddress?.ToString() ?? "unknown",
+                _ => new FixedWindowRateLimiterOptions { PermitLimit = SignInRateLimit.PerMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
+            o.OnRejected = async (context, cancellationToken) =>
+            {
+                context.HttpContext.Response.Headers.RetryAfter = "60";
+                await Results.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "Too many attempts.", detail: LoginOutcome.ThrottledMessage)
+                    .ExecuteAsync(context.HttpContext);
+            };
+        });
+
+        // Every endpoint that needs a signed-in caller also checks an API token's scope against the endpoint's.
+        services.AddSingleton<IAuthorizationHandler, TokenScopeRequirement>();
+        services.AddSingleton<IAuthorizationMiddlewareResultHandler, ProblemAuthorizationResultHandler>();
+        services.Configure<AuthorizationOptions>(o => o.DefaultPolicy = new AuthorizationPolicyBuilder()
+            .RequireAuthenticatedUser()
+            .AddRequirements(new TokenScopeRequirement())
+            .Build());
+
+        // A session stands only while its account, role, stamp and session row do: checked on every request.
+        services.PostConfigure<CookieAuthenticationOptions>(CookieAuthenticationDefaults.AuthenticationScheme, o =>
+            o.Events.OnValidatePrincipal = async context =>
+            {
+                var validator = context.HttpContext.RequestServices.GetRequiredService<ISessionValidator>();
+                if (context.Principal is null || !await validator.IsCurrentAsync(context.Principal, context.HttpContext.RequestAborted))
+                {
+                    context.RejectPrincipal();
+                    await context.HttpContext.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
+                }
+            });
         services.AddSingleton<IPasswordHasher<UserAccount>, PasswordHasher<UserAccount>>();
         services.AddSingleton(sp => new TotpService(sp.GetRequiredService<TimeProvider>(), new TotpOptions()));
         services.AddScoped<IPermissionChecker, RolePermissionChecker>();
@@ -48,7 +99,9 @@ public sealed class IdentityModule : IModule
 
         // Signing in happens before anyone is signed in; the endpoints pass only the pending user's own id.
         services.AddAnonymousRequests(typeof(Login.Command), typeof(Login.SecondFactor), typeof(BeginOtpEnrolment), typeof(ConfirmOtpEnrolment));
-        services.AddRequestPermission(Permissions.Profile, typeof(ChangePassword), typeof(GetMyAccount), typeof(ListApiTokens), typeof(CreateApiToken), typeof(RevokeApiToken));
+        services.AddRequestPermission(Permissions.Profile, typeof(ChangePassword), typeof(GetMyAccount), typeof(ListApiTokens), typeof(CreateApiToken), typeof(RevokeApiToken),
+            typeof(BeginMyOtpEnrolment), typeof(ConfirmMyOtpEnrolment), typeof(ConfirmIdentity));
+        services.AddScoped<ProofVerifier>();
         services.AddRequestPermission(Permissions.UserManage, typeof(ResetOtpEnrolment), typeof(ListUsers), typeof(GetUser), typeof(CreateUser), typeof(SetUserDisabled), typeof(ListGrants), typeof(GrantAccess), typeof(RevokeGrant));
         services.AddRequestPermission(Permissions.AuditRead, typeof(ListAuditEntries));
         services.AddRequestPermission(Permissions.VmRead, typeof(ListVmViewers));
@@ -69,9 +122,22 @@ public sealed class IdentityModule : IModule
             e.Property(x => x.OtpSecret).HasMaxLength(500);
             e.Property(x => x.PendingOtpSecret).HasMaxLength(500);
             e.Property(x => x.Role).HasConversion<string>().HasMaxLength(20);
+            e.Property(x => x.SecurityStamp).HasMaxLength(32);
             e.Ignore(x => x.RoleName);
             e.HasIndex(x => new { x.ResellerId, x.UserName }).IsUnique();
             e.HasMany(x => x.RecoveryCodes).WithOne().HasForeignKey(c => c.UserId).OnDelete(DeleteBehavior.Cascade);
+        });
+        modelBuilder.Entity<UserSession>(e =>
+        {
+            e.ToTable("UserSessions");
+            e.Property(x => x.IpAddress).HasMaxLength(45);
+            e.HasIndex(x => x.UserId);
+        });
+        modelBuilder.Entity<SignInThrottle>(e =>
+        {
+            e.ToTable("SignInThrottles");
+            e.HasKey(x => new { x.UserId, x.IpAddress });
+            e.Property(x => x.IpAddress).HasMaxLength(45);
         });
         modelBuilder.Entity<RecoveryCode>(e =>
         {
@@ -113,6 +179,15 @@ public sealed class IdentityModule : IModule
         IdentityApi.Map(endpoints);
         IdentityPages.Map(endpoints);
     }
+}
+
+/// <summary>The rate limit on the sign-in endpoints, per client address.</summary>
+internal static class SignInRateLimit
+{
+    public const string Policy = "sign-in";
+
+    /// <summary>Generous for people, small for a password-guessing script; the per-account lockout does the rest.</summary>
+    public const int PerMinute = 60;
 }
 
 /// <summary>Names the host needs to set up the sign-in steps.</summary>

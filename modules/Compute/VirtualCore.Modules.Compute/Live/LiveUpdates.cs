@@ -11,10 +11,17 @@ namespace VirtualCore.Modules.Compute.Live;
 
 /// <summary>Pushes job and VM changes to open pages. Each connection hears only its own customer (operators: all).</summary>
 [Authorize]
-internal sealed class LiveHub : Hub
+internal sealed class LiveHub(LiveConnections connections) : Hub
 {
+    public override Task OnDisconnectedAsync(Exception? exception)
+    {
+        connections.Remove(Context.ConnectionId);
+        return base.OnDisconnectedAsync(exception);
+    }
+
     public override async Task OnConnectedAsync()
     {
+        connections.Add(Context);
         var user = Context.User;
         var role = user?.FindFirst(ClaimTypes.Role)?.Value;
         Guid.TryParse(user?.FindFirst(TenantClaims.ResellerId)?.Value, out var reseller);

@@ -2,6 +2,7 @@ using Mediator;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using VirtualCore.Framework.Security;
 using VirtualCore.Modules.Compute.Contracts;
 
 namespace VirtualCore.Modules.Compute.Web;
@@ -15,14 +16,15 @@ internal static class ComputeApi
 
         var vms = api.MapGroup("/vms").WithTags("vServers");
         vms.MapGet("/", (ISender sender, CancellationToken ct) => sender.Send(new ListVms(), ct))
-            .WithName("ListVms").WithSummary("All vServers of the account.");
+            .RequireScope(ApiScopes.Read).WithName("ListVms").WithSummary("All vServers of the account.");
         vms.MapGet("/{vmId:guid}", (Guid vmId, ISender sender, CancellationToken ct) => sender.Send(new GetVm(vmId), ct))
-            .WithName("GetVm").WithSummary("One vServer.").ProducesProblem(StatusCodes.Status404NotFound);
+            .RequireScope(ApiScopes.Read).WithName("GetVm").WithSummary("One vServer.").ProducesProblem(StatusCodes.Status404NotFound);
         vms.MapPost("/", async (CreateVmRequest body, ISender sender, CancellationToken ct) =>
             {
                 var accepted = await sender.Send(new CreateVm(body.Name, body.VCpus, body.MemoryGiB, body.DiskGiB, body.IsoName, body.RequestId), ct);
                 return Results.Accepted($"/api/v1/jobs/{accepted.JobId}", accepted);
             })
+            .RequireScope(ApiScopes.Manage)
             .WithName("CreateVm")
             .WithSummary("Creates a vServer with dedicated cores; answers with the job that defines it on a rack server.")
             .Produces<JobAccepted>(StatusCodes.Status202Accepted)
@@ -42,6 +44,7 @@ internal static class ComputeApi
                     new EditVmHardware(vmId, body?.VCpus, body?.MemoryGiB, body?.DiskGiB, body?.IsoName, body?.DetachIso == true, body?.BootOrder, body?.DiskBus, body?.NicModel), ct);
                 return Results.Accepted($"/api/v1/jobs/{accepted.JobId}", accepted);
             })
+            .RequireScope(ApiScopes.Manage)
             .WithName("EditVmHardware")
             .WithSummary("Changes a vServer's hardware; only the values given change. What the running guest cannot take at once "
                 + "applies at its next boot and is listed in the vServer's nextBootChanges until it was shut off.")
@@ -55,6 +58,7 @@ internal static class ComputeApi
                 var accepted = await sender.Send(new DeleteVm(vmId, confirm), ct);
                 return Results.Accepted($"/api/v1/jobs/{accepted.JobId}", accepted);
             })
+            .RequireScope(ApiScopes.Manage)
             .WithName("DeleteVm")
             .WithSummary("Deletes a vServer with its disks; `confirm` must repeat its name.")
             .Produces<JobAccepted>(StatusCodes.Status202Accepted)
@@ -67,6 +71,7 @@ internal static class ComputeApi
                 var accepted = await sender.Send(new MigrateVm(vmId, body?.TargetNode), ct);
                 return Results.Accepted($"/api/v1/jobs/{accepted.JobId}", accepted);
             })
+            .RequireScope(ApiScopes.Manage)
             .WithName("MigrateVm")
             .WithSummary("Moves a running vServer live to another rack server, onto dedicated cores there.")
             .Produces<JobAccepted>(StatusCodes.Status202Accepted)
@@ -75,35 +80,36 @@ internal static class ComputeApi
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict);
         vms.MapGet("/{vmId:guid}/migration-targets", (Guid vmId, ISender sender, CancellationToken ct) => sender.Send(new ListMigrationTargets(vmId), ct))
+            .RequireScope(ApiScopes.Manage)
             .WithName("ListMigrationTargets")
             .WithSummary("The other rack servers with their free cores and RAM, and why the vServer cannot move to one now.");
 
         var points = vms.MapGroup("/{vmId:guid}/recovery-points").WithTags("Recovery points");
         points.MapGet("/", (Guid vmId, ISender sender, CancellationToken ct) => sender.Send(new ListRecoveryPoints(vmId), ct))
-            .WithSummary("The vServer's recovery points, newest first.").ProducesProblem(StatusCodes.Status404NotFound);
+            .RequireScope(ApiScopes.Read).WithSummary("The vServer's recovery points, newest first.").ProducesProblem(StatusCodes.Status404NotFound);
         points.MapPost("/", async (Guid vmId, RecoveryPointRequest? body, ISender sender, CancellationToken ct) =>
             {
                 var accepted = await sender.Send(new CreateRecoveryPoint(vmId, body?.Note), ct);
                 return Results.Accepted($"/api/v1/jobs/{accepted.JobId}", accepted);
             })
-            .WithSummary("Takes a recovery point (live where the rack server can).").Produces<JobAccepted>(StatusCodes.Status202Accepted)
+            .RequireScope(ApiScopes.Manage).WithSummary("Takes a recovery point (live where the rack server can).").Produces<JobAccepted>(StatusCodes.Status202Accepted)
             .ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
         points.MapPost("/{recoveryPointId:guid}/revert", async (Guid vmId, Guid recoveryPointId, bool? confirm, ISender sender, CancellationToken ct) =>
             {
                 var accepted = await sender.Send(new RevertToRecoveryPoint(vmId, recoveryPointId, confirm == true), ct);
                 return Results.Accepted($"/api/v1/jobs/{accepted.JobId}", accepted);
             })
-            .WithSummary("Returns the vServer to a recovery point; needs `confirm=true`.").Produces<JobAccepted>(StatusCodes.Status202Accepted)
+            .RequireScope(ApiScopes.Manage).WithSummary("Returns the vServer to a recovery point; needs `confirm=true`.").Produces<JobAccepted>(StatusCodes.Status202Accepted)
             .ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
         points.MapDelete("/{recoveryPointId:guid}", async (Guid vmId, Guid recoveryPointId, ISender sender, CancellationToken ct) =>
             {
                 var accepted = await sender.Send(new DeleteRecoveryPoint(vmId, recoveryPointId), ct);
                 return Results.Accepted($"/api/v1/jobs/{accepted.JobId}", accepted);
             })
-            .WithSummary("Deletes a recovery point.").Produces<JobAccepted>(StatusCodes.Status202Accepted)
+            .RequireScope(ApiScopes.Manage).WithSummary("Deletes a recovery point.").Produces<JobAccepted>(StatusCodes.Status202Accepted)
             .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
 
-        var jobs = api.MapGroup("/jobs").WithTags("Jobs");
+        var jobs = api.MapGroup("/jobs").WithTags("Jobs").RequireScope(ApiScopes.Read);
         jobs.MapGet("/", (string? status, string? action, string? search, Guid? vmId, int? limit, ISender sender, CancellationToken ct) =>
                 sender.Send(new ListJobs(status, action, search, vmId, limit ?? 200), ct))
             .WithName("ListJobs").WithSummary("The job log, newest first, filtered.").ProducesValidationProblem();
@@ -111,13 +117,13 @@ internal static class ComputeApi
             .WithName("GetJob").WithSummary("One job.").ProducesProblem(StatusCodes.Status404NotFound);
 
         api.MapGet("/capacity", (ISender sender, CancellationToken ct) => sender.Send(new GetVdcCapacity(), ct))
-            .WithTags("vServers").WithName("GetVdcCapacity")
+            .RequireScope(ApiScopes.Read).WithTags("vServers").WithName("GetVdcCapacity")
             .WithSummary("The caller's vDataCenter: cores, RAM and disk (GiB), each with its limit (null: none), the use and what is left.")
             .ProducesProblem(StatusCodes.Status404NotFound);
         api.MapGet("/nodes", (ISender sender, CancellationToken ct) => sender.Send(new ListNodeUsage(), ct))
-            .WithTags("Rack servers").WithName("ListRackServers").WithSummary("Rack servers with their capacity and what VMs use of it.");
+            .RequireScope(ApiScopes.Read).WithTags("Rack servers").WithName("ListRackServers").WithSummary("Rack servers with their capacity and what VMs use of it.");
         api.MapGet("/isos", (ISender sender, CancellationToken ct) => sender.Send(new Infrastructure.Contracts.ListIsoImages(), ct))
-            .WithTags("Images").WithName("ListIsoImages").WithSummary("The ISO library.");
+            .RequireScope(ApiScopes.Read).WithTags("Images").WithName("ListIsoImages").WithSummary("The ISO library.");
     }
 
     private static void MapAction(RouteGroupBuilder vms, string action, Func<Guid, ICommand<JobAccepted>> command, string summary) =>
@@ -126,6 +132,7 @@ internal static class ComputeApi
                 var accepted = await sender.Send(command(vmId), ct);
                 return Results.Accepted($"/api/v1/jobs/{accepted.JobId}", accepted);
             })
+            .RequireScope(ApiScopes.Operate)
             .WithName($"{char.ToUpperInvariant(action[0])}{action[1..].Replace("-o", "O", StringComparison.Ordinal)}Vm")
             .WithSummary(summary)
             .Produces<JobAccepted>(StatusCodes.Status202Accepted)

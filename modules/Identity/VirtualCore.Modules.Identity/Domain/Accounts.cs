@@ -37,10 +37,11 @@ internal sealed class UserAccount : ITenantOwned
 
     public DateTimeOffset? LastLoginAt { get; set; }
 
-    /// <summary>Wrong passwords or codes since the last success.</summary>
-    public int FailedAttempts { get; set; }
-
-    public DateTimeOffset? LockedUntil { get; set; }
+    /// <summary>
+    /// Changes whenever the account's credentials or standing change (password, one-time password, disabled, role):
+    /// every session and every cached sign-in issued with an older stamp stops working.
+    /// </summary>
+    public string SecurityStamp { get; set; } = NewSecurityStamp();
 
     /// <summary>The TOTP secret, encrypted with the portal's data-protection keys; null when not enrolled.</summary>
     public string? OtpSecret { get; set; }
@@ -58,7 +59,11 @@ internal sealed class UserAccount : ITenantOwned
 
     public List<RecoveryCode> RecoveryCodes { get; set; } = [];
 
-    public string RoleName => Role switch
+    public static string NewSecurityStamp() => Guid.NewGuid().ToString("N");
+
+    public string RoleName => RoleNameOf(Role);
+
+    public static string RoleNameOf(UserRole role) => role switch
     {
         UserRole.Operator => TenantClaims.OperatorRole,
         UserRole.ResellerAdmin => TenantClaims.ResellerAdminRole,
@@ -150,4 +155,42 @@ internal sealed class AuditEntry : ITenantOwned
     public string? Detail { get; set; }
 
     public string? IpAddress { get; set; }
+}
+
+/// <summary>One signed-in browser (or cookie client): ended by signing out, or with every other session of its user.</summary>
+internal sealed class UserSession
+{
+    public Guid Id { get; set; }
+
+    public Guid UserId { get; set; }
+
+    public DateTimeOffset StartedAt { get; set; }
+
+    public DateTimeOffset? EndedAt { get; set; }
+
+    public string? IpAddress { get; set; }
+}
+
+/// <summary>
+/// Wrong answers for one account from one client address. Locking the pair, not the account, means an attacker
+/// elsewhere cannot lock the account's owner out; each further lockout of the pair lasts twice as long.
+/// </summary>
+internal sealed class SignInThrottle
+{
+    public Guid UserId { get; set; }
+
+    public required string IpAddress { get; set; }
+
+    /// <summary>Wrong passwords or codes since the last success or lockout.</summary>
+    public int Failures { get; set; }
+
+    /// <summary>Lockouts so far; the next one lasts longer.</summary>
+    public int Lockouts { get; set; }
+
+    public DateTimeOffset? LockedUntil { get; set; }
+
+    public DateTimeOffset? LastFailureAt { get; set; }
+
+    /// <summary>The account was signed in from this address: its owner's own address.</summary>
+    public DateTimeOffset? LastSuccessAt { get; set; }
 }

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Http;
 using Microsoft.EntityFrameworkCore;
 using VirtualCore.Framework.Persistence;
 using VirtualCore.Framework.Tenancy;
@@ -9,10 +10,11 @@ namespace VirtualCore.Modules.Identity.Web;
 /// Rights on VMs by role and grant: a customer admin manages every VM of its customer; a customer user has what it
 /// was granted, per VM or for the whole account; the provider's and resellers' staff look, they do not operate.
 /// </summary>
-internal sealed class GrantResourceAccess(PortalDbContext db, ITenantContext tenant) : IResourceAccess
+internal sealed class GrantResourceAccess(PortalDbContext db, ITenantContext tenant, IHttpContextAccessor http) : IResourceAccess
 {
     private List<AccessGrant>? _grants;
 
+    /// <summary>The caller's level, never above what its API token's scope allows.</summary>
     public async ValueTask<AccessLevel> VmAccessAsync(Guid vmId, CancellationToken cancellationToken)
     {
         if (tenant.IsSystem)
@@ -20,6 +22,12 @@ internal sealed class GrantResourceAccess(PortalDbContext db, ITenantContext ten
             return AccessLevel.Manage;
         }
 
+        var level = await RoleAccessAsync(vmId, cancellationToken);
+        return RolePermissionChecker.TokenLevel(http.HttpContext?.User) is { } scope && scope < level ? scope : level;
+    }
+
+    private async ValueTask<AccessLevel> RoleAccessAsync(Guid vmId, CancellationToken cancellationToken)
+    {
         switch (tenant.Role)
         {
             case TenantClaims.CustomerAdminRole:

@@ -1,9 +1,9 @@
 using Mediator;
-using Microsoft.AspNetCore.Authentication;
-using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using VirtualCore.Framework.Mediation;
+using VirtualCore.Framework.Security;
 using VirtualCore.Modules.Identity.Features.Audit;
 using VirtualCore.Modules.Identity.Features.Login;
 using VirtualCore.Modules.Identity.Features.Otp;
@@ -18,7 +18,7 @@ internal static class IdentityApi
     public static void Map(IEndpointRouteBuilder endpoints)
     {
         var session = endpoints.MapGroup("/api/v1/session").WithTags("Session");
-        session.MapPost("/", async (HttpContext http, ISender sender, SessionRequest body) =>
+        session.MapPost("/", async (HttpContext http, ISender sender, UserSessions sessions, SessionRequest body) =>
         {
             var outcome = await sender.Send(new Login.Command(body.UserName ?? "", body.Password ?? ""), http.RequestAborted);
             if (outcome.Stage == LoginStage.NeedsCode && !string.IsNullOrEmpty(body.Code))
@@ -28,21 +28,40 @@ internal static class IdentityApi
 
             return outcome.Stage switch
             {
-                LoginStage.SignedIn => await SignedInAsync(http, outcome),
+                LoginStage.SignedIn => await SignedInAsync(http, sessions, outcome),
+                LoginStage.Throttled => Results.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "Too many attempts.", detail: LoginOutcome.ThrottledMessage),
                 LoginStage.NeedsCode => Results.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "One-time password required.", detail: "Send the current code in 'code'."),
                 LoginStage.NeedsEnrolment => Results.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "One-time password enrolment required.", detail: "Sign in once in the browser to enrol a one-time password."),
                 _ => Results.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Not signed in.", detail: LoginOutcome.Refusal),
             };
-        }).AllowAnonymous().WithSummary("Sign in with user name, password and (where enrolled) the one-time password; sets the session cookie.");
-        session.MapGet("/", (System.Security.Claims.ClaimsPrincipal user) => Results.Ok(SessionResponse.From(user))).RequireAuthorization().WithSummary("Who is signed in.");
-        session.MapDelete("/", async (HttpContext http) =>
+        }).AllowAnonymous().RequireRateLimiting(SignInRateLimit.Policy)
+            .WithSummary("Sign in with user name, password and (where enrolled) the one-time password; sets the session cookie.");
+        session.MapGet("/", (System.Security.Claims.ClaimsPrincipal user) => Results.Ok(SessionResponse.From(user))).RequireAuthorization().RequireScope(ApiScopes.Read).WithSummary("Who is signed in.");
+        session.MapDelete("/", async (HttpContext http, UserSessions sessions) =>
         {
-            await http.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
+            await sessions.SignOutAsync(http);
             return Results.NoContent();
-        }).RequireAuthorization().WithSummary("Sign out.");
+        }).RequireAuthorization().DenyApiTokens().WithSummary("Sign out: this session ends, also for any copy of its cookie.");
+        session.MapPost("/confirm", async (HttpContext http, ISender sender, UserSessions sessions, ConfirmRequest body) =>
+        {
+            var errors = await sender.Send(new ConfirmIdentity(body.Password, body.Code), http.RequestAborted);
+            if (errors.Count > 0)
+            {
+                throw new RequestValidationException(errors);
+            }
+
+            if (UserSessions.CurrentId(http.User) is not null)
+            {
+                await sessions.RenewAsync(http, proved: true);
+            }
+
+            return Results.NoContent();
+        }).RequireAuthorization().DenyApiTokens().RequireRateLimiting(SignInRateLimit.Policy)
+            .WithSummary("Confirms it is you (password, and the current one-time password where enrolled): for ten minutes the session may change credentials and create tokens.")
+            .ProducesValidationProblem();
 
         var api = endpoints.MapGroup("/api/v1").RequireAuthorization();
-        var users = api.MapGroup("/users").WithTags("Users");
+        var users = api.MapGroup("/users").WithTags("Users").RequireScope(ApiScopes.Manage);
         users.MapGet("/", (ISender sender, CancellationToken ct) => sender.Send(new ListUsers(), ct)).WithSummary("The users the caller administers.");
         users.MapGet("/{userId:guid}", (Guid userId, ISender sender, CancellationToken ct) => sender.Send(new GetUser(userId), ct))
             .WithSummary("One user.").ProducesProblem(StatusCodes.Status404NotFound);
@@ -68,35 +87,48 @@ internal static class IdentityApi
         {
             await sender.Send(new RevokeGrant(grantId), ct);
             return Results.NoContent();
-        }).WithTags("Users").WithSummary("Revokes a grant.").ProducesProblem(StatusCodes.Status404NotFound);
+        }).WithTags("Users").RequireScope(ApiScopes.Manage).WithSummary("Revokes a grant.").ProducesProblem(StatusCodes.Status404NotFound);
 
-        var tokens = api.MapGroup("/tokens").WithTags("API tokens");
+        var tokens = api.MapGroup("/tokens").WithTags("API tokens").DenyApiTokens();
         tokens.MapGet("/", (ISender sender, CancellationToken ct) => sender.Send(new ListApiTokens(), ct)).WithSummary("The caller's API tokens, with last use.");
         tokens.MapPost("/", async (CreateApiToken body, ISender sender, CancellationToken ct) =>
         {
             var created = await sender.Send(body, ct);
             return Results.Created($"/api/v1/tokens/{created.Details.Id}", created);
-        }).WithSummary("Creates an API token; the token is in the answer, this once.").ProducesValidationProblem();
+        }).WithSummary("Creates an API token; the token is in the answer, this once. Needs a fresh proof (HTTP Basic, or POST /api/v1/session/confirm within ten minutes).")
+            .ProducesValidationProblem().ProducesProblem(StatusCodes.Status403Forbidden);
         tokens.MapDelete("/{tokenId:guid}", async (Guid tokenId, ISender sender, CancellationToken ct) =>
         {
             await sender.Send(new RevokeApiToken(tokenId), ct);
             return Results.NoContent();
         }).WithSummary("Revokes an API token at once.").ProducesProblem(StatusCodes.Status404NotFound);
 
-        api.MapPost("/profile/password", async (PasswordRequest body, ISender sender, CancellationToken ct) =>
+        api.MapPost("/profile/password", async (HttpContext http, PasswordRequest body, ISender sender, UserSessions sessions) =>
         {
-            await sender.Send(new ChangePassword(body.CurrentPassword, body.NewPassword), ct);
+            var errors = await sender.Send(new ChangePassword(body.CurrentPassword, body.NewPassword, body.CurrentCode), http.RequestAborted);
+            if (errors.Count > 0)
+            {
+                throw new RequestValidationException(errors);
+            }
+
+            if (UserSessions.CurrentId(http.User) is not null)
+            {
+                await sessions.RenewAsync(http, proved: true);
+            }
+
             return Results.NoContent();
-        }).WithTags("Profile").WithSummary("Changes the caller's password.").ProducesValidationProblem();
+        }).WithTags("Profile").DenyApiTokens()
+            .WithSummary("Changes the caller's password, proven with the current password and, where enrolled, the current one-time password; the caller's other sessions end.")
+            .ProducesValidationProblem();
 
         api.MapGet("/audit", (string? actor, string? action, DateTimeOffset? from, DateTimeOffset? to, int? limit, ISender sender, CancellationToken ct) =>
                 sender.Send(new ListAuditEntries(actor, action, from, to, limit ?? 200), ct))
-            .WithTags("Audit").WithSummary("The security audit log of what the caller administers, newest first.").ProducesValidationProblem();
+            .WithTags("Audit").RequireScope(ApiScopes.Read).WithSummary("The security audit log of what the caller administers, newest first.").ProducesValidationProblem();
     }
 
-    private static async Task<IResult> SignedInAsync(HttpContext http, LoginOutcome outcome)
+    private static async Task<IResult> SignedInAsync(HttpContext http, UserSessions sessions, LoginOutcome outcome)
     {
-        await http.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, outcome.Principal!);
+        await sessions.SignInAsync(http, outcome.Principal!);
         return Results.Ok(SessionResponse.From(outcome.Principal!));
     }
 }
@@ -113,4 +145,8 @@ public sealed record SessionResponse(string UserName, string DisplayName, string
 
 public sealed record GrantRequest(Guid? VmId, string? Level);
 
-public sealed record PasswordRequest(string? CurrentPassword, string? NewPassword);
+/// <param name="CurrentCode">The current one-time password, where the account has one.</param>
+public sealed record PasswordRequest(string? CurrentPassword, string? NewPassword, string? CurrentCode);
+
+/// <param name="Code">The current one-time password, where the account has one.</param>
+public sealed record ConfirmRequest(string? Password, string? Code);

@@ -101,19 +101,37 @@ internal static class IdentityPages
         pages.MapGet("/profile", (HttpContext http, IPageRenderer renderer, ISender sender, ITenantContext tenant, IDataProtectionProvider protection, string? done) =>
             ProfilePageAsync(http, renderer, sender, new ProfileState { Notice = Notice(done), NewToken = TakeNewToken(http, protection, tenant) }, StatusCodes.Status200OK));
 
-        pages.MapPost("/profile/password", async (HttpContext http, IPageRenderer renderer, ISender sender) =>
+        pages.MapPost("/profile/password", async (HttpContext http, IPageRenderer renderer, ISender sender, UserSessions sessions) =>
         {
             var form = await http.Request.ReadFormAsync(http.RequestAborted);
-            try
+            var errors = await sender.Send(
+                new ChangePassword(form["currentPassword"].ToString(), form["newPassword"].ToString(), form["currentCode"].ToString()), http.RequestAborted);
+            if (errors.Count > 0)
             {
-                await sender.Send(new ChangePassword(form["currentPassword"].ToString(), form["newPassword"].ToString()), http.RequestAborted);
-                return Results.Redirect("/profile?done=password");
+                return await ProfilePageAsync(http, renderer, sender, new ProfileState { PasswordErrors = errors }, StatusCodes.Status400BadRequest);
             }
-            catch (RequestValidationException ex)
-            {
-                return await ProfilePageAsync(http, renderer, sender, new ProfileState { PasswordErrors = ex.Errors }, StatusCodes.Status400BadRequest);
-            }
+
+            // The other sessions ended with the change; this one goes on with the new stamp.
+            await sessions.RenewAsync(http, proved: true);
+            return Results.Redirect("/profile?done=password");
         }).AddEndpointFilter<AntiforgeryFilter>();
+
+        pages.MapGet("/profile/confirm", async (HttpContext http, IPageRenderer renderer, ISender sender, string? returnUrl) =>
+            await ConfirmPageAsync(http, renderer, sender, LoginEndpoints.SafeReturnUrl(returnUrl), [], StatusCodes.Status200OK));
+
+        pages.MapPost("/profile/confirm", async (HttpContext http, IPageRenderer renderer, ISender sender, UserSessions sessions) =>
+        {
+            var form = await http.Request.ReadFormAsync(http.RequestAborted);
+            var returnUrl = LoginEndpoints.SafeReturnUrl(form["returnUrl"].ToString());
+            var errors = await sender.Send(new ConfirmIdentity(form["password"].ToString(), form["code"].ToString()), http.RequestAborted);
+            if (errors.Count > 0)
+            {
+                return await ConfirmPageAsync(http, renderer, sender, returnUrl, errors, StatusCodes.Status400BadRequest);
+            }
+
+            await sessions.RenewAsync(http, proved: true);
+            return Results.Redirect(returnUrl);
+        }).AddEndpointFilter<AntiforgeryFilter>().RequireRateLimiting(SignInRateLimit.Policy);
 
         pages.MapPost("/profile/tokens", async (HttpContext http, IPageRenderer renderer, ISender sender, ITenantContext tenant, IDataProtectionProvider protection) =>
         {
@@ -148,28 +166,28 @@ internal static class IdentityPages
             return Results.Redirect("/profile?done=token-revoked");
         }).AddEndpointFilter<AntiforgeryFilter>();
 
-        pages.MapGet("/profile/otp", async (HttpContext http, IPageRenderer renderer, ISender sender, ITenantContext tenant) =>
+        pages.MapGet("/profile/otp", async (HttpContext http, IPageRenderer renderer, ISender sender) =>
         {
-            var enrolment = await sender.Send(new BeginOtpEnrolment(tenant.UserId!.Value), http.RequestAborted);
+            var enrolment = await sender.Send(new BeginMyOtpEnrolment(), http.RequestAborted);
             NoStore(http);
             return await renderer.RenderAsync(http, "Identity/Enrol.sbn-html", "Set up your one-time password", EnrolPage.Of(enrolment, "/profile/otp", null));
         });
 
-        pages.MapPost("/profile/otp", async (HttpContext http, IPageRenderer renderer, ISender sender, ITenantContext tenant) =>
+        pages.MapPost("/profile/otp", async (HttpContext http, IPageRenderer renderer, ISender sender, UserSessions sessions) =>
         {
             var form = await http.Request.ReadFormAsync(http.RequestAborted);
-            var userId = tenant.UserId!.Value;
             NoStore(http);
             try
             {
-                var confirmed = await sender.Send(new ConfirmOtpEnrolment(userId, form["code"].ToString()), http.RequestAborted);
+                var confirmed = await sender.Send(new ConfirmMyOtpEnrolment(form["code"].ToString()), http.RequestAborted);
+                await sessions.RenewAsync(http, proved: true);
 
                 // Shown once and never stored in clear text, so this page cannot be a redirect target.
                 return await renderer.RenderAsync(http, "Identity/RecoveryCodes.sbn-html", "Your recovery codes", new RecoveryPage(confirmed.RecoveryCodes, "/profile"));
             }
             catch (RequestValidationException ex)
             {
-                var enrolment = await sender.Send(new BeginOtpEnrolment(userId), http.RequestAborted);
+                var enrolment = await sender.Send(new BeginMyOtpEnrolment(), http.RequestAborted);
                 return await renderer.RenderAsync(http, "Identity/Enrol.sbn-html", "Set up your one-time password", EnrolPage.Of(enrolment, "/profile/otp", ex.Errors[0].Reason), StatusCodes.Status400BadRequest);
             }
         }).AddEndpointFilter<AntiforgeryFilter>();
@@ -255,6 +273,20 @@ internal static class IdentityPages
             await sender.Send(new RevokeGrant(grantId), http.RequestAborted);
             return Results.Redirect($"/admin/users/{userId}?done=revoked");
         }).AddEndpointFilter<AntiforgeryFilter>();
+    }
+
+    /// <summary>Confirm it is you: the password, and the current one-time password where enrolled.</summary>
+    private static async Task<IResult> ConfirmPageAsync(HttpContext http, IPageRenderer renderer, ISender sender, string returnUrl, IReadOnlyList<FieldError> errors, int status)
+    {
+        var account = await sender.Send(new GetMyAccount(), http.RequestAborted);
+        NoStore(http);
+        return await renderer.RenderAsync(http, "Identity/Confirm.sbn-html", "Confirm it is you", new
+        {
+            ReturnUrl = returnUrl,
+            account.OtpEnrolled,
+            Failed = errors.Count > 0,
+            Errors = ErrorsByField(errors),
+        }, status);
     }
 
     private static async Task<IResult> ProfilePageAsync(HttpContext http, IPageRenderer renderer, ISender sender, ProfileState state, int status)

@@ -1,10 +1,10 @@
 using System.Security.Claims;
 using Mediator;
 using Microsoft.AspNetCore.Authentication;
-using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
 using VirtualCore.Framework.Mediation;
 using VirtualCore.Framework.Tenancy;
 using VirtualCore.Framework.Web;
@@ -44,7 +44,7 @@ internal static class LoginEndpoints
             }
 
             return await NextStepAsync(http, renderer, outcome, returnUrl, userName);
-        }).AllowAnonymous().AddEndpointFilter<AntiforgeryFilter>();
+        }).AllowAnonymous().AddEndpointFilter<AntiforgeryFilter>().RequireRateLimiting(SignInRateLimit.Policy);
 
         pages.MapGet("/login/code", async (HttpContext http, IPageRenderer renderer) =>
             await PendingAsync(http, "code") is { } pending
@@ -62,11 +62,12 @@ internal static class LoginEndpoints
             var outcome = await sender.Send(new Login.SecondFactor(pending.UserId, form["code"].ToString()), http.RequestAborted);
             if (outcome.Stage != LoginStage.SignedIn)
             {
-                return await renderer.RenderAsync(http, "Identity/LoginCode.sbn-html", "One-time password", new CodePage(pending.ReturnUrl, LoginOutcome.Refusal), StatusCodes.Status400BadRequest);
+                return await renderer.RenderAsync(http, "Identity/LoginCode.sbn-html", "One-time password", new CodePage(pending.ReturnUrl, outcome.Message ?? LoginOutcome.Refusal),
+                    outcome.Stage == LoginStage.Throttled ? StatusCodes.Status429TooManyRequests : StatusCodes.Status400BadRequest);
             }
 
             return await SignInAsync(http, outcome.Principal!, pending.ReturnUrl);
-        }).AllowAnonymous().AddEndpointFilter<AntiforgeryFilter>();
+        }).AllowAnonymous().AddEndpointFilter<AntiforgeryFilter>().RequireRateLimiting(SignInRateLimit.Policy);
 
         pages.MapGet("/login/enrol", async (HttpContext http, IPageRenderer renderer, ISender sender) =>
         {
@@ -93,7 +94,7 @@ internal static class LoginEndpoints
 
                 // Password and a first valid code: signed in. The recovery codes are shown this once.
                 await http.SignOutAsync(PendingScheme);
-                await http.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, confirmed.Principal);
+                await http.RequestServices.GetRequiredService<UserSessions>().SignInAsync(http, confirmed.Principal);
                 return await renderer.RenderAsync(http, "Identity/RecoveryCodes.sbn-html", "Your recovery codes", new RecoveryPage(confirmed.RecoveryCodes, pending.ReturnUrl));
             }
             catch (RequestValidationException ex)
@@ -101,11 +102,11 @@ internal static class LoginEndpoints
                 var enrolment = await sender.Send(new BeginOtpEnrolment(pending.UserId), http.RequestAborted);
                 return await renderer.RenderAsync(http, "Identity/Enrol.sbn-html", "Set up your one-time password", EnrolPage.Of(enrolment, "/login/enrol", ex.Errors[0].Reason), StatusCodes.Status400BadRequest);
             }
-        }).AllowAnonymous().AddEndpointFilter<AntiforgeryFilter>();
+        }).AllowAnonymous().AddEndpointFilter<AntiforgeryFilter>().RequireRateLimiting(SignInRateLimit.Policy);
 
-        pages.MapPost("/logout", async (HttpContext http) =>
+        pages.MapPost("/logout", async (HttpContext http, UserSessions sessions) =>
         {
-            await http.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
+            await sessions.SignOutAsync(http);
             return Results.Redirect("/login");
         }).RequireAuthorization().AddEndpointFilter<AntiforgeryFilter>();
     }
@@ -123,14 +124,15 @@ internal static class LoginEndpoints
                 await http.SignInAsync(PendingScheme, PendingPrincipal(outcome.UserId!.Value, "enrol", returnUrl, http));
                 return Results.Redirect("/login/enrol");
             default:
-                return await renderer.RenderAsync(http, "Identity/Login.sbn-html", "Sign in", new LoginPage(userName, returnUrl, outcome.Message), StatusCodes.Status400BadRequest);
+                return await renderer.RenderAsync(http, "Identity/Login.sbn-html", "Sign in", new LoginPage(userName, returnUrl, outcome.Message),
+                    outcome.Stage == LoginStage.Throttled ? StatusCodes.Status429TooManyRequests : StatusCodes.Status400BadRequest);
         }
     }
 
     private static async Task<IResult> SignInAsync(HttpContext http, ClaimsPrincipal principal, string returnUrl)
     {
         await http.SignOutAsync(PendingScheme);
-        await http.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, principal);
+        await http.RequestServices.GetRequiredService<UserSessions>().SignInAsync(http, principal);
         return Results.Redirect(returnUrl);
     }
 

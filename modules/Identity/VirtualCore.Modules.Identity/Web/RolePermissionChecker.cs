@@ -1,5 +1,7 @@
+using System.Security.Claims;
 using Microsoft.AspNetCore.Http;
 using VirtualCore.Framework.Mediation;
+using VirtualCore.Framework.Security;
 using VirtualCore.Framework.Tenancy;
 using VirtualCore.Modules.Identity.Contracts;
 
@@ -18,13 +20,19 @@ internal sealed class RolePermissionChecker(ITenantContext tenant, IHttpContextA
         [TenantClaims.CustomerUserRole] = [.. Read, Permissions.VmOperate, Permissions.Profile],
     };
 
-    /// <summary>What each token scope allows at most.</summary>
+    /// <summary>What each token scope allows at most; each scope includes the one below (read ⊂ operate ⊂ manage).</summary>
     private static readonly Dictionary<string, HashSet<string>> ByScope = new(StringComparer.Ordinal)
     {
-        ["read"] = [.. Read, Permissions.AuditRead],
-        ["operate"] = [.. Read, Permissions.VmOperate],
-        ["manage"] = [.. Read, Permissions.VmOperate, Permissions.VmCreate, Permissions.UserManage, Permissions.CustomerManage, Permissions.ResellerManage, Permissions.AuditRead],
+        [ApiScopes.Read] = [.. Read, Permissions.AuditRead],
+        [ApiScopes.Operate] = [.. Read, Permissions.AuditRead, Permissions.VmOperate],
+        [ApiScopes.Manage] = [.. Read, Permissions.AuditRead, Permissions.VmOperate, Permissions.VmCreate, Permissions.UserManage, Permissions.CustomerManage, Permissions.ResellerManage],
     };
+
+    /// <summary>The highest scope of a principal that came with an API token; null for a person (cookie or Basic).</summary>
+    public static AccessLevel? TokenLevel(ClaimsPrincipal? user) =>
+        user?.Identity?.AuthenticationType == "token"
+            ? user.FindAll(ApiTokenAuthenticationHandler.ScopeClaim).Select(c => ApiScopes.LevelOf(c.Value) ?? AccessLevel.None).DefaultIfEmpty(AccessLevel.None).Max()
+            : null;
 
     public bool Has(string permission)
     {
@@ -38,8 +46,10 @@ internal sealed class RolePermissionChecker(ITenantContext tenant, IHttpContextA
             return false;
         }
 
-        var scopes = http.HttpContext?.User.FindAll(ApiTokenAuthenticationHandler.ScopeClaim).Select(c => c.Value).ToArray() ?? [];
-        var viaToken = http.HttpContext?.User.Identity?.AuthenticationType == "token";
-        return !viaToken || scopes.Any(scope => ByScope.TryGetValue(scope, out var allowed) && allowed.Contains(permission));
+        return TokenLevel(http.HttpContext?.User) switch
+        {
+            null => true,
+            var level => ByScope.TryGetValue(ApiScopes.Of(level.Value), out var allowed) && level > AccessLevel.None && allowed.Contains(permission),
+        };
     }
 }

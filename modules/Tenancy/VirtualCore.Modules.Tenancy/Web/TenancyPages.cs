@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using VirtualCore.Framework.Mediation;
+using VirtualCore.Framework.Security;
 using VirtualCore.Framework.Web;
 using VirtualCore.Modules.Tenancy.Contracts;
 
@@ -73,7 +74,7 @@ internal static class TenancyPages
             return Results.Redirect("/admin/customers");
         }).AddEndpointFilter<AntiforgeryFilter>();
 
-        var api = endpoints.MapGroup("/api/v1").RequireAuthorization().WithTags("Tenants");
+        var api = endpoints.MapGroup("/api/v1").RequireAuthorization().RequireScope(ApiScopes.Manage).WithTags("Tenants");
         api.MapGet("/resellers", (ISender sender, CancellationToken ct) => sender.Send(new ListResellers(), ct)).WithSummary("Every reseller (operator).");
         api.MapPost("/resellers", async (CreateReseller body, ISender sender, CancellationToken ct) =>
             Results.Created("/api/v1/resellers", await sender.Send(body, ct))).WithSummary("Creates a reseller with its host names (operator).").ProducesValidationProblem();

@@ -509,6 +509,35 @@ namespace VirtualCore.Portal.Persistence.Migrations.Postgres
                     b.ToTable("RecoveryCodes", (string)null);
                 });
 
+            modelBuilder.Entity("VirtualCore.Modules.Identity.Domain.SignInThrottle", b =>
+                {
+                    b.Property<Guid>("UserId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("IpAddress")
+                        .HasMaxLength(45)
+                        .HasColumnType("character varying(45)");
+
+                    b.Property<int>("Failures")
+                        .HasColumnType("integer");
+
+                    b.Property<long?>("LastFailureAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<long?>("LastSuccessAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<long?>("LockedUntil")
+                        .HasColumnType("bigint");
+
+                    b.Property<int>("Lockouts")
+                        .HasColumnType("integer");
+
+                    b.HasKey("UserId", "IpAddress");
+
+                    b.ToTable("SignInThrottles", (string)null);
+                });
+
             modelBuilder.Entity("VirtualCore.Modules.Identity.Domain.UserAccount", b =>
                 {
                     b.Property<Guid>("Id")
@@ -529,13 +558,7 @@ namespace VirtualCore.Portal.Persistence.Migrations.Postgres
                         .HasMaxLength(100)
                         .HasColumnType("character varying(100)");
 
-                    b.Property<int>("FailedAttempts")
-                        .HasColumnType("integer");
-
                     b.Property<long?>("LastLoginAt")
-                        .HasColumnType("bigint");
-
-                    b.Property<long?>("LockedUntil")
                         .HasColumnType("bigint");
 
                     b.Property<long?>("OtpEnrolledAt")
@@ -568,6 +591,11 @@ namespace VirtualCore.Portal.Persistence.Migrations.Postgres
                         .HasMaxLength(20)
                         .HasColumnType("character varying(20)");
 
+                    b.Property<string>("SecurityStamp")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
                     b.Property<string>("UserName")
                         .IsRequired()
                         .HasMaxLength(64)
@@ -581,6 +609,32 @@ namespace VirtualCore.Portal.Persistence.Migrations.Postgres
                         .IsUnique();
 
                     b.ToTable("Users", (string)null);
+                });
+
+            modelBuilder.Entity("VirtualCore.Modules.Identity.Domain.UserSession", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<long?>("EndedAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("IpAddress")
+                        .HasMaxLength(45)
+                        .HasColumnType("character varying(45)");
+
+                    b.Property<long>("StartedAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<Guid>("UserId")
+                        .HasColumnType("uuid");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("UserId");
+
+                    b.ToTable("UserSessions", (string)null);
                 });
 
             modelBuilder.Entity("VirtualCore.Modules.Infrastructure.Domain.IsoImage", b =>

@@ -1,25 +1,18 @@
 using System.Security.Claims;
 using Mediator;
 using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Options;
 using VirtualCore.Framework.Mediation;
 using VirtualCore.Framework.Persistence;
 using VirtualCore.Framework.Tenancy;
 using VirtualCore.Modules.Identity.Domain;
 using VirtualCore.Modules.Identity.Otp;
+using VirtualCore.Modules.Identity.Web;
 using VirtualCore.Modules.Tenancy.Contracts;
 
 namespace VirtualCore.Modules.Identity.Features.Login;
-
-/// <summary>How many wrong answers lock an account, and for how long.</summary>
-public sealed class LockoutOptions
-{
-    public int MaxFailedAttempts { get; set; } = 5;
-
-    public TimeSpan LockoutDuration { get; set; } = TimeSpan.FromMinutes(15);
-}
 
 public enum LoginStage
 {
@@ -30,20 +23,30 @@ public enum LoginStage
     NeedsCode,
     /// <summary>The password was right; the user must enrol a one-time password first.</summary>
     NeedsEnrolment,
+    /// <summary>Too many attempts from this address in a short time: nothing was checked; try again later.</summary>
+    Throttled,
 }
 
 public sealed record LoginOutcome(LoginStage Stage, Guid? UserId, ClaimsPrincipal? Principal, string? Message)
 {
     public const string Refusal = "The user name, password or code is wrong. After 5 wrong attempts an account is locked for 15 minutes.";
 
+    public const string ThrottledMessage = "Too many attempts from your address. Wait a minute and try again.";
+
     public static LoginOutcome Refused { get; } = new(LoginStage.Refused, null, null, Refusal);
+
+    public static LoginOutcome Throttled { get; } = new(LoginStage.Throttled, null, null, ThrottledMessage);
 }
 
 /// <summary>Signs in on the reseller's portal the request came to: password first, then the one-time password where needed.</summary>
 public static class Login
 {
     /// <summary>The password step.</summary>
-    public sealed record Command(string UserName, string Password) : ICommand<LoginOutcome>;
+    /// <param name="Interactive">
+    /// A person signing in (a session follows), not a script's HTTP Basic call: only interactive sign-ins are audited
+    /// one by one and mark the address as the owner's.
+    /// </param>
+    public sealed record Command(string UserName, string Password, bool Interactive = true) : ICommand<LoginOutcome>;
 
     /// <summary>The second step: a TOTP code or one of the recovery codes, for the user whose password was right.</summary>
     public sealed record SecondFactor(Guid UserId, string? Code) : ICommand<LoginOutcome>;
@@ -83,7 +86,8 @@ public static class Login
         ISender sender,
         TotpService totp,
         IDataProtectionProvider protection,
-        IOptions<LockoutOptions> lockout,
+        SignInGuard guard,
+        IHttpContextAccessor http,
         ISecurityAudit audit,
         TimeProvider clock) : ICommandHandler<Command, LoginOutcome>, ICommandHandler<SecondFactor, LoginOutcome>
     {
@@ -97,9 +101,16 @@ public static class Login
                 return LoginOutcome.Refused;
             }
 
+            var address = SignInGuard.AddressOf(http);
+            if (!guard.TryAttempt(address))
+            {
+                return LoginOutcome.Throttled;
+            }
+
             var userName = command.UserName.Trim().ToLowerInvariant();
             var user = await db.Set<UserAccount>().IgnoreQueryFilters()
                 .SingleOrDefaultAsync(u => u.ResellerId == resellerId && u.UserName == userName, cancellationToken);
+            var throttle = user is null ? null : await SignInGuard.ThrottleAsync(db, user.Id, address, cancellationToken);
             var verdict = hasher.VerifyHashedPassword(user!, user?.PasswordHash ?? UnknownUserHash.Value, command.Password);
             if (user is null)
             {
@@ -107,9 +118,9 @@ public static class Login
                 return LoginOutcome.Refused;
             }
 
-            if (IsLocked(user) || user.Disabled || verdict == PasswordVerificationResult.Failed)
+            if (guard.IsBlocked(user.Id, throttle) || user.Disabled || verdict == PasswordVerificationResult.Failed)
             {
-                return Fail(user, user.Disabled ? "account disabled" : IsLocked(user) ? "account locked" : "wrong password");
+                return Fail(user, address, throttle, user.Disabled ? "account disabled" : guard.IsBlocked(user.Id, throttle) ? "locked for this address" : "wrong password");
             }
 
             if (verdict == PasswordVerificationResult.SuccessRehashNeeded)
@@ -128,11 +139,17 @@ public static class Login
                 return new LoginOutcome(LoginStage.NeedsEnrolment, user.Id, null, null);
             }
 
-            return Succeed(user, "password");
+            return Succeed(user, address, throttle, "password", command.Interactive);
         }
 
         public async ValueTask<LoginOutcome> Handle(SecondFactor command, CancellationToken cancellationToken)
         {
+            var address = SignInGuard.AddressOf(http);
+            if (!guard.TryAttempt(address))
+            {
+                return LoginOutcome.Throttled;
+            }
+
             var user = await db.Set<UserAccount>().IgnoreQueryFilters().Include(u => u.RecoveryCodes)
                 .SingleOrDefaultAsync(u => u.Id == command.UserId && u.ResellerId == tenant.ResellerId, cancellationToken);
             if (user?.OtpSecret is null)
@@ -140,9 +157,10 @@ public static class Login
                 return LoginOutcome.Refused;
             }
 
-            if (IsLocked(user) || user.Disabled)
+            var throttle = await SignInGuard.ThrottleAsync(db, user.Id, address, cancellationToken);
+            if (guard.IsBlocked(user.Id, throttle) || user.Disabled)
             {
-                return Fail(user, user.Disabled ? "account disabled" : "account locked");
+                return Fail(user, address, throttle, user.Disabled ? "account disabled" : "locked for this address");
             }
 
             var secret = Protector(protection).Unprotect(user.OtpSecret);
@@ -150,7 +168,7 @@ public static class Login
             if (verification.Accepted)
             {
                 user.OtpLastStep = verification.MatchedStep;
-                return Succeed(user, "password and one-time password");
+                return Succeed(user, address, throttle, "password and one-time password", interactive: true);
             }
 
             // Longer than a TOTP code: perhaps a recovery code. Every unused one is checked, so timing tells nothing more.
@@ -161,40 +179,45 @@ public static class Login
             {
                 recovery.UsedAt = clock.GetUtcNow();
                 audit.Record("login.recovery-code-used", user.UserName, $"{user.RecoveryCodes.Count(c => c.UsedAt is null)} recovery codes left", user.ResellerId, user.CustomerId, actor: user.UserName);
-                return Succeed(user, "password and recovery code");
+                return Succeed(user, address, throttle, "password and recovery code", interactive: true);
             }
 
-            return Fail(user, verification.Reason == TotpVerificationReason.Replayed ? "one-time password used twice" : "wrong one-time password");
+            return Fail(user, address, throttle, verification.Reason == TotpVerificationReason.Replayed ? "one-time password used twice" : "wrong one-time password");
         }
 
-        private bool IsLocked(UserAccount user) => user.LockedUntil > clock.GetUtcNow();
-
-        private LoginOutcome Fail(UserAccount user, string reason)
+        private LoginOutcome Fail(UserAccount user, string address, SignInThrottle? throttle, string reason)
         {
-            if (!IsLocked(user))
+            if (guard.Fail(db, user.Id, address, throttle) is { } lockout)
             {
-                user.FailedAttempts++;
-                if (user.FailedAttempts >= lockout.Value.MaxFailedAttempts)
-                {
-                    user.LockedUntil = clock.GetUtcNow() + lockout.Value.LockoutDuration;
-                    user.FailedAttempts = 0;
-                    audit.Record("account.locked", user.UserName, $"after {lockout.Value.MaxFailedAttempts} wrong attempts, for {lockout.Value.LockoutDuration.TotalMinutes:0} minutes", user.ResellerId, user.CustomerId);
-                }
+                audit.Record("account.locked", user.UserName, $"for address {address} after {guard.Options.MaxFailedAttempts} wrong attempts, for {lockout.TotalMinutes:0.#} minutes", user.ResellerId, user.CustomerId);
             }
 
             audit.Record("login.failed", user.UserName, reason, user.ResellerId, user.CustomerId);
             return LoginOutcome.Refused;
         }
 
-        private LoginOutcome Succeed(UserAccount user, string how)
+        private LoginOutcome Succeed(UserAccount user, string address, SignInThrottle? throttle, string how, bool interactive)
         {
-            user.FailedAttempts = 0;
-            user.LockedUntil = null;
-            user.LastLoginAt = clock.GetUtcNow();
-            audit.Record("login.succeeded", user.UserName, how, user.ResellerId, user.CustomerId, actor: user.UserName);
-            return new LoginOutcome(LoginStage.SignedIn, user.Id, ToPrincipal(user, "password"), null);
+            guard.Succeed(db, user.Id, address, throttle, interactive);
+            var now = clock.GetUtcNow();
+            if (interactive)
+            {
+                user.LastLoginAt = now;
+                audit.Record("login.succeeded", user.UserName, how, user.ResellerId, user.CustomerId, actor: user.UserName);
+            }
+            else if (user.LastLoginAt is null || now - user.LastLoginAt > TimeSpan.FromMinutes(15))
+            {
+                // Scripts: "last sign-in" is kept up to date a few times an hour, not written per call.
+                user.LastLoginAt = now;
+            }
+
+            return new LoginOutcome(LoginStage.SignedIn, user.Id, ToPrincipal(user, "password", [ProofClaim(clock)]), null);
         }
     }
+
+    /// <summary>A proof of who the person is, given now (a sign-in or confirmation).</summary>
+    internal static Claim ProofClaim(TimeProvider clock) =>
+        new(SessionClaims.ProofAt, clock.GetUtcNow().ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture));
 
     internal static IDataProtector Protector(IDataProtectionProvider provider) => provider.CreateProtector("VirtualCore.Identity.OtpSecret");
 
@@ -208,6 +231,7 @@ public static class Login
                 new Claim(TenantClaims.ResellerId, user.ResellerId.ToString()),
                 new Claim(TenantClaims.CustomerId, user.CustomerId.ToString()),
                 new Claim(ClaimTypes.Role, user.RoleName),
+                new Claim(SessionClaims.Stamp, user.SecurityStamp),
                 .. extra ?? [],
             ],
             authenticationType);

@@ -4,6 +4,7 @@ using Mediator;
 using Microsoft.EntityFrameworkCore;
 using VirtualCore.Framework.Mediation;
 using VirtualCore.Framework.Persistence;
+using VirtualCore.Framework.Security;
 using VirtualCore.Framework.Tenancy;
 using VirtualCore.Modules.Identity.Domain;
 
@@ -20,7 +21,8 @@ public sealed record ListApiTokens : IQuery<IReadOnlyList<ApiTokenView>>;
 /// <param name="Name">What the token is for, e.g. "backup script".</param>
 /// <param name="Scopes">read, operate, manage — what the token may do at most; never more than its user.</param>
 /// <param name="ExpiresInDays">1 to 365.</param>
-public sealed record CreateApiToken(string? Name, IReadOnlyList<string>? Scopes, int ExpiresInDays) : ICommand<CreatedApiToken>;
+/// <remarks>Needs a fresh proof: a stolen session alone cannot mint a token that outlives it.</remarks>
+public sealed record CreateApiToken(string? Name, IReadOnlyList<string>? Scopes, int ExpiresInDays) : ICommand<CreatedApiToken>, IRequiresFreshProof;
 
 public sealed record RevokeApiToken(Guid TokenId) : ICommand<bool>;
 
@@ -28,7 +30,7 @@ internal static class ApiTokenFormat
 {
     public const string Prefix = "vct_";
 
-    public static readonly string[] AllScopes = ["read", "operate", "manage"];
+    public static readonly string[] AllScopes = [.. ApiScopes.All];
 
     public static string NewToken() => Prefix + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 

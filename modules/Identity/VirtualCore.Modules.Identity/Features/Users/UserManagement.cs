@@ -6,6 +6,7 @@ using VirtualCore.Framework.Persistence;
 using VirtualCore.Framework.Tenancy;
 using VirtualCore.Modules.Identity.Contracts;
 using VirtualCore.Modules.Identity.Domain;
+using VirtualCore.Modules.Identity.Web;
 using VirtualCore.Modules.Tenancy.Contracts;
 
 namespace VirtualCore.Modules.Identity.Features.Users;
@@ -54,8 +55,14 @@ internal static class UserManagement
         : password.Length > 256 ? "A password has at most 256 characters."
         : null;
 
-    public static UserView View(UserAccount u, DateTimeOffset now) =>
-        new(u.Id, u.UserName, u.DisplayName, u.RoleName, u.CustomerId, u.Disabled, u.OtpSecret is not null, u.LockedUntil > now, u.CreatedAt, u.LastLoginAt);
+    /// <param name="locked">Locked out for at least one client address just now.</param>
+    public static UserView View(UserAccount u, bool locked) =>
+        new(u.Id, u.UserName, u.DisplayName, u.RoleName, u.CustomerId, u.Disabled, u.OtpSecret is not null, locked, u.CreatedAt, u.LastLoginAt);
+
+    /// <summary>Which of the users are locked out for some client address now.</summary>
+    public static async Task<HashSet<Guid>> LockedAsync(PortalDbContext db, IReadOnlyCollection<Guid> userIds, DateTimeOffset now, CancellationToken cancellationToken) =>
+        (await db.Set<SignInThrottle>().AsNoTracking().Where(t => userIds.Contains(t.UserId) && t.LockedUntil != null).ToListAsync(cancellationToken))
+            .Where(t => t.LockedUntil > now).Select(t => t.UserId).ToHashSet();
 
     public static GrantView View(AccessGrant g) =>
         new(g.Id, g.UserId, g.VmId == Guid.Empty ? null : g.VmId, g.Level.ToString().ToLowerInvariant(), g.GrantedBy, g.GrantedAt);
@@ -106,6 +113,7 @@ internal sealed class UserHandlers(
     ISender sender,
     IPasswordHasher<UserAccount> hasher,
     ISecurityAudit audit,
+    UserSessions sessions,
     TimeProvider clock) :
     IQueryHandler<ListUsers, IReadOnlyList<UserView>>,
     IQueryHandler<GetUser, UserView>,
@@ -119,18 +127,21 @@ internal sealed class UserHandlers(
 {
     public async ValueTask<IReadOnlyList<UserView>> Handle(ListUsers query, CancellationToken cancellationToken)
     {
-        var now = clock.GetUtcNow();
-        return (await UserManagement.ManageableUsers(db, tenant).AsNoTracking().OrderBy(u => u.UserName).ToListAsync(cancellationToken))
-            .Select(u => UserManagement.View(u, now)).ToArray();
+        var users = await UserManagement.ManageableUsers(db, tenant).AsNoTracking().OrderBy(u => u.UserName).ToListAsync(cancellationToken);
+        var locked = await UserManagement.LockedAsync(db, users.Select(u => u.Id).ToArray(), clock.GetUtcNow(), cancellationToken);
+        return users.Select(u => UserManagement.View(u, locked.Contains(u.Id))).ToArray();
     }
 
     public async ValueTask<UserView> Handle(GetUser query, CancellationToken cancellationToken) =>
-        UserManagement.View(await FindAsync(query.UserId, cancellationToken), clock.GetUtcNow());
+        await ViewAsync(await FindAsync(query.UserId, cancellationToken), cancellationToken);
 
     public async ValueTask<UserView> Handle(GetMyAccount query, CancellationToken cancellationToken) =>
-        UserManagement.View(
+        await ViewAsync(
             await db.Set<UserAccount>().AsNoTracking().SingleOrDefaultAsync(u => u.Id == tenant.UserId, cancellationToken) ?? throw new NotFoundException("Your account"),
-            clock.GetUtcNow());
+            cancellationToken);
+
+    private async Task<UserView> ViewAsync(UserAccount user, CancellationToken cancellationToken) =>
+        UserManagement.View(user, (await UserManagement.LockedAsync(db, [user.Id], clock.GetUtcNow(), cancellationToken)).Count > 0);
 
     public async ValueTask<UserView> Handle(CreateUser command, CancellationToken cancellationToken)
     {
@@ -180,7 +191,7 @@ internal sealed class UserHandlers(
         user.PasswordHash = hasher.HashPassword(user, command.Password!);
         db.Add(user);
         audit.Record("user.created", user.UserName, $"role {user.RoleName}", user.ResellerId, user.CustomerId);
-        return UserManagement.View(user, clock.GetUtcNow());
+        return UserManagement.View(user, locked: false);
     }
 
     public async ValueTask<UserView> Handle(SetUserDisabled command, CancellationToken cancellationToken)
@@ -192,8 +203,14 @@ internal sealed class UserHandlers(
         }
 
         user.Disabled = command.Disabled;
+        if (command.Disabled)
+        {
+            // Every session, cached sign-in and live connection of the user ends within seconds.
+            await sessions.EndAllAsync(user, keep: null, cancellationToken);
+        }
+
         audit.Record(command.Disabled ? "user.disabled" : "user.enabled", user.UserName, null, user.ResellerId, user.CustomerId);
-        return UserManagement.View(user, clock.GetUtcNow());
+        return await ViewAsync(user, cancellationToken);
     }
 
     public async ValueTask<IReadOnlyList<GrantView>> Handle(ListGrants query, CancellationToken cancellationToken)
