@@ -87,6 +87,45 @@ public sealed class PortalFixture : WebApplicationFactory<Program>
         return await query(scope.ServiceProvider.GetRequiredService<PortalDbContext>());
     }
 
+    /// <summary>A hash of every table's rows, one line per table, so that a change names the table it happened in.</summary>
+    public async Task<string> DatabaseFingerprintAsync()
+    {
+        await using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(DataDirectory, "virtualcore.db")};Mode=ReadOnly");
+        await connection.OpenAsync();
+        var tables = new List<string>();
+        await using (var list = connection.CreateCommand())
+        {
+            list.CommandText = "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name";
+            await using var reader = await list.ExecuteReaderAsync();
+            while (await reader.ReadAsync())
+            {
+                tables.Add(reader.GetString(0));
+            }
+        }
+
+        var fingerprint = new StringBuilder();
+        foreach (var table in tables)
+        {
+            await using var select = connection.CreateCommand();
+            select.CommandText = $"SELECT * FROM \"{table.Replace("\"", "\"\"", StringComparison.Ordinal)}\" ORDER BY 1";
+            await using var reader = await select.ExecuteReaderAsync();
+            var text = new StringBuilder();
+            while (await reader.ReadAsync())
+            {
+                for (var i = 0; i < reader.FieldCount; i++)
+                {
+                    text.Append(reader.IsDBNull(i) ? "∅" : Convert.ToString(reader.GetValue(i), System.Globalization.CultureInfo.InvariantCulture)).Append('|');
+                }
+
+                text.Append('\n');
+            }
+
+            fingerprint.Append(table).Append(": ").Append(Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())))).Append('\n');
+        }
+
+        return fingerprint.ToString();
+    }
+
     public Task<int> CountAsync<T>()
         where T : class =>
         DbAsync(db => db.Set<T>().IgnoreQueryFilters().CountAsync());

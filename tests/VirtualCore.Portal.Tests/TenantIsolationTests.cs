@@ -1,11 +1,8 @@
 using System.Net;
 using System.Net.Http.Json;
-using System.Security.Cryptography;
-using System.Text;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.AspNetCore.Routing.Patterns;
-using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using VirtualCore.Modules.Compute.Contracts;
@@ -94,7 +91,7 @@ public sealed class TenantIsolationTests : IAsyncLifetime
         Assert.Contains(endpoints, e => e.Template.Contains("{vmId", StringComparison.Ordinal));
         Assert.Contains(endpoints, e => e.Template.Contains("{userId", StringComparison.Ordinal));
 
-        var before = await DatabaseFingerprintAsync();
+        var before = await _portal.DatabaseFingerprintAsync();
         var failures = new List<string>();
         foreach (var (template, method, pattern) in endpoints)
         {
@@ -111,7 +108,7 @@ public sealed class TenantIsolationTests : IAsyncLifetime
         }
 
         Assert.True(failures.Count == 0, $"{who} ({user}) reached another tenant's resources:\n" + string.Join("\n", failures));
-        Assert.Equal(before, await DatabaseFingerprintAsync());
+        Assert.Equal(before, await _portal.DatabaseFingerprintAsync());
     }
 
     private IReadOnlyList<(string Template, string Method, RoutePattern Pattern)> ResourceEndpoints() =>
@@ -143,45 +140,6 @@ public sealed class TenantIsolationTests : IAsyncLifetime
 
         request.Headers.Accept.ParseAdd(url.StartsWith("/api/", StringComparison.Ordinal) ? "application/json" : "text/html");
         return (await session.Client.SendAsync(request)).StatusCode;
-    }
-
-    private async Task<string> DatabaseFingerprintAsync()
-    {
-        await using var connection = new SqliteConnection($"Data Source={Path.Combine(_portal.DataDirectory, "virtualcore.db")};Mode=ReadOnly");
-        await connection.OpenAsync();
-        var tables = new List<string>();
-        await using (var list = connection.CreateCommand())
-        {
-            list.CommandText = "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name";
-            await using var reader = await list.ExecuteReaderAsync();
-            while (await reader.ReadAsync())
-            {
-                tables.Add(reader.GetString(0));
-            }
-        }
-
-        // One line per table, so that a change names the table it happened in.
-        var fingerprint = new StringBuilder();
-        foreach (var table in tables)
-        {
-            await using var select = connection.CreateCommand();
-            select.CommandText = $"SELECT * FROM \"{table.Replace("\"", "\"\"", StringComparison.Ordinal)}\" ORDER BY 1";
-            await using var reader = await select.ExecuteReaderAsync();
-            var text = new StringBuilder();
-            while (await reader.ReadAsync())
-            {
-                for (var i = 0; i < reader.FieldCount; i++)
-                {
-                    text.Append(reader.IsDBNull(i) ? "∅" : Convert.ToString(reader.GetValue(i), System.Globalization.CultureInfo.InvariantCulture)).Append('|');
-                }
-
-                text.Append('\n');
-            }
-
-            fingerprint.Append(table).Append(": ").Append(Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())))).Append('\n');
-        }
-
-        return fingerprint.ToString();
     }
 
     private static async Task<T> Created<T>(Task<HttpResponseMessage> request)
