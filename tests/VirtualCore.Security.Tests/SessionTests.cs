@@ -59,6 +59,33 @@ public sealed class SessionTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Revoking_a_token_closes_the_live_connection_opened_with_it()
+    {
+        var token = await Callers.CreateTokenAsync(_portal, "localhost", "demo", "demo-pass-1", "read");
+        await using var live = new HubConnectionBuilder()
+            .WithUrl("http://localhost/hubs/live", o =>
+            {
+                o.HttpMessageHandlerFactory = _ => _portal.Server.CreateHandler();
+                o.Transports = HttpTransportType.LongPolling;
+                o.Headers["Authorization"] = $"Bearer {token}";
+            })
+            .Build();
+        await live.StartAsync();
+        var closed = new TaskCompletionSource();
+        live.Closed += _ =>
+        {
+            closed.TrySetResult();
+            return Task.CompletedTask;
+        };
+
+        using var demo = Callers.Basic(_portal, "localhost", "demo", "demo-pass-1");
+        var listed = (await demo.GetAsync<VirtualCore.Modules.Identity.Features.Tokens.ApiTokenView[]>("/api/v1/tokens")).Single(t => token.StartsWith(t.Prefix, StringComparison.Ordinal));
+        Assert.Equal(HttpStatusCode.NoContent, (await demo.DeleteAsync($"/api/v1/tokens/{listed.Id}")).StatusCode);
+
+        await closed.Task.WaitAsync(TimeSpan.FromSeconds(20));
+    }
+
+    [Fact]
     public async Task Signing_out_ends_the_session_for_every_copy_of_its_cookie_and_no_other_session()
     {
         var first = await Callers.SessionCookieAsync(_portal, "localhost", "demo", "demo-pass-1");

@@ -50,7 +50,7 @@ internal sealed class SessionValidator(IServiceScopeFactory scopes, TimeProvider
 {
     private readonly ConcurrentDictionary<Guid, Cached<AccountState?>> _accounts = new();
     private readonly ConcurrentDictionary<Guid, Cached<bool>> _sessions = new();
-    private readonly ConcurrentDictionary<Guid, Cached<bool>> _tokens = new();
+    private readonly ConcurrentDictionary<Guid, Cached<DateTimeOffset?>> _tokens = new();
 
     public async ValueTask<bool> IsCurrentAsync(ClaimsPrincipal principal, CancellationToken cancellationToken)
     {
@@ -68,9 +68,9 @@ internal sealed class SessionValidator(IServiceScopeFactory scopes, TimeProvider
 
         if (Guid.TryParse(principal.FindFirst(SessionClaims.TokenId)?.Value, out var tokenId))
         {
-            var now = clock.GetUtcNow();
-            return await ReadAsync(_tokens, tokenId, (db, ct) => db.Set<ApiToken>().IgnoreQueryFilters()
-                .AnyAsync(t => t.Id == tokenId && t.UserId == userId && t.RevokedAt == null && t.ExpiresAt > now, ct), cancellationToken);
+            var until = await ReadAsync(_tokens, tokenId, (db, ct) => db.Set<ApiToken>().IgnoreQueryFilters()
+                .Where(t => t.Id == tokenId && t.UserId == userId && t.RevokedAt == null).Select(t => (DateTimeOffset?)t.ExpiresAt).SingleOrDefaultAsync(ct), cancellationToken);
+            return until > clock.GetUtcNow();
         }
 
         if (principal.FindFirst(SessionClaims.Stamp)?.Value != account.SecurityStamp)
