@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using VirtualCore.Framework.Web;
 using VirtualCore.Modules.Identity.Features.Audit;
 using VirtualCore.Modules.Identity.Features.Login;
 using VirtualCore.Modules.Identity.Features.Otp;
@@ -33,8 +34,10 @@ internal static class IdentityApi
                 LoginStage.NeedsEnrolment => Results.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "One-time password enrolment required.", detail: "Sign in once in the browser to enrol a one-time password."),
                 _ => Results.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Not signed in.", detail: LoginOutcome.Refusal),
             };
-        }).AllowAnonymous().WithSummary("Sign in with user name, password and (where enrolled) the one-time password; sets the session cookie.");
-        session.MapGet("/", (System.Security.Claims.ClaimsPrincipal user) => Results.Ok(SessionResponse.From(user))).RequireAuthorization().WithSummary("Who is signed in.");
+        }).AllowAnonymous().WithSummary("Sign in with user name, password and (where enrolled) the one-time password; sets the session cookie. "
+            + "With the cookie, calls that change something send csrfToken in the " + ApiAntiforgery.HeaderName + " header.");
+        session.MapGet("/", (HttpContext http) => Results.Ok(SessionResponse.From(http.User, ApiAntiforgery.IssueToken(http))))
+            .RequireAuthorization().WithSummary("Who is signed in, and the anti-forgery token for calls with the session cookie.");
         session.MapDelete("/", async (HttpContext http) =>
         {
             await http.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
@@ -97,18 +100,26 @@ internal static class IdentityApi
     private static async Task<IResult> SignedInAsync(HttpContext http, LoginOutcome outcome)
     {
         await http.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, outcome.Principal!);
-        return Results.Ok(SessionResponse.From(outcome.Principal!));
+
+        // The token belongs to the user it is issued for: the one signed in now, not the anonymous caller.
+        http.User = outcome.Principal!;
+        return Results.Ok(SessionResponse.From(outcome.Principal!, ApiAntiforgery.IssueToken(http)));
     }
 }
 
 public sealed record SessionRequest(string? UserName, string? Password, string? Code);
 
-public sealed record SessionResponse(string UserName, string DisplayName, string Role)
+/// <param name="UserName">The signed-in user.</param>
+/// <param name="DisplayName">Their display name.</param>
+/// <param name="Role">Their role.</param>
+/// <param name="CsrfToken">For calls with the session cookie that change something: send it in the X-CSRF-Token header.</param>
+public sealed record SessionResponse(string UserName, string DisplayName, string Role, string CsrfToken)
 {
-    public static SessionResponse From(System.Security.Claims.ClaimsPrincipal user) => new(
+    public static SessionResponse From(System.Security.Claims.ClaimsPrincipal user, string csrfToken) => new(
         user.Identity?.Name ?? "",
         user.FindFirst("vcore:display-name")?.Value ?? "",
-        user.FindFirst(System.Security.Claims.ClaimTypes.Role)?.Value ?? "");
+        user.FindFirst(System.Security.Claims.ClaimTypes.Role)?.Value ?? "",
+        csrfToken);
 }
 
 public sealed record GrantRequest(Guid? VmId, string? Level);
