@@ -1,4 +1,5 @@
 using Microsoft.Playwright;
+using VirtualCore.Framework.Web;
 using VirtualCore.Modules.Compute.Contracts;
 using VirtualCore.Modules.Identity.Features.Users;
 using VirtualCore.Portal.Tests;
@@ -73,6 +74,17 @@ public sealed class ContentSecurityPolicyBrowserTests : IAsyncLifetime
             await AssertNoViolationsAsync(page, violations, path);
         }
 
+        // What the browser was given: the headers on a page, an asset and an API answer.
+        foreach (var url in new[] { "/vms", "/themes/Default/assets/live.js", "/api/v1/vms" })
+        {
+            var response = await page.APIRequest.GetAsync(_baseUrl + url);
+            Assert.True(response.Ok, $"{url}: {response.Status}");
+            Assert.Equal(SecurityHeaders.ContentSecurityPolicy, response.Headers.GetValueOrDefault("content-security-policy"));
+            Assert.Equal("nosniff", response.Headers.GetValueOrDefault("x-content-type-options"));
+            Assert.Equal("DENY", response.Headers.GetValueOrDefault("x-frame-options"));
+            Assert.Equal("same-origin", response.Headers.GetValueOrDefault("referrer-policy"));
+        }
+
         // SignalR connects by WebSocket, which connect-src 'self' allows.
         Assert.Contains(webSockets, url => url.StartsWith(_baseUrl.Replace("http://", "ws://", StringComparison.Ordinal) + "/hubs/live", StringComparison.Ordinal));
 
@@ -80,13 +92,17 @@ public sealed class ContentSecurityPolicyBrowserTests : IAsyncLifetime
         await page.GotoAsync(_baseUrl + "/profile/otp");
         Assert.True(await page.EvaluateAsync<bool>("() => [...document.images].some(i => i.src.startsWith('data:') && i.complete && i.naturalWidth > 0)"));
 
-        // Meters are sized by the theme's script from data-meter; the colours come from the theme's stylesheet.
+        // Meters are sized by the theme's script from data-meter (once their transition is over); the colours come
+        // from the theme's stylesheet.
         foreach (var path in new[] { "/vms", "/nodes" })
         {
             await page.GotoAsync(_baseUrl + path);
             var meters = await page.EvaluateAsync<double[][]>("""
-                () => [...document.querySelectorAll('.meter > [data-meter]')].map(bar =>
-                  [parseFloat(bar.dataset.meter), 100 * bar.getBoundingClientRect().width / bar.parentElement.getBoundingClientRect().width])
+                async () => {
+                  const bars = [...document.querySelectorAll('.meter > [data-meter]')];
+                  await Promise.all(bars.flatMap(bar => bar.getAnimations().map(a => a.finished)));
+                  return bars.map(bar => [parseFloat(bar.dataset.meter), 100 * bar.getBoundingClientRect().width / bar.parentElement.getBoundingClientRect().width]);
+                }
                 """);
             Assert.Contains(meters, m => m[0] > 0);
             Assert.All(meters, m => Assert.InRange(m[1], Math.Min(m[0], 100) - 1, Math.Min(m[0], 100) + 1));
