@@ -1,4 +1,4 @@
-using System.Globalization;
+using System.Text;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -34,9 +34,6 @@ public static class ThemeAssets
         [".woff"] = "font/woff",
         [".woff2"] = "font/woff2",
     };
-
-    /// <summary>The content type a theme file is served with, or null when files of its kind are not served.</summary>
-    public static string? ContentTypeOf(string path) => ContentTypes.GetValueOrDefault(Path.GetExtension(path));
 
     /// <summary>
     /// Maps <c>/themes/{theme}/assets/{**path}</c> and <c>/themes/{theme}/variables.css</c> (the theme's colours as
@@ -76,7 +73,23 @@ public static class ThemeAssets
         return chain.Contains(theme, StringComparer.Ordinal);
     }
 
-    // Colours are validated when the theme is loaded (ThemeManifest), so they are safe inside CSS.
-    private static string VariablesCss(ThemeVariables variables) =>
-        string.Create(CultureInfo.InvariantCulture, $":root {{{(variables.PrimaryColor is { } brand ? $" --brand: {brand};" : "")}{(variables.AccentColor is { } accent ? $" --accent: {accent};" : "")} }}\n");
+    /// <summary>The content type a theme file is served with, or null when files of its kind are not served.</summary>
+    private static string? ContentTypeOf(string path) => ContentTypes.GetValueOrDefault(Path.GetExtension(path));
+
+    // Colours are validated when the theme is loaded (ThemeManifest: #rgb or #rrggbb), so they are safe inside CSS.
+    private static string VariablesCss(ThemeVariables variables)
+    {
+        var css = new StringBuilder(":root {");
+        if (variables.PrimaryColor is { } brand)
+        {
+            css.Append(" --brand: ").Append(brand).Append(';');
+        }
+
+        if (variables.AccentColor is { } accent)
+        {
+            css.Append(" --accent: ").Append(accent).Append(';');
+        }
+
+        return css.Append(" }\n").ToString();
+    }
 }
