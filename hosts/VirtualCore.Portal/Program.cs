@@ -152,6 +152,7 @@ services.AddAntiforgery(o =>
     o.Cookie.Name = "vcore.csrf";
     o.Cookie.SameSite = SameSiteMode.Strict;
     o.FormFieldName = "__csrf";
+    o.HeaderName = ApiAntiforgery.HeaderName;
 });
 services.AddProblemDetails();
 services.AddExceptionHandler<HtmlExceptionHandler>();
@@ -172,18 +173,17 @@ var app = builder.Build();
 await PortalStartup.PrepareAsync(app, modules, themesRoot);
 
 app.UseForwardedHeaders();
+app.UseSecurityHeaders();
 app.UseExceptionHandler();
 app.UseHtmlStatusPages();
 app.UseHostTenancy();
 app.UseAuthentication();
 app.UseHostTenancyCheck();
+app.UseApiAntiforgery();
 app.UseAuthorization();
 app.UseRateLimiter();
 app.MapOpenApi("/openapi/{documentName}.json");
-app.MapGet("/themes/{theme}/assets/{**path}", (string theme, string path, ThemeRegistry themes) =>
-    themes.TryGetAssetPath(theme, "assets/" + path, out var file) || themes.TryGetAssetPath(theme, path, out file)
-        ? Results.File(file, ContentTypes.For(file))
-        : Results.NotFound()).ExcludeFromDescription();
+app.MapThemeAssets();
 app.MapGet("/health", () => Results.Ok(new { status = "ok" })).ExcludeFromDescription();
 foreach (var module in modules.Modules)
 {

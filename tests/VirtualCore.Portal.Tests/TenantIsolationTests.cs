@@ -129,7 +129,7 @@ public sealed class TenantIsolationTests : IAsyncLifetime
     private static async Task<HttpStatusCode> CallAsync(PortalSession session, string method, string url, string csrf)
     {
         var request = new HttpRequestMessage(new HttpMethod(method), url);
-        request.Headers.Add("RequestVerificationToken", csrf);
+        request.Headers.Add(VirtualCore.Framework.Web.ApiAntiforgery.HeaderName, csrf);
         if (method is "POST" or "PUT" or "PATCH")
         {
             // Forms get the anti-forgery field and plausible values; JSON endpoints get a plausible body.

@@ -1,6 +1,5 @@
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.AspNetCore.StaticFiles;
 using Microsoft.EntityFrameworkCore;
 using VirtualCore.Framework.Modules;
 using VirtualCore.Framework.Persistence;
@@ -48,11 +47,4 @@ internal static class PortalStartup
             + "'operator' / 'operator-pass-1' for the provider. API: {Url}/openapi/v1.json. Simulated rack servers: {Embedded}.",
             url, url, embedded);
     }
-}
-
-internal static class ContentTypes
-{
-    private static readonly FileExtensionContentTypeProvider Provider = new();
-
-    public static string For(string path) => Provider.TryGetContentType(path, out var type) ? type : "application/octet-stream";
 }

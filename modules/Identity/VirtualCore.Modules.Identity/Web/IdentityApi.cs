@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using VirtualCore.Framework.Mediation;
 using VirtualCore.Framework.Security;
+using VirtualCore.Framework.Web;
 using VirtualCore.Modules.Identity.Features.Audit;
 using VirtualCore.Modules.Identity.Features.Login;
 using VirtualCore.Modules.Identity.Features.Otp;
@@ -35,8 +36,10 @@ internal static class IdentityApi
                 _ => Results.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Not signed in.", detail: LoginOutcome.Refusal),
             };
         }).AllowAnonymous().RequireRateLimiting(SignInRateLimit.Policy)
-            .WithSummary("Sign in with user name, password and (where enrolled) the one-time password; sets the session cookie.");
-        session.MapGet("/", (System.Security.Claims.ClaimsPrincipal user) => Results.Ok(SessionResponse.From(user))).RequireAuthorization().RequireScope(ApiScopes.Read).WithSummary("Who is signed in.");
+            .WithSummary("Sign in with user name, password and (where enrolled) the one-time password; sets the session cookie. "
+                + "With the cookie, calls that change something send csrfToken in the " + ApiAntiforgery.HeaderName + " header.");
+        session.MapGet("/", (HttpContext http) => Results.Ok(SessionResponse.From(http.User, ApiAntiforgery.IssueToken(http))))
+            .RequireAuthorization().RequireScope(ApiScopes.Read).WithSummary("Who is signed in, and the anti-forgery token for calls with the session cookie.");
         session.MapDelete("/", async (HttpContext http, UserSessions sessions) =>
         {
             await sessions.SignOutAsync(http);
@@ -129,18 +132,26 @@ internal static class IdentityApi
     private static async Task<IResult> SignedInAsync(HttpContext http, UserSessions sessions, LoginOutcome outcome)
     {
         await sessions.SignInAsync(http, outcome.Principal!);
-        return Results.Ok(SessionResponse.From(outcome.Principal!));
+
+        // The token belongs to the user it is issued for: the one signed in now, not the anonymous caller.
+        http.User = outcome.Principal!;
+        return Results.Ok(SessionResponse.From(outcome.Principal!, ApiAntiforgery.IssueToken(http)));
     }
 }
 
 public sealed record SessionRequest(string? UserName, string? Password, string? Code);
 
-public sealed record SessionResponse(string UserName, string DisplayName, string Role)
+/// <param name="UserName">The signed-in user.</param>
+/// <param name="DisplayName">Their display name.</param>
+/// <param name="Role">Their role.</param>
+/// <param name="CsrfToken">For calls with the session cookie that change something: send it in the X-CSRF-Token header.</param>
+public sealed record SessionResponse(string UserName, string DisplayName, string Role, string CsrfToken)
 {
-    public static SessionResponse From(System.Security.Claims.ClaimsPrincipal user) => new(
+    public static SessionResponse From(System.Security.Claims.ClaimsPrincipal user, string csrfToken) => new(
         user.Identity?.Name ?? "",
         user.FindFirst("vcore:display-name")?.Value ?? "",
-        user.FindFirst(System.Security.Claims.ClaimTypes.Role)?.Value ?? "");
+        user.FindFirst(System.Security.Claims.ClaimTypes.Role)?.Value ?? "",
+        csrfToken);
 }
 
 public sealed record GrantRequest(Guid? VmId, string? Level);

@@ -163,11 +163,7 @@ internal static class LoginEndpoints
     }
 
     /// <summary>Only local paths: a login link must never send the user to another site.</summary>
-    internal static string SafeReturnUrl(string? returnUrl) =>
-        !string.IsNullOrEmpty(returnUrl) && returnUrl.StartsWith('/') && !returnUrl.StartsWith("//", StringComparison.Ordinal)
-            && !returnUrl.StartsWith("/\\", StringComparison.Ordinal)
-            ? returnUrl
-            : "/vms";
+    internal static string SafeReturnUrl(string? returnUrl) => LocalUrl.OrFallback(returnUrl, "/vms");
 }
 
 internal sealed record LoginPage(string UserName, string ReturnUrl, string? Error);
