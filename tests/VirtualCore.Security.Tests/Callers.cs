@@ -47,6 +47,27 @@ internal static class Callers
         return response.Headers.GetValues("Set-Cookie").Select(c => c.Split(';')[0]).Single(c => c.StartsWith("vcore.session=", StringComparison.Ordinal));
     }
 
+    /// <summary>Signs a cookie-keeping session in through the API; answers the anti-forgery token for its unsafe calls.</summary>
+    public static async Task<string> SignInWithCsrfAsync(PortalSession session, string user, string password)
+    {
+        var response = await session.Client.PostAsJsonAsync("/api/v1/session", new { userName = user, password });
+        Assert.True(response.IsSuccessStatusCode, $"sign-in {user}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+        return (await response.ProblemAsync()).GetProperty("csrfToken").GetString()!;
+    }
+
+    /// <summary>
+    /// For a session cookie: the Cookie header with the anti-forgery cookie added, and the token to send beside it
+    /// with unsafe calls, as a browser's script gets them from GET /api/v1/session.
+    /// </summary>
+    public static async Task<(string Cookies, string Token)> CsrfForAsync(PortalFixture portal, string host, string sessionCookie)
+    {
+        using var client = WithCookie(portal, host, sessionCookie);
+        var response = await client.GetAsync("/api/v1/session");
+        Assert.True(response.IsSuccessStatusCode, $"{(int)response.StatusCode}");
+        var antiforgery = response.Headers.GetValues("Set-Cookie").Select(c => c.Split(';')[0]).Where(c => !c.StartsWith("vcore.session=", StringComparison.Ordinal));
+        return (string.Join("; ", antiforgery.Prepend(sessionCookie)), (await response.ProblemAsync()).GetProperty("csrfToken").GetString()!);
+    }
+
     public static HttpClient WithCookie(PortalFixture portal, string host, string cookie)
     {
         var client = portal.CreateClient(new() { AllowAutoRedirect = false, HandleCookies = false, BaseAddress = new Uri($"http://{host}") });
