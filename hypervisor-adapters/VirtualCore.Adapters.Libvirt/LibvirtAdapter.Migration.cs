@@ -139,7 +139,8 @@ public sealed partial class LibvirtAdapter
         LibvirtError? error;
         try
         {
-            error = LibvirtDomain.MigrateToUri(domain, target.Uri, flags, destinationXml, persistentXml);
+            // Named by its id on the target whatever it was called here, so a domain named before names were ids arrives renamed.
+            error = LibvirtDomain.MigrateToUri(domain, target.Uri, flags, DomainNameOf(domainId), destinationXml, persistentXml);
         }
         finally
         {
