@@ -139,7 +139,8 @@ public sealed partial class LibvirtAdapter
         LibvirtError? error;
         try
         {
-            // Named by its id on the target whatever it was called here, so a domain named before names were ids arrives renamed.
+            // Named by its id on the target whatever it is called here: one from an older version, named by its
+            // customer's name, arrives renamed.
             error = LibvirtDomain.MigrateToUri(domain, target.Uri, flags, DomainNameOf(domainId), destinationXml, persistentXml);
         }
         finally

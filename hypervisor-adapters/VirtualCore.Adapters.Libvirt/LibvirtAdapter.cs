@@ -265,8 +265,8 @@ public sealed partial class LibvirtAdapter : IHypervisorAdapter
     }
 
     /// <summary>
-    /// Gives a shut-off domain named before names were ids (by its customer's name) its id name, keeping the old name as
-    /// its title. Where libvirt refuses (QEMU renames no domain with recovery points or a managed save) the domain keeps
+    /// Gives a shut-off domain from an older version, named by its customer's name, its id name and keeps the old name
+    /// as its title. Where libvirt refuses (QEMU renames no domain with recovery points or a managed save) the domain keeps
     /// its old name harmlessly: every lookup is by UUID, and no new domain is ever named by a customer's name again.
     /// A running domain is renamed when it next starts from shut off, or on the target when it migrates.
     /// </summary>

@@ -127,8 +127,8 @@ public static class TestDriverNodeFile
 
     /// <summary>
     /// Names every domain in the host description at <paramref name="path"/> by its UUID, as
-    /// <see cref="LibvirtAdapter.DomainNameOf"/> does, keeping an old name as its title: domains defined before names
-    /// were ids carry their customer's name. Snapshots keep the definition they froze, so theirs are renamed too. A
+    /// <see cref="LibvirtAdapter.DomainNameOf"/> does, keeping an old name as its title: domains defined by older
+    /// versions carry their customer's name. Snapshots keep the definition they froze, so theirs are renamed too. A
     /// missing file or one with nothing to rename is left as it is.
     /// </summary>
     /// <param name="path">The host description, before the test driver opens it.</param>

@@ -19,7 +19,7 @@ internal static partial class JobFailureText
         var native = separator < 0 ? null : errorCode[(separator + 1)..].Trim();
         var text = (code, action) switch
         {
-            ("OperationFailed", "shutdown") => "The guest did not shut down in time; power it off if it hangs.",
+            ("OperationFailed", "shutdown") => "The guest did not shut down; power it off if it hangs.",
             ("ConnectionFailed", _) => "The rack server could not be reached.",
             ("DomainNotFound", _) => "The VM is not on its rack server.",
             ("DomainConflict", _) => "The rack server refused: something else there is in the VM's way.",

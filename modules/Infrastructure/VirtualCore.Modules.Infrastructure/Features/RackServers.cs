@@ -47,13 +47,18 @@ internal sealed class ListIsoImagesHandler(PortalDbContext db) : IQueryHandler<L
     {
         try
         {
-            using var file = File.OpenRead(image.Path);
-            return file.Length;
+            var file = new FileInfo(image.Path);
+            if (file.Exists)
+            {
+                return file.Length;
+            }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
         {
-            return image.SizeBytes > 0 ? image.SizeBytes : null;
+            // Not readable from here: the registration is all there is.
         }
+
+        return image.SizeBytes > 0 ? image.SizeBytes : null;
     }
 }
 
