@@ -327,26 +327,8 @@ public sealed class VmLifecycleApiTests : IAsyncLifetime
     [Fact]
     public async Task A_create_the_rack_server_refuses_fails_visibly_and_gives_back_its_cores()
     {
-        foreach (var agent in _portal.Agents.Agents)
-        {
-            await agent.StopAsync();
-        }
-
         var api = _portal.Demo();
-        var accepted = await api.CreateVmAsync("clash", vcpus: 4);
-        var node = _portal.Agents[(await api.GetAsync<VmView>($"/api/v1/vms/{accepted.VmId}")).NodeName];
-
-        // Outside the portal, a domain with the VM's id but another name appears before the agent defines it: the
-        // agent waits for the VM while the test holds it, and libvirt's node then refuses the portal's definition.
-        var gate = node.LockFor(accepted.VmId);
-        await gate.WaitAsync();
-        foreach (var agent in _portal.Agents.Agents)
-        {
-            await agent.StartAsync(default);
-        }
-
-        await node.Adapter.DefineDomainAsync(new DomainSpec(accepted.VmId, "outsider", 1, 1L << 30, [], [], null, []), default);
-        gate.Release();
+        var accepted = await _portal.CreateRefusedVmAsync(api, "clash", vcpus: 4);
         var job = await api.WaitForJobAsync(accepted.JobId);
 
         Assert.Equal(JobStatuses.Failed, job.Status);
