@@ -164,7 +164,7 @@ public sealed class NodeAgent : IAsyncDisposable
                 }
                 catch (HypervisorAdapterException ex)
                 {
-                    _logger.LogDebug(ex, "No addresses for {Domain} on {Node}", domain.Name, NodeName);
+                    _logger.LogDebug(ex, "No addresses for domain {Domain} on {Node}", domain.Id, NodeName);
                 }
             }
         }

@@ -86,8 +86,9 @@ internal static partial class DomainXmlBuilder
         var domain = new XElement(
             "domain",
             new XAttribute("type", domainType),
-            new XElement("name", spec.Name),
+            new XElement("name", LibvirtAdapter.DomainNameOf(spec.Id)),
             new XElement("uuid", spec.Id.ToString("D")),
+            new XElement("title", spec.Name),
             new XElement("memory", new XAttribute("unit", "KiB"), memoryKiB),
             new XElement("currentMemory", new XAttribute("unit", "KiB"), memoryKiB),
             new XElement("vcpu", new XAttribute("placement", "static"), spec.VCpus),
@@ -115,7 +116,7 @@ internal static partial class DomainXmlBuilder
 
         if (!IsDnsLabel(spec.Name))
         {
-            throw Invalid("The domain name must be DNS-safe: 1 to 63 letters, digits or hyphens, starting and ending with a letter or digit.");
+            throw Invalid("The domain's name (its title on the node) must be DNS-safe: 1 to 63 letters, digits or hyphens, starting and ending with a letter or digit.");
         }
 
         if (spec.VCpus < 1)

@@ -139,7 +139,9 @@ public sealed partial class LibvirtAdapter
         LibvirtError? error;
         try
         {
-            error = LibvirtDomain.MigrateToUri(domain, target.Uri, flags, destinationXml, persistentXml);
+            // Named by its id on the target whatever it is called here: one from an older version, named by its
+            // customer's name, arrives renamed.
+            error = LibvirtDomain.MigrateToUri(domain, target.Uri, flags, DomainNameOf(domainId), destinationXml, persistentXml);
         }
         finally
         {

@@ -65,6 +65,13 @@ public sealed partial class LibvirtAdapter : IHypervisorAdapter
 
     public AdapterCapabilities Capabilities { get; private set; }
 
+    /// <summary>
+    /// The libvirt name of the domain of VM <paramref name="id"/>. Names on a node are unique, so they come from the
+    /// id alone: a name a customer chose could clash with another tenant's and tell one about the other. The
+    /// customer's name is the domain's title (<c>virsh list --title</c>).
+    /// </summary>
+    public static string DomainNameOf(Guid id) => "vm-" + id.ToString("N");
+
     /// <summary>The libvirt library's version, known after <see cref="ConnectAsync"/>.</summary>
     internal Version? LibraryVersion { get; private set; }
 
@@ -81,6 +88,11 @@ public sealed partial class LibvirtAdapter : IHypervisorAdapter
             }
 
             CreateSimulatedHostIfMissing();
+            if (persistTestDriverState)
+            {
+                TestDriverNodeFile.NameDomainsById(TestDriverFilePath(options.Uri, "test"));
+            }
+
             connection = await Task.Run(Open, CancellationToken.None).ConfigureAwait(false);
         }
         finally
@@ -106,8 +118,14 @@ public sealed partial class LibvirtAdapter : IHypervisorAdapter
             c =>
             {
                 using var domain = c.GetDomain(domainId);
-                if (LibvirtDomain.GetState(domain) is not (DomainState.Running or DomainState.Blocked))
+                var state = LibvirtDomain.GetState(domain);
+                if (state is not (DomainState.Running or DomainState.Blocked))
                 {
+                    if (state == DomainState.ShutOff)
+                    {
+                        NameById(domain, domainId);
+                    }
+
                     LibvirtDomain.Start(domain, domainId);
                 }
             },
@@ -199,19 +217,28 @@ public sealed partial class LibvirtAdapter : IHypervisorAdapter
             if (existing is not null)
             {
                 var info = LibvirtDomain.GetInfo(existing);
-                return info.Name == spec.Name
-                    ? info
-                    : throw new HypervisorAdapterException(
+                if (info.Name != spec.Name)
+                {
+                    throw new HypervisorAdapterException(
                         AdapterErrorCode.DomainConflict, $"Domain {spec.Id} already exists under the name '{info.Name}', not '{spec.Name}'.");
+                }
+
+                if (info.State == DomainState.ShutOff)
+                {
+                    NameById(existing, spec.Id);
+                }
+
+                return info;
             }
         }
 
-        using (var sameName = c.FindDomainByName(spec.Name))
+        // Only a domain defined outside the portal can hold the name; which one it is stays unsaid (it may be anyone's).
+        using (var sameName = c.FindDomainByName(DomainNameOf(spec.Id)))
         {
             if (sameName is not null)
             {
                 throw new HypervisorAdapterException(
-                    AdapterErrorCode.DomainConflict, $"The name '{spec.Name}' is taken by domain {LibvirtDomain.GetId(sameName)}.");
+                    AdapterErrorCode.DomainConflict, $"The name {DomainNameOf(spec.Id)} that domain {spec.Id} needs is taken by another domain.");
             }
         }
 
@@ -234,6 +261,36 @@ public sealed partial class LibvirtAdapter : IHypervisorAdapter
         {
             DeleteCreatedDisks(c, created);
             throw;
+        }
+    }
+
+    /// <summary>
+    /// Gives a shut-off domain from an older version, named by its customer's name, its id name and keeps the old name
+    /// as its title. Where libvirt refuses (QEMU renames no domain with recovery points or a managed save) the domain keeps
+    /// its old name harmlessly: every lookup is by UUID, and no new domain is ever named by a customer's name again.
+    /// A running domain is renamed when it next starts from shut off, or on the target when it migrates.
+    /// </summary>
+    private static void NameById(DomainHandle domain, Guid id)
+    {
+        var name = LibvirtDomain.GetName(domain);
+        var idName = DomainNameOf(id);
+        if (name == idName)
+        {
+            return;
+        }
+
+        try
+        {
+            if (LibvirtDomain.GetTitle(domain, id) is null)
+            {
+                LibvirtDomain.SetTitle(domain, name, id);
+            }
+
+            LibvirtDomain.Rename(domain, idName, id);
+        }
+        catch (HypervisorAdapterException)
+        {
+            // The old name still works: see above.
         }
     }
 

@@ -125,6 +125,69 @@ public static class TestDriverNodeFile
         }
     }
 
+    /// <summary>
+    /// Names every domain in the host description at <paramref name="path"/> by its UUID, as
+    /// <see cref="LibvirtAdapter.DomainNameOf"/> does, keeping an old name as its title: domains defined by older
+    /// versions carry their customer's name. Snapshots keep the definition they froze, so theirs are renamed too. A
+    /// missing file or one with nothing to rename is left as it is.
+    /// </summary>
+    /// <param name="path">The host description, before the test driver opens it.</param>
+    internal static void NameDomainsById(string path)
+    {
+        if (!File.Exists(path))
+        {
+            return;
+        }
+
+        XDocument document;
+        try
+        {
+            document = XDocument.Load(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or XmlException)
+        {
+            throw new HypervisorAdapterException(AdapterErrorCode.OperationFailed, $"Could not read the node file {path}: {e.Message}", innerException: e);
+        }
+
+        var changed = false;
+        foreach (var domain in document.Root!.Elements("domain"))
+        {
+            if (!Guid.TryParse((string?)domain.Element("uuid"), out var id))
+            {
+                continue;
+            }
+
+            var idName = LibvirtAdapter.DomainNameOf(id);
+            var definitions = domain.Elements(TestNamespace + "domainsnapshot").Elements("domain").Prepend(domain);
+            foreach (var definition in definitions.Where(d => d.Element("name") is { } name && name.Value != idName))
+            {
+                var name = definition.Element("name")!;
+                if (definition.Element("title") is null)
+                {
+                    // After the uuid, where libvirt writes it.
+                    (definition.Element("uuid") ?? name).AddAfterSelf(new XElement("title", name.Value));
+                }
+
+                name.Value = idName;
+                changed = true;
+            }
+        }
+
+        if (!changed)
+        {
+            return;
+        }
+
+        try
+        {
+            WriteAtomically(path, document);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new HypervisorAdapterException(AdapterErrorCode.OperationFailed, $"Could not write the node file {path}: {e.Message}", innerException: e);
+        }
+    }
+
     // A crash mid-write must never leave a truncated file: the next open of the node would fail.
     private static void WriteAtomically(string path, XDocument document)
     {

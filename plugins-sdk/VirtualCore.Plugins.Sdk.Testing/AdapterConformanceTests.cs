@@ -112,11 +112,19 @@ public abstract class AdapterConformanceTests : IAsyncLifetime
     }
 
     [ConformanceFact]
-    public async Task The_same_name_under_another_id_is_a_conflict()
+    public async Task The_same_name_under_another_id_is_a_second_domain()
     {
+        // Names are chosen by customers and shared across them: the node tells domains apart by id only.
         var spec = await DefineAsync();
+        var twinId = Guid.NewGuid();
+        var twin = CreateDomainSpec(twinId, "twin-" + twinId.ToString("N")[..12]) with { Name = spec.Name };
+        defined.Add(twinId);
 
-        await AssertCode(AdapterErrorCode.DomainConflict, () => Adapter.DefineDomainAsync(spec with { Id = Guid.NewGuid() }, None));
+        await Adapter.DefineDomainAsync(twin, None);
+
+        var domains = (await Adapter.ListDomainsAsync(None)).Where(d => d.Id == spec.Id || d.Id == twinId).ToList();
+        Assert.Equal([spec.Name, spec.Name], domains.Select(d => d.Name));
+        Assert.Equal(2, domains.Select(d => d.Id).Distinct().Count());
     }
 
     [ConformanceFact]

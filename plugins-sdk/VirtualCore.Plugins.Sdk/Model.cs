@@ -27,6 +27,12 @@ public enum DomainState
 }
 
 /// <summary>A domain as the hypervisor sees it.</summary>
+/// <param name="Id">The domain's UUID: the portal's VM id.</param>
+/// <param name="Name">The <see cref="DomainSpec.Name"/> the domain was defined with (its title), or the hypervisor's own
+/// name for a domain that has none (one defined outside the portal). For people reading it; never an identity.</param>
+/// <param name="State">The domain's state.</param>
+/// <param name="VCpus">Its vCPUs.</param>
+/// <param name="MemoryBytes">Its guest memory.</param>
 public sealed record DomainInfo(Guid Id, string Name, DomainState State, int VCpus, long MemoryBytes);
 
 public enum DiskBus
@@ -56,8 +62,14 @@ public sealed record NicSpec(string Network, string MacAddress, NicModel Model =
 /// What a domain should look like. Adapters build their native description from this record —
 /// never by pasting its strings into markup.
 /// </summary>
-/// <param name="Id">The portal's VM id; becomes the domain's UUID.</param>
-/// <param name="Name">DNS-safe name, unique on the node.</param>
+/// <remarks>
+/// A domain's identity on the node is <see cref="Id"/> alone: adapters name the domain after it (the libvirt adapter
+/// names it <c>vm-</c> and the id's 32 hex digits) and look it up by it. <see cref="Name"/> is chosen by a customer and
+/// is not unique across customers, so it must never become the domain's name on the node, where one customer's name
+/// would clash with another's and tell one about the other; adapters may show it as the domain's title.
+/// </remarks>
+/// <param name="Id">The portal's VM id; becomes the domain's UUID and, in a form the hypervisor accepts, its name.</param>
+/// <param name="Name">The VM's DNS-safe name as its customer chose it: a title for people reading the node, not unique.</param>
 /// <param name="VCpus">Number of vCPUs.</param>
 /// <param name="MemoryBytes">Guest memory.</param>
 /// <param name="PinnedCores">Physical core per vCPU (dedicated cores); empty for no pinning.</param>

@@ -44,7 +44,7 @@ public sealed class QemuDiskTests
             var live = await node.Adapter.UpdateHardwareAsync(guest.Id, new HardwareChange { DiskGrowths = [new DiskGrowth(path, 128 * MiB)] }, CancellationToken.None);
             Assert.Equal(new HardwareChangeItem(HardwareItem.Disk, ChangeTiming.Live, path), Assert.Single(live.Items));
             Assert.Equal(128 * MiB, (await ImageInfoAsync(path)).VirtualSize);
-            Assert.Matches(@"Capacity:\s+134217728", await VirshAsync("domblkinfo", spec.Name, "vda"));
+            Assert.Matches(@"Capacity:\s+134217728", await VirshAsync("domblkinfo", LibvirtAdapter.DomainNameOf(spec.Id), "vda"));
 
             var shrink = await Assert.ThrowsAsync<HypervisorAdapterException>(() => node.Adapter.UpdateHardwareAsync(
                 guest.Id, new HardwareChange { DiskGrowths = [new DiskGrowth(path, 96 * MiB)] }, CancellationToken.None));

@@ -105,8 +105,8 @@ public sealed class QemuDomainLifecycleTests
 
             Assert.Equal(DomainState.Running, await node.Adapter.GetDomainStateAsync(guest.Id, CancellationToken.None));
             // libvirt's own view: the running vCPU's affinity, and the pin of the definition for the next boot.
-            Assert.Matches(@"(?m)^\s*0\s+1\s*$", await VirshAsync("vcpupin", guest.Spec.Name, "--live"));
-            Assert.Matches(@"(?m)^\s*0\s+1\s*$", await VirshAsync("vcpupin", guest.Spec.Name, "--config"));
+            Assert.Matches(@"(?m)^\s*0\s+1\s*$", await VirshAsync("vcpupin", LibvirtAdapter.DomainNameOf(guest.Spec.Id), "--live"));
+            Assert.Matches(@"(?m)^\s*0\s+1\s*$", await VirshAsync("vcpupin", LibvirtAdapter.DomainNameOf(guest.Spec.Id), "--config"));
             await Step("power off", () => node.Adapter.PowerOffDomainAsync(guest.Id, CancellationToken.None));
         }
     }

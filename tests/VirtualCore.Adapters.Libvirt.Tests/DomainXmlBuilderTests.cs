@@ -27,8 +27,9 @@ public sealed class DomainXmlBuilderTests
         var domain = XElement.Parse(DomainXmlBuilder.Build(FullSpec(), "kvm"));
 
         Assert.Equal("kvm", (string?)domain.Attribute("type"));
-        Assert.Equal("web-01", (string?)domain.Element("name"));
+        Assert.Equal("vm-6c1f3c4e1b0a4c529a550d3f6e2b7a10", (string?)domain.Element("name"));
         Assert.Equal(Id.ToString(), (string?)domain.Element("uuid"));
+        Assert.Equal("web-01", (string?)domain.Element("title"));
         Assert.Equal("4194304", (string?)domain.Element("memory"));
         Assert.Equal("KiB", (string?)domain.Element("memory")!.Attribute("unit"));
         Assert.Equal("2", (string?)domain.Element("vcpu"));
@@ -104,7 +105,19 @@ public sealed class DomainXmlBuilderTests
 
         var domain = XElement.Parse(DomainXmlBuilder.Build(FullSpec() with { Name = name }, "test"));
 
-        Assert.Equal(name, (string?)domain.Element("name"));
+        Assert.Equal(name, (string?)domain.Element("title"));
+    }
+
+    [Fact]
+    public void The_name_comes_from_the_id_alone_and_the_chosen_name_is_the_title()
+    {
+        var first = XElement.Parse(DomainXmlBuilder.Build(FullSpec() with { Name = "shop-web" }, "test"));
+        var second = XElement.Parse(DomainXmlBuilder.Build(FullSpec() with { Id = Guid.NewGuid(), Name = "shop-web" }, "test"));
+
+        Assert.Equal(LibvirtAdapter.DomainNameOf(Id), (string?)first.Element("name"));
+        Assert.NotEqual((string?)first.Element("name"), (string?)second.Element("name"));
+        Assert.Equal(["shop-web", "shop-web"], new[] { first, second }.Select(d => (string?)d.Element("title")));
+        Assert.DoesNotContain("shop-web", (string?)second.Element("name"), StringComparison.Ordinal);
     }
 
     [Fact]

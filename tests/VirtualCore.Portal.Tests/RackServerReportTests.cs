@@ -46,7 +46,9 @@ public sealed class RackServerReportTests
 
         var isos = await portal.Demo().GetAsync<IsoImageView[]>("/api/v1/isos");
         var tiny = Assert.Single(isos, i => i.Name == "tiny-guest");
-        Assert.Equal("/srv/iso/tiny-guest.iso", tiny.Path);
+        Assert.Equal(("Tiny guest", null), (tiny.Title, tiny.SizeBytes));
+        await using var scope = portal.Services.CreateAsyncScope();
+        Assert.Equal("/srv/iso/tiny-guest.iso", (await scope.ServiceProvider.GetRequiredService<ISender>().Send(new GetIsoImageFile("tiny-guest")))!.Path);
         Assert.Contains(isos, i => i.Name == "debian-12.8.0-amd64-netinst");
     }
 

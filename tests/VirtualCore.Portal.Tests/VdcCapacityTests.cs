@@ -4,7 +4,6 @@ using Microsoft.EntityFrameworkCore;
 using VirtualCore.Modules.Compute.Contracts;
 using VirtualCore.Modules.Compute.Domain;
 using VirtualCore.Modules.Tenancy.Contracts;
-using VirtualCore.Plugins.Sdk;
 
 namespace VirtualCore.Portal.Tests;
 
@@ -51,13 +50,7 @@ public sealed class VdcCapacityTests : IAsyncLifetime
         await SetCapacityAsync(_portal.ApiClient("operator", "operator-pass-1"), DemoTenants.DemoCustomerId, cores: 2, memoryGiB: null, diskGiB: null);
         var api = _portal.Demo();
 
-        // A domain of that name already exists on every rack server: creating "clash" fails there.
-        foreach (var agent in _portal.Agents.Agents)
-        {
-            await agent.Adapter.DefineDomainAsync(new DomainSpec(Guid.NewGuid(), "clash", 1, 1L << 30, [], [], null, []), default);
-        }
-
-        var failed = await api.CreateVmAsync("clash", vcpus: 2);
+        var failed = await _portal.CreateRefusedVmAsync(api, "clash", vcpus: 2);
         Assert.Equal(JobStatuses.Failed, (await api.WaitForJobAsync(failed.JobId)).Status);
         Assert.Equal(new CapacityItem(2, 0, 2), (await api.GetAsync<VdcCapacityView>("/api/v1/capacity")).Cores);
 

@@ -327,18 +327,13 @@ public sealed class VmLifecycleApiTests : IAsyncLifetime
     [Fact]
     public async Task A_create_the_rack_server_refuses_fails_visibly_and_gives_back_its_cores()
     {
-        // A domain of that name exists on every rack server outside the portal: libvirt refuses a second one.
-        foreach (var agent in _portal.Agents.Agents)
-        {
-            await agent.Adapter.DefineDomainAsync(new DomainSpec(Guid.NewGuid(), "clash", 1, 1L << 30, [], [], null, []), default);
-        }
-
         var api = _portal.Demo();
-        var accepted = await api.CreateVmAsync("clash", vcpus: 4);
+        var accepted = await _portal.CreateRefusedVmAsync(api, "clash", vcpus: 4);
         var job = await api.WaitForJobAsync(accepted.JobId);
 
         Assert.Equal(JobStatuses.Failed, job.Status);
         Assert.Contains("DomainConflict", job.Info);
+        Assert.DoesNotContain("outsider", job.Info, StringComparison.Ordinal);
         var vm = await api.GetAsync<VmView>($"/api/v1/vms/{accepted.VmId}");
         Assert.Equal(VmStates.Failed, vm.State);
         Assert.Empty(vm.PinnedCores);

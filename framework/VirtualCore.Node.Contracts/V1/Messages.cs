@@ -19,6 +19,8 @@ public sealed record DiskSpecV1(string Path, long CapacityBytes, string Bus);
 
 public sealed record NicSpecV1(string Network, string MacAddress, string Model);
 
+/// <param name="VmId">The VM's id: the domain's UUID and the only thing the node names it by.</param>
+/// <param name="Name">The VM's name as its customer chose it; the node shows it as the domain's title, never as its name.</param>
 public sealed record DomainSpecV1(
     Guid VmId,
     string Name,
@@ -177,6 +179,7 @@ public sealed record NodeJobFailed(Guid JobId, string NodeName, string Error, st
 [EntityName("vcore.node.v1.domain-state-changed")]
 public sealed record DomainStateChanged(string NodeName, Guid VmId, string State, DateTimeOffset At);
 
+/// <param name="Name">The domain's title (the VM's name when the portal defined it); the VM id is its identity.</param>
 /// <param name="Addresses">The guest's IP addresses with prefix ("192.0.2.10/24"), as the node sees them (lease, ARP, agent).</param>
 public sealed record NodeDomainV1(Guid VmId, string Name, string State, int VCpus, long MemoryBytes, IReadOnlyList<string>? Addresses = null);
 

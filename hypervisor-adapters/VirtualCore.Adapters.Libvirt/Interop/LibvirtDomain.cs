@@ -46,10 +46,41 @@ internal static unsafe class LibvirtDomain
             ? throw LibvirtError.CaptureLast().ToException("read a domain's state")
             : (state, reason);
 
+    /// <summary>The domain's title, or null when it has none.</summary>
+    internal static string? GetTitle(DomainHandle domain, Guid id)
+    {
+        var title = LibvirtNative.virDomainGetMetadata(domain, LibvirtNative.DomainMetadataTitle, null, LibvirtNative.AffectCurrent);
+        if (title == nint.Zero)
+        {
+            var error = LibvirtError.CaptureLast();
+            return error.Code == LibvirtError.NoDomainMetadata ? null : throw error.ToException($"read the title of domain {id}");
+        }
+
+        try
+        {
+            return Marshal.PtrToStringUTF8(title);
+        }
+        finally
+        {
+            LibvirtNative.Free(title);
+        }
+    }
+
+    /// <summary>Sets the title of the domain's persistent definition (what it has from its next start on, or now when shut off).</summary>
+    internal static void SetTitle(DomainHandle domain, string title, Guid id) =>
+        Check(
+            LibvirtNative.virDomainSetMetadata(domain, LibvirtNative.DomainMetadataTitle, title, null, null, LibvirtNative.AffectConfig),
+            $"set the title of domain {id}");
+
+    /// <summary>Renames a shut-off domain (libvirt refuses a running one, and on QEMU one with snapshots or a managed save).</summary>
+    internal static void Rename(DomainHandle domain, string name, Guid id) =>
+        Check(LibvirtNative.virDomainRename(domain, name, 0), $"rename domain {id}");
+
+    /// <summary>The domain with its title as its name: what the portal called it, whatever name it has on the node.</summary>
     internal static DomainInfo GetInfo(DomainHandle domain)
     {
         var id = GetId(domain);
-        var name = GetName(domain);
+        var name = GetTitle(domain, id) ?? GetName(domain);
         if (LibvirtNative.virDomainGetInfo(domain, out var info) < 0)
         {
             throw LibvirtError.CaptureLast().ToException($"read domain {id}");
@@ -268,16 +299,18 @@ internal static unsafe class LibvirtDomain
     /// <summary>
     /// Migrates the domain with <paramref name="flags"/> (virDomainMigrateFlags); blocks until the migration ends.
     /// <paramref name="destinationXml"/> and <paramref name="persistentXml"/>, when given, replace the running and the
-    /// persistent definition on the target (only what may differ between hosts, such as pinning, may change).
-    /// Returns the libvirt error instead of throwing so the caller can tell an aborted job from a failed one.
+    /// persistent definition on the target (only what may differ between hosts, such as pinning, may change); the
+    /// domain arrives named <paramref name="destinationName"/> in both. Returns the libvirt error instead of throwing
+    /// so the caller can tell an aborted job from a failed one.
     /// </summary>
-    internal static LibvirtError? MigrateToUri(DomainHandle domain, string destinationUri, uint flags, string? destinationXml, string? persistentXml)
+    internal static LibvirtError? MigrateToUri(DomainHandle domain, string destinationUri, uint flags, string destinationName, string? destinationXml, string? persistentXml)
     {
         nint parameters = 0;
         int count = 0, capacity = 0;
         try
         {
-            if ((destinationXml is not null && LibvirtNative.virTypedParamsAddString(ref parameters, ref count, ref capacity, "destination_xml", destinationXml) < 0)
+            if (LibvirtNative.virTypedParamsAddString(ref parameters, ref count, ref capacity, "destination_name", destinationName) < 0
+                || (destinationXml is not null && LibvirtNative.virTypedParamsAddString(ref parameters, ref count, ref capacity, "destination_xml", destinationXml) < 0)
                 || (persistentXml is not null && LibvirtNative.virTypedParamsAddString(ref parameters, ref count, ref capacity, "persistent_xml", persistentXml) < 0))
             {
                 return LibvirtError.CaptureLast();

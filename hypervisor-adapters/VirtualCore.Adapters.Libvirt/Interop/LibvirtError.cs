@@ -19,6 +19,7 @@ internal readonly record struct LibvirtError(int Code, int Domain, string? Messa
     internal const int OperationInvalid = 55;
     internal const int NoDomainSnapshot = 72;
     internal const int OperationAborted = 78;
+    internal const int NoDomainMetadata = 80;
 
     /// <summary>The domain's disks would not survive the migration (local storage without copying, or an unsafe cache mode).</summary>
     internal const int MigrateUnsafe = 81;

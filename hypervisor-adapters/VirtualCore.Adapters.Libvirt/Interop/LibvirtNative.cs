@@ -21,6 +21,9 @@ internal static unsafe partial class LibvirtNative
     internal const uint DomainUndefineManagedSave = 1;
     internal const uint DomainUndefineSnapshotsMetadata = 2;
 
+    /// <summary>VIR_DOMAIN_METADATA_TITLE: the domain's one-line title.</summary>
+    internal const int DomainMetadataTitle = 1;
+
     /// <summary>virDomainModificationImpact: the running domain, its definition, or whichever applies now (0).</summary>
     internal const uint AffectCurrent = 0;
     internal const uint AffectLive = 1;
@@ -125,6 +128,16 @@ internal static unsafe partial class LibvirtNative
 
     [LibraryImport(Library)]
     internal static partial int virDomainGetUUIDString(DomainHandle domain, byte* buffer);
+
+    [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int virDomainRename(DomainHandle domain, string newName, uint flags);
+
+    /// <summary>Returns an owned string: release it with <see cref="Free"/>. Null with VIR_ERR_NO_DOMAIN_METADATA when there is none.</summary>
+    [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial nint virDomainGetMetadata(DomainHandle domain, int type, string? uri, uint flags);
+
+    [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int virDomainSetMetadata(DomainHandle domain, int type, string? metadata, string? key, string? uri, uint flags);
 
     /// <summary>Returns an owned string: release it with <see cref="Free"/>.</summary>
     [LibraryImport(Library)]

@@ -38,11 +38,21 @@ public sealed record RackServerView(
     public long MemoryForVmsBytes => Math.Max(0, MemoryBytes - ReservedMemoryBytes);
 }
 
-/// <summary>The ISO images customers can attach to a new VM.</summary>
+/// <summary>The ISO images customers can attach to a new VM, as they may see them: never where the files lie.</summary>
 public sealed record ListIsoImages : IQuery<IReadOnlyList<IsoImageView>>;
 
 /// <param name="Name">Short name, e.g. "debian-12.8-amd64-netinst".</param>
 /// <param name="Title">What users see, e.g. "Debian 12.8 (netinst)".</param>
-/// <param name="Path">Where the image lies on the nodes' shared image storage.</param>
-/// <param name="SizeBytes">File size.</param>
-public sealed record IsoImageView(string Name, string Title, string Path, long SizeBytes);
+/// <param name="SizeBytes">File size: read from the file where the portal can read it, else as registered; null when
+/// neither is known.</param>
+public sealed record IsoImageView(string Name, string Title, long? SizeBytes);
+
+/// <summary>
+/// Where the library's image <paramref name="Name"/> lies on the nodes, for the commands that attach it to a VM; null
+/// for a name the library lacks. A path on the operator's hosts: it goes to rack servers, never to users.
+/// </summary>
+public sealed record GetIsoImageFile(string Name) : IQuery<IsoImageFile?>;
+
+/// <param name="Name">The image's short name.</param>
+/// <param name="Path">Where the image lies on the nodes' image storage.</param>
+public sealed record IsoImageFile(string Name, string Path);

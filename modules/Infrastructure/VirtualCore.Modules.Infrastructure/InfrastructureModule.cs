@@ -27,7 +27,7 @@ public sealed class InfrastructureModule : IModule
         services.Configure<InfrastructureOptions>(configuration.GetSection(InfrastructureOptions.Section));
         services.AddScoped<ISeedData, InfrastructureSeed>();
         services.AddRequestPermission(Permissions.NodeRead, typeof(ListRackServers));
-        services.AddRequestPermission(Permissions.VmRead, typeof(ListIsoImages));
+        services.AddRequestPermission(Permissions.VmRead, typeof(ListIsoImages), typeof(GetIsoImageFile));
     }
 
     public void ConfigureModel(ModelBuilder modelBuilder)

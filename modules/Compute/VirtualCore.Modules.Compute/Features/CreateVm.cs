@@ -129,7 +129,8 @@ internal sealed class CreateVmHandler(
 
         var iso = string.IsNullOrEmpty(command.IsoName)
             ? null
-            : (await sender.Send(new ListIsoImages(), cancellationToken)).Single(i => i.Name == command.IsoName);
+            : await sender.Send(new GetIsoImageFile(command.IsoName), cancellationToken)
+                ?? throw new RequestValidationException("isoName", "Choose an image from the ISO library.");
         var vm = new VirtualMachine
         {
             Id = Guid.NewGuid(),

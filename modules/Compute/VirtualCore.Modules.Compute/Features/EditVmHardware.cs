@@ -152,7 +152,10 @@ internal sealed class EditVmHardwareHandler(PortalDbContext db, ISender sender, 
             throw new RequestValidationException(errors);
         }
 
-        var iso = command.IsoName is null || !changesIso ? null : (await sender.Send(new ListIsoImages(), cancellationToken)).Single(i => i.Name == command.IsoName);
+        var iso = command.IsoName is null || !changesIso
+            ? null
+            : await sender.Send(new GetIsoImageFile(command.IsoName), cancellationToken)
+                ?? throw new RequestValidationException("isoName", "Choose an image from the ISO library.");
         var edit = new HardwareEdit
         {
             Id = Guid.NewGuid(),

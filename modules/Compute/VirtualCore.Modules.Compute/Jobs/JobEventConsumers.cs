@@ -83,7 +83,10 @@ internal sealed class JobEventConsumers(PortalDbContext db, LiveNotifier live, I
         job.Status = JobStatuses.Failed;
         job.StartedAt ??= context.Message.At;
         job.EndedAt = context.Message.At;
-        job.Info = $"{context.Message.Error} ({context.Message.ErrorCode})";
+        job.Info = JobFailureText.Of(job.Action, context.Message.ErrorCode);
+        logger.LogWarning(
+            "Job {Job} ({Action} of {Vm}) failed on {Node}: {Error} ({Code})",
+            job.Id, job.Action, job.TargetId, job.NodeName, context.Message.Error, context.Message.ErrorCode);
         return true;
     }, context.Message.DomainState, context.Message.At);
 

@@ -311,7 +311,7 @@ internal static class ComputePages
             Error = error,
             HasErrors = errors.Count > 0,
             Errors = errors.GroupBy(e => e.Field).ToDictionary(g => g.Key, g => string.Join(" ", g.Select(e => e.Reason))),
-            Isos = isos.Select(i => new { i.Name, i.Title, Size = FormatBytes(i.SizeBytes) }).ToArray(),
+            Isos = isos.Select(i => new { i.Name, i.Title, Size = i.SizeBytes is { } size ? FormatBytes(size) : null }).ToArray(),
             BootOrders = bootOrders.Select(o => new { o.Value, o.Label }).ToArray(),
             DiskBuses = HardwareChoices.DiskBuses,
             NicModels = HardwareChoices.NicModels,
@@ -369,7 +369,7 @@ internal static class ComputePages
             Input = input,
             HasErrors = errors.Count > 0,
             Errors = errors.GroupBy(e => e.Field).ToDictionary(g => g.Key, g => string.Join(" ", g.Select(e => e.Reason))),
-            Isos = isos.Select(i => new { i.Name, i.Title, Size = FormatBytes(i.SizeBytes) }).ToArray(),
+            Isos = isos.Select(i => new { i.Name, i.Title, Size = i.SizeBytes is { } size ? FormatBytes(size) : null }).ToArray(),
             FreeCores = computeNodes.Length == 0 ? 0 : computeNodes.Max(n => n.CoresForVms - n.UsedCores),
             FreeMemoryGib = computeNodes.Length == 0 ? 0 : computeNodes.Max(n => (n.MemoryForVmsBytes - n.UsedMemoryBytes) / (1024L * 1024 * 1024)),
             Capacity = http.RequestServices.GetRequiredService<IPermissionChecker>().Has(Identity.Contracts.Permissions.VmCreate)

@@ -36,9 +36,37 @@ internal sealed class ListRackServersHandler(PortalDbContext db, IOptions<Infras
 
 internal sealed class ListIsoImagesHandler(PortalDbContext db) : IQueryHandler<ListIsoImages, IReadOnlyList<IsoImageView>>
 {
-    public async ValueTask<IReadOnlyList<IsoImageView>> Handle(ListIsoImages query, CancellationToken cancellationToken) =>
-        await db.Set<IsoImage>().AsNoTracking().OrderBy(i => i.Title)
-            .Select(i => new IsoImageView(i.Name, i.Title, i.Path, i.SizeBytes)).ToListAsync(cancellationToken);
+    public async ValueTask<IReadOnlyList<IsoImageView>> Handle(ListIsoImages query, CancellationToken cancellationToken)
+    {
+        var images = await db.Set<IsoImage>().AsNoTracking().OrderBy(i => i.Title).ToListAsync(cancellationToken);
+        return images.Select(i => new IsoImageView(i.Name, i.Title, SizeOf(i))).ToArray();
+    }
+
+    /// <summary>The file's size where the portal shares the nodes' image storage, else what the operator registered.</summary>
+    private static long? SizeOf(IsoImage image)
+    {
+        try
+        {
+            var file = new FileInfo(image.Path);
+            if (file.Exists)
+            {
+                return file.Length;
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            // Not readable from here: the registration is all there is.
+        }
+
+        return image.SizeBytes > 0 ? image.SizeBytes : null;
+    }
+}
+
+internal sealed class GetIsoImageFileHandler(PortalDbContext db) : IQueryHandler<GetIsoImageFile, IsoImageFile?>
+{
+    public async ValueTask<IsoImageFile?> Handle(GetIsoImageFile query, CancellationToken cancellationToken) =>
+        await db.Set<IsoImage>().AsNoTracking().Where(i => i.Name == query.Name)
+            .Select(i => new IsoImageFile(i.Name, i.Path)).SingleOrDefaultAsync(cancellationToken);
 }
 
 /// <summary>Keeps each rack server's capacity as its agent reports it. Reports from unregistered nodes are ignored.</summary>
