@@ -93,7 +93,10 @@ if (embedded.Enabled)
     services.AddNodeAgents(EmbeddedRackServers.AgentsFor(embedded, dataDirectory, configuration));
 }
 
-if (configuration.GetValue("DemoData", true) && configuration.GetValue("DemoVms", true))
+// The embedded default (./run.sh, the tests) has demo tenants and logins; a production configuration never does.
+var production = builder.Environment.IsProduction() || string.Equals(provider, "PostgreSQL", StringComparison.OrdinalIgnoreCase);
+var demoData = configuration.GetValue("DemoData", !production);
+if (demoData && configuration.GetValue("DemoVms", true))
 {
     services.AddHostedService<DemoVms>();
 }
@@ -165,7 +168,10 @@ services.Configure<ForwardedHeadersOptions>(o => o.ForwardedHeaders = ForwardedH
 
 var app = builder.Build();
 
-await PortalStartup.PrepareAsync(app, modules, themesRoot);
+if (!await PortalStartup.PrepareAsync(app, modules, themesRoot, production, demoData))
+{
+    return 1;
+}
 
 app.UseForwardedHeaders();
 app.UseExceptionHandler();
@@ -185,8 +191,9 @@ foreach (var module in modules.Modules)
     module.MapEndpoints(app);
 }
 
-app.Lifetime.ApplicationStarted.Register(() => PortalStartup.PrintWelcome(app, embedded.Enabled));
+app.Lifetime.ApplicationStarted.Register(() => PortalStartup.PrintWelcome(app, embedded.Enabled, demoData && !production));
 await app.RunAsync();
+return 0;
 
 static Task ApiAware(RedirectContext<CookieAuthenticationOptions> context, int status)
 {
