@@ -155,6 +155,10 @@ services.AddAntiforgery(o =>
     o.FormFieldName = "__csrf";
 });
 services.AddProblemDetails();
+
+// Binding failures (no body, JSON of the wrong shape, a query value that is no number) become exceptions that
+// RequestExceptionHandler turns into problem details naming the field, instead of a bare 400.
+services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
 services.AddExceptionHandler<HtmlExceptionHandler>();
 services.AddExceptionHandler<RequestExceptionHandler>();
 services.AddOpenApi("v1", o => o.AddDocumentTransformer((document, _, _) =>
