@@ -93,7 +93,10 @@ if (embedded.Enabled)
     services.AddNodeAgents(EmbeddedRackServers.AgentsFor(embedded, dataDirectory, configuration));
 }
 
-if (configuration.GetValue("DemoData", true) && configuration.GetValue("DemoVms", true))
+// The embedded default (./run.sh, the tests) has demo tenants and logins; a production configuration never does.
+var production = builder.Environment.IsProduction() || string.Equals(provider, "PostgreSQL", StringComparison.OrdinalIgnoreCase);
+var demoData = configuration.GetValue("DemoData", !production);
+if (demoData && configuration.GetValue("DemoVms", true))
 {
     services.AddHostedService<DemoVms>();
 }
@@ -155,6 +158,10 @@ services.AddAntiforgery(o =>
     o.HeaderName = ApiAntiforgery.HeaderName;
 });
 services.AddProblemDetails();
+
+// Binding failures (no body, JSON of the wrong shape, a query value that is no number) become exceptions that
+// RequestExceptionHandler turns into problem details naming the field, instead of a bare 400.
+services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
 services.AddExceptionHandler<HtmlExceptionHandler>();
 services.AddExceptionHandler<RequestExceptionHandler>();
 services.AddOpenApi("v1", o => o.AddDocumentTransformer((document, _, _) =>
@@ -170,7 +177,10 @@ services.Configure<ForwardedHeadersOptions>(o => o.ForwardedHeaders = ForwardedH
 
 var app = builder.Build();
 
-await PortalStartup.PrepareAsync(app, modules, themesRoot);
+if (!await PortalStartup.PrepareAsync(app, modules, themesRoot, production, demoData))
+{
+    return 1;
+}
 
 app.UseForwardedHeaders();
 app.UseSecurityHeaders();
@@ -190,8 +200,9 @@ foreach (var module in modules.Modules)
     module.MapEndpoints(app);
 }
 
-app.Lifetime.ApplicationStarted.Register(() => PortalStartup.PrintWelcome(app, embedded.Enabled));
+app.Lifetime.ApplicationStarted.Register(() => PortalStartup.PrintWelcome(app, embedded.Enabled, demoData && !production));
 await app.RunAsync();
+return 0;
 
 static Task ApiAware(RedirectContext<CookieAuthenticationOptions> context, int status)
 {

@@ -71,7 +71,8 @@ internal sealed class BenchmarkPortal(IReadOnlyDictionary<string, string>? setti
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
-        builder.UseEnvironment("Production");
+        // Not "Production": the benchmarks act as the demo customer, and a production configuration has no demo data.
+        builder.UseEnvironment("Benchmark");
 
         // The factory looks for its manifest in the working directory, which is wherever `dotnet run` was started;
         // the build output holds appsettings.json and the themes, as a deployed portal does.

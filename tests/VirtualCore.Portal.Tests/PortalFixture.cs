@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using VirtualCore.Framework.Persistence;
 using VirtualCore.Framework.Tenancy;
 using VirtualCore.Modules.Compute.Contracts;
@@ -24,9 +25,17 @@ public sealed class PortalFixture : WebApplicationFactory<Program>
 
     private readonly IReadOnlyDictionary<string, string> _settings;
 
-    public PortalFixture(string? dataDirectory = null, bool realServer = false, IReadOnlyDictionary<string, string>? settings = null)
+    private readonly string _environment;
+
+    private readonly ILoggerProvider? _logs;
+
+    /// <param name="environment">The host environment: "Testing" is the embedded default with its demo data; "Production" has none.</param>
+    /// <param name="logs">Also receives the portal's log, for tests that read what it prints.</param>
+    public PortalFixture(string? dataDirectory = null, bool realServer = false, IReadOnlyDictionary<string, string>? settings = null, string environment = "Testing", ILoggerProvider? logs = null)
     {
         _settings = settings ?? new Dictionary<string, string>();
+        _environment = environment;
+        _logs = logs;
         DataDirectory = dataDirectory ?? Path.Combine(Path.GetTempPath(), "vcore-tests", Guid.NewGuid().ToString("N"));
         _realServer = realServer;
         Directory.CreateDirectory(DataDirectory);
@@ -42,7 +51,12 @@ public sealed class PortalFixture : WebApplicationFactory<Program>
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
-        builder.UseEnvironment("Testing");
+        builder.UseEnvironment(_environment);
+        if (_logs is not null)
+        {
+            builder.ConfigureLogging(logging => logging.AddProvider(_logs));
+        }
+
         builder.UseSetting("DataDirectory", DataDirectory);
         builder.UseSetting("DemoVms", "false");
         builder.UseSetting("Jobs:PollInterval", "00:00:00.200");

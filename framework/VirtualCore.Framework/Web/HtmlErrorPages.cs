@@ -39,7 +39,11 @@ public static class HtmlErrorPages
         await result.ExecuteAsync(http);
     }
 
-    /// <summary>Renders status-code-only responses (unknown routes, 403s) as themed pages for browsers.</summary>
+    /// <summary>
+    /// Renders status-code-only responses (unknown routes, 403s) as themed pages for browsers; API clients get a
+    /// problem document for the bare refusals of a request's form that the framework answers itself (415 for a body
+    /// that is not JSON, 405, …).
+    /// </summary>
     public static IApplicationBuilder UseHtmlStatusPages(this IApplicationBuilder app) =>
         app.UseStatusCodePages(async context =>
         {
@@ -47,6 +51,16 @@ public static class HtmlErrorPages
             if (WantsHtml(http))
             {
                 await RenderAsync(http, http.Response.StatusCode, null);
+            }
+            else if (http.Request.Path.StartsWithSegments("/api") && http.Response.StatusCode is 400 or 405 or 406 or 413 or 415)
+            {
+                await http.RequestServices.GetRequiredService<IProblemDetailsService>().TryWriteAsync(new ProblemDetailsContext
+                {
+                    HttpContext = http,
+                    ProblemDetails = http.Response.StatusCode == StatusCodes.Status415UnsupportedMediaType
+                        ? new() { Status = 415, Title = "Unsupported content type.", Detail = "Send the body as application/json." }
+                        : new() { Status = http.Response.StatusCode },
+                });
             }
         });
 }

@@ -10,8 +10,12 @@ namespace VirtualCore.Portal.Hosting;
 
 internal static class PortalStartup
 {
-    /// <summary>Checks the themes, upgrades the schema and adds the demo data, before the portal takes requests.</summary>
-    public static async Task PrepareAsync(WebApplication app, ModuleCatalog modules, string themesRoot)
+    /// <summary>
+    /// Checks the themes, upgrades the schema, adds the records every installation needs and, on the embedded
+    /// default, the demo data, before the portal takes requests. A production configuration refuses to start
+    /// (false, with the reason in the log) when it would serve demo logins.
+    /// </summary>
+    public static async Task<bool> PrepareAsync(WebApplication app, ModuleCatalog modules, string themesRoot, bool production, bool demoData)
     {
         var themes = app.Services.GetRequiredService<ThemeRegistry>();
         var missing = modules.Modules.SelectMany(m => m.Manifest.Templates.Select(t => (Module: m.Manifest.Id, Template: t)))
@@ -25,26 +29,67 @@ internal static class PortalStartup
                 $"The Default theme under '{themesRoot}' lacks templates: " + string.Join(", ", missing.Select(m => $"{m.Template} ({m.Module})")));
         }
 
+        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("VirtualCore.Portal");
+        var configuration = $"environment '{app.Environment.EnvironmentName}', database '{app.Configuration["Database:Provider"] ?? "Sqlite"}'";
+        if (production && demoData)
+        {
+            logger.LogCritical(
+                "Refusing to start: DemoData is switched on in a production configuration ({Configuration}). The demo logins have well-known passwords. "
+                + "Remove the DemoData setting (or set DemoData=false); to try the portal with its demo data, start the embedded default with ./run.sh.",
+                configuration);
+            return false;
+        }
+
         await using var scope = app.Services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
         await db.Database.MigrateAsync();
-        if (app.Configuration.GetValue("DemoData", true))
+        if (production)
+        {
+            foreach (var probe in scope.ServiceProvider.GetServices<IDemoDataProbe>())
+            {
+                if (await probe.FindAsync(CancellationToken.None) is { } found)
+                {
+                    logger.LogCritical(
+                        "Refusing to start: the database holds {Found}, and this is a production configuration ({Configuration}). "
+                        + "Start production on a new, empty database: the first operator is then set up with a one-time token at /setup. "
+                        + "The demo data belongs to the embedded default (./run.sh) only.",
+                        found, configuration);
+                    return false;
+                }
+            }
+        }
+
+        foreach (var required in scope.ServiceProvider.GetServices<IRequiredData>())
+        {
+            await required.EnsureAsync(CancellationToken.None);
+        }
+
+        if (demoData)
         {
             foreach (var seed in scope.ServiceProvider.GetServices<ISeedData>())
             {
                 await seed.SeedAsync(CancellationToken.None);
             }
         }
+
+        return true;
     }
 
-    public static void PrintWelcome(WebApplication app, bool embedded)
+    public static void PrintWelcome(WebApplication app, bool embedded, bool demoLogins)
     {
         var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
         var url = addresses.FirstOrDefault() ?? "http://localhost:5080";
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("VirtualCore.Portal");
-        logger.LogInformation(
-            "VirtualCore Platform is running. Sign in at {Url}/login as 'demo' with password 'demo-pass-1' (customer admin of Demo GmbH); "
-            + "'operator' / 'operator-pass-1' for the provider. API: {Url}/openapi/v1.json. Simulated rack servers: {Embedded}.",
-            url, url, embedded);
+        if (demoLogins)
+        {
+            logger.LogInformation(
+                "VirtualCore Platform is running. Sign in at {Url}/login as 'demo' with password 'demo-pass-1' (customer admin of Demo GmbH); "
+                + "'operator' / 'operator-pass-1' for the provider. API: {Url}/openapi/v1.json. Simulated rack servers: {Embedded}.",
+                url, url, embedded);
+        }
+        else
+        {
+            logger.LogInformation("VirtualCore Platform is running at {Url}. API: {Url}/openapi/v1.json. Simulated rack servers: {Embedded}.", url, url, embedded);
+        }
     }
 }

@@ -51,3 +51,19 @@ internal sealed class IdentityDemoData(PortalDbContext db, IPasswordHasher<UserA
         await db.SaveChangesAsync(cancellationToken);
     }
 }
+
+/// <summary>Demo logins whose well-known password still works: what a production configuration must not serve.</summary>
+internal sealed class DemoLoginProbe(PortalDbContext db, IPasswordHasher<UserAccount> hasher) : IDemoDataProbe
+{
+    public async Task<string?> FindAsync(CancellationToken cancellationToken)
+    {
+        var names = IdentityDemoData.Logins.Select(l => l.UserName).ToArray();
+        var candidates = await db.Set<UserAccount>().IgnoreQueryFilters().AsNoTracking().Where(u => names.Contains(u.UserName)).ToListAsync(cancellationToken);
+        var found = IdentityDemoData.Logins
+            .Where(l => candidates.Any(u => u.ResellerId == l.ResellerId && u.UserName == l.UserName
+                && hasher.VerifyHashedPassword(u, u.PasswordHash, l.Password) != PasswordVerificationResult.Failed))
+            .Select(l => l.UserName)
+            .ToArray();
+        return found.Length == 0 ? null : $"demo logins with their well-known passwords ({string.Join(", ", found)})";
+    }
+}

@@ -21,6 +21,7 @@ using VirtualCore.Modules.Identity.Domain;
 using VirtualCore.Modules.Identity.Features.Audit;
 using VirtualCore.Modules.Identity.Features.Login;
 using VirtualCore.Modules.Identity.Features.Otp;
+using VirtualCore.Modules.Identity.Features.Setup;
 using VirtualCore.Modules.Identity.Features.Tokens;
 using VirtualCore.Modules.Identity.Features.Users;
 using VirtualCore.Modules.Identity.Otp;
@@ -39,6 +40,7 @@ public sealed class IdentityModule : IModule
         [
             "Identity/Login.sbn-html", "Identity/LoginCode.sbn-html", "Identity/Enrol.sbn-html", "Identity/RecoveryCodes.sbn-html",
             "Identity/Profile.sbn-html", "Identity/Users.sbn-html", "Identity/User.sbn-html", "Identity/Audit.sbn-html", "Identity/Confirm.sbn-html",
+            "Identity/Setup.sbn-html",
         ]);
 
     public void ConfigureServices(IServiceCollection services, IConfiguration configuration)
@@ -92,6 +94,9 @@ public sealed class IdentityModule : IModule
         services.AddScoped<IResourceAccess, GrantResourceAccess>();
         services.AddScoped<ISecurityAudit, SecurityAudit>();
         services.AddScoped<ISeedData, IdentityDemoData>();
+        services.AddScoped<IDemoDataProbe, DemoLoginProbe>();
+        services.AddSingleton<SetupToken>();
+        services.AddHostedService<SetupTokenAnnouncer>();
         services.AddScoped<IValidator<Login.Command>, Login.Validator>();
         services.AddScoped<IValidator<CreateUser>, CreateUserValidator>();
         services.AddScoped<IValidator<CreateApiToken>, CreateApiTokenValidator>();
@@ -99,6 +104,9 @@ public sealed class IdentityModule : IModule
 
         // Signing in happens before anyone is signed in; the endpoints pass only the pending user's own id.
         services.AddAnonymousRequests(typeof(Login.Command), typeof(Login.SecondFactor), typeof(BeginOtpEnrolment), typeof(ConfirmOtpEnrolment));
+
+        // The first operator: the setup token is the credential; the endpoint passes the provider of the host name.
+        services.AddAnonymousRequests(typeof(CreateFirstOperator));
         services.AddRequestPermission(Permissions.Profile, typeof(ChangePassword), typeof(GetMyAccount), typeof(ListApiTokens), typeof(CreateApiToken), typeof(RevokeApiToken),
             typeof(BeginMyOtpEnrolment), typeof(ConfirmMyOtpEnrolment), typeof(ConfirmIdentity));
         services.AddScoped<ProofVerifier>();
@@ -176,6 +184,7 @@ public sealed class IdentityModule : IModule
     public void MapEndpoints(IEndpointRouteBuilder endpoints)
     {
         LoginEndpoints.Map(endpoints);
+        SetupEndpoints.Map(endpoints);
         IdentityApi.Map(endpoints);
         IdentityPages.Map(endpoints);
     }

@@ -25,7 +25,8 @@ public sealed class InfrastructureModule : IModule
     public void ConfigureServices(IServiceCollection services, IConfiguration configuration)
     {
         services.Configure<InfrastructureOptions>(configuration.GetSection(InfrastructureOptions.Section));
-        services.AddScoped<ISeedData, InfrastructureSeed>();
+        services.AddScoped<IRequiredData, InfrastructureRegistrations>();
+        services.AddScoped<ISeedData, InfrastructureDemoData>();
         services.AddRequestPermission(Permissions.NodeRead, typeof(ListRackServers));
         services.AddRequestPermission(Permissions.VmRead, typeof(ListIsoImages), typeof(GetIsoImageFile));
     }

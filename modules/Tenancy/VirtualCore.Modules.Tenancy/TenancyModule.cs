@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using VirtualCore.Framework.Mediation;
 using VirtualCore.Framework.Modules;
 using VirtualCore.Framework.Persistence;
@@ -30,6 +31,8 @@ public sealed class TenancyModule : IModule
     {
         services.AddScoped<IHostTenantResolver, HostTenantResolver>();
         services.AddScoped<IThemeSelector, HostThemeSelector>();
+        services.Configure<ProviderOptions>(configuration.GetSection(ProviderOptions.Section));
+        services.AddScoped<IRequiredData, ProviderReseller>();
         services.AddScoped<ISeedData, TenancyDemoData>();
         services.AddScoped<IValidator<CreateReseller>, CreateResellerValidator>();
         services.AddScoped<IValidator<CreateCustomer>, CreateCustomerValidator>();
@@ -81,27 +84,77 @@ internal sealed class HostThemeSelector : IThemeSelector
         ValueTask.FromResult(HostTenancy.ResellerOf(httpContext)?.ThemeName ?? "Default");
 }
 
-/// <summary>The provider, two resellers with their own host names and brands, and a customer or two each.</summary>
+/// <summary>The provider's own portal: its name, brand and the host names it answers on.</summary>
+internal sealed class ProviderOptions
+{
+    public const string Section = "Provider";
+
+    public string Name { get; set; } = "VirtualCore Hosting";
+
+    public string BrandName { get; set; } = "VirtualCore";
+
+    /// <summary>Host names of the provider's portal, where the operator signs in; without any, this machine's.</summary>
+    public List<string> HostNames { get; set; } = [];
+
+    public static readonly string[] LocalHostNames = ["localhost", "127.0.0.1", "portal.localhost"];
+}
+
+/// <summary>
+/// The provider itself, which every installation needs: its portal is where the first operator is set up. Host
+/// names configured later are added at the next start, unless another reseller already has them.
+/// </summary>
+internal sealed class ProviderReseller(PortalDbContext db, IOptions<ProviderOptions> options, TimeProvider clock) : IRequiredData
+{
+    public async Task EnsureAsync(CancellationToken cancellationToken)
+    {
+        var configured = options.Value.HostNames.Count > 0 ? options.Value.HostNames : [.. ProviderOptions.LocalHostNames];
+        var hosts = configured.Select(TenancyRules.NormaliseHost).Where(h => h.Length > 0).Distinct().ToArray();
+        var invalid = hosts.Where(h => !TenancyRules.HostName().IsMatch(h)).ToArray();
+        if (invalid.Length > 0)
+        {
+            throw new InvalidOperationException($"Provider:HostNames holds what is not a host name: {string.Join(", ", invalid)}.");
+        }
+
+        var provider = await db.Set<Reseller>().Include(r => r.HostNames).FirstOrDefaultAsync(r => r.IsProvider, cancellationToken);
+        if (provider is null)
+        {
+            provider = new Reseller
+            {
+                Id = DemoTenants.ProviderId,
+                Name = options.Value.Name,
+                BrandName = options.Value.BrandName,
+                IsProvider = true,
+                CreatedAt = clock.GetUtcNow(),
+            };
+            db.Add(provider);
+        }
+
+        var taken = await db.Set<ResellerHostName>().Where(h => hosts.Contains(h.HostName)).Select(h => h.HostName).ToListAsync(cancellationToken);
+        provider.HostNames.AddRange(hosts.Except(taken).Select(h => new ResellerHostName { HostName = h, ResellerId = provider.Id }));
+        await db.SaveChangesAsync(cancellationToken);
+    }
+}
+
+/// <summary>The demo resellers with their own host names and brands, and a customer or two each.</summary>
 internal sealed class TenancyDemoData(PortalDbContext db, TimeProvider clock) : ISeedData
 {
     public async Task SeedAsync(CancellationToken cancellationToken)
     {
-        if (await db.Set<Reseller>().AnyAsync(cancellationToken))
+        if (await db.Set<Reseller>().AnyAsync(r => !r.IsProvider, cancellationToken) || await db.Set<Customer>().AnyAsync(cancellationToken))
         {
             return;
         }
 
         var now = clock.GetUtcNow();
-        void Reseller(Guid id, string name, string brand, bool provider, params string[] hosts)
+        void Reseller(Guid id, string name, string brand, params string[] hosts)
         {
-            var reseller = new Reseller { Id = id, Name = name, BrandName = brand, IsProvider = provider, CreatedAt = now };
+            var reseller = new Reseller { Id = id, Name = name, BrandName = brand, CreatedAt = now };
             reseller.HostNames.AddRange(hosts.Select(h => new ResellerHostName { HostName = h, ResellerId = id }));
             db.Add(reseller);
         }
 
-        Reseller(DemoTenants.ProviderId, "VirtualCore Hosting", "VirtualCore", true, "localhost", "127.0.0.1", "portal.localhost");
-        Reseller(DemoTenants.KampId, "Kamp Hosting", "Kamp Cloud", false, "kamp.localhost");
-        Reseller(DemoTenants.AcmeId, "Acme Hosting", "Acme Cloud", false, "acme.localhost");
+        Reseller(DemoTenants.KampId, "Kamp Hosting", "Kamp Cloud", "kamp.localhost");
+        Reseller(DemoTenants.AcmeId, "Acme Hosting", "Acme Cloud", "acme.localhost");
         // Each demo customer has a vDataCenter with room for its demo VMs and a few more.
         void Customer(Guid id, Guid resellerId, string name, int cores, int memoryGiB, int diskGiB) =>
             db.Add(new Customer { Id = id, ResellerId = resellerId, Name = name, CoreLimit = cores, MemoryLimitGiB = memoryGiB, DiskLimitGiB = diskGiB, CreatedAt = now });

@@ -104,10 +104,10 @@ internal sealed class NodeHeartbeatConsumer(PortalDbContext db, ILogger<NodeHear
     }
 }
 
-/// <summary>Registers the configured rack servers and the operator's ISO library (the embedded default's demo library).</summary>
-internal sealed class InfrastructureSeed(PortalDbContext db, IOptions<InfrastructureOptions> options) : ISeedData
+/// <summary>Registers the configured rack servers and the operator's ISO images, at every start.</summary>
+internal sealed class InfrastructureRegistrations(PortalDbContext db, IOptions<InfrastructureOptions> options) : IRequiredData
 {
-    public async Task SeedAsync(CancellationToken cancellationToken)
+    public async Task EnsureAsync(CancellationToken cancellationToken)
     {
         foreach (var registration in options.Value.RackServers)
         {
@@ -138,6 +138,15 @@ internal sealed class InfrastructureSeed(PortalDbContext db, IOptions<Infrastruc
             known.SizeBytes = image.SizeBytes;
         }
 
+        await db.SaveChangesAsync(cancellationToken);
+    }
+}
+
+/// <summary>The embedded default's demo ISO library, when no image is known.</summary>
+internal sealed class InfrastructureDemoData(PortalDbContext db) : ISeedData
+{
+    public async Task SeedAsync(CancellationToken cancellationToken)
+    {
         if (!await db.Set<IsoImage>().AnyAsync(cancellationToken))
         {
             foreach (var (name, title, size) in DemoIsos)

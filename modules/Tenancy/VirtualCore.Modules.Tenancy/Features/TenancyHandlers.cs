@@ -97,7 +97,8 @@ internal sealed class CreateResellerValidator(PortalDbContext db) : IValidator<C
             errors.Add(new("brandName", "Enter the brand its portal shows (at most 60 characters)."));
         }
 
-        var hosts = (request.HostNames ?? []).Select(TenancyRules.NormaliseHost).Where(h => h.Length > 0).ToArray();
+        // JSON may carry null entries in the list, whatever its declared element type says.
+        var hosts = (request.HostNames ?? []).Select(h => TenancyRules.NormaliseHost(h ?? "")).Where(h => h.Length > 0).ToArray();
         if (hosts.Length is 0 or > 10)
         {
             errors.Add(new("hostNames", "Give one to ten host names the portal answers on."));
