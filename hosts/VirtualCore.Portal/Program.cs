@@ -59,10 +59,7 @@ services.AddMediator(options =>
     options.ServiceLifetime = ServiceLifetime.Scoped;
     options.PipelineBehaviors =
     [
-        typeof(LoggingBehaviour<,>),
-        typeof(ValidationBehaviour<,>),
-        typeof(AuthorisationBehaviour<,>),
-        typeof(UnitOfWorkBehaviour<,>),
+        typeof(LoggingBehaviour<,>), typeof(AuthorisationBehaviour<,>), typeof(UnitOfWorkBehaviour<,>), typeof(ValidationBehaviour<,>),
     ];
 });
 
