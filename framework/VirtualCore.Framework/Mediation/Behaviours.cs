@@ -1,5 +1,7 @@
+using System.Data;
 using System.Diagnostics;
 using Mediator;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using VirtualCore.Framework.Persistence;
@@ -8,7 +10,8 @@ using VirtualCore.Framework.Tenancy;
 
 namespace VirtualCore.Framework.Mediation;
 
-// The pipeline, in this order: logging → authorisation → unit of work → validation → handler.
+// The pipeline, in this order: logging → authorisation → unit of work → validation → handler. Validation runs inside
+// the transaction, so what a validator checked (a name is free) still holds when the handler's writes commit.
 
 public sealed class LoggingBehaviour<TMessage, TResponse>(ILogger<LoggingBehaviour<TMessage, TResponse>> logger, ITenantContext tenant)
     : IPipelineBehavior<TMessage, TResponse>
@@ -111,7 +114,12 @@ public sealed class AuthorisationBehaviour<TMessage, TResponse>(
     }
 }
 
-/// <summary>Commands run in one transaction; what they wrote is saved only if the handler succeeds.</summary>
+/// <summary>
+/// Commands run in one serialisable transaction, their validation included; what they wrote is saved only if the
+/// handler succeeds. Two commands racing for the same thing (the last free core, a name, a one-time password) cannot
+/// both succeed: SQLite runs one writer at a time (BEGIN IMMEDIATE), PostgreSQL fails the later commit; the loser
+/// gets a conflict, never a server error.
+/// </summary>
 public sealed class UnitOfWorkBehaviour<TMessage, TResponse>(PortalDbContext db, AfterCommitActions afterCommit)
     : IPipelineBehavior<TMessage, TResponse>
     where TMessage : IMessage
@@ -123,10 +131,19 @@ public sealed class UnitOfWorkBehaviour<TMessage, TResponse>(PortalDbContext db,
             return await next(message, cancellationToken);
         }
 
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        var response = await next(message, cancellationToken);
-        await db.SaveChangesAsync(cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
+        TResponse response;
+        try
+        {
+            await using var transaction = await db.Database.BeginTransactionAsync(IsolationLevel.Serializable, cancellationToken);
+            response = await next(message, cancellationToken);
+            await db.SaveChangesAsync(cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+        }
+        catch (Exception ex) when (ConcurrentChange.IsConcurrentChange(ex))
+        {
+            throw new ConflictException(ConcurrentChange.Message, ex);
+        }
+
         await afterCommit.RunAsync(cancellationToken);
         return response;
     }

@@ -24,4 +24,15 @@ public sealed class NotFoundException(string what) : Exception($"{what} was not 
 public sealed class ForbiddenException(string message) : Exception(message);
 
 /// <summary>The request conflicts with the current state (another job runs on the VM, a duplicate). Maps to 409.</summary>
-public sealed class ConflictException(string message) : Exception(message);
+public sealed class ConflictException : Exception
+{
+    public ConflictException(string message)
+        : base(message)
+    {
+    }
+
+    public ConflictException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+}

@@ -95,7 +95,9 @@ public sealed class ComputeModule : IModule
             e.Property(x => x.NicModel).HasMaxLength(20);
             e.Property(x => x.NextBootChanges).HasMaxLength(200);
             e.Ignore(x => x.DiskPath);
-            e.HasIndex(x => new { x.CustomerId, x.Name });
+            // A live VM's name is its customer's alone, also when two requests race for it; a VM whose creation
+            // failed keeps its row (and name) but no longer holds the name. Quoted for both SQLite and PostgreSQL.
+            e.HasIndex(x => new { x.CustomerId, x.Name }).IsUnique().HasFilter($"\"State\" <> '{VmStates.Failed}'");
             e.HasIndex(x => x.RequestId).IsUnique();
             e.HasMany(x => x.Cores).WithOne().HasForeignKey(c => c.VmId).OnDelete(DeleteBehavior.Cascade);
         });

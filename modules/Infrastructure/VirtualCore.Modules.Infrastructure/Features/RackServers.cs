@@ -142,17 +142,15 @@ internal sealed class InfrastructureRegistrations(PortalDbContext db, IOptions<I
     }
 }
 
-/// <summary>The embedded default's demo ISO library, when no image is known.</summary>
+/// <summary>The embedded default's demo ISO library, beside the images the operator configured.</summary>
 internal sealed class InfrastructureDemoData(PortalDbContext db) : ISeedData
 {
     public async Task SeedAsync(CancellationToken cancellationToken)
     {
-        if (!await db.Set<IsoImage>().AnyAsync(cancellationToken))
+        var known = await db.Set<IsoImage>().Select(i => i.Name).ToListAsync(cancellationToken);
+        foreach (var (name, title, size) in DemoIsos.Where(d => !known.Contains(d.Name)))
         {
-            foreach (var (name, title, size) in DemoIsos)
-            {
-                db.Add(new IsoImage { Id = Guid.NewGuid(), Name = name, Title = title, Path = $"/var/lib/virtualcore/iso/{name}.iso", SizeBytes = size });
-            }
+            db.Add(new IsoImage { Id = Guid.NewGuid(), Name = name, Title = title, Path = $"/var/lib/virtualcore/iso/{name}.iso", SizeBytes = size });
         }
 
         await db.SaveChangesAsync(cancellationToken);

@@ -331,7 +331,9 @@ namespace VirtualCore.Portal.Persistence.Migrations.Postgres
                     b.HasIndex("RequestId")
                         .IsUnique();
 
-                    b.HasIndex("CustomerId", "Name");
+                    b.HasIndex("CustomerId", "Name")
+                        .IsUnique()
+                        .HasFilter("\"State\" <> 'failed'");
 
                     b.HasIndex("ResellerId", "CustomerId");
 

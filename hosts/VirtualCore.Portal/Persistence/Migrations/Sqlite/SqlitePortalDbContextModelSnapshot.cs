@@ -326,7 +326,9 @@ namespace VirtualCore.Portal.Persistence.Migrations.Sqlite
                     b.HasIndex("RequestId")
                         .IsUnique();
 
-                    b.HasIndex("CustomerId", "Name");
+                    b.HasIndex("CustomerId", "Name")
+                        .IsUnique()
+                        .HasFilter("\"State\" <> 'failed'");
 
                     b.HasIndex("ResellerId", "CustomerId");
 

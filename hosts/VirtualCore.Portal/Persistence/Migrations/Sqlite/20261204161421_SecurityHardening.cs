@@ -6,11 +6,15 @@ using Microsoft.EntityFrameworkCore.Migrations;
 namespace VirtualCore.Portal.Persistence.Migrations.Sqlite
 {
     /// <inheritdoc />
-    public partial class SessionsAndSignInThrottles : Migration
+    public partial class SecurityHardening : Migration
     {
         /// <inheritdoc />
         protected override void Up(MigrationBuilder migrationBuilder)
         {
+            migrationBuilder.DropIndex(
+                name: "IX_VirtualMachines_CustomerId_Name",
+                table: "VirtualMachines");
+
             migrationBuilder.DropColumn(
                 name: "FailedAttempts",
                 table: "Users");
@@ -60,6 +64,13 @@ namespace VirtualCore.Portal.Persistence.Migrations.Sqlite
                 });
 
             migrationBuilder.CreateIndex(
+                name: "IX_VirtualMachines_CustomerId_Name",
+                table: "VirtualMachines",
+                columns: new[] { "CustomerId", "Name" },
+                unique: true,
+                filter: "\"State\" <> 'failed'");
+
+            migrationBuilder.CreateIndex(
                 name: "IX_UserSessions_UserId",
                 table: "UserSessions",
                 column: "UserId");
@@ -73,6 +84,10 @@ namespace VirtualCore.Portal.Persistence.Migrations.Sqlite
 
             migrationBuilder.DropTable(
                 name: "UserSessions");
+
+            migrationBuilder.DropIndex(
+                name: "IX_VirtualMachines_CustomerId_Name",
+                table: "VirtualMachines");
 
             migrationBuilder.DropColumn(
                 name: "SecurityStamp",
@@ -90,6 +105,11 @@ namespace VirtualCore.Portal.Persistence.Migrations.Sqlite
                 table: "Users",
                 type: "INTEGER",
                 nullable: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_VirtualMachines_CustomerId_Name",
+                table: "VirtualMachines",
+                columns: new[] { "CustomerId", "Name" });
         }
     }
 }

@@ -12,8 +12,8 @@ using VirtualCore.Portal.Persistence;
 namespace VirtualCore.Portal.Persistence.Migrations.Postgres
 {
     [DbContext(typeof(PostgresPortalDbContext))]
-    [Migration("20261204145541_SessionsAndSignInThrottles")]
-    partial class SessionsAndSignInThrottles
+    [Migration("20261204161425_SecurityHardening")]
+    partial class SecurityHardening
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)
@@ -334,7 +334,9 @@ namespace VirtualCore.Portal.Persistence.Migrations.Postgres
                     b.HasIndex("RequestId")
                         .IsUnique();
 
-                    b.HasIndex("CustomerId", "Name");
+                    b.HasIndex("CustomerId", "Name")
+                        .IsUnique()
+                        .HasFilter("\"State\" <> 'failed'");
 
                     b.HasIndex("ResellerId", "CustomerId");
 

@@ -11,8 +11,8 @@ using VirtualCore.Portal.Persistence;
 namespace VirtualCore.Portal.Persistence.Migrations.Sqlite
 {
     [DbContext(typeof(SqlitePortalDbContext))]
-    [Migration("20261204145534_SessionsAndSignInThrottles")]
-    partial class SessionsAndSignInThrottles
+    [Migration("20261204161421_SecurityHardening")]
+    partial class SecurityHardening
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)
@@ -329,7 +329,9 @@ namespace VirtualCore.Portal.Persistence.Migrations.Sqlite
                     b.HasIndex("RequestId")
                         .IsUnique();
 
-                    b.HasIndex("CustomerId", "Name");
+                    b.HasIndex("CustomerId", "Name")
+                        .IsUnique()
+                        .HasFilter("\"State\" <> 'failed'");
 
                     b.HasIndex("ResellerId", "CustomerId");
 
