@@ -54,6 +54,8 @@ for n in 1 2; do
   # State from an earlier pair would bring back its domains; logs are kept for diagnosis.
   rm -rf "$node/etc" "$node/run" "$node/lib" "$node/cache" "$node/images"
   mkdir -p "$node"/{etc,run,lib,cache,images,log/qemu} /var/lib/virtualcore/images
+  # The mount points: /run is empty after a boot until a libvirtd of the host has run once.
+  mkdir -p /etc/libvirt /run/libvirt /var/lib/libvirt /var/cache/libvirt /var/log/libvirt
   # QEMU's capabilities are probed on first start (seconds); the host's cache is valid for the same binaries.
   [ -d /var/cache/libvirt/qemu ] && cp -a /var/cache/libvirt/qemu "$node/cache/" 2>/dev/null || true
   # The packaged libvirtd.conf asks polkit for write access, which needs a D-Bus this machine lacks.
