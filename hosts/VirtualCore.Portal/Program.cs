@@ -94,7 +94,9 @@ if (embedded.Enabled)
 }
 
 // The embedded default (./run.sh, the tests) has demo tenants and logins; a production configuration never does.
-var production = builder.Environment.IsProduction() || string.Equals(provider, "PostgreSQL", StringComparison.OrdinalIgnoreCase);
+// PostgreSQL is production's database: only the test harness's own environment may run demo tenants on it.
+var production = builder.Environment.IsProduction()
+    || (string.Equals(provider, "PostgreSQL", StringComparison.OrdinalIgnoreCase) && !builder.Environment.IsEnvironment("Testing"));
 var demoData = configuration.GetValue("DemoData", !production);
 if (demoData && configuration.GetValue("DemoVms", true))
 {

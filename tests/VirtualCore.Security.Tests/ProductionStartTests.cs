@@ -89,7 +89,7 @@ public sealed partial class ProductionStartTests
     }
 
     /// <summary>Runs the built portal as its own process, as an operator would (environment Production, ASP.NET Core's default).</summary>
-    private static async Task<(int ExitCode, string Output)> RunPortalAsync(string dataDirectory, params string[] arguments)
+    internal static async Task<(int ExitCode, string Output)> RunPortalAsync(string dataDirectory, params string[] arguments)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = AppContext.BaseDirectory };
         foreach (var argument in (string[])[Path.Combine(AppContext.BaseDirectory, "VirtualCore.Portal.dll"), "--contentRoot", AppContext.BaseDirectory,
@@ -152,5 +152,22 @@ public sealed class CapturedLogs : ILoggerProvider
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
             lines.Enqueue($"{logLevel} {category}: {formatter(state, exception)}");
+    }
+}
+
+/// <summary>PostgreSQL is production's database: on it, demo logins are refused whatever the environment says, but for the test harness's own.</summary>
+[Collection(PostgresServer.Collection)]
+public sealed class PostgresProductionStartTests(PostgresServer postgres)
+{
+    [Fact]
+    public async Task A_start_on_postgresql_with_DemoData_switched_on_refuses_to_start_even_in_development()
+    {
+        var database = await postgres.NewDatabaseSettingsAsync();
+        var folder = Path.Combine(Path.GetTempPath(), "vcore-tests", Guid.NewGuid().ToString("N"));
+        var (exitCode, output) = await ProductionStartTests.RunPortalAsync(
+            folder, "--environment", "Development", "--DemoData", "true",
+            "--Database:Provider", "PostgreSQL", "--Database:ConnectionString", database["Database:ConnectionString"]);
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains("Refusing to start: DemoData is switched on in a production configuration", output, StringComparison.Ordinal);
     }
 }

@@ -11,6 +11,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using VirtualCore.Framework.Mediation;
 using VirtualCore.Framework.Modules;
 using VirtualCore.Framework.Security;
@@ -60,7 +61,12 @@ public sealed class IdentityModule : IModule
             o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
             o.AddPolicy(SignInRateLimit.Policy, http => RateLimitPartition.GetFixedWindowLimiter(
                 http.Connection.RemoteIpAddress?.ToString() ?? "unknown",
-                _ => new FixedWindowRateLimiterOptions { PermitLimit = SignInRateLimit.PerMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
+                _ => new FixedWindowRateLimiterOptions
+                {
+                    PermitLimit = http.RequestServices.GetRequiredService<IOptions<Features.Login.LockoutOptions>>().Value.AttemptsPerAddressPerMinute,
+                    Window = TimeSpan.FromMinutes(1),
+                    QueueLimit = 0,
+                }));
             o.OnRejected = async (context, cancellationToken) =>
             {
                 context.HttpContext.Response.Headers.RetryAfter = "60";
@@ -190,13 +196,10 @@ public sealed class IdentityModule : IModule
     }
 }
 
-/// <summary>The rate limit on the sign-in endpoints, per client address.</summary>
+/// <summary>The rate limit on the sign-in endpoints, per client address (<see cref="Features.Login.LockoutOptions.AttemptsPerAddressPerMinute"/>).</summary>
 internal static class SignInRateLimit
 {
     public const string Policy = "sign-in";
-
-    /// <summary>Generous for people, small for a password-guessing script; the per-account lockout does the rest.</summary>
-    public const int PerMinute = 60;
 }
 
 /// <summary>Names the host needs to set up the sign-in steps.</summary>
