@@ -181,6 +181,8 @@ var app = builder.Build();
 
 if (!await PortalStartup.PrepareAsync(app, modules, themesRoot, production, demoData))
 {
+    // Disposing flushes the console log, so the reason for the refusal is never lost with the process.
+    await app.DisposeAsync();
     return 1;
 }
 
