@@ -156,7 +156,6 @@ internal sealed class UserSessions(PortalDbContext db, SessionValidator validato
             validator.Forget(user.Id);
             return Task.CompletedTask;
         });
-        validator.Forget(user.Id);
     }
 
     /// <summary>The current session's id, to keep it when the person changes its own credentials.</summary>
