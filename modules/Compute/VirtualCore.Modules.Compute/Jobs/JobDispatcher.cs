@@ -90,23 +90,62 @@ internal sealed class JobDispatcher(
             .OrderBy(j => j.QueuedAt)
             .Take(100)
             .ToListAsync(cancellationToken);
+        if (due.Count == 0)
+        {
+            return 0;
+        }
+
+        // The jobs are marked as sent before they are sent: an agent can answer within milliseconds, and a mark
+        // written after its answer would touch a job that has already ended. A send that fails unmarks the jobs
+        // it did not reach, so the next round sends them without waiting for the redelivery time.
+        var previous = due.ToDictionary(j => j.Id, j => (j.DispatchedAt, j.LastSignalAt, j.DispatchAttempts));
         foreach (var job in due)
         {
-            var type = NodeQueues.CommandTypes[job.CommandName];
-            var command = JsonSerializer.Deserialize(job.CommandJson, type)!;
-            var endpoint = await bus.GetSendEndpoint(new Uri($"queue:{NodeQueues.For(job.NodeName)}"));
-            await endpoint.Send(command, type, cancellationToken);
-            if (job.DispatchedAt is not null)
-            {
-                logger.LogWarning("Job {Job} ({Action} {Vm}) heard nothing from {Node}; sent again (attempt {Attempt})", job.Id, job.Action, job.TargetName, job.NodeName, job.DispatchAttempts + 1);
-            }
-
             job.DispatchedAt = now;
             job.LastSignalAt = now;
             job.DispatchAttempts++;
-            await db.SaveChangesAsync(cancellationToken);
+        }
+
+        await db.SaveChangesAsync(cancellationToken);
+        for (var i = 0; i < due.Count; i++)
+        {
+            var job = due[i];
+            try
+            {
+                var type = NodeQueues.CommandTypes[job.CommandName];
+                var command = JsonSerializer.Deserialize(job.CommandJson, type)!;
+                var endpoint = await bus.GetSendEndpoint(new Uri($"queue:{NodeQueues.For(job.NodeName)}"));
+                await endpoint.Send(command, type, cancellationToken);
+            }
+            catch
+            {
+                await UnmarkAsync(db, due.Skip(i), previous);
+                throw;
+            }
+
+            if (job.DispatchAttempts > 1)
+            {
+                logger.LogWarning("Job {Job} ({Action} {Vm}) heard nothing from {Node}; sent again (attempt {Attempt})", job.Id, job.Action, job.TargetName, job.NodeName, job.DispatchAttempts);
+            }
         }
 
         return due.Count;
+    }
+
+    private static async Task UnmarkAsync(PortalDbContext db, IEnumerable<Job> unsent, Dictionary<Guid, (DateTimeOffset? DispatchedAt, DateTimeOffset? LastSignalAt, int Attempts)> previous)
+    {
+        foreach (var job in unsent)
+        {
+            (job.DispatchedAt, job.LastSignalAt, job.DispatchAttempts) = previous[job.Id];
+        }
+
+        try
+        {
+            await db.SaveChangesAsync(CancellationToken.None);
+        }
+        catch (DbUpdateException)
+        {
+            // The agent has answered meanwhile, or the database is gone: redelivery covers the rest.
+        }
     }
 }
