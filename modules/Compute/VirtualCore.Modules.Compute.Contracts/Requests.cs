@@ -2,6 +2,9 @@ using Mediator;
 
 namespace VirtualCore.Modules.Compute.Contracts;
 
+// Every command that queues a job takes an optional RequestId, the caller's idempotency key: the same key again
+// from the same account answers with the first job instead of queuing a second one.
+
 /// <summary>Creates a vServer: placed on a rack server with enough free dedicated cores and memory.</summary>
 /// <param name="Name">DNS-safe, unique in the account.</param>
 /// <param name="VCpus">1–8 dedicated cores.</param>
@@ -12,47 +15,47 @@ namespace VirtualCore.Modules.Compute.Contracts;
 public sealed record CreateVm(string? Name, int VCpus, int MemoryGiB, int DiskGiB, string? IsoName, Guid? RequestId = null)
     : ICommand<JobAccepted>;
 
-public sealed record StartVm(Guid VmId) : ICommand<JobAccepted>;
+public sealed record StartVm(Guid VmId, Guid? RequestId = null) : ICommand<JobAccepted>;
 
 /// <summary>ACPI shutdown: the guest is asked to power down.</summary>
-public sealed record ShutdownVm(Guid VmId) : ICommand<JobAccepted>;
+public sealed record ShutdownVm(Guid VmId, Guid? RequestId = null) : ICommand<JobAccepted>;
 
 /// <summary>Cuts the power.</summary>
-public sealed record PowerOffVm(Guid VmId) : ICommand<JobAccepted>;
+public sealed record PowerOffVm(Guid VmId, Guid? RequestId = null) : ICommand<JobAccepted>;
 
 /// <summary>Asks the guest to restart (ACPI).</summary>
-public sealed record RestartVm(Guid VmId) : ICommand<JobAccepted>;
+public sealed record RestartVm(Guid VmId, Guid? RequestId = null) : ICommand<JobAccepted>;
 
 /// <summary>Hard reset, like the reset button.</summary>
-public sealed record ResetVm(Guid VmId) : ICommand<JobAccepted>;
+public sealed record ResetVm(Guid VmId, Guid? RequestId = null) : ICommand<JobAccepted>;
 
 /// <summary>Stops the vCPUs; the memory stays.</summary>
-public sealed record PauseVm(Guid VmId) : ICommand<JobAccepted>;
+public sealed record PauseVm(Guid VmId, Guid? RequestId = null) : ICommand<JobAccepted>;
 
-public sealed record ResumeVm(Guid VmId) : ICommand<JobAccepted>;
+public sealed record ResumeVm(Guid VmId, Guid? RequestId = null) : ICommand<JobAccepted>;
 
 /// <summary>Saves the VM's memory to disk and frees the rack server's RAM and dedicated cores for other VMs.</summary>
-public sealed record ParkVm(Guid VmId) : ICommand<JobAccepted>;
+public sealed record ParkVm(Guid VmId, Guid? RequestId = null) : ICommand<JobAccepted>;
 
 /// <summary>
 /// Brings a parked VM back to where it was, on free dedicated cores of the same rack server; refused while that
 /// server has not enough free cores or RAM.
 /// </summary>
-public sealed record UnparkVm(Guid VmId) : ICommand<JobAccepted>;
+public sealed record UnparkVm(Guid VmId, Guid? RequestId = null) : ICommand<JobAccepted>;
 
 /// <summary>A VM's recovery points, newest first.</summary>
 public sealed record ListRecoveryPoints(Guid VmId) : IQuery<IReadOnlyList<RecoveryPointView>>;
 
 /// <summary>Freezes the VM's disk state now; while it runs only where its rack server can do so live.</summary>
-public sealed record CreateRecoveryPoint(Guid VmId, string? Note) : ICommand<JobAccepted>;
+public sealed record CreateRecoveryPoint(Guid VmId, string? Note, Guid? RequestId = null) : ICommand<JobAccepted>;
 
 /// <summary>Returns the VM to a recovery point; everything after it is lost, so <paramref name="Confirm"/> must be true.</summary>
-public sealed record RevertToRecoveryPoint(Guid VmId, Guid RecoveryPointId, bool Confirm) : ICommand<JobAccepted>;
+public sealed record RevertToRecoveryPoint(Guid VmId, Guid RecoveryPointId, bool Confirm, Guid? RequestId = null) : ICommand<JobAccepted>;
 
-public sealed record DeleteRecoveryPoint(Guid VmId, Guid RecoveryPointId) : ICommand<JobAccepted>;
+public sealed record DeleteRecoveryPoint(Guid VmId, Guid RecoveryPointId, Guid? RequestId = null) : ICommand<JobAccepted>;
 
 /// <summary>Deletes the VM with its disks. <paramref name="ConfirmName"/> must repeat the VM's name.</summary>
-public sealed record DeleteVm(Guid VmId, string? ConfirmName) : ICommand<JobAccepted>;
+public sealed record DeleteVm(Guid VmId, string? ConfirmName, Guid? RequestId = null) : ICommand<JobAccepted>;
 
 /// <summary>
 /// Changes a vServer's hardware; only the values given change. Limits as at creation; the disk only grows; extra
@@ -76,7 +79,8 @@ public sealed record EditVmHardware(
     bool DetachIso = false,
     IReadOnlyList<string>? BootOrder = null,
     string? DiskBus = null,
-    string? NicModel = null) : ICommand<JobAccepted>;
+    string? NicModel = null,
+    Guid? RequestId = null) : ICommand<JobAccepted>;
 
 public sealed record ListVms : IQuery<IReadOnlyList<VmView>>;
 
@@ -101,7 +105,7 @@ public sealed record ListNodeUsage : IQuery<IReadOnlyList<NodeUsageView>>;
 
 /// <summary>Moves the running VM live to another rack server, where it gets dedicated cores of its own.</summary>
 /// <param name="TargetNode">The rack server's name, e.g. "rack-2".</param>
-public sealed record MigrateVm(Guid VmId, string? TargetNode) : ICommand<JobAccepted>;
+public sealed record MigrateVm(Guid VmId, string? TargetNode, Guid? RequestId = null) : ICommand<JobAccepted>;
 
 /// <summary>Every other rack server, and whether it could take the VM now (or why not).</summary>
 public sealed record ListMigrationTargets(Guid VmId) : IQuery<IReadOnlyList<MigrationTargetView>>;

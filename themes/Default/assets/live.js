@@ -48,19 +48,6 @@
     row.classList.remove("is-new"); void row.offsetWidth; row.classList.add("is-new");
   }
 
-  // Mirrors the power buttons of the VM page (ComputePages.PowerButtons).
-  var allowed = {
-    start: ["shut-off", "crashed"],
-    shutdown: ["running"],
-    restart: ["running"],
-    pause: ["running"],
-    resume: ["paused"],
-    park: ["running", "paused"],
-    unpark: ["parked"],
-    reset: ["running", "paused"],
-    "power-off": ["running", "paused", "shutting-down", "crashed"]
-  };
-
   // Pushes can overtake each other; the buttons follow the VM as the server has it after the latest push.
   var latest = {};
   function refresh(vmId) {
@@ -94,7 +81,8 @@
         text(cell, vm.addresses && vm.addresses.length ? vm.addresses.join(", ") : "—");
       });
       host.querySelectorAll("button[data-action]").forEach(function (button) {
-        var states = allowed[button.getAttribute("data-action")] || [];
+        // Each button carries the states its action allows, rendered from the action's descriptor.
+        var states = (button.getAttribute("data-states") || "").split(" ");
         button.disabled = !!vm.openJobId || states.indexOf(vm.state) < 0;
       });
     });

@@ -4,7 +4,8 @@ using Microsoft.Extensions.Logging;
 using VirtualCore.Framework.Persistence;
 using VirtualCore.Modules.Compute.Contracts;
 using VirtualCore.Modules.Compute.Domain;
-using VirtualCore.Modules.Compute.Features;
+using VirtualCore.Modules.Compute.Features.Actions;
+using VirtualCore.Modules.Compute.Features.Migrate;
 using VirtualCore.Modules.Compute.Live;
 using VirtualCore.Node.Contracts.V1;
 
@@ -14,7 +15,7 @@ namespace VirtualCore.Modules.Compute.Jobs;
 /// Follows the agents' reports into the job log and the VMs' states. Reports may come twice or out of order
 /// (the outbox re-sends): a job only ever moves forward, queued → running → completed or failed.
 /// </summary>
-internal sealed class JobEventConsumers(PortalDbContext db, LiveNotifier live, ILogger<JobEventConsumers> logger) :
+internal sealed class JobEventConsumers(PortalDbContext db, LiveNotifier live, IEnumerable<IJobCompletion> completions, ILogger<JobEventConsumers> logger) :
     IConsumer<NodeJobStarted>,
     IConsumer<NodeJobProgress>,
     IConsumer<NodeJobCompleted>,
@@ -102,7 +103,7 @@ internal sealed class JobEventConsumers(PortalDbContext db, LiveNotifier live, I
 
         // While it moves the domain leaves its source; the migration job's outcome, not this event, says where it is.
         if (await db.Set<Job>().AnyAsync(
-                j => j.TargetId == vm.Id && j.Action == MigrateVmHandlers.Action && (j.Status == JobStatuses.Queued || j.Status == JobStatuses.Running),
+                j => j.TargetId == vm.Id && j.Action == MigrateVmHandlers.Action.Name && (j.Status == JobStatuses.Queued || j.Status == JobStatuses.Running),
                 context.CancellationToken))
         {
             return;
@@ -132,45 +133,15 @@ internal sealed class JobEventConsumers(PortalDbContext db, LiveNotifier live, I
         }
 
         var changed = change(job);
-        if (changed && !job.IsOpen && job.SubjectId is { } subject)
-        {
-            await SettleRecoveryPointAsync(job, subject, cancellationToken);
-        }
-
-        if (changed && !job.IsOpen && job.Action == EditVmHardwareHandler.Action && job.SubjectId is { } edit)
-        {
-            await EditVmHardwareHandler.SettleAsync(db, job, edit, nextBoot, domainState, cancellationToken);
-        }
-
         VirtualMachine? vm = null;
         if (changed && !job.IsOpen)
         {
             vm = await db.Set<VirtualMachine>().Include(v => v.Cores).SingleOrDefaultAsync(v => v.Id == job.TargetId, cancellationToken);
-            if (vm is not null && job.Action == MigrateVmHandlers.Action)
-            {
-                // Moved or not, the VM holds cores on one rack server only from now on: the target's are its own, or free again.
-                var node = job.Status == JobStatuses.Completed ? vm.Cores.Select(c => c.NodeName).FirstOrDefault(n => n != vm.NodeName) ?? vm.NodeName : vm.NodeName;
-                vm.Cores.RemoveAll(c => c.NodeName != node);
-            }
 
-            if (vm is not null && job.Status == JobStatuses.Failed && job.Action == "create")
-            {
-                // A VM whose creation failed holds no cores or memory.
-                vm.State = VmStates.Failed;
-                vm.StateChangedAt = at;
-                vm.Cores.Clear();
-            }
-            else if (vm is not null && job.Action == MigrateVmHandlers.Action && job.Status == JobStatuses.Completed)
-            {
-                Moved(vm, at);
-            }
-            else if (vm is not null && job.Status == JobStatuses.Completed && job.Action == "delete")
-            {
-                // Deleted with its disks: the VM leaves the list and gives back its cores; its jobs stay in the log.
-                db.Remove(vm);
-                vm.State = VmStates.Deleted;
-            }
-            else if (vm is not null && domainState is not null && vm.StateChangedAt <= at)
+            // The slice that owns the action settles its records; otherwise the VM takes the state reported with the end.
+            var settledState = Owners.TryGetValue(job.Action, out var owner)
+                && await owner.SettleAsync(new JobEnd(job, vm, domainState, at, nextBoot), cancellationToken);
+            if (!settledState && vm is not null && domainState is not null && vm.StateChangedAt <= at)
             {
                 // The job and the VM's state change together, so nobody sees a finished job on a VM in its old state.
                 vm.MoveTo(ToVmState(vm, domainState), at);
@@ -194,38 +165,12 @@ internal sealed class JobEventConsumers(PortalDbContext db, LiveNotifier live, I
         }
     }
 
-    /// <summary>
-    /// The VM is on the target, where its cores are now, and runs: a live migration keeps it running. From here on the
-    /// target's reports and events are the ones that concern it.
-    /// </summary>
-    private static void Moved(VirtualMachine vm, DateTimeOffset at)
-    {
-        vm.NodeName = vm.Cores.Select(c => c.NodeName).FirstOrDefault() ?? vm.NodeName;
-        vm.State = VmStates.Running;
-        vm.StateChangedAt = at;
-    }
+    private Dictionary<string, IJobCompletion>? _owners;
 
-    /// <summary>A recovery point is ready once taken, gone once deleted, and never left "creating" by a failed job.</summary>
-    private async Task SettleRecoveryPointAsync(Job job, Guid pointId, CancellationToken cancellationToken)
-    {
-        var point = await db.Set<RecoveryPointRecord>().SingleOrDefaultAsync(r => r.Id == pointId, cancellationToken);
-        if (point is null)
-        {
-            return;
-        }
-
-        var completed = job.Status == JobStatuses.Completed;
-        switch (job.Action)
-        {
-            case "recovery-point" when completed:
-                point.Status = "ready";
-                break;
-            case "recovery-point":
-            case "recovery-point-delete" when completed:
-                db.Remove(point);
-                break;
-        }
-    }
+    /// <summary>Each job action's owning completion; an action has at most one owner.</summary>
+    private Dictionary<string, IJobCompletion> Owners => _owners ??= completions
+        .SelectMany(c => c.Actions.Select(action => (action, c)))
+        .ToDictionary(p => p.action, p => p.c, StringComparer.Ordinal);
 
     private static string ToVmState(VirtualMachine vm, string domainState) =>
         domainState == "undefined" ? (vm.State == VmStates.Pending ? VmStates.Pending : VmStates.Missing) : domainState;

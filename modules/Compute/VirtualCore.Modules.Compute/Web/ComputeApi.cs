@@ -3,11 +3,22 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using VirtualCore.Framework.Security;
+using VirtualCore.Framework.Tenancy;
+using VirtualCore.Framework.Web;
 using VirtualCore.Modules.Compute.Contracts;
+using VirtualCore.Modules.Compute.Features.Actions;
+using VirtualCore.Modules.Compute.Features.Create;
+using VirtualCore.Modules.Compute.Features.Delete;
+using VirtualCore.Modules.Compute.Features.EditHardware;
+using VirtualCore.Modules.Compute.Features.Migrate;
+using VirtualCore.Modules.Compute.Features.RecoveryPoints;
 
 namespace VirtualCore.Modules.Compute.Web;
 
-/// <summary>The REST API of vServers, jobs and rack servers (/api/v1).</summary>
+/// <summary>
+/// The REST API of vServers, jobs and rack servers (/api/v1). Each VM action's scope follows from the access level
+/// its descriptor needs; every action takes an <c>Idempotency-Key</c> header.
+/// </summary>
 internal static class ComputeApi
 {
     public static void Map(IEndpointRouteBuilder endpoints)
@@ -19,32 +30,28 @@ internal static class ComputeApi
             .RequireScope(ApiScopes.Read).WithName("ListVms").WithSummary("All vServers of the account.");
         vms.MapGet("/{vmId:guid}", (Guid vmId, ISender sender, CancellationToken ct) => sender.Send(new GetVm(vmId), ct))
             .RequireScope(ApiScopes.Read).WithName("GetVm").WithSummary("One vServer.").ProducesProblem(StatusCodes.Status404NotFound);
-        vms.MapPost("/", async (CreateVmRequest body, ISender sender, CancellationToken ct) =>
+        vms.MapPost("/", async (CreateVmRequest body, HttpContext http, ISender sender, CancellationToken ct) =>
             {
-                var accepted = await sender.Send(new CreateVm(body.Name, body.VCpus, body.MemoryGiB, body.DiskGiB, body.IsoName, body.RequestId), ct);
+                var accepted = await sender.Send(new CreateVm(body.Name, body.VCpus, body.MemoryGiB, body.DiskGiB, body.IsoName, body.RequestId ?? IdempotencyKey.Of(http)), ct);
                 return Results.Accepted($"/api/v1/jobs/{accepted.JobId}", accepted);
             })
-            .RequireScope(ApiScopes.Manage)
+            .RequireScope(ScopeFor(CreateVmHandler.Action))
             .WithName("CreateVm")
-            .WithSummary("Creates a vServer with dedicated cores; answers with the job that defines it on a rack server.")
+            .WithSummary(CreateVmHandler.Action.Summary)
             .Produces<JobAccepted>(StatusCodes.Status202Accepted)
             .ProducesValidationProblem();
-        MapAction(vms, "start", id => new StartVm(id), "Starts a shut-off vServer.");
-        MapAction(vms, "shutdown", id => new ShutdownVm(id), "Asks the guest to shut down (ACPI).");
-        MapAction(vms, "power-off", id => new PowerOffVm(id), "Cuts the power of a vServer.");
-        MapAction(vms, "restart", id => new RestartVm(id), "Asks the guest to restart (ACPI).");
-        MapAction(vms, "reset", id => new ResetVm(id), "Resets a vServer at once.");
-        MapAction(vms, "pause", id => new PauseVm(id), "Pauses a running vServer; its memory stays.");
-        MapAction(vms, "resume", id => new ResumeVm(id), "Resumes a paused vServer.");
-        MapAction(vms, "park", id => new ParkVm(id), "Saves the memory to disk and frees the rack server's RAM and dedicated cores.");
-        MapAction(vms, "unpark", id => new UnparkVm(id), "Brings a parked vServer back to where it was, on free dedicated cores of its rack server.");
-        vms.MapPatch("/{vmId:guid}/hardware", async (Guid vmId, EditVmHardwareRequest? body, ISender sender, CancellationToken ct) =>
+        foreach (var action in VmActions.Simple)
+        {
+            MapAction(vms, action);
+        }
+
+        vms.MapPatch("/{vmId:guid}/hardware", async (Guid vmId, EditVmHardwareRequest? body, HttpContext http, ISender sender, CancellationToken ct) =>
             {
                 var accepted = await sender.Send(
-                    new EditVmHardware(vmId, body?.VCpus, body?.MemoryGiB, body?.DiskGiB, body?.IsoName, body?.DetachIso == true, body?.BootOrder, body?.DiskBus, body?.NicModel), ct);
+                    new EditVmHardware(vmId, body?.VCpus, body?.MemoryGiB, body?.DiskGiB, body?.IsoName, body?.DetachIso == true, body?.BootOrder, body?.DiskBus, body?.NicModel, IdempotencyKey.Of(http)), ct);
                 return Results.Accepted($"/api/v1/jobs/{accepted.JobId}", accepted);
             })
-            .RequireScope(ApiScopes.Manage)
+            .RequireScope(ScopeFor(EditVmHardwareHandler.Action))
             .WithName("EditVmHardware")
             .WithSummary("Changes a vServer's hardware; only the values given change. What the running guest cannot take at once "
                 + "applies at its next boot and is listed in the vServer's nextBootChanges until it was shut off.")
@@ -53,27 +60,27 @@ internal static class ComputeApi
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict);
-        vms.MapDelete("/{vmId:guid}", async (Guid vmId, string? confirm, ISender sender, CancellationToken ct) =>
+        vms.MapDelete("/{vmId:guid}", async (Guid vmId, string? confirm, HttpContext http, ISender sender, CancellationToken ct) =>
             {
-                var accepted = await sender.Send(new DeleteVm(vmId, confirm), ct);
+                var accepted = await sender.Send(new DeleteVm(vmId, confirm, IdempotencyKey.Of(http)), ct);
                 return Results.Accepted($"/api/v1/jobs/{accepted.JobId}", accepted);
             })
-            .RequireScope(ApiScopes.Manage)
+            .RequireScope(ScopeFor(DeleteVmHandler.Action))
             .WithName("DeleteVm")
-            .WithSummary("Deletes a vServer with its disks; `confirm` must repeat its name.")
+            .WithSummary(DeleteVmHandler.Action.Summary)
             .Produces<JobAccepted>(StatusCodes.Status202Accepted)
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict);
 
-        vms.MapPost("/{vmId:guid}/migrate", async (Guid vmId, MigrateVmRequest? body, ISender sender, CancellationToken ct) =>
+        vms.MapPost("/{vmId:guid}/migrate", async (Guid vmId, MigrateVmRequest? body, HttpContext http, ISender sender, CancellationToken ct) =>
             {
-                var accepted = await sender.Send(new MigrateVm(vmId, body?.TargetNode), ct);
+                var accepted = await sender.Send(new MigrateVm(vmId, body?.TargetNode, IdempotencyKey.Of(http)), ct);
                 return Results.Accepted($"/api/v1/jobs/{accepted.JobId}", accepted);
             })
-            .RequireScope(ApiScopes.Manage)
+            .RequireScope(ScopeFor(MigrateVmHandlers.Action))
             .WithName("MigrateVm")
-            .WithSummary("Moves a running vServer live to another rack server, onto dedicated cores there.")
+            .WithSummary(MigrateVmHandlers.Action.Summary)
             .Produces<JobAccepted>(StatusCodes.Status202Accepted)
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status403Forbidden)
@@ -87,26 +94,26 @@ internal static class ComputeApi
         var points = vms.MapGroup("/{vmId:guid}/recovery-points").WithTags("Recovery points");
         points.MapGet("/", (Guid vmId, ISender sender, CancellationToken ct) => sender.Send(new ListRecoveryPoints(vmId), ct))
             .RequireScope(ApiScopes.Read).WithSummary("The vServer's recovery points, newest first.").ProducesProblem(StatusCodes.Status404NotFound);
-        points.MapPost("/", async (Guid vmId, RecoveryPointRequest? body, ISender sender, CancellationToken ct) =>
+        points.MapPost("/", async (Guid vmId, RecoveryPointRequest? body, HttpContext http, ISender sender, CancellationToken ct) =>
             {
-                var accepted = await sender.Send(new CreateRecoveryPoint(vmId, body?.Note), ct);
+                var accepted = await sender.Send(new CreateRecoveryPoint(vmId, body?.Note, IdempotencyKey.Of(http)), ct);
                 return Results.Accepted($"/api/v1/jobs/{accepted.JobId}", accepted);
             })
-            .RequireScope(ApiScopes.Manage).WithSummary("Takes a recovery point (live where the rack server can).").Produces<JobAccepted>(StatusCodes.Status202Accepted)
+            .RequireScope(ScopeFor(RecoveryPointHandlers.Take)).WithSummary(RecoveryPointHandlers.Take.Summary).Produces<JobAccepted>(StatusCodes.Status202Accepted)
             .ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
-        points.MapPost("/{recoveryPointId:guid}/revert", async (Guid vmId, Guid recoveryPointId, bool? confirm, ISender sender, CancellationToken ct) =>
+        points.MapPost("/{recoveryPointId:guid}/revert", async (Guid vmId, Guid recoveryPointId, bool? confirm, HttpContext http, ISender sender, CancellationToken ct) =>
             {
-                var accepted = await sender.Send(new RevertToRecoveryPoint(vmId, recoveryPointId, confirm == true), ct);
+                var accepted = await sender.Send(new RevertToRecoveryPoint(vmId, recoveryPointId, confirm == true, IdempotencyKey.Of(http)), ct);
                 return Results.Accepted($"/api/v1/jobs/{accepted.JobId}", accepted);
             })
-            .RequireScope(ApiScopes.Manage).WithSummary("Returns the vServer to a recovery point; needs `confirm=true`.").Produces<JobAccepted>(StatusCodes.Status202Accepted)
+            .RequireScope(ScopeFor(RecoveryPointHandlers.Revert)).WithSummary(RecoveryPointHandlers.Revert.Summary).Produces<JobAccepted>(StatusCodes.Status202Accepted)
             .ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
-        points.MapDelete("/{recoveryPointId:guid}", async (Guid vmId, Guid recoveryPointId, ISender sender, CancellationToken ct) =>
+        points.MapDelete("/{recoveryPointId:guid}", async (Guid vmId, Guid recoveryPointId, HttpContext http, ISender sender, CancellationToken ct) =>
             {
-                var accepted = await sender.Send(new DeleteRecoveryPoint(vmId, recoveryPointId), ct);
+                var accepted = await sender.Send(new DeleteRecoveryPoint(vmId, recoveryPointId, IdempotencyKey.Of(http)), ct);
                 return Results.Accepted($"/api/v1/jobs/{accepted.JobId}", accepted);
             })
-            .RequireScope(ApiScopes.Manage).WithSummary("Deletes a recovery point.").Produces<JobAccepted>(StatusCodes.Status202Accepted)
+            .RequireScope(ScopeFor(RecoveryPointHandlers.Delete)).WithSummary(RecoveryPointHandlers.Delete.Summary).Produces<JobAccepted>(StatusCodes.Status202Accepted)
             .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
 
         var jobs = api.MapGroup("/jobs").WithTags("Jobs").RequireScope(ApiScopes.Read);
@@ -126,18 +133,21 @@ internal static class ComputeApi
             .RequireScope(ApiScopes.Read).WithTags("Images").WithName("ListIsoImages").WithSummary("The ISO library.");
     }
 
-    private static void MapAction(RouteGroupBuilder vms, string action, Func<Guid, ICommand<JobAccepted>> command, string summary) =>
-        vms.MapPost($"/{{vmId:guid}}/{action}", async (Guid vmId, ISender sender, CancellationToken ct) =>
+    private static void MapAction(RouteGroupBuilder vms, VmAction action) =>
+        vms.MapPost($"/{{vmId:guid}}/{action.Name}", async (Guid vmId, HttpContext http, ISender sender, CancellationToken ct) =>
             {
-                var accepted = await sender.Send(command(vmId), ct);
+                var accepted = await sender.Send(action.Command!(vmId, IdempotencyKey.Of(http)), ct);
                 return Results.Accepted($"/api/v1/jobs/{accepted.JobId}", accepted);
             })
-            .RequireScope(ApiScopes.Operate)
-            .WithName($"{char.ToUpperInvariant(action[0])}{action[1..].Replace("-o", "O", StringComparison.Ordinal)}Vm")
-            .WithSummary(summary)
+            .RequireScope(ScopeFor(action))
+            .WithName($"{char.ToUpperInvariant(action.Name[0])}{action.Name[1..].Replace("-o", "O", StringComparison.Ordinal)}Vm")
+            .WithSummary(action.Summary)
             .Produces<JobAccepted>(StatusCodes.Status202Accepted)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict);
+
+    /// <summary>A token reaches an action with the scope of the access level the action needs on the VM.</summary>
+    private static string ScopeFor(VmAction action) => action.Level >= AccessLevel.Manage ? ApiScopes.Manage : ApiScopes.Operate;
 }
 
 /// <param name="Name">DNS-safe name, unique in the account.</param>

@@ -8,7 +8,12 @@ using Microsoft.Extensions.DependencyInjection;
 using VirtualCore.Framework.Mediation;
 using VirtualCore.Framework.Tenancy;
 using VirtualCore.Framework.Web;
+using VirtualCore.Framework.Web.Pages;
 using VirtualCore.Modules.Compute.Contracts;
+using VirtualCore.Modules.Compute.Features.Actions;
+using VirtualCore.Modules.Compute.Features.Create;
+using VirtualCore.Modules.Compute.Features.Migrate;
+using VirtualCore.Modules.Compute.Features.Queries;
 using VirtualCore.Modules.Infrastructure.Contracts;
 
 namespace VirtualCore.Modules.Compute.Web;
@@ -39,7 +44,7 @@ internal static class ComputePages
         pages.MapPost("/vms", async (HttpContext http, IPageRenderer renderer, ISender sender) =>
         {
             var form = await http.Request.ReadFormAsync(http.RequestAborted);
-            var input = new CreateForm(form["name"].ToString().Trim(), Int(form["vcpus"]), Int(form["memoryGiB"]), Int(form["diskGiB"]), form["isoName"].ToString());
+            var input = new CreateForm(form["name"].ToString().Trim(), PageForms.Int(form["vcpus"]), PageForms.Int(form["memoryGiB"]), PageForms.Int(form["diskGiB"]), form["isoName"].ToString());
             try
             {
                 var accepted = await sender.Send(new CreateVm(input.Name, input.Vcpus, input.MemoryGib, input.DiskGib, string.IsNullOrEmpty(input.IsoName) ? null : input.IsoName), http.RequestAborted);
@@ -54,25 +59,20 @@ internal static class ComputePages
         pages.MapGet("/vms/{vmId:guid}", (Guid vmId, HttpContext http, IPageRenderer renderer, ISender sender) =>
             DetailAsync(vmId, http, renderer, sender, null, StatusCodes.Status200OK));
 
-        foreach (var (action, command) in new (string, Func<Guid, ICommand<JobAccepted>>)[]
-                 {
-                     ("start", id => new StartVm(id)),
-                     ("shutdown", id => new ShutdownVm(id)),
-                     ("power-off", id => new PowerOffVm(id)),
-                     ("restart", id => new RestartVm(id)),
-                     ("reset", id => new ResetVm(id)),
-                     ("pause", id => new PauseVm(id)),
-                     ("resume", id => new ResumeVm(id)),
-                     ("park", id => new ParkVm(id)),
-                     ("unpark", id => new UnparkVm(id)),
-                 })
+        // Every action that takes nothing but the VM posts its button's form here; its descriptor makes the command.
+        foreach (var action in VmActions.Simple)
         {
-            pages.MapPost($"/vms/{{vmId:guid}}/{action}", async (Guid vmId, HttpContext http, IPageRenderer renderer, ISender sender) =>
+            pages.MapPost($"/vms/{{vmId:guid}}/{action.Name}", async (Guid vmId, HttpContext http, IPageRenderer renderer, ISender sender) =>
             {
                 try
                 {
-                    await sender.Send(command(vmId), http.RequestAborted);
+                    await http.Request.ReadFormAsync(http.RequestAborted);
+                    await sender.Send(action.Command!(vmId, IdempotencyKey.Of(http)), http.RequestAborted);
                     return Results.Redirect($"/vms/{vmId}");
+                }
+                catch (RequestValidationException ex)
+                {
+                    return await DetailAsync(vmId, http, renderer, sender, ex.Errors[0].Reason, StatusCodes.Status400BadRequest);
                 }
                 catch (ConflictException ex)
                 {
@@ -92,9 +92,9 @@ internal static class ComputePages
             var form = await http.Request.ReadFormAsync(http.RequestAborted);
             var vm = await sender.Send(new GetVm(vmId), http.RequestAborted);
             var input = new HardwareForm(
-                form.ContainsKey("vcpus") ? Int(form["vcpus"]) : vm.VCpus,
-                form.ContainsKey("memoryGiB") ? Int(form["memoryGiB"]) : vm.MemoryGiB,
-                form.ContainsKey("diskGiB") ? Int(form["diskGiB"]) : vm.DiskGiB,
+                form.ContainsKey("vcpus") ? PageForms.Int(form["vcpus"]) : vm.VCpus,
+                form.ContainsKey("memoryGiB") ? PageForms.Int(form["memoryGiB"]) : vm.MemoryGiB,
+                form.ContainsKey("diskGiB") ? PageForms.Int(form["diskGiB"]) : vm.DiskGiB,
                 form.ContainsKey("isoName") ? form["isoName"].ToString() : vm.IsoName ?? "",
                 form.ContainsKey("bootOrder") ? form["bootOrder"].ToString() : string.Join(',', vm.BootOrder),
                 form.ContainsKey("diskBus") ? form["diskBus"].ToString() : vm.DiskBus,
@@ -171,7 +171,7 @@ internal static class ComputePages
                 }
             }
 
-            var moves = movable.Count == 0 ? [] : await sender.Send(new ListJobs(Action: Features.MigrateVmHandlers.Action, Limit: 20), http.RequestAborted);
+            var moves = movable.Count == 0 ? [] : await sender.Send(new ListJobs(Action: MigrateVmHandlers.Action.Name, Limit: 20), http.RequestAborted);
             return await renderer.RenderAsync(http, "Compute/Nodes.sbn-html", "Rack servers", new
             {
                 Nodes = nodes.Select(n => new
@@ -194,46 +194,30 @@ internal static class ComputePages
 
         pages.MapGet("/jobs", async (HttpContext http, IPageRenderer renderer, ISender sender, string? status, string? action, string? search) =>
         {
-            var jobs = await sender.Send(new ListJobs(Blank(status), Blank(action), Blank(search), null, 500), http.RequestAborted);
+            var jobs = await sender.Send(new ListJobs(PageForms.Blank(status), PageForms.Blank(action), PageForms.Blank(search), null, 500), http.RequestAborted);
             return await renderer.RenderAsync(http, "Compute/Jobs.sbn-html", "Job log", new
             {
                 Jobs = jobs.Select(JobRow.Of).ToArray(),
                 VmFilter = "",
                 Filter = new { Status = status ?? "", Action = action ?? "", Search = search ?? "" },
                 Statuses = JobStatuses.All,
-                Actions = JobActions,
+                Actions = VmActions.Names,
                 ExportUrl = "/jobs/export.csv" + http.Request.QueryString,
             });
         });
 
         pages.MapGet("/jobs/export.csv", async (HttpContext http, ISender sender, string? status, string? action, string? search) =>
         {
-            var jobs = await sender.Send(new ListJobs(Blank(status), Blank(action), Blank(search), null, Features.JobQueries.MaxLimit), http.RequestAborted);
+            var jobs = await sender.Send(new ListJobs(PageForms.Blank(status), PageForms.Blank(action), PageForms.Blank(search), null, JobQueries.MaxLimit), http.RequestAborted);
             var csv = new StringBuilder("type,name,action,user,start,end,status,info\n");
             foreach (var job in jobs)
             {
-                csv.AppendJoin(',', [Csv(job.Type), Csv(job.Name), Csv(job.Action), Csv(job.UserName), Csv(Timestamp(job.StartedAt ?? job.QueuedAt)), Csv(Timestamp(job.EndedAt)), Csv(job.Status), Csv(job.Info)]).Append('\n');
+                csv.AppendJoin(',', [Csv(job.Type), Csv(job.Name), Csv(job.Action), Csv(job.UserName), Csv(PageFormat.Timestamp(job.StartedAt ?? job.QueuedAt)), Csv(PageFormat.Timestamp(job.EndedAt)), Csv(job.Status), Csv(job.Info)]).Append('\n');
             }
 
             return Results.File(Encoding.UTF8.GetBytes(csv.ToString()), "text/csv; charset=utf-8", "job-log.csv");
         });
     }
-
-    private static readonly string[] JobActions = ["create", "start", "shutdown", "power-off", "restart", "reset", "pause", "resume", "park", "unpark", "hardware", "migrate", "delete"];
-
-    /// <summary>The power buttons and the states each is offered in; live.js mirrors these.</summary>
-    private static readonly (string Action, string Label, string Style, string[] States)[] PowerButtons =
-    [
-        ("start", "Start", "btn-primary", [VmStates.ShutOff, VmStates.Crashed]),
-        ("shutdown", "Shut down", "", [VmStates.Running]),
-        ("restart", "Restart", "", [VmStates.Running]),
-        ("pause", "Pause", "", [VmStates.Running]),
-        ("resume", "Resume", "btn-primary", [VmStates.Paused]),
-        ("park", "Park", "", [VmStates.Running, VmStates.Paused]),
-        ("unpark", "Unpark", "btn-primary", [VmStates.Parked]),
-        ("reset", "Reset", "btn-danger", [VmStates.Running, VmStates.Paused]),
-        ("power-off", "Power off", "btn-danger", [VmStates.Running, VmStates.Paused, VmStates.ShuttingDown, VmStates.Crashed]),
-    ];
 
     /// <summary>A form on the VM page that queues a job: back to the page, or the page with the reason.</summary>
     /// <param name="returnTo">The page to go back to when the job is queued: the VM's unless a form says so.</param>
@@ -279,12 +263,21 @@ internal static class ComputePages
             MoveTargets = targets.Select(t => new
             {
                 t.Name,
-                Free = $"{t.FreeCores} free cores, {FormatBytes(t.FreeMemoryBytes)} free RAM",
+                Free = $"{t.FreeCores} free cores, {PageFormat.Bytes(t.FreeMemoryBytes)} free RAM",
                 Refusal = t.Refusal ?? "",
                 Possible = t.Refusal is null,
             }).ToArray(),
-            RecoveryPoints = points.Select(p => new { Id = p.Id.ToString(), p.Name, Note = p.Note ?? "", Created = Timestamp(p.CreatedAt), p.Status, Ready = p.Status == "ready" }).ToArray(),
-            Actions = PowerButtons.Select(b => new { b.Action, b.Label, b.Style, Enabled = operate && vm.OpenJobId is null && b.States.Contains(vm.State) }).ToArray(),
+            RecoveryPoints = points.Select(p => new { Id = p.Id.ToString(), p.Name, Note = p.Note ?? "", Created = PageFormat.Timestamp(p.CreatedAt), p.Status, Ready = p.Status == "ready" }).ToArray(),
+            // The descriptors as data: live.js enables a button by the same states when the VM changes.
+            Actions = VmActions.Buttons.Select(b => new
+            {
+                Action = b.Name,
+                b.Label,
+                b.Style,
+                States = string.Join(' ', b.AllowedStates),
+                Enabled = operate && vm.OpenJobId is null && b.AllowsState(vm.State),
+                RequestId = Guid.NewGuid().ToString(),
+            }).ToArray(),
         }, status);
     }
 
@@ -311,16 +304,16 @@ internal static class ComputePages
             Error = error,
             HasErrors = errors.Count > 0,
             Errors = errors.GroupBy(e => e.Field).ToDictionary(g => g.Key, g => string.Join(" ", g.Select(e => e.Reason))),
-            Isos = isos.Select(i => new { i.Name, i.Title, Size = i.SizeBytes is { } size ? FormatBytes(size) : null }).ToArray(),
+            Isos = isos.Select(i => new { i.Name, i.Title, Size = i.SizeBytes is { } size ? PageFormat.Bytes(size) : null }).ToArray(),
             BootOrders = bootOrders.Select(o => new { o.Value, o.Label }).ToArray(),
             DiskBuses = HardwareChoices.DiskBuses,
             NicModels = HardwareChoices.NicModels,
             Active = active,
             FreeCores = freeCores,
             FreeMemoryGib = freeMemoryGib,
-            MaxVcpus = Math.Min(Features.CreateVmRules.MaxVCpus, vm.VCpus + freeCores),
-            MaxMemoryGib = Math.Min(Features.CreateVmRules.MaxMemoryGiB, vm.MemoryGiB + (int)freeMemoryGib),
-            MaxDiskGib = Features.CreateVmRules.MaxDiskGiB,
+            MaxVcpus = Math.Min(CreateVmRules.MaxVCpus, vm.VCpus + freeCores),
+            MaxMemoryGib = Math.Min(CreateVmRules.MaxMemoryGiB, vm.MemoryGiB + (int)freeMemoryGib),
+            MaxDiskGib = CreateVmRules.MaxDiskGiB,
             CanGrowDisk = server?.Can("DiskGrow") == true,
             Timing = new
             {
@@ -369,7 +362,7 @@ internal static class ComputePages
             Input = input,
             HasErrors = errors.Count > 0,
             Errors = errors.GroupBy(e => e.Field).ToDictionary(g => g.Key, g => string.Join(" ", g.Select(e => e.Reason))),
-            Isos = isos.Select(i => new { i.Name, i.Title, Size = i.SizeBytes is { } size ? FormatBytes(size) : null }).ToArray(),
+            Isos = isos.Select(i => new { i.Name, i.Title, Size = i.SizeBytes is { } size ? PageFormat.Bytes(size) : null }).ToArray(),
             FreeCores = computeNodes.Length == 0 ? 0 : computeNodes.Max(n => n.CoresForVms - n.UsedCores),
             FreeMemoryGib = computeNodes.Length == 0 ? 0 : computeNodes.Max(n => (n.MemoryForVmsBytes - n.UsedMemoryBytes) / (1024L * 1024 * 1024)),
             Capacity = http.RequestServices.GetRequiredService<IPermissionChecker>().Has(Identity.Contracts.Permissions.VmCreate)
@@ -386,7 +379,7 @@ internal static class ComputePages
     {
         public static VmRow Of(VmView vm) => new(
             vm.Id.ToString(), vm.Name, vm.VCpus, vm.MemoryGiB, vm.DiskGiB, vm.IsoName ?? "—", vm.NodeName,
-            vm.PinnedCores.Count == 0 ? "—" : string.Join(", ", vm.PinnedCores), vm.State, Timestamp(vm.CreatedAt), vm.OpenJobId is not null,
+            vm.PinnedCores.Count == 0 ? "—" : string.Join(", ", vm.PinnedCores), vm.State, PageFormat.Timestamp(vm.CreatedAt), vm.OpenJobId is not null,
             vm.Addresses.Count == 0 ? "—" : string.Join(", ", vm.Addresses),
             BootOrders.FirstOrDefault(o => o.Value == string.Join(',', vm.BootOrder)).Label ?? string.Join(", ", vm.BootOrder),
             vm.DiskBus, vm.NicModel,
@@ -417,7 +410,7 @@ internal static class ComputePages
             item.Used,
             item.Limit?.ToString(CultureInfo.InvariantCulture) ?? "",
             item.Left is { } left ? left.ToString(CultureInfo.InvariantCulture) + unit : "",
-            item.Limit is { } limit ? Percent(item.Used, limit) : 0,
+            item.Limit is { } limit ? PageFormat.Percent(item.Used, limit) : 0,
             item.Left == 0);
     }
 
@@ -425,28 +418,16 @@ internal static class ComputePages
     {
         public static JobRow Of(JobView job) => new(
             job.Id.ToString(), job.Type, job.Name, job.TargetId.ToString(), job.Action, job.UserName,
-            Timestamp(job.StartedAt ?? job.QueuedAt), Timestamp(job.EndedAt), job.Status, job.Progress, job.Info);
+            PageFormat.Timestamp(job.StartedAt ?? job.QueuedAt), PageFormat.Timestamp(job.EndedAt), job.Status, job.Progress, job.Info);
     }
 
     private sealed record NodeCard(string Name, string Role, bool Online, string LastSeen, string CpuModel, int CoresTotal, int CoresUsed, int CoresPercent, string MemoryTotal, string MemoryUsed, int MemoryPercent, int ReservedHostCores, string ReservedMemory)
     {
         public static NodeCard Of(NodeUsageView n) => new(
-            n.Name, n.Role, n.Online, Timestamp(n.LastHeartbeatAt), n.CpuModel, n.CoresForVms, n.UsedCores,
-            Percent(n.UsedCores, n.CoresForVms), FormatBytes(n.MemoryForVmsBytes), FormatBytes(n.UsedMemoryBytes),
-            Percent(n.UsedMemoryBytes, n.MemoryForVmsBytes), n.ReservedHostCores, FormatBytes(n.ReservedMemoryBytes));
+            n.Name, n.Role, n.Online, PageFormat.Timestamp(n.LastHeartbeatAt), n.CpuModel, n.CoresForVms, n.UsedCores,
+            PageFormat.Percent(n.UsedCores, n.CoresForVms), PageFormat.Bytes(n.MemoryForVmsBytes), PageFormat.Bytes(n.UsedMemoryBytes),
+            PageFormat.Percent(n.UsedMemoryBytes, n.MemoryForVmsBytes), n.ReservedHostCores, PageFormat.Bytes(n.ReservedMemoryBytes));
     }
-
-    private static int Percent(long used, long total) => total <= 0 ? 0 : (int)Math.Clamp(used * 100 / total, 0, 100);
-
-    private static string FormatBytes(long bytes) => bytes >= 1L << 30
-        ? (bytes / (double)(1L << 30)).ToString("0.#", CultureInfo.InvariantCulture) + " GiB"
-        : (bytes / (double)(1L << 20)).ToString("0", CultureInfo.InvariantCulture) + " MiB";
-
-    private static string Timestamp(DateTimeOffset? at) => at?.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture) ?? "";
-
-    private static int Int(string? value) => int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) ? n : 0;
-
-    private static string? Blank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
 
     private static string Csv(string value) =>
         value.IndexOfAny([',', '"', '\n', '\r']) >= 0 || value.StartsWith('=') || value.StartsWith('+') || value.StartsWith('-') || value.StartsWith('@')

@@ -156,6 +156,9 @@ namespace VirtualCore.Portal.Persistence.Migrations.Postgres
                     b.Property<long>("QueuedAt")
                         .HasColumnType("bigint");
 
+                    b.Property<Guid?>("RequestId")
+                        .HasColumnType("uuid");
+
                     b.Property<Guid>("ResellerId")
                         .HasColumnType("uuid");
 
@@ -169,6 +172,10 @@ namespace VirtualCore.Portal.Persistence.Migrations.Postgres
 
                     b.Property<Guid?>("SubjectId")
                         .HasColumnType("uuid");
+
+                    b.Property<string>("SubjectKind")
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)");
 
                     b.Property<Guid>("TargetId")
                         .HasColumnType("uuid");
@@ -191,6 +198,9 @@ namespace VirtualCore.Portal.Persistence.Migrations.Postgres
                     b.HasKey("Id");
 
                     b.HasIndex("QueuedAt");
+
+                    b.HasIndex("RequestId")
+                        .IsUnique();
 
                     b.HasIndex("TargetId");
 

@@ -151,6 +151,9 @@ namespace VirtualCore.Portal.Persistence.Migrations.Sqlite
                     b.Property<long>("QueuedAt")
                         .HasColumnType("INTEGER");
 
+                    b.Property<Guid?>("RequestId")
+                        .HasColumnType("TEXT");
+
                     b.Property<Guid>("ResellerId")
                         .HasColumnType("TEXT");
 
@@ -163,6 +166,10 @@ namespace VirtualCore.Portal.Persistence.Migrations.Sqlite
                         .HasColumnType("TEXT");
 
                     b.Property<Guid?>("SubjectId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("SubjectKind")
+                        .HasMaxLength(20)
                         .HasColumnType("TEXT");
 
                     b.Property<Guid>("TargetId")
@@ -186,6 +193,9 @@ namespace VirtualCore.Portal.Persistence.Migrations.Sqlite
                     b.HasKey("Id");
 
                     b.HasIndex("QueuedAt");
+
+                    b.HasIndex("RequestId")
+                        .IsUnique();
 
                     b.HasIndex("TargetId");
 

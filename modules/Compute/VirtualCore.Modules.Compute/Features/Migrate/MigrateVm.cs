@@ -5,38 +5,41 @@ using VirtualCore.Framework.Persistence;
 using VirtualCore.Framework.Tenancy;
 using VirtualCore.Modules.Compute.Contracts;
 using VirtualCore.Modules.Compute.Domain;
+using VirtualCore.Modules.Compute.Features.Actions;
 using VirtualCore.Modules.Compute.Jobs;
 using VirtualCore.Node.Contracts.V1;
 
-namespace VirtualCore.Modules.Compute.Features;
+namespace VirtualCore.Modules.Compute.Features.Migrate;
 
 /// <summary>
 /// Live migration: the target's cores are reserved when the job is queued, while the source's stay the VM's until the
-/// job completes (see <see cref="JobEventConsumers"/>); every refusal comes before anything is written.
+/// job completes (see <see cref="MigrateVmCompletion"/>); every refusal comes before anything is written.
 /// </summary>
-internal sealed class MigrateVmHandlers(PortalDbContext db, JobFactory jobs, IResourceAccess access, NodeUsageReader usage) :
+internal sealed class MigrateVmHandlers(PortalDbContext db, VmActionQueue queue, NodeUsageReader usage) :
     ICommandHandler<MigrateVm, JobAccepted>,
     IQueryHandler<ListMigrationTargets, IReadOnlyList<MigrationTargetView>>
 {
-    public const string Action = "migrate";
+    public static readonly VmAction Action = new("migrate", "Move", [VmStates.Running], "Only a running VM moves live.", AccessLevel.Manage)
+    {
+        Summary = "Moves a running vServer live to another rack server, onto dedicated cores there.",
+    };
 
     /// <summary>The SDK's capability name; the libvirt test driver lacks it.</summary>
     private const string LiveMigration = "LiveMigration";
 
     public async ValueTask<JobAccepted> Handle(MigrateVm command, CancellationToken cancellationToken)
     {
-        var vm = await ManagedVmAsync(command.VmId, cancellationToken);
+        var (prepared, earlier) = await queue.PrepareAsync(Action, command.VmId, command.RequestId, cancellationToken);
+        if (earlier is not null)
+        {
+            return earlier;
+        }
+
+        var vm = prepared!;
         var targetName = command.TargetNode?.Trim();
         if (string.IsNullOrEmpty(targetName))
         {
             throw new RequestValidationException("targetNode", "Name the rack server to move the VM to.");
-        }
-
-        await JobFactory.EnsureNoOpenJobAsync(db, vm, cancellationToken);
-
-        if (vm.State != VmStates.Running)
-        {
-            throw new ConflictException($"'{vm.Name}' is {vm.State}. Only a running VM moves live.");
         }
 
         var nodes = await usage.ReadAsync(cancellationToken);
@@ -51,17 +54,17 @@ internal sealed class MigrateVmHandlers(PortalDbContext db, JobFactory jobs, IRe
         var cores = target.FreeCores.Take(vm.VCpus).ToArray();
         var copyStorage = source.SharedStorage is null || source.SharedStorage != server.SharedStorage;
         vm.Cores.AddRange(cores.Select(core => new CoreAllocation { VmId = vm.Id, NodeName = server.Name, Core = core }));
-        var job = jobs.Create(vm, Action, jobId => new MigrateDomain(jobId, vm.NodeName, vm.Id, server.Name, server.MigrationUri!, cores, copyStorage));
+        var job = queue.Queue(vm, Action, command.RequestId, jobId => new MigrateDomain(jobId, vm.NodeName, vm.Id, server.Name, server.MigrationUri!, cores, copyStorage));
         job.Info = $"Waiting for {vm.NodeName}'s agent to move it to {server.Name} (cores {string.Join(", ", cores)}).";
-        db.Add(job);
         return new JobAccepted(job.Id, vm.Id, job.Status);
     }
 
     public async ValueTask<IReadOnlyList<MigrationTargetView>> Handle(ListMigrationTargets query, CancellationToken cancellationToken)
     {
-        var vm = await ManagedVmAsync(query.VmId, cancellationToken);
+        var vm = await db.Set<VirtualMachine>().Include(v => v.Cores).SingleOrDefaultAsync(v => v.Id == query.VmId, cancellationToken)
+            ?? throw new NotFoundException("The VM");
         var nodes = await usage.ReadAsync(cancellationToken);
-        var running = vm.State == VmStates.Running ? null : $"'{vm.Name}' is {vm.State}. Only a running VM moves live.";
+        var running = Action.AllowsState(vm.State) ? null : $"'{vm.Name}' is {vm.State}. {Action.Refusal}";
         return nodes.Where(n => n.Server.Name != vm.NodeName)
             .OrderBy(n => n.Server.Name, StringComparer.Ordinal)
             .Select(n => new MigrationTargetView(
@@ -108,17 +111,35 @@ internal sealed class MigrateVmHandlers(PortalDbContext db, JobFactory jobs, IRe
         var source = nodes.SingleOrDefault(n => n.Server.Name == vm.NodeName)?.Server;
         return source is not null && source.Can(LiveMigration) ? null : $"{vm.NodeName} cannot move VMs live.";
     }
+}
 
-    private async Task<VirtualMachine> ManagedVmAsync(Guid vmId, CancellationToken cancellationToken)
+/// <summary>
+/// Moved or not, the VM holds cores on one rack server only from now on: the target's are its own, or free again.
+/// Moved, it is on the target and runs (a live migration keeps it running); from here on the target's reports and
+/// events are the ones that concern it.
+/// </summary>
+internal sealed class MigrateVmCompletion : IJobCompletion
+{
+    public IReadOnlyCollection<string> Actions { get; } = [MigrateVmHandlers.Action.Name];
+
+    public Task<bool> SettleAsync(JobEnd end, CancellationToken cancellationToken)
     {
-        var vm = await db.Set<VirtualMachine>().Include(v => v.Cores).SingleOrDefaultAsync(v => v.Id == vmId, cancellationToken)
-            ?? throw new NotFoundException("The VM");
-        var level = await access.VmAccessAsync(vm.Id, cancellationToken);
-        if (level == AccessLevel.None)
+        if (end.Vm is not { } vm)
         {
-            throw new NotFoundException("The VM");
+            return Task.FromResult(false);
         }
 
-        return level < AccessLevel.Manage ? throw new ForbiddenException($"You may see '{vm.Name}' but not manage it.") : vm;
+        var moved = end.Job.Status == JobStatuses.Completed;
+        var node = moved ? vm.Cores.Select(c => c.NodeName).FirstOrDefault(n => n != vm.NodeName) ?? vm.NodeName : vm.NodeName;
+        vm.Cores.RemoveAll(c => c.NodeName != node);
+        if (!moved)
+        {
+            return Task.FromResult(false);
+        }
+
+        vm.NodeName = node;
+        vm.State = VmStates.Running;
+        vm.StateChangedAt = end.At;
+        return Task.FromResult(true);
     }
 }

@@ -4,7 +4,7 @@ using VirtualCore.Framework.Persistence;
 using VirtualCore.Framework.Tenancy;
 using VirtualCore.Modules.Compute.Domain;
 
-namespace VirtualCore.Modules.Compute.Features;
+namespace VirtualCore.Modules.Compute.Features.Actions;
 
 /// <summary>
 /// The one check every VM request passes before validation and its handler: the VM is in the caller's tenant and

@@ -6,11 +6,13 @@ using VirtualCore.Framework.Persistence;
 using VirtualCore.Framework.Tenancy;
 using VirtualCore.Modules.Compute.Contracts;
 using VirtualCore.Modules.Compute.Domain;
+using VirtualCore.Modules.Compute.Features.Actions;
+using VirtualCore.Modules.Compute.Features.Create;
 using VirtualCore.Modules.Compute.Jobs;
 using VirtualCore.Modules.Infrastructure.Contracts;
 using VirtualCore.Node.Contracts.V1;
 
-namespace VirtualCore.Modules.Compute.Features;
+namespace VirtualCore.Modules.Compute.Features.EditHardware;
 
 /// <summary>The values themselves: the same limits as for a new VM, known devices and images from the library.</summary>
 internal sealed class EditVmHardwareValidator(ISender sender) : IValidator<EditVmHardware>
@@ -56,36 +58,32 @@ internal sealed class EditVmHardwareValidator(ISender sender) : IValidator<EditV
 /// Changes a VM's hardware on its own rack server: more vCPUs get free dedicated cores there, more RAM must be
 /// free there, a disk only grows and only where the rack server can grow disks. One job carries all of it.
 /// </summary>
-internal sealed class EditVmHardwareHandler(PortalDbContext db, ISender sender, JobFactory jobs, IResourceAccess access, NodeUsageReader usage, VdcCapacity capacity)
+internal sealed class EditVmHardwareHandler(PortalDbContext db, ISender sender, VmActionQueue queue, NodeUsageReader usage, VdcCapacity capacity)
     : ICommandHandler<EditVmHardware, JobAccepted>
 {
-    public const string Action = "hardware";
-
-    /// <summary>States in which the rack server can change the hardware: a parked VM's saved memory belongs to its present hardware.</summary>
-    private static readonly string[] EditableStates = [VmStates.ShutOff, VmStates.Running, VmStates.Paused];
+    /// <summary>
+    /// The states in which the rack server can change the hardware: a parked VM's saved memory belongs to its present
+    /// hardware, so it is unparked first.
+    /// </summary>
+    public static readonly VmAction Action = new(
+        "hardware",
+        "Change hardware",
+        [VmStates.ShutOff, VmStates.Running, VmStates.Paused],
+        "Its hardware can be changed when it is running, paused or shut off (if it is parked, unpark it first).",
+        AccessLevel.Manage)
+    {
+        Summary = "Changes a vServer's hardware; only the values given change.",
+    };
 
     public async ValueTask<JobAccepted> Handle(EditVmHardware command, CancellationToken cancellationToken)
     {
-        var vm = await db.Set<VirtualMachine>().Include(v => v.Cores).SingleOrDefaultAsync(v => v.Id == command.VmId, cancellationToken);
-        var level = vm is null ? AccessLevel.None : await access.VmAccessAsync(vm.Id, cancellationToken);
-        if (vm is null || level == AccessLevel.None)
+        var (prepared, earlier) = await queue.PrepareAsync(Action, command.VmId, command.RequestId, cancellationToken);
+        if (earlier is not null)
         {
-            throw new NotFoundException("The VM");
+            return earlier;
         }
 
-        if (level < AccessLevel.Manage)
-        {
-            throw new ForbiddenException($"You may see '{vm.Name}' but not change its hardware.");
-        }
-
-        await JobFactory.EnsureNoOpenJobAsync(db, vm, cancellationToken);
-
-        if (!EditableStates.Contains(vm.State))
-        {
-            throw new ConflictException(vm.State == VmStates.Parked
-                ? $"'{vm.Name}' is parked: unpark it before changing its hardware."
-                : $"'{vm.Name}' is {vm.State}; its hardware can be changed when it is running, paused or shut off.");
-        }
+        var vm = prepared!;
 
         // Only what differs from now is a change.
         var vcpus = command.VCpus is { } v && v != vm.VCpus ? v : (int?)null;
@@ -176,7 +174,7 @@ internal sealed class EditVmHardwareHandler(PortalDbContext db, ISender sender, 
 
         // The extra cores are the VM's from now on, so no other VM can take them while the job waits.
         vm.Cores.AddRange(coresAdded.Select(core => new CoreAllocation { VmId = vm.Id, NodeName = vm.NodeName, Core = core }));
-        var job = jobs.Create(vm, Action, jobId => new UpdateDomainHardware(
+        var job = queue.Queue(vm, Action, command.RequestId, jobId => new UpdateDomainHardware(
             jobId,
             vm.NodeName,
             vm.Id,
@@ -187,37 +185,42 @@ internal sealed class EditVmHardwareHandler(PortalDbContext db, ISender sender, 
             changesIso ? new CdromChangeV1(iso?.Path) : null,
             bootOrder?.Split(','),
             bus,
-            model));
-        job.SubjectId = edit.Id;
+            model), JobSubjects.HardwareEdit, edit.Id);
         db.Add(edit);
-        db.Add(job);
         return new JobAccepted(job.Id, vm.Id, job.Status);
     }
 
-    /// <summary>
-    /// The VM takes the new values once its rack server has them, and keeps a note of what its guest gets only at
-    /// the next boot; a failed change gives back the cores held for it and leaves the VM as it was.
-    /// </summary>
-    public static async Task SettleAsync(PortalDbContext db, Job job, Guid editId, IReadOnlyList<string>? nextBoot, string? domainState, CancellationToken cancellationToken)
+    private static string Cores(int count) => count == 1 ? "1 dedicated core" : $"{count} dedicated cores";
+}
+
+/// <summary>
+/// The VM takes the new values once its rack server has them, and keeps a note of what its guest gets only at the
+/// next boot; a failed change gives back the cores held for it and leaves the VM as it was.
+/// </summary>
+internal sealed class EditVmHardwareCompletion(PortalDbContext db) : IJobCompletion
+{
+    public IReadOnlyCollection<string> Actions { get; } = [EditVmHardwareHandler.Action.Name];
+
+    public async Task<bool> SettleAsync(JobEnd end, CancellationToken cancellationToken)
     {
-        var edit = await db.Set<HardwareEdit>().SingleOrDefaultAsync(e => e.Id == editId, cancellationToken);
-        var vm = await db.Set<VirtualMachine>().Include(v => v.Cores).SingleOrDefaultAsync(v => v.Id == job.TargetId, cancellationToken);
-        if (edit is null)
+        var (job, vm) = (end.Job, end.Vm);
+        if (job.SubjectKind != JobSubjects.HardwareEdit || job.SubjectId is not { } editId
+            || await db.Set<HardwareEdit>().SingleOrDefaultAsync(e => e.Id == editId, cancellationToken) is not { } edit)
         {
-            return;
+            return false;
         }
 
         db.Remove(edit);
         if (vm is null)
         {
-            return;
+            return false;
         }
 
         if (job.Status != JobStatuses.Completed)
         {
             var added = CoreList(edit.CoresAdded);
             vm.Cores.RemoveAll(c => added.Contains(c.Core));
-            return;
+            return false;
         }
 
         if (edit.VCpus is { } vcpus && edit.CoresAfter is { } after)
@@ -235,14 +238,14 @@ internal sealed class EditVmHardwareHandler(PortalDbContext db, ISender sender, 
         vm.NicModel = edit.NicModel ?? vm.NicModel;
 
         // A VM that is off boots with all of it; a running one only after it was off once.
-        if (nextBoot is { Count: > 0 } && domainState is not null && domainState != VmStates.ShutOff)
+        if (end.NextBoot is { Count: > 0 } && end.DomainState is not null && end.DomainState != VmStates.ShutOff)
         {
-            vm.NextBootChanges = string.Join(',', vm.NextBootChanges.Split(',', StringSplitOptions.RemoveEmptyEntries).Union(nextBoot, StringComparer.Ordinal));
+            vm.NextBootChanges = string.Join(',', vm.NextBootChanges.Split(',', StringSplitOptions.RemoveEmptyEntries).Union(end.NextBoot, StringComparer.Ordinal));
         }
+
+        return false;
     }
 
     private static HashSet<int> CoreList(string cores) =>
         cores.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(c => int.Parse(c, CultureInfo.InvariantCulture)).ToHashSet();
-
-    private static string Cores(int count) => count == 1 ? "1 dedicated core" : $"{count} dedicated cores";
 }

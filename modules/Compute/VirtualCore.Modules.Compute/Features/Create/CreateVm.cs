@@ -7,11 +7,12 @@ using VirtualCore.Framework.Persistence;
 using VirtualCore.Framework.Tenancy;
 using VirtualCore.Modules.Compute.Contracts;
 using VirtualCore.Modules.Compute.Domain;
+using VirtualCore.Modules.Compute.Features.Actions;
 using VirtualCore.Modules.Compute.Jobs;
 using VirtualCore.Modules.Infrastructure.Contracts;
 using VirtualCore.Node.Contracts.V1;
 
-namespace VirtualCore.Modules.Compute.Features;
+namespace VirtualCore.Modules.Compute.Features.Create;
 
 internal static partial class CreateVmRules
 {
@@ -91,6 +92,7 @@ internal sealed class CreateVmValidator(PortalDbContext db, ISender sender) : IV
     }
 }
 
+/// <summary>Places a new VM on a rack server with enough free dedicated cores and RAM, and queues its definition there.</summary>
 internal sealed class CreateVmHandler(
     PortalDbContext db,
     ISender sender,
@@ -100,6 +102,12 @@ internal sealed class CreateVmHandler(
     VdcCapacity capacity,
     TimeProvider clock) : ICommandHandler<CreateVm, JobAccepted>
 {
+    /// <summary>Creation has no VM to check a state of yet; its repeat key lives on the VM.</summary>
+    public static readonly VmAction Action = new("create", "Create", [], "", AccessLevel.Manage)
+    {
+        Summary = "Creates a vServer with dedicated cores; answers with the job that defines it on a rack server.",
+    };
+
     public async ValueTask<JobAccepted> Handle(CreateVm command, CancellationToken cancellationToken)
     {
         if (tenant.ResellerId is not { } resellerId || tenant.CustomerId is not { } customerId || customerId == Guid.Empty)
@@ -112,7 +120,7 @@ internal sealed class CreateVmHandler(
             var earlier = await db.Set<VirtualMachine>().Where(v => v.RequestId == requestId).Select(v => v.Id).SingleOrDefaultAsync(cancellationToken);
             if (earlier != Guid.Empty)
             {
-                var firstJob = await db.Set<Job>().Where(j => j.TargetId == earlier && j.Action == "create").SingleAsync(cancellationToken);
+                var firstJob = await db.Set<Job>().Where(j => j.TargetId == earlier && j.Action == Action.Name).SingleAsync(cancellationToken);
                 return new JobAccepted(firstJob.Id, earlier, firstJob.Status);
             }
         }
@@ -159,7 +167,7 @@ internal sealed class CreateVmHandler(
             [new DiskSpecV1(vm.DiskPath, command.DiskGiB * Placement.Gib, "Virtio")],
             iso?.Path,
             [new NicSpecV1("default", vm.MacAddress, "Virtio")]);
-        var job = jobs.Create(vm, "create", jobId => new DefineDomain(jobId, vm.NodeName, vm.Id, spec));
+        var job = jobs.Create(vm, Action.Name, jobId => new DefineDomain(jobId, vm.NodeName, vm.Id, spec));
         db.Add(vm);
         db.Add(job);
         return new JobAccepted(job.Id, vm.Id, job.Status);
@@ -171,5 +179,24 @@ internal sealed class CreateVmHandler(
         Span<byte> tail = stackalloc byte[3];
         RandomNumberGenerator.Fill(tail);
         return $"52:54:00:{tail[0]:x2}:{tail[1]:x2}:{tail[2]:x2}";
+    }
+}
+
+/// <summary>A VM whose creation failed holds no cores or memory; it stays listed as failed.</summary>
+internal sealed class CreateVmCompletion : IJobCompletion
+{
+    public IReadOnlyCollection<string> Actions { get; } = [CreateVmHandler.Action.Name];
+
+    public Task<bool> SettleAsync(JobEnd end, CancellationToken cancellationToken)
+    {
+        if (end.Vm is not { } vm || end.Job.Status != JobStatuses.Failed)
+        {
+            return Task.FromResult(false);
+        }
+
+        vm.State = VmStates.Failed;
+        vm.StateChangedAt = end.At;
+        vm.Cores.Clear();
+        return Task.FromResult(true);
     }
 }

@@ -7,7 +7,7 @@ using VirtualCore.Modules.Compute.Contracts;
 using VirtualCore.Modules.Compute.Domain;
 using VirtualCore.Modules.Compute.Live;
 
-namespace VirtualCore.Modules.Compute.Features;
+namespace VirtualCore.Modules.Compute.Features.Queries;
 
 internal sealed class VmQueries(PortalDbContext db, IResourceAccess access) :
     IQueryHandler<ListVms, IReadOnlyList<VmView>>,
