@@ -30,6 +30,7 @@ using VirtualCore.Modules.Compute.Features.Unpark;
 using VirtualCore.Modules.Compute.Jobs;
 using VirtualCore.Modules.Compute.Live;
 using VirtualCore.Modules.Compute.Web;
+using VirtualCore.Modules.Compute.Web.Pages;
 using VirtualCore.Modules.Identity.Contracts;
 
 namespace VirtualCore.Modules.Compute;
@@ -42,7 +43,7 @@ public sealed class ComputeModule : IModule
         "vServers and jobs",
         new Version(1, 0),
         ["Identity", "Infrastructure", "Tenancy"],
-        ["Compute/VmList.sbn-html", "Compute/VmNew.sbn-html", "Compute/VmDetail.sbn-html", "Compute/Nodes.sbn-html", "Compute/Jobs.sbn-html", "Compute/VmHardware.sbn-html"]);
+        [VmListPage.Template, VmNewPage.Template, VmDetailPage.Template, NodesPage.Template, JobLogPage.Template, VmHardwarePage.Template]);
 
     public void ConfigureServices(IServiceCollection services, IConfiguration configuration)
     {

@@ -1,0 +1,80 @@
+using Mediator;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using VirtualCore.Framework.Mediation;
+using VirtualCore.Framework.Web;
+using VirtualCore.Framework.Web.Pages;
+using VirtualCore.Modules.Compute.Contracts;
+using VirtualCore.Modules.Infrastructure.Contracts;
+
+namespace VirtualCore.Modules.Compute.Web.Pages;
+
+/// <summary>The model of <c>Compute/VmNew.sbn-html</c>: the form for a new vServer.</summary>
+/// <param name="Input">What the form shows: the defaults, or what was posted.</param>
+/// <param name="HasErrors">True when the posted values were refused.</param>
+/// <param name="Errors">The reasons by field name ("name", "vcpus", "memoryGiB", "diskGiB", "isoName").</param>
+/// <param name="Isos">The ISO library.</param>
+/// <param name="FreeCores">The most free dedicated cores on one online compute rack server.</param>
+/// <param name="FreeMemoryGib">The most free RAM on one online compute rack server, in GiB.</param>
+/// <param name="Capacity">The vDataCenter's use and limits.</param>
+/// <param name="RequestId">The form's idempotency key: posting it twice creates one VM.</param>
+public sealed record VmNewModel(
+    CreateForm Input, bool HasErrors, IReadOnlyDictionary<string, string> Errors, IReadOnlyList<IsoOption> Isos, int FreeCores, long FreeMemoryGib, CapacityRow? Capacity,
+    string RequestId);
+
+/// <summary>The values of the new-vServer form.</summary>
+/// <param name="Name">The VM's name.</param>
+/// <param name="Vcpus">Dedicated cores.</param>
+/// <param name="MemoryGib">RAM in GiB.</param>
+/// <param name="DiskGib">Disk size in GiB.</param>
+/// <param name="IsoName">The image to boot from, or empty.</param>
+public sealed record CreateForm(string Name, int Vcpus, int MemoryGib, int DiskGib, string IsoName);
+
+/// <summary>GET /vms/new and POST /vms: creating a vServer from the page.</summary>
+internal static class VmNewPage
+{
+    public const string Template = "Compute/VmNew.sbn-html";
+
+    public static void Map(RouteGroupBuilder pages)
+    {
+        pages.MapGet("/vms/new", async (HttpContext http, IPageRenderer renderer, ISender sender) =>
+            await renderer.RenderAsync(http, Template, "New vServer", await ModelAsync(sender, http, new CreateForm("", 1, 1, 50, ""), [])));
+
+        pages.MapPost("/vms", async (HttpContext http, IPageRenderer renderer, ISender sender) =>
+        {
+            var form = await http.Request.ReadFormAsync(http.RequestAborted);
+            var input = new CreateForm(form["name"].ToString().Trim(), PageForms.Int(form["vcpus"]), PageForms.Int(form["memoryGiB"]), PageForms.Int(form["diskGiB"]), form["isoName"].ToString());
+            try
+            {
+                var accepted = await sender.Send(
+                    new CreateVm(input.Name, input.Vcpus, input.MemoryGib, input.DiskGib, PageForms.Blank(input.IsoName), IdempotencyKey.Of(http)), http.RequestAborted);
+                return Results.Redirect($"/vms/{accepted.VmId}");
+            }
+            catch (RequestValidationException ex)
+            {
+                return await renderer.RenderAsync(http, Template, "New vServer", await ModelAsync(sender, http, input, ex.Errors), StatusCodes.Status400BadRequest);
+            }
+        }).AddEndpointFilter<AntiforgeryFilter>();
+    }
+
+    private static async Task<VmNewModel> ModelAsync(ISender sender, HttpContext http, CreateForm input, IReadOnlyList<FieldError> errors)
+    {
+        var isos = await sender.Send(new ListIsoImages(), http.RequestAborted);
+        var nodes = await sender.Send(new ListNodeUsage(), http.RequestAborted);
+        var computeNodes = nodes.Where(n => n.Role == "compute" && n.Online).ToArray();
+        var capacity = http.RequestServices.GetRequiredService<IPermissionChecker>().Has(Identity.Contracts.Permissions.VmCreate)
+            ? CapacityRow.Of(await sender.Send(new GetVdcCapacity(), http.RequestAborted))
+            : null;
+        return new VmNewModel(
+            input,
+            errors.Count > 0,
+            PageForms.ErrorsByField(errors),
+            isos.Select(i => new IsoOption(i.Name, i.Title, i.SizeBytes is { } size ? PageFormat.Bytes(size) : null)).ToArray(),
+            computeNodes.Length == 0 ? 0 : computeNodes.Max(n => n.CoresForVms - n.UsedCores),
+            computeNodes.Length == 0 ? 0 : computeNodes.Max(n => (n.MemoryForVmsBytes - n.UsedMemoryBytes) / (1024L * 1024 * 1024)),
+            capacity,
+            Guid.NewGuid().ToString());
+    }
+}
