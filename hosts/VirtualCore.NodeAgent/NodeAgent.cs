@@ -89,7 +89,8 @@ public sealed class NodeAgent : IAsyncDisposable
         {
             _endpoint = _bus.ConnectReceiveEndpoint(NodeQueues.For(NodeName), endpoint =>
             {
-                // One command at a time per node keeps the hypervisor's view simple; VMs are locked individually too.
+                // Up to four commands run at once on a node, each on a different VM: commands for one VM wait for
+                // each other on that VM's lock (LockFor), and the portal opens one job per VM at a time anyway.
                 endpoint.ConcurrentMessageLimit = 4;
                 endpoint.Consumer(() => new NodeCommandConsumer(this));
             });

@@ -40,13 +40,13 @@ internal sealed class NodeCommandConsumer(NodeAgent agent) :
                 spec.CdromPath,
                 spec.Nics.Select(n => new NicSpec(n.Network, n.MacAddress, Enum.Parse<NicModel>(n.Model, ignoreCase: true))).ToArray()),
             ct);
-        return $"Defined on {agent.NodeName} with {domain.VCpus} vCPUs and {domain.MemoryBytes / (1024 * 1024)} MiB.";
+        return Fact("defined", ("node", agent.NodeName), ("vcpus", Number(domain.VCpus)), ("memoryMiB", Number(domain.MemoryBytes / (1024 * 1024))));
     });
 
     public Task Consume(ConsumeContext<StartDomain> context) => RunAsync(context, async (adapter, ct) =>
     {
         await adapter.StartDomainAsync(context.Message.VmId, ct);
-        return $"Running on {agent.NodeName}.";
+        return Fact("started", ("node", agent.NodeName));
     });
 
     public Task Consume(ConsumeContext<ShutdownDomain> context) => RunAsync(context, async (adapter, ct) =>
@@ -67,49 +67,50 @@ internal sealed class NodeCommandConsumer(NodeAgent agent) :
             if (!announced)
             {
                 announced = true;
-                await context.Publish(new NodeJobProgress(context.Message.JobId, agent.NodeName, 50, "ACPI shutdown requested; waiting for the guest.", DateTimeOffset.UtcNow), ct);
+                var waiting = Fact("shutdown-waiting");
+                await context.Publish(new NodeJobProgress(context.Message.JobId, agent.NodeName, 50, waiting.Info, DateTimeOffset.UtcNow, waiting.Result), ct);
             }
 
             await Task.Delay(agent.Options.ShutdownPollInterval, ct);
         }
 
-        return "Shut down by ACPI.";
+        return Fact("shut-down");
     });
 
     public Task Consume(ConsumeContext<PowerOffDomain> context) => RunAsync(context, async (adapter, ct) =>
     {
         await adapter.PowerOffDomainAsync(context.Message.VmId, ct);
-        return "Powered off.";
+        return Fact("powered-off");
     });
 
     public Task Consume(ConsumeContext<RebootDomain> context) => RunAsync(context, async (adapter, ct) =>
     {
         await adapter.RebootDomainAsync(context.Message.VmId, ct);
-        return "Restart requested from the guest (ACPI).";
+        return Fact("restart-requested");
     });
 
     public Task Consume(ConsumeContext<ResetDomain> context) => RunAsync(context, async (adapter, ct) =>
     {
         await adapter.ResetDomainAsync(context.Message.VmId, ct);
-        return "Reset.";
+        return Fact("reset");
     });
 
     public Task Consume(ConsumeContext<PauseDomain> context) => RunAsync(context, async (adapter, ct) =>
     {
         await adapter.PauseDomainAsync(context.Message.VmId, ct);
-        return "Paused: the vCPUs are stopped, the memory is kept.";
+        return Fact("paused");
     });
 
     public Task Consume(ConsumeContext<ResumeDomain> context) => RunAsync(context, async (adapter, ct) =>
     {
         await adapter.ResumeDomainAsync(context.Message.VmId, ct);
-        return "Running again.";
+        return Fact("resumed");
     });
 
     public Task Consume(ConsumeContext<ParkDomain> context) => RunAsync(context, async (adapter, ct) =>
     {
         await adapter.ParkDomainAsync(context.Message.VmId, ct);
-        return "Parked: memory saved to disk, the rack server's cores and RAM are free.";
+        return Fact("parked");
     });
 
     public Task Consume(ConsumeContext<UnparkDomain> context) => RunAsync(context, async (adapter, ct) =>
@@ -117,29 +118,29 @@ internal sealed class NodeCommandConsumer(NodeAgent agent) :
         if (context.Message.PinnedCores is { Count: > 0 } cores)
         {
             await adapter.UnparkDomainAsync(context.Message.VmId, cores, ct);
-            return $"Restored to where it was parked, on cores {string.Join(", ", cores)}.";
+            return Fact("unparked", ("cores", string.Join(",", cores)));
         }
 
         await adapter.UnparkDomainAsync(context.Message.VmId, ct);
-        return "Restored to where it was parked.";
+        return Fact("unparked", ("cores", ""));
     });
 
     public Task Consume(ConsumeContext<CreateRecoveryPoint> context) => RunAsync(context, async (adapter, ct) =>
     {
         var point = await adapter.CreateRecoveryPointAsync(context.Message.VmId, context.Message.Name, context.Message.Note, ct);
-        return point.TakenLive ? "Recovery point taken while running." : "Recovery point taken.";
+        return Fact("recovery-point-taken", ("live", point.TakenLive ? "true" : "false"));
     });
 
     public Task Consume(ConsumeContext<RevertRecoveryPoint> context) => RunAsync(context, async (adapter, ct) =>
     {
         await adapter.RevertToRecoveryPointAsync(context.Message.VmId, context.Message.Name, ct);
-        return "Back at the recovery point.";
+        return Fact("recovery-point-reverted");
     });
 
     public Task Consume(ConsumeContext<DeleteRecoveryPoint> context) => RunAsync(context, async (adapter, ct) =>
     {
         await adapter.DeleteRecoveryPointAsync(context.Message.VmId, context.Message.Name, ct);
-        return "Recovery point deleted.";
+        return Fact("recovery-point-deleted");
     });
 
     public Task Consume(ConsumeContext<UpdateDomainHardware> context) => RunAsync(context, async (adapter, ct) =>
@@ -159,16 +160,9 @@ internal sealed class NodeCommandConsumer(NodeAgent agent) :
                 NicModel = message.NicModel is null ? null : Parse<NicModel>(message.NicModel, "NIC model"),
             },
             ct);
-        var live = result.Items.Where(i => i.Timing == ChangeTiming.Live).Select(i => HardwareLabels[i.Item]).Distinct().ToArray();
-        var nextBoot = result.Items.Where(i => i.Timing == ChangeTiming.NextBoot).Select(i => i.Item).Distinct().ToArray();
-        var info = string.Join(
-            " ",
-            new[]
-            {
-                live.Length == 0 ? null : $"Applied now: {string.Join(", ", live)}.",
-                nextBoot.Length == 0 ? null : $"At the next boot: {string.Join(", ", nextBoot.Select(i => HardwareLabels[i]))}.",
-            }.OfType<string>());
-        return new JobOutcome(info.Length == 0 ? "Nothing to change." : info, nextBoot.Length == 0 ? null : nextBoot.Select(i => HardwareNames[i]).ToArray());
+        var live = result.Items.Where(i => i.Timing == ChangeTiming.Live).Select(i => HardwareNames[i.Item]).Distinct().ToArray();
+        var nextBoot = result.Items.Where(i => i.Timing == ChangeTiming.NextBoot).Select(i => HardwareNames[i.Item]).Distinct().ToArray();
+        return Fact("hardware-changed", ("live", string.Join(",", live)), ("nextBoot", string.Join(",", nextBoot))) with { NextBoot = nextBoot.Length == 0 ? null : nextBoot };
     });
 
     public Task Consume(ConsumeContext<DeleteDomain> context) => RunAsync(context, async (adapter, ct) =>
@@ -183,11 +177,11 @@ internal sealed class NodeCommandConsumer(NodeAgent agent) :
         }
         catch (HypervisorAdapterException ex) when (ex.Code == AdapterErrorCode.DomainNotFound)
         {
-            return "Already gone from the rack server.";
+            return Fact("already-gone");
         }
 
         await adapter.DeleteDomainAsync(vmId, deleteStorage: true, ct);
-        return $"Deleted from {agent.NodeName} with its disks.";
+        return Fact("deleted", ("node", agent.NodeName));
     });
 
     public Task Consume(ConsumeContext<MigrateDomain> context) => RunAsync(context, async (adapter, ct) =>
@@ -202,13 +196,16 @@ internal sealed class NodeCommandConsumer(NodeAgent agent) :
         await progress.FlushAsync();
         var outcome = new MigrationOutcomeV1(
             command.TargetNode, (long)result.Downtime.TotalMilliseconds, (long)result.Duration.TotalMilliseconds, result.TransferredBytes);
-        var info = string.Create(
-            System.Globalization.CultureInfo.InvariantCulture,
-            $"Moved to {command.TargetNode} in {result.Duration.TotalSeconds:0.0} s; downtime {outcome.DowntimeMs} ms; {result.TransferredBytes / (1024 * 1024)} MiB sent.");
-        return new JobOutcome(info, Migration: outcome);
+        return Fact(
+            "migrated",
+            ("target", command.TargetNode),
+            ("durationMs", Number(outcome.DurationMs)),
+            ("downtimeMs", Number(outcome.DowntimeMs)),
+            ("transferredBytes", Number(outcome.TransferredBytes))) with
+        { Migration = outcome };
     });
 
-    /// <summary>The hardware items by the names the portal knows them ("vcpus", …) and as people read them.</summary>
+    /// <summary>The hardware items by the names the portal knows them ("vcpus", …).</summary>
     private static readonly Dictionary<HardwareItem, string> HardwareNames = new()
     {
         [HardwareItem.VCpus] = "vcpus",
@@ -220,17 +217,6 @@ internal sealed class NodeCommandConsumer(NodeAgent agent) :
         [HardwareItem.NicModel] = "nic-model",
     };
 
-    private static readonly Dictionary<HardwareItem, string> HardwareLabels = new()
-    {
-        [HardwareItem.VCpus] = "vCPUs",
-        [HardwareItem.Memory] = "RAM",
-        [HardwareItem.Disk] = "disk size",
-        [HardwareItem.Cdrom] = "ISO image",
-        [HardwareItem.BootOrder] = "boot order",
-        [HardwareItem.DiskBus] = "disk bus",
-        [HardwareItem.NicModel] = "NIC model",
-    };
-
     /// <summary>A name from the portal as the SDK's value; anything else fails the job rather than the consumer.</summary>
     private static TEnum Parse<TEnum>(string name, string what)
         where TEnum : struct, Enum =>
@@ -238,9 +224,11 @@ internal sealed class NodeCommandConsumer(NodeAgent agent) :
             ? value
             : throw new HypervisorAdapterException(AdapterErrorCode.InvalidSpec, $"Unknown {what} '{name}'.");
 
-    private Task RunAsync<T>(ConsumeContext<T> context, Func<IHypervisorAdapter, CancellationToken, Task<string>> work)
-        where T : class, INodeCommand =>
-        RunAsync(context, async (adapter, ct) => new JobOutcome(await work(adapter, ct)));
+    /// <summary>A fact about a job as a code and its values; the portal words it (see JobResultV1).</summary>
+    private static JobOutcome Fact(string code, params (string Key, string Value)[] values) =>
+        new(code, new JobResultV1(code, values.ToDictionary(v => v.Key, v => v.Value, StringComparer.Ordinal)));
+
+    private static string Number(long value) => value.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     private async Task RunAsync<T>(ConsumeContext<T> context, Func<IHypervisorAdapter, CancellationToken, Task<JobOutcome>> work)
         where T : class, INodeCommand
@@ -278,7 +266,7 @@ internal sealed class NodeCommandConsumer(NodeAgent agent) :
 
                 var state = await PublishStateAsync(context, command.VmId, ct);
                 object result = failure is null
-                    ? new NodeJobCompleted(command.JobId, agent.NodeName, done!.Info, DateTimeOffset.UtcNow, state, done.NextBoot, done.Migration)
+                    ? new NodeJobCompleted(command.JobId, agent.NodeName, done!.Info, DateTimeOffset.UtcNow, state, done.NextBoot, done.Migration, done.Result)
                     : new NodeJobFailed(
                         command.JobId,
                         agent.NodeName,
@@ -337,7 +325,8 @@ internal sealed class NodeCommandConsumer(NodeAgent agent) :
                 }
 
                 last = value.Percent;
-                sent.Add(context.Publish(new NodeJobProgress(jobId, nodeName, value.Percent, $"Moving to {targetNode}: {value.Percent} % sent.", DateTimeOffset.UtcNow)));
+                var fact = Fact("migrating", ("target", targetNode), ("percent", Number(value.Percent)));
+                sent.Add(context.Publish(new NodeJobProgress(jobId, nodeName, value.Percent, fact.Info, DateTimeOffset.UtcNow, fact.Result)));
             }
         }
 
@@ -354,5 +343,5 @@ internal sealed class NodeCommandConsumer(NodeAgent agent) :
     }
 }
 
-/// <summary>What a finished command reports: the info text for the job log and what waits for the next boot.</summary>
-internal sealed record JobOutcome(string Info, IReadOnlyList<string>? NextBoot = null, MigrationOutcomeV1? Migration = null);
+/// <summary>What a finished command reports: the fact for the job log, what waits for the next boot, a move's figures.</summary>
+internal sealed record JobOutcome(string Info, JobResultV1 Result, IReadOnlyList<string>? NextBoot = null, MigrationOutcomeV1? Migration = null);

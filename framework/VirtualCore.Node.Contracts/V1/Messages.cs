@@ -152,7 +152,19 @@ public sealed record NodeJobStarted(Guid JobId, string NodeName, DateTimeOffset 
 
 [MessageUrn("vcore:node:v1:job-progress", false)]
 [EntityName("vcore.node.v1.job-progress")]
-public sealed record NodeJobProgress(Guid JobId, string NodeName, int Percent, string Info, DateTimeOffset At);
+/// <param name="Info">The result's code, for logs; agents before codes sent English text here.</param>
+/// <param name="Result">What is happening as a code and its values; the portal words it.</param>
+public sealed record NodeJobProgress(Guid JobId, string NodeName, int Percent, string Info, DateTimeOffset At, JobResultV1? Result = null);
+
+/// <summary>
+/// A fact an agent reports about a job, as a stable code and its values (numbers and names, invariant culture), so
+/// the portal words it in the user's language. Codes: defined (node, vcpus, memoryMiB), started (node), shut-down,
+/// shutdown-waiting, powered-off, restart-requested, reset, paused, resumed, parked, unparked (cores, may be empty),
+/// recovery-point-taken (live: true|false), recovery-point-reverted, recovery-point-deleted, hardware-changed (live,
+/// nextBoot: comma-separated item names), deleted (node), already-gone, migrating (target, percent), migrated (target,
+/// durationMs, downtimeMs, transferredBytes).
+/// </summary>
+public sealed record JobResultV1(string Code, IReadOnlyDictionary<string, string> Values);
 
 [MessageUrn("vcore:node:v1:job-completed", false)]
 [EntityName("vcore.node.v1.job-completed")]
@@ -161,6 +173,8 @@ public sealed record NodeJobProgress(Guid JobId, string NodeName, int Percent, s
 /// <param name="NextBoot">What waits for the domain's next boot (hardware changes: "vcpus", "memory", "disk", "cdrom",
 /// "boot-order", "disk-bus", "nic-model"); null when nothing does.</param>
 /// <param name="Migration">For a <see cref="MigrateDomain"/> job: where the domain went and what it cost; null otherwise.</param>
+/// <param name="Info">The result's code, for logs; agents before codes sent English text here.</param>
+/// <param name="Result">What was done as a code and its values; the portal words it.</param>
 public sealed record NodeJobCompleted(
     Guid JobId,
     string NodeName,
@@ -168,7 +182,8 @@ public sealed record NodeJobCompleted(
     DateTimeOffset At,
     string? DomainState = null,
     IReadOnlyList<string>? NextBoot = null,
-    MigrationOutcomeV1? Migration = null);
+    MigrationOutcomeV1? Migration = null,
+    JobResultV1? Result = null);
 
 [MessageUrn("vcore:node:v1:job-failed", false)]
 [EntityName("vcore.node.v1.job-failed")]

@@ -54,7 +54,7 @@ internal sealed class JobEventConsumers(PortalDbContext db, LiveNotifier live, I
         job.Status = JobStatuses.Running;
         job.StartedAt ??= context.Message.At;
         job.Progress = Math.Clamp(context.Message.Percent, job.Progress, 100);
-        job.Info = context.Message.Info;
+        job.Info = JobInfoText.Of(context.Message.Result, context.Message.Info);
         return true;
     });
 
@@ -69,7 +69,7 @@ internal sealed class JobEventConsumers(PortalDbContext db, LiveNotifier live, I
         job.StartedAt ??= context.Message.At;
         job.EndedAt = context.Message.At;
         job.Progress = 100;
-        job.Info = context.Message.Info;
+        job.Info = JobInfoText.Of(context.Message.Result, context.Message.Info);
         job.DowntimeMs = context.Message.Migration?.DowntimeMs;
         return true;
     }, context.Message.DomainState, context.Message.At, context.Message.NextBoot);
