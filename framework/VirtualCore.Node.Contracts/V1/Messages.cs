@@ -150,10 +150,10 @@ public sealed record MigrationOutcomeV1(string TargetNode, long DowntimeMs, long
 [EntityName("vcore.node.v1.job-started")]
 public sealed record NodeJobStarted(Guid JobId, string NodeName, DateTimeOffset At);
 
-[MessageUrn("vcore:node:v1:job-progress", false)]
-[EntityName("vcore.node.v1.job-progress")]
 /// <param name="Info">The result's code, for logs; agents before codes sent English text here.</param>
 /// <param name="Result">What is happening as a code and its values; the portal words it.</param>
+[MessageUrn("vcore:node:v1:job-progress", false)]
+[EntityName("vcore.node.v1.job-progress")]
 public sealed record NodeJobProgress(Guid JobId, string NodeName, int Percent, string Info, DateTimeOffset At, JobResultV1? Result = null);
 
 /// <summary>
@@ -166,8 +166,6 @@ public sealed record NodeJobProgress(Guid JobId, string NodeName, int Percent, s
 /// </summary>
 public sealed record JobResultV1(string Code, IReadOnlyDictionary<string, string> Values);
 
-[MessageUrn("vcore:node:v1:job-completed", false)]
-[EntityName("vcore.node.v1.job-completed")]
 /// <param name="DomainState">The domain's state once the job was done ("undefined" if it no longer exists), so the
 /// portal shows the job and the VM consistently.</param>
 /// <param name="NextBoot">What waits for the domain's next boot (hardware changes: "vcpus", "memory", "disk", "cdrom",
@@ -175,6 +173,8 @@ public sealed record JobResultV1(string Code, IReadOnlyDictionary<string, string
 /// <param name="Migration">For a <see cref="MigrateDomain"/> job: where the domain went and what it cost; null otherwise.</param>
 /// <param name="Info">The result's code, for logs; agents before codes sent English text here.</param>
 /// <param name="Result">What was done as a code and its values; the portal words it.</param>
+[MessageUrn("vcore:node:v1:job-completed", false)]
+[EntityName("vcore.node.v1.job-completed")]
 public sealed record NodeJobCompleted(
     Guid JobId,
     string NodeName,

@@ -150,15 +150,15 @@ internal static class ComputeApi
     private static string ScopeFor(VmAction action) => action.Level >= AccessLevel.Manage ? ApiScopes.Manage : ApiScopes.Operate;
 }
 
+/// <param name="Note">What the recovery point is for, e.g. "before the upgrade".</param>
+public sealed record RecoveryPointRequest(string? Note);
+
 /// <param name="Name">DNS-safe name, unique in the account.</param>
 /// <param name="VCpus">1–8 dedicated cores.</param>
 /// <param name="MemoryGiB">1–16.</param>
 /// <param name="DiskGiB">10–2048.</param>
 /// <param name="IsoName">Image from GET /api/v1/isos, or null.</param>
-/// <param name="RequestId">Idempotency key: repeat a request with the same key and get the first answer.</param>
-/// <param name="Note">What the recovery point is for, e.g. "before the upgrade".</param>
-public sealed record RecoveryPointRequest(string? Note);
-
+/// <param name="RequestId">Idempotency key (also the Idempotency-Key header): repeat a request with the same key and get the first answer.</param>
 public sealed record CreateVmRequest(string? Name, int VCpus, int MemoryGiB, int DiskGiB, string? IsoName, Guid? RequestId);
 
 /// <summary>A hardware change; leave out what stays as it is.</summary>

@@ -17,7 +17,7 @@ internal sealed class VmActionQueue(PortalDbContext db, JobFactory jobs)
 {
     /// <summary>
     /// The VM, ready for <paramref name="action"/>; or the job an earlier request with the same
-    /// <paramref name="requestId"/> queued, as <paramref name="earlier"/>.
+    /// <paramref name="requestId"/> queued, as <c>Earlier</c>.
     /// </summary>
     public async Task<(VirtualMachine? Vm, JobAccepted? Earlier)> PrepareAsync(
         VmAction action, Guid vmId, Guid? requestId, CancellationToken cancellationToken)
