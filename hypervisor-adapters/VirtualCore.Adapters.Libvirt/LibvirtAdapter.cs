@@ -404,7 +404,7 @@ public sealed partial class LibvirtAdapter : IHypervisorAdapter
         return path;
     }
 
-    private Task RunAsync(Action<LibvirtConnection> operation, CancellationToken cancellationToken) =>
+    private Task<object?> RunAsync(Action<LibvirtConnection> operation, CancellationToken cancellationToken) =>
         RunAsync<object?>(
             c =>
             {

@@ -113,7 +113,7 @@ public abstract class AdapterMigrationConformanceTests : IAsyncLifetime
         await AssertCode(AdapterErrorCode.DomainNotFound, () => Adapter.GetDomainStateAsync(spec.Id, None));
         Assert.DoesNotContain(await Adapter.ListDomainsAsync(None), d => d.Id == spec.Id);
 
-        Assert.True(reports.Count > 0, "The adapter reported no progress.");
+        Assert.False(reports.IsEmpty, "The adapter reported no progress.");
         Assert.All(reports, r => Assert.InRange(r.Percent, 0, 100));
         Assert.True(
             result.Downtime >= TimeSpan.Zero && result.Downtime <= result.Duration,

@@ -6,9 +6,8 @@ using Microsoft.Extensions.DependencyInjection;
 using VirtualCore.Framework.Persistence;
 using VirtualCore.Framework.Tenancy;
 using VirtualCore.Modules.Compute.Contracts;
-using VirtualCore.Modules.Identity;
-using VirtualCore.Modules.Tenancy.Contracts;
 using VirtualCore.Modules.Identity.Domain;
+using VirtualCore.Modules.Tenancy.Contracts;
 
 namespace VirtualCore.Benchmarks;
 

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
-using Xunit.Sdk;
 using VirtualCore.Portal.Tests;
+using Xunit.Sdk;
 
 namespace VirtualCore.Portal.QemuTests;
 

@@ -24,12 +24,20 @@ public sealed class LoggingBehaviour<TMessage, TResponse>(ILogger<LoggingBehavio
         try
         {
             var response = await next(message, cancellationToken);
-            logger.LogDebug("{Request} by {User} handled in {Elapsed} ms", typeof(TMessage).Name, tenant.UserName, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            if (logger.IsEnabled(LogLevel.Debug))
+            {
+                logger.LogDebug("{Request} by {User} handled in {Elapsed} ms", typeof(TMessage).Name, tenant.UserName, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            }
+
             return response;
         }
         catch (Exception ex) when (ex is RequestValidationException or NotFoundException or ForbiddenException or ConflictException)
         {
-            logger.LogInformation("{Request} by {User} refused: {Reason}", typeof(TMessage).Name, tenant.UserName, ex.Message);
+            if (logger.IsEnabled(LogLevel.Information))
+            {
+                logger.LogInformation("{Request} by {User} refused: {Reason}", typeof(TMessage).Name, tenant.UserName, ex.Message);
+            }
+
             throw;
         }
         catch (Exception ex)

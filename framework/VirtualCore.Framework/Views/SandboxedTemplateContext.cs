@@ -3,7 +3,6 @@ using System.Text.Encodings.Web;
 using System.Text.Unicode;
 using Scriban;
 using Scriban.Parsing;
-using Scriban.Runtime;
 
 namespace VirtualCore.Framework.Views;
 

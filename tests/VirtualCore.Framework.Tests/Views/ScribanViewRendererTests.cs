@@ -359,7 +359,5 @@ public sealed class ScribanViewRendererTests
         public DateTimeOffset Created { get; } = new(2026, 1, 2, 3, 4, 5, TimeSpan.Zero);
 
         public VmState State { get; } = VmState.Running;
-
-        private string Hidden { get; } = "private";
     }
 }

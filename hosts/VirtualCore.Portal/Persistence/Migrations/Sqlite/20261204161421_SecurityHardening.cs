@@ -1,115 +1,113 @@
-﻿using System;
 using Microsoft.EntityFrameworkCore.Migrations;
 
 #nullable disable
 
-namespace VirtualCore.Portal.Persistence.Migrations.Sqlite
+namespace VirtualCore.Portal.Persistence.Migrations.Sqlite;
+
+/// <inheritdoc />
+public partial class SecurityHardening : Migration
 {
     /// <inheritdoc />
-    public partial class SecurityHardening : Migration
+    protected override void Up(MigrationBuilder migrationBuilder)
     {
-        /// <inheritdoc />
-        protected override void Up(MigrationBuilder migrationBuilder)
-        {
-            migrationBuilder.DropIndex(
-                name: "IX_VirtualMachines_CustomerId_Name",
-                table: "VirtualMachines");
+        migrationBuilder.DropIndex(
+            name: "IX_VirtualMachines_CustomerId_Name",
+            table: "VirtualMachines");
 
-            migrationBuilder.DropColumn(
-                name: "FailedAttempts",
-                table: "Users");
+        migrationBuilder.DropColumn(
+            name: "FailedAttempts",
+            table: "Users");
 
-            migrationBuilder.DropColumn(
-                name: "LockedUntil",
-                table: "Users");
+        migrationBuilder.DropColumn(
+            name: "LockedUntil",
+            table: "Users");
 
-            migrationBuilder.AddColumn<string>(
-                name: "SecurityStamp",
-                table: "Users",
-                type: "TEXT",
-                maxLength: 32,
-                nullable: false,
-                defaultValue: "");
+        migrationBuilder.AddColumn<string>(
+            name: "SecurityStamp",
+            table: "Users",
+            type: "TEXT",
+            maxLength: 32,
+            nullable: false,
+            defaultValue: "");
 
-            migrationBuilder.CreateTable(
-                name: "SignInThrottles",
-                columns: table => new
-                {
-                    UserId = table.Column<Guid>(type: "TEXT", nullable: false),
-                    IpAddress = table.Column<string>(type: "TEXT", maxLength: 45, nullable: false),
-                    Failures = table.Column<int>(type: "INTEGER", nullable: false),
-                    Lockouts = table.Column<int>(type: "INTEGER", nullable: false),
-                    LockedUntil = table.Column<long>(type: "INTEGER", nullable: true),
-                    LastFailureAt = table.Column<long>(type: "INTEGER", nullable: true),
-                    LastSuccessAt = table.Column<long>(type: "INTEGER", nullable: true)
-                },
-                constraints: table =>
-                {
-                    table.PrimaryKey("PK_SignInThrottles", x => new { x.UserId, x.IpAddress });
-                });
+        migrationBuilder.CreateTable(
+            name: "SignInThrottles",
+            columns: table => new
+            {
+                UserId = table.Column<Guid>(type: "TEXT", nullable: false),
+                IpAddress = table.Column<string>(type: "TEXT", maxLength: 45, nullable: false),
+                Failures = table.Column<int>(type: "INTEGER", nullable: false),
+                Lockouts = table.Column<int>(type: "INTEGER", nullable: false),
+                LockedUntil = table.Column<long>(type: "INTEGER", nullable: true),
+                LastFailureAt = table.Column<long>(type: "INTEGER", nullable: true),
+                LastSuccessAt = table.Column<long>(type: "INTEGER", nullable: true)
+            },
+            constraints: table =>
+            {
+                table.PrimaryKey("PK_SignInThrottles", x => new { x.UserId, x.IpAddress });
+            });
 
-            migrationBuilder.CreateTable(
-                name: "UserSessions",
-                columns: table => new
-                {
-                    Id = table.Column<Guid>(type: "TEXT", nullable: false),
-                    UserId = table.Column<Guid>(type: "TEXT", nullable: false),
-                    StartedAt = table.Column<long>(type: "INTEGER", nullable: false),
-                    EndedAt = table.Column<long>(type: "INTEGER", nullable: true),
-                    IpAddress = table.Column<string>(type: "TEXT", maxLength: 45, nullable: true)
-                },
-                constraints: table =>
-                {
-                    table.PrimaryKey("PK_UserSessions", x => x.Id);
-                });
+        migrationBuilder.CreateTable(
+            name: "UserSessions",
+            columns: table => new
+            {
+                Id = table.Column<Guid>(type: "TEXT", nullable: false),
+                UserId = table.Column<Guid>(type: "TEXT", nullable: false),
+                StartedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                EndedAt = table.Column<long>(type: "INTEGER", nullable: true),
+                IpAddress = table.Column<string>(type: "TEXT", maxLength: 45, nullable: true)
+            },
+            constraints: table =>
+            {
+                table.PrimaryKey("PK_UserSessions", x => x.Id);
+            });
 
-            migrationBuilder.CreateIndex(
-                name: "IX_VirtualMachines_CustomerId_Name",
-                table: "VirtualMachines",
-                columns: new[] { "CustomerId", "Name" },
-                unique: true,
-                filter: "\"State\" <> 'failed'");
+        migrationBuilder.CreateIndex(
+            name: "IX_VirtualMachines_CustomerId_Name",
+            table: "VirtualMachines",
+            columns: new[] { "CustomerId", "Name" },
+            unique: true,
+            filter: "\"State\" <> 'failed'");
 
-            migrationBuilder.CreateIndex(
-                name: "IX_UserSessions_UserId",
-                table: "UserSessions",
-                column: "UserId");
-        }
+        migrationBuilder.CreateIndex(
+            name: "IX_UserSessions_UserId",
+            table: "UserSessions",
+            column: "UserId");
+    }
 
-        /// <inheritdoc />
-        protected override void Down(MigrationBuilder migrationBuilder)
-        {
-            migrationBuilder.DropTable(
-                name: "SignInThrottles");
+    /// <inheritdoc />
+    protected override void Down(MigrationBuilder migrationBuilder)
+    {
+        migrationBuilder.DropTable(
+            name: "SignInThrottles");
 
-            migrationBuilder.DropTable(
-                name: "UserSessions");
+        migrationBuilder.DropTable(
+            name: "UserSessions");
 
-            migrationBuilder.DropIndex(
-                name: "IX_VirtualMachines_CustomerId_Name",
-                table: "VirtualMachines");
+        migrationBuilder.DropIndex(
+            name: "IX_VirtualMachines_CustomerId_Name",
+            table: "VirtualMachines");
 
-            migrationBuilder.DropColumn(
-                name: "SecurityStamp",
-                table: "Users");
+        migrationBuilder.DropColumn(
+            name: "SecurityStamp",
+            table: "Users");
 
-            migrationBuilder.AddColumn<int>(
-                name: "FailedAttempts",
-                table: "Users",
-                type: "INTEGER",
-                nullable: false,
-                defaultValue: 0);
+        migrationBuilder.AddColumn<int>(
+            name: "FailedAttempts",
+            table: "Users",
+            type: "INTEGER",
+            nullable: false,
+            defaultValue: 0);
 
-            migrationBuilder.AddColumn<long>(
-                name: "LockedUntil",
-                table: "Users",
-                type: "INTEGER",
-                nullable: true);
+        migrationBuilder.AddColumn<long>(
+            name: "LockedUntil",
+            table: "Users",
+            type: "INTEGER",
+            nullable: true);
 
-            migrationBuilder.CreateIndex(
-                name: "IX_VirtualMachines_CustomerId_Name",
-                table: "VirtualMachines",
-                columns: new[] { "CustomerId", "Name" });
-        }
+        migrationBuilder.CreateIndex(
+            name: "IX_VirtualMachines_CustomerId_Name",
+            table: "VirtualMachines",
+            columns: new[] { "CustomerId", "Name" });
     }
 }

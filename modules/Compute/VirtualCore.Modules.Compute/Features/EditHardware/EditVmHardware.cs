@@ -8,7 +8,6 @@ using VirtualCore.Modules.Compute.Contracts;
 using VirtualCore.Modules.Compute.Domain;
 using VirtualCore.Modules.Compute.Features.Actions;
 using VirtualCore.Modules.Compute.Features.Create;
-using VirtualCore.Modules.Compute.Jobs;
 using VirtualCore.Modules.Infrastructure.Contracts;
 using VirtualCore.Node.Contracts.V1;
 

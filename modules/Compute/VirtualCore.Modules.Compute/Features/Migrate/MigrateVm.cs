@@ -6,7 +6,6 @@ using VirtualCore.Framework.Tenancy;
 using VirtualCore.Modules.Compute.Contracts;
 using VirtualCore.Modules.Compute.Domain;
 using VirtualCore.Modules.Compute.Features.Actions;
-using VirtualCore.Modules.Compute.Jobs;
 using VirtualCore.Node.Contracts.V1;
 
 namespace VirtualCore.Modules.Compute.Features.Migrate;

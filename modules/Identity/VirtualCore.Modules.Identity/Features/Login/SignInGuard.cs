@@ -3,7 +3,6 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using VirtualCore.Framework.Persistence;
-using VirtualCore.Framework.Tenancy;
 using VirtualCore.Modules.Identity.Domain;
 
 namespace VirtualCore.Modules.Identity.Features.Login;
