@@ -23,6 +23,7 @@ using VirtualCore.Modules.Identity.Features.Tokens;
 using VirtualCore.Modules.Identity.Features.Users;
 using VirtualCore.Modules.Identity.Otp;
 using VirtualCore.Modules.Identity.Web;
+using VirtualCore.Modules.Identity.Web.Pages;
 
 namespace VirtualCore.Modules.Identity;
 

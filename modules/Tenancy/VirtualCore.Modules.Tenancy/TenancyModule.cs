@@ -14,6 +14,7 @@ using VirtualCore.Modules.Tenancy.Contracts;
 using VirtualCore.Modules.Tenancy.Domain;
 using VirtualCore.Modules.Tenancy.Features;
 using VirtualCore.Modules.Tenancy.Web;
+using VirtualCore.Modules.Tenancy.Web.Pages;
 
 namespace VirtualCore.Modules.Tenancy;
 
@@ -74,7 +75,11 @@ public sealed class TenancyModule : IModule
         });
     }
 
-    public void MapEndpoints(IEndpointRouteBuilder endpoints) => TenancyPages.Map(endpoints);
+    public void MapEndpoints(IEndpointRouteBuilder endpoints)
+    {
+        TenancyPages.Map(endpoints);
+        TenancyApi.Map(endpoints);
+    }
 }
 
 /// <summary>The theme of the reseller whose host name the request used.</summary>
