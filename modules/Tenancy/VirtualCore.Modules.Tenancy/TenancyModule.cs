@@ -13,6 +13,8 @@ using VirtualCore.Modules.Identity.Contracts;
 using VirtualCore.Modules.Tenancy.Contracts;
 using VirtualCore.Modules.Tenancy.Domain;
 using VirtualCore.Modules.Tenancy.Features;
+using VirtualCore.Modules.Tenancy.Features.Customers;
+using VirtualCore.Modules.Tenancy.Features.Resellers;
 using VirtualCore.Modules.Tenancy.Web;
 using VirtualCore.Modules.Tenancy.Web.Pages;
 

@@ -1,0 +1,21 @@
+using Mediator;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+using VirtualCore.Framework.Mediation;
+using VirtualCore.Framework.Persistence;
+using VirtualCore.Framework.Tenancy;
+using VirtualCore.Modules.Identity.Contracts;
+using VirtualCore.Modules.Identity.Domain;
+using VirtualCore.Modules.Identity.Web;
+using VirtualCore.Modules.Tenancy.Contracts;
+
+namespace VirtualCore.Modules.Identity.Features.Users;
+
+/// <summary>The customer users with a grant on a VM or on its whole account.</summary>
+internal sealed class ListVmViewersHandler(PortalDbContext db) : IQueryHandler<ListVmViewers, IReadOnlyList<Guid>>
+{
+    public async ValueTask<IReadOnlyList<Guid>> Handle(ListVmViewers query, CancellationToken cancellationToken) =>
+        await db.Set<AccessGrant>().IgnoreQueryFilters().AsNoTracking()
+            .Where(g => g.CustomerId == query.CustomerId && (g.VmId == query.VmId || g.VmId == Guid.Empty) && g.Level != AccessLevel.None)
+            .Select(g => g.UserId).Distinct().ToListAsync(cancellationToken);
+}
