@@ -28,4 +28,29 @@ public sealed class TypeDependencyRulesTests
         var offenders = TypeDependencyRules.TypesDependingOn(Fixture, TypeDependencyRules.PortalInternals);
         Assert.DoesNotContain(typeof(SdkOnlyAdapterFactory).FullName, offenders);
     }
+
+    [Fact]
+    public void The_portal_composes_modules_without_reaching_into_them() =>
+        Assert.Empty(TypeDependencyRules.HostTypesReachingIntoModules([PlatformAssemblies.Portal], PlatformAssemblies.ModuleImplementations));
+
+    [Fact]
+    public void Module_internals_are_the_web_layer_and_domain_not_the_root_or_features()
+    {
+        var internals = TypeDependencyRules.ModuleInternalNamespaces(PlatformAssemblies.ModuleImplementations);
+        Assert.Contains("VirtualCore.Modules.Identity.Web", internals);
+        Assert.Contains("VirtualCore.Modules.Identity.Domain", internals);
+        Assert.DoesNotContain("VirtualCore.Modules.Identity", internals);
+        Assert.DoesNotContain(internals, ns => ns.Contains(".Features", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void The_host_rule_catches_a_host_setting_up_authentication_and_using_a_module_web_layer()
+    {
+        var offenders = TypeDependencyRules.HostTypesReachingIntoModules(Fixture, PlatformAssemblies.ModuleImplementations);
+        Assert.Contains(typeof(RogueHost).FullName, offenders);
+        Assert.Contains(typeof(RogueAuthenticationHost).FullName, offenders);
+
+        // The module type itself is what a host composes.
+        Assert.DoesNotContain(typeof(RogueReferences).FullName, offenders);
+    }
 }

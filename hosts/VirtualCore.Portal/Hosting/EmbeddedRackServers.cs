@@ -1,19 +1,34 @@
+using System.Globalization;
 using VirtualCore.Modules.Infrastructure;
 using VirtualCore.NodeAgent;
 
 namespace VirtualCore.Portal.Hosting;
 
 /// <summary>
-/// The embedded default's rack servers: in-process node agents whose libvirt adapters talk to the libvirt test
-/// driver, each with its own host description under the data folder (2 sockets × 6 cores, 48 GiB, of which
-/// 43 GiB are for VMs — the seed's blades). The adapter writes the domains back to that file, so a restart keeps
-/// them in the state they had.
+/// The embedded default's rack servers: in-process node agents, each with its own host description under the data
+/// folder (2 sockets × 6 cores, 48 GiB, of which 43 GiB are for VMs — the seed's blades). Which adapter simulates
+/// them, and with which settings, is configuration (appsettings.json): the portal knows no adapter's setting names.
 /// </summary>
 public sealed class EmbeddedRackServerOptions
 {
     public const string Section = "EmbeddedRackServers";
 
     public bool Enabled { get; set; } = true;
+
+    /// <summary>The hypervisor adapter of every embedded rack server, simulated or not.</summary>
+    public string Adapter { get; set; } = "";
+
+    /// <summary>
+    /// The address of a simulated rack server. <c>{stateFile}</c> stands for its host description under the data
+    /// folder, which the adapter writes back so that a restart keeps the domains as they were.
+    /// </summary>
+    public string SimulatedUri { get; set; } = "";
+
+    /// <summary>
+    /// The adapter settings of a simulated rack server; in values, <c>{sockets}</c>, <c>{coresPerSocket}</c> and
+    /// <c>{memoryGiB}</c> stand for the server's simulated size.
+    /// </summary>
+    public Dictionary<string, string> SimulatedSettings { get; set; } = [];
 
     public List<EmbeddedRackServer> Servers { get; set; } = [];
 }
@@ -50,8 +65,32 @@ public sealed class EmbeddedRackServer
     public Dictionary<string, string> Settings { get; set; } = [];
 }
 
+/// <summary>The embedded rack servers as node agents of this process and as rack servers Infrastructure knows.</summary>
 internal static class EmbeddedRackServers
 {
+    /// <summary>Registers the configured embedded rack servers, when enabled; answers the options read.</summary>
+    public static EmbeddedRackServerOptions AddEmbeddedRackServers(this IServiceCollection services, IConfiguration configuration, string dataDirectory)
+    {
+        var options = configuration.GetSection(EmbeddedRackServerOptions.Section).Get<EmbeddedRackServerOptions>() ?? new EmbeddedRackServerOptions();
+        if (!options.Enabled)
+        {
+            return options;
+        }
+
+        if ((options.Servers.Count > 0 && string.IsNullOrWhiteSpace(options.Adapter))
+            || (options.Servers.Any(s => string.IsNullOrWhiteSpace(s.Uri)) && string.IsNullOrWhiteSpace(options.SimulatedUri)))
+        {
+            throw new InvalidOperationException(
+                $"Embedded rack servers need {EmbeddedRackServerOptions.Section}:Adapter, and simulated ones :SimulatedUri; the portal's appsettings.json has both.");
+        }
+
+        // Registered with Infrastructure like any other rack server, unless configured there by the same name.
+        services.PostConfigure<InfrastructureOptions>(o =>
+            o.RackServers.AddRange(Registrations(options).Where(r => o.RackServers.All(x => x.Name != r.Name))));
+        services.AddNodeAgents(AgentsFor(options, dataDirectory, configuration));
+        return options;
+    }
+
     public static IReadOnlyList<NodeAgentOptions> AgentsFor(EmbeddedRackServerOptions options, string dataDirectory, IConfiguration configuration)
     {
         var nodesDirectory = Path.Combine(dataDirectory, "nodes");
@@ -60,25 +99,26 @@ internal static class EmbeddedRackServers
         return options.Servers.Select(server =>
         {
             var simulated = string.IsNullOrWhiteSpace(server.Uri);
+            var size = new Dictionary<string, string>(StringComparer.Ordinal)
+            {
+                ["{sockets}"] = server.Sockets.ToString(CultureInfo.InvariantCulture),
+                ["{coresPerSocket}"] = server.CoresPerSocket.ToString(CultureInfo.InvariantCulture),
+                ["{memoryGiB}"] = server.MemoryGiB.ToString(CultureInfo.InvariantCulture),
+            };
             var settings = simulated
-                ? new Dictionary<string, string>
-                {
-                    ["persistTestDriverState"] = "true",
-                    ["simulatedSockets"] = server.Sockets.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                    ["simulatedCoresPerSocket"] = server.CoresPerSocket.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                    ["simulatedMemoryGiB"] = server.MemoryGiB.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                }
+                ? options.SimulatedSettings.ToDictionary(s => s.Key, s => Fill(s.Value, size))
                 : [];
             foreach (var (key, value) in server.Settings)
             {
                 settings[key] = value;
             }
 
+            var stateFile = Path.GetFullPath(Path.Combine(nodesDirectory, server.Name + ".xml"));
             var agent = new NodeAgentOptions
             {
                 NodeName = server.Name,
-                Adapter = "libvirt",
-                Uri = simulated ? "test://" + Path.GetFullPath(Path.Combine(nodesDirectory, server.Name + ".xml")) : server.Uri!.Trim(),
+                Adapter = options.Adapter,
+                Uri = simulated ? options.SimulatedUri.Replace("{stateFile}", stateFile, StringComparison.Ordinal) : server.Uri!.Trim(),
                 Settings = settings,
                 MigrationUri = server.MigrationUri,
             };
@@ -96,4 +136,7 @@ internal static class EmbeddedRackServers
             ReservedMemoryBytes = s.ReservedMemoryGiB * (1L << 30),
             SharedStorage = s.SharedStorage,
         });
+
+    private static string Fill(string value, Dictionary<string, string> placeholders) =>
+        placeholders.Aggregate(value, (text, p) => text.Replace(p.Key, p.Value, StringComparison.Ordinal));
 }

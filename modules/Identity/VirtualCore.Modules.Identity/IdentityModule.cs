@@ -1,7 +1,4 @@
 using System.Threading.RateLimiting;
-using Microsoft.AspNetCore.Authentication;
-using Microsoft.AspNetCore.Authentication.Cookies;
-using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Identity;
@@ -25,6 +22,7 @@ using VirtualCore.Modules.Identity.Features.Tokens;
 using VirtualCore.Modules.Identity.Features.Users;
 using VirtualCore.Modules.Identity.Otp;
 using VirtualCore.Modules.Identity.Web;
+using VirtualCore.Modules.Identity.Web.Pages;
 
 namespace VirtualCore.Modules.Identity;
 
@@ -73,25 +71,7 @@ public sealed class IdentityModule : IModule
             };
         });
 
-        // Every endpoint that needs a signed-in caller also checks an API token's scope against the endpoint's.
-        services.AddSingleton<IAuthorizationHandler, TokenScopeRequirement>();
-        services.AddSingleton<IAuthorizationMiddlewareResultHandler, ProblemAuthorizationResultHandler>();
-        services.Configure<AuthorizationOptions>(o => o.DefaultPolicy = new AuthorizationPolicyBuilder()
-            .RequireAuthenticatedUser()
-            .AddRequirements(new TokenScopeRequirement())
-            .Build());
-
-        // A session stands only while its account, role, stamp and session row do: checked on every request.
-        services.PostConfigure<CookieAuthenticationOptions>(CookieAuthenticationDefaults.AuthenticationScheme, o =>
-            o.Events.OnValidatePrincipal = async context =>
-            {
-                var validator = context.HttpContext.RequestServices.GetRequiredService<ISessionValidator>();
-                if (context.Principal is null || !await validator.IsCurrentAsync(context.Principal, context.HttpContext.RequestAborted))
-                {
-                    context.RejectPrincipal();
-                    await context.HttpContext.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
-                }
-            });
+        services.AddIdentityAuthentication();
         services.AddSingleton<IPasswordHasher<UserAccount>, PasswordHasher<UserAccount>>();
         services.AddSingleton(sp => new TotpService(sp.GetRequiredService<TimeProvider>(), new TotpOptions()));
         services.AddScoped<IPermissionChecker, RolePermissionChecker>();
@@ -198,10 +178,4 @@ public sealed class IdentityModule : IModule
 internal static class SignInRateLimit
 {
     public const string Policy = "sign-in";
-}
-
-/// <summary>Names the host needs to set up the sign-in steps.</summary>
-public static class LoginSteps
-{
-    public const string PendingScheme = Web.LoginEndpoints.PendingScheme;
 }

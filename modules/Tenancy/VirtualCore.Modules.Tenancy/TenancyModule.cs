@@ -13,7 +13,10 @@ using VirtualCore.Modules.Identity.Contracts;
 using VirtualCore.Modules.Tenancy.Contracts;
 using VirtualCore.Modules.Tenancy.Domain;
 using VirtualCore.Modules.Tenancy.Features;
+using VirtualCore.Modules.Tenancy.Features.Customers;
+using VirtualCore.Modules.Tenancy.Features.Resellers;
 using VirtualCore.Modules.Tenancy.Web;
+using VirtualCore.Modules.Tenancy.Web.Pages;
 
 namespace VirtualCore.Modules.Tenancy;
 
@@ -74,7 +77,11 @@ public sealed class TenancyModule : IModule
         });
     }
 
-    public void MapEndpoints(IEndpointRouteBuilder endpoints) => TenancyPages.Map(endpoints);
+    public void MapEndpoints(IEndpointRouteBuilder endpoints)
+    {
+        TenancyPages.Map(endpoints);
+        TenancyApi.Map(endpoints);
+    }
 }
 
 /// <summary>The theme of the reseller whose host name the request used.</summary>

@@ -166,13 +166,31 @@ internal static class LoginEndpoints
     internal static string SafeReturnUrl(string? returnUrl) => LocalUrl.OrFallback(returnUrl, "/vms");
 }
 
-internal sealed record LoginPage(string UserName, string ReturnUrl, string? Error);
+/// <summary>What Identity/Login.sbn-html shows: the sign-in form.</summary>
+/// <param name="UserName">The user name as typed, shown again after a refusal.</param>
+/// <param name="ReturnUrl">Where to go once signed in (a local path).</param>
+/// <param name="Error">Why the last attempt was refused, or null.</param>
+public sealed record LoginPage(string UserName, string ReturnUrl, string? Error);
 
-internal sealed record CodePage(string ReturnUrl, string? Error);
+/// <summary>What Identity/LoginCode.sbn-html shows: the one-time password step of signing in.</summary>
+/// <param name="ReturnUrl">Where to go once signed in (a local path).</param>
+/// <param name="Error">Why the last code was refused, or null.</param>
+public sealed record CodePage(string ReturnUrl, string? Error);
 
-internal sealed record RecoveryPage(IReadOnlyList<string> Codes, string ContinueUrl);
+/// <summary>What Identity/RecoveryCodes.sbn-html shows: the recovery codes, this once.</summary>
+/// <param name="Codes">The new recovery codes.</param>
+/// <param name="ContinueUrl">Where the page's link goes on to.</param>
+public sealed record RecoveryPage(IReadOnlyList<string> Codes, string ContinueUrl);
 
-internal sealed record EnrolPage(string Secret, string SecretGrouped, string QrCode, string Issuer, string AccountName, string Action, string? Error)
+/// <summary>What Identity/Enrol.sbn-html shows: setting up a one-time password with a QR code or the secret.</summary>
+/// <param name="Secret">The secret in Base32, for typing into an app.</param>
+/// <param name="SecretGrouped">The secret in groups of four characters, for reading.</param>
+/// <param name="QrCode">The QR code of the otpauth address, as a data URI.</param>
+/// <param name="Issuer">The issuer the app shows (the portal's brand).</param>
+/// <param name="AccountName">The account the app shows.</param>
+/// <param name="Action">Where the form posts the first code.</param>
+/// <param name="Error">Why the last code was refused, or null.</param>
+public sealed record EnrolPage(string Secret, string SecretGrouped, string QrCode, string Issuer, string AccountName, string Action, string? Error)
 {
     public static EnrolPage Of(OtpEnrolmentView view, string action, string? error) =>
         new(view.Secret, string.Join(' ', view.Secret.Chunk(4).Select(c => new string(c))), view.QrCodeDataUri, view.Issuer, view.AccountName, action, error);

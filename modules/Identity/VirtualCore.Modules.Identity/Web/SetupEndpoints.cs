@@ -7,6 +7,7 @@ using VirtualCore.Framework.Mediation;
 using VirtualCore.Framework.Persistence;
 using VirtualCore.Framework.Tenancy;
 using VirtualCore.Framework.Web;
+using VirtualCore.Framework.Web.Pages;
 using VirtualCore.Modules.Identity.Features.Setup;
 
 namespace VirtualCore.Modules.Identity.Web;
@@ -47,8 +48,9 @@ internal static class SetupEndpoints
             }
             catch (RequestValidationException ex)
             {
-                var errors = ex.Errors.GroupBy(e => e.Field).ToDictionary(g => g.Key, g => string.Join(" ", g.Select(e => e.Reason)));
-                return await renderer.RenderAsync(http, Template, Title, new SetupPage(userName, displayName, "The operator was not created. Correct the fields marked below.", errors), StatusCodes.Status400BadRequest);
+                return await renderer.RenderAsync(
+                    http, Template, Title, new SetupPage(userName, displayName, "The operator was not created. Correct the fields marked below.", PageForms.ErrorsByField(ex.Errors)),
+                    StatusCodes.Status400BadRequest);
             }
         }).AddEndpointFilter<AntiforgeryFilter>();
     }
@@ -66,4 +68,9 @@ internal static class SetupEndpoints
     }
 }
 
-internal sealed record SetupPage(string UserName, string DisplayName, string? Error, IReadOnlyDictionary<string, string> Errors);
+/// <summary>What Identity/Setup.sbn-html shows: the form that creates the first operator.</summary>
+/// <param name="UserName">The operator's sign-in name as typed.</param>
+/// <param name="DisplayName">The operator's display name as typed.</param>
+/// <param name="Error">Why the operator was not created, or null.</param>
+/// <param name="Errors">Each field's problems, by field name.</param>
+public sealed record SetupPage(string UserName, string DisplayName, string? Error, IReadOnlyDictionary<string, string> Errors);

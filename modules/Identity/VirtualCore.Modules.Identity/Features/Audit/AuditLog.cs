@@ -36,7 +36,8 @@ internal sealed class ListAuditEntriesValidator : IValidator<ListAuditEntries>
     }
 }
 
-internal sealed class AuditQueries(PortalDbContext db) : IQueryHandler<ListAuditEntries, IReadOnlyList<AuditEntryView>>
+/// <summary>The audit entries the caller may see (the tenant filter), newest first, filtered and limited.</summary>
+internal sealed class ListAuditEntriesHandler(PortalDbContext db) : IQueryHandler<ListAuditEntries, IReadOnlyList<AuditEntryView>>
 {
     public async ValueTask<IReadOnlyList<AuditEntryView>> Handle(ListAuditEntries query, CancellationToken cancellationToken)
     {

@@ -1,15 +1,12 @@
 using Mediator;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using VirtualCore.Framework.Mediation;
 using VirtualCore.Framework.Persistence;
 using VirtualCore.Framework.Security;
 using VirtualCore.Framework.Tenancy;
 using VirtualCore.Modules.Identity.Domain;
-using VirtualCore.Modules.Identity.Features.Login;
-using VirtualCore.Modules.Identity.Features.Users;
 using VirtualCore.Modules.Identity.Otp;
 using VirtualCore.Modules.Identity.Web;
 using VirtualCore.Modules.Tenancy.Contracts;
@@ -34,29 +31,19 @@ public sealed record BeginMyOtpEnrolment : ICommand<OtpEnrolmentView>, IRequires
 /// <summary>Confirms the signed-in person's new one-time password; its other sessions end. Needs a fresh proof.</summary>
 public sealed record ConfirmMyOtpEnrolment(string? Code) : ICommand<EnrolmentConfirmed>, IRequiresFreshProof;
 
-/// <summary>The signed-in person proves who it is again (password, and the current code where enrolled); answers what was wrong.</summary>
-public sealed record ConfirmIdentity(string? Password, string? Code) : ICommand<IReadOnlyList<FieldError>>;
-
 /// <summary>The recovery codes, and the identity to sign in with when the enrolment was part of signing in.</summary>
 public sealed record EnrolmentConfirmed(IReadOnlyList<string> RecoveryCodes, System.Security.Claims.ClaimsPrincipal Principal);
 
-/// <summary>An admin clears a user's enrolment; the user enrols again at the next sign-in.</summary>
-public sealed record ResetOtpEnrolment(Guid UserId) : ICommand<bool>;
-
 /// <summary>
-/// The signed-in user changes the password, proving it with the current password and, where enrolled, the current
-/// one-time password; its other sessions end. Answers what was wrong (a wrong proof still counts toward the lockout).
+/// Enrolling a one-time password, half-way through signing in or signed in: a secret waits for its first code, then
+/// replaces the old one with ten new recovery codes and ends the other sessions.
 /// </summary>
-public sealed record ChangePassword(string? CurrentPassword, string? NewPassword, string? CurrentCode = null) : ICommand<IReadOnlyList<FieldError>>;
-
-internal sealed class OtpHandlers(
+internal sealed class OtpEnrolmentHandler(
     PortalDbContext db,
     ITenantContext tenant,
     ISender sender,
     TotpService totp,
     IDataProtectionProvider protection,
-    IPasswordHasher<UserAccount> hasher,
-    ProofVerifier proof,
     UserSessions sessions,
     IHttpContextAccessor http,
     ISecurityAudit audit,
@@ -64,34 +51,19 @@ internal sealed class OtpHandlers(
     ICommandHandler<BeginOtpEnrolment, OtpEnrolmentView>,
     ICommandHandler<ConfirmOtpEnrolment, EnrolmentConfirmed>,
     ICommandHandler<BeginMyOtpEnrolment, OtpEnrolmentView>,
-    ICommandHandler<ConfirmMyOtpEnrolment, EnrolmentConfirmed>,
-    ICommandHandler<ConfirmIdentity, IReadOnlyList<FieldError>>,
-    ICommandHandler<ResetOtpEnrolment, bool>,
-    ICommandHandler<ChangePassword, IReadOnlyList<FieldError>>
+    ICommandHandler<ConfirmMyOtpEnrolment, EnrolmentConfirmed>
 {
     public async ValueTask<OtpEnrolmentView> Handle(BeginOtpEnrolment command, CancellationToken cancellationToken) =>
         await BeginAsync(await PendingAsync(command.UserId, cancellationToken), cancellationToken);
 
     public async ValueTask<OtpEnrolmentView> Handle(BeginMyOtpEnrolment command, CancellationToken cancellationToken) =>
-        await BeginAsync(await SelfAsync(cancellationToken), cancellationToken);
+        await BeginAsync(await SignedInAccount.FindAsync(db, tenant, cancellationToken), cancellationToken);
 
     public async ValueTask<EnrolmentConfirmed> Handle(ConfirmOtpEnrolment command, CancellationToken cancellationToken) =>
         await ConfirmAsync(await PendingAsync(command.UserId, cancellationToken), command.Code, keepSession: null, cancellationToken);
 
     public async ValueTask<EnrolmentConfirmed> Handle(ConfirmMyOtpEnrolment command, CancellationToken cancellationToken) =>
-        await ConfirmAsync(await SelfAsync(cancellationToken), command.Code, UserSessions.CurrentId(http.HttpContext!.User), cancellationToken);
-
-    public async ValueTask<IReadOnlyList<FieldError>> Handle(ConfirmIdentity command, CancellationToken cancellationToken)
-    {
-        var user = await SelfAsync(cancellationToken);
-        var errors = await proof.VerifyAsync(user, command.Password, command.Code, cancellationToken);
-        if (errors.Count == 0)
-        {
-            audit.Record("proof.confirmed", user.UserName, null, user.ResellerId, user.CustomerId);
-        }
-
-        return errors;
-    }
+        await ConfirmAsync(await SignedInAccount.FindAsync(db, tenant, cancellationToken), command.Code, UserSessions.CurrentId(http.HttpContext!.User), cancellationToken);
 
     private async Task<OtpEnrolmentView> BeginAsync(UserAccount user, CancellationToken cancellationToken)
     {
@@ -134,47 +106,6 @@ internal sealed class OtpHandlers(
         return new EnrolmentConfirmed(codes, Features.Login.Login.ToPrincipal(user, "password", [Features.Login.Login.ProofClaim(clock)]));
     }
 
-    public async ValueTask<bool> Handle(ResetOtpEnrolment command, CancellationToken cancellationToken)
-    {
-        var user = await UserManagement.ManageableUsers(db, tenant).Include(u => u.RecoveryCodes).SingleOrDefaultAsync(u => u.Id == command.UserId, cancellationToken)
-            ?? throw new NotFoundException("The user");
-        user.OtpSecret = null;
-        user.PendingOtpSecret = null;
-        user.OtpLastStep = null;
-        user.OtpEnrolledAt = null;
-        user.OtpEnrolmentRequired = true;
-        db.RemoveRange(user.RecoveryCodes);
-        await sessions.EndAllAsync(user, keep: null, cancellationToken);
-        audit.Record("otp.reset", user.UserName, "must enrol again at the next sign-in", user.ResellerId, user.CustomerId);
-        return true;
-    }
-
-    public async ValueTask<IReadOnlyList<FieldError>> Handle(ChangePassword command, CancellationToken cancellationToken)
-    {
-        var user = await SelfAsync(cancellationToken);
-        var errors = await proof.VerifyAsync(user, command.CurrentPassword, command.CurrentCode, cancellationToken);
-        if (errors.Count > 0)
-        {
-            return errors;
-        }
-
-        if (UserManagement.PasswordProblem(command.NewPassword) is { } problem)
-        {
-            return [new FieldError("newPassword", problem)];
-        }
-
-        user.PasswordHash = hasher.HashPassword(user, command.NewPassword!);
-        await sessions.EndAllAsync(user, UserSessions.CurrentId(http.HttpContext!.User), cancellationToken);
-        audit.Record("password.changed", user.UserName, "other sessions ended", user.ResellerId, user.CustomerId);
-        return errors;
-    }
-
-    /// <summary>The signed-in person itself.</summary>
-    private async Task<UserAccount> SelfAsync(CancellationToken cancellationToken) =>
-        await db.Set<UserAccount>().IgnoreQueryFilters().Include(u => u.RecoveryCodes)
-            .SingleOrDefaultAsync(u => u.Id == tenant.UserId && u.ResellerId == tenant.ResellerId && !u.Disabled, cancellationToken)
-        ?? throw new NotFoundException("The user");
-
     /// <summary>The user half-way through signing in on this reseller's portal; never a signed-in caller.</summary>
     private async Task<UserAccount> PendingAsync(Guid userId, CancellationToken cancellationToken)
     {
@@ -187,4 +118,13 @@ internal sealed class OtpHandlers(
             .SingleOrDefaultAsync(u => u.Id == userId && u.ResellerId == tenant.ResellerId && !u.Disabled, cancellationToken)
             ?? throw new NotFoundException("The user");
     }
+}
+
+/// <summary>The signed-in person's own account, with its recovery codes; never another's, never a disabled one.</summary>
+internal static class SignedInAccount
+{
+    public static async Task<UserAccount> FindAsync(PortalDbContext db, ITenantContext tenant, CancellationToken cancellationToken) =>
+        await db.Set<UserAccount>().IgnoreQueryFilters().Include(u => u.RecoveryCodes)
+            .SingleOrDefaultAsync(u => u.Id == tenant.UserId && u.ResellerId == tenant.ResellerId && !u.Disabled, cancellationToken)
+        ?? throw new NotFoundException("The user");
 }

@@ -1,0 +1,107 @@
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.HttpOverrides;
+using Microsoft.EntityFrameworkCore;
+using VirtualCore.Framework.Mediation;
+using VirtualCore.Framework.Modules;
+using VirtualCore.Framework.Persistence;
+using VirtualCore.Framework.Tenancy;
+using VirtualCore.Framework.Views;
+using VirtualCore.Framework.Web;
+using VirtualCore.Portal.Persistence;
+
+namespace VirtualCore.Portal.Hosting;
+
+/// <summary>
+/// What the portal brings besides its modules: the request pipeline's shared services (tenant context, mediator with
+/// its behaviours), the database of the configured provider, themed pages, anti-forgery, error answers and the
+/// OpenAPI document.
+/// </summary>
+internal static class PortalServices
+{
+    public static IServiceCollection AddPortalCore(this IServiceCollection services, ModuleCatalog modules)
+    {
+        services.AddSingleton(modules);
+        services.AddSingleton(TimeProvider.System);
+        services.AddHttpContextAccessor();
+        services.AddScoped<ScopedTenantContext>();
+        services.AddScoped<ITenantContext>(sp => sp.GetRequiredService<ScopedTenantContext>());
+        services.AddScoped<AfterCommitActions>();
+        services.AddSingleton<RequestPermissions>();
+        services.AddMediator(options =>
+        {
+            options.ServiceLifetime = ServiceLifetime.Scoped;
+            options.PipelineBehaviors =
+            [
+                typeof(LoggingBehaviour<,>),
+                typeof(AuthorisationBehaviour<,>),
+                typeof(UnitOfWorkBehaviour<,>),
+                typeof(ValidationBehaviour<,>),
+            ];
+        });
+        return services;
+    }
+
+    /// <summary>SQLite under the data folder by default, PostgreSQL by configuration; the schema comes from migrations.</summary>
+    public static IServiceCollection AddPortalDatabase(this IServiceCollection services, IConfiguration configuration, string provider, string dataDirectory)
+    {
+        if (IsPostgres(provider))
+        {
+            var connectionString = configuration["Database:ConnectionString"]
+                ?? throw new InvalidOperationException("Database:ConnectionString is required for PostgreSQL.");
+            services.AddDbContext<PostgresPortalDbContext>(o => o.UseNpgsql(connectionString));
+            services.AddScoped<PortalDbContext>(sp => sp.GetRequiredService<PostgresPortalDbContext>());
+        }
+        else if (string.Equals(provider, "Sqlite", StringComparison.OrdinalIgnoreCase))
+        {
+            var connectionString = configuration["Database:ConnectionString"] ?? $"Data Source={Path.Combine(dataDirectory, "virtualcore.db")}";
+            services.AddDbContext<SqlitePortalDbContext>(o => o.UseSqlite(connectionString));
+            services.AddScoped<PortalDbContext>(sp => sp.GetRequiredService<SqlitePortalDbContext>());
+        }
+        else
+        {
+            throw new InvalidOperationException($"Database:Provider '{provider}' is unknown; use 'Sqlite' or 'PostgreSQL'.");
+        }
+
+        return services;
+    }
+
+    public static bool IsPostgres(string provider) => string.Equals(provider, "PostgreSQL", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>Themed pages and their error pages, anti-forgery, problem details and the OpenAPI document.</summary>
+    public static IServiceCollection AddPortalWeb(this IServiceCollection services, string themesRoot, string keysDirectory)
+    {
+        services.AddVirtualCoreViews(o => o.ThemesRoot = themesRoot);
+        services.AddScoped<IPageRenderer, ThemedPageRenderer>();
+        services.AddScoped<AntiforgeryFilter>();
+
+        // Sessions and anti-forgery tokens stay valid across restarts and, in production, across portal instances sharing the folder.
+        services.AddDataProtection()
+            .SetApplicationName("VirtualCore.Portal")
+            .PersistKeysToFileSystem(new DirectoryInfo(keysDirectory));
+        services.AddAntiforgery(o =>
+        {
+            o.Cookie.Name = "vcore.csrf";
+            o.Cookie.SameSite = SameSiteMode.Strict;
+            o.FormFieldName = "__csrf";
+            o.HeaderName = ApiAntiforgery.HeaderName;
+        });
+        services.AddProblemDetails();
+
+        // Binding failures (no body, JSON of the wrong shape, a query value that is no number) become exceptions that
+        // RequestExceptionHandler turns into problem details naming the field, instead of a bare 400.
+        services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        services.AddExceptionHandler<HtmlExceptionHandler>();
+        services.AddExceptionHandler<RequestExceptionHandler>();
+        services.AddOpenApi("v1", o => o.AddDocumentTransformer((document, _, _) =>
+        {
+            document.Info.Title = "VirtualCore Platform API";
+            document.Info.Version = "v1";
+            document.Info.Description = "vServers, jobs and rack servers. Authenticate with an API token (Authorization: Bearer vct_…; "
+                + "its scope — read ⊂ operate ⊂ manage — bounds what it can reach, see each operation's x-vcore-scope), HTTP Basic, "
+                + "or the session cookie from POST /api/v1/session (then send unsafe methods with the anti-forgery header).";
+            return Task.CompletedTask;
+        }).AddOperationTransformer(ApiScopeDocumentation.DescribeAsync));
+        services.Configure<ForwardedHeadersOptions>(o => o.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto);
+        return services;
+    }
+}
