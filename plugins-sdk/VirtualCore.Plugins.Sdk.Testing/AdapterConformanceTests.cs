@@ -581,7 +581,9 @@ public abstract class AdapterConformanceTests : IAsyncLifetime
             await events.DisposeAsync();
         }
 
-        Assert.Equal([DomainEventKind.Started, DomainEventKind.Stopped], seen);
+        // A hypervisor may also report the vCPUs resuming as the domain starts (QEMU starts them paused and libvirt
+        // reports "resumed" when that overlaps the start); what must be there, in order, is started then stopped.
+        Assert.Equal([DomainEventKind.Started, DomainEventKind.Stopped], seen.Where(kind => kind != DomainEventKind.Resumed));
     }
 
     [ConformanceFact]

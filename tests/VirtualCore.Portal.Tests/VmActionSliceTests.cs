@@ -89,6 +89,12 @@ public sealed partial class VmActionSliceTests : IAsyncLifetime
             Assert.True((await refused.ProblemAsync()).GetProperty("errors").TryGetProperty("requestId", out _));
         }
 
+        // Nor may another user of the same customer, allowed to start that VM, reuse it to learn of the first job.
+        Assert.Equal(HttpStatusCode.Created, (await api.PostAsJsonAsync("/api/v1/users", new { userName = "kollegin", displayName = "Kim Kollegin", password = "kollegin-pass-1", role = "customer-admin" })).StatusCode);
+        var colleague = _portal.ApiClient("kollegin", "kollegin-pass-1");
+        var reused = await SendAsync(colleague, $"/api/v1/vms/{first.TargetId}/start", key);
+        Assert.Equal(HttpStatusCode.BadRequest, reused.StatusCode);
+
         var malformed = new HttpRequestMessage(HttpMethod.Post, $"/api/v1/vms/{other.TargetId}/start");
         malformed.Headers.TryAddWithoutValidation("Idempotency-Key", "not-a-uuid");
         var bad = await api.SendAsync(malformed);

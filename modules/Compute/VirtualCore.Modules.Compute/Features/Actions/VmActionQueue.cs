@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using VirtualCore.Framework.Mediation;
 using VirtualCore.Framework.Persistence;
+using VirtualCore.Framework.Tenancy;
 using VirtualCore.Modules.Compute.Contracts;
 using VirtualCore.Modules.Compute.Domain;
 using VirtualCore.Modules.Compute.Jobs;
@@ -13,7 +14,7 @@ namespace VirtualCore.Modules.Compute.Features.Actions;
 /// the request's declaration); here: the same key again answers with the first job, one job at a time per VM, and
 /// the VM's state must be one the action allows. Every refusal has the same words for every action.
 /// </summary>
-internal sealed class VmActionQueue(PortalDbContext db, JobFactory jobs)
+internal sealed class VmActionQueue(PortalDbContext db, JobFactory jobs, ITenantContext tenant)
 {
     /// <summary>
     /// The VM, ready for <paramref name="action"/>; or the job an earlier request with the same
@@ -24,7 +25,8 @@ internal sealed class VmActionQueue(PortalDbContext db, JobFactory jobs)
     {
         if (requestId is { } key && await db.Set<Job>().Where(j => j.RequestId == key).SingleOrDefaultAsync(cancellationToken) is { } earlier)
         {
-            return earlier.TargetId == vmId && earlier.Action == action.Name
+            // A key is its sender's: the same user, VM and action get the first job; anything else is refused.
+            return earlier.UserName == tenant.UserName && earlier.TargetId == vmId && earlier.Action == action.Name
                 ? (null, new JobAccepted(earlier.Id, earlier.TargetId, earlier.Status))
                 : throw new RequestValidationException("requestId", "This idempotency key was used for another request; use a new key for each request.");
         }

@@ -1,0 +1,116 @@
+using MassTransit;
+using MassTransit.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using VirtualCore.Adapters.Libvirt;
+using VirtualCore.Node.Contracts.V1;
+
+namespace VirtualCore.NodeAgent.Tests;
+
+/// <summary>
+/// The agent on its own: commands arrive on its queue of an in-memory bus (MassTransit's test harness), are carried
+/// out by the libvirt adapter on libvirt's test driver, and come back as reports of facts (codes and values), once
+/// per job however often the command is sent.
+/// </summary>
+public sealed class NodeCommandConsumerTests : IAsyncLifetime
+{
+    private const string Node = "rack-t";
+    private readonly string _directory = Directory.CreateTempSubdirectory("vcore-agent-").FullName;
+    private ServiceProvider _services = null!;
+    private ITestHarness _harness = null!;
+    private NodeAgent _agent = null!;
+
+    public async Task InitializeAsync()
+    {
+        var file = Path.Combine(_directory, "node.xml");
+        TestDriverNodeFile.Write(file, Node, 1, 4, 1, 8L * 1024 * 1024 * 1024);
+        _services = new ServiceCollection().AddMassTransitTestHarness(_ => { }).BuildServiceProvider(true);
+        _harness = _services.GetRequiredService<ITestHarness>();
+        await _harness.Start();
+        _agent = new NodeAgent(
+            new NodeAgentOptions { NodeName = Node, Uri = "test://" + file, HeartbeatInterval = TimeSpan.FromHours(1) },
+            new LibvirtAdapterFactory(),
+            _harness.Bus,
+            NullLogger.Instance);
+        await _agent.StartAsync(CancellationToken.None);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _agent.DisposeAsync();
+        await _harness.Stop();
+        await _services.DisposeAsync();
+        Directory.Delete(_directory, recursive: true);
+    }
+
+    [Fact]
+    public async Task A_command_is_reported_as_a_fact_with_its_values_and_the_domain_state()
+    {
+        var vmId = Guid.NewGuid();
+        var defined = await RunAsync(new DefineDomain(Guid.NewGuid(), Node, vmId, Spec(vmId)));
+        Assert.Equal("defined", defined.Result!.Code);
+        Assert.Equal(Node, defined.Result.Values["node"]);
+        Assert.Equal("2", defined.Result.Values["vcpus"]);
+        Assert.Equal("1024", defined.Result.Values["memoryMiB"]);
+        Assert.Equal("shut-off", defined.DomainState);
+
+        var started = await RunAsync(new StartDomain(Guid.NewGuid(), Node, vmId));
+        Assert.Equal("started", started.Result!.Code);
+        Assert.Equal("running", started.DomainState);
+
+        var paused = await RunAsync(new PauseDomain(Guid.NewGuid(), Node, vmId));
+        Assert.Equal(("paused", "paused"), (paused.Result!.Code, paused.DomainState));
+    }
+
+    [Fact]
+    public async Task A_command_sent_again_is_answered_from_memory_and_carried_out_once()
+    {
+        var vmId = Guid.NewGuid();
+        await RunAsync(new DefineDomain(Guid.NewGuid(), Node, vmId, Spec(vmId)));
+        var start = new StartDomain(Guid.NewGuid(), Node, vmId);
+        var first = await RunAsync(start);
+        await SendAsync(start);
+        await _harness.InactivityTask;
+
+        // The second answer is the first report again, word for word and time for time; the adapter ran once.
+        var reports = new List<NodeJobCompleted>();
+        await foreach (var report in _harness.Published.SelectAsync<NodeJobCompleted>(m => m.Context.Message.JobId == start.JobId))
+        {
+            reports.Add(report.Context.Message);
+        }
+
+        Assert.Equal(2, reports.Count);
+        Assert.All(reports, r => Assert.Equal((first.At, "started"), (r.At, r.Result!.Code)));
+        Assert.Equal(1, await _harness.Published.SelectAsync<NodeJobStarted>(m => m.Context.Message.JobId == start.JobId).Count());
+    }
+
+    [Fact]
+    public async Task A_failure_is_reported_with_the_adapters_code_and_the_state_as_it_is()
+    {
+        var missing = new StartDomain(Guid.NewGuid(), Node, Guid.NewGuid());
+        await SendAsync(missing);
+        Assert.True(await _harness.Published.Any<NodeJobFailed>(m => m.Context.Message.JobId == missing.JobId));
+        var failed = (await _harness.Published.SelectAsync<NodeJobFailed>(m => m.Context.Message.JobId == missing.JobId).First()).Context.Message;
+        Assert.StartsWith("DomainNotFound", failed.ErrorCode, StringComparison.Ordinal);
+        Assert.Equal("undefined", failed.DomainState);
+        Assert.False(await _harness.Published.Any<NodeJobCompleted>(m => m.Context.Message.JobId == missing.JobId));
+    }
+
+    private static DomainSpecV1 Spec(Guid vmId) => new(
+        vmId, "agent-test", 2, 1024L * 1024 * 1024, [0, 1],
+        [new DiskSpecV1($"/var/lib/vcore/{vmId:N}.qcow2", 10L * 1024 * 1024 * 1024, "Virtio")], null,
+        [new NicSpecV1("default", "52:54:00:12:34:56", "Virtio")]);
+
+    private async Task SendAsync(INodeCommand command)
+    {
+        var endpoint = await _harness.Bus.GetSendEndpoint(new Uri($"queue:{NodeQueues.For(Node)}"));
+        await endpoint.Send(command, command.GetType());
+    }
+
+    private async Task<NodeJobCompleted> RunAsync(INodeCommand command)
+    {
+        await SendAsync(command);
+        Assert.True(await _harness.Published.Any<NodeJobCompleted>(m => m.Context.Message.JobId == command.JobId), $"{command.GetType().Name} was not completed.");
+        return (await _harness.Published.SelectAsync<NodeJobCompleted>(m => m.Context.Message.JobId == command.JobId).First()).Context.Message;
+    }
+}
