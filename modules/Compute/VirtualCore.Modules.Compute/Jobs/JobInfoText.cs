@@ -20,6 +20,9 @@ internal static class JobInfoText
         ["nic-model"] = "NIC model",
     };
 
+    /// <summary>A hardware item ("vcpus", "nic-model", …) as people read it; an unknown item as it is.</summary>
+    public static string HardwareLabel(string item) => HardwareLabels.GetValueOrDefault(item, item);
+
     /// <summary>The words for <paramref name="result"/>; an agent without codes sent its own text as <paramref name="info"/>.</summary>
     public static string Of(JobResultV1? result, string info)
     {
@@ -62,7 +65,7 @@ internal static class JobInfoText
     private static string Hardware(string live, string nextBoot)
     {
         static string Labels(string items) =>
-            string.Join(", ", items.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(i => HardwareLabels.GetValueOrDefault(i, i)));
+            string.Join(", ", items.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(HardwareLabel));
         var parts = new[]
         {
             live.Length == 0 ? null : $"Applied now: {Labels(live)}.",

@@ -1,6 +1,7 @@
 using System.Globalization;
 using VirtualCore.Framework.Web.Pages;
 using VirtualCore.Modules.Compute.Contracts;
+using VirtualCore.Modules.Compute.Jobs;
 
 namespace VirtualCore.Modules.Compute.Web.Pages;
 
@@ -36,24 +37,13 @@ public sealed record VmRow(
         ("disk,cdrom,network", "Disk, CD-ROM, then network"),
     ];
 
-    private static readonly Dictionary<string, string> HardwareLabels = new(StringComparer.Ordinal)
-    {
-        ["vcpus"] = "vCPUs",
-        ["memory"] = "RAM",
-        ["disk"] = "disk size",
-        ["cdrom"] = "ISO image",
-        ["boot-order"] = "boot order",
-        ["disk-bus"] = "disk bus",
-        ["nic-model"] = "NIC model",
-    };
-
     internal static VmRow Of(VmView vm) => new(
         vm.Id.ToString(), vm.Name, vm.VCpus, vm.MemoryGiB, vm.DiskGiB, vm.IsoName ?? "—", vm.NodeName,
         vm.PinnedCores.Count == 0 ? "—" : string.Join(", ", vm.PinnedCores), vm.State, PageFormat.Timestamp(vm.CreatedAt), vm.OpenJobId is not null,
         vm.Addresses.Count == 0 ? "—" : string.Join(", ", vm.Addresses),
         BootOrders.FirstOrDefault(o => o.Value == string.Join(',', vm.BootOrder)).Label ?? string.Join(", ", vm.BootOrder),
         vm.DiskBus, vm.NicModel,
-        string.Join(", ", vm.NextBootChanges.Select(i => HardwareLabels.GetValueOrDefault(i, i))),
+        string.Join(", ", vm.NextBootChanges.Select(JobInfoText.HardwareLabel)),
         vm.NextBootChanges.ToDictionary(i => i, _ => true, StringComparer.Ordinal));
 }
 
