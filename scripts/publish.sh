@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
 # Publishes what an operator installs: the portal and the node agent in Release, framework-dependent for linux-x64
 # (the hosts need the ASP.NET Core 10 runtime), each with the hypervisor adapter plugins in its plugins/ folder.
-# Usage: scripts/publish.sh [OUT]   (default: artifacts/)
+# Usage: scripts/publish.sh [OUT]   (default: artifacts/ in the repository)
 #   OUT/portal/   VirtualCore.Portal.dll, appsettings.json, themes/, plugins/ (for embedded rack servers)
 #   OUT/agent/    VirtualCore.NodeAgent.dll, plugins/<adapter>/<adapter>.dll
 set -euo pipefail
-cd "$(dirname "$0")/.."
-root="$PWD"
-out="${1:-artifacts}"
+root="$(cd "$(dirname "$0")/.." && pwd)"
+# OUT is taken from where the script is called; the default is beside the sources.
+out="${1:-$root/artifacts}"
 mkdir -p "$out"
 out="$(cd "$out" && pwd)"
+cd "$root"
 rid=linux-x64
 publish=(-c Release -r "$rid" --self-contained false -nologo -v quiet -p:DebugType=embedded)
 
