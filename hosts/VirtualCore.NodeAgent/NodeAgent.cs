@@ -45,6 +45,8 @@ public sealed class NodeAgent : IAsyncDisposable
 
     internal NodeAgentOptions Options => _options;
 
+    internal IHypervisorAdapterFactory Factory => _factory;
+
     public static string AgentVersion { get; } = typeof(NodeAgent).Assembly.GetName().Version?.ToString() ?? "0";
 
     public async Task StartAsync(CancellationToken cancellationToken)

@@ -187,6 +187,11 @@ internal sealed class NodeCommandConsumer(NodeAgent agent) :
     public Task Consume(ConsumeContext<MigrateDomain> context) => RunAsync(context, async (adapter, ct) =>
     {
         var command = context.Message;
+        if (await ArrivedEarlierAsync(adapter, command, ct))
+        {
+            return Fact("arrived-earlier", ("target", command.TargetNode));
+        }
+
         var progress = new MigrationProgressReporter(context, command.JobId, agent.NodeName, command.TargetNode);
         var result = await adapter.MigrateDomainAsync(
             command.VmId,
@@ -204,6 +209,27 @@ internal sealed class NodeCommandConsumer(NodeAgent agent) :
             ("transferredBytes", Number(outcome.TransferredBytes))) with
         { Migration = outcome };
     });
+
+    /// <summary>
+    /// Whether the domain already left for the target: a move the agent carried out before it died, whose answer was
+    /// lost with it, is sent again after the restart and must not fail on the domain that is no longer here. The target
+    /// is asked, not assumed: a domain neither here nor there fails the job as not found.
+    /// </summary>
+    private async Task<bool> ArrivedEarlierAsync(IHypervisorAdapter adapter, MigrateDomain command, CancellationToken ct)
+    {
+        try
+        {
+            await adapter.GetDomainStateAsync(command.VmId, ct);
+            return false;
+        }
+        catch (HypervisorAdapterException ex) when (ex.Code == AdapterErrorCode.DomainNotFound)
+        {
+        }
+
+        await using var target = agent.Factory.Create(new NodeConnectionOptions(command.TargetNode, command.TargetUri, agent.Options.Settings));
+        await target.ConnectAsync(ct);
+        return await target.GetDomainStateAsync(command.VmId, ct) is DomainState.Running or DomainState.Paused;
+    }
 
     /// <summary>The hardware items by the names the portal knows them ("vcpus", …).</summary>
     private static readonly Dictionary<HardwareItem, string> HardwareNames = new()

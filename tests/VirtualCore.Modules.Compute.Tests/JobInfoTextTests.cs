@@ -21,6 +21,7 @@ public sealed class JobInfoTextTests
         { "hardware-changed|live=|nextBoot=", "Nothing to change." },
         { "migrating|target=rack-2|percent=40", "Moving to rack-2: 40 % sent." },
         { "migrated|target=rack-2|durationMs=2350|downtimeMs=31|transferredBytes=209715200", "Moved to rack-2 in 2.4 s; downtime 31 ms; 200 MiB sent." },
+        { "arrived-earlier|target=rack-2", "Already on rack-2: the move had finished before the rack server's agent restarted." },
     };
 
     [Theory]

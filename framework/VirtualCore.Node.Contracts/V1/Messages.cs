@@ -174,7 +174,8 @@ public sealed record NodeJobProgress(Guid JobId, string NodeName, int Percent, s
 /// shutdown-waiting, powered-off, restart-requested, reset, paused, resumed, parked, unparked (cores, may be empty),
 /// recovery-point-taken (live: true|false), recovery-point-reverted, recovery-point-deleted, hardware-changed (live,
 /// nextBoot: comma-separated item names), deleted (node), already-gone, migrating (target, percent), migrated (target,
-/// durationMs, downtimeMs, transferredBytes).
+/// durationMs, downtimeMs, transferredBytes), arrived-earlier (target: a move repeated after the agent restarted had
+/// already finished).
 /// </summary>
 public sealed record JobResultV1(string Code, IReadOnlyDictionary<string, string> Values);
 

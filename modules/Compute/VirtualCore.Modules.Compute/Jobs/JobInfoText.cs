@@ -54,6 +54,7 @@ internal static class JobInfoText
             "hardware-changed" => Hardware(Value("live"), Value("nextBoot")),
             "deleted" => $"Deleted from {Value("node")} with its disks.",
             "already-gone" => "Already gone from the rack server.",
+            "arrived-earlier" => $"Already on {Value("target")}: the move had finished before the rack server's agent restarted.",
             "migrating" => $"Moving to {Value("target")}: {Number("percent")} % sent.",
             "migrated" => string.Create(
                 CultureInfo.InvariantCulture,
