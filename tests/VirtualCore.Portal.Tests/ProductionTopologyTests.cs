@@ -139,9 +139,14 @@ public sealed class ProductionTopologyTests
         var (first, firstOutput) = await RunMigrateAsync(data);
         Assert.True(first == 0, firstOutput);
         Assert.Contains("Applied", firstOutput, StringComparison.Ordinal);
-        var (second, secondOutput) = await RunMigrateAsync(data);
+
+        // Logs as JSON for the log shipper: every line is one object.
+        var (second, secondOutput) = await RunMigrateAsync(data, ("Logging__Console__FormatterName", "json"));
         Assert.True(second == 0, secondOutput);
-        Assert.Contains("nothing to apply", secondOutput, StringComparison.Ordinal);
+        var lines = secondOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        Assert.NotEmpty(lines);
+        var messages = lines.Select(line => JsonDocument.Parse(line).RootElement.GetProperty("Message").GetString()).ToArray();
+        Assert.Contains(messages, m => m!.Contains("nothing to apply", StringComparison.Ordinal));
 
         await using var portal = new PortalFixture(data);
         var pending = await portal.DbAsync(db => db.Database.GetPendingMigrationsAsync());
@@ -192,7 +197,7 @@ public sealed class ProductionTopologyTests
         return await WaitUntilAsync(() => client.GetStringAsync("/health/ready"), body => body.Contains("\"online\":3", StringComparison.Ordinal));
     }
 
-    private static async Task<(int ExitCode, string Output)> RunMigrateAsync(string dataDirectory)
+    private static async Task<(int ExitCode, string Output)> RunMigrateAsync(string dataDirectory, params (string Key, string Value)[] environment)
     {
         var portal = Path.Combine(AppContext.BaseDirectory, "VirtualCore.Portal.dll");
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = AppContext.BaseDirectory };
@@ -202,6 +207,11 @@ public sealed class ProductionTopologyTests
         start.Environment["DOTNET_ENVIRONMENT"] = "Testing";
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Testing";
         start.Environment["EmbeddedRackServers__Enabled"] = "false";
+        foreach (var (key, value) in environment)
+        {
+            start.Environment[key] = value;
+        }
+
         using var process = Process.Start(start)!;
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();
