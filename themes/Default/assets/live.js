@@ -103,7 +103,10 @@
     }
   }
 
-  var connection = new signalR.HubConnectionBuilder().withUrl("/hubs/live").withAutomaticReconnect().build();
+  // Never give up: a portal instance may be restarted or replaced behind the load balancer; the page catches up
+  // (resync) once any instance answers again. Waits grow to 10 s between tries.
+  var retry = { nextRetryDelayInMilliseconds: function (context) { return Math.min(10000, 500 * Math.pow(2, context.previousRetryCount)); } };
+  var connection = new signalR.HubConnectionBuilder().withUrl("/hubs/live").withAutomaticReconnect(retry).build();
   connection.on("job", onJob);
   connection.on("vm", onVm);
   connection.onreconnecting(function () { setOnline(false); });
