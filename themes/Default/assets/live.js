@@ -112,5 +112,10 @@
   connection.onreconnecting(function () { setOnline(false); });
   connection.onreconnected(function () { setOnline(true); resync(); });
   connection.onclose(function () { setOnline(false); });
-  connection.start().then(function () { setOnline(true); resync(); document.documentElement.setAttribute("data-live", "on"); }, function () { setOnline(false); });
+  function begin() {
+    connection.start().then(
+      function () { setOnline(true); resync(); document.documentElement.setAttribute("data-live", "on"); },
+      function () { setOnline(false); setTimeout(begin, 5000); });
+  }
+  begin();
 })();
