@@ -48,47 +48,62 @@ public sealed class FaultTests(TopologyFixture topology, ITestOutputHelper outpu
     }
 
     [Fact]
-    public async Task A_node_agent_killed_hard_runs_its_queued_and_interrupted_commands_once_after_it_starts_again()
+    public async Task A_node_agent_killed_hard_runs_the_commands_queued_meanwhile_once_after_it_starts_again()
     {
         using var a = topology.Api(0);
         using var b = topology.Api(1);
-        var vm = (await CreateAsync(a, "kill-agent"))[0];
+        var vm = (await CreateAsync(a, "agent-away"))[0];
         var node = vm.NodeName;
-        var agent = topology.Agents[node];
         try
         {
-            // Queued while the agent is away: the portal sends the command again and again, and every copy waits.
-            agent.Kill();
-            var first = await a.ActAsync(vm.Id, "recovery-points", new { note = "while the agent was away" });
+            // The portal sends the command again and again while nobody answers, and every copy waits in the queue.
+            topology.Agents[node].Kill();
+            var point = await a.ActAsync(vm.Id, "recovery-points", new { note = "while the agent was away" });
             await Tools.EventuallyAsync(
                 () => topology.QueueDepthAsync($"vcore-node-{node}"),
                 depth => depth >= 2,
                 TimeSpan.FromSeconds(60),
                 depth => $"vcore-node-{node} holds {depth} messages; the portal should have sent the command again\n{topology.Logs()}");
             topology.StartAgent(node);
-            await b.CompletedAsync(first.JobId, JobTimeout, () => topology.Logs());
+            await WithDomainsAsync(vm.Id, () => b.CompletedAsync(point.JobId, JobTimeout, () => topology.Logs()));
             Assert.Single(await SnapshotsAsync(node, vm.Id));
-
-            // Interrupted: the agent dies while it carries the command out, and gets it again when it is back.
-            await a.CompletedAsync((await b.ActAsync(vm.Id, "start")).JobId, JobTimeout, () => topology.Logs());
-            var second = await a.ActAsync(vm.Id, "recovery-points", new { note = "while the agent died" });
-            await Tools.EventuallyAsync(
-                () => b.GetAsync<JobView>($"/api/v1/jobs/{second.JobId}"),
-                j => j.Status != JobStatuses.Queued,
-                JobTimeout,
-                j => $"{j}\n{topology.Logs()}");
-            agent.Kill();
-            topology.StartAgent(node);
-            await b.CompletedAsync(second.JobId, JobTimeout, () => topology.Logs());
-            Assert.Equal(2, (await SnapshotsAsync(node, vm.Id)).Count);
-            var points = await b.GetAsync<RecoveryPointView[]>($"/api/v1/vms/{vm.Id}/recovery-points");
-            Assert.Equal(2, points.Length);
-
-            await AssertSettledAsync(b, [vm], VmStates.Running);
+            Assert.Single(await b.GetAsync<RecoveryPointView[]>($"/api/v1/vms/{vm.Id}/recovery-points"));
+            await AssertSettledAsync(b, [vm], VmStates.ShutOff);
         }
         finally
         {
             topology.StartAgent(node);
+            await DeleteAsync(b, [vm]);
+        }
+    }
+
+    [Fact]
+    public async Task A_node_agent_killed_hard_while_a_vm_moves_live_finishes_the_move_once_after_it_starts_again()
+    {
+        using var a = topology.Api(0);
+        using var b = topology.Api(1);
+        var vm = (await CreateAsync(a, "agent-killed"))[0];
+        var source = vm.NodeName;
+        var target = TopologyFixture.Nodes.Single(n => n != source);
+        try
+        {
+            await a.CompletedAsync((await b.ActAsync(vm.Id, "start")).JobId, JobTimeout, () => topology.Logs());
+            var move = await a.ActAsync(vm.Id, "migrate", new { targetNode = target });
+            var moving = await Tools.EventuallyAsync(
+                () => b.GetAsync<JobView>($"/api/v1/jobs/{move.JobId}"),
+                j => j.Progress > 0 || j.Status is JobStatuses.Completed or JobStatuses.Failed,
+                JobTimeout,
+                j => $"{j}\n{topology.Logs()}");
+            Assert.True(moving.Status == JobStatuses.Running, $"The move ended before its agent could be killed: {moving.Status} {moving.Info}");
+            topology.Agents[source].Kill();
+            topology.StartAgent(source);
+
+            await WithDomainsAsync(vm.Id, () => b.CompletedAsync(move.JobId, JobTimeout, () => topology.Logs()));
+            await AssertSettledAsync(a, [vm with { NodeName = target }], VmStates.Running);
+        }
+        finally
+        {
+            topology.StartAgent(source);
             await DeleteAsync(b, [vm]);
         }
     }
@@ -199,6 +214,25 @@ public sealed class FaultTests(TopologyFixture topology, ITestOutputHelper outpu
             Assert.Equal(vm.NodeName, seen.View.NodeName);
             var other = TopologyFixture.Nodes.Single(n => n != vm.NodeName);
             Assert.Null(await topology.DomainStateAsync(other, vm.Id));
+        }
+    }
+
+    /// <summary>Runs the check; when it fails, says where the VM's domain is on each node.</summary>
+    private async Task WithDomainsAsync(Guid vmId, Func<Task> check)
+    {
+        try
+        {
+            await check();
+        }
+        catch (Exception ex) when (ex is Xunit.Sdk.XunitException or TimeoutException)
+        {
+            var domains = new List<string>();
+            foreach (var node in TopologyFixture.Nodes)
+            {
+                domains.Add($"{node}: {await topology.DomainStateAsync(node, vmId) ?? "no domain"}");
+            }
+
+            throw new Xunit.Sdk.XunitException($"Domain {vmId} — {string.Join(", ", domains)}\n{ex.Message}");
         }
     }
 

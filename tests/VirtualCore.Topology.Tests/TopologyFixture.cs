@@ -158,10 +158,14 @@ public sealed class TopologyFixture : IAsyncLifetime
     /// <summary>The domain's state as virsh names it ("running", "shut off", …), or null when the node has no such domain.</summary>
     public async Task<string?> DomainStateAsync(string node, Guid vmId)
     {
-        var all = await VirshAsync(node, "list", "--all", "--uuid");
-        return all.Split('\n', StringSplitOptions.TrimEntries).Contains(vmId.ToString())
-            ? (await VirshAsync(node, "domstate", vmId.ToString())).Trim()
-            : null;
+        try
+        {
+            return (await VirshAsync(node, "domstate", vmId.ToString())).Trim();
+        }
+        catch (InvalidOperationException ex) when (ex.Message.Contains("Domain not found", StringComparison.Ordinal))
+        {
+            return null;
+        }
     }
 
     /// <summary>Runs rabbitmqctl against the test's RabbitMQ node.</summary>
