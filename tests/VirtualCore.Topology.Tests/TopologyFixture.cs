@@ -162,7 +162,9 @@ public sealed class TopologyFixture : IAsyncLifetime
         {
             return (await VirshAsync(node, "domstate", vmId.ToString())).Trim();
         }
-        catch (InvalidOperationException ex) when (ex.Message.Contains("Domain not found", StringComparison.Ordinal))
+        // virsh words it by how it looked: "Domain not found: …" or "failed to get domain '…'".
+        catch (InvalidOperationException ex) when (ex.Message.Contains("Domain not found", StringComparison.Ordinal)
+            || ex.Message.Contains("failed to get domain", StringComparison.Ordinal))
         {
             return null;
         }
@@ -274,8 +276,8 @@ public sealed class TopologyFixture : IAsyncLifetime
     /// <summary>Stops RabbitMQ and starts it again on the same state (durable queues and their messages survive).</summary>
     public async Task RestartRabbitMqAsync()
     {
-        await Tools.ScriptAsync("servers/stop-rabbitmq.sh", [RabbitMqDirectory], TimeSpan.FromSeconds(120));
-        await Tools.ScriptAsync("servers/start-rabbitmq.sh", [RabbitMqDirectory, RabbitMqPort.ToString(CultureInfo.InvariantCulture)], TimeSpan.FromSeconds(120));
+        await TimeAsync("stop RabbitMQ", () => Tools.ScriptAsync("servers/stop-rabbitmq.sh", [RabbitMqDirectory], TimeSpan.FromSeconds(120)));
+        await TimeAsync("start RabbitMQ", () => Tools.ScriptAsync("servers/start-rabbitmq.sh", [RabbitMqDirectory, RabbitMqPort.ToString(CultureInfo.InvariantCulture)], TimeSpan.FromSeconds(120)));
     }
 
     /// <summary>Stops PostgreSQL (ending every session) and starts it again on the same data.</summary>
