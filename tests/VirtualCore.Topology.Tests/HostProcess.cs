@@ -15,12 +15,38 @@ public sealed class HostProcess : IDisposable
     private Process? _process;
     private StreamWriter? _log;
 
-    public HostProcess(string name, string assembly, IReadOnlyDictionary<string, string> environment, string logPath)
+    private readonly string _pidPath;
+
+    /// <param name="pidPath">Where the running process's id is kept, so a later run can end one that a crashed run left.</param>
+    public HostProcess(string name, string assembly, IReadOnlyDictionary<string, string> environment, string logPath, string pidPath)
     {
         Name = name;
         _assembly = assembly;
         _environment = environment;
         LogPath = logPath;
+        _pidPath = pidPath;
+    }
+
+    /// <summary>Kills the processes whose ids an earlier run left in <paramref name="pidDirectory"/>, if they still run our hosts.</summary>
+    public static void KillLeftovers(string pidDirectory)
+    {
+        if (!Directory.Exists(pidDirectory))
+        {
+            return;
+        }
+
+        foreach (var file in Directory.GetFiles(pidDirectory, "*.pid"))
+        {
+            if (int.TryParse(File.ReadAllText(file).Trim(), out var pid) && File.Exists($"/proc/{pid}/cmdline")
+                && File.ReadAllText($"/proc/{pid}/cmdline").Contains("VirtualCore.", StringComparison.Ordinal))
+            {
+                using var leftover = Process.GetProcessById(pid);
+                leftover.Kill();
+                leftover.WaitForExit();
+            }
+
+            File.Delete(file);
+        }
     }
 
     public string Name { get; }
@@ -67,6 +93,7 @@ public sealed class HostProcess : IDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         _process = process;
+        File.WriteAllText(_pidPath, process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
     }
 
     /// <summary>Ends the process at once, as a power cut or the OOM killer would (SIGKILL): no shutdown code runs.</summary>
@@ -86,6 +113,7 @@ public sealed class HostProcess : IDisposable
         Append($"===== {Name} killed at {DateTimeOffset.UtcNow:O}");
         _process.Dispose();
         _process = null;
+        File.Delete(_pidPath);
     }
 
     /// <summary>The log's last lines, for a failure's message.</summary>

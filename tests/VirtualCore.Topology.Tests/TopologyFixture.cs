@@ -81,6 +81,8 @@ public sealed class TopologyFixture : IAsyncLifetime
 
     private static string LogDirectory => Path.Combine(TestDirectory, "logs");
 
+    private static string PidDirectory => Path.Combine(TestDirectory, "pids");
+
     private string PortalPassword { get; } = RandomNumberGenerator.GetHexString(24, lowercase: true);
 
     private static IReadOnlyDictionary<string, string> NodesEnvironment { get; } =
@@ -94,6 +96,9 @@ public sealed class TopologyFixture : IAsyncLifetime
         }
 
         Directory.CreateDirectory(TestDirectory);
+        // A run that was itself killed leaves its portals and agents holding the ports.
+        HostProcess.KillLeftovers(PidDirectory);
+        Directory.CreateDirectory(PidDirectory);
         // Logs of an earlier run would be quoted as this run's; the servers' state is made afresh below.
         if (Directory.Exists(LogDirectory))
         {
@@ -222,7 +227,7 @@ public sealed class TopologyFixture : IAsyncLifetime
                 environment[$"Infrastructure__RackServers__{i}__Name"] = Nodes[i];
             }
 
-            _portals.Add(new HostProcess($"portal {char.ToUpperInvariant(letter)}", HostAssembly("VirtualCore.Portal"), environment, Path.Combine(LogDirectory, $"portal-{letter}.log")));
+            _portals.Add(new HostProcess($"portal {char.ToUpperInvariant(letter)}", HostAssembly("VirtualCore.Portal"), environment, Path.Combine(LogDirectory, $"portal-{letter}.log"), Path.Combine(PidDirectory, $"portal-{letter}.pid")));
         }
 
         var portal = _portals[instance];
@@ -255,7 +260,7 @@ public sealed class TopologyFixture : IAsyncLifetime
                 ["Bus__Username"] = $"agent-{node}",
                 ["Bus__Password"] = AgentPasswords[node],
             };
-            agent = new HostProcess($"agent {node}", HostAssembly("VirtualCore.NodeAgent"), environment, Path.Combine(LogDirectory, $"agent-{node}.log"));
+            agent = new HostProcess($"agent {node}", HostAssembly("VirtualCore.NodeAgent"), environment, Path.Combine(LogDirectory, $"agent-{node}.log"), Path.Combine(PidDirectory, $"agent-{node}.pid"));
             _agents.Add(node, agent);
         }
 
