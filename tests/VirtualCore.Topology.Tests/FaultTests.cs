@@ -114,6 +114,7 @@ public sealed class FaultTests(TopologyFixture topology, ITestOutputHelper outpu
         using var a = topology.Api(0);
         using var b = topology.Api(1);
         var vms = await CreateAsync(a, "bus-restart-1", "bus-restart-2");
+        await using var live = await LiveFeed.ConnectAsync(topology.PortalAddresses[1]);
         try
         {
             var starts = new[] { await a.ActAsync(vms[0].Id, "start"), await b.ActAsync(vms[1].Id, "start") };
@@ -129,9 +130,12 @@ public sealed class FaultTests(TopologyFixture topology, ITestOutputHelper outpu
             await AssertSettledAsync(a, vms, VmStates.Running);
             // Every process is connected again: both agents report, and new commands travel.
             await topology.NodesOnlineAsync(heardSince: DateTimeOffset.UtcNow);
+            // The page open on B before the restart hears the jobs accepted by A after it.
             foreach (var vm in vms)
             {
-                await a.CompletedAsync((await b.ActAsync(vm.Id, "power-off")).JobId, JobTimeout, () => topology.Logs());
+                var off = await a.ActAsync(vm.Id, "power-off");
+                await b.CompletedAsync(off.JobId, JobTimeout, () => topology.Logs());
+                await live.HeardAsync(off.JobId, [JobStatuses.Queued, JobStatuses.Completed], () => topology.Logs());
             }
 
             await AssertSettledAsync(b, vms, VmStates.ShutOff);

@@ -1,7 +1,4 @@
-using System.Collections.Concurrent;
 using System.Net;
-using System.Net.Http.Json;
-using Microsoft.AspNetCore.SignalR.Client;
 using VirtualCore.Modules.Compute.Contracts;
 
 namespace VirtualCore.Topology.Tests;
@@ -55,29 +52,14 @@ public sealed class LifecycleTests(TopologyFixture topology, ITestOutputHelper o
     [Fact]
     public async Task A_job_accepted_by_instance_A_reaches_a_live_page_on_instance_B_from_queued_to_completed()
     {
-        var cookies = new CookieContainer();
-        using var session = new HttpClient(new HttpClientHandler { CookieContainer = cookies }) { BaseAddress = topology.PortalAddresses[1] };
-        var signIn = await session.PostAsJsonAsync("/api/v1/session", new { userName = TopologyFixture.DemoUser, password = TopologyFixture.DemoPassword });
-        Assert.True(signIn.IsSuccessStatusCode, $"sign-in on B: {(int)signIn.StatusCode} {await signIn.Content.ReadAsStringAsync()}");
-
-        var heard = new ConcurrentQueue<JobView>();
-        await using var live = new HubConnectionBuilder()
-            .WithUrl(new Uri(topology.PortalAddresses[1], "/hubs/live"), o => o.Cookies = cookies)
-            .Build();
-        live.On<JobView>("job", heard.Enqueue);
-        await live.StartAsync();
-
+        await using var live = await LiveFeed.ConnectAsync(topology.PortalAddresses[1]);
         using var a = topology.Api(0);
         var created = await a.CreateVmAsync("heard-on-b");
-        var job = await a.CompletedAsync(created.JobId, JobTimeout, () => topology.Logs());
+        await a.CompletedAsync(created.JobId, JobTimeout, () => topology.Logs());
 
         // The queued state is told by the instance that accepted the job, and only there: B hears it through the bus.
-        var states = await Tools.EventuallyAsync(
-            () => Task.FromResult(heard.Where(j => j.Id == job.Id).Select(j => j.Status).ToArray()),
-            s => s.Contains(JobStatuses.Queued) && s.Contains(JobStatuses.Completed),
-            TimeSpan.FromSeconds(20),
-            s => $"B's live feed told of job {job.Id}: [{string.Join(", ", s ?? [])}]\n{topology.Logs()}");
-        output.WriteLine($"[topology] B heard: {string.Join(" → ", states)}");
+        var heard = await live.HeardAsync(created.JobId, [JobStatuses.Queued, JobStatuses.Completed], () => topology.Logs());
+        output.WriteLine($"[topology] B heard: {string.Join(" → ", heard)}");
 
         var vm = await a.GetAsync<VmView>($"/api/v1/vms/{created.VmId}");
         await a.CompletedAsync((await a.DeleteVmAsync(vm)).JobId, JobTimeout, () => topology.Logs());
