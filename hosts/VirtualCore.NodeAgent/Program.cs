@@ -17,16 +17,7 @@ internal static class AgentProgram
             throw new InvalidOperationException("NodeAgent:NodeName and NodeAgent:Uri are required.");
         }
 
-        var rabbit = builder.Configuration.GetSection("Bus");
-        builder.Services.AddMassTransit(bus => bus.UsingRabbitMq((context, cfg) =>
-        {
-            cfg.Host(rabbit["Host"] ?? "127.0.0.1", ushort.Parse(rabbit["Port"] ?? "5672", System.Globalization.CultureInfo.InvariantCulture), rabbit["VirtualHost"] ?? "/", h =>
-            {
-                h.Username(rabbit["Username"] ?? "guest");
-                h.Password(rabbit["Password"] ?? "guest");
-            });
-            cfg.ConfigureEndpoints(context);
-        }));
+        builder.Services.AddMassTransit(bus => AgentBus.UseRabbitMq(bus, builder.Configuration));
         builder.Services.AddNodeAgents([node]);
         await builder.Build().RunAsync();
     }

@@ -1,3 +1,4 @@
+using MassTransit;
 using VirtualCore.Framework.Messaging;
 using VirtualCore.Framework.Tenancy;
 using VirtualCore.Framework.Web;
@@ -20,20 +21,24 @@ var modules = PortalModules.Catalog();
 var services = builder.Services;
 services.AddPortalCore(modules)
     .AddPortalDatabase(configuration, provider, dataDirectory)
-    .AddPortalWeb(themesRoot, configuration["DataProtection:KeysDirectory"] ?? Path.Combine(dataDirectory, "keys"));
+    .AddPortalWeb(themesRoot)
+    .AddPortalObservability();
 
 foreach (var module in modules.Modules)
 {
     module.ConfigureServices(services, configuration);
 }
 
-services.AddVirtualCoreBus(configuration, bus =>
-{
-    foreach (var module in modules.Modules)
+services.AddVirtualCoreBus(
+    configuration,
+    bus =>
     {
-        module.ConfigureBus(bus);
-    }
-});
+        foreach (var module in modules.Modules)
+        {
+            module.ConfigureBus(bus);
+        }
+    },
+    (context, transport) => transport.UseConsumeFilter(typeof(NodeReportIdentityFilter<>), context));
 var embedded = services.AddEmbeddedRackServers(configuration, dataDirectory);
 if (demoData && configuration.GetValue("DemoVms", true))
 {
@@ -41,6 +46,12 @@ if (demoData && configuration.GetValue("DemoVms", true))
 }
 
 var app = builder.Build();
+
+// `VirtualCore.Portal migrate`: upgrade the database's schema and stop, before new instances start (see docs/operations).
+if (args.Length > 0 && args[0] == "migrate")
+{
+    return await PortalStartup.MigrateAsync(app);
+}
 
 if (!await PortalStartup.PrepareAsync(app, modules, themesRoot, production, demoData))
 {
@@ -62,6 +73,7 @@ app.UseRateLimiter();
 app.MapOpenApi("/openapi/{documentName}.json");
 app.MapThemeAssets();
 app.MapGet("/health", () => Results.Ok(new { status = "ok" })).ExcludeFromDescription();
+app.MapPortalObservability();
 foreach (var module in modules.Modules)
 {
     module.MapEndpoints(app);

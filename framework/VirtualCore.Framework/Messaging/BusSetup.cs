@@ -22,13 +22,44 @@ public sealed class BusOptions
 
     public string Password { get; set; } = "guest";
 
+    /// <summary>How often the connection to RabbitMQ is checked both ways, so a dead broker or portal is noticed soon.</summary>
+    public TimeSpan Heartbeat { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// Whether a node's reports are accepted only from the bus account <see cref="AgentUserPrefix"/> + node name, as
+    /// RabbitMQ validated it (the message's user id). On by default with RabbitMQ; meaningless in memory.
+    /// </summary>
+    public bool? VerifyAgentIdentity { get; set; }
+
+    /// <summary>The prefix of the node agents' bus accounts: the agent of rack-1 signs in as <c>agent-rack-1</c>.</summary>
+    public string AgentUserPrefix { get; set; } = "agent-";
+
+    /// <summary>How often a failing message is tried again before it goes to the error queue.</summary>
+    public int RetryLimit { get; set; } = 8;
+
+    /// <summary>The first pause between tries; each next one is longer, up to <see cref="RetryMaxInterval"/>.</summary>
+    public TimeSpan RetryMinInterval { get; set; } = TimeSpan.FromMilliseconds(200);
+
+    public TimeSpan RetryMaxInterval { get; set; } = TimeSpan.FromSeconds(10);
+
     public bool IsRabbitMq => string.Equals(Transport, "RabbitMQ", StringComparison.OrdinalIgnoreCase);
+
+    public bool VerifiesAgentIdentity => IsRabbitMq && (VerifyAgentIdentity ?? true);
 }
 
 public static class BusSetup
 {
-    /// <summary>Registers MassTransit with the configured transport; <paramref name="configure"/> adds consumers.</summary>
-    public static IServiceCollection AddVirtualCoreBus(this IServiceCollection services, IConfiguration configuration, Action<IBusRegistrationConfigurator> configure)
+    /// <summary>
+    /// Registers MassTransit with the configured transport; <paramref name="configure"/> adds consumers and
+    /// <paramref name="configureTransport"/> filters every endpoint. Queues are durable and RabbitMQ confirms every
+    /// publish; a message whose consumer keeps failing is retried with growing pauses (the database may be restarting)
+    /// and then moved to its queue's <c>_error</c> queue, where a <see cref="Fault{T}"/> tells the portal about it.
+    /// </summary>
+    public static IServiceCollection AddVirtualCoreBus(
+        this IServiceCollection services,
+        IConfiguration configuration,
+        Action<IBusRegistrationConfigurator> configure,
+        Action<IBusRegistrationContext, IBusFactoryConfigurator>? configureTransport = null)
     {
         var options = configuration.GetSection(BusOptions.Section).Get<BusOptions>() ?? new BusOptions();
         if (!options.IsRabbitMq && !string.Equals(options.Transport, "InMemory", StringComparison.OrdinalIgnoreCase))
@@ -49,15 +80,35 @@ public static class BusSetup
                     {
                         h.Username(options.Username);
                         h.Password(options.Password);
+                        h.Heartbeat(options.Heartbeat);
+                        h.PublisherConfirmation = true;
                     });
+                    Common(context, cfg);
                     cfg.ConfigureEndpoints(context);
                 });
             }
             else
             {
-                bus.UsingInMemory((context, cfg) => cfg.ConfigureEndpoints(context));
+                bus.UsingInMemory((context, cfg) =>
+                {
+                    Common(context, cfg);
+                    cfg.ConfigureEndpoints(context);
+                });
             }
         });
         return services;
+
+        void Common(IBusRegistrationContext context, IBusFactoryConfigurator cfg)
+        {
+            cfg.UseMessageRetry(r =>
+            {
+                r.Exponential(options.RetryLimit, options.RetryMinInterval, options.RetryMaxInterval, options.RetryMinInterval * 2);
+                r.Ignore<RefusedMessageException>();
+            });
+            configureTransport?.Invoke(context, cfg);
+        }
     }
 }
+
+/// <summary>A message the portal refuses for good (wrong sender, for one): retrying cannot help, it goes to the error queue at once.</summary>
+public sealed class RefusedMessageException(string message) : Exception(message);

@@ -1,4 +1,5 @@
 using System.Linq.Expressions;
+using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 using VirtualCore.Framework.Modules;
 using VirtualCore.Framework.Tenancy;
@@ -8,9 +9,12 @@ namespace VirtualCore.Framework.Persistence;
 /// <summary>
 /// One unit of work over the tables of every module. Each module contributes its part of the model; rows that
 /// are <see cref="ITenantOwned"/> are filtered to the current tenant, so another tenant's row is simply not found.
+/// It also keeps ASP.NET Core's data-protection keys, so every portal instance reads every other's cookies.
 /// </summary>
-public class PortalDbContext(DbContextOptions options, ModuleCatalog modules, ITenantContext tenant) : DbContext(options)
+public class PortalDbContext(DbContextOptions options, ModuleCatalog modules, ITenantContext tenant) : DbContext(options), IDataProtectionKeyContext
 {
+    public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
+
     // Read by the query filters on every query; EF parameterises these per context instance.
     internal bool SeesAllTenants => tenant.IsSystem || tenant.IsOperator;
 
@@ -23,6 +27,7 @@ public class PortalDbContext(DbContextOptions options, ModuleCatalog modules, IT
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
+        modelBuilder.Entity<DataProtectionKey>().ToTable("DataProtectionKeys");
         foreach (var module in modules.Modules)
         {
             module.ConfigureModel(modelBuilder);

@@ -32,7 +32,8 @@ public static class HostTenancy
     /// </summary>
     public static IApplicationBuilder UseHostTenancy(this IApplicationBuilder app) => app.Use(async (http, next) =>
     {
-        if (http.Request.Path.StartsWithSegments("/health"))
+        // Probes and the metrics scraper address the instance, not a reseller's portal.
+        if (http.Request.Path.StartsWithSegments("/health") || http.Request.Path.StartsWithSegments("/metrics"))
         {
             await next(http);
             return;

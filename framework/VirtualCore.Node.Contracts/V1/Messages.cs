@@ -15,6 +15,18 @@ public interface INodeCommand
     Guid VmId { get; }
 }
 
+/// <summary>
+/// A report an agent sends about its own node. On RabbitMQ the portal accepts it only from that node's bus account
+/// (the broker-validated user id), so a compromised host cannot speak for another. It has no exchange of its own:
+/// a report travels only on its concrete type's exchange, which is all an agent's account may write to.
+/// </summary>
+[ExcludeFromTopology]
+[ExcludeFromImplementedTypes]
+public interface INodeReport
+{
+    string NodeName { get; }
+}
+
 public sealed record DiskSpecV1(string Path, long CapacityBytes, string Bus);
 
 public sealed record NicSpecV1(string Network, string MacAddress, string Model);
@@ -148,13 +160,13 @@ public sealed record MigrationOutcomeV1(string TargetNode, long DowntimeMs, long
 
 [MessageUrn("vcore:node:v1:job-started", false)]
 [EntityName("vcore.node.v1.job-started")]
-public sealed record NodeJobStarted(Guid JobId, string NodeName, DateTimeOffset At);
+public sealed record NodeJobStarted(Guid JobId, string NodeName, DateTimeOffset At) : INodeReport;
 
 /// <param name="Info">The result's code, for logs; agents before codes sent English text here.</param>
 /// <param name="Result">What is happening as a code and its values; the portal words it.</param>
 [MessageUrn("vcore:node:v1:job-progress", false)]
 [EntityName("vcore.node.v1.job-progress")]
-public sealed record NodeJobProgress(Guid JobId, string NodeName, int Percent, string Info, DateTimeOffset At, JobResultV1? Result = null);
+public sealed record NodeJobProgress(Guid JobId, string NodeName, int Percent, string Info, DateTimeOffset At, JobResultV1? Result = null) : INodeReport;
 
 /// <summary>
 /// A fact an agent reports about a job, as a stable code and its values (numbers and names, invariant culture), so
@@ -183,16 +195,16 @@ public sealed record NodeJobCompleted(
     string? DomainState = null,
     IReadOnlyList<string>? NextBoot = null,
     MigrationOutcomeV1? Migration = null,
-    JobResultV1? Result = null);
+    JobResultV1? Result = null) : INodeReport;
 
 [MessageUrn("vcore:node:v1:job-failed", false)]
 [EntityName("vcore.node.v1.job-failed")]
-public sealed record NodeJobFailed(Guid JobId, string NodeName, string Error, string ErrorCode, DateTimeOffset At, string? DomainState = null);
+public sealed record NodeJobFailed(Guid JobId, string NodeName, string Error, string ErrorCode, DateTimeOffset At, string? DomainState = null) : INodeReport;
 
 /// <summary>A domain's state as the hypervisor reports it ("running", "shut-off", "paused", …).</summary>
 [MessageUrn("vcore:node:v1:domain-state-changed", false)]
 [EntityName("vcore.node.v1.domain-state-changed")]
-public sealed record DomainStateChanged(string NodeName, Guid VmId, string State, DateTimeOffset At);
+public sealed record DomainStateChanged(string NodeName, Guid VmId, string State, DateTimeOffset At) : INodeReport;
 
 /// <param name="Name">The domain's title (the VM's name when the portal defined it); the VM id is its identity.</param>
 /// <param name="Addresses">The guest's IP addresses with prefix ("192.0.2.10/24"), as the node sees them (lease, ARP, agent).</param>
@@ -214,7 +226,7 @@ public sealed record NodeHeartbeat(
     IReadOnlyList<NodeDomainV1> Domains,
     DateTimeOffset At,
     IReadOnlyList<string>? Capabilities = null,
-    string? MigrationUri = null);
+    string? MigrationUri = null) : INodeReport;
 
 public static class NodeQueues
 {

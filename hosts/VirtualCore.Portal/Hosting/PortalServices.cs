@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.EntityFrameworkCore;
+using VirtualCore.Framework.Leadership;
 using VirtualCore.Framework.Mediation;
 using VirtualCore.Framework.Modules;
 using VirtualCore.Framework.Persistence;
@@ -41,7 +42,10 @@ internal static class PortalServices
         return services;
     }
 
-    /// <summary>SQLite under the data folder by default, PostgreSQL by configuration; the schema comes from migrations.</summary>
+    /// <summary>
+    /// SQLite under the data folder by default, PostgreSQL by configuration; the schema comes from migrations. The leader
+    /// lease follows the database: an advisory lock on PostgreSQL, this process on SQLite.
+    /// </summary>
     public static IServiceCollection AddPortalDatabase(this IServiceCollection services, IConfiguration configuration, string provider, string dataDirectory)
     {
         if (IsPostgres(provider))
@@ -50,12 +54,14 @@ internal static class PortalServices
                 ?? throw new InvalidOperationException("Database:ConnectionString is required for PostgreSQL.");
             services.AddDbContext<PostgresPortalDbContext>(o => o.UseNpgsql(connectionString));
             services.AddScoped<PortalDbContext>(sp => sp.GetRequiredService<PostgresPortalDbContext>());
+            services.AddLeaderLease(configuration, connectionString);
         }
         else if (string.Equals(provider, "Sqlite", StringComparison.OrdinalIgnoreCase))
         {
             var connectionString = configuration["Database:ConnectionString"] ?? $"Data Source={Path.Combine(dataDirectory, "virtualcore.db")}";
             services.AddDbContext<SqlitePortalDbContext>(o => o.UseSqlite(connectionString));
             services.AddScoped<PortalDbContext>(sp => sp.GetRequiredService<SqlitePortalDbContext>());
+            services.AddLeaderLease(configuration, postgresConnectionString: null);
         }
         else
         {
@@ -68,16 +74,16 @@ internal static class PortalServices
     public static bool IsPostgres(string provider) => string.Equals(provider, "PostgreSQL", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>Themed pages and their error pages, anti-forgery, problem details and the OpenAPI document.</summary>
-    public static IServiceCollection AddPortalWeb(this IServiceCollection services, string themesRoot, string keysDirectory)
+    public static IServiceCollection AddPortalWeb(this IServiceCollection services, string themesRoot)
     {
         services.AddVirtualCoreViews(o => o.ThemesRoot = themesRoot);
         services.AddScoped<IPageRenderer, ThemedPageRenderer>();
         services.AddScoped<AntiforgeryFilter>();
 
-        // Sessions and anti-forgery tokens stay valid across restarts and, in production, across portal instances sharing the folder.
+        // Sessions and anti-forgery tokens stay valid across restarts and across portal instances: the keys are in the database.
         services.AddDataProtection()
             .SetApplicationName("VirtualCore.Portal")
-            .PersistKeysToFileSystem(new DirectoryInfo(keysDirectory));
+            .PersistKeysToDbContext<PortalDbContext>();
         services.AddAntiforgery(o =>
         {
             o.Cookie.Name = "vcore.csrf";

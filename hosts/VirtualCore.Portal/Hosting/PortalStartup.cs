@@ -75,6 +75,27 @@ internal static class PortalStartup
         return true;
     }
 
+    /// <summary>Applies the migrations the database lacks and says which; 0 when the schema is current.</summary>
+    public static async Task<int> MigrateAsync(WebApplication app)
+    {
+        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("VirtualCore.Portal");
+        await using var scope = app.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
+        var pending = (await db.Database.GetPendingMigrationsAsync()).ToArray();
+        await db.Database.MigrateAsync();
+        if (pending.Length == 0)
+        {
+            logger.LogInformation("The database schema is current ({Provider}); nothing to apply.", db.Database.ProviderName);
+        }
+        else
+        {
+            logger.LogInformation("Applied {Count} migrations ({Provider}): {Migrations}", pending.Length, db.Database.ProviderName, string.Join(", ", pending));
+        }
+
+        await app.DisposeAsync();
+        return 0;
+    }
+
     public static void PrintWelcome(WebApplication app, bool embedded, bool demoLogins)
     {
         var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];

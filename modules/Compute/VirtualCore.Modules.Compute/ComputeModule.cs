@@ -59,6 +59,8 @@ public sealed class ComputeModule : IModule
         services.AddScoped<NodeUsageReader>();
         services.AddScoped<VdcCapacity>();
         services.AddScoped<LiveNotifier>();
+        services.AddSingleton<JobMetrics>();
+        services.AddSingleton<IPortalMetrics>(sp => sp.GetRequiredService<JobMetrics>());
         services.AddHostedService<JobDispatcher>();
         services.AddScoped<IValidator<CreateVm>, CreateVmValidator>();
         services.AddScoped<IValidator<EditVmHardware>, EditVmHardwareValidator>();
@@ -172,6 +174,14 @@ public sealed class ComputeModule : IModule
     {
         bus.AddConsumer<JobEventConsumers>();
         bus.AddConsumer<NodeReconciliation>();
+
+        // One queue per portal instance, gone with it; one message at a time so a page sees a job's changes in order.
+        bus.AddConsumer<LiveBroadcastConsumer>().Endpoint(e =>
+        {
+            e.InstanceId = LiveBroadcastConsumer.Instance;
+            e.Temporary = true;
+            e.ConcurrentMessageLimit = 1;
+        });
     }
 
     public void MapEndpoints(IEndpointRouteBuilder endpoints)

@@ -23,6 +23,9 @@ public static class Permissions
 
     /// <summary>The security audit log of what one administers.</summary>
     public const string AuditRead = "audit.read";
+
+    /// <summary>The installation's running state: messages that could not be handled (dead letters). The operator's.</summary>
+    public const string OperationsRead = "operations.read";
 }
 
 /// <summary>Customer users with a grant on the VM (or on the whole account): who may watch it live.</summary>

@@ -1,13 +1,16 @@
 using MassTransit;
+using Microsoft.AspNetCore.Routing;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using VirtualCore.Framework.Mediation;
 using VirtualCore.Framework.Modules;
+using VirtualCore.Framework.Web;
 using VirtualCore.Modules.Identity.Contracts;
 using VirtualCore.Modules.Infrastructure.Contracts;
 using VirtualCore.Modules.Infrastructure.Domain;
 using VirtualCore.Modules.Infrastructure.Features;
+using VirtualCore.Modules.Infrastructure.Web;
 
 namespace VirtualCore.Modules.Infrastructure;
 
@@ -19,7 +22,7 @@ public sealed class InfrastructureModule : IModule
         "Rack servers and storage",
         new Version(1, 0),
         ["Identity"],
-        []);
+        ["Infrastructure/DeadLetters.sbn-html"]);
 
     public void ConfigureServices(IServiceCollection services, IConfiguration configuration)
     {
@@ -28,6 +31,11 @@ public sealed class InfrastructureModule : IModule
         services.AddScoped<ISeedData, InfrastructureDemoData>();
         services.AddRequestPermission(Permissions.NodeRead, typeof(ListRackServers));
         services.AddRequestPermission(Permissions.VmRead, typeof(ListIsoImages), typeof(GetIsoImageFile));
+        services.AddRequestPermission(Permissions.OperationsRead, typeof(ListDeadLetters));
+        services.AddScoped<IValidator<ListDeadLetters>, ListDeadLettersValidator>();
+        services.AddHealthChecks().AddCheck<AgentsHealthCheck>("agents", tags: [HealthTags.Ready]);
+        services.AddSingleton<IPortalMetrics, InfrastructureMetrics>();
+        services.AddSingleton(new NavigationItem("Dead letters", "/operations/dead-letters", 80, Permissions.OperationsRead));
     }
 
     public void ConfigureModel(ModelBuilder modelBuilder)
@@ -52,7 +60,28 @@ public sealed class InfrastructureModule : IModule
             e.Property(x => x.Path).HasMaxLength(500);
             e.HasIndex(x => x.Name).IsUnique();
         });
+        modelBuilder.Entity<DeadLetter>(e =>
+        {
+            e.ToTable("DeadLetters");
+            e.Property(x => x.MessageType).HasMaxLength(200);
+            e.Property(x => x.Queue).HasMaxLength(200);
+            e.Property(x => x.ExceptionType).HasMaxLength(200);
+            e.Property(x => x.Reason).HasMaxLength(2000);
+            e.Property(x => x.Host).HasMaxLength(200);
+            e.Property(x => x.Message).HasMaxLength(4000);
+            e.HasIndex(x => x.FaultId).IsUnique();
+            e.HasIndex(x => x.At);
+        });
     }
 
-    public void ConfigureBus(IBusRegistrationConfigurator bus) => bus.AddConsumer<NodeHeartbeatConsumer>();
+    public void ConfigureBus(IBusRegistrationConfigurator bus)
+    {
+        bus.AddConsumer<NodeHeartbeatConsumer>();
+        foreach (var type in DeadLetterRecording.MessageTypes)
+        {
+            bus.AddConsumer(typeof(DeadLetterRecorder<>).MakeGenericType(type)).Endpoint(e => e.Name = DeadLetterRecording.Queue);
+        }
+    }
+
+    public void MapEndpoints(IEndpointRouteBuilder endpoints) => DeadLetterEndpoints.Map(endpoints);
 }

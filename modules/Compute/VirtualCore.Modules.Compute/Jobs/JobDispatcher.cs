@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Text.Json;
 using MassTransit;
 using Microsoft.EntityFrameworkCore;
@@ -5,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using VirtualCore.Framework.Leadership;
 using VirtualCore.Framework.Persistence;
 using VirtualCore.Modules.Compute.Contracts;
 using VirtualCore.Modules.Compute.Domain;
@@ -47,11 +49,13 @@ public sealed class JobDispatchOptions
 /// <summary>
 /// The outbox: sends the command of every open job that was not sent yet, or whose agent went silent, until the
 /// agent answers. Jobs are rows first and messages second, so nothing a user did is lost if the bus or an agent
-/// goes away.
+/// goes away. Every portal instance sends new jobs at once (each job is claimed by one instance in the database);
+/// only the leader sends again what went unanswered, so a silent agent gets one repeat, not one per instance.
 /// </summary>
 internal sealed class JobDispatcher(
     IServiceScopeFactory scopes,
     IBus bus,
+    ILeaderLease lease,
     JobDispatchSignal signal,
     IOptions<JobDispatchOptions> options,
     TimeProvider clock,
@@ -63,7 +67,7 @@ internal sealed class JobDispatcher(
         {
             try
             {
-                await DispatchDueAsync(stoppingToken);
+                await DispatchDueAsync(lease.IsLeader, stoppingToken);
                 await signal.WaitAsync(options.Value.PollInterval, stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -78,38 +82,36 @@ internal sealed class JobDispatcher(
         }
     }
 
-    internal async Task<int> DispatchDueAsync(CancellationToken cancellationToken)
+    internal async Task<int> DispatchDueAsync(bool redeliver, CancellationToken cancellationToken)
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
         var now = clock.GetUtcNow();
         var silentSince = now - options.Value.RedeliverAfter;
-        var due = await db.Set<Job>()
+        var due = await db.Set<Job>().AsNoTracking()
             .Where(j => (j.Status == JobStatuses.Queued || j.Status == JobStatuses.Running)
-                && (j.DispatchedAt == null || (j.LastSignalAt ?? j.DispatchedAt) < silentSince))
+                && (j.DispatchedAt == null || (redeliver && (j.LastSignalAt ?? j.DispatchedAt) < silentSince)))
             .OrderBy(j => j.QueuedAt)
             .Take(100)
             .ToListAsync(cancellationToken);
-        if (due.Count == 0)
-        {
-            return 0;
-        }
-
-        // The jobs are marked as sent before they are sent: an agent can answer within milliseconds, and a mark
-        // written after its answer would touch a job that has already ended. A send that fails unmarks the jobs
-        // it did not reach, so the next round sends them without waiting for the redelivery time.
-        var previous = due.ToDictionary(j => j.Id, j => (j.DispatchedAt, j.LastSignalAt, j.DispatchAttempts));
+        var sent = 0;
         foreach (var job in due)
         {
-            job.DispatchedAt = now;
-            job.LastSignalAt = now;
-            job.DispatchAttempts++;
-        }
+            // Claimed before it is sent: an agent can answer within milliseconds, and a mark written after its answer
+            // would touch a job that has already ended. The claim is conditional on the attempt count this instance
+            // read, so of two instances reading the same job only one sends it. A send that fails gives the claim back,
+            // so the next round sends the job without waiting for the redelivery time.
+            var attempts = job.DispatchAttempts;
+            var claimed = await db.Set<Job>()
+                .Where(j => j.Id == job.Id && j.DispatchAttempts == attempts && (j.Status == JobStatuses.Queued || j.Status == JobStatuses.Running))
+                .ExecuteUpdateAsync(
+                    set => set.SetProperty(j => j.DispatchedAt, now).SetProperty(j => j.LastSignalAt, now).SetProperty(j => j.DispatchAttempts, attempts + 1),
+                    cancellationToken);
+            if (claimed == 0)
+            {
+                continue;
+            }
 
-        await db.SaveChangesAsync(cancellationToken);
-        for (var i = 0; i < due.Count; i++)
-        {
-            var job = due[i];
             try
             {
                 var type = NodeQueues.CommandTypes[job.CommandName];
@@ -119,33 +121,33 @@ internal sealed class JobDispatcher(
             }
             catch
             {
-                await UnmarkAsync(db, due.Skip(i), previous);
+                await GiveBackAsync(db, job);
                 throw;
             }
 
-            if (job.DispatchAttempts > 1)
+            sent++;
+            if (attempts > 0)
             {
-                logger.LogWarning("Job {Job} ({Action} {Vm}) heard nothing from {Node}; sent again (attempt {Attempt})", job.Id, job.Action, job.TargetName, job.NodeName, job.DispatchAttempts);
+                logger.LogWarning("Job {Job} ({Action} {Vm}) heard nothing from {Node}; sent again (attempt {Attempt})", job.Id, job.Action, job.TargetName, job.NodeName, attempts + 1);
             }
         }
 
-        return due.Count;
+        return sent;
     }
 
-    private static async Task UnmarkAsync(PortalDbContext db, IEnumerable<Job> unsent, Dictionary<Guid, (DateTimeOffset? DispatchedAt, DateTimeOffset? LastSignalAt, int Attempts)> previous)
+    private static async Task GiveBackAsync(PortalDbContext db, Job job)
     {
-        foreach (var job in unsent)
-        {
-            (job.DispatchedAt, job.LastSignalAt, job.DispatchAttempts) = previous[job.Id];
-        }
-
         try
         {
-            await db.SaveChangesAsync(CancellationToken.None);
+            await db.Set<Job>()
+                .Where(j => j.Id == job.Id && j.DispatchAttempts == job.DispatchAttempts + 1 && (j.Status == JobStatuses.Queued || j.Status == JobStatuses.Running))
+                .ExecuteUpdateAsync(
+                    set => set.SetProperty(j => j.DispatchedAt, job.DispatchedAt).SetProperty(j => j.LastSignalAt, job.LastSignalAt).SetProperty(j => j.DispatchAttempts, job.DispatchAttempts),
+                    CancellationToken.None);
         }
-        catch (DbUpdateException)
+        catch (DbException)
         {
-            // The agent has answered meanwhile, or the database is gone: redelivery covers the rest.
+            // The database is gone: the leader's redelivery sends the job once the agent's silence has lasted long enough.
         }
     }
 }

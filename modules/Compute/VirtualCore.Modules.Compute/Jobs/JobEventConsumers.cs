@@ -15,7 +15,7 @@ namespace VirtualCore.Modules.Compute.Jobs;
 /// Follows the agents' reports into the job log and the VMs' states. Reports may come twice or out of order
 /// (the outbox re-sends): a job only ever moves forward, queued → running → completed or failed.
 /// </summary>
-internal sealed class JobEventConsumers(PortalDbContext db, LiveNotifier live, IEnumerable<IJobCompletion> completions, ILogger<JobEventConsumers> logger) :
+internal sealed class JobEventConsumers(PortalDbContext db, LiveNotifier live, IEnumerable<IJobCompletion> completions, JobMetrics metrics, ILogger<JobEventConsumers> logger) :
     IConsumer<NodeJobStarted>,
     IConsumer<NodeJobProgress>,
     IConsumer<NodeJobCompleted>,
@@ -157,6 +157,11 @@ internal sealed class JobEventConsumers(PortalDbContext db, LiveNotifier live, I
         await db.SaveChangesAsync(cancellationToken);
         if (changed)
         {
+            if (!job.IsOpen)
+            {
+                metrics.Ended(job);
+            }
+
             await live.JobChangedAsync(job);
             if (vm is not null)
             {

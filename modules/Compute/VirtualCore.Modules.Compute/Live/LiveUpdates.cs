@@ -1,4 +1,6 @@
 using System.Security.Claims;
+using System.Text.Json;
+using MassTransit;
 using Mediator;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.SignalR;
@@ -57,19 +59,45 @@ internal static class LiveGroups
     public static string User(Guid userId) => $"user:{userId:N}";
 }
 
-internal sealed class LiveNotifier(IHubContext<LiveHub> hub, ISender sender)
+/// <summary>
+/// Tells every open page that may see a job or VM about its change. The message goes over the bus to every portal
+/// instance (each has a queue of its own), so a browser connected to one instance hears about a job another instance
+/// or its agent's report changed; no sticky sessions are assumed.
+/// </summary>
+internal sealed class LiveNotifier(IPublishEndpoint publish, ISender sender)
 {
     public async Task JobChangedAsync(Job job) =>
-        await hub.Clients.Groups(await AudienceAsync(job.TargetId, job.ResellerId, job.CustomerId)).SendAsync("job", Views.Of(job));
+        await BroadcastAsync("job", await AudienceAsync(job.TargetId, job.ResellerId, job.CustomerId), Views.Of(job));
 
     public async Task VmChangedAsync(VirtualMachine vm, Guid? openJobId) =>
-        await hub.Clients.Groups(await AudienceAsync(vm.Id, vm.ResellerId, vm.CustomerId)).SendAsync("vm", Views.Of(vm, openJobId));
+        await BroadcastAsync("vm", await AudienceAsync(vm.Id, vm.ResellerId, vm.CustomerId), Views.Of(vm, openJobId));
+
+    private Task BroadcastAsync<T>(string method, IReadOnlyList<string> groups, T view) =>
+        publish.Publish(new LiveBroadcast(groups, method, JsonSerializer.SerializeToElement(view, JsonSerializerOptions.Web)));
 
     private async Task<IReadOnlyList<string>> AudienceAsync(Guid vmId, Guid resellerId, Guid customerId)
     {
         var viewers = await sender.Send(new ListVmViewers(vmId, customerId));
         return [LiveGroups.Operators, LiveGroups.Reseller(resellerId), LiveGroups.Customer(resellerId, customerId), .. viewers.Select(LiveGroups.User)];
     }
+}
+
+/// <summary>A change for the open pages of the named audience groups, on every portal instance.</summary>
+/// <param name="Groups">Who may hear it (operators, the reseller, the customer, users granted the VM).</param>
+/// <param name="Method">The page's handler: "job" or "vm".</param>
+/// <param name="Payload">The job's or VM's view as the pages read it.</param>
+[MessageUrn("vcore:portal:v1:live-broadcast", false)]
+[EntityName("vcore.portal.v1.live-broadcast")]
+public sealed record LiveBroadcast(IReadOnlyList<string> Groups, string Method, JsonElement Payload);
+
+/// <summary>Hands a broadcast to this instance's own live connections. Each instance consumes from a queue of its own that ends with it.</summary>
+internal sealed class LiveBroadcastConsumer(IHubContext<LiveHub> hub) : IConsumer<LiveBroadcast>
+{
+    /// <summary>This process's part of its queue's name.</summary>
+    public static readonly string Instance = Guid.NewGuid().ToString("N")[..12];
+
+    public Task Consume(ConsumeContext<LiveBroadcast> context) =>
+        hub.Clients.Groups(context.Message.Groups).SendAsync(context.Message.Method, context.Message.Payload, context.CancellationToken);
 }
 
 internal static class Views

@@ -14,7 +14,7 @@ internal sealed class RolePermissionChecker(ITenantContext tenant, IHttpContextA
 
     private static readonly Dictionary<string, HashSet<string>> ByRole = new(StringComparer.Ordinal)
     {
-        [TenantClaims.OperatorRole] = [.. Read, Permissions.Profile, Permissions.UserManage, Permissions.CustomerManage, Permissions.ResellerManage, Permissions.AuditRead],
+        [TenantClaims.OperatorRole] = [.. Read, Permissions.Profile, Permissions.UserManage, Permissions.CustomerManage, Permissions.ResellerManage, Permissions.AuditRead, Permissions.OperationsRead],
         [TenantClaims.ResellerAdminRole] = [.. Read, Permissions.Profile, Permissions.UserManage, Permissions.CustomerManage, Permissions.AuditRead],
         [TenantClaims.CustomerAdminRole] = [.. Read, Permissions.VmCreate, Permissions.VmOperate, Permissions.Profile, Permissions.UserManage, Permissions.AuditRead],
         [TenantClaims.CustomerUserRole] = [.. Read, Permissions.VmOperate, Permissions.Profile],
