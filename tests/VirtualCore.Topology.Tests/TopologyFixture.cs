@@ -110,6 +110,7 @@ public sealed class TopologyFixture : IAsyncLifetime
         try
         {
             await TimeAsync("servers and nodes", () => Task.WhenAll(StartDatabaseAsync(), StartBusAsync(), StartNodesAsync()));
+            await TimeAsync("migrate", MigrateAsync);
             await TimeAsync("portal A", () => StartPortalAsync(0));
             await TimeAsync("portal B and agents", async () =>
             {
@@ -197,47 +198,65 @@ public sealed class TopologyFixture : IAsyncLifetime
         {
             var index = _portals.Count;
             var letter = (char)('a' + index);
-            var data = Path.Combine(TestDirectory, $"portal-{letter}");
-            Directory.CreateDirectory(data);
-            var environment = new Dictionary<string, string>
-            {
-                // "Testing" lets the demo tenants and logins exist on PostgreSQL, which production never has.
-                ["ASPNETCORE_ENVIRONMENT"] = "Testing",
-                ["Urls"] = PortalAddresses[index].ToString().TrimEnd('/'),
-                ["DataDirectory"] = data,
-                ["Database__Provider"] = "PostgreSQL",
-                ["Database__ConnectionString"] = ConnectionString,
-                ["Bus__Transport"] = "RabbitMQ",
-                ["Bus__Host"] = "127.0.0.1",
-                ["Bus__Port"] = RabbitMqPort.ToString(CultureInfo.InvariantCulture),
-                ["Bus__VirtualHost"] = Vhost,
-                ["Bus__Username"] = "vcore-portal",
-                ["Bus__Password"] = PortalPassword,
-                ["EmbeddedRackServers__Enabled"] = "false",
-                ["DemoVms"] = "false",
-                // Sooner than production's 30 s, so a command lost with a process is sent again within a test's patience.
-                ["Jobs__RedeliverAfter"] = "00:00:08",
-                ["Infrastructure__IsoImages__0__Name"] = "tiny-guest",
-                ["Infrastructure__IsoImages__0__Title"] = "Tiny busybox guest",
-                ["Infrastructure__IsoImages__0__Path"] = GuestIso,
-                ["Infrastructure__IsoImages__0__SizeBytes"] = new FileInfo(GuestIso).Length.ToString(CultureInfo.InvariantCulture),
-            };
-            for (var i = 0; i < Nodes.Length; i++)
-            {
-                environment[$"Infrastructure__RackServers__{i}__Name"] = Nodes[i];
-            }
-
-            _portals.Add(new HostProcess($"portal {char.ToUpperInvariant(letter)}", HostAssembly("VirtualCore.Portal"), environment, Path.Combine(LogDirectory, $"portal-{letter}.log"), Path.Combine(PidDirectory, $"portal-{letter}.pid")));
+            _portals.Add(new HostProcess(
+                $"portal {char.ToUpperInvariant(letter)}",
+                HostAssembly("VirtualCore.Portal"),
+                PortalEnvironment(index),
+                Path.Combine(LogDirectory, $"portal-{letter}.log"),
+                Path.Combine(PidDirectory, $"portal-{letter}.pid")));
         }
 
         var portal = _portals[instance];
         portal.Start();
         using var probe = new HttpClient { BaseAddress = PortalAddresses[instance], Timeout = TimeSpan.FromSeconds(5) };
         await Tools.EventuallyAsync(
-            async () => portal.IsRunning ? (await probe.GetAsync("/health")).IsSuccessStatusCode : throw new ProcessExitedException(portal.Name),
+            async () => portal.IsRunning ? (await probe.GetAsync("/health/live")).IsSuccessStatusCode : throw new ProcessExitedException(portal.Name),
             ok => ok,
             TimeSpan.FromSeconds(120),
             _ => portal.Tail());
+    }
+
+    /// <summary>A portal instance's configuration, as an operator's environment file would give it.</summary>
+    private Dictionary<string, string> PortalEnvironment(int index)
+    {
+        var data = Path.Combine(TestDirectory, $"portal-{(char)('a' + index)}");
+        Directory.CreateDirectory(data);
+        var environment = new Dictionary<string, string>
+        {
+            // "Testing" lets the demo tenants and logins exist on PostgreSQL, which production never has.
+            ["ASPNETCORE_ENVIRONMENT"] = "Testing",
+            ["Urls"] = PortalAddresses[index].ToString().TrimEnd('/'),
+            ["DataDirectory"] = data,
+            ["Database__Provider"] = "PostgreSQL",
+            ["Database__ConnectionString"] = ConnectionString,
+            ["Bus__Transport"] = "RabbitMQ",
+            ["Bus__Host"] = "127.0.0.1",
+            ["Bus__Port"] = RabbitMqPort.ToString(CultureInfo.InvariantCulture),
+            ["Bus__VirtualHost"] = Vhost,
+            ["Bus__Username"] = "vcore-portal",
+            ["Bus__Password"] = PortalPassword,
+            ["EmbeddedRackServers__Enabled"] = "false",
+            ["DemoVms"] = "false",
+            // Sooner than production's 30 s, so a command lost with a process is sent again within a test's patience.
+            ["Jobs__RedeliverAfter"] = "00:00:08",
+            ["Infrastructure__IsoImages__0__Name"] = "tiny-guest",
+            ["Infrastructure__IsoImages__0__Title"] = "Tiny busybox guest",
+            ["Infrastructure__IsoImages__0__Path"] = GuestIso,
+            ["Infrastructure__IsoImages__0__SizeBytes"] = new FileInfo(GuestIso).Length.ToString(CultureInfo.InvariantCulture),
+        };
+        for (var i = 0; i < Nodes.Length; i++)
+        {
+            environment[$"Infrastructure__RackServers__{i}__Name"] = Nodes[i];
+        }
+
+        return environment;
+    }
+
+    /// <summary>Brings the database's schema up to date with the portal's <c>migrate</c> command, as an upgrade does before instances start.</summary>
+    private async Task MigrateAsync()
+    {
+        var output = await Tools.RunAsync("dotnet", [HostAssembly("VirtualCore.Portal"), "migrate"], TimeSpan.FromMinutes(2), PortalEnvironment(0));
+        await File.WriteAllTextAsync(Path.Combine(LogDirectory, "migrate.log"), output);
     }
 
     /// <summary>Starts the agent of <paramref name="node"/> (again); it serves the node once its heartbeat arrives.</summary>
