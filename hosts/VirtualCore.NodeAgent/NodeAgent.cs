@@ -94,6 +94,10 @@ public sealed class NodeAgent : IAsyncDisposable
                 // Up to four commands run at once on a node, each on a different VM: commands for one VM wait for
                 // each other on that VM's lock (LockFor), and the portal opens one job per VM at a time anyway.
                 endpoint.ConcurrentMessageLimit = 4;
+
+                // Commands are sent to this queue, never published: binding the command types' exchanges here would let
+                // anyone who may publish a command reach every node, and would need bus rights the agent must not have.
+                endpoint.ConfigureConsumeTopology = false;
                 endpoint.Consumer(() => new NodeCommandConsumer(this));
             });
             await _endpoint.Ready.WaitAsync(cancellationToken);
