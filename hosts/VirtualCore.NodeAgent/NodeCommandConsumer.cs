@@ -193,11 +193,26 @@ internal sealed class NodeCommandConsumer(NodeAgent agent) :
         }
 
         var progress = new MigrationProgressReporter(context, command.JobId, agent.NodeName, command.TargetNode);
-        var result = await adapter.MigrateDomainAsync(
-            command.VmId,
-            new MigrationTarget(command.TargetNode, command.TargetUri) { CopyStorage = command.CopyStorage, PinnedCores = command.PinnedCores },
-            progress,
-            ct);
+        MigrationResult result;
+        try
+        {
+            result = await adapter.MigrateDomainAsync(
+                command.VmId,
+                new MigrationTarget(command.TargetNode, command.TargetUri) { CopyStorage = command.CopyStorage, PinnedCores = command.PinnedCores },
+                progress,
+                ct);
+        }
+        catch (HypervisorAdapterException ex) when (ex.Code == AdapterErrorCode.DomainNotFound)
+        {
+            // The adapter waited for a move still running from before a restart, and it took the domain away.
+            if (await ArrivedEarlierAsync(adapter, command, ct))
+            {
+                return Fact("arrived-earlier", ("target", command.TargetNode));
+            }
+
+            throw;
+        }
+
         await progress.FlushAsync();
         var outcome = new MigrationOutcomeV1(
             command.TargetNode, (long)result.Downtime.TotalMilliseconds, (long)result.Duration.TotalMilliseconds, result.TransferredBytes);

@@ -10,6 +10,8 @@ public sealed partial class LibvirtAdapter
 {
     private static readonly TimeSpan MigrationPollInterval = TimeSpan.FromMilliseconds(100);
 
+    private static readonly TimeSpan RunningJobPatience = TimeSpan.FromMinutes(10);
+
     /// <remarks>
     /// <see cref="MigrationTarget.Uri"/> is the target's libvirt URI as the source libvirtd reaches it (with peer to peer
     /// migration it, not this process, opens it); this process opens it too, to refuse the source host and to read the
@@ -29,6 +31,7 @@ public sealed partial class LibvirtAdapter
                         AdapterErrorCode.InvalidSpec, $"Cannot migrate domain {domainId} to '{target.Uri}': that is this node ({options.NodeName}).");
                 }
 
+                WaitForRunningJob(c, domainId, cancellationToken);
                 using var domain = c.GetDomain(domainId);
                 var state = LibvirtDomain.GetState(domain);
                 if (state is not (DomainState.Running or DomainState.Blocked))
@@ -61,6 +64,34 @@ public sealed partial class LibvirtAdapter
             },
             mutates: true,
             cancellationToken);
+    }
+
+    /// <summary>
+    /// Waits while the domain has a job running — a migration that went on in libvirtd after the process that asked for
+    /// it died — so that the caller sees where that job left the domain: gone from here (not found) or still here.
+    /// </summary>
+    private static void WaitForRunningJob(LibvirtConnection connection, Guid domainId, CancellationToken cancellationToken)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (true)
+        {
+            using (var domain = connection.GetDomain(domainId))
+            {
+                if (LibvirtDomain.GetJobStats(domain, 0, domainId).Type is not (LibvirtNative.JobBounded or LibvirtNative.JobUnbounded))
+                {
+                    return;
+                }
+            }
+
+            if (deadline.Elapsed > RunningJobPatience)
+            {
+                throw new HypervisorAdapterException(
+                    AdapterErrorCode.InvalidState, $"Domain {domainId} has had another job running for {RunningJobPatience.TotalMinutes:0} minutes; not migrating it now.");
+            }
+
+            cancellationToken.ThrowIfCancellationRequested();
+            Thread.Sleep(MigrationPollInterval);
+        }
     }
 
     /// <summary>

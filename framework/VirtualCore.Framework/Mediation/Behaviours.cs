@@ -126,12 +126,16 @@ public sealed class AuthorisationBehaviour<TMessage, TResponse>(
 /// Commands run in one serialisable transaction, their validation included; what they wrote is saved only if the
 /// handler succeeds. Two commands racing for the same thing (the last free core, a name, a one-time password) cannot
 /// both succeed: SQLite runs one writer at a time (BEGIN IMMEDIATE), PostgreSQL fails the later commit; the loser
-/// gets a conflict, never a server error.
+/// runs again on the winner's outcome (up to three tries) and is refused for its reason, or gets a conflict — never a
+/// server error.
 /// </summary>
 public sealed class UnitOfWorkBehaviour<TMessage, TResponse>(PortalDbContext db, AfterCommitActions afterCommit)
     : IPipelineBehavior<TMessage, TResponse>
     where TMessage : IMessage
 {
+    /// <summary>How often a command is tried when other transactions keep changing what it reads.</summary>
+    private const int Attempts = 3;
+
     public async ValueTask<TResponse> Handle(TMessage message, MessageHandlerDelegate<TMessage, TResponse> next, CancellationToken cancellationToken)
     {
         if (message is not IBaseCommand || db.Database.CurrentTransaction is not null)
@@ -139,17 +143,30 @@ public sealed class UnitOfWorkBehaviour<TMessage, TResponse>(PortalDbContext db,
             return await next(message, cancellationToken);
         }
 
+        // A command that lost a race with another transaction (a report from a node, another user) runs again on what
+        // that transaction committed: its checks then see the other's outcome, so a retry refuses what has become wrong
+        // and carries out what is still right. Only after the last try does the caller hear of the conflict.
         TResponse response;
-        try
+        for (var attempt = 1; ; attempt++)
         {
-            await using var transaction = await db.Database.BeginTransactionAsync(IsolationLevel.Serializable, cancellationToken);
-            response = await next(message, cancellationToken);
-            await db.SaveChangesAsync(cancellationToken);
-            await transaction.CommitAsync(cancellationToken);
-        }
-        catch (Exception ex) when (ConcurrentChange.IsConcurrentChange(ex))
-        {
-            throw new ConflictException(ConcurrentChange.Message, ex);
+            try
+            {
+                await using var transaction = await db.Database.BeginTransactionAsync(IsolationLevel.Serializable, cancellationToken);
+                response = await next(message, cancellationToken);
+                await db.SaveChangesAsync(cancellationToken);
+                await transaction.CommitAsync(cancellationToken);
+                break;
+            }
+            catch (Exception ex) when (ConcurrentChange.IsConcurrentChange(ex))
+            {
+                if (attempt == Attempts)
+                {
+                    throw new ConflictException(ConcurrentChange.Message, ex);
+                }
+
+                db.ChangeTracker.Clear();
+                afterCommit.Clear();
+            }
         }
 
         await afterCommit.RunAsync(cancellationToken);
@@ -163,6 +180,9 @@ public sealed class AfterCommitActions
     private readonly List<Func<CancellationToken, Task>> _actions = [];
 
     public void Add(Func<CancellationToken, Task> action) => _actions.Add(action);
+
+    /// <summary>Forgets the work of a transaction that did not commit.</summary>
+    public void Clear() => _actions.Clear();
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {

@@ -42,6 +42,12 @@ public sealed class BusOptions
 
     public TimeSpan RetryMaxInterval { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// How long RabbitMQ keeps a portal instance's own queue (live updates) once no instance consumes it: long enough to
+    /// bridge a broker restart or a reconnect without losing a message, short enough that a dead instance's queue goes.
+    /// </summary>
+    public TimeSpan InstanceQueueExpiry { get; set; } = TimeSpan.FromMinutes(10);
+
     public bool IsRabbitMq => string.Equals(Transport, "RabbitMQ", StringComparison.OrdinalIgnoreCase);
 
     public bool VerifiesAgentIdentity => IsRabbitMq && (VerifyAgentIdentity ?? true);
@@ -74,6 +80,17 @@ public static class BusSetup
             configure(bus);
             if (options.IsRabbitMq)
             {
+                // An instance's own queue is durable with an expiry, not auto-deleted: messages published while the
+                // instance reconnects (a broker restart drops every auto-deleted queue and its bindings) wait for it.
+                bus.AddConfigureEndpointsCallback((name, endpoint) =>
+                {
+                    if (name.Contains(BusQueues.InstanceMarker, StringComparison.Ordinal) && endpoint is IRabbitMqReceiveEndpointConfigurator rabbit)
+                    {
+                        rabbit.Durable = true;
+                        rabbit.AutoDelete = false;
+                        rabbit.QueueExpiration = options.InstanceQueueExpiry;
+                    }
+                });
                 bus.UsingRabbitMq((context, cfg) =>
                 {
                     cfg.Host(options.Host, options.Port, options.VirtualHost, h =>
@@ -108,6 +125,19 @@ public static class BusSetup
             configureTransport?.Invoke(context, cfg);
         }
     }
+}
+
+/// <summary>Names of queues with a meaning for the transport.</summary>
+public static class BusQueues
+{
+    /// <summary>Marks a queue that belongs to one portal instance (each instance consumes every message of it).</summary>
+    public const string InstanceMarker = "-instance-";
+
+    /// <summary>The queue named <paramref name="name"/> of this process alone.</summary>
+    public static string ForThisInstance(string name) => name + InstanceMarker + InstanceId;
+
+    /// <summary>This process's part of its own queues' names.</summary>
+    public static string InstanceId { get; } = Guid.NewGuid().ToString("N")[..12];
 }
 
 /// <summary>A message the portal refuses for good (wrong sender, for one): retrying cannot help, it goes to the error queue at once.</summary>

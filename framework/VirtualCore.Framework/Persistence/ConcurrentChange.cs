@@ -1,11 +1,12 @@
 using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
 using Npgsql;
 
 namespace VirtualCore.Framework.Persistence;
 
 /// <summary>
 /// Recognises a database refusing a write because another transaction changed the same thing at the same moment:
-/// a serialisation failure or deadlock (PostgreSQL), a unique key taken in between (both), a database still busy
+/// a row whose version moved on since it was read (<see cref="IVersioned"/>), a serialisation failure or deadlock (PostgreSQL), a unique key taken in between (both), a database still busy
 /// with another writer after the wait (SQLite). Retrying the request may well succeed; it is not a fault.
 /// </summary>
 public static class ConcurrentChange
@@ -25,6 +26,7 @@ public static class ConcurrentChange
         {
             switch (e)
             {
+                case DbUpdateConcurrencyException:
                 case PostgresException pg when pg.SqlState is PostgresErrorCodes.SerializationFailure or PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.UniqueViolation:
                 case SqliteException sqlite when sqlite.SqliteErrorCode is SqliteBusy or SqliteLocked
                     || sqlite.SqliteExtendedErrorCode is SqliteConstraintUnique or SqliteConstraintPrimaryKey:

@@ -5,6 +5,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using VirtualCore.Framework.Mediation;
+using VirtualCore.Framework.Messaging;
 using VirtualCore.Framework.Modules;
 using VirtualCore.Framework.Security;
 using VirtualCore.Framework.Tenancy;
@@ -175,11 +176,10 @@ public sealed class ComputeModule : IModule
         bus.AddConsumer<JobEventConsumers>();
         bus.AddConsumer<NodeReconciliation>();
 
-        // One queue per portal instance, gone with it; one message at a time so a page sees a job's changes in order.
+        // One queue per portal instance; one message at a time so a page sees a job's changes in order.
         bus.AddConsumer<LiveBroadcastConsumer>().Endpoint(e =>
         {
-            e.InstanceId = LiveBroadcastConsumer.Instance;
-            e.Temporary = true;
+            e.Name = BusQueues.ForThisInstance("vcore-live-broadcast");
             e.ConcurrentMessageLimit = 1;
         });
     }

@@ -1,10 +1,13 @@
+using VirtualCore.Framework.Persistence;
 using VirtualCore.Framework.Tenancy;
 
 namespace VirtualCore.Modules.Compute.Domain;
 
 /// <summary>An action on a VM, carried out by a node agent: a row first, a bus message second.</summary>
-internal sealed class Job : ITenantOwned
+internal sealed class Job : ITenantOwned, IVersioned
 {
+    public int Version { get; set; }
+
     public Guid Id { get; set; }
 
     public Guid ResellerId { get; set; }

@@ -1,10 +1,13 @@
+using VirtualCore.Framework.Persistence;
 using VirtualCore.Framework.Tenancy;
 
 namespace VirtualCore.Modules.Compute.Domain;
 
 /// <summary>A vServer of a customer, on one rack server, with dedicated cores.</summary>
-internal sealed class VirtualMachine : ITenantOwned
+internal sealed class VirtualMachine : ITenantOwned, IVersioned
 {
+    public int Version { get; set; }
+
     public Guid Id { get; set; }
 
     public Guid ResellerId { get; set; }

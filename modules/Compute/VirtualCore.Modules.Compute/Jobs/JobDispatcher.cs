@@ -105,7 +105,7 @@ internal sealed class JobDispatcher(
             var claimed = await db.Set<Job>()
                 .Where(j => j.Id == job.Id && j.DispatchAttempts == attempts && (j.Status == JobStatuses.Queued || j.Status == JobStatuses.Running))
                 .ExecuteUpdateAsync(
-                    set => set.SetProperty(j => j.DispatchedAt, now).SetProperty(j => j.LastSignalAt, now).SetProperty(j => j.DispatchAttempts, attempts + 1),
+                    set => set.SetProperty(j => j.DispatchedAt, now).SetProperty(j => j.LastSignalAt, now).SetProperty(j => j.DispatchAttempts, attempts + 1).SetProperty(j => j.Version, j => j.Version + 1),
                     cancellationToken);
             if (claimed == 0)
             {
@@ -142,7 +142,7 @@ internal sealed class JobDispatcher(
             await db.Set<Job>()
                 .Where(j => j.Id == job.Id && j.DispatchAttempts == job.DispatchAttempts + 1 && (j.Status == JobStatuses.Queued || j.Status == JobStatuses.Running))
                 .ExecuteUpdateAsync(
-                    set => set.SetProperty(j => j.DispatchedAt, job.DispatchedAt).SetProperty(j => j.LastSignalAt, job.LastSignalAt).SetProperty(j => j.DispatchAttempts, job.DispatchAttempts),
+                    set => set.SetProperty(j => j.DispatchedAt, job.DispatchedAt).SetProperty(j => j.LastSignalAt, job.LastSignalAt).SetProperty(j => j.DispatchAttempts, job.DispatchAttempts).SetProperty(j => j.Version, j => j.Version + 1),
                     CancellationToken.None);
         }
         catch (DbException)

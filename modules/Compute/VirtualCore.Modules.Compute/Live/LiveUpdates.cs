@@ -90,12 +90,12 @@ internal sealed class LiveNotifier(IPublishEndpoint publish, ISender sender)
 [EntityName("vcore.portal.v1.live-broadcast")]
 public sealed record LiveBroadcast(IReadOnlyList<string> Groups, string Method, JsonElement Payload);
 
-/// <summary>Hands a broadcast to this instance's own live connections. Each instance consumes from a queue of its own that ends with it.</summary>
+/// <summary>
+/// Hands a broadcast to this instance's own live connections. Each instance consumes from a queue of its own, which
+/// the broker keeps a while after the instance is gone (see <see cref="Framework.Messaging.BusQueues"/>).
+/// </summary>
 internal sealed class LiveBroadcastConsumer(IHubContext<LiveHub> hub) : IConsumer<LiveBroadcast>
 {
-    /// <summary>This process's part of its queue's name.</summary>
-    public static readonly string Instance = Guid.NewGuid().ToString("N")[..12];
-
     public Task Consume(ConsumeContext<LiveBroadcast> context) =>
         hub.Clients.Groups(context.Message.Groups).SendAsync(context.Message.Method, context.Message.Payload, context.CancellationToken);
 }

@@ -214,6 +214,10 @@ namespace VirtualCore.Portal.Persistence.Migrations.Postgres
                         .HasMaxLength(64)
                         .HasColumnType("character varying(64)");
 
+                    b.Property<int>("Version")
+                        .IsConcurrencyToken()
+                        .HasColumnType("integer");
+
                     b.HasKey("Id");
 
                     b.HasIndex("QueuedAt");
@@ -353,6 +357,10 @@ namespace VirtualCore.Portal.Persistence.Migrations.Postgres
                         .HasColumnType("bigint");
 
                     b.Property<int>("VCpus")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("Version")
+                        .IsConcurrencyToken()
                         .HasColumnType("integer");
 
                     b.HasKey("Id");
