@@ -195,6 +195,22 @@ public static class Api
         return job;
     }
 
+    /// <summary>Reads until the value satisfies the condition, for at most 30 seconds: background work is awaited by its outcome, not a time.</summary>
+    public static async Task<T> WaitUntilAsync<T>(Func<Task<T>> read, Func<T, bool> done)
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while (true)
+        {
+            var value = await read();
+            if (done(value))
+            {
+                return value;
+            }
+
+            await Task.Delay(50, cts.Token);
+        }
+    }
+
     public static async Task<JsonElement> ProblemAsync(this HttpResponseMessage response) =>
         JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
 }

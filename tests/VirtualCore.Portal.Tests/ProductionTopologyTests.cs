@@ -83,7 +83,7 @@ public sealed class ProductionTopologyTests
         await bus.Publish(new NodeHeartbeat(
             "rack-1", "test", 1, 4, 1, 9L << 30, "test", [new NodeDomainV1(twice, "a", "running", 1, 1L << 30), new NodeDomainV1(twice, "b", "running", 1, 1L << 30)], DateTimeOffset.UtcNow));
 
-        var letters = await WaitUntilAsync(
+        var letters = await Api.WaitUntilAsync(
             () => operatorClient.GetAsync<JsonElement[]>("/api/v1/operations/dead-letters"),
             l => l.Length > before.Length);
         var letter = letters[0];
@@ -194,7 +194,7 @@ public sealed class ProductionTopologyTests
 
     private static async Task<string> WaitForAgentsAsync(HttpClient client)
     {
-        return await WaitUntilAsync(() => client.GetStringAsync("/health/ready"), body => body.Contains("\"online\":3", StringComparison.Ordinal));
+        return await Api.WaitUntilAsync(() => client.GetStringAsync("/health/ready"), body => body.Contains("\"online\":3", StringComparison.Ordinal));
     }
 
     private static async Task<(int ExitCode, string Output)> RunMigrateAsync(string dataDirectory, params (string Key, string Value)[] environment)
@@ -218,20 +218,5 @@ public sealed class ProductionTopologyTests
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
         await process.WaitForExitAsync(timeout.Token);
         return (process.ExitCode, await output + await error);
-    }
-
-    private static async Task<T> WaitUntilAsync<T>(Func<Task<T>> read, Func<T, bool> done)
-    {
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        while (true)
-        {
-            var value = await read();
-            if (done(value))
-            {
-                return value;
-            }
-
-            await Task.Delay(50, cts.Token);
-        }
     }
 }

@@ -23,7 +23,7 @@ public sealed class PostgresTopologyTests(PostgresServer postgres)
         var database = await postgres.NewDatabaseSettingsAsync();
         var first = new PortalFixture(settings: database);
         var firstLease = first.Services.GetRequiredService<ILeaderLease>();
-        await WaitUntilAsync(() => Task.FromResult(firstLease.IsLeader), leads => leads);
+        await Api.WaitUntilAsync(() => Task.FromResult(firstLease.IsLeader), leads => leads);
 
         var secondSettings = new Dictionary<string, string>(database) { ["EmbeddedRackServers:Enabled"] = "false" };
         await using var second = new PortalFixture(settings: secondSettings);
@@ -32,7 +32,7 @@ public sealed class PostgresTopologyTests(PostgresServer postgres)
 
         // The leader's process ends: the database drops its session and with it the lease; the other instance takes it.
         await first.DisposeAsync();
-        await WaitUntilAsync(() => Task.FromResult(secondLease.IsLeader), leads => leads);
+        await Api.WaitUntilAsync(() => Task.FromResult(secondLease.IsLeader), leads => leads);
 
         // The leader's database session is killed (a network cut, a restarted server): it notices and takes the lease again
         // on a new session, since no other instance wants it meanwhile.
@@ -44,7 +44,7 @@ public sealed class PostgresTopologyTests(PostgresServer postgres)
             await kill.ExecuteScalarAsync();
         }
 
-        var newHolder = await WaitUntilAsync(() => LeaseHolderAsync(database), pid => pid is not null && pid != holder);
+        var newHolder = await Api.WaitUntilAsync(() => LeaseHolderAsync(database), pid => pid is not null && pid != holder);
         Assert.NotEqual(holder, newHolder);
         Assert.True(secondLease.IsLeader);
     }
@@ -88,20 +88,5 @@ public sealed class PostgresTopologyTests(PostgresServer postgres)
         await connection.OpenAsync();
         await using var query = new NpgsqlCommand("SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())", connection);
         return await query.ExecuteScalarAsync() is int pid ? pid : null;
-    }
-
-    private static async Task<T> WaitUntilAsync<T>(Func<Task<T>> read, Func<T, bool> done)
-    {
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        while (true)
-        {
-            var value = await read();
-            if (done(value))
-            {
-                return value;
-            }
-
-            await Task.Delay(50, cts.Token);
-        }
     }
 }
