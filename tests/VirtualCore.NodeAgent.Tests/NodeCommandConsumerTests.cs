@@ -24,7 +24,7 @@ public sealed class NodeCommandConsumerTests : IAsyncLifetime
     {
         var file = Path.Combine(_directory, "node.xml");
         TestDriverNodeFile.Write(file, Node, 1, 4, 1, 8L * 1024 * 1024 * 1024);
-        _services = new ServiceCollection().AddMassTransitTestHarness(_ => { }).BuildServiceProvider(true);
+        _services = new ServiceCollection().AddMassTransitTestHarness(x => x.SetTestTimeouts(testInactivityTimeout: TimeSpan.FromSeconds(5))).BuildServiceProvider(true);
         _harness = _services.GetRequiredService<ITestHarness>();
         await _harness.Start();
         _agent = new NodeAgent(

@@ -309,12 +309,23 @@ public sealed class VmLifecycleApiTests : IAsyncLifetime
         var start = await api.ActAsync(vm.Id, "start");
 
         // As if the agent had taken the command, reported "running" and then died: the job is open and silent.
+        // The dispatcher may claim the job meanwhile: like every writer of a versioned row, this one reads again then.
         await _portal.DbAsync(async db =>
         {
-            var job = await db.Set<Job>().SingleAsync(j => j.Id == start.JobId);
-            job.Status = JobStatuses.Running;
-            job.StartedAt = job.DispatchedAt = job.LastSignalAt = DateTimeOffset.UtcNow.AddMinutes(-5);
-            return await db.SaveChangesAsync();
+            for (var attempt = 1; ; attempt++)
+            {
+                var job = await db.Set<Job>().SingleAsync(j => j.Id == start.JobId);
+                job.Status = JobStatuses.Running;
+                job.StartedAt = job.DispatchedAt = job.LastSignalAt = DateTimeOffset.UtcNow.AddMinutes(-5);
+                try
+                {
+                    return await db.SaveChangesAsync();
+                }
+                catch (DbUpdateConcurrencyException) when (attempt < 10)
+                {
+                    db.ChangeTracker.Clear();
+                }
+            }
         });
 
         await agent.StartAsync(default);
