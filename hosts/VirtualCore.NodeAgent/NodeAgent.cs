@@ -202,11 +202,16 @@ public sealed class NodeAgent : IAsyncDisposable
         {
             while (await timer.WaitForNextTickAsync(cancellationToken))
             {
+                // One beat may not outlive the next: a publish held up by a lost broker connection is given up, and a
+                // cancelled one (the bus cancels what was pending when its connection dropped) ends only this beat,
+                // never the loop — or the node would look offline for good after the broker came back.
+                using var beat = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                beat.CancelAfter(_options.HeartbeatInterval * 2);
                 try
                 {
-                    await PublishHeartbeatAsync(cancellationToken);
+                    await PublishHeartbeatAsync(beat.Token);
                 }
-                catch (Exception ex) when (ex is not OperationCanceledException)
+                catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
                 {
                     _logger.LogWarning(ex, "Heartbeat of {Node} failed", NodeName);
                 }
