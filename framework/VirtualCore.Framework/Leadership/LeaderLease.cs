@@ -15,9 +15,6 @@ namespace VirtualCore.Framework.Leadership;
 public interface ILeaderLease
 {
     bool IsLeader { get; }
-
-    /// <summary>Cancelled when this instance loses the lease it holds; a token that never cancels while it does not hold one.</summary>
-    CancellationToken Leadership { get; }
 }
 
 public sealed class LeaderOptions
@@ -48,8 +45,6 @@ internal sealed class LeaderElection(string? postgresConnectionString, LeaderOpt
     private volatile CancellationTokenSource? _leadership;
 
     public bool IsLeader => postgresConnectionString is null || _leadership is { IsCancellationRequested: false };
-
-    public CancellationToken Leadership => _leadership?.Token ?? CancellationToken.None;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {

@@ -50,10 +50,8 @@ internal static class Observability
             }));
         app.MapPrometheusScrapingEndpoint("/metrics");
 
-        foreach (var metrics in app.Services.GetServices<IPortalMetrics>())
-        {
-            app.Logger.LogDebug("Metrics of {Meter} are exported", metrics.MeterName);
-        }
+        // Creating the modules' instruments now makes their gauges exist from the first scrape on.
+        _ = app.Services.GetServices<IPortalMetrics>().ToArray();
 
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false }).ExcludeFromDescription();
         app.MapHealthChecks("/health/ready", new HealthCheckOptions
