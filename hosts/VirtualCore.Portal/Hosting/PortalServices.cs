@@ -59,7 +59,7 @@ internal static class PortalServices
         else if (string.Equals(provider, "Sqlite", StringComparison.OrdinalIgnoreCase))
         {
             var connectionString = configuration["Database:ConnectionString"] ?? $"Data Source={Path.Combine(dataDirectory, "virtualcore.db")}";
-            services.AddDbContext<SqlitePortalDbContext>(o => o.UseSqlite(connectionString));
+            services.AddDbContext<SqlitePortalDbContext>(o => o.UseSqlite(connectionString).AddInterceptors(new SqliteConnectionSetup()));
             services.AddScoped<PortalDbContext>(sp => sp.GetRequiredService<SqlitePortalDbContext>());
             services.AddLeaderLease(configuration, postgresConnectionString: null);
         }

@@ -1,0 +1,82 @@
+using System.Globalization;
+using System.Text;
+using VirtualCore.LoadHarness;
+
+// The load harness: runs a portal of its own on loopback and measures the job pipeline end to end (see README).
+// Options: --topology embedded|rabbitmq|both  --vms N  --clients 8,64  --rounds N  --nodes N  --out FILE  --port P
+var arguments = Arguments.Parse(args);
+var topologies = arguments.Get("topology", "embedded") switch
+{
+    "both" => new[] { "embedded", "rabbitmq" },
+    "embedded" => ["embedded"],
+    "rabbitmq" => ["rabbitmq"],
+    var other => throw new ArgumentException($"--topology must be embedded, rabbitmq or both, not {other}."),
+};
+var vms = arguments.Number("vms", 500);
+var clients = arguments.Get("clients", "8,64").Split(',').Select(c => int.Parse(c, CultureInfo.InvariantCulture)).ToArray();
+var rounds = arguments.Number("rounds", 2);
+var nodes = arguments.Number("nodes", 4);
+var port = arguments.Number("port", 5191);
+var output = arguments.Get("out", Path.Combine(Repository.Root, "artifacts", "benchmarks", "load.md"));
+var portalDll = arguments.Get("portal", Path.Combine(Repository.Root, "hosts", "VirtualCore.Portal", "bin", "Release", "net10.0", "VirtualCore.Portal.dll"));
+
+var table = new StringBuilder()
+    .AppendLine(CultureInfo.InvariantCulture, $"{DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores; {vms} VMs on {nodes} simulated rack servers; {rounds} pause + resume rounds.")
+    .AppendLine()
+    .AppendLine(LoadRun.Header);
+var idle = new List<string>();
+foreach (var topology in topologies)
+{
+    var work = Path.Combine(Path.GetTempPath(), "vcore-load", Guid.NewGuid().ToString("N"));
+    try
+    {
+        var run = new LoadRun(new LoadOptions(topology, vms, clients, rounds, nodes, portalDll, work, port), Console.Out);
+        foreach (var row in await run.RunAsync())
+        {
+            table.AppendLine(LoadRun.Row(row));
+        }
+
+        idle.Add(string.Create(CultureInfo.InvariantCulture, $"{topology}: {run.IdleMiB:F0} MiB"));
+    }
+    finally
+    {
+        if (Directory.Exists(work))
+        {
+            Directory.Delete(work, recursive: true);
+        }
+    }
+}
+
+table.AppendLine().AppendLine(CultureInfo.InvariantCulture, $"Portal resident memory when idle (started, before the first request): {string.Join("; ", idle)}.");
+Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(output))!);
+await File.WriteAllTextAsync(output, table.ToString());
+Console.WriteLine();
+Console.WriteLine(table);
+Console.WriteLine($"written to {output}");
+
+/// <summary>The harness's <c>--name value</c> options.</summary>
+internal sealed class Arguments(Dictionary<string, string> values)
+{
+    public static Arguments Parse(string[] args)
+    {
+        var values = new Dictionary<string, string>(StringComparer.Ordinal);
+        for (var i = 0; i < args.Length; i++)
+        {
+            if (!args[i].StartsWith("--", StringComparison.Ordinal) || i + 1 >= args.Length)
+            {
+                throw new ArgumentException($"Expected --name value pairs, got '{args[i]}'.");
+            }
+
+            values[args[i][2..]] = args[++i];
+        }
+
+        return new Arguments(values);
+    }
+
+    public string Get(string name, string fallback) => values.GetValueOrDefault(name, fallback);
+
+    public int Number(string name, int fallback) =>
+        values.TryGetValue(name, out var value)
+            ? int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0 ? n : throw new ArgumentException($"--{name} must be a positive whole number.")
+            : fallback;
+}
