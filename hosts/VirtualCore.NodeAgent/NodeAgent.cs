@@ -22,6 +22,7 @@ public sealed class NodeAgent : IAsyncDisposable
     private readonly ConcurrentQueue<Guid> _finishedOrder = new();
     private readonly ConcurrentDictionary<Guid, byte> _runningJobs = new();
     private readonly ConcurrentDictionary<Guid, SemaphoreSlim> _vmLocks = new();
+    private readonly ConcurrentDictionary<Guid, string> _reportedStates = new();
     private readonly SemaphoreSlim _lifecycle = new(1, 1);
     private IHypervisorAdapter? _adapter;
     private HostReceiveEndpointHandle? _endpoint;
@@ -158,6 +159,10 @@ public sealed class NodeAgent : IAsyncDisposable
     {
         var adapter = Adapter;
         var capacity = await adapter.GetNodeCapacityAsync(cancellationToken);
+
+        // The beat tells what the node looked like when its domains were listed, not when the message left: a job that
+        // ends after the listing (while the addresses are read) is newer than the beat, and the portal keeps its outcome.
+        var observedAt = DateTimeOffset.UtcNow;
         var domains = await adapter.ListDomainsAsync(cancellationToken);
         var addresses = new Dictionary<Guid, IReadOnlyList<string>>();
         if (adapter.Capabilities.HasFlag(AdapterCapabilities.InterfaceAddresses))
@@ -186,7 +191,7 @@ public sealed class NodeAgent : IAsyncDisposable
                 capacity.MemoryBytes,
                 capacity.CpuModel,
                 domains.Select(d => new NodeDomainV1(d.Id, d.Name, StateNames.Of(d.State), d.VCpus, d.MemoryBytes, addresses.GetValueOrDefault(d.Id))).ToArray(),
-                DateTimeOffset.UtcNow,
+                observedAt,
                 Enum.GetValues<AdapterCapabilities>()
                     .Where(flag => flag != 0 && System.Numerics.BitOperations.IsPow2((long)flag) && adapter.Capabilities.HasFlag(flag))
                     .Select(flag => flag.ToString())
@@ -225,7 +230,7 @@ public sealed class NodeAgent : IAsyncDisposable
 
     /// <summary>
     /// Changes made outside the portal (the guest powers itself off, an admin uses virsh) reach the portal within
-    /// moments: every domain event is reported as the domain's state at that time.
+    /// moments: every domain event is reported as the domain's state at that time, unless that is the state reported last.
     /// </summary>
     private async Task EventLoopAsync(IHypervisorAdapter adapter, CancellationToken cancellationToken)
     {
@@ -241,6 +246,13 @@ public sealed class NodeAgent : IAsyncDisposable
                 catch (HypervisorAdapterException ex) when (ex.Code == AdapterErrorCode.DomainNotFound)
                 {
                     state = "undefined";
+                }
+
+                // A job's end report carries the state its domain has then, and the job's own events follow it: saying
+                // the same again would be a message and a database write in the portal for nothing.
+                if (!ReportedState(change.DomainId, state))
+                {
+                    continue;
                 }
 
                 await _bus.Publish(new DomainStateChanged(NodeName, change.DomainId, state, change.ObservedAt), cancellationToken);
@@ -273,6 +285,14 @@ public sealed class NodeAgent : IAsyncDisposable
     internal bool TryBeginJob(Guid jobId) => _runningJobs.TryAdd(jobId, 0);
 
     internal void EndJob(Guid jobId) => _runningJobs.TryRemove(jobId, out _);
+
+    /// <summary>Remembers the state last reported for a domain; false when it is the one reported last.</summary>
+    internal bool ReportedState(Guid vmId, string state)
+    {
+        var previous = _reportedStates.GetValueOrDefault(vmId);
+        _reportedStates[vmId] = state;
+        return previous != state;
+    }
 
     internal SemaphoreSlim LockFor(Guid vmId) => _vmLocks.GetOrAdd(vmId, _ => new SemaphoreSlim(1, 1));
 }

@@ -26,6 +26,13 @@ public sealed class NodeAgentOptions
     /// <summary>How often the state of a shutting-down guest is read.</summary>
     public TimeSpan ShutdownPollInterval { get; set; } = TimeSpan.FromMilliseconds(250);
 
+    /// <summary>
+    /// A job still running after this long is reported as started; one that ends sooner is reported once, with its
+    /// start time in the end report. Most actions take milliseconds, and a report each is a message and a database
+    /// write in the portal. Zero reports every start at once.
+    /// </summary>
+    public TimeSpan StartedReportDelay { get; set; } = TimeSpan.FromMilliseconds(200);
+
     /// <summary>How often the agent reports the node's capacity and domains.</summary>
     public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(15);
 }

@@ -293,7 +293,9 @@ internal sealed class NodeCommandConsumer(NodeAgent agent) :
             await gate.WaitAsync(ct);
             try
             {
-                await context.Publish(new NodeJobStarted(command.JobId, agent.NodeName, DateTimeOffset.UtcNow), ct);
+                var startedAt = DateTimeOffset.UtcNow;
+                using var running = CancellationTokenSource.CreateLinkedTokenSource(ct);
+                var startReport = ReportStartedAsync(context, command.JobId, startedAt, running.Token);
                 JobOutcome? done = null;
                 HypervisorAdapterException? failure = null;
                 try
@@ -304,17 +306,25 @@ internal sealed class NodeCommandConsumer(NodeAgent agent) :
                 {
                     failure = ex;
                 }
+                finally
+                {
+                    await running.CancelAsync();
+                    await startReport;
+                }
 
-                var state = await PublishStateAsync(context, command.VmId, ct);
+                // The end report carries the domain's state: the portal moves the job and the VM together.
+                var state = await DomainStateAsync(command.VmId, ct);
+                agent.ReportedState(command.VmId, state);
                 object result = failure is null
-                    ? new NodeJobCompleted(command.JobId, agent.NodeName, done!.Info, DateTimeOffset.UtcNow, state, done.NextBoot, done.Migration, done.Result)
+                    ? new NodeJobCompleted(command.JobId, agent.NodeName, done!.Info, DateTimeOffset.UtcNow, state, done.NextBoot, done.Migration, done.Result, startedAt)
                     : new NodeJobFailed(
                         command.JobId,
                         agent.NodeName,
                         failure.Message,
                         failure.NativeCode is null ? failure.Code.ToString() : $"{failure.Code}: {failure.NativeCode}",
                         DateTimeOffset.UtcNow,
-                        state);
+                        state,
+                        startedAt);
                 agent.RememberFinished(command.JobId, result);
                 await context.Publish(result, result.GetType(), ct);
             }
@@ -329,21 +339,39 @@ internal sealed class NodeCommandConsumer(NodeAgent agent) :
         }
     }
 
-    private async Task<string> PublishStateAsync<T>(ConsumeContext<T> context, Guid vmId, CancellationToken ct)
+    /// <summary>
+    /// Reports the job as started once it has run for <see cref="NodeAgentOptions.StartedReportDelay"/>; a job that
+    /// ends sooner cancels the report, and its end tells when it began.
+    /// </summary>
+    private async Task ReportStartedAsync<T>(ConsumeContext<T> context, Guid jobId, DateTimeOffset startedAt, CancellationToken running)
         where T : class
     {
-        string state;
         try
         {
-            state = StateNames.Of(await agent.Adapter.GetDomainStateAsync(vmId, ct));
+            var delay = agent.Options.StartedReportDelay;
+            if (delay > TimeSpan.Zero)
+            {
+                await Task.Delay(delay, running);
+            }
+
+            await context.Publish(new NodeJobStarted(jobId, agent.NodeName, startedAt), context.CancellationToken);
+        }
+        catch (OperationCanceledException) when (running.IsCancellationRequested)
+        {
+            // Ended before it was worth a report.
+        }
+    }
+
+    private async Task<string> DomainStateAsync(Guid vmId, CancellationToken ct)
+    {
+        try
+        {
+            return StateNames.Of(await agent.Adapter.GetDomainStateAsync(vmId, ct));
         }
         catch (HypervisorAdapterException ex) when (ex.Code == AdapterErrorCode.DomainNotFound)
         {
-            state = "undefined";
+            return "undefined";
         }
-
-        await context.Publish(new DomainStateChanged(agent.NodeName, vmId, state, DateTimeOffset.UtcNow), ct);
-        return state;
     }
 
     /// <summary>

@@ -75,7 +75,10 @@ internal sealed class LoadRun(LoadOptions options, TextWriter console)
         }
         catch (Exception e)
         {
-            throw new InvalidOperationException($"{e.Message}\n--- portal log ---\n{portal.Tail()}", e);
+            // The run's folder goes away with the run; the whole log stays for reading.
+            var kept = Path.Combine(Path.GetTempPath(), $"vcore-load-portal-{options.Topology}.log");
+            File.Copy(portal.LogPath, kept, overwrite: true);
+            throw new InvalidOperationException($"{e.Message}\n--- portal log (whole: {kept}) ---\n{portal.Tail()}", e);
         }
 
         return results;

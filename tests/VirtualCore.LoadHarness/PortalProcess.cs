@@ -33,6 +33,20 @@ internal sealed class PortalProcess : IDisposable
             throw new InvalidOperationException($"{portalDll} is missing: dotnet build hosts/VirtualCore.Portal -c Release");
         }
 
+        // Another portal on the address would answer the readiness check and take the run's requests.
+        using (var probe = new System.Net.Sockets.TcpClient())
+        {
+            try
+            {
+                await probe.ConnectAsync(address.Host, address.Port);
+                throw new InvalidOperationException($"Something already listens on {address}; choose another --port.");
+            }
+            catch (System.Net.Sockets.SocketException)
+            {
+                // Free.
+            }
+        }
+
         Directory.CreateDirectory(dataDirectory);
         var contentRoot = Path.GetDirectoryName(portalDll)!;
         var start = new ProcessStartInfo("dotnet")

@@ -18,26 +18,37 @@ public sealed class NodeCommandConsumerTests : IAsyncLifetime
     private readonly string _directory = Directory.CreateTempSubdirectory("vcore-agent-").FullName;
     private ServiceProvider _services = null!;
     private ITestHarness _harness = null!;
-    private NodeAgent _agent = null!;
+    private NodeAgent? _agent;
 
     public async Task InitializeAsync()
     {
-        var file = Path.Combine(_directory, "node.xml");
-        TestDriverNodeFile.Write(file, Node, 1, 4, 1, 8L * 1024 * 1024 * 1024);
         _services = new ServiceCollection().AddMassTransitTestHarness(x => x.SetTestTimeouts(testInactivityTimeout: TimeSpan.FromSeconds(5))).BuildServiceProvider(true);
         _harness = _services.GetRequiredService<ITestHarness>();
         await _harness.Start();
-        _agent = new NodeAgent(
-            new NodeAgentOptions { NodeName = Node, Uri = "test://" + file, HeartbeatInterval = TimeSpan.FromHours(1) },
+        _agent = await StartAgentAsync(Node, TimeSpan.FromHours(1));
+    }
+
+    // The start of a job is reported once it has run for the delay: an hour means never, for these jobs; zero, always.
+    private async Task<NodeAgent> StartAgentAsync(string node, TimeSpan startedReportDelay)
+    {
+        var file = Path.Combine(_directory, $"{node}.xml");
+        if (!File.Exists(file))
+        {
+            TestDriverNodeFile.Write(file, node, 1, 4, 1, 8L * 1024 * 1024 * 1024);
+        }
+
+        var agent = new NodeAgent(
+            new NodeAgentOptions { NodeName = node, Uri = "test://" + file, HeartbeatInterval = TimeSpan.FromHours(1), StartedReportDelay = startedReportDelay },
             new LibvirtAdapterFactory(),
             _harness.Bus,
             NullLogger.Instance);
-        await _agent.StartAsync(CancellationToken.None);
+        await agent.StartAsync(CancellationToken.None);
+        return agent;
     }
 
     public async Task DisposeAsync()
     {
-        await _agent.DisposeAsync();
+        await _agent!.DisposeAsync();
         await _harness.Stop();
         await _services.DisposeAsync();
         Directory.Delete(_directory, recursive: true);
@@ -81,7 +92,37 @@ public sealed class NodeCommandConsumerTests : IAsyncLifetime
 
         Assert.Equal(2, reports.Count);
         Assert.All(reports, r => Assert.Equal((first.At, "started"), (r.At, r.Result!.Code)));
-        Assert.Equal(1, await _harness.Published.SelectAsync<NodeJobStarted>(m => m.Context.Message.JobId == start.JobId).Count());
+    }
+
+    [Fact]
+    public async Task A_job_that_ends_before_its_start_is_worth_a_report_is_reported_once_with_its_start_time()
+    {
+        var vmId = Guid.NewGuid();
+        var defined = await RunAsync(new DefineDomain(Guid.NewGuid(), Node, vmId, Spec(vmId)));
+        await _harness.InactivityTask;
+
+        Assert.NotNull(defined.StartedAt);
+        Assert.True(defined.StartedAt <= defined.At, $"started {defined.StartedAt:O}, ended {defined.At:O}");
+        Assert.False(await _harness.Published.Any<NodeJobStarted>(m => m.Context.Message.JobId == defined.JobId));
+
+        // Its own domain events are not reported either: the end report carries the state.
+        Assert.False(await _harness.Published.Any<DomainStateChanged>(m => m.Context.Message.VmId == vmId));
+    }
+
+    [Fact]
+    public async Task A_job_still_running_after_the_delay_is_reported_started_once_with_the_time_its_end_repeats()
+    {
+        const string eagerNode = "rack-e";
+        await using var eager = await StartAgentAsync(eagerNode, TimeSpan.Zero);
+        var vmId = Guid.NewGuid();
+        await RunAsync(new DefineDomain(Guid.NewGuid(), eagerNode, vmId, Spec(vmId)), eagerNode);
+        var start = new StartDomain(Guid.NewGuid(), eagerNode, vmId);
+        var completed = await RunAsync(start, eagerNode);
+        await SendAsync(start, eagerNode);
+        await _harness.InactivityTask;
+
+        var started = await _harness.Published.SelectAsync<NodeJobStarted>(m => m.Context.Message.JobId == start.JobId).ToListAsync();
+        Assert.Equal(completed.StartedAt, Assert.Single(started).Context.Message.At);
     }
 
     [Fact]
@@ -101,15 +142,15 @@ public sealed class NodeCommandConsumerTests : IAsyncLifetime
         [new DiskSpecV1($"/var/lib/vcore/{vmId:N}.qcow2", 10L * 1024 * 1024 * 1024, "Virtio")], null,
         [new NicSpecV1("default", "52:54:00:12:34:56", "Virtio")]);
 
-    private async Task SendAsync(INodeCommand command)
+    private async Task SendAsync(INodeCommand command, string node = Node)
     {
-        var endpoint = await _harness.Bus.GetSendEndpoint(new Uri($"queue:{NodeQueues.For(Node)}"));
+        var endpoint = await _harness.Bus.GetSendEndpoint(new Uri($"queue:{NodeQueues.For(node)}"));
         await endpoint.Send(command, command.GetType());
     }
 
-    private async Task<NodeJobCompleted> RunAsync(INodeCommand command)
+    private async Task<NodeJobCompleted> RunAsync(INodeCommand command, string node = Node)
     {
-        await SendAsync(command);
+        await SendAsync(command, node);
         Assert.True(await _harness.Published.Any<NodeJobCompleted>(m => m.Context.Message.JobId == command.JobId), $"{command.GetType().Name} was not completed.");
         return (await _harness.Published.SelectAsync<NodeJobCompleted>(m => m.Context.Message.JobId == command.JobId).First()).Context.Message;
     }

@@ -186,6 +186,8 @@ public sealed record JobResultV1(string Code, IReadOnlyDictionary<string, string
 /// <param name="Migration">For a <see cref="MigrateDomain"/> job: where the domain went and what it cost; null otherwise.</param>
 /// <param name="Info">The result's code, for logs; agents before codes sent English text here.</param>
 /// <param name="Result">What was done as a code and its values; the portal words it.</param>
+/// <param name="StartedAt">When the agent began the job. An agent reports <see cref="NodeJobStarted"/> only for a job
+/// that runs longer than a moment; the end then tells when it began. Null from agents that always reported the start.</param>
 [MessageUrn("vcore:node:v1:job-completed", false)]
 [EntityName("vcore.node.v1.job-completed")]
 public sealed record NodeJobCompleted(
@@ -196,11 +198,14 @@ public sealed record NodeJobCompleted(
     string? DomainState = null,
     IReadOnlyList<string>? NextBoot = null,
     MigrationOutcomeV1? Migration = null,
-    JobResultV1? Result = null) : INodeReport;
+    JobResultV1? Result = null,
+    DateTimeOffset? StartedAt = null) : INodeReport;
 
+/// <param name="StartedAt">When the agent began the job (see <see cref="NodeJobCompleted"/>); null from older agents.</param>
 [MessageUrn("vcore:node:v1:job-failed", false)]
 [EntityName("vcore.node.v1.job-failed")]
-public sealed record NodeJobFailed(Guid JobId, string NodeName, string Error, string ErrorCode, DateTimeOffset At, string? DomainState = null) : INodeReport;
+public sealed record NodeJobFailed(
+    Guid JobId, string NodeName, string Error, string ErrorCode, DateTimeOffset At, string? DomainState = null, DateTimeOffset? StartedAt = null) : INodeReport;
 
 /// <summary>A domain's state as the hypervisor reports it ("running", "shut-off", "paused", …).</summary>
 [MessageUrn("vcore:node:v1:domain-state-changed", false)]

@@ -66,7 +66,7 @@ internal sealed class JobEventConsumers(PortalDbContext db, LiveNotifier live, I
         }
 
         job.Status = JobStatuses.Completed;
-        job.StartedAt ??= context.Message.At;
+        job.StartedAt ??= context.Message.StartedAt ?? context.Message.At;
         job.EndedAt = context.Message.At;
         job.Progress = 100;
         job.Info = JobInfoText.Of(context.Message.Result, context.Message.Info);
@@ -82,7 +82,7 @@ internal sealed class JobEventConsumers(PortalDbContext db, LiveNotifier live, I
         }
 
         job.Status = JobStatuses.Failed;
-        job.StartedAt ??= context.Message.At;
+        job.StartedAt ??= context.Message.StartedAt ?? context.Message.At;
         job.EndedAt = context.Message.At;
         job.Info = JobFailureText.Of(job.Action, context.Message.ErrorCode);
         logger.LogWarning(
