@@ -248,9 +248,10 @@ public sealed class NodeAgent : IAsyncDisposable
                     state = "undefined";
                 }
 
-                // A job's end report carries the state its domain has then, and the job's own events follow it: saying
-                // the same again would be a message and a database write in the portal for nothing.
-                if (!ReportedState(change.DomainId, state))
+                // A job's end report carries the state its domain has then: the job's own events, while it runs (it holds
+                // the domain's lock) or after it, would say the same again, each a message and a database write in the
+                // portal, and a write that meets the end report's on the VM's row.
+                if ((_vmLocks.TryGetValue(change.DomainId, out var gate) && gate.CurrentCount == 0) || !ReportedState(change.DomainId, state))
                 {
                     continue;
                 }

@@ -17,7 +17,8 @@ namespace VirtualCore.LoadHarness;
 /// <param name="Clients">Each number of concurrent API clients to run the phases with.</param>
 /// <param name="Rounds">Pause + resume rounds per client count.</param>
 /// <param name="Nodes">Simulated rack servers (libvirt's test driver), each big enough for its share of the VMs.</param>
-internal sealed record LoadOptions(string Topology, int Vms, IReadOnlyList<int> Clients, int Rounds, int Nodes, string PortalDll, string WorkDirectory, int Port);
+/// <param name="HeartbeatSeconds">How often every simulated rack server's agent reports its node and domains.</param>
+internal sealed record LoadOptions(string Topology, int Vms, IReadOnlyList<int> Clients, int Rounds, int Nodes, int HeartbeatSeconds, string PortalDll, string WorkDirectory, int Port);
 
 /// <summary>One phase's figures.</summary>
 internal sealed record PhaseResult(
@@ -92,6 +93,7 @@ internal sealed class LoadRun(LoadOptions options, TextWriter console)
             ["DemoVms"] = "false",
             ["Logging:LogLevel:Default"] = "Warning",
             ["Logging:LogLevel:Microsoft.Hosting.Lifetime"] = "Information",
+            ["NodeAgentDefaults:HeartbeatInterval"] = TimeSpan.FromSeconds(options.HeartbeatSeconds).ToString("c", CultureInfo.InvariantCulture),
         };
 
         // Dedicated cores: every VM pins one, so the rack servers together hold all of them with room to spare.

@@ -3,7 +3,7 @@ using System.Text;
 using VirtualCore.LoadHarness;
 
 // The load harness: runs a portal of its own on loopback and measures the job pipeline end to end (see README).
-// Options: --topology embedded|rabbitmq|both  --vms N  --clients 8,64  --rounds N  --nodes N  --out FILE  --port P
+// Options: --topology embedded|rabbitmq|both  --vms N  --clients 8,64  --rounds N  --nodes N  --heartbeat SECONDS  --out FILE  --port P
 var arguments = Arguments.Parse(args);
 var topologies = arguments.Get("topology", "embedded") switch
 {
@@ -16,12 +16,13 @@ var vms = arguments.Number("vms", 500);
 var clients = arguments.Get("clients", "8,64").Split(',').Select(c => int.Parse(c, CultureInfo.InvariantCulture)).ToArray();
 var rounds = arguments.Number("rounds", 2);
 var nodes = arguments.Number("nodes", 4);
+var heartbeat = arguments.Number("heartbeat", 2);
 var port = arguments.Number("port", 5191);
 var output = arguments.Get("out", Path.Combine(Repository.Root, "artifacts", "benchmarks", "load.md"));
 var portalDll = arguments.Get("portal", Path.Combine(Repository.Root, "hosts", "VirtualCore.Portal", "bin", "Release", "net10.0", "VirtualCore.Portal.dll"));
 
 var table = new StringBuilder()
-    .AppendLine(CultureInfo.InvariantCulture, $"{DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores; {vms} VMs on {nodes} simulated rack servers; {rounds} pause + resume rounds.")
+    .AppendLine(CultureInfo.InvariantCulture, $"{DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores; {vms} VMs on {nodes} simulated rack servers, each reporting every {heartbeat} s; {rounds} pause + resume rounds.")
     .AppendLine()
     .AppendLine(LoadRun.Header);
 var idle = new List<string>();
@@ -30,7 +31,7 @@ foreach (var topology in topologies)
     var work = Path.Combine(Path.GetTempPath(), "vcore-load", Guid.NewGuid().ToString("N"));
     try
     {
-        var run = new LoadRun(new LoadOptions(topology, vms, clients, rounds, nodes, portalDll, work, port), Console.Out);
+        var run = new LoadRun(new LoadOptions(topology, vms, clients, rounds, nodes, heartbeat, portalDll, work, port), Console.Out);
         foreach (var row in await run.RunAsync())
         {
             table.AppendLine(LoadRun.Row(row));

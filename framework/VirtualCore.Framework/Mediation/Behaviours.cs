@@ -3,6 +3,7 @@ using System.Diagnostics;
 using Mediator;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using VirtualCore.Framework.Persistence;
 using VirtualCore.Framework.Security;
@@ -123,18 +124,79 @@ public sealed class AuthorisationBehaviour<TMessage, TResponse>(
 }
 
 /// <summary>
-/// Commands run in one serialisable transaction, their validation included; what they wrote is saved only if the
-/// handler succeeds. Two commands racing for the same thing (the last free core, a name, a one-time password) cannot
-/// both succeed: SQLite runs one writer at a time (BEGIN IMMEDIATE), PostgreSQL fails the later commit; the loser
-/// runs again on the winner's outcome (up to three tries) and is refused for its reason, or gets a conflict — never a
-/// server error.
+/// The commands a module has declared safe at read committed: each guards what it relies on with a row version (see
+/// <see cref="IVersioned"/>), so it needs no serialisable transaction. On PostgreSQL a serialisable transaction that
+/// read a small table (read whole, not through an index) conflicts with every other one writing to it: a hundred
+/// clients pausing a hundred different VMs failed each other over and over.
 /// </summary>
-public sealed class UnitOfWorkBehaviour<TMessage, TResponse>(PortalDbContext db, AfterCommitActions afterCommit)
+public sealed class CommandIsolation(IEnumerable<ReadCommittedCommand> declared, IEnumerable<ExclusiveCommand> exclusive)
+{
+    private readonly HashSet<Type> _readCommitted = declared.Select(d => d.CommandType).ToHashSet();
+    private readonly HashSet<Type> _exclusive = exclusive.Select(d => d.CommandType).ToHashSet();
+
+    public IsolationLevel For(Type commandType) => _readCommitted.Contains(commandType) ? IsolationLevel.ReadCommitted : IsolationLevel.Serializable;
+
+    /// <summary>
+    /// Held by the commands that decide on shared capacity (placing a VM reads what every rack server holds) while they
+    /// run, one at a time in this process: as serialisable transactions they would fail each other nearly every time
+    /// they overlap. Across portal instances they still meet in the database, and the later one runs again.
+    /// </summary>
+    public SemaphoreSlim? GateFor(Type commandType) => _exclusive.Contains(commandType) ? _gate : null;
+
+    private readonly SemaphoreSlim _gate = new(1, 1);
+}
+
+/// <summary>One command declared safe at read committed; registered by its module (<see cref="CommandIsolationExtensions"/>).</summary>
+public sealed record ReadCommittedCommand(Type CommandType);
+
+/// <summary>One command that runs alone in this process (see <see cref="CommandIsolation.GateFor"/>).</summary>
+public sealed record ExclusiveCommand(Type CommandType);
+
+public static class CommandIsolationExtensions
+{
+    /// <summary>Declares commands that guard their own invariants with row versions and run at read committed.</summary>
+    public static IServiceCollection AddReadCommittedCommands(this IServiceCollection services, params Type[] commandTypes)
+    {
+        services.TryAddSingleton<CommandIsolation>();
+        foreach (var type in commandTypes)
+        {
+            services.AddSingleton(new ReadCommittedCommand(type));
+        }
+
+        return services;
+    }
+
+    /// <summary>Declares commands that decide on shared capacity and run one at a time in this process.</summary>
+    public static IServiceCollection AddExclusiveCommands(this IServiceCollection services, params Type[] commandTypes)
+    {
+        services.TryAddSingleton<CommandIsolation>();
+        foreach (var type in commandTypes)
+        {
+            services.AddSingleton(new ExclusiveCommand(type));
+        }
+
+        return services;
+    }
+}
+
+/// <summary>
+/// Commands run in one transaction, their validation included; what they wrote is saved only if the handler succeeds.
+/// The transaction is serialisable unless the command's module declared it safe at read committed
+/// (<see cref="CommandIsolation"/>). Two commands racing for the same thing (the last free core, a name, a one-time
+/// password, a VM's one open job) cannot both succeed: SQLite runs one writer at a time (BEGIN IMMEDIATE), PostgreSQL
+/// fails the later commit (or the later write of a versioned row); the loser runs again on the winner's outcome and
+/// is refused for its reason, or gets a conflict — never a server error.
+/// </summary>
+public sealed class UnitOfWorkBehaviour<TMessage, TResponse>(PortalDbContext db, AfterCommitActions afterCommit, CommandIsolation isolation)
     : IPipelineBehavior<TMessage, TResponse>
     where TMessage : IMessage
 {
-    /// <summary>How often a command is tried when other transactions keep changing what it reads.</summary>
-    private const int Attempts = 3;
+    /// <summary>
+    /// How often a command is tried when other transactions keep changing what it reads. PostgreSQL's serialisable
+    /// transactions fail the later of two that read what the other wrote: with many clients creating VMs at once
+    /// (each placement reads every rack server's use) a few tries were not enough.
+    /// </summary>
+    private const int Attempts = 10;
 
     public async ValueTask<TResponse> Handle(TMessage message, MessageHandlerDelegate<TMessage, TResponse> next, CancellationToken cancellationToken)
     {
@@ -143,6 +205,24 @@ public sealed class UnitOfWorkBehaviour<TMessage, TResponse>(PortalDbContext db,
             return await next(message, cancellationToken);
         }
 
+        var gate = isolation.GateFor(typeof(TMessage));
+        if (gate is not null)
+        {
+            await gate.WaitAsync(cancellationToken);
+        }
+
+        try
+        {
+            return await RunAsync(message, next, cancellationToken);
+        }
+        finally
+        {
+            gate?.Release();
+        }
+    }
+
+    private async ValueTask<TResponse> RunAsync(TMessage message, MessageHandlerDelegate<TMessage, TResponse> next, CancellationToken cancellationToken)
+    {
         // A command that lost a race with another transaction (a report from a node, another user) runs again on what
         // that transaction committed: its checks then see the other's outcome, so a retry refuses what has become wrong
         // and carries out what is still right. Only after the last try does the caller hear of the conflict.
@@ -151,7 +231,7 @@ public sealed class UnitOfWorkBehaviour<TMessage, TResponse>(PortalDbContext db,
         {
             try
             {
-                await using var transaction = await db.Database.BeginTransactionAsync(IsolationLevel.Serializable, cancellationToken);
+                await using var transaction = await db.Database.BeginTransactionAsync(isolation.For(typeof(TMessage)), cancellationToken);
                 response = await next(message, cancellationToken);
                 await db.SaveChangesAsync(cancellationToken);
                 await transaction.CommitAsync(cancellationToken);
@@ -166,6 +246,10 @@ public sealed class UnitOfWorkBehaviour<TMessage, TResponse>(PortalDbContext db,
 
                 db.ChangeTracker.Clear();
                 afterCommit.Clear();
+
+                // A random pause that grows with each try spreads the retries of transactions that met, so they do not
+                // meet again in the same order.
+                await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(1, 2 << Math.Min(attempt, 6))), cancellationToken);
             }
         }
 

@@ -122,6 +122,15 @@ public static class BusSetup
                 r.Exponential(options.RetryLimit, options.RetryMinInterval, options.RetryMaxInterval, options.RetryMinInterval * 2);
                 r.Ignore<RefusedMessageException>();
             });
+
+            // Two reports about one VM or job that met in the database (a job's end and the domain's event) are read
+            // again at once: the row is fine, only the other's change was newer. The pauses above are for what takes
+            // time to come back (the database, the broker).
+            cfg.UseMessageRetry(r =>
+            {
+                r.Immediate(5);
+                r.Handle<Exception>(Persistence.ConcurrentChange.IsConcurrentChange);
+            });
             configureTransport?.Invoke(context, cfg);
         }
     }

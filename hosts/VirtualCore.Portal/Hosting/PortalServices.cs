@@ -27,6 +27,7 @@ internal static class PortalServices
         services.AddScoped<ScopedTenantContext>();
         services.AddScoped<ITenantContext>(sp => sp.GetRequiredService<ScopedTenantContext>());
         services.AddScoped<AfterCommitActions>();
+        services.AddReadCommittedCommands();
         services.AddSingleton<RequestPermissions>();
         services.AddMediator(options =>
         {

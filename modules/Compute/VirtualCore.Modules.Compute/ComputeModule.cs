@@ -52,6 +52,13 @@ public sealed class ComputeModule : IModule
         services.AddSingleton<JobDispatchSignal>();
         services.AddScoped<JobFactory>();
         services.AddScoped<VmActionQueue>();
+
+        // Power actions change no capacity: each queues one job on one VM, and the VM's row version keeps it to one.
+        services.AddReadCommittedCommands(
+            typeof(StartVm), typeof(ShutdownVm), typeof(RestartVm), typeof(PauseVm), typeof(ResumeVm), typeof(ResetVm), typeof(PowerOffVm));
+
+        // What takes or gives back cores and RAM is decided one at a time: each reads what every rack server holds.
+        services.AddExclusiveCommands(typeof(CreateVm), typeof(EditVmHardware), typeof(MigrateVm), typeof(UnparkVm), typeof(ParkVm), typeof(DeleteVm));
         services.AddScoped<IJobCompletion, CreateVmCompletion>();
         services.AddScoped<IJobCompletion, DeleteVmCompletion>();
         services.AddScoped<IJobCompletion, EditVmHardwareCompletion>();
@@ -176,11 +183,13 @@ public sealed class ComputeModule : IModule
         bus.AddConsumer<JobEventConsumers>();
         bus.AddConsumer<NodeReconciliation>();
 
-        // One queue per portal instance; one message at a time so a page sees a job's changes in order.
+        // One queue per portal instance; one message at a time so a page sees a job's changes in order. The broker
+        // hands out many ahead of their acknowledgement: with one in flight, every broadcast waited for a round trip.
         bus.AddConsumer<LiveBroadcastConsumer>().Endpoint(e =>
         {
             e.Name = BusQueues.ForThisInstance("vcore-live-broadcast");
             e.ConcurrentMessageLimit = 1;
+            e.PrefetchCount = 256;
         });
     }
 

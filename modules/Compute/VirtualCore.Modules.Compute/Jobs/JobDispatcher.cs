@@ -94,45 +94,81 @@ internal sealed class JobDispatcher(
             .OrderBy(j => j.QueuedAt)
             .Take(100)
             .ToListAsync(cancellationToken);
-        var sent = 0;
-        foreach (var job in due)
+        if (due.Count == 0)
         {
-            // Claimed before it is sent: an agent can answer within milliseconds, and a mark written after its answer
-            // would touch a job that has already ended. The claim is conditional on the attempt count this instance
-            // read, so of two instances reading the same job only one sends it. A send that fails gives the claim back,
-            // so the next round sends the job without waiting for the redelivery time.
+            return 0;
+        }
+
+        // Claimed before they are sent: an agent can answer within milliseconds, and a mark written after its answer
+        // would touch a job that has already ended. New jobs are claimed together in one statement; each is claimed
+        // only while it is still unsent, so of two instances reading the same jobs only one claims each. The claim's
+        // time is this round's own (a random number of microseconds, which PostgreSQL keeps), so the rows this round claimed are found again
+        // when another instance took some of them. Jobs sent before (redelivery) are claimed one by one, conditional
+        // on the attempt count read. A send that fails gives its claim back, so the next round sends the job without
+        // waiting for the redelivery time.
+        var stamp = now.AddTicks(Random.Shared.Next(1, 1000) * TimeSpan.TicksPerMicrosecond);
+        var claimed = new List<Job>(due.Count);
+        var fresh = due.Where(j => j.DispatchedAt is null).ToList();
+        if (fresh.Count > 0)
+        {
+            var ids = fresh.Select(j => j.Id).ToList();
+            var count = await db.Set<Job>()
+                .Where(j => ids.Contains(j.Id) && j.DispatchedAt == null && (j.Status == JobStatuses.Queued || j.Status == JobStatuses.Running))
+                .ExecuteUpdateAsync(
+                    set => set.SetProperty(j => j.DispatchedAt, stamp).SetProperty(j => j.LastSignalAt, stamp).SetProperty(j => j.DispatchAttempts, j => j.DispatchAttempts + 1).SetProperty(j => j.Version, j => j.Version + 1),
+                    cancellationToken);
+            if (count == fresh.Count)
+            {
+                claimed.AddRange(fresh);
+            }
+            else if (count > 0)
+            {
+                var ours = (await db.Set<Job>().Where(j => ids.Contains(j.Id) && j.DispatchedAt == stamp).Select(j => j.Id).ToListAsync(cancellationToken)).ToHashSet();
+                claimed.AddRange(fresh.Where(j => ours.Contains(j.Id)));
+            }
+        }
+
+        foreach (var job in due.Where(j => j.DispatchedAt is not null))
+        {
             var attempts = job.DispatchAttempts;
-            var claimed = await db.Set<Job>()
+            var taken = await db.Set<Job>()
                 .Where(j => j.Id == job.Id && j.DispatchAttempts == attempts && (j.Status == JobStatuses.Queued || j.Status == JobStatuses.Running))
                 .ExecuteUpdateAsync(
-                    set => set.SetProperty(j => j.DispatchedAt, now).SetProperty(j => j.LastSignalAt, now).SetProperty(j => j.DispatchAttempts, attempts + 1).SetProperty(j => j.Version, j => j.Version + 1),
+                    set => set.SetProperty(j => j.DispatchedAt, stamp).SetProperty(j => j.LastSignalAt, stamp).SetProperty(j => j.DispatchAttempts, attempts + 1).SetProperty(j => j.Version, j => j.Version + 1),
                     cancellationToken);
-            if (claimed == 0)
+            if (taken == 1)
             {
-                continue;
-            }
-
-            try
-            {
-                var type = NodeQueues.CommandTypes[job.CommandName];
-                var command = JsonSerializer.Deserialize(job.CommandJson, type)!;
-                var endpoint = await bus.GetSendEndpoint(new Uri($"queue:{NodeQueues.For(job.NodeName)}"));
-                await endpoint.Send(command, type, cancellationToken);
-            }
-            catch
-            {
-                await GiveBackAsync(db, job);
-                throw;
-            }
-
-            sent++;
-            if (attempts > 0)
-            {
+                claimed.Add(job);
                 logger.LogWarning("Job {Job} ({Action} {Vm}) heard nothing from {Node}; sent again (attempt {Attempt})", job.Id, job.Action, job.TargetName, job.NodeName, attempts + 1);
             }
         }
 
-        return sent;
+        // Sent together: over RabbitMQ each send waits for the broker's confirmation, so one after the other would
+        // make every job of the round wait for all confirmations before it.
+        var sends = claimed.Select(job => SendAsync(job, cancellationToken)).ToList();
+        try
+        {
+            await Task.WhenAll(sends);
+        }
+        catch
+        {
+            foreach (var (job, send) in claimed.Zip(sends).Where(p => !p.Second.IsCompletedSuccessfully))
+            {
+                await GiveBackAsync(db, job);
+            }
+
+            throw;
+        }
+
+        return claimed.Count;
+    }
+
+    private async Task SendAsync(Job job, CancellationToken cancellationToken)
+    {
+        var type = NodeQueues.CommandTypes[job.CommandName];
+        var command = JsonSerializer.Deserialize(job.CommandJson, type)!;
+        var endpoint = await bus.GetSendEndpoint(new Uri($"queue:{NodeQueues.For(job.NodeName)}"));
+        await endpoint.Send(command, type, cancellationToken);
     }
 
     private static async Task GiveBackAsync(PortalDbContext db, Job job)

@@ -46,6 +46,10 @@ internal sealed class VmActionQueue(PortalDbContext db, JobFactory jobs, ITenant
     public Job Queue(VirtualMachine vm, VmAction action, Guid? requestId, Func<Guid, INodeCommand> command, string? subjectKind = null, Guid? subjectId = null)
     {
         var job = jobs.Create(vm, action.Name, command);
+
+        // The VM's version goes up with every job queued for it: of two requests that both saw no open job, only the
+        // first writes the VM; the other fails on the version, runs again and finds the job (at any isolation level).
+        db.Entry(vm).Property(v => v.Version).IsModified = true;
         job.RequestId = requestId;
         job.SubjectKind = subjectKind;
         job.SubjectId = subjectId;
