@@ -43,6 +43,9 @@ public sealed partial class LibvirtAdapter : IHypervisorAdapter
     private LibvirtConnection? connection;
     private string domainType = string.Empty;
     private string? nodeFile;
+    private long journalGeneration;
+    private int journalRecords;
+    private int domainsAtCompaction;
     private bool disposed;
 
     public LibvirtAdapter(NodeConnectionOptions options)
@@ -90,7 +93,10 @@ public sealed partial class LibvirtAdapter : IHypervisorAdapter
             CreateSimulatedHostIfMissing();
             if (persistTestDriverState)
             {
-                TestDriverNodeFile.NameDomainsById(TestDriverFilePath(options.Uri, "test"));
+                var path = TestDriverFilePath(options.Uri, "test");
+                journalGeneration = File.Exists(path) ? TestDriverNodeFile.FoldJournal(path) : 0;
+                journalRecords = 0;
+                TestDriverNodeFile.NameDomainsById(path);
             }
 
             connection = await Task.Run(Open, CancellationToken.None).ConfigureAwait(false);
@@ -200,6 +206,13 @@ public sealed partial class LibvirtAdapter : IHypervisorAdapter
 
             disposed = true;
             CompleteWatchers();
+
+            // A clean stop writes the node file whole, so the next start has no journal to read.
+            if (connection is not null && nodeFile is not null && journalRecords > 0)
+            {
+                await Task.Run(() => Compact(connection, nodeFile), CancellationToken.None).ConfigureAwait(false);
+            }
+
             connection?.Dispose();
             connection = null;
         }
@@ -425,12 +438,25 @@ public sealed partial class LibvirtAdapter : IHypervisorAdapter
             return await Task.Run(
                 () =>
                 {
-                    var result = operation(c);
-                    if (mutates && nodeFile is not null)
+                    if (!mutates || nodeFile is null)
                     {
-                        SaveDomains(c, nodeFile);
+                        return operation(c);
                     }
 
+                    c.Touched = [];
+                    T result;
+                    HashSet<Guid> touched;
+                    try
+                    {
+                        result = operation(c);
+                    }
+                    finally
+                    {
+                        touched = c.Touched;
+                        c.Touched = null;
+                    }
+
+                    Persist(c, nodeFile, touched);
                     return result;
                 },
                 CancellationToken.None).ConfigureAwait(false);
@@ -441,27 +467,60 @@ public sealed partial class LibvirtAdapter : IHypervisorAdapter
         }
     }
 
-    private static void SaveDomains(LibvirtConnection c, string path)
+    /// <summary>
+    /// Keeps what a call changed on a simulated rack server: the domains it worked on go to the node file's journal,
+    /// flushed before the call returns; a call that named no domain, or a journal grown past the node's size, writes
+    /// the whole file instead (its next generation) and starts a new journal.
+    /// </summary>
+    private void Persist(LibvirtConnection c, string path, HashSet<Guid> touched)
     {
-        var domains = ReadAll(
-            c,
-            d =>
-            {
-                var snapshots = LibvirtDomain.ListSnapshots(d, LibvirtDomain.GetId(d));
-                try
-                {
-                    return new TestDriverDomain(
-                        LibvirtDomain.GetXml(d, LibvirtNative.DomainXmlInactive | LibvirtNative.DomainXmlSecure),
-                        LibvirtDomain.GetNativeState(d),
-                        LibvirtDomain.HasManagedSave(d),
-                        snapshots.Select(s => (LibvirtDomain.GetSnapshotXml(s), LibvirtDomain.IsCurrentSnapshot(s))).ToList());
-                }
-                finally
-                {
-                    snapshots.ForEach(s => s.Dispose());
-                }
-            });
-        TestDriverNodeFile.ReplaceDomains(path, domains);
+        if (touched.Count == 0 || journalRecords + touched.Count > Math.Max(CompactAfterRecords, domainsAtCompaction))
+        {
+            Compact(c, path);
+            return;
+        }
+
+        TestDriverNodeFile.AppendJournal(path, journalGeneration, touched.Select(id =>
+        {
+            using var domain = c.FindDomain(id);
+            return (id, domain is null ? null : Saved(domain));
+        }).ToList());
+        journalRecords += touched.Count;
+    }
+
+    // Below this many journal lines the journal is kept even on a node with few domains: writing the file whole each
+    // time is what the journal saves.
+    private const int CompactAfterRecords = 256;
+
+    private void Compact(LibvirtConnection c, string path)
+    {
+        var previous = journalGeneration;
+        var domains = ReadAll(c, Saved);
+        TestDriverNodeFile.ReplaceDomains(path, domains, previous + 1);
+        domainsAtCompaction = domains.Count;
+        journalGeneration = previous + 1;
+        journalRecords = 0;
+
+        // The file now holds everything the old journal did; a crash before this delete leaves a journal of an older
+        // generation, which the next open ignores.
+        File.Delete(TestDriverNodeFile.JournalPath(path, previous));
+    }
+
+    private static TestDriverDomain Saved(DomainHandle d)
+    {
+        var snapshots = LibvirtDomain.ListSnapshots(d, LibvirtDomain.GetId(d));
+        try
+        {
+            return new TestDriverDomain(
+                LibvirtDomain.GetXml(d, LibvirtNative.DomainXmlInactive | LibvirtNative.DomainXmlSecure),
+                LibvirtDomain.GetNativeState(d),
+                LibvirtDomain.HasManagedSave(d),
+                snapshots.Select(s => (LibvirtDomain.GetSnapshotXml(s), LibvirtDomain.IsCurrentSnapshot(s))).ToList());
+        }
+        finally
+        {
+            snapshots.ForEach(s => s.Dispose());
+        }
     }
 
     private void Require(AdapterCapabilities capability, string what)

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using System.Text.Json;
 using System.Xml;
 using System.Xml.Linq;
 using VirtualCore.Plugins.Sdk;
@@ -79,42 +80,179 @@ public static class TestDriverNodeFile
     /// </summary>
     /// <param name="path">The host description the connection was opened on.</param>
     /// <param name="domains">Each domain's persistent XML, run state, saved memory and snapshots.</param>
-    internal static void ReplaceDomains(string path, IEnumerable<TestDriverDomain> domains)
+    /// <param name="generation">The journal generation the file starts (see <see cref="FoldJournal"/>).</param>
+    internal static void ReplaceDomains(string path, IEnumerable<TestDriverDomain> domains, long generation)
     {
-        XDocument document;
+        var document = Load(path);
+        var node = document.Root!;
+        node.Elements("domain").Remove();
+        foreach (var saved in domains)
+        {
+            node.Add(DomainElement(saved));
+        }
+
+        SetGeneration(document, generation);
+        Save(path, document);
+    }
+
+    /// <summary>The journal beside the node file that records the changes made since the file was last written whole.</summary>
+    internal static string JournalPath(string path, long generation) => $"{path}.journal.{generation.ToString(CultureInfo.InvariantCulture)}";
+
+    /// <summary>
+    /// Appends the domains' new states (a null <see cref="TestDriverDomain"/>: the domain is gone) to the journal of
+    /// <paramref name="generation"/> and flushes it to the disk before returning: a change is kept once its call
+    /// returned, without rewriting the whole file. A crash in the middle of an append leaves a torn last line, which
+    /// <see cref="FoldJournal"/> skips: that call had not returned.
+    /// </summary>
+    internal static void AppendJournal(string path, long generation, IEnumerable<(Guid Id, TestDriverDomain? Domain)> changes)
+    {
+        var text = new StringBuilder();
+        foreach (var (id, domain) in changes)
+        {
+            text.Append(JsonSerializer.Serialize(new JournalRecord(
+                id, domain?.Xml, domain?.State ?? 0, domain?.HasManagedSave ?? false, domain?.Snapshots.Select(s => new JournalSnapshot(s.Xml, s.Current)).ToArray())));
+            text.Append('\n');
+        }
+
         try
         {
-            document = XDocument.Load(path);
+            using var stream = new FileStream(JournalPath(path, generation), FileMode.Append, FileAccess.Write, FileShare.Read);
+            stream.Write(Encoding.UTF8.GetBytes(text.ToString()));
+            stream.Flush(flushToDisk: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new HypervisorAdapterException(AdapterErrorCode.OperationFailed, $"Could not write the journal of {path}: {e.Message}", innerException: e);
+        }
+    }
+
+    /// <summary>
+    /// Brings the node file up to date before libvirt opens it: the journal of the file's generation is applied to it
+    /// and the file is written whole under the next generation, then the journals are deleted. A journal of another
+    /// generation is older than the file (a crash after the file was written and before its journal was deleted) and
+    /// is only deleted. Answers the generation whose journal takes the changes from now on.
+    /// </summary>
+    internal static long FoldJournal(string path)
+    {
+        var journals = Directory.GetFiles(Path.GetDirectoryName(Path.GetFullPath(path))!, Path.GetFileName(path) + ".journal.*");
+        var (document, generation, applied) = ReadCurrent(path);
+        if (applied)
+        {
+            generation++;
+            SetGeneration(document, generation);
+            Save(path, document);
+        }
+
+        foreach (var journal in journals)
+        {
+            File.Delete(journal);
+        }
+
+        return generation;
+    }
+
+    /// <summary>The node file as it stands with its journal applied, without writing anything (for reading and tests).</summary>
+    internal static XDocument Current(string path) => ReadCurrent(path).Document;
+
+    private static (XDocument Document, long Generation, bool Applied) ReadCurrent(string path)
+    {
+        var document = Load(path);
+        var generation = GenerationOf(document);
+        var journal = JournalPath(path, generation);
+        if (!File.Exists(journal))
+        {
+            return (document, generation, false);
+        }
+
+        var domains = document.Root!.Elements("domain")
+            .Where(d => Guid.TryParse((string?)d.Element("uuid"), out _))
+            .ToDictionary(d => Guid.Parse((string)d.Element("uuid")!));
+        foreach (var line in File.ReadLines(journal))
+        {
+            JournalRecord? record;
+            try
+            {
+                record = JsonSerializer.Deserialize<JournalRecord>(line);
+            }
+            catch (JsonException)
+            {
+                // A torn last line: the append it belongs to never returned.
+                continue;
+            }
+
+            if (record is null)
+            {
+                continue;
+            }
+
+            if (domains.Remove(record.Id, out var old))
+            {
+                old.Remove();
+            }
+
+            if (record.Xml is not null)
+            {
+                var domain = DomainElement(new TestDriverDomain(
+                    record.Xml, record.State, record.HasManagedSave, (record.Snapshots ?? []).Select(s => (s.Xml, s.Current)).ToList()));
+                document.Root!.Add(domain);
+                domains[record.Id] = domain;
+            }
+        }
+
+        return (document, generation, true);
+    }
+
+    private static XElement DomainElement(TestDriverDomain saved)
+    {
+        var domain = XElement.Parse(saved.Xml);
+        domain.Elements().Where(e => e.Name.Namespace == TestNamespace).Remove();
+        domain.SetAttributeValue(XNamespace.Xmlns + "test", TestNamespace.NamespaceName);
+        domain.Add(new XElement(TestNamespace + "runstate", saved.State));
+
+        // The driver reads managed save only for a shut-off domain, and each snapshot as the children of a
+        // <test:domainsnapshot> plus <active> for the current one, parents first.
+        if (saved.HasManagedSave)
+        {
+            domain.Add(new XElement(TestNamespace + "hasmanagedsave"));
+        }
+
+        foreach (var (xml, current) in saved.Snapshots)
+        {
+            domain.Add(new XElement(TestNamespace + "domainsnapshot", XElement.Parse(xml).Elements(), new XElement("active", current ? 1 : 0)));
+        }
+
+        return domain;
+    }
+
+    // The generation is a comment at the top of the node element: libvirt reads past comments.
+    private const string GenerationPrefix = " vcore-journal-generation ";
+
+    private static long GenerationOf(XDocument document) =>
+        document.Root!.Nodes().OfType<XComment>()
+            .Select(c => c.Value.StartsWith(GenerationPrefix, StringComparison.Ordinal)
+                && long.TryParse(c.Value[GenerationPrefix.Length..].Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var g) ? g : (long?)null)
+            .FirstOrDefault(g => g is not null) ?? 0;
+
+    private static void SetGeneration(XDocument document, long generation)
+    {
+        document.Root!.Nodes().OfType<XComment>().Where(c => c.Value.StartsWith(GenerationPrefix, StringComparison.Ordinal)).Remove();
+        document.Root!.AddFirst(new XComment(GenerationPrefix + generation.ToString(CultureInfo.InvariantCulture) + " "));
+    }
+
+    private static XDocument Load(string path)
+    {
+        try
+        {
+            return XDocument.Load(path);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or XmlException)
         {
             throw new HypervisorAdapterException(AdapterErrorCode.OperationFailed, $"Could not read the node file {path}: {e.Message}", innerException: e);
         }
+    }
 
-        var node = document.Root!;
-        node.Elements("domain").Remove();
-        foreach (var saved in domains)
-        {
-            var domain = XElement.Parse(saved.Xml);
-            domain.Elements().Where(e => e.Name.Namespace == TestNamespace).Remove();
-            domain.SetAttributeValue(XNamespace.Xmlns + "test", TestNamespace.NamespaceName);
-            domain.Add(new XElement(TestNamespace + "runstate", saved.State));
-
-            // The driver reads managed save only for a shut-off domain, and each snapshot as the children of a
-            // <test:domainsnapshot> plus <active> for the current one, parents first.
-            if (saved.HasManagedSave)
-            {
-                domain.Add(new XElement(TestNamespace + "hasmanagedsave"));
-            }
-
-            foreach (var (xml, current) in saved.Snapshots)
-            {
-                domain.Add(new XElement(TestNamespace + "domainsnapshot", XElement.Parse(xml).Elements(), new XElement("active", current ? 1 : 0)));
-            }
-
-            node.Add(domain);
-        }
-
+    private static void Save(string path, XDocument document)
+    {
         try
         {
             WriteAtomically(path, document);
@@ -221,3 +359,9 @@ public static class TestDriverNodeFile
 /// <param name="HasManagedSave">True when the domain is parked.</param>
 /// <param name="Snapshots">Each snapshot's XML, parents first, and whether it is the current one.</param>
 internal sealed record TestDriverDomain(string Xml, int State, bool HasManagedSave, IReadOnlyList<(string Xml, bool Current)> Snapshots);
+
+/// <summary>One line of a node file's journal: a domain as it is now, or (no XML) that it is gone.</summary>
+internal sealed record JournalRecord(Guid Id, string? Xml, int State, bool HasManagedSave, JournalSnapshot[]? Snapshots);
+
+/// <summary>A snapshot in a <see cref="JournalRecord"/>.</summary>
+internal sealed record JournalSnapshot(string Xml, bool Current);

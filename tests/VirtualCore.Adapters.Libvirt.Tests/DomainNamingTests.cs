@@ -96,7 +96,7 @@ public sealed class DomainNamingTests : IDisposable
         Assert.Equal(
             new (string, string?)[] { (LibvirtAdapter.DomainNameOf(running.Id), "shop-web"), (LibvirtAdapter.DomainNameOf(stopped.Id), "shop-db") }.Order(),
             SavedDomains().Select(d => (d.Name, d.Title)).Order());
-        Assert.DoesNotContain(XDocument.Load(node.FilePath).Descendants("name"), n => n.Value.StartsWith("shop-", StringComparison.Ordinal));
+        Assert.DoesNotContain(TestDriverNodeFile.Current(node.FilePath).Descendants("name"), n => n.Value.StartsWith("shop-", StringComparison.Ordinal));
 
         await second.PowerOffDomainAsync(running.Id, None);
         await second.RevertToRecoveryPointAsync(running.Id, "before-upgrade", None);
@@ -187,5 +187,5 @@ public sealed class DomainNamingTests : IDisposable
     }
 
     private List<(string Name, string? Title)> SavedDomains() =>
-        XDocument.Load(node.FilePath).Root!.Elements("domain").Select(d => ((string)d.Element("name")!, (string?)d.Element("title"))).ToList();
+        TestDriverNodeFile.Current(node.FilePath).Root!.Elements("domain").Select(d => ((string)d.Element("name")!, (string?)d.Element("title"))).ToList();
 }

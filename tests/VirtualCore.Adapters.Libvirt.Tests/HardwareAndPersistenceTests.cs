@@ -155,7 +155,7 @@ public sealed class HardwareAndPersistenceTests : IDisposable
 
         await adapter.DeleteDomainAsync(spec.Id, deleteStorage: true, None);
 
-        Assert.Empty(XDocument.Load(node.FilePath).Root!.Elements("domain"));
+        Assert.Empty(TestDriverNodeFile.Current(node.FilePath).Root!.Elements("domain"));
     }
 
     [Fact]
@@ -200,7 +200,7 @@ public sealed class HardwareAndPersistenceTests : IDisposable
     }
 
     private XElement SavedDomain(Guid id) =>
-        XDocument.Load(node.FilePath).Root!.Elements("domain").Single(d => (string?)d.Element("uuid") == id.ToString("D"));
+        TestDriverNodeFile.Current(node.FilePath).Root!.Elements("domain").Single(d => (string?)d.Element("uuid") == id.ToString("D"));
 
     private List<string> Pins(Guid id) =>
         SavedDomain(id).Element("cputune")?.Elements("vcpupin").Select(p => $"{(string?)p.Attribute("vcpu")}:{(string?)p.Attribute("cpuset")}").ToList() ?? [];

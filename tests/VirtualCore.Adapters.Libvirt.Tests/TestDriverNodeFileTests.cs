@@ -67,15 +67,15 @@ public sealed class TestDriverNodeFileTests : IDisposable
         var before = XDocument.Load(node.FilePath).Root!;
         var domain = $"<domain type='test'><name>web-01</name><uuid>{Guid.NewGuid()}</uuid><memory>1048576</memory><vcpu>1</vcpu><os><type>hvm</type></os></domain>";
 
-        TestDriverNodeFile.ReplaceDomains(node.FilePath, [new TestDriverDomain(domain, 1, false, [])]);
+        TestDriverNodeFile.ReplaceDomains(node.FilePath, [new TestDriverDomain(domain, 1, false, [])], 1);
         Assert.Equal("running", Virsh(node.Uri, "domstate web-01").Trim());
-        TestDriverNodeFile.ReplaceDomains(node.FilePath, [new TestDriverDomain(domain, 5, false, [])]);
+        TestDriverNodeFile.ReplaceDomains(node.FilePath, [new TestDriverDomain(domain, 5, false, [])], 2);
         Assert.Equal("shut off", Virsh(node.Uri, "domstate web-01").Trim());
 
         var after = XDocument.Load(node.FilePath).Root!;
         Assert.Equal(
             before.Nodes().Select(n => n.ToString()),
-            after.Nodes().Where(n => n is not XElement { Name.LocalName: "domain" }).Select(n => n.ToString()));
+            after.Nodes().Where(n => n is not XElement { Name.LocalName: "domain" } && !n.ToString().Contains("vcore-journal-generation", StringComparison.Ordinal)).Select(n => n.ToString()));
         var saved = Assert.Single(after.Elements("domain"));
         Assert.Equal("5", (string?)Assert.Single(saved.Elements(TestDriverNodeFile.TestNamespace + "runstate")));
         Assert.Equal(TestDriverNodeFile.TestNamespace.NamespaceName, (string?)saved.Attribute(XNamespace.Xmlns + "test"));

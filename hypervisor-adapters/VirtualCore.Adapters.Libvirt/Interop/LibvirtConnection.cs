@@ -121,17 +121,29 @@ internal sealed unsafe class LibvirtConnection : IDisposable
         return domains;
     }
 
+    /// <summary>
+    /// While set, collects the id of every domain looked up by UUID: the domains an operation worked on, which a
+    /// simulated rack server then keeps in its journal.
+    /// </summary>
+    internal HashSet<Guid>? Touched { get; set; }
+
     /// <summary>The domain with that UUID, or null when there is none.</summary>
-    internal DomainHandle? FindDomain(Guid id) =>
-        Found(LibvirtNative.virDomainLookupByUUIDString(handle, id.ToString("D")), $"look up domain {id}", throwWhenMissing: false);
+    internal DomainHandle? FindDomain(Guid id)
+    {
+        Touched?.Add(id);
+        return Found(LibvirtNative.virDomainLookupByUUIDString(handle, id.ToString("D")), $"look up domain {id}", throwWhenMissing: false);
+    }
 
     /// <summary>The domain with that name, or null when there is none.</summary>
     internal DomainHandle? FindDomainByName(string name) =>
         Found(LibvirtNative.virDomainLookupByName(handle, name), $"look up domain '{name}'", throwWhenMissing: false);
 
     /// <summary>The domain with that UUID; throws <see cref="AdapterErrorCode.DomainNotFound"/> with libvirt's error when there is none.</summary>
-    internal DomainHandle GetDomain(Guid id) =>
-        Found(LibvirtNative.virDomainLookupByUUIDString(handle, id.ToString("D")), $"find domain {id}", throwWhenMissing: true)!;
+    internal DomainHandle GetDomain(Guid id)
+    {
+        Touched?.Add(id);
+        return Found(LibvirtNative.virDomainLookupByUUIDString(handle, id.ToString("D")), $"find domain {id}", throwWhenMissing: true)!;
+    }
 
     internal DomainHandle DefineDomain(string xml, string description)
     {
