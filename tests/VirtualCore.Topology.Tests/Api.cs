@@ -13,9 +13,9 @@ public static class Api
     public static async Task<T> GetAsync<T>(this HttpClient client, string path) =>
         (await client.GetFromJsonAsync<T>(path, Json))!;
 
-    public static async Task<JobAccepted> CreateVmAsync(this HttpClient client, string name)
+    public static async Task<JobAccepted> CreateVmAsync(this HttpClient client, string name, string? isoName = "tiny-guest")
     {
-        var response = await client.PostAsJsonAsync("/api/v1/vms", new { name, vCpus = 1, memoryGiB = 1, diskGiB = 10, isoName = "tiny-guest" });
+        var response = await client.PostAsJsonAsync("/api/v1/vms", new { name, vCpus = 1, memoryGiB = 1, diskGiB = 10, isoName });
         return await AcceptedAsync(response, $"create {name}");
     }
 

@@ -319,7 +319,7 @@ public sealed class TopologyFixture : IAsyncLifetime
 
     private static string ServersScripts => Path.Combine(Tools.RepositoryRoot, "scripts", "servers");
 
-    private static string HostAssembly(string project)
+    internal static string HostAssembly(string project)
     {
         // The hosts are built with the same configuration as this assembly (bin/<Configuration>/<framework>/).
         var output = new DirectoryInfo(Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory));
