@@ -3,7 +3,8 @@ using System.Text;
 using VirtualCore.LoadHarness;
 
 // The load harness: runs a portal of its own on loopback and measures the job pipeline end to end (see README).
-// Options: --topology embedded|rabbitmq|both  --vms N  --clients 8,64  --rounds N  --nodes N  --heartbeat SECONDS  --out FILE  --port P
+// Options: --scenario jobs|scale  --customers N  --jobs N  --customer-vms N (scale)
+// --topology embedded|rabbitmq|both  --vms N  --clients 8,64  --rounds N  --nodes N  --heartbeat SECONDS  --out FILE  --port P
 var arguments = Arguments.Parse(args);
 var topologies = arguments.Get("topology", "embedded") switch
 {
@@ -20,6 +21,45 @@ var heartbeat = arguments.Number("heartbeat", 2);
 var port = arguments.Number("port", 5191);
 var output = arguments.Get("out", Path.Combine(Repository.Root, "artifacts", "benchmarks", "load.md"));
 var portalDll = arguments.Get("portal", Path.Combine(Repository.Root, "hosts", "VirtualCore.Portal", "bin", "Release", "net10.0", "VirtualCore.Portal.dll"));
+
+if (arguments.Get("scenario", "jobs") == "scale")
+{
+    var scaleWork = Path.Combine(Path.GetTempPath(), "vcore-load", Guid.NewGuid().ToString("N"));
+    var customers = arguments.Number("customers", 1000);
+    var jobCount = arguments.Number("jobs", 1_000_000);
+    var bigCustomer = arguments.Number("customer-vms", 1000);
+    try
+    {
+        var scale = new ScaleRun(
+            new LoadOptions("embedded", arguments.Number("vms", 10_000), [], 0, arguments.Number("nodes", 500), heartbeat, portalDll, scaleWork, port),
+            customers, jobCount, bigCustomer, Console.Out);
+        var reads = await scale.RunAsync();
+        var scaleTable = new StringBuilder()
+            .AppendLine(CultureInfo.InvariantCulture, $"{DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, embedded default (SQLite): {arguments.Number("vms", 10_000)} VMs of {customers} customers on {arguments.Number("nodes", 500)} simulated rack servers reporting every {heartbeat} s, {jobCount} jobs; latency at a client on loopback, sequential requests.")
+            .AppendLine()
+            .AppendLine(ScaleRun.Header);
+        foreach (var read in reads)
+        {
+            scaleTable.AppendLine(ScaleRun.Row(read));
+        }
+
+        scaleTable.AppendLine().AppendLine(CultureInfo.InvariantCulture, $"Portal resident memory: {scale.IdleMiB:F0} MiB after the start on this data, {scale.PeakMiB:F0} MiB at most while serving the reads.");
+        var scaleOutput = arguments.Get("out", Path.Combine(Repository.Root, "artifacts", "benchmarks", "scale.md"));
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(scaleOutput))!);
+        await File.WriteAllTextAsync(scaleOutput, scaleTable.ToString());
+        Console.WriteLine();
+        Console.WriteLine(scaleTable);
+        Console.WriteLine($"written to {scaleOutput}");
+        return;
+    }
+    finally
+    {
+        if (Directory.Exists(scaleWork))
+        {
+            Directory.Delete(scaleWork, recursive: true);
+        }
+    }
+}
 
 var table = new StringBuilder()
     .AppendLine(CultureInfo.InvariantCulture, $"{DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores; {vms} VMs on {nodes} simulated rack servers, each reporting every {heartbeat} s; {rounds} pause + resume rounds.")

@@ -172,6 +172,9 @@ public sealed class ComputeModule : IModule
             e.Ignore(x => x.IsOpen);
             e.HasIndex(x => x.QueuedAt);
             e.HasIndex(x => new { x.Status, x.DispatchedAt });
+
+            // The job log filtered by status, newest first, without reading a million rows for the rare failed ones.
+            e.HasIndex(x => new { x.Status, x.QueuedAt });
             e.HasIndex(x => x.TargetId);
             e.Property(x => x.SubjectKind).HasMaxLength(20);
             e.HasIndex(x => x.RequestId).IsUnique();

@@ -231,6 +231,8 @@ namespace VirtualCore.Portal.Persistence.Migrations.Postgres
 
                     b.HasIndex("Status", "DispatchedAt");
 
+                    b.HasIndex("Status", "QueuedAt");
+
                     b.ToTable("Jobs", (string)null);
                 });
 

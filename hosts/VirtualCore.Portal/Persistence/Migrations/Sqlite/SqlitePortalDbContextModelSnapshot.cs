@@ -224,6 +224,8 @@ namespace VirtualCore.Portal.Persistence.Migrations.Sqlite
 
                     b.HasIndex("Status", "DispatchedAt");
 
+                    b.HasIndex("Status", "QueuedAt");
+
                     b.ToTable("Jobs", (string)null);
                 });
 

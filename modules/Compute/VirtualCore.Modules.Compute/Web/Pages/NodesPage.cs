@@ -41,22 +41,30 @@ internal static class NodesPage
             var nodes = await sender.Send(new ListNodeUsage(), http.RequestAborted);
             var access = http.RequestServices.GetRequiredService<IResourceAccess>();
 
-            // Only the VMs this user may move: a customer sees its own, never another's.
+            // Only the VMs this user may move: a customer sees its own, never another's. Operators and resellers only
+            // look at customers' VMs, so the list of every VM is not read for them.
             var movable = new List<VmView>();
-            foreach (var vm in await sender.Send(new ListVms(), http.RequestAborted))
+            if (http.RequestServices.GetRequiredService<ITenantContext>().CustomerId is not null)
             {
-                if (await access.VmAccessAsync(vm.Id, http.RequestAborted) >= MigrateVmHandlers.Action.Level)
+                foreach (var vm in await sender.Send(new ListVms(), http.RequestAborted))
                 {
-                    movable.Add(vm);
+                    if (await access.VmAccessAsync(vm.Id, http.RequestAborted) >= MigrateVmHandlers.Action.Level)
+                    {
+                        movable.Add(vm);
+                    }
                 }
             }
+
+            // The other rack servers are each VM's targets: one list per server, shared by its VMs.
+            var names = nodes.Select(n => n.Name).ToArray();
+            var targets = names.ToDictionary(n => n, n => (IReadOnlyList<string>)names.Where(t => t != n).ToArray(), StringComparer.Ordinal);
 
             var moves = movable.Count == 0 ? [] : await sender.Send(new ListJobs(Action: MigrateVmHandlers.Action.Name, Limit: 20), http.RequestAborted);
             return await renderer.RenderAsync(http, Template, "Rack servers", new NodesModel(
                 nodes.Select(n => new NodeEntry(
                     NodeCard.Of(n),
                     movable.Where(vm => vm.NodeName == n.Name)
-                        .Select(vm => new MovableVm(vm.Id.ToString(), vm.Name, vm.State, vm.OpenJobId is not null, nodes.Where(t => t.Name != n.Name).Select(t => t.Name).ToArray()))
+                        .Select(vm => new MovableVm(vm.Id.ToString(), vm.Name, vm.State, vm.OpenJobId is not null, targets[n.Name]))
                         .ToArray()))
                     .ToArray(),
                 movable.Count > 0,

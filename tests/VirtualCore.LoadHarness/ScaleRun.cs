@@ -1,0 +1,273 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using System.Xml.Linq;
+using Microsoft.Data.Sqlite;
+
+namespace VirtualCore.LoadHarness;
+
+/// <summary>One read's latency as a client on loopback saw it.</summary>
+internal sealed record ReadResult(string What, int Requests, Percentiles Latency, int Rows);
+
+/// <summary>
+/// One portal instance at a provider's scale, on the embedded default: many simulated rack servers (each reporting
+/// every few seconds, every domain reconciled), customers with their VMs, and a long job history. The portal starts
+/// once to create its database and node files; the VMs (each a domain on its rack server, running, with its core),
+/// customers and jobs are then written straight into both, and the portal starts again on them. Measured: the reads
+/// people wait for (the VM list of a customer with many VMs, the job log, the rack servers), and memory.
+/// </summary>
+internal sealed class ScaleRun(LoadOptions options, int customers, int jobs, int bigCustomerVms, TextWriter console)
+{
+    private static readonly Guid Provider = new("7c0e1a5e-0000-4000-8000-000000000001");
+    private static readonly Guid DemoCustomer = new("7c0e1a5e-0000-4000-8000-0000000000c1");
+    private static readonly XNamespace Test = "http://libvirt.org/schemas/domain/test/1.0";
+    private const int CoresPerNode = 32;
+    private const int Requests = 200;
+
+    public double IdleMiB { get; private set; }
+
+    public double PeakMiB { get; private set; }
+
+    public async Task<IReadOnlyList<ReadResult>> RunAsync()
+    {
+        var address = new Uri($"http://127.0.0.1:{options.Port}");
+        var data = Path.Combine(options.WorkDirectory, "portal");
+        var settings = Settings();
+        using (await PortalProcess.StartAsync(options.PortalDll, address, data, settings))
+        {
+            // Started once: schema migrated, demo tenants written, node files created.
+        }
+
+        var watch = Stopwatch.StartNew();
+        Seed(data);
+        console.WriteLine($"seeded {options.Vms} VMs, {customers} customers, {jobs} jobs on {options.Nodes} rack servers in {watch.Elapsed.TotalSeconds:F0} s");
+
+        using var portal = await PortalProcess.StartAsync(options.PortalDll, address, data, settings);
+        try
+        {
+            // Every rack server has reported at least once and its domains were reconciled.
+            await Task.Delay(TimeSpan.FromSeconds(options.HeartbeatSeconds * 3));
+            IdleMiB = portal.Memory().Resident;
+            using var demo = await TokenClientAsync(address, "demo", "demo-pass-1");
+            using var operatorApi = await TokenClientAsync(address, "operator", "operator-pass-1");
+            using var demoPages = await PageClientAsync(address, "demo", "demo-pass-1");
+            using var operatorPages = await PageClientAsync(address, "operator", "operator-pass-1");
+            portal.ResetPeak();
+            var results = new List<ReadResult>
+            {
+                await ReadAsync($"API: VM list of a customer with {bigCustomerVms} VMs", demo, "/api/v1/vms"),
+                await ReadAsync($"page: VM list of a customer with {bigCustomerVms} VMs", demoPages, "/vms"),
+                await ReadAsync($"API: operator's job log, newest 100 of {jobs}", operatorApi, "/api/v1/jobs?limit=100"),
+                await ReadAsync("API: operator's job log, failed jobs only", operatorApi, "/api/v1/jobs?limit=100&status=failed"),
+                await ReadAsync("API: a customer's job log, newest 100", demo, "/api/v1/jobs?limit=100"),
+                await ReadAsync("page: operator's job log", operatorPages, "/jobs"),
+                await ReadAsync($"API: {options.Nodes} rack servers with their use", operatorApi, "/api/v1/nodes"),
+                await ReadAsync($"page: {options.Nodes} rack servers", operatorPages, "/nodes"),
+            };
+            PeakMiB = portal.Memory().Peak;
+            return results;
+        }
+        catch (Exception e)
+        {
+            var kept = Path.Combine(Path.GetTempPath(), "vcore-load-portal-scale.log");
+            File.Copy(portal.LogPath, kept, overwrite: true);
+            throw new InvalidOperationException($"{e.Message}\n--- portal log (whole: {kept}) ---\n{portal.Tail()}", e);
+        }
+    }
+
+    private Dictionary<string, string> Settings()
+    {
+        var settings = new Dictionary<string, string>
+        {
+            ["environment"] = "Embedded",
+            ["DemoVms"] = "false",
+            ["Logging:LogLevel:Default"] = "Warning",
+            ["NodeAgentDefaults:HeartbeatInterval"] = TimeSpan.FromSeconds(options.HeartbeatSeconds).ToString("c", CultureInfo.InvariantCulture),
+        };
+        for (var i = 0; i < options.Nodes; i++)
+        {
+            settings[$"EmbeddedRackServers:Servers:{i}:Name"] = Node(i);
+            settings[$"EmbeddedRackServers:Servers:{i}:Role"] = "compute";
+            settings[$"EmbeddedRackServers:Servers:{i}:Sockets"] = "2";
+            settings[$"EmbeddedRackServers:Servers:{i}:CoresPerSocket"] = (CoresPerNode / 2).ToString(CultureInfo.InvariantCulture);
+            settings[$"EmbeddedRackServers:Servers:{i}:MemoryGiB"] = "256";
+            settings[$"EmbeddedRackServers:Servers:{i}:ReservedMemoryGiB"] = "8";
+        }
+
+        return settings;
+    }
+
+    private static string Node(int i) => $"load-{i + 1}";
+
+    private void Seed(string data)
+    {
+        var random = new Random(20261205);
+        var now = DateTimeOffset.UtcNow;
+        var customerIds = new List<Guid> { DemoCustomer };
+        var vms = new List<(Guid Id, Guid Customer, string Name, int Node, int Core)>();
+        using var connection = new SqliteConnection($"Data Source={Path.Combine(data, "virtualcore.db")};Pooling=false");
+        connection.Open();
+        using (var transaction = connection.BeginTransaction())
+        {
+            using var customer = Command(connection, transaction, "INSERT INTO Customers (Id, ResellerId, Name, OtpRequired, CreatedAt) VALUES ($id, $reseller, $name, 0, $at)");
+            for (var i = 1; i < customers; i++)
+            {
+                var id = Guid.NewGuid();
+                customerIds.Add(id);
+                Run(customer, ("$id", Text(id)), ("$reseller", Text(Provider)), ("$name", $"Load customer {i:D4}"), ("$at", now.UtcTicks));
+            }
+
+            using var vm = Command(connection, transaction, """
+                INSERT INTO VirtualMachines (Id, ResellerId, CustomerId, Name, VCpus, MemoryGiB, DiskGiB, IsoName, NodeName, MacAddress, Addresses,
+                  State, BootOrder, DiskBus, NicModel, NextBootChanges, StateChangedAt, CreatedAt, CreatedBy, Version)
+                VALUES ($id, $reseller, $customer, $name, 1, 1, 10, NULL, $node, $mac, '', 'running', 'disk,cdrom', 'virtio', 'virtio', '', $at, $at, 'load', 0)
+                """);
+            using var core = Command(connection, transaction, "INSERT INTO CoreAllocations (NodeName, Core, VmId) VALUES ($node, $core, $vm)");
+            for (var i = 0; i < options.Vms; i++)
+            {
+                var owner = i < bigCustomerVms ? DemoCustomer : customerIds[1 + ((i - bigCustomerVms) % (customerIds.Count - 1))];
+                var (node, slot) = (i % options.Nodes, i / options.Nodes);
+                var id = Guid.NewGuid();
+                var name = $"vm-{i:D5}";
+                vms.Add((id, owner, name, node, slot));
+                Run(vm, ("$id", Text(id)), ("$reseller", Text(Provider)), ("$customer", Text(owner)), ("$name", name), ("$node", Node(node)),
+                    ("$mac", $"52:54:00:{i >> 16 & 0xff:x2}:{i >> 8 & 0xff:x2}:{i & 0xff:x2}"), ("$at", now.AddDays(-400).UtcTicks));
+                Run(core, ("$node", Node(node)), ("$core", slot), ("$vm", Text(id)));
+            }
+
+            // A year of history: each VM's jobs spread over it, one in fifty failed.
+            using var job = Command(connection, transaction, """
+                INSERT INTO Jobs (Id, ResellerId, CustomerId, TargetType, TargetId, TargetName, Action, UserName, NodeName, Status, Progress, Info,
+                  QueuedAt, StartedAt, EndedAt, CommandName, CommandJson, DispatchedAt, DispatchAttempts, LastSignalAt, Version)
+                VALUES ($id, $reseller, $customer, 'vServer', $vm, $name, $action, 'load', $node, $status, 100, $info, $queued, $queued, $ended, 'pause-domain', '{}', $queued, 1, $ended, 2)
+                """);
+            string[] actions = ["start", "shutdown", "pause", "resume", "restart", "reset"];
+            var span = TimeSpan.FromDays(365).Ticks;
+            for (var i = 0; i < jobs; i++)
+            {
+                var target = vms[i % vms.Count];
+                var queued = now.UtcTicks - (long)(random.NextDouble() * span);
+                var failed = random.Next(50) == 0;
+                Run(job, ("$id", Text(Guid.NewGuid())), ("$reseller", Text(Provider)), ("$customer", Text(target.Customer)), ("$vm", Text(target.Id)),
+                    ("$name", target.Name), ("$action", actions[i % actions.Length]), ("$node", Node(target.Node)), ("$status", failed ? "failed" : "completed"),
+                    ("$info", failed ? "The rack server refused the action." : "Done."), ("$queued", queued), ("$ended", queued + 150_000));
+            }
+
+            transaction.Commit();
+        }
+
+        // Each VM a running domain on its simulated rack server, named by its id as the adapter names them.
+        foreach (var group in vms.GroupBy(v => v.Node))
+        {
+            var path = Path.Combine(data, "nodes", Node(group.Key) + ".xml");
+            var document = XDocument.Load(path);
+            foreach (var v in group)
+            {
+                document.Root!.Add(new XElement(
+                    "domain",
+                    new XAttribute("type", "test"),
+                    new XAttribute(XNamespace.Xmlns + "test", Test.NamespaceName),
+                    new XElement("name", "vm-" + v.Id.ToString("N")),
+                    new XElement("uuid", v.Id.ToString("D")),
+                    new XElement("title", v.Name),
+                    new XElement("memory", 1048576),
+                    new XElement("vcpu", 1),
+                    new XElement("os", new XElement("type", "hvm")),
+                    new XElement(Test + "runstate", 1)));
+            }
+
+            document.Save(path);
+        }
+    }
+
+    private async Task<ReadResult> ReadAsync(string what, HttpClient client, string path)
+    {
+        var times = new List<double>();
+        var rows = 0;
+        for (var i = 0; i < Requests + 10; i++)
+        {
+            var started = Stopwatch.GetTimestamp();
+            using var response = await client.GetAsync(path);
+            var body = await response.Content.ReadAsByteArrayAsync();
+            var elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            if (!response.IsSuccessStatusCode)
+            {
+                throw new InvalidOperationException($"{path}: {(int)response.StatusCode} {Encoding.UTF8.GetString(body)}");
+            }
+
+            // The first few warm the caches and the JIT; a user's first visit after a start pays that once.
+            if (i >= 10)
+            {
+                times.Add(elapsed);
+            }
+
+            if (i == 0 && response.Content.Headers.ContentType?.MediaType == "application/json")
+            {
+                using var json = JsonDocument.Parse(body);
+                rows = json.RootElement.ValueKind == JsonValueKind.Array ? json.RootElement.GetArrayLength() : 0;
+            }
+        }
+
+        var result = new ReadResult(what, Requests, Percentiles.Of(times), rows);
+        console.WriteLine(Row(result));
+        return result;
+    }
+
+    private static async Task<HttpClient> TokenClientAsync(Uri address, string user, string password)
+    {
+        using var basic = new HttpClient { BaseAddress = address };
+        basic.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{user}:{password}")));
+        using var created = await basic.PostAsJsonAsync("/api/v1/tokens", new { name = "scale", scopes = new[] { "read" }, expiresInDays = 1 });
+        if (!created.IsSuccessStatusCode)
+        {
+            throw new InvalidOperationException($"token for {user}: {(int)created.StatusCode} {await created.Content.ReadAsStringAsync()}");
+        }
+
+        var token = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("token").GetString()!;
+        var client = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromMinutes(1) };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return client;
+    }
+
+    private static async Task<HttpClient> PageClientAsync(Uri address, string user, string password)
+    {
+        var client = new HttpClient(new HttpClientHandler { CookieContainer = new System.Net.CookieContainer() }) { BaseAddress = address, Timeout = TimeSpan.FromMinutes(1) };
+        using var signIn = await client.PostAsJsonAsync("/api/v1/session", new { userName = user, password });
+        if (!signIn.IsSuccessStatusCode)
+        {
+            throw new InvalidOperationException($"sign-in of {user}: {(int)signIn.StatusCode}");
+        }
+
+        return client;
+    }
+
+    private static SqliteCommand Command(SqliteConnection connection, SqliteTransaction transaction, string sql)
+    {
+        var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = sql;
+        return command;
+    }
+
+    private static void Run(SqliteCommand command, params (string Name, object Value)[] values)
+    {
+        command.Parameters.Clear();
+        foreach (var (name, value) in values)
+        {
+            command.Parameters.AddWithValue(name, value);
+        }
+
+        command.ExecuteNonQuery();
+    }
+
+    private static string Text(Guid id) => id.ToString("D").ToUpperInvariant();
+
+    public static string Header =>
+        "| read | requests | p50 ms | p95 ms | p99 ms | rows |\n| --- | ---: | ---: | ---: | ---: | ---: |";
+
+    public static string Row(ReadResult r) => string.Create(
+        CultureInfo.InvariantCulture, $"| {r.What} | {r.Requests} | {r.Latency.P50:F1} | {r.Latency.P95:F1} | {r.Latency.P99:F1} | {(r.Rows > 0 ? r.Rows.ToString(CultureInfo.InvariantCulture) : "")} |");
+}
