@@ -92,8 +92,28 @@ public sealed record GetVm(Guid VmId) : IQuery<VmView>;
 /// <param name="Search">Text in the name, user or info.</param>
 /// <param name="VmId">Only jobs of this VM.</param>
 /// <param name="Limit">At most this many rows (1–1000).</param>
-public sealed record ListJobs(string? Status = null, string? Action = null, string? Search = null, Guid? VmId = null, int Limit = 200)
+/// <param name="Before">
+/// A page's cursor: only jobs queued before it, as the previous page's last job gives it (<see cref="JobCursor"/>).
+/// A page holds at least <paramref name="Limit"/> jobs when there may be more, and a few more when its last ones were
+/// queued at the same moment, so that the next page misses none.
+/// </param>
+public sealed record ListJobs(string? Status = null, string? Action = null, string? Search = null, Guid? VmId = null, int Limit = 200, string? Before = null)
     : IQuery<IReadOnlyList<JobView>>;
+
+/// <summary>The job log's keyset cursor: when a job was queued, in UTC ticks.</summary>
+public static class JobCursor
+{
+    /// <summary>The cursor for the page after <paramref name="page"/>, or null when it was the last (shorter than its limit).</summary>
+    public static string? After(IReadOnlyList<JobView> page, int limit) =>
+        page.Count >= limit && page.Count > 0 ? page[^1].QueuedAt.UtcTicks.ToString(System.Globalization.CultureInfo.InvariantCulture) : null;
+
+    /// <summary>The cursor's moment, or null when it is not one.</summary>
+    public static DateTimeOffset? Parse(string? cursor) =>
+        long.TryParse(cursor, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var ticks)
+            && ticks >= DateTimeOffset.MinValue.UtcTicks && ticks <= DateTimeOffset.MaxValue.UtcTicks
+            ? new DateTimeOffset(ticks, TimeSpan.Zero)
+            : null;
+}
 
 public sealed record GetJob(Guid JobId) : IQuery<JobView>;
 

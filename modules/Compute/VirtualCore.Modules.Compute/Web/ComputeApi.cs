@@ -117,9 +117,23 @@ internal static class ComputeApi
             .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
 
         var jobs = api.MapGroup("/jobs").WithTags("Jobs").RequireScope(ApiScopes.Read);
-        jobs.MapGet("/", (string? status, string? action, string? search, Guid? vmId, int? limit, ISender sender, CancellationToken ct) =>
-                sender.Send(new ListJobs(status, action, search, vmId, limit ?? 200), ct))
-            .WithName("ListJobs").WithSummary("The job log, newest first, filtered.").ProducesValidationProblem();
+        jobs.MapGet("/", async (string? status, string? action, string? search, Guid? vmId, int? limit, string? before, HttpContext http, ISender sender, CancellationToken ct) =>
+            {
+                var page = await sender.Send(new ListJobs(status, action, search, vmId, limit ?? 200, before), ct);
+                if (JobCursor.After(page, limit ?? 200) is { } next)
+                {
+                    // The next page: the same request with the cursor, as a header and as an RFC 8288 link.
+                    var query = http.Request.Query.Where(q => q.Key != "before").Select(q => $"{Uri.EscapeDataString(q.Key)}={Uri.EscapeDataString(q.Value.ToString())}")
+                        .Append($"before={next}");
+                    http.Response.Headers["X-Next-Cursor"] = next;
+                    http.Response.Headers.Link = $"</api/v1/jobs?{string.Join('&', query)}>; rel=\"next\"";
+                }
+
+                return page;
+            })
+            .WithName("ListJobs")
+            .WithSummary("The job log, newest first, filtered; pages by keyset: when more may follow, X-Next-Cursor and a Link rel=\"next\" give the next page (before=<cursor>).")
+            .ProducesValidationProblem();
         jobs.MapGet("/{jobId:guid}", (Guid jobId, ISender sender, CancellationToken ct) => sender.Send(new GetJob(jobId), ct))
             .WithName("GetJob").WithSummary("One job.").ProducesProblem(StatusCodes.Status404NotFound);
 

@@ -81,8 +81,24 @@ internal sealed class JobQueries(PortalDbContext db, IResourceAccess access) :
             jobs = jobs.Where(j => j.TargetName.ToLower().Contains(text) || j.UserName.ToLower().Contains(text) || j.Info.ToLower().Contains(text));
         }
 
-        var rows = await jobs.OrderByDescending(j => j.QueuedAt).Take(query.Limit).ToListAsync(cancellationToken);
-        return rows.Select(Views.Of).ToArray();
+        if (JobCursor.Parse(query.Before) is { } before)
+        {
+            jobs = jobs.Where(j => j.QueuedAt < before);
+        }
+
+        // Keyset paging, newest first: the next page starts below this page's last moment. Jobs queued at that same
+        // moment all come on this page (a tie is rare: the clock counts in 100 ns), so the next page misses none.
+        var rows = await jobs.OrderByDescending(j => j.QueuedAt).Take(query.Limit + 1).ToListAsync(cancellationToken);
+        if (rows.Count > query.Limit && rows[query.Limit].QueuedAt == rows[query.Limit - 1].QueuedAt)
+        {
+            var tie = rows[query.Limit].QueuedAt;
+            var page = rows.Take(query.Limit).ToList();
+            var seen = page.Select(r => r.Id).ToHashSet();
+            page.AddRange((await jobs.Where(j => j.QueuedAt == tie).ToListAsync(cancellationToken)).Where(r => !seen.Contains(r.Id)));
+            return page.Select(Views.Of).ToArray();
+        }
+
+        return rows.Take(query.Limit).Select(Views.Of).ToArray();
     }
 
     public async ValueTask<JobView> Handle(GetJob query, CancellationToken cancellationToken)
@@ -115,6 +131,11 @@ internal sealed class ListJobsValidator : IValidator<ListJobs>
         if (request.Search is { Length: > 100 })
         {
             errors.Add(new("search", "Search for at most 100 characters."));
+        }
+
+        if (request.Before is not null && JobCursor.Parse(request.Before) is null)
+        {
+            errors.Add(new("before", "Use the cursor of the previous page (X-Next-Cursor or the Link header), unchanged."));
         }
 
         return ValueTask.FromResult<IReadOnlyList<FieldError>>(errors);

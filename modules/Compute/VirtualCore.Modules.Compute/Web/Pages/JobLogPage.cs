@@ -18,7 +18,10 @@ namespace VirtualCore.Modules.Compute.Web.Pages;
 /// <param name="Statuses">The statuses to filter by.</param>
 /// <param name="Actions">The actions to filter by: every action a slice declares.</param>
 /// <param name="ExportUrl">The CSV export of the same filter.</param>
-public sealed record JobLogModel(IReadOnlyList<JobRow> Jobs, string VmFilter, JobFilter Filter, IReadOnlyList<string> Statuses, IReadOnlyList<string> Actions, string ExportUrl);
+/// <param name="OlderUrl">The next page of older jobs, or empty on the last page.</param>
+/// <param name="NewestUrl">The first page of the same filter, or empty on the first page.</param>
+public sealed record JobLogModel(
+    IReadOnlyList<JobRow> Jobs, string VmFilter, JobFilter Filter, IReadOnlyList<string> Statuses, IReadOnlyList<string> Actions, string ExportUrl, string OlderUrl, string NewestUrl);
 
 /// <summary>The job log's filter.</summary>
 /// <param name="Status">Only this status, or empty.</param>
@@ -31,18 +34,26 @@ internal static class JobLogPage
 {
     public const string Template = "Compute/Jobs.sbn-html";
 
+    /// <summary>Jobs per page of the job log.</summary>
+    public const int PageSize = 200;
+
     public static void Map(RouteGroupBuilder pages)
     {
-        pages.MapGet("/jobs", async (HttpContext http, IPageRenderer renderer, ISender sender, string? status, string? action, string? search) =>
+        pages.MapGet("/jobs", async (HttpContext http, IPageRenderer renderer, ISender sender, string? status, string? action, string? search, string? before) =>
         {
-            var jobs = await sender.Send(new ListJobs(PageForms.Blank(status), PageForms.Blank(action), PageForms.Blank(search), null, 500), http.RequestAborted);
+            var jobs = await sender.Send(new ListJobs(PageForms.Blank(status), PageForms.Blank(action), PageForms.Blank(search), null, PageSize, PageForms.Blank(before)), http.RequestAborted);
+            var filter = string.Join('&', new[] { ("status", status), ("action", action), ("search", search) }
+                .Where(p => !string.IsNullOrEmpty(p.Item2)).Select(p => $"{p.Item1}={Uri.EscapeDataString(p.Item2!)}"));
+            var older = JobCursor.After(jobs, PageSize) is { } next ? $"/jobs?{(filter.Length > 0 ? filter + "&" : "")}before={next}" : "";
             return await renderer.RenderAsync(http, Template, "Job log", new JobLogModel(
                 jobs.Select(JobRow.Of).ToArray(),
                 "",
                 new JobFilter(status ?? "", action ?? "", search ?? ""),
                 JobStatuses.All,
                 VmActions.Names,
-                "/jobs/export.csv" + http.Request.QueryString));
+                "/jobs/export.csv" + (filter.Length > 0 ? "?" + filter : ""),
+                older,
+                string.IsNullOrEmpty(before) ? "" : "/jobs" + (filter.Length > 0 ? "?" + filter : "")));
         });
 
         pages.MapGet("/jobs/export.csv", async (HttpContext http, ISender sender, string? status, string? action, string? search) =>
