@@ -38,9 +38,19 @@ public sealed class JobLogPagingTests : IAsyncLifetime
                     var at = i is >= 10 and < 15 ? start.AddSeconds(10) : start.AddSeconds(i + offset);
                     db.Add(new Job
                     {
-                        Id = Guid.NewGuid(), ResellerId = vm.ResellerId, CustomerId = vm.CustomerId, TargetId = vm.Id, TargetName = vm.Name,
-                        Action = "pause", UserName = "history", NodeName = vm.NodeName, Status = JobStatuses.Completed, Info = "Done.",
-                        QueuedAt = at, CommandName = "pause-domain", CommandJson = "{}",
+                        Id = Guid.NewGuid(),
+                        ResellerId = vm.ResellerId,
+                        CustomerId = vm.CustomerId,
+                        TargetId = vm.Id,
+                        TargetName = vm.Name,
+                        Action = "pause",
+                        UserName = "history",
+                        NodeName = vm.NodeName,
+                        Status = JobStatuses.Completed,
+                        Info = "Done.",
+                        QueuedAt = at,
+                        CommandName = "pause-domain",
+                        CommandJson = "{}",
                     });
                 }
             }
@@ -103,9 +113,19 @@ public sealed class JobLogPagingTests : IAsyncLifetime
             {
                 db.Add(new Job
                 {
-                    Id = Guid.NewGuid(), ResellerId = row.ResellerId, CustomerId = row.CustomerId, TargetId = row.Id, TargetName = row.Name,
-                    Action = "resume", UserName = "history", NodeName = row.NodeName, Status = JobStatuses.Completed, Info = "Done.",
-                    QueuedAt = DateTimeOffset.UtcNow.AddDays(-1).AddSeconds(i), CommandName = "resume-domain", CommandJson = "{}",
+                    Id = Guid.NewGuid(),
+                    ResellerId = row.ResellerId,
+                    CustomerId = row.CustomerId,
+                    TargetId = row.Id,
+                    TargetName = row.Name,
+                    Action = "resume",
+                    UserName = "history",
+                    NodeName = row.NodeName,
+                    Status = JobStatuses.Completed,
+                    Info = "Done.",
+                    QueuedAt = DateTimeOffset.UtcNow.AddDays(-1).AddSeconds(i),
+                    CommandName = "resume-domain",
+                    CommandJson = "{}",
                 });
             }
 
