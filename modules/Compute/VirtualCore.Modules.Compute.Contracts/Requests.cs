@@ -82,7 +82,19 @@ public sealed record EditVmHardware(
     string? NicModel = null,
     Guid? RequestId = null) : ICommand<JobAccepted>;
 
-public sealed record ListVms : IQuery<IReadOnlyList<VmView>>;
+/// <summary>The caller's VMs, filtered, sorted and paged in the database.</summary>
+/// <param name="Search">Only VMs whose name contains this (case-insensitive).</param>
+/// <param name="State">Only VMs in this state.</param>
+/// <param name="Sort">One of <see cref="VmSorts.All"/>; a leading "-" sorts descending. By name when null.</param>
+/// <param name="Limit">At most this many (1 to 1,000); every VM when null.</param>
+/// <param name="Offset">Skip this many first.</param>
+public sealed record ListVms(string? Search = null, string? State = null, string? Sort = null, int? Limit = null, int Offset = 0) : IQuery<IReadOnlyList<VmView>>;
+
+/// <summary>What the VM list sorts by.</summary>
+public static class VmSorts
+{
+    public static IReadOnlyList<string> All { get; } = ["name", "-name", "state", "-state", "node", "-node", "created", "-created"];
+}
 
 public sealed record GetVm(Guid VmId) : IQuery<VmView>;
 

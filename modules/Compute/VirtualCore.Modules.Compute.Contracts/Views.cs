@@ -81,6 +81,8 @@ public static class VmStates
     public const string Unknown = "unknown";
     /// <summary>Gone: deleted with its disks.</summary>
     public const string Deleted = "deleted";
+
+    public static IReadOnlyList<string> All { get; } = [Pending, Running, Paused, ShuttingDown, ShutOff, Crashed, Parked, Failed, Missing, Unknown, Deleted];
 }
 
 /// <summary>A rack server's capacity and use. Counts every tenant's VMs: capacity is shared, the VMs are not shown.</summary>

@@ -73,6 +73,7 @@ public sealed class ComputeModule : IModule
         services.AddScoped<IValidator<CreateVm>, CreateVmValidator>();
         services.AddScoped<IValidator<EditVmHardware>, EditVmHardwareValidator>();
         services.AddScoped<IValidator<ListJobs>, ListJobsValidator>();
+        services.AddScoped<IValidator<ListVms>, ListVmsValidator>();
         services.AddSignalR();
         services.AddSingleton<LiveConnections>();
         services.AddHostedService<LiveConnectionSweeper>();

@@ -26,8 +26,11 @@ internal static class ComputeApi
         var api = endpoints.MapGroup("/api/v1").RequireAuthorization();
 
         var vms = api.MapGroup("/vms").WithTags("vServers");
-        vms.MapGet("/", (ISender sender, CancellationToken ct) => sender.Send(new ListVms(), ct))
-            .RequireScope(ApiScopes.Read).WithName("ListVms").WithSummary("All vServers of the account.");
+        vms.MapGet("/", (string? search, string? state, string? sort, int? limit, int? offset, ISender sender, CancellationToken ct) =>
+                sender.Send(new ListVms(search, state, sort, limit, offset ?? 0), ct))
+            .RequireScope(ApiScopes.Read).WithName("ListVms")
+            .WithSummary("The account's vServers, filtered (search in the name, state), sorted (sort: name, state, node, created; \"-\" for descending) and paged (limit 1–1000, offset) in the database; all of them by name when nothing is asked.")
+            .ProducesValidationProblem();
         vms.MapGet("/{vmId:guid}", (Guid vmId, ISender sender, CancellationToken ct) => sender.Send(new GetVm(vmId), ct))
             .RequireScope(ApiScopes.Read).WithName("GetVm").WithSummary("One vServer.").ProducesProblem(StatusCodes.Status404NotFound);
         vms.MapPost("/", async (CreateVmRequest body, HttpContext http, ISender sender, CancellationToken ct) =>

@@ -22,7 +22,40 @@ internal sealed class VmQueries(PortalDbContext db, IResourceAccess access) :
             source = source.Where(v => visible.Contains(v.Id));
         }
 
-        var vms = await source.OrderBy(v => v.Name).ToListAsync(cancellationToken);
+        if (!string.IsNullOrWhiteSpace(query.Search))
+        {
+            var text = query.Search.Trim().ToLowerInvariant();
+            source = source.Where(v => v.Name.ToLower().Contains(text));
+        }
+
+        if (!string.IsNullOrEmpty(query.State))
+        {
+            source = source.Where(v => v.State == query.State);
+        }
+
+        // The name breaks ties (unique per customer, with the id after it across customers), so pages never overlap.
+        source = query.Sort switch
+        {
+            "-name" => source.OrderByDescending(v => v.Name).ThenByDescending(v => v.Id),
+            "state" => source.OrderBy(v => v.State).ThenBy(v => v.Name).ThenBy(v => v.Id),
+            "-state" => source.OrderByDescending(v => v.State).ThenBy(v => v.Name).ThenBy(v => v.Id),
+            "node" => source.OrderBy(v => v.NodeName).ThenBy(v => v.Name).ThenBy(v => v.Id),
+            "-node" => source.OrderByDescending(v => v.NodeName).ThenBy(v => v.Name).ThenBy(v => v.Id),
+            "created" => source.OrderBy(v => v.CreatedAt).ThenBy(v => v.Id),
+            "-created" => source.OrderByDescending(v => v.CreatedAt).ThenBy(v => v.Id),
+            _ => source.OrderBy(v => v.Name).ThenBy(v => v.Id),
+        };
+        if (query.Offset > 0)
+        {
+            source = source.Skip(query.Offset);
+        }
+
+        if (query.Limit is { } limit)
+        {
+            source = source.Take(limit);
+        }
+
+        var vms = await source.ToListAsync(cancellationToken);
         var open = await OpenJobsAsync(cancellationToken);
         return vms.Select(vm => Views.Of(vm, open.GetValueOrDefault(vm.Id))).ToArray();
     }
@@ -110,6 +143,42 @@ internal sealed class JobQueries(PortalDbContext db, IResourceAccess access) :
         }
 
         return Views.Of(job);
+    }
+}
+
+internal sealed class ListVmsValidator : IValidator<ListVms>
+{
+    public const int MaxLimit = 1000;
+
+    public ValueTask<IReadOnlyList<FieldError>> ValidateAsync(ListVms request, CancellationToken cancellationToken)
+    {
+        var errors = new List<FieldError>();
+        if (request.Limit is < 1 or > MaxLimit)
+        {
+            errors.Add(new("limit", $"Ask for 1 to {MaxLimit} VMs."));
+        }
+
+        if (request.Offset < 0)
+        {
+            errors.Add(new("offset", "The offset is 0 or more."));
+        }
+
+        if (request.Sort is not null && !VmSorts.All.Contains(request.Sort))
+        {
+            errors.Add(new("sort", $"Sort by one of: {string.Join(", ", VmSorts.All)}."));
+        }
+
+        if (!string.IsNullOrEmpty(request.State) && !VmStates.All.Contains(request.State))
+        {
+            errors.Add(new("state", $"Use one of: {string.Join(", ", VmStates.All)}."));
+        }
+
+        if (request.Search is { Length: > 63 })
+        {
+            errors.Add(new("search", "Search for at most 63 characters, the longest name."));
+        }
+
+        return ValueTask.FromResult<IReadOnlyList<FieldError>>(errors);
     }
 }
 
