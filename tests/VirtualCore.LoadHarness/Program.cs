@@ -20,7 +20,7 @@ var nodes = arguments.Number("nodes", 4);
 var heartbeat = arguments.Number("heartbeat", 2);
 var port = arguments.Number("port", 5191);
 var output = arguments.Get("out", Path.Combine(Repository.Root, "artifacts", "benchmarks", "load.md"));
-var portalDll = arguments.Get("portal", Path.Combine(Repository.Root, "hosts", "VirtualCore.Portal", "bin", "Release", "net10.0", "VirtualCore.Portal.dll"));
+var portalDll = Path.GetFullPath(arguments.Get("portal", Path.Combine(Repository.Root, "hosts", "VirtualCore.Portal", "bin", "Release", "net10.0", "VirtualCore.Portal.dll")));
 
 if (arguments.Get("scenario", "jobs") == "scale")
 {

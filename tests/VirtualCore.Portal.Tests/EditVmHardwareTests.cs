@@ -309,7 +309,7 @@ public sealed class EditVmHardwareTests : IAsyncLifetime
     /// <summary>The domain's persistent definition as libvirt reads it from the rack server's node file (virsh dumpxml --inactive).</summary>
     private async Task<XElement> DomainXmlAsync(string node, Guid vmId)
     {
-        var uri = "test://" + Path.GetFullPath(Path.Combine(_portal.DataDirectory, "nodes", node + ".xml"));
+        var uri = "test://" + Path.GetFullPath(NodeFile.FoldedCopy(Path.Combine(_portal.DataDirectory, "nodes", node + ".xml"), _portal.DataDirectory));
         using var virsh = Process.Start(new ProcessStartInfo("virsh", ["-c", uri, "dumpxml", "--inactive", vmId.ToString()])
         {
             RedirectStandardOutput = true,

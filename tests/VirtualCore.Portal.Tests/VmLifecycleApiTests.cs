@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Http.Json;
-using System.Xml.Linq;
 using MassTransit;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -391,7 +390,7 @@ public sealed class VmLifecycleApiTests : IAsyncLifetime
 
     /// <summary>The pins of the domain's definition as its simulated rack server keeps it on disk.</summary>
     private int[] PinsInNodeFile(string node, Guid vmId) =>
-        XDocument.Load(Path.Combine(_portal.DataDirectory, "nodes", node + ".xml")).Root!.Elements("domain")
+        NodeFile.Current(Path.Combine(_portal.DataDirectory, "nodes", node + ".xml")).Root!.Elements("domain")
             .Single(d => (string?)d.Element("uuid") == vmId.ToString("D"))
             .Element("cputune")!.Elements("vcpupin").OrderBy(p => (int)p.Attribute("vcpu")!).Select(p => (int)p.Attribute("cpuset")!).ToArray();
 

@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using System.Xml.Linq;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
 using VirtualCore.Modules.Compute.Contracts;
@@ -120,7 +119,7 @@ public sealed class VmNamesTests : IAsyncLifetime
         var created = await widget.CreateVmAsync("rescued", iso: "rescue");
         await widget.CompleteAsync(Task.FromResult(created));
         var vm = await widget.GetAsync<VmView>($"/api/v1/vms/{created.VmId}");
-        var domain = XDocument.Load(Path.Combine(portal.DataDirectory, "nodes", vm.NodeName + ".xml")).Root!.Elements("domain")
+        var domain = NodeFile.Current(Path.Combine(portal.DataDirectory, "nodes", vm.NodeName + ".xml")).Root!.Elements("domain")
             .Single(d => (string?)d.Element("uuid") == vm.Id.ToString());
         Assert.Equal([image], domain.Descendants("disk").Where(d => (string?)d.Attribute("device") == "cdrom").Select(d => (string?)d.Element("source")?.Attribute("file")));
     }
@@ -134,7 +133,7 @@ public sealed class VmNamesTests : IAsyncLifetime
 
     /// <summary>The rack server's domains as its node file keeps them: name and title by UUID.</summary>
     private Dictionary<Guid, (string Name, string? Title)> NodeDomains(string node) =>
-        XDocument.Load(Path.Combine(_portal.DataDirectory, "nodes", node + ".xml")).Root!.Elements("domain")
+        NodeFile.Current(Path.Combine(_portal.DataDirectory, "nodes", node + ".xml")).Root!.Elements("domain")
             .ToDictionary(d => Guid.Parse((string)d.Element("uuid")!), d => ((string)d.Element("name")!, (string?)d.Element("title")));
 
     private static void AssertNoMention(IEnumerable<JobView> jobs, Guid other)
