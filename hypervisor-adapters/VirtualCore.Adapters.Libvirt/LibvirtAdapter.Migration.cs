@@ -32,6 +32,7 @@ public sealed partial class LibvirtAdapter
                 }
 
                 WaitForRunningJob(c, domainId, cancellationToken);
+                WaitWhilePausedBySwitchOver(c, domainId, cancellationToken);
                 using var domain = c.GetDomain(domainId);
                 var state = LibvirtDomain.GetState(domain);
                 if (state is not (DomainState.Running or DomainState.Blocked))
@@ -93,6 +94,32 @@ public sealed partial class LibvirtAdapter
             Thread.Sleep(MigrationPollInterval);
         }
     }
+
+    /// <summary>
+    /// A migration that went on after its process died ends with the guest paused on the source for the switch-over,
+    /// and its job may already be over while the domain is still here: wait, briefly, until it leaves (not found) or
+    /// runs again (the move failed and the guest resumed). Only a running VM is asked to move, so a pause here is that
+    /// switch-over, not the customer's.
+    /// </summary>
+    private static void WaitWhilePausedBySwitchOver(LibvirtConnection connection, Guid domainId, CancellationToken cancellationToken)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (deadline.Elapsed < SwitchOverPatience)
+        {
+            using (var domain = connection.FindDomain(domainId))
+            {
+                if (domain is null || LibvirtDomain.GetState(domain) != DomainState.Paused)
+                {
+                    return;
+                }
+            }
+
+            cancellationToken.ThrowIfCancellationRequested();
+            Thread.Sleep(MigrationPollInterval);
+        }
+    }
+
+    private static readonly TimeSpan SwitchOverPatience = TimeSpan.FromSeconds(30);
 
     /// <summary>
     /// The running and the persistent definition with the target's cores in <c>cputune</c>, or nulls to keep the
