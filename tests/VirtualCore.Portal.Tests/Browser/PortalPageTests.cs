@@ -34,7 +34,9 @@ public sealed class PortalPageTests : IAsyncLifetime
         await page.FillAsync("#userName", "demo");
         await page.FillAsync("#password", "demo-pass-1");
         await page.ClickAsync("button[type=submit]");
-        await page.WaitForURLAsync(_baseUrl + "/vms");
+        // Arrived once the redirect to the list is committed; what each test looks at next it waits for itself (on a
+        // machine busy with QEMU guests the whole load took more than the default 30 s).
+        await page.WaitForURLAsync(_baseUrl + "/vms", new PageWaitForURLOptions { WaitUntil = WaitUntilState.Commit, Timeout = 60_000 });
         return page;
     }
 
