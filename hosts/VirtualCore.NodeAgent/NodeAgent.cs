@@ -144,16 +144,11 @@ public sealed class NodeAgent : IAsyncDisposable
         _logger.LogInformation("Node agent for {Node} stopped", NodeName);
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await StopAsync();
-        foreach (var gate in _vmLocks.Values)
-        {
-            gate.Dispose();
-        }
-
-        _lifecycle.Dispose();
-    }
+    /// <summary>
+    /// Stops the agent. The locks stay undisposed on purpose: they hold no wait handle, and a host that stops twice at
+    /// once (a web host's own shutdown beside its owner's) may still call <see cref="StopAsync"/> after this.
+    /// </summary>
+    public async ValueTask DisposeAsync() => await StopAsync();
 
     public async Task PublishHeartbeatAsync(CancellationToken cancellationToken)
     {

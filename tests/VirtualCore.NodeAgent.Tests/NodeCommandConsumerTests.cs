@@ -55,6 +55,19 @@ public sealed class NodeCommandConsumerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_agent_disposed_by_its_host_can_still_be_stopped_and_disposed_again()
+    {
+        // A web host stopping on its own shutdown signal and on its owner's at once stops and disposes its agents in
+        // either order; neither may throw.
+        var agent = await StartAgentAsync("rack-d", TimeSpan.FromHours(1));
+        await agent.DisposeAsync();
+        Assert.False(agent.IsRunning);
+        await agent.StopAsync();
+        await agent.DisposeAsync();
+        Assert.False(agent.IsRunning);
+    }
+
+    [Fact]
     public async Task A_command_is_reported_as_a_fact_with_its_values_and_the_domain_state()
     {
         var vmId = Guid.NewGuid();
