@@ -13,6 +13,7 @@ namespace VirtualCore.NodeAgent;
 public sealed class NodeAgent : IAsyncDisposable
 {
     private const int RememberedJobs = 10_000;
+    private static readonly TimeSpan NewGuestAddressWindow = TimeSpan.FromMinutes(2);
 
     private readonly NodeAgentOptions _options;
     private readonly IHypervisorAdapterFactory _factory;
@@ -23,6 +24,7 @@ public sealed class NodeAgent : IAsyncDisposable
     private readonly ConcurrentDictionary<Guid, byte> _runningJobs = new();
     private readonly ConcurrentDictionary<Guid, SemaphoreSlim> _vmLocks = new();
     private readonly ConcurrentDictionary<Guid, string> _reportedStates = new();
+    private readonly ConcurrentDictionary<Guid, KnownAddresses> _addresses = new();
     private readonly SemaphoreSlim _lifecycle = new(1, 1);
     private IHypervisorAdapter? _adapter;
     private HostReceiveEndpointHandle? _endpoint;
@@ -159,22 +161,9 @@ public sealed class NodeAgent : IAsyncDisposable
         // ends after the listing (while the addresses are read) is newer than the beat, and the portal keeps its outcome.
         var observedAt = DateTimeOffset.UtcNow;
         var domains = await adapter.ListDomainsAsync(cancellationToken);
-        var addresses = new Dictionary<Guid, IReadOnlyList<string>>();
-        if (adapter.Capabilities.HasFlag(AdapterCapabilities.InterfaceAddresses))
-        {
-            foreach (var domain in domains.Where(d => d.State is DomainState.Running or DomainState.Paused))
-            {
-                try
-                {
-                    addresses[domain.Id] = (await adapter.GetInterfaceAddressesAsync(domain.Id, cancellationToken))
-                        .Select(a => $"{a.Address}/{a.PrefixLength}").Distinct().ToArray();
-                }
-                catch (HypervisorAdapterException ex)
-                {
-                    _logger.LogDebug(ex, "No addresses for domain {Domain} on {Node}", domain.Id, NodeName);
-                }
-            }
-        }
+        var addresses = adapter.Capabilities.HasFlag(AdapterCapabilities.InterfaceAddresses)
+            ? await ReadAddressesAsync(adapter, domains, cancellationToken)
+            : [];
 
         await _bus.Publish(
             new NodeHeartbeat(
@@ -193,6 +182,53 @@ public sealed class NodeAgent : IAsyncDisposable
                     .ToArray(),
                 string.IsNullOrWhiteSpace(_options.MigrationUri) ? _options.Uri : _options.MigrationUri.Trim()),
             cancellationToken);
+    }
+
+    /// <summary>
+    /// The running guests' addresses, each read again once its refresh is due (<see cref="NodeAgentOptions.AddressRefreshInterval"/>,
+    /// spread by a quarter either way so that the guests of one start are not all read in the same beat).
+    /// </summary>
+    private async Task<Dictionary<Guid, IReadOnlyList<string>>> ReadAddressesAsync(
+        IHypervisorAdapter adapter, IReadOnlyList<DomainInfo> domains, CancellationToken cancellationToken)
+    {
+        var addresses = new Dictionary<Guid, IReadOnlyList<string>>();
+        var live = domains.Where(d => d.State is DomainState.Running or DomainState.Paused).Select(d => d.Id).ToHashSet();
+        foreach (var gone in _addresses.Keys.Where(id => !live.Contains(id)).ToList())
+        {
+            _addresses.TryRemove(gone, out _);
+        }
+
+        var now = DateTimeOffset.UtcNow;
+        foreach (var id in live)
+        {
+            var known = _addresses.GetValueOrDefault(id);
+            if (known is not null && now < known.Due)
+            {
+                addresses[id] = known.Addresses;
+                continue;
+            }
+
+            try
+            {
+                var read = (await adapter.GetInterfaceAddressesAsync(id, cancellationToken)).Select(a => $"{a.Address}/{a.PrefixLength}").Distinct().ToArray();
+                var first = known?.FirstRead ?? now;
+                var wait = read.Length == 0 && now - first < NewGuestAddressWindow
+                    ? TimeSpan.Zero
+                    : _options.AddressRefreshInterval * (0.75 + (Random.Shared.NextDouble() / 2));
+                _addresses[id] = new KnownAddresses(read, first, now + wait);
+                addresses[id] = read;
+            }
+            catch (HypervisorAdapterException ex)
+            {
+                _logger.LogDebug(ex, "No addresses for domain {Domain} on {Node}", id, NodeName);
+                if (known is not null)
+                {
+                    addresses[id] = known.Addresses;
+                }
+            }
+        }
+
+        return addresses;
     }
 
     private async Task HeartbeatLoopAsync(CancellationToken cancellationToken)
@@ -291,6 +327,8 @@ public sealed class NodeAgent : IAsyncDisposable
     }
 
     internal SemaphoreSlim LockFor(Guid vmId) => _vmLocks.GetOrAdd(vmId, _ => new SemaphoreSlim(1, 1));
+
+    private sealed record KnownAddresses(IReadOnlyList<string> Addresses, DateTimeOffset FirstRead, DateTimeOffset Due);
 }
 
 public static class StateNames

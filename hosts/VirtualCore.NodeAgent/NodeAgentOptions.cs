@@ -33,6 +33,13 @@ public sealed class NodeAgentOptions
     /// </summary>
     public TimeSpan StartedReportDelay { get; set; } = TimeSpan.FromMilliseconds(200);
 
+    /// <summary>
+    /// How often a running guest's addresses are read again for the heartbeat (each read asks the hypervisor up to three
+    /// times: lease, ARP, guest agent). A guest without addresses is asked at every beat during its first two minutes,
+    /// the time its lease takes. Zero reads every guest at every beat.
+    /// </summary>
+    public TimeSpan AddressRefreshInterval { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>How often the agent reports the node's capacity and domains.</summary>
     public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(15);
 }

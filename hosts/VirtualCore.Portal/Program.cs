@@ -60,6 +60,7 @@ if (!await PortalStartup.PrepareAsync(app, modules, themesRoot, production, demo
     return 1;
 }
 
+app.UseServerTiming();
 app.UseForwardedHeaders();
 app.UseSecurityHeaders();
 app.UseExceptionHandler();

@@ -43,7 +43,7 @@ if (arguments.Get("scenario", "jobs") == "scale")
             scaleTable.AppendLine(ScaleRun.Row(read));
         }
 
-        scaleTable.AppendLine().AppendLine(CultureInfo.InvariantCulture, $"Portal resident memory: {scale.IdleMiB:F0} MiB after the start on this data, {scale.PeakMiB:F0} MiB at most while serving the reads.");
+        scaleTable.AppendLine().AppendLine(CultureInfo.InvariantCulture, $"Portal resident memory: {scale.IdleMiB:F0} MiB after the start on this data, {scale.PeakMiB:F0} MiB at most while serving the reads. Portal CPU with only the heartbeats: {scale.BackgroundCores:F2} cores.");
         var scaleOutput = arguments.Get("out", Path.Combine(Repository.Root, "artifacts", "benchmarks", "scale.md"));
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(scaleOutput))!);
         await File.WriteAllTextAsync(scaleOutput, scaleTable.ToString());

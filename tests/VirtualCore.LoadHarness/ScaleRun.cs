@@ -10,7 +10,7 @@ using Microsoft.Data.Sqlite;
 namespace VirtualCore.LoadHarness;
 
 /// <summary>One read's latency as a client on loopback saw it.</summary>
-internal sealed record ReadResult(string What, int Requests, Percentiles Latency, int Rows);
+internal sealed record ReadResult(string What, int Requests, Percentiles Latency, Percentiles Server, int Rows);
 
 /// <summary>
 /// One portal instance at a provider's scale, on the embedded default: many simulated rack servers (each reporting
@@ -30,6 +30,9 @@ internal sealed class ScaleRun(LoadOptions options, int customers, int jobs, int
     public double IdleMiB { get; private set; }
 
     public double PeakMiB { get; private set; }
+
+    /// <summary>The portal's CPU (in cores) over ten seconds before the reads, with only the rack servers' heartbeats.</summary>
+    public double BackgroundCores { get; private set; }
 
     public async Task<IReadOnlyList<ReadResult>> RunAsync()
     {
@@ -51,6 +54,12 @@ internal sealed class ScaleRun(LoadOptions options, int customers, int jobs, int
             // Every rack server has reported at least once and its domains were reconciled.
             await Task.Delay(TimeSpan.FromSeconds(options.HeartbeatSeconds * 3));
             IdleMiB = portal.Memory().Resident;
+
+            // What the heartbeats and their reconciliation cost with nobody reading: the background the reads compete with.
+            var cpuBefore = portal.CpuTime();
+            var clock = Stopwatch.StartNew();
+            await Task.Delay(TimeSpan.FromSeconds(10));
+            BackgroundCores = (portal.CpuTime() - cpuBefore).TotalSeconds / clock.Elapsed.TotalSeconds;
             using var demo = await TokenClientAsync(address, "demo", "demo-pass-1");
             using var operatorApi = await TokenClientAsync(address, "operator", "operator-pass-1");
             using var demoPages = await PageClientAsync(address, "demo", "demo-pass-1");
@@ -58,14 +67,19 @@ internal sealed class ScaleRun(LoadOptions options, int customers, int jobs, int
             portal.ResetPeak();
             var results = new List<ReadResult>
             {
-                await ReadAsync($"API: VM list of a customer with {bigCustomerVms} VMs", demo, "/api/v1/vms"),
-                await ReadAsync($"page: VM list of a customer with {bigCustomerVms} VMs", demoPages, "/vms"),
+                await ReadAsync($"API: VM list of a customer with {bigCustomerVms} VMs, all at once", demo, "/api/v1/vms"),
+                await ReadAsync($"API: VM list of {bigCustomerVms} VMs, first 100 by name", demo, "/api/v1/vms?limit=100"),
+                await ReadAsync($"API: VM list of {bigCustomerVms} VMs, last 100 by state", demo, $"/api/v1/vms?limit=100&sort=state&offset={Math.Max(0, bigCustomerVms - 100)}"),
+                await ReadAsync($"API: VM list of {bigCustomerVms} VMs, search in the name", demo, "/api/v1/vms?limit=100&search=vm-00"),
+                await ReadAsync($"page: VM list of {bigCustomerVms} VMs, first page", demoPages, "/vms"),
+                await ReadAsync($"page: VM list of {bigCustomerVms} VMs, last page", demoPages, $"/vms?page={Math.Max(1, (bigCustomerVms + 99) / 100)}"),
                 await ReadAsync($"API: operator's job log, newest 100 of {jobs}", operatorApi, "/api/v1/jobs?limit=100"),
                 await ReadAsync("API: operator's job log, failed jobs only", operatorApi, "/api/v1/jobs?limit=100&status=failed"),
                 await ReadAsync("API: a customer's job log, newest 100", demo, "/api/v1/jobs?limit=100"),
                 await ReadAsync("page: operator's job log", operatorPages, "/jobs"),
                 await ReadAsync($"API: {options.Nodes} rack servers with their use", operatorApi, "/api/v1/nodes"),
-                await ReadAsync($"page: {options.Nodes} rack servers", operatorPages, "/nodes"),
+                await ReadAsync($"page: {options.Nodes} rack servers, first page", operatorPages, "/nodes"),
+                await ReadAsync($"page: {options.Nodes} rack servers, searched", operatorPages, "/nodes?search=load-4"),
             };
             PeakMiB = portal.Memory().Peak;
             return results;
@@ -186,6 +200,7 @@ internal sealed class ScaleRun(LoadOptions options, int customers, int jobs, int
     private async Task<ReadResult> ReadAsync(string what, HttpClient client, string path)
     {
         var times = new List<double>();
+        var server = new List<double>();
         var rows = 0;
         for (var i = 0; i < Requests + 10; i++)
         {
@@ -202,6 +217,7 @@ internal sealed class ScaleRun(LoadOptions options, int customers, int jobs, int
             if (i >= 10)
             {
                 times.Add(elapsed);
+                server.Add(ServerTime(response));
             }
 
             if (i == 0 && response.Content.Headers.ContentType?.MediaType == "application/json")
@@ -211,10 +227,18 @@ internal sealed class ScaleRun(LoadOptions options, int customers, int jobs, int
             }
         }
 
-        var result = new ReadResult(what, Requests, Percentiles.Of(times), rows);
+        var result = new ReadResult(what, Requests, Percentiles.Of(times), Percentiles.Of(server), rows);
         console.WriteLine(Row(result));
         return result;
     }
+
+    // The portal's own time to the response's first byte, from its Server-Timing header ("app;dur=12.3").
+    private static double ServerTime(HttpResponseMessage response) =>
+        response.Headers.TryGetValues("Server-Timing", out var values)
+        && values.Select(v => v.Split("dur=")).FirstOrDefault(p => p.Length == 2) is { } parts
+        && double.TryParse(parts[1], NumberStyles.Float, CultureInfo.InvariantCulture, out var ms)
+            ? ms
+            : double.NaN;
 
     private static async Task<HttpClient> TokenClientAsync(Uri address, string user, string password)
     {
@@ -266,8 +290,8 @@ internal sealed class ScaleRun(LoadOptions options, int customers, int jobs, int
     private static string Text(Guid id) => id.ToString("D").ToUpperInvariant();
 
     public static string Header =>
-        "| read | requests | p50 ms | p95 ms | p99 ms | rows |\n| --- | ---: | ---: | ---: | ---: | ---: |";
+        "| read | requests | client p50 / p95 / p99 ms | server p50 / p95 / p99 ms | rows |\n| --- | ---: | ---: | ---: | ---: |";
 
     public static string Row(ReadResult r) => string.Create(
-        CultureInfo.InvariantCulture, $"| {r.What} | {r.Requests} | {r.Latency.P50:F1} | {r.Latency.P95:F1} | {r.Latency.P99:F1} | {(r.Rows > 0 ? r.Rows.ToString(CultureInfo.InvariantCulture) : "")} |");
+        CultureInfo.InvariantCulture, $"| {r.What} | {r.Requests} | {r.Latency.P50:F1} / {r.Latency.P95:F1} / {r.Latency.P99:F1} | {r.Server.P50:F1} / {r.Server.P95:F1} / {r.Server.P99:F1} | {(r.Rows > 0 ? r.Rows.ToString(CultureInfo.InvariantCulture) : "")} |");
 }

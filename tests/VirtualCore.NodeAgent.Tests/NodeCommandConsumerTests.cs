@@ -150,6 +150,58 @@ public sealed class NodeCommandConsumerTests : IAsyncLifetime
         Assert.False(await _harness.Published.Any<NodeJobCompleted>(m => m.Context.Message.JobId == missing.JobId));
     }
 
+    [Fact]
+    public async Task A_running_guests_addresses_are_read_once_per_refresh_not_at_every_heartbeat()
+    {
+        const string node = "rack-a";
+        var file = Path.Combine(_directory, $"{node}.xml");
+        TestDriverNodeFile.Write(file, node, 1, 4, 1, 8L * 1024 * 1024 * 1024);
+        var counting = new CountingAdapterFactory(new LibvirtAdapterFactory());
+        await using var agent = new NodeAgent(
+            new NodeAgentOptions { NodeName = node, Uri = "test://" + file, HeartbeatInterval = TimeSpan.FromHours(1), AddressRefreshInterval = TimeSpan.FromHours(1) },
+            counting,
+            _harness.Bus,
+            NullLogger.Instance);
+        await agent.StartAsync(CancellationToken.None);
+        var vmId = Guid.NewGuid();
+        await RunAsync(new DefineDomain(Guid.NewGuid(), node, vmId, Spec(vmId)), node);
+        await RunAsync(new StartDomain(Guid.NewGuid(), node, vmId), node);
+
+        var before = counting.AddressReads;
+        for (var i = 0; i < 3; i++)
+        {
+            await agent.PublishHeartbeatAsync(CancellationToken.None);
+        }
+
+        var whileRunning = counting.AddressReads - before;
+
+        // A guest that stops and starts again is a new guest: its addresses are read at the next beat.
+        await RunAsync(new PowerOffDomain(Guid.NewGuid(), node, vmId), node);
+        await agent.PublishHeartbeatAsync(CancellationToken.None);
+        await RunAsync(new StartDomain(Guid.NewGuid(), node, vmId), node);
+        before = counting.AddressReads;
+        await agent.PublishHeartbeatAsync(CancellationToken.None);
+        var afterRestart = counting.AddressReads - before;
+
+        Assert.Equal(1, whileRunning);
+        Assert.Equal(1, afterRestart);
+
+        // Every beat carries what was read (the test driver gives each NIC an address): the agent's first beat, three
+        // while running, one while off, one after the new start.
+        var beats = new List<NodeHeartbeat>();
+        await foreach (var beat in _harness.Published.SelectAsync<NodeHeartbeat>(m => m.Context.Message.NodeName == node))
+        {
+            beats.Add(beat.Context.Message);
+        }
+
+        Assert.Equal(6, beats.Count);
+        var running = beats.Skip(1).Take(3).Select(b => b.Domains.Single(d => d.VmId == vmId).Addresses).ToList();
+        Assert.All(running, a => Assert.NotEmpty(a!));
+        Assert.All(running, a => Assert.Equal(running[0], a));
+        Assert.Null(beats[4].Domains.Single(d => d.VmId == vmId).Addresses);
+        Assert.NotEmpty(beats[5].Domains.Single(d => d.VmId == vmId).Addresses!);
+    }
+
     private static DomainSpecV1 Spec(Guid vmId) => new(
         vmId, "agent-test", 2, 1024L * 1024 * 1024, [0, 1],
         [new DiskSpecV1($"/var/lib/vcore/{vmId:N}.qcow2", 10L * 1024 * 1024 * 1024, "Virtio")], null,

@@ -132,6 +132,10 @@ public sealed class ComputeModule : IModule
             // failed keeps its row (and name) but no longer holds the name. Quoted for both SQLite and PostgreSQL.
             e.HasIndex(x => new { x.CustomerId, x.Name }).IsUnique().HasFilter($"\"State\" <> '{VmStates.Failed}'");
             e.HasIndex(x => x.RequestId).IsUnique();
+
+            // Every heartbeat reads its rack server's VMs: without this, 500 rack servers beating every 2 s read the
+            // whole table 250 times a second.
+            e.HasIndex(x => x.NodeName);
             e.HasMany(x => x.Cores).WithOne().HasForeignKey(c => c.VmId).OnDelete(DeleteBehavior.Cascade);
         });
         modelBuilder.Entity<RecoveryPointRecord>(e =>

@@ -50,7 +50,8 @@ internal sealed class NodeReconciliation(PortalDbContext db, LiveNotifier live, 
             }
         }
 
-        var strangers = beat.Domains.Where(d => vms.All(v => v.Id != d.VmId)).ToList();
+        var known = vms.Select(v => v.Id).ToHashSet();
+        var strangers = beat.Domains.Where(d => !known.Contains(d.VmId)).ToList();
         if (strangers.Count > 0)
         {
             // A VM on its way here has its cores here already; it becomes this node's once its migration job completes.

@@ -367,6 +367,8 @@ namespace VirtualCore.Portal.Persistence.Migrations.Postgres
 
                     b.HasKey("Id");
 
+                    b.HasIndex("NodeName");
+
                     b.HasIndex("RequestId")
                         .IsUnique();
 

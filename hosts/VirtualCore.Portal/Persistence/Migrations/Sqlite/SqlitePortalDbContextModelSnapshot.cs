@@ -360,6 +360,8 @@ namespace VirtualCore.Portal.Persistence.Migrations.Sqlite
 
                     b.HasKey("Id");
 
+                    b.HasIndex("NodeName");
+
                     b.HasIndex("RequestId")
                         .IsUnique();
 

@@ -214,7 +214,7 @@ internal sealed class ListJobsValidator : IValidator<ListJobs>
 internal sealed class NodeUsageQuery(NodeUsageReader usage) : IQueryHandler<ListNodeUsage, IReadOnlyList<NodeUsageView>>
 {
     public async ValueTask<IReadOnlyList<NodeUsageView>> Handle(ListNodeUsage query, CancellationToken cancellationToken) =>
-        (await usage.ReadAsync(cancellationToken)).Select(n => new NodeUsageView(
+        (await usage.CountAsync(cancellationToken)).Select(n => new NodeUsageView(
             n.Server.Name,
             n.Server.Role,
             n.Server.Online,
@@ -222,7 +222,7 @@ internal sealed class NodeUsageQuery(NodeUsageReader usage) : IQueryHandler<List
             n.Server.CpuModel,
             n.Server.PhysicalCores,
             n.Server.ReservedHostCores,
-            n.UsedCores.Count,
+            n.UsedCores,
             n.Server.MemoryBytes,
             n.Server.ReservedMemoryBytes,
             n.UsedMemoryBytes)).ToArray();

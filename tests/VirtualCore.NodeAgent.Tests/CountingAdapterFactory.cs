@@ -1,0 +1,50 @@
+using System.Reflection;
+using VirtualCore.Plugins.Sdk;
+
+namespace VirtualCore.NodeAgent.Tests;
+
+/// <summary>Hands out the inner factory's adapters behind a proxy that counts the address reads.</summary>
+internal sealed class CountingAdapterFactory(IHypervisorAdapterFactory inner) : IHypervisorAdapterFactory
+{
+    private int _addressReads;
+
+    public int AddressReads => Volatile.Read(ref _addressReads);
+
+    public string Name => inner.Name;
+
+    public Version SdkVersion => inner.SdkVersion;
+
+    public IHypervisorAdapter Create(NodeConnectionOptions options)
+    {
+        var proxy = DispatchProxy.Create<IHypervisorAdapter, CountingProxy>();
+        ((CountingProxy)(object)proxy).Init(inner.Create(options), this);
+        return proxy;
+    }
+
+    public class CountingProxy : DispatchProxy
+    {
+        private IHypervisorAdapter _target = null!;
+        private CountingAdapterFactory _owner = null!;
+
+        internal void Init(IHypervisorAdapter target, CountingAdapterFactory owner) => (_target, _owner) = (target, owner);
+
+        protected override object? Invoke(MethodInfo? targetMethod, object?[]? args)
+        {
+            ArgumentNullException.ThrowIfNull(targetMethod);
+            if (targetMethod.Name == nameof(IHypervisorAdapter.GetInterfaceAddressesAsync))
+            {
+                Interlocked.Increment(ref _owner._addressReads);
+            }
+
+            try
+            {
+                return targetMethod.Invoke(_target, args);
+            }
+            catch (TargetInvocationException ex) when (ex.InnerException is not null)
+            {
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(ex.InnerException);
+                throw;
+            }
+        }
+    }
+}
