@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using VirtualCore.Framework.Persistence;
 using VirtualCore.Framework.Tenancy;
@@ -143,6 +144,35 @@ public sealed class PortalFixture : WebApplicationFactory<Program>
     public Task<int> CountAsync<T>()
         where T : class =>
         DbAsync(db => db.Set<T>().IgnoreQueryFilters().CountAsync());
+
+    /// <summary>
+    /// Starts the portal and waits for every embedded rack server's first heartbeat to be recorded, as a user would
+    /// find them online: heartbeats are written in batches, a moment after the agents start.
+    /// </summary>
+    protected override IHost CreateHost(IHostBuilder builder)
+    {
+        var host = base.CreateHost(builder);
+        var agents = host.Services.GetService<NodeAgentHost>()?.Agents.Count ?? 0;
+        if (agents > 0)
+        {
+            var deadline = DateTime.UtcNow.AddSeconds(60);
+            while (true)
+            {
+                using var scope = host.Services.CreateScope();
+                scope.ServiceProvider.GetRequiredService<ScopedTenantContext>().Use(SystemTenantContext.Instance);
+                var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
+                var reported = db.Database.SqlQueryRaw<int>("SELECT COUNT(*) AS \"Value\" FROM \"RackServers\" WHERE \"LastHeartbeatAt\" IS NOT NULL").AsEnumerable().First();
+                if (reported >= agents || DateTime.UtcNow > deadline)
+                {
+                    break;
+                }
+
+                Thread.Sleep(20);
+            }
+        }
+
+        return host;
+    }
 
     protected override void Dispose(bool disposing)
     {

@@ -54,7 +54,7 @@ public sealed class ContentSecurityPolicyBrowserTests : IAsyncLifetime
         await page.FillAsync("#userName", "demo");
         await page.FillAsync("#password", "demo-pass-1");
         await page.ClickAsync("button[type=submit]");
-        await page.WaitForURLAsync(_baseUrl + "/vms");
+        await page.WaitForURLAsync(_baseUrl + "/vms", new PageWaitForURLOptions { WaitUntil = WaitUntilState.Commit, Timeout = 60_000 });
 
         string[] paths =
         [
@@ -124,7 +124,7 @@ public sealed class ContentSecurityPolicyBrowserTests : IAsyncLifetime
         await page.FillAsync("#userName", "operator");
         await page.FillAsync("#password", "operator-pass-1");
         await page.ClickAsync("button[type=submit]");
-        await page.WaitForURLAsync(_baseUrl + "/vms");
+        await page.WaitForURLAsync(_baseUrl + "/vms", new PageWaitForURLOptions { WaitUntil = WaitUntilState.Commit, Timeout = 60_000 });
         foreach (var path in new[] { "/vms", "/nodes", "/jobs", "/admin/resellers", "/admin/customers", "/admin/users", "/admin/audit" })
         {
             await page.GotoAsync(_baseUrl + path);

@@ -74,6 +74,14 @@ public static class BusSetup
         }
 
         services.AddSingleton(options);
+        if (!options.IsRabbitMq)
+        {
+            // The in-memory bus is up before the services after it start (the embedded agents' first heartbeats,
+            // published as they start, found no queue bound yet and were lost: their rack servers looked offline for
+            // a beat). A broker may be down at start; RabbitMQ's bus keeps starting in the background.
+            services.Configure<MassTransitHostOptions>(o => o.WaitUntilStarted = true);
+        }
+
         services.AddMassTransit(bus =>
         {
             bus.SetEndpointNameFormatter(new KebabCaseEndpointNameFormatter("vcore", false));

@@ -76,7 +76,10 @@ public sealed class InfrastructureModule : IModule
 
     public void ConfigureBus(IBusRegistrationConfigurator bus)
     {
-        bus.AddConsumer<NodeHeartbeatConsumer>();
+        bus.AddConsumer<NodeHeartbeatConsumer>(c => c.Options<BatchOptions>(o => o
+            .SetMessageLimit(NodeHeartbeatConsumer.BatchSize)
+            .SetTimeLimit(NodeHeartbeatConsumer.BatchWait)
+            .SetConcurrencyLimit(1)));
         foreach (var type in DeadLetterRecording.MessageTypes)
         {
             bus.AddConsumer(typeof(DeadLetterRecorder<>).MakeGenericType(type)).Endpoint(e => e.Name = DeadLetterRecording.Queue);

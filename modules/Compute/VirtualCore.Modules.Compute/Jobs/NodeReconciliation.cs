@@ -19,7 +19,7 @@ internal sealed class NodeReconciliation(PortalDbContext db, LiveNotifier live, 
     {
         var beat = context.Message;
         var ct = context.CancellationToken;
-        var vms = await db.Set<VirtualMachine>().Include(v => v.Cores)
+        var vms = await db.Set<VirtualMachine>()
             .Where(v => v.NodeName == beat.NodeName && v.State != VmStates.Failed).ToListAsync(ct);
         var busy = (await db.Set<Job>().Where(j => j.NodeName == beat.NodeName && (j.Status == JobStatuses.Queued || j.Status == JobStatuses.Running))
             .Select(j => j.TargetId).ToListAsync(ct)).ToHashSet();
@@ -42,6 +42,12 @@ internal sealed class NodeReconciliation(PortalDbContext db, LiveNotifier live, 
             if (state != vm.State)
             {
                 logger.LogWarning("Drift on {Node}: {Vm} is {Actual}, the portal had {Expected}", beat.NodeName, vm.Name, state, vm.State);
+                if (state == VmStates.Parked)
+                {
+                    // Parking gives the cores back; only then are they read (every beat reading every VM's was waste).
+                    await db.Entry(vm).Collection(v => v.Cores).LoadAsync(ct);
+                }
+
                 vm.MoveTo(state, beat.At);
                 if (!changed.Contains(vm))
                 {
@@ -70,6 +76,13 @@ internal sealed class NodeReconciliation(PortalDbContext db, LiveNotifier live, 
             await db.SaveChangesAsync(ct);
             foreach (var vm in changed)
             {
+                // Pages show a VM with its cores: read for the few that changed.
+                var cores = db.Entry(vm).Collection(v => v.Cores);
+                if (!cores.IsLoaded)
+                {
+                    await cores.LoadAsync(ct);
+                }
+
                 await live.VmChangedAsync(vm, null);
             }
         }

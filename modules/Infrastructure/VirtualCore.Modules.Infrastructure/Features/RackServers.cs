@@ -69,37 +69,55 @@ internal sealed class GetIsoImageFileHandler(PortalDbContext db) : IQueryHandler
             .Select(i => new IsoImageFile(i.Name, i.Path)).SingleOrDefaultAsync(cancellationToken);
 }
 
-/// <summary>Keeps each rack server's capacity as its agent reports it. Reports from unregistered nodes are ignored.</summary>
-internal sealed class NodeHeartbeatConsumer(PortalDbContext db, ILogger<NodeHeartbeatConsumer> logger) : IConsumer<NodeHeartbeat>
+/// <summary>
+/// Keeps each rack server's capacity as its agent reports it. Reports from unregistered nodes are ignored. Beats are
+/// taken in batches (<see cref="BatchSize"/>): at 500 rack servers beating every 2 s, one read and one write per beat
+/// was a database transaction every 4 ms; a batch is one read and one write for all of them.
+/// </summary>
+internal sealed class NodeHeartbeatConsumer(PortalDbContext db, ILogger<NodeHeartbeatConsumer> logger) : IConsumer<Batch<NodeHeartbeat>>
 {
-    public async Task Consume(ConsumeContext<NodeHeartbeat> context)
+    public const int BatchSize = 100;
+
+    /// <summary>How long a beat waits for others to share its write; far below any rack server's offline time.</summary>
+    public static readonly TimeSpan BatchWait = TimeSpan.FromMilliseconds(50);
+
+    public async Task Consume(ConsumeContext<Batch<NodeHeartbeat>> context)
     {
-        var beat = context.Message;
-        var server = await db.Set<RackServer>().SingleOrDefaultAsync(r => r.Name == beat.NodeName, context.CancellationToken);
-        if (server is null)
+        // A rack server's newest beat in the batch tells all its earlier ones do.
+        var beats = context.Message.Select(m => m.Message)
+            .GroupBy(b => b.NodeName, StringComparer.Ordinal)
+            .Select(g => g.MaxBy(b => b.At)!)
+            .ToList();
+        var names = beats.Select(b => b.NodeName).ToList();
+        var servers = await db.Set<RackServer>().Where(r => names.Contains(r.Name)).ToDictionaryAsync(r => r.Name, StringComparer.Ordinal, context.CancellationToken);
+        foreach (var beat in beats)
         {
-            logger.LogWarning("Heartbeat from unregistered node {Node} ignored", beat.NodeName);
-            return;
+            if (!servers.TryGetValue(beat.NodeName, out var server))
+            {
+                logger.LogWarning("Heartbeat from unregistered node {Node} ignored", beat.NodeName);
+                continue;
+            }
+
+            if (server.LastHeartbeatAt >= beat.At)
+            {
+                continue;
+            }
+
+            server.Sockets = beat.Sockets;
+            server.CoresPerSocket = beat.CoresPerSocket;
+            server.ThreadsPerCore = beat.ThreadsPerCore;
+            server.MemoryBytes = beat.MemoryBytes;
+            server.CpuModel = beat.CpuModel;
+            server.AgentVersion = beat.AgentVersion;
+            server.LastHeartbeatAt = beat.At;
+            if (beat.Capabilities is not null)
+            {
+                server.Capabilities = string.Join(',', beat.Capabilities);
+            }
+
+            server.MigrationUri = beat.MigrationUri;
         }
 
-        if (server.LastHeartbeatAt >= beat.At)
-        {
-            return;
-        }
-
-        server.Sockets = beat.Sockets;
-        server.CoresPerSocket = beat.CoresPerSocket;
-        server.ThreadsPerCore = beat.ThreadsPerCore;
-        server.MemoryBytes = beat.MemoryBytes;
-        server.CpuModel = beat.CpuModel;
-        server.AgentVersion = beat.AgentVersion;
-        server.LastHeartbeatAt = beat.At;
-        if (beat.Capabilities is not null)
-        {
-            server.Capabilities = string.Join(',', beat.Capabilities);
-        }
-
-        server.MigrationUri = beat.MigrationUri;
         await db.SaveChangesAsync(context.CancellationToken);
     }
 }

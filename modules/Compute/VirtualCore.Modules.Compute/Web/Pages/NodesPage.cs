@@ -77,7 +77,8 @@ internal static class NodesPage
             // Only the VMs this user may move: a customer sees its own, never another's. Operators and resellers only
             // look at customers' VMs, so the list of every VM is not read for them.
             var movable = new List<VmView>();
-            if (http.RequestServices.GetRequiredService<ITenantContext>().CustomerId is not null)
+            // (An operator's or reseller's session names no customer: its customer claim is the empty id.)
+            if (http.RequestServices.GetRequiredService<ITenantContext>().CustomerId is { } customer && customer != Guid.Empty)
             {
                 foreach (var vm in await sender.Send(new ListVms(), http.RequestAborted))
                 {
