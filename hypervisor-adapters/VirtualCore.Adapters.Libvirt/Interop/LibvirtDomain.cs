@@ -328,6 +328,18 @@ internal static unsafe class LibvirtDomain
     }
 
     /// <summary>Asks libvirt to stop the domain's running job; false when there is none (yet) or it could not.</summary>
+    /// <summary>Sets the switch-over pause a migration may take; false where the hypervisor cannot (the test driver).</summary>
+    internal static bool TrySetMaxDowntime(DomainHandle domain, TimeSpan downtime)
+    {
+        if (LibvirtNative.virDomainMigrateSetMaxDowntime(domain, (ulong)Math.Max(1, downtime.TotalMilliseconds), 0) == 0)
+        {
+            return true;
+        }
+
+        _ = LibvirtError.CaptureLast();
+        return false;
+    }
+
     internal static bool TryAbortJob(DomainHandle domain)
     {
         if (LibvirtNative.virDomainAbortJob(domain) == 0)

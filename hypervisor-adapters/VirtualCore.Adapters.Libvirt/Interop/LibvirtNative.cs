@@ -53,6 +53,9 @@ internal static unsafe partial class LibvirtNative
     internal const uint MigrateUndefineSource = 16;
     internal const uint MigrateNonSharedDisk = 64;
 
+    /// <summary>VIR_MIGRATE_AUTO_CONVERGE: slows the guest's CPUs when its memory changes faster than it can be sent.</summary>
+    internal const uint MigrateAutoConverge = 1 << 13;
+
     /// <summary>VIR_DOMAIN_JOB_STATS_COMPLETED: the statistics of the last finished job instead of the running one.</summary>
     internal const uint JobStatsCompleted = 1;
 
@@ -282,6 +285,10 @@ internal static unsafe partial class LibvirtNative
 
     [LibraryImport(Library)]
     internal static partial int virDomainAbortJob(DomainHandle domain);
+
+    /// <summary>The longest pause, in ms, the hypervisor may take to switch a migrating guest over.</summary>
+    [LibraryImport(Library)]
+    internal static partial int virDomainMigrateSetMaxDowntime(DomainHandle domain, ulong downtime, uint flags);
 
     [LibraryImport(Library)]
     internal static partial void virTypedParamsFree(nint parameters, int count);
