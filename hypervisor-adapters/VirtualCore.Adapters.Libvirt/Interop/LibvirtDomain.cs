@@ -327,7 +327,6 @@ internal static unsafe class LibvirtDomain
         }
     }
 
-    /// <summary>Asks libvirt to stop the domain's running job; false when there is none (yet) or it could not.</summary>
     /// <summary>Sets the switch-over pause a migration may take; false where the hypervisor cannot (the test driver).</summary>
     internal static bool TrySetMaxDowntime(DomainHandle domain, TimeSpan downtime)
     {
@@ -340,6 +339,7 @@ internal static unsafe class LibvirtDomain
         return false;
     }
 
+    /// <summary>Asks libvirt to stop the domain's running job; false when there is none (yet) or it could not.</summary>
     internal static bool TryAbortJob(DomainHandle domain)
     {
         if (LibvirtNative.virDomainAbortJob(domain) == 0)
