@@ -5,6 +5,7 @@ public interface ITenantContext
 {
     Guid? ResellerId { get; }
 
+    /// <summary>The user's customer; null for the provider's and resellers' own users, who belong to none.</summary>
     Guid? CustomerId { get; }
 
     Guid? UserId { get; }

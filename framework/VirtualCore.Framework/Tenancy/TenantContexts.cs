@@ -22,7 +22,8 @@ public sealed class HttpTenantContext(IHttpContextAccessor accessor) : ITenantCo
     // Signed-in users carry their reseller; before sign-in it is the reseller whose host name was used.
     public Guid? ResellerId => Read(TenantClaims.ResellerId) ?? (accessor.HttpContext is { } http ? HostTenancy.ResellerOf(http)?.Id : null);
 
-    public Guid? CustomerId => Read(TenantClaims.CustomerId);
+    // A provider's or reseller's user carries the empty id in its customer claim: it belongs to no customer.
+    public Guid? CustomerId => Read(TenantClaims.CustomerId) is { } id && id != Guid.Empty ? id : null;
 
     public Guid? UserId => Read(ClaimTypes.NameIdentifier);
 

@@ -110,7 +110,7 @@ internal sealed class CreateVmHandler(
 
     public async ValueTask<JobAccepted> Handle(CreateVm command, CancellationToken cancellationToken)
     {
-        if (tenant.ResellerId is not { } resellerId || tenant.CustomerId is not { } customerId || customerId == Guid.Empty)
+        if (tenant.ResellerId is not { } resellerId || tenant.CustomerId is not { } customerId)
         {
             throw new ForbiddenException("VMs belong to a customer: sign in as one of the customer's users.");
         }

@@ -231,7 +231,7 @@ internal sealed class NodeUsageQuery(NodeUsageReader usage) : IQueryHandler<List
 internal sealed class VdcCapacityQuery(ITenantContext tenant, VdcCapacity capacity) : IQueryHandler<GetVdcCapacity, VdcCapacityView>
 {
     public async ValueTask<VdcCapacityView> Handle(GetVdcCapacity query, CancellationToken cancellationToken) =>
-        tenant.CustomerId is { } customerId && customerId != Guid.Empty
+        tenant.CustomerId is { } customerId
             ? await capacity.ReadAsync(customerId, cancellationToken)
             : throw new NotFoundException("A vDataCenter of a customer");
 }

@@ -77,8 +77,7 @@ internal static class NodesPage
             // Only the VMs this user may move: a customer sees its own, never another's. Operators and resellers only
             // look at customers' VMs, so the list of every VM is not read for them.
             var movable = new List<VmView>();
-            // (An operator's or reseller's session names no customer: its customer claim is the empty id.)
-            if (http.RequestServices.GetRequiredService<ITenantContext>().CustomerId is { } customer && customer != Guid.Empty)
+            if (http.RequestServices.GetRequiredService<ITenantContext>().CustomerId is not null)
             {
                 foreach (var vm in await sender.Send(new ListVms(), http.RequestAborted))
                 {
@@ -106,9 +105,7 @@ internal static class NodesPage
             var targets = nodes.ToDictionary(n => n.Name, n => (IReadOnlyList<string>)names.Where(t => t != n.Name).ToArray(), StringComparer.Ordinal);
 
             var moves = movable.Count == 0 ? [] : await sender.Send(new ListJobs(Action: MigrateVmHandlers.Action.Name, Limit: 20), http.RequestAborted);
-            var query = string.Join('&', new[] { ("search", text), ("status", only) }
-                .Where(p => p.Item2.Length > 0).Select(p => $"{p.Item1}={Uri.EscapeDataString(p.Item2)}"));
-            string Link(int n) => "/nodes" + (query.Length > 0 || n > 1 ? "?" : "") + query + (n > 1 ? (query.Length > 0 ? "&" : "") + $"page={n}" : "");
+            var query = ListLinks.Query(("search", text), ("status", only));
             var first = nodes.Count == 0 ? 0 : ((number - 1) * PageSize) + 1;
             var coresTotal = all.Sum(n => n.CoresForVms);
             var coresUsed = all.Sum(n => n.UsedCores);
@@ -128,6 +125,6 @@ internal static class NodesPage
                     all.Count, all.Count(n => n.Online), all.Count(n => !n.Online), coresUsed, coresTotal, PageFormat.Percent(coresUsed, coresTotal),
                     PageFormat.Bytes(memoryUsed), PageFormat.Bytes(memoryTotal), PageFormat.Percent(memoryUsed, memoryTotal)),
                 new NodesFilter(text, only, text.Length > 0 || only.Length > 0),
-                new NodesPager(first, first == 0 ? 0 : first + nodes.Count - 1, matching.Count, number > 1 ? Link(number - 1) : "", number < pageCount ? Link(number + 1) : "")));
+                new NodesPager(first, first == 0 ? 0 : first + nodes.Count - 1, matching.Count, number > 1 ? ListLinks.Page("/nodes", query, number - 1) : "", number < pageCount ? ListLinks.Page("/nodes", query, number + 1) : "")));
         });
 }
