@@ -41,18 +41,7 @@ public sealed class MigrationDowntimeBenchmark(QemuTwoNodeFixture nodes, ITestOu
         }
         finally
         {
-            foreach (var node in new[] { nodes.First, nodes.Second })
-            {
-                try
-                {
-                    await node.Adapter.DeleteDomainAsync(guest.Id, deleteStorage: false, CancellationToken.None);
-                }
-                catch (HypervisorAdapterException)
-                {
-                    // Not on this node.
-                }
-            }
-
+            await nodes.RemoveEverywhereAsync(guest);
             foreach (var path in QemuTwoNodeFixture.NodeDiskPaths(Path.GetFileName(disk)))
             {
                 File.Delete(path);
@@ -68,19 +57,8 @@ public sealed class MigrationDowntimeBenchmark(QemuTwoNodeFixture nodes, ITestOu
             .AppendLine("| ---: | ---: | ---: | ---: | ---: |")
             .AppendLine(CultureInfo.InvariantCulture, $"| {rounds} | {At(0.5):F0} | {At(0.95):F0} | {downtimes[^1]:F0} | {results.Select(r => r.Duration.TotalMilliseconds).Order().ElementAt(results.Count / 2):F0} |");
         output.WriteLine(table.ToString());
-        var folder = Path.Combine(RepositoryRoot(), "artifacts", "benchmarks");
+        var folder = Path.Combine(QemuScripts.RepositoryRoot, "artifacts", "benchmarks");
         Directory.CreateDirectory(folder);
         await File.WriteAllTextAsync(Path.Combine(folder, "migration-downtime.md"), table.ToString());
-    }
-
-    private static string RepositoryRoot()
-    {
-        var folder = new DirectoryInfo(AppContext.BaseDirectory);
-        while (folder is not null && !File.Exists(Path.Combine(folder.FullName, "VirtualCore.Platform.sln")))
-        {
-            folder = folder.Parent;
-        }
-
-        return folder?.FullName ?? Directory.GetCurrentDirectory();
     }
 }

@@ -60,7 +60,7 @@ public sealed class QemuLiveMigrationTests
         }
         finally
         {
-            await RemoveEverywhereAsync(guest);
+            await nodes.RemoveEverywhereAsync(guest);
         }
     }
 
@@ -93,7 +93,7 @@ public sealed class QemuLiveMigrationTests
         }
         finally
         {
-            await RemoveEverywhereAsync(guest);
+            await nodes.RemoveEverywhereAsync(guest);
         }
     }
 
@@ -126,7 +126,7 @@ public sealed class QemuLiveMigrationTests
         }
         finally
         {
-            await RemoveEverywhereAsync(guest);
+            await nodes.RemoveEverywhereAsync(guest);
             foreach (var path in QemuTwoNodeFixture.NodeDiskPaths(Path.GetFileName(disk)))
             {
                 File.Delete(path);
@@ -158,7 +158,7 @@ public sealed class QemuLiveMigrationTests
         }
         finally
         {
-            await RemoveEverywhereAsync(guest);
+            await nodes.RemoveEverywhereAsync(guest);
         }
     }
 
@@ -177,22 +177,11 @@ public sealed class QemuLiveMigrationTests
         }
         finally
         {
-            await RemoveEverywhereAsync(guest);
+            await nodes.RemoveEverywhereAsync(guest);
         }
     }
 
     private static MigrationTarget Target(IQemuNode node) => new(node.Name, node.Uri);
-
-    /// <summary>A failed migration can leave the domain on either node, or on both. The disks are the test's to remove.</summary>
-    private async Task RemoveEverywhereAsync(TinyGuest guest)
-    {
-        foreach (var node in new[] { nodes.First, nodes.Second })
-        {
-            await node.Adapter.DeleteDomainAsync(guest.Id, deleteStorage: false, CancellationToken.None);
-        }
-
-        File.Delete(guest.Spec.SerialLogPath!);
-    }
 
     /// <summary>Records reports on the reporting thread; <see cref="Progress{T}"/> would post them, possibly after the call returned.</summary>
     private sealed class Recorder(ConcurrentQueue<MigrationProgress> reports) : IProgress<MigrationProgress>

@@ -7,7 +7,7 @@ namespace VirtualCore.Adapters.Libvirt.QemuTests;
 /// <summary>What the QEMU fixtures share: the scripts under scripts/qemu, the test directory, the host checks.</summary>
 internal static class QemuScripts
 {
-    private static readonly string RepositoryRoot = FindRepositoryRoot();
+    internal static readonly string RepositoryRoot = FindRepositoryRoot();
 
     /// <summary>Holds the daemons' state and the cached guest: <c>VCORE_QEMU_TEST_DIR</c>, default /var/tmp/vcore-qemu-tests.</summary>
     internal static string TestDirectory { get; } =

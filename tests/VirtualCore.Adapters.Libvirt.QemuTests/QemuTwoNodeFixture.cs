@@ -83,6 +83,17 @@ public sealed class QemuTwoNodeFixture : IAsyncLifetime
         return Path.Combine(ImagesDirectory, fileName);
     }
 
+    /// <summary>A failed migration can leave the domain on either node, or on both. The disks are the test's to remove.</summary>
+    internal async Task RemoveEverywhereAsync(TinyGuest guest)
+    {
+        foreach (var node in new[] { First, Second })
+        {
+            await node.Adapter.DeleteDomainAsync(guest.Id, deleteStorage: false, CancellationToken.None);
+        }
+
+        File.Delete(guest.Spec.SerialLogPath!);
+    }
+
     /// <summary>The image <paramref name="fileName"/> of both nodes, as this process sees them.</summary>
     internal static IEnumerable<string> NodeDiskPaths(string fileName) =>
         new[] { 1, 2 }.Select(n => Path.Combine(StateDirectory, n.ToString(System.Globalization.CultureInfo.InvariantCulture), "lib", "images", fileName));

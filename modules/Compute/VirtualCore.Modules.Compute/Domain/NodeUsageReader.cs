@@ -9,53 +9,19 @@ namespace VirtualCore.Modules.Compute.Domain;
 /// <summary>What the VMs of every tenant use on each rack server: capacity is shared, so no tenant filter here.</summary>
 internal sealed class NodeUsageReader(PortalDbContext db, ISender sender)
 {
+    /// <summary>Each rack server with the very cores in use, for placing a VM.</summary>
     public async Task<IReadOnlyList<Placement.NodeUsage>> ReadAsync(CancellationToken cancellationToken)
     {
         var servers = await sender.Send(new ListRackServers(), cancellationToken);
-        var cores = await db.Set<CoreAllocation>().AsNoTracking().Select(c => new { c.VmId, c.NodeName, c.Core }).ToListAsync(cancellationToken);
-        var vms = await db.Set<VirtualMachine>().IgnoreQueryFilters().AsNoTracking()
-            // Failed VMs never got RAM; parked ones gave theirs back, with their cores (they hold no core rows).
-            .Where(v => v.State != VmStates.Failed && v.State != VmStates.Parked)
-            .Select(v => new { v.Id, v.NodeName, v.MemoryGiB })
-            .ToListAsync(cancellationToken);
-
-        // A VM that moves holds cores on its target too, and needs its RAM there as well as where it runs. Found in the
-        // core rows already read: a query per VM for them was most of this read at 10,000 VMs.
-        var runsOn = vms.ToDictionary(v => v.Id, v => v.NodeName);
-        var movingTo = new Dictionary<Guid, string>();
-        foreach (var core in cores)
-        {
-            if (runsOn.TryGetValue(core.VmId, out var node) && core.NodeName != node)
-            {
-                movingTo.TryAdd(core.VmId, core.NodeName);
-            }
-        }
-
-        var memory = vms.Select(v => new { v.NodeName, v.MemoryGiB, Moving = movingTo.GetValueOrDefault(v.Id) }).ToList();
-
-        // A hardware change on its way holds its extra RAM from the start, as it holds its extra cores.
-        var growing = await db.Set<HardwareEdit>().IgnoreQueryFilters().AsNoTracking()
-            .Where(e => e.MemoryGiB != null)
-            .Join(db.Set<VirtualMachine>().IgnoreQueryFilters(), e => e.VmId, v => v.Id, (e, v) => new { v.NodeName, GiB = e.MemoryGiB!.Value - v.MemoryGiB })
-            .Where(x => x.GiB > 0)
-            .ToListAsync(cancellationToken);
-
-        // Grouped once: looking each server's rows up in the whole list was servers × VMs, which at 500 rack servers and
-        // 10,000 VMs made every rack-server page and every placement wait.
-        var coresOn = cores.ToLookup(c => c.NodeName, c => c.Core, StringComparer.Ordinal);
-        var memoryOn = memory.SelectMany(m => m.Moving is null ? [(Node: m.NodeName, m.MemoryGiB)] : new[] { (Node: m.NodeName, m.MemoryGiB), (Node: m.Moving, m.MemoryGiB) })
-            .Concat(growing.Select(g => (Node: g.NodeName, MemoryGiB: g.GiB)))
-            .GroupBy(m => m.Node, StringComparer.Ordinal)
-            .ToDictionary(g => g.Key, g => g.Sum(m => (long)m.MemoryGiB), StringComparer.Ordinal);
-        return servers.Select(s => new Placement.NodeUsage(
-            s,
-            coresOn[s.Name].ToHashSet(),
-            memoryOn.GetValueOrDefault(s.Name) * Placement.Gib)).ToArray();
+        var cores = (await db.Set<CoreAllocation>().AsNoTracking().Select(c => new { c.NodeName, c.Core }).ToListAsync(cancellationToken))
+            .ToLookup(c => c.NodeName, c => c.Core, StringComparer.Ordinal);
+        var memory = await MemoryGiBAsync(cancellationToken);
+        return servers.Select(s => new Placement.NodeUsage(s, cores[s.Name].ToHashSet(), memory.GetValueOrDefault(s.Name) * Placement.Gib)).ToArray();
     }
 
     /// <summary>
     /// The same use as counts, added up by the database: what the rack-server page and API show. At 500 rack servers and
-    /// 10,000 VMs, reading every core and VM row for them was most of each request.
+    /// 10,000 VMs, reading every core row for them was most of each request.
     /// </summary>
     public async Task<IReadOnlyList<(RackServerView Server, int UsedCores, long UsedMemoryBytes)>> CountAsync(CancellationToken cancellationToken)
     {
@@ -63,18 +29,29 @@ internal sealed class NodeUsageReader(PortalDbContext db, ISender sender)
         var cores = await db.Set<CoreAllocation>().AsNoTracking()
             .GroupBy(c => c.NodeName).Select(g => new { Node = g.Key, Count = g.Count() })
             .ToDictionaryAsync(x => x.Node, x => x.Count, StringComparer.Ordinal, cancellationToken);
+        var memory = await MemoryGiBAsync(cancellationToken);
+        return servers.Select(s => (s, cores.GetValueOrDefault(s.Name), memory.GetValueOrDefault(s.Name) * Placement.Gib)).ToArray();
+    }
+
+    /// <summary>The RAM held on each rack server, in GiB, added up by the database.</summary>
+    private async Task<Dictionary<string, long>> MemoryGiBAsync(CancellationToken cancellationToken)
+    {
+        // Failed VMs never got RAM; parked ones gave theirs back, with their cores (they hold no core rows).
         var holding = db.Set<VirtualMachine>().IgnoreQueryFilters().AsNoTracking().Where(v => v.State != VmStates.Failed && v.State != VmStates.Parked);
         var memory = await holding
             .GroupBy(v => v.NodeName).Select(g => new { Node = g.Key, GiB = g.Sum(v => (long)v.MemoryGiB) })
             .ToDictionaryAsync(x => x.Node, x => x.GiB, StringComparer.Ordinal, cancellationToken);
 
-        // A VM that moves needs its RAM on its target too (one target per VM, as when the rows are read whole).
+        // A VM that moves holds cores on its target too, and needs its RAM there as well as where it runs (one target
+        // per VM).
         var moving = await db.Set<CoreAllocation>().AsNoTracking()
             .Join(holding, c => c.VmId, v => v.Id, (c, v) => new { c.VmId, c.NodeName, VmNode = v.NodeName, v.MemoryGiB })
             .Where(x => x.NodeName != x.VmNode)
             .Select(x => new { x.VmId, x.NodeName, x.MemoryGiB })
             .Distinct()
             .ToListAsync(cancellationToken);
+
+        // A hardware change on its way holds its extra RAM from the start, as it holds its extra cores.
         var growing = await db.Set<HardwareEdit>().IgnoreQueryFilters().AsNoTracking()
             .Where(e => e.MemoryGiB != null)
             .Join(db.Set<VirtualMachine>().IgnoreQueryFilters(), e => e.VmId, v => v.Id, (e, v) => new { v.NodeName, GiB = e.MemoryGiB!.Value - v.MemoryGiB })
@@ -86,6 +63,6 @@ internal sealed class NodeUsageReader(PortalDbContext db, ISender sender)
             memory[node] = memory.GetValueOrDefault(node) + gib;
         }
 
-        return servers.Select(s => (s, cores.GetValueOrDefault(s.Name), memory.GetValueOrDefault(s.Name) * Placement.Gib)).ToArray();
+        return memory;
     }
 }

@@ -42,8 +42,7 @@ internal static class JobLogPage
         pages.MapGet("/jobs", async (HttpContext http, IPageRenderer renderer, ISender sender, string? status, string? action, string? search, string? before) =>
         {
             var jobs = await sender.Send(new ListJobs(PageForms.Blank(status), PageForms.Blank(action), PageForms.Blank(search), null, PageSize, PageForms.Blank(before)), http.RequestAborted);
-            var filter = string.Join('&', new[] { ("status", status), ("action", action), ("search", search) }
-                .Where(p => !string.IsNullOrEmpty(p.Item2)).Select(p => $"{p.Item1}={Uri.EscapeDataString(p.Item2!)}"));
+            var filter = ListLinks.Query(("status", status), ("action", action), ("search", search));
             var older = JobCursor.After(jobs, PageSize) is { } next ? $"/jobs?{(filter.Length > 0 ? filter + "&" : "")}before={next}" : "";
             return await renderer.RenderAsync(http, Template, "Job log", new JobLogModel(
                 jobs.Select(JobRow.Of).ToArray(),
@@ -51,9 +50,9 @@ internal static class JobLogPage
                 new JobFilter(status ?? "", action ?? "", search ?? ""),
                 JobStatuses.All,
                 VmActions.Names,
-                "/jobs/export.csv" + (filter.Length > 0 ? "?" + filter : ""),
+                ListLinks.Page("/jobs/export.csv", filter, 1),
                 older,
-                string.IsNullOrEmpty(before) ? "" : "/jobs" + (filter.Length > 0 ? "?" + filter : "")));
+                string.IsNullOrEmpty(before) ? "" : ListLinks.Page("/jobs", filter, 1)));
         });
 
         pages.MapGet("/jobs/export.csv", async (HttpContext http, ISender sender, string? status, string? action, string? search) =>

@@ -67,9 +67,7 @@ internal static class VmListPage
             var canCreate = permissions.Has(Identity.Contracts.Permissions.VmCreate);
             var capacity = canCreate ? CapacityRow.Of(await sender.Send(new GetVdcCapacity(), http.RequestAborted)) : null;
 
-            var query = string.Join('&', new[] { ("search", text), ("state", only), ("sort", order == "name" ? "" : order) }
-                .Where(p => p.Item2.Length > 0).Select(p => $"{p.Item1}={Uri.EscapeDataString(p.Item2)}"));
-            string Link(int n) => "/vms" + (query.Length > 0 || n > 1 ? "?" : "") + query + (n > 1 ? (query.Length > 0 ? "&" : "") + $"page={n}" : "");
+            var query = ListLinks.Query(("search", text), ("state", only), ("sort", order == "name" ? "" : order));
             var shown = rows.Take(PageSize).Select(VmRow.Of).ToArray();
             var first = shown.Length == 0 ? 0 : ((number - 1) * PageSize) + 1;
             return await renderer.RenderAsync(http, Template, "vServers", new VmListModel(
@@ -77,7 +75,7 @@ internal static class VmListPage
                 canCreate,
                 capacity,
                 new VmListFilter(text, only, order, VmStates.All.Where(v => v != VmStates.Deleted).ToArray(), Sorts, text.Length > 0 || only.Length > 0),
-                new VmListPager(first, first == 0 ? 0 : first + shown.Length - 1, number > 1 ? Link(number - 1) : "", rows.Count > PageSize ? Link(number + 1) : "")));
+                new VmListPager(first, first == 0 ? 0 : first + shown.Length - 1, number > 1 ? ListLinks.Page("/vms", query, number - 1) : "", rows.Count > PageSize ? ListLinks.Page("/vms", query, number + 1) : "")));
         });
     }
 }
