@@ -11,17 +11,12 @@ public sealed partial class LibvirtAdapter
     private static readonly TimeSpan MigrationPollInterval = TimeSpan.FromMilliseconds(100);
 
     /// <summary>
-    /// The switch-over pause a migration aims for, relaxed while it runs: QEMU's own default is 300 ms, and it stops a
-    /// guest as soon as what is left fits in that. A strict limit first makes it send a little more while the guest
-    /// runs; a guest that changes its memory faster than it can be sent is slowed (auto-converge), and if it still does
-    /// not fit, the limit grows after 15 s and 45 s, so a busy guest still moves.
+    /// The switch-over pause a migration aims for. QEMU's own default is 300 ms: it stops the guest as soon as what is
+    /// left fits in that. A strict limit makes it send a little more while the guest runs; a guest whose memory changes
+    /// faster than it can be sent is slowed until it fits (auto-converge), so a busy guest still moves. Set before the
+    /// migration starts: libvirt 9 takes the setting only outside a running migration job (it waits for the job's end).
     /// </summary>
-    private static readonly (TimeSpan After, TimeSpan MaxDowntime)[] DowntimeSteps =
-    [
-        (TimeSpan.Zero, TimeSpan.FromMilliseconds(50)),
-        (TimeSpan.FromSeconds(15), TimeSpan.FromMilliseconds(300)),
-        (TimeSpan.FromSeconds(45), TimeSpan.FromSeconds(1)),
-    ];
+    private static readonly TimeSpan MaxDowntime = TimeSpan.FromMilliseconds(50);
 
     private static readonly TimeSpan RunningJobPatience = TimeSpan.FromMinutes(10);
 
@@ -200,8 +195,7 @@ public sealed partial class LibvirtAdapter
         var watch = Stopwatch.StartNew();
         using var finished = new CancellationTokenSource();
 
-        // Set before the job too: a short migration may switch over before the monitor's first look.
-        _ = LibvirtDomain.TrySetMaxDowntime(domain, DowntimeSteps[0].MaxDowntime);
+        _ = LibvirtDomain.TrySetMaxDowntime(domain, MaxDowntime);
 
         // The migrate call blocks until the end, so progress and cancellation are served from a thread of their own;
         // libvirt connections take calls from several threads, and each thread has its own last error.
@@ -241,17 +235,8 @@ public sealed partial class LibvirtAdapter
     private static void WatchMigration(DomainHandle domain, Guid domainId, IProgress<MigrationProgress>? progress, CancellationToken finished, CancellationToken cancellationToken)
     {
         var aborted = false;
-        var watch = Stopwatch.StartNew();
-        var step = -1;
         while (!finished.WaitHandle.WaitOne(MigrationPollInterval))
         {
-            // Set once the job runs (libvirt sets a migration's parameters as it begins) and again at each step.
-            var due = Array.FindLastIndex(DowntimeSteps, s => watch.Elapsed >= s.After);
-            if (due > step && MigrationRunning(domain, domainId) && LibvirtDomain.TrySetMaxDowntime(domain, DowntimeSteps[due].MaxDowntime))
-            {
-                step = due;
-            }
-
             // Retried on every tick: an abort before the job has begun finds nothing to abort.
             if (cancellationToken.IsCancellationRequested && !aborted)
             {
@@ -277,18 +262,6 @@ public sealed partial class LibvirtAdapter
             {
                 // The job may end between two ticks, and the domain leave with it; the migrate call reports the outcome.
             }
-        }
-    }
-
-    private static bool MigrationRunning(DomainHandle domain, Guid domainId)
-    {
-        try
-        {
-            return LibvirtDomain.GetJobStats(domain, 0, domainId).Type is LibvirtNative.JobBounded or LibvirtNative.JobUnbounded;
-        }
-        catch (HypervisorAdapterException)
-        {
-            return false;
         }
     }
 
