@@ -32,12 +32,30 @@ public sealed class NodeAgent : IAsyncDisposable
     private Task? _heartbeatLoop;
     private Task? _eventLoop;
 
-    public NodeAgent(NodeAgentOptions options, IHypervisorAdapterFactory factory, IBus bus, ILogger logger)
+    private CancellationTokenSource _consoleStop = new();
+    private readonly ConcurrentDictionary<Task, byte> _consoles = new();
+
+    public NodeAgent(NodeAgentOptions options, IHypervisorAdapterFactory factory, IBus bus, ILogger logger, IConsoleUplink? consoleUplink = null)
     {
         _options = options;
         _factory = factory;
         _bus = bus;
         _logger = logger;
+        ConsoleUplink = consoleUplink ?? new WebSocketConsoleUplink();
+    }
+
+    internal IConsoleUplink ConsoleUplink { get; }
+
+    internal ILogger Logger => _logger;
+
+    /// <summary>Cancelled when the agent stops: every console session it serves ends.</summary>
+    internal CancellationToken ConsoleStopping => _consoleStop.Token;
+
+    /// <summary>Keeps a console session until it ends, so that stopping the agent waits for it.</summary>
+    internal void TrackConsole(Task session)
+    {
+        _consoles.TryAdd(session, 0);
+        session.ContinueWith(ended => _consoles.TryRemove(ended, out _), TaskScheduler.Default);
     }
 
     public string NodeName => _options.NodeName;
@@ -86,6 +104,11 @@ public sealed class NodeAgent : IAsyncDisposable
             return;
         }
 
+        if (_consoleStop.IsCancellationRequested)
+        {
+            _consoleStop = new CancellationTokenSource();
+        }
+
         var adapter = _factory.Create(new NodeConnectionOptions(_options.NodeName, _options.Uri, _options.Settings));
         await adapter.ConnectAsync(cancellationToken);
         _adapter = adapter;
@@ -102,6 +125,7 @@ public sealed class NodeAgent : IAsyncDisposable
                 // anyone who may publish a command reach every node, and would need bus rights the agent must not have.
                 endpoint.ConfigureConsumeTopology = false;
                 endpoint.Consumer(() => new NodeCommandConsumer(this));
+                endpoint.Consumer(() => new ConsoleConsumer(this));
             });
             await _endpoint.Ready.WaitAsync(cancellationToken);
         }
@@ -140,6 +164,9 @@ public sealed class NodeAgent : IAsyncDisposable
         {
             await _endpoint.ReceiveEndpoint.Stop();
         }
+
+        await _consoleStop.CancelAsync();
+        await Task.WhenAll(_consoles.Keys);
 
         await _adapter.DisposeAsync();
         _adapter = null;

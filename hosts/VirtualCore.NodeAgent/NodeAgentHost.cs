@@ -6,7 +6,7 @@ using Microsoft.Extensions.Logging;
 namespace VirtualCore.NodeAgent;
 
 /// <summary>The agents this process runs: one per rack server (several in the embedded default, one in production).</summary>
-public sealed class NodeAgentHost(IEnumerable<NodeAgentOptions> nodes, AdapterPlugins plugins, IBus bus, ILoggerFactory loggers)
+public sealed class NodeAgentHost(IEnumerable<NodeAgentOptions> nodes, AdapterPlugins plugins, IBus bus, ILoggerFactory loggers, IConsoleUplink? consoleUplink = null)
     : IHostedService, IAsyncDisposable
 {
     private readonly Dictionary<string, NodeAgent> _agents = new(StringComparer.Ordinal);
@@ -19,7 +19,7 @@ public sealed class NodeAgentHost(IEnumerable<NodeAgentOptions> nodes, AdapterPl
     {
         foreach (var node in nodes)
         {
-            var agent = new NodeAgent(node, plugins.Get(node.Adapter), bus, loggers.CreateLogger($"VirtualCore.NodeAgent.{node.NodeName}"));
+            var agent = new NodeAgent(node, plugins.Get(node.Adapter), bus, loggers.CreateLogger($"VirtualCore.NodeAgent.{node.NodeName}"), consoleUplink);
             _agents.Add(node.NodeName, agent);
             await agent.StartAsync(cancellationToken);
         }
@@ -50,7 +50,7 @@ public static class NodeAgentServiceCollectionExtensions
     public static IServiceCollection AddNodeAgents(this IServiceCollection services, IReadOnlyList<NodeAgentOptions> nodes, string? pluginsPath = null)
     {
         services.AddSingleton(pluginsPath is null ? AdapterPlugins.FromAppDirectory() : new AdapterPlugins(pluginsPath));
-        services.AddSingleton(sp => new NodeAgentHost(nodes, sp.GetRequiredService<AdapterPlugins>(), sp.GetRequiredService<IBus>(), sp.GetRequiredService<ILoggerFactory>()));
+        services.AddSingleton(sp => new NodeAgentHost(nodes, sp.GetRequiredService<AdapterPlugins>(), sp.GetRequiredService<IBus>(), sp.GetRequiredService<ILoggerFactory>(), sp.GetService<IConsoleUplink>()));
         services.AddHostedService(sp => sp.GetRequiredService<NodeAgentHost>());
         return services;
     }

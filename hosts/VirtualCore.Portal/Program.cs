@@ -71,6 +71,9 @@ app.UseHostTenancyCheck();
 app.UseApiAntiforgery();
 app.UseAuthorization();
 app.UseRateLimiter();
+
+// The console's WebSockets (each checks its own Origin: same origin only, see ConsoleEndpoints).
+app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(20) });
 app.MapOpenApi("/openapi/{documentName}.json");
 app.MapThemeAssets();
 app.MapGet("/health", () => Results.Ok(new { status = "ok" })).ExcludeFromDescription();

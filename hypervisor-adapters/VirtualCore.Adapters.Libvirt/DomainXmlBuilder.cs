@@ -72,14 +72,14 @@ internal static partial class DomainXmlBuilder
                 new XElement("target", new XAttribute("port", 0))));
         }
 
-        // The console is reached through the portal's relay, never directly: listen on loopback only.
+        // The console is reached only through libvirt (virDomainOpenGraphicsFD, by the node agent): the VNC server
+        // listens on no address at all, so no one on the rack server or its network can connect to a screen.
         if (domainType != "test")
         {
             devices.Add(new XElement(
                 "graphics",
                 new XAttribute("type", "vnc"),
-                new XAttribute("autoport", "yes"),
-                new XAttribute("listen", "127.0.0.1")));
+                new XElement("listen", new XAttribute("type", "none"))));
         }
 
         var memoryKiB = (spec.MemoryBytes / 1024).ToString(CultureInfo.InvariantCulture);

@@ -358,7 +358,8 @@ public sealed partial class LibvirtAdapter : IHypervisorAdapter
     }
 
     /// <summary>
-    /// What this adapter does on each driver. The test driver simulates every call it declares; it has no block
+    /// What this adapter does on each driver. The test driver simulates every call it declares (its console is a
+    /// <see cref="SimulatedScreen"/>); it has no block
     /// resize (so no disk growth) and no migration. On QEMU, vCPUs change at the next boot only: the domains are
     /// defined with as many vCPUs as they have, none of them hot-pluggable, so QEMU can neither add nor remove one
     /// while the guest runs (removing one would also need the guest's consent).
@@ -370,7 +371,8 @@ public sealed partial class LibvirtAdapter : IHypervisorAdapter
             | AdapterCapabilities.ManagedSave | AdapterCapabilities.Pause | AdapterCapabilities.Reset | AdapterCapabilities.Reboot
             | AdapterCapabilities.LiveMemoryChange
             | AdapterCapabilities.RecoveryPoints | AdapterCapabilities.LiveRecoveryPoints
-            | AdapterCapabilities.InterfaceAddresses | AdapterCapabilities.CdromChange | AdapterCapabilities.DomainEvents;
+            | AdapterCapabilities.InterfaceAddresses | AdapterCapabilities.CdromChange | AdapterCapabilities.DomainEvents
+            | AdapterCapabilities.GraphicalConsole;
         return domainType == "test"
             ? both | AdapterCapabilities.LiveVcpuChange
             : both | AdapterCapabilities.DiskGrow | AdapterCapabilities.LiveMigration;

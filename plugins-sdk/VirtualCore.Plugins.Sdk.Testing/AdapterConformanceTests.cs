@@ -600,6 +600,28 @@ public abstract class AdapterConformanceTests : IAsyncLifetime
         });
     }
 
+    [ConformanceFact]
+    public async Task A_console_speaks_RFB_from_its_first_byte_and_only_while_the_domain_runs()
+    {
+        Declared(AdapterCapabilities.GraphicalConsole);
+        var spec = await DefineAsync();
+        await AssertCode(AdapterErrorCode.InvalidState, () => Adapter.OpenConsoleAsync(spec.Id, None));
+        await Adapter.StartDomainAsync(spec.Id, None);
+
+        for (var connection = 0; connection < 2; connection++)
+        {
+            await using var console = await Adapter.OpenConsoleAsync(spec.Id, None);
+            using var timeout = new CancellationTokenSource(Patience);
+            var greeting = new byte[12];
+            await console.ReadExactlyAsync(greeting, timeout.Token);
+            Assert.StartsWith("RFB 003.", System.Text.Encoding.ASCII.GetString(greeting), StringComparison.Ordinal);
+        }
+    }
+
+    [ConformanceFact]
+    public Task A_console_is_NotSupported_when_not_declared() =>
+        AssertNotSupportedUnlessDeclared(AdapterCapabilities.GraphicalConsole, id => Adapter.OpenConsoleAsync(id, None));
+
     /// <summary>Defines a fresh domain for this test; it is deleted after the test.</summary>
     protected async Task<DomainSpec> DefineAsync()
     {
@@ -624,6 +646,7 @@ public abstract class AdapterConformanceTests : IAsyncLifetime
         (AdapterCapabilities.RecoveryPoints, "RevertToRecoveryPoint", () => Adapter.RevertToRecoveryPointAsync(id, "rp-1", None)),
         (AdapterCapabilities.RecoveryPoints, "DeleteRecoveryPoint", () => Adapter.DeleteRecoveryPointAsync(id, "rp-1", None)),
         (AdapterCapabilities.InterfaceAddresses, "GetInterfaceAddresses", () => Adapter.GetInterfaceAddressesAsync(id, None)),
+        (AdapterCapabilities.GraphicalConsole, "OpenConsole", () => Adapter.OpenConsoleAsync(id, None)),
     ];
 
     private void Declared(AdapterCapabilities capabilities)

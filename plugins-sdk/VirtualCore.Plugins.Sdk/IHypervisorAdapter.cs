@@ -2,7 +2,8 @@ namespace VirtualCore.Plugins.Sdk;
 
 /// <summary>
 /// One connection to one rack server's hypervisor. Version 1 of the adapter contract (1.1 adds the members
-/// after <see cref="UndefineDomainAsync"/>; 1.2 adds unparking onto other cores, with a default implementation).
+/// after <see cref="UndefineDomainAsync"/>; 1.2 adds unparking onto other cores, with a default implementation; 1.3 adds the graphical console, with a default
+/// implementation that declares it unsupported).
 /// Every mutating call is idempotent unless its documentation says otherwise: asking for a state the domain
 /// already has succeeds and does nothing. Failures are reported as <see cref="HypervisorAdapterException"/>
 /// with an <see cref="AdapterErrorCode"/>; an unknown domain id is <see cref="AdapterErrorCode.DomainNotFound"/>.
@@ -158,4 +159,14 @@ public interface IHypervisorAdapter : IAsyncDisposable
     /// without it the enumeration throws <see cref="AdapterErrorCode.NotSupported"/> and callers poll instead.
     /// </summary>
     IAsyncEnumerable<DomainEvent> WatchDomainEventsAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Connects to the running domain's screen, keyboard and mouse: a stream speaking RFB (the VNC protocol, version
+    /// 3.8) from its first byte, with no authentication left to do — the caller has already decided who may see the
+    /// screen, and the stream must never be reachable by anyone else (no listening port). Disposing the stream ends
+    /// the connection. Needs <see cref="AdapterCapabilities.GraphicalConsole"/>; a domain that is not running or
+    /// paused is <see cref="AdapterErrorCode.InvalidState"/>. Since SDK 1.3; the default declares it unsupported.
+    /// </summary>
+    Task<Stream> OpenConsoleAsync(Guid domainId, CancellationToken cancellationToken) =>
+        throw new HypervisorAdapterException(AdapterErrorCode.NotSupported, "This adapter offers no graphical console.");
 }

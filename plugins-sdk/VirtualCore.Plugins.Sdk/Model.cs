@@ -136,6 +136,8 @@ public enum AdapterCapabilities
     DiskGrow = 1 << 14,
     /// <summary>An ISO attached, swapped or detached.</summary>
     CdromChange = 1 << 15,
+    /// <summary>The domain's screen, keyboard and mouse over RFB (VNC), through <see cref="IHypervisorAdapter.OpenConsoleAsync"/>.</summary>
+    GraphicalConsole = 1 << 16,
 }
 
 public enum AdapterErrorCode

@@ -64,12 +64,14 @@ public sealed class DomainXmlBuilderTests
 
         var graphics = Assert.Single(domain.Element("devices")!.Elements("graphics"));
         Assert.Equal("vnc", (string?)graphics.Attribute("type"));
-        Assert.Equal("127.0.0.1", (string?)graphics.Attribute("listen"));
-        Assert.Equal("yes", (string?)graphics.Attribute("autoport"));
+        // No port on any address: the screen is reached only through libvirt (virDomainOpenGraphicsFD).
+        Assert.Null(graphics.Attribute("listen"));
+        Assert.Null(graphics.Attribute("port"));
+        Assert.Equal("none", (string?)Assert.Single(graphics.Elements("listen")).Attribute("type"));
     }
 
     [Fact]
-    public void Build_for_the_test_driver_has_no_console_and_no_pinning_when_none_is_asked()
+    public void Build_for_the_test_driver_has_no_vnc_server_and_no_pinning_when_none_is_asked()
     {
         var spec = FullSpec() with { PinnedCores = [], CdromPath = null };
 

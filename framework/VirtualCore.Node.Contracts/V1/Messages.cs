@@ -234,6 +234,17 @@ public sealed record NodeHeartbeat(
     IReadOnlyList<string>? Capabilities = null,
     string? MigrationUri = null) : INodeReport;
 
+/// <summary>
+/// Asks a node's agent to connect the VM's screen (RFB) to the portal for one console session: the agent opens the
+/// domain's console through its adapter and connects it to the portal instance that asked, at
+/// <paramref name="CallbackUrl"/> (a WebSocket the agent dials out to, presenting <paramref name="Secret"/>), or
+/// in-process when the agent runs inside that portal. Not a job: nothing changes on the node, and a request older
+/// than <paramref name="ExpiresAt"/> is dropped.
+/// </summary>
+[MessageUrn("vcore:node:v1:open-console", false)]
+public sealed record OpenConsole(
+    Guid SessionId, string NodeName, Guid VmId, string Secret, string? CallbackUrl, DateTimeOffset ExpiresAt);
+
 public static class NodeQueues
 {
     /// <summary>The queue a node's agent consumes its commands from.</summary>

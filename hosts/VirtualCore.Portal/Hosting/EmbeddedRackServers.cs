@@ -87,6 +87,7 @@ internal static class EmbeddedRackServers
         // Registered with Infrastructure like any other rack server, unless configured there by the same name.
         services.PostConfigure<InfrastructureOptions>(o =>
             o.RackServers.AddRange(Registrations(options).Where(r => o.RackServers.All(x => x.Name != r.Name))));
+        services.AddSingleton<IConsoleUplink, InProcessConsoleUplink>();
         services.AddNodeAgents(AgentsFor(options, dataDirectory, configuration));
         return options;
     }

@@ -129,6 +129,14 @@ internal static unsafe class LibvirtDomain
     internal static void Resume(DomainHandle domain, Guid id) =>
         Check(LibvirtNative.virDomainResume(domain), $"resume domain {id}");
 
+    /// <summary>A connected socket to the domain's first graphics server, its authentication skipped; the caller owns the descriptor.</summary>
+    internal static int OpenGraphics(DomainHandle domain, Guid id)
+    {
+        var fd = LibvirtNative.virDomainOpenGraphicsFD(domain, 0, LibvirtNative.OpenGraphicsSkipAuth);
+        Check(fd, $"open the console of domain {id}");
+        return fd;
+    }
+
     internal static void Park(DomainHandle domain, Guid id) =>
         Check(LibvirtNative.virDomainManagedSave(domain, 0), $"park domain {id}");
 

@@ -164,6 +164,13 @@ internal static unsafe partial class LibvirtNative
     [LibraryImport(Library)]
     internal static partial int virDomainResume(DomainHandle domain);
 
+    /// <summary>Skips the graphics server's own authentication for the connection handed out (the caller has authorised it).</summary>
+    internal const uint OpenGraphicsSkipAuth = 1 << 0;
+
+    /// <summary>A socket connected to the domain's graphics server <paramref name="index"/>, passed over libvirt's UNIX socket.</summary>
+    [LibraryImport(Library)]
+    internal static partial int virDomainOpenGraphicsFD(DomainHandle domain, uint index, uint flags);
+
     [LibraryImport(Library)]
     internal static partial int virDomainManagedSave(DomainHandle domain, uint flags);
 

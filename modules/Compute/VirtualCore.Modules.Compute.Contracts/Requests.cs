@@ -141,3 +141,9 @@ public sealed record MigrateVm(Guid VmId, string? TargetNode, Guid? RequestId = 
 
 /// <summary>Every other rack server, and whether it could take the VM now (or why not).</summary>
 public sealed record ListMigrationTargets(Guid VmId) : IQuery<IReadOnlyList<MigrationTargetView>>;
+
+/// <summary>
+/// A single-use ticket to the VM's screen, valid for a few seconds, for the caller, this VM and the host name it was
+/// asked on. Needs operate on the VM, and the VM running or paused on a rack server that offers a console.
+/// </summary>
+public sealed record OpenConsoleTicket(Guid VmId) : ICommand<ConsoleTicketView>;

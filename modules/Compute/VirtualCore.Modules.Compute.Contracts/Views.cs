@@ -119,3 +119,10 @@ public sealed record VdcCapacityView(CapacityItem Cores, CapacityItem MemoryGiB,
 /// <summary>A rack server a VM could move to.</summary>
 /// <param name="Refusal">Why the VM cannot move there now; null when it can.</param>
 public sealed record MigrationTargetView(string Name, int FreeCores, long FreeMemoryBytes, string? Refusal);
+
+/// <summary>A console ticket: open a WebSocket to <paramref name="SocketPath"/> (same origin) before <paramref name="ExpiresAt"/>.</summary>
+/// <param name="Ticket">The secret; once used or expired it opens nothing.</param>
+/// <param name="SocketPath">The WebSocket's path and query, ticket included, on the host the ticket was asked on.</param>
+/// <param name="ExpiresAt">When the ticket lapses unused.</param>
+/// <param name="Simulated">The rack server is simulated: its screen shows typed keys as blocks, there is no guest.</param>
+public sealed record ConsoleTicketView(string Ticket, string SocketPath, DateTimeOffset ExpiresAt, bool Simulated);

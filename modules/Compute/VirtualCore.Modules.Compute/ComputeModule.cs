@@ -13,6 +13,7 @@ using VirtualCore.Framework.Web;
 using VirtualCore.Modules.Compute.Contracts;
 using VirtualCore.Modules.Compute.Domain;
 using VirtualCore.Modules.Compute.Features.Actions;
+using VirtualCore.Modules.Compute.Features.Console;
 using VirtualCore.Modules.Compute.Features.Create;
 using VirtualCore.Modules.Compute.Features.Delete;
 using VirtualCore.Modules.Compute.Features.EditHardware;
@@ -103,6 +104,11 @@ public sealed class ComputeModule : IModule
         services.AddVmRequest<DeleteRecoveryPoint>(RecoveryPointHandlers.Delete.Level, r => r.VmId);
         services.AddVmRequest<MigrateVm>(MigrateVmHandlers.Action.Level, r => r.VmId);
         services.AddVmRequest<ListMigrationTargets>(AccessLevel.Manage, r => r.VmId);
+        services.Configure<ConsoleOptions>(configuration.GetSection("Console"));
+        services.AddSingleton<ConsoleRendezvous>();
+        services.AddRequestPermission(Permissions.VmOperate, typeof(OpenConsoleTicket));
+        services.AddVmRequest<OpenConsoleTicket>(AccessLevel.Operate, r => r.VmId);
+
         services.AddRequestPermission(Permissions.JobRead, typeof(ListJobs), typeof(GetJob));
         services.AddRequestPermission(Permissions.NodeRead, typeof(ListNodeUsage));
 
@@ -137,6 +143,14 @@ public sealed class ComputeModule : IModule
             // whole table 250 times a second.
             e.HasIndex(x => x.NodeName);
             e.HasMany(x => x.Cores).WithOne().HasForeignKey(c => c.VmId).OnDelete(DeleteBehavior.Cascade);
+        });
+        modelBuilder.Entity<ConsoleTicket>(e =>
+        {
+            e.ToTable("ConsoleTickets");
+            e.Property(x => x.SecretHash).HasMaxLength(64);
+            e.Property(x => x.Host).HasMaxLength(300);
+            e.HasIndex(x => x.SecretHash).IsUnique();
+            e.HasIndex(x => x.ExpiresAt);
         });
         modelBuilder.Entity<RecoveryPointRecord>(e =>
         {
@@ -205,6 +219,7 @@ public sealed class ComputeModule : IModule
     {
         ComputeApi.Map(endpoints);
         ComputePages.Map(endpoints);
+        ConsoleEndpoints.Map(endpoints);
         endpoints.MapHub<LiveHub>("/hubs/live").RequireScope(ApiScopes.Read);
     }
 }

@@ -69,13 +69,17 @@ internal static class IdentityAuthentication
     public static string SchemeFor(HttpContext http) =>
         http.Request.Headers.Authorization.ToString() switch
         {
-            var h when h.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) && (IsApi(http) || http.Request.Path.StartsWithSegments("/hubs")) =>
+            var h when h.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) && (IsApi(http) || http.Request.Path.StartsWithSegments("/hubs") || IsConsoleSocket(http)) =>
                 ApiTokenAuthenticationHandler.SchemeName,
             var h when h.StartsWith("Basic ", StringComparison.OrdinalIgnoreCase) && IsApi(http) => BasicAuthenticationHandler.SchemeName,
             _ => CookieAuthenticationDefaults.AuthenticationScheme,
         };
 
     private static bool IsApi(HttpContext http) => http.Request.Path.StartsWithSegments("/api");
+
+    /// <summary>A VM's console WebSocket (<c>/vms/{id}/console/socket</c>): opened by the portal's page or by a tool with its token.</summary>
+    private static bool IsConsoleSocket(HttpContext http) =>
+        http.Request.Path.StartsWithSegments("/vms") && http.Request.Path.Value?.EndsWith("/console/socket", StringComparison.Ordinal) == true;
 
     private static async Task ValidateSessionAsync(CookieValidatePrincipalContext context)
     {
@@ -90,7 +94,7 @@ internal static class IdentityAuthentication
     /// <summary>The API and the live feed answer with a status code; pages redirect to the sign-in or error page.</summary>
     private static Task ApiAware(RedirectContext<CookieAuthenticationOptions> context, int status)
     {
-        if (IsApi(context.HttpContext) || context.Request.Path.StartsWithSegments("/hubs"))
+        if (IsApi(context.HttpContext) || context.Request.Path.StartsWithSegments("/hubs") || IsConsoleSocket(context.HttpContext))
         {
             context.Response.StatusCode = status;
             return Task.CompletedTask;

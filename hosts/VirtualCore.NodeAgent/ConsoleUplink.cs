@@ -1,0 +1,160 @@
+using System.Net.WebSockets;
+using MassTransit;
+using Microsoft.Extensions.Logging;
+using VirtualCore.Node.Contracts.V1;
+using VirtualCore.Plugins.Sdk;
+
+namespace VirtualCore.NodeAgent;
+
+/// <summary>How an agent hands a VM's screen to the portal instance that asked for it (<see cref="OpenConsole"/>).</summary>
+public interface IConsoleUplink
+{
+    /// <summary>Connects <paramref name="console"/> (RFB) to the session and takes the stream over: an uplink that relays returns when the session has ended, one that hands the stream on returns at once.</summary>
+    Task ConnectAsync(OpenConsole request, Stream console, CancellationToken cancellationToken);
+
+    /// <summary>Tells the session's portal instance why there is no screen (the VM is off, the adapter has no console…).</summary>
+    Task RefuseAsync(OpenConsole request, string reason, CancellationToken cancellationToken);
+}
+
+/// <summary>
+/// The uplink of an agent on its own host: it dials out to the portal instance's callback WebSocket (the portal never
+/// connects to a rack server), proves the session with its secret, and copies bytes both ways until either side ends.
+/// </summary>
+public sealed class WebSocketConsoleUplink : IConsoleUplink
+{
+    /// <summary>The header that carries the session's secret.</summary>
+    public const string SecretHeader = "X-Console-Secret";
+
+    /// <summary>The header that carries a refusal's reason instead of a screen.</summary>
+    public const string RefusalHeader = "X-Console-Refusal";
+
+    public async Task ConnectAsync(OpenConsole request, Stream console, CancellationToken cancellationToken)
+    {
+        await using (console.ConfigureAwait(false))
+        {
+            using var socket = await DialAsync(request, null, cancellationToken).ConfigureAwait(false);
+            await using var uplink = WebSocketStream.Create(socket, WebSocketMessageType.Binary, ownsWebSocket: false);
+            using var ended = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            var down = CopyAsync(console, uplink, ended);
+            var up = CopyAsync(uplink, console, ended);
+            await Task.WhenAny(down, up).ConfigureAwait(false);
+            await ended.CancelAsync().ConfigureAwait(false);
+            await Task.WhenAll(down, up).ConfigureAwait(false);
+            if (socket.State == WebSocketState.Open)
+            {
+                using var closing = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+                try
+                {
+                    await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "console closed", closing.Token).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is WebSocketException or OperationCanceledException)
+                {
+                    // The portal went first.
+                }
+            }
+        }
+    }
+
+    public async Task RefuseAsync(OpenConsole request, string reason, CancellationToken cancellationToken)
+    {
+        using var socket = await DialAsync(request, reason, cancellationToken).ConfigureAwait(false);
+        using var closing = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+        await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "refused", closing.Token).ConfigureAwait(false);
+    }
+
+    private static async Task<ClientWebSocket> DialAsync(OpenConsole request, string? refusal, CancellationToken cancellationToken)
+    {
+        if (request.CallbackUrl is null || !Uri.TryCreate(request.CallbackUrl, UriKind.Absolute, out var url) || url.Scheme is not ("ws" or "wss"))
+        {
+            throw new InvalidOperationException("The portal gave no ws:// or wss:// address to connect the console to; set Console:AgentCallbackUrl on the portal.");
+        }
+
+        var socket = new ClientWebSocket();
+        socket.Options.SetRequestHeader(SecretHeader, request.Secret);
+        if (refusal is not null)
+        {
+            socket.Options.SetRequestHeader(RefusalHeader, Uri.EscapeDataString(refusal));
+        }
+
+        try
+        {
+            await socket.ConnectAsync(url, cancellationToken).ConfigureAwait(false);
+            return socket;
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
+    private static async Task CopyAsync(Stream from, Stream to, CancellationTokenSource ended)
+    {
+        try
+        {
+            await from.CopyToAsync(to, 64 * 1024, ended.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or WebSocketException or OperationCanceledException or ObjectDisposedException)
+        {
+            // One side closed: the session is over.
+        }
+        finally
+        {
+            await ended.CancelAsync().ConfigureAwait(false);
+        }
+    }
+}
+
+/// <summary>Opens a VM's screen for the portal: not a job, so it neither waits for the VM's lock nor reports.</summary>
+internal sealed class ConsoleConsumer(NodeAgent agent) : IConsumer<OpenConsole>
+{
+    public Task Consume(ConsumeContext<OpenConsole> context)
+    {
+        var request = context.Message;
+        if (request.NodeName != agent.NodeName || request.ExpiresAt < DateTimeOffset.UtcNow)
+        {
+            return Task.CompletedTask;
+        }
+
+        // The session outlives this message: it runs beside the agent's commands and ends with the agent.
+        agent.TrackConsole(RunAsync(request, agent.ConsoleStopping));
+        return Task.CompletedTask;
+    }
+
+    private async Task RunAsync(OpenConsole request, CancellationToken stopping)
+    {
+        Stream console;
+        try
+        {
+            console = await agent.Adapter.OpenConsoleAsync(request.VmId, stopping);
+        }
+        catch (Exception e) when (e is HypervisorAdapterException or InvalidOperationException)
+        {
+            var reason = e is HypervisorAdapterException { Code: AdapterErrorCode.NotSupported }
+                ? "This rack server offers no console."
+                : e is HypervisorAdapterException { Code: AdapterErrorCode.InvalidState }
+                    ? "The VM is not running: start it to see its screen."
+                    : "The rack server could not open the console.";
+            agent.Logger.LogInformation(e, "Console of {VmId} on {Node} refused: {Reason}", request.VmId, agent.NodeName, reason);
+            try
+            {
+                await agent.ConsoleUplink.RefuseAsync(request, reason, stopping);
+            }
+            catch (Exception refusal) when (refusal is WebSocketException or InvalidOperationException or OperationCanceledException)
+            {
+                agent.Logger.LogWarning(refusal, "Could not tell the portal that the console of {VmId} was refused", request.VmId);
+            }
+
+            return;
+        }
+
+        try
+        {
+            await agent.ConsoleUplink.ConnectAsync(request, console, stopping);
+        }
+        catch (Exception e) when (e is WebSocketException or InvalidOperationException or OperationCanceledException or IOException)
+        {
+            agent.Logger.LogWarning(e, "Console session {Session} of {VmId} ended with an error", request.SessionId, request.VmId);
+        }
+    }
+}

@@ -1,0 +1,49 @@
+using Microsoft.EntityFrameworkCore.Migrations;
+
+#nullable disable
+
+namespace VirtualCore.Portal.Persistence.Migrations.Sqlite;
+
+/// <inheritdoc />
+public partial class ConsoleTickets : Migration
+{
+    /// <inheritdoc />
+    protected override void Up(MigrationBuilder migrationBuilder)
+    {
+        migrationBuilder.CreateTable(
+            name: "ConsoleTickets",
+            columns: table => new
+            {
+                Id = table.Column<Guid>(type: "TEXT", nullable: false),
+                SecretHash = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                UserId = table.Column<Guid>(type: "TEXT", nullable: false),
+                VmId = table.Column<Guid>(type: "TEXT", nullable: false),
+                Host = table.Column<string>(type: "TEXT", maxLength: 300, nullable: false),
+                IssuedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                ExpiresAt = table.Column<long>(type: "INTEGER", nullable: false),
+                RedeemedAt = table.Column<long>(type: "INTEGER", nullable: true)
+            },
+            constraints: table =>
+            {
+                table.PrimaryKey("PK_ConsoleTickets", x => x.Id);
+            });
+
+        migrationBuilder.CreateIndex(
+            name: "IX_ConsoleTickets_ExpiresAt",
+            table: "ConsoleTickets",
+            column: "ExpiresAt");
+
+        migrationBuilder.CreateIndex(
+            name: "IX_ConsoleTickets_SecretHash",
+            table: "ConsoleTickets",
+            column: "SecretHash",
+            unique: true);
+    }
+
+    /// <inheritdoc />
+    protected override void Down(MigrationBuilder migrationBuilder)
+    {
+        migrationBuilder.DropTable(
+            name: "ConsoleTickets");
+    }
+}
