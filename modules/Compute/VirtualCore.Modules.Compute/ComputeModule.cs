@@ -45,7 +45,7 @@ public sealed class ComputeModule : IModule
         "vServers and jobs",
         new Version(1, 0),
         ["Identity", "Infrastructure", "Tenancy"],
-        [VmListPage.Template, VmNewPage.Template, VmDetailPage.Template, NodesPage.Template, JobLogPage.Template, VmHardwarePage.Template]);
+        [VmListPage.Template, VmNewPage.Template, VmDetailPage.Template, NodesPage.Template, JobLogPage.Template, VmHardwarePage.Template, VmConsolePage.Template]);
 
     public void ConfigureServices(IServiceCollection services, IConfiguration configuration)
     {

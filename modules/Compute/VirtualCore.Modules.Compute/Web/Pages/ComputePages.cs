@@ -16,6 +16,7 @@ internal static class ComputePages
         VmListPage.Map(pages);
         VmNewPage.Map(pages);
         VmDetailPage.Map(pages);
+        VmConsolePage.Map(pages);
         VmHardwarePage.Map(pages);
         NodesPage.Map(pages);
         JobLogPage.Map(pages);

@@ -24,6 +24,8 @@ namespace VirtualCore.Modules.Compute.Web.Pages;
 /// <param name="MoveTargets">The other rack servers and whether it can move there.</param>
 /// <param name="RecoveryPoints">Its recovery points, newest first.</param>
 /// <param name="Actions">The power buttons, from the actions' descriptors.</param>
+/// <param name="ConsoleSimulated">True when its rack server is simulated (its screen shows typed keys as blocks).</param>
+/// <param name="ConsoleAutoconnect">True when the console connects as the page opens (its own page), false when on a click.</param>
 public sealed record VmDetailModel(
     VmRow Vm,
     IReadOnlyList<JobRow> Jobs,
@@ -35,7 +37,9 @@ public sealed record VmDetailModel(
     bool CanMove,
     IReadOnlyList<MoveTarget> MoveTargets,
     IReadOnlyList<RecoveryPointRow> RecoveryPoints,
-    IReadOnlyList<ActionButton> Actions);
+    IReadOnlyList<ActionButton> Actions,
+    bool ConsoleSimulated = false,
+    bool ConsoleAutoconnect = false);
 
 /// <summary>A rack server a VM could move to.</summary>
 /// <param name="Name">Its name.</param>
@@ -138,6 +142,7 @@ internal static class VmDetailPage
             targets.Select(t => new MoveTarget(t.Name, $"{t.FreeCores} free cores, {PageFormat.Bytes(t.FreeMemoryBytes)} free RAM", t.Refusal ?? "", t.Refusal is null)).ToArray(),
             points.Select(p => new RecoveryPointRow(p.Id.ToString(), p.Name, p.Note ?? "", PageFormat.Timestamp(p.CreatedAt), p.Status, p.Status == "ready")).ToArray(),
             VmActions.Buttons.Select(b => new ActionButton(
-                b.Name, b.Label, b.Style, string.Join(' ', b.AllowedStates), operate && vm.OpenJobId is null && b.AllowsState(vm.State), Guid.NewGuid().ToString())).ToArray()), status);
+                b.Name, b.Label, b.Style, string.Join(' ', b.AllowedStates), operate && vm.OpenJobId is null && b.AllowsState(vm.State), Guid.NewGuid().ToString())).ToArray(),
+            ConsoleSimulated: operate && await VmConsolePage.SimulatedAsync(sender, vm.NodeName, http.RequestAborted)), status);
     }
 }

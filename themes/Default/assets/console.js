@@ -1,0 +1,111 @@
+// The VM console: noVNC (vendor/novnc, MPL-2.0) connected to the portal's console WebSocket with a single-use ticket.
+// Each connection asks for a new ticket; a refused ticket (the VM is off, the rack server has no console) is shown as
+// the answer's reason.
+import RFB from './vendor/novnc/core/rfb.js';
+
+const XK = { Control_L: 0xffe3, Alt_L: 0xffe9, Return: 0xff0d, Tab: 0xff09, F1: 0xffbe };
+
+function keysymOf(ch) {
+  if (ch === '\n') return XK.Return;
+  if (ch === '\t') return XK.Tab;
+  const code = ch.codePointAt(0);
+  return code < 0x100 ? code : 0x01000000 | code;
+}
+
+function setUp(root) {
+  const vmId = root.dataset.vmId;
+  const screen = root.querySelector('[data-console-screen]');
+  const status = root.querySelector('[data-console-status]');
+  const connect = root.querySelector('[data-console-connect]');
+  const ctrlAltDel = root.querySelector('[data-console-ctrl-alt-del]');
+  const fkey = root.querySelector('[data-console-fkey]');
+  const scale = root.querySelector('[data-console-scale]');
+  const text = root.querySelector('[data-console-text]');
+  const type = root.querySelector('[data-console-type]');
+  const live = [ctrlAltDel, fkey, type];
+  let rfb = null;
+
+  const say = (message, kind) => {
+    status.textContent = message;
+    status.dataset.kind = kind || '';
+  };
+  const enable = on => live.forEach(el => { el.disabled = !on; });
+
+  async function open() {
+    if (rfb) return;
+    connect.disabled = true;
+    say('Connecting…');
+    let ticket;
+    try {
+      const response = await fetch(`/api/v1/vms/${vmId}/console`, {
+        method: 'POST',
+        credentials: 'same-origin',
+        headers: { 'X-CSRF-Token': root.dataset.csrf, Accept: 'application/json' },
+      });
+      const body = await response.json().catch(() => ({}));
+      if (!response.ok) {
+        say(body.detail || body.title || `The console could not be opened (${response.status}).`, 'error');
+        connect.disabled = false;
+        connect.textContent = 'Try again';
+        return;
+      }
+      ticket = body;
+    } catch {
+      say('The portal could not be reached.', 'error');
+      connect.disabled = false;
+      return;
+    }
+
+    const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
+    rfb = new RFB(screen, `${scheme}://${location.host}${ticket.socketPath}`, { shared: true });
+    rfb.scaleViewport = scale.checked;
+    rfb.focusOnClick = true;
+    rfb.addEventListener('connect', () => {
+      root.dataset.consoleState = 'connected';
+      say('Connected. Click the screen to type into it.', 'ok');
+      connect.textContent = 'Disconnect';
+      connect.disabled = false;
+      enable(true);
+      rfb.focus();
+    });
+    rfb.addEventListener('disconnect', event => {
+      root.dataset.consoleState = 'disconnected';
+      rfb = null;
+      enable(false);
+      say(event.detail.clean ? 'The console was closed.' : 'The connection to the screen was lost.', event.detail.clean ? '' : 'error');
+      connect.textContent = 'Reconnect';
+      connect.disabled = false;
+    });
+    rfb.addEventListener('desktopname', event => { screen.title = event.detail.name; });
+  }
+
+  connect.addEventListener('click', () => {
+    if (rfb) {
+      rfb.disconnect();
+    } else {
+      open();
+    }
+  });
+  ctrlAltDel.addEventListener('click', () => rfb && rfb.sendCtrlAltDel());
+  fkey.addEventListener('change', () => {
+    const n = Number(fkey.value);
+    fkey.value = '';
+    if (!rfb || !n) return;
+    rfb.sendKey(XK.Control_L, 'ControlLeft', true);
+    rfb.sendKey(XK.Alt_L, 'AltLeft', true);
+    rfb.sendKey(XK.F1 + n - 1, `F${n}`);
+    rfb.sendKey(XK.Alt_L, 'AltLeft', false);
+    rfb.sendKey(XK.Control_L, 'ControlLeft', false);
+    rfb.focus();
+  });
+  scale.addEventListener('change', () => { if (rfb) rfb.scaleViewport = scale.checked; });
+  type.addEventListener('click', () => {
+    if (!rfb) return;
+    for (const ch of text.value.replace(/\r\n?/g, '\n')) rfb.sendKey(keysymOf(ch), null);
+    rfb.focus();
+  });
+
+  if ('consoleAutoconnect' in root.dataset) open();
+}
+
+document.querySelectorAll('[data-console]').forEach(setUp);
