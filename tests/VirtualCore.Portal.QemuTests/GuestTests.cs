@@ -20,7 +20,7 @@ public sealed class GuestTests(QemuPortalFixture nodes, ITestOutputHelper output
     [Fact]
     public async Task A_booted_guest_shows_the_address_it_leased_and_shuts_down_by_acpi()
     {
-        var api = await OnlineAsync();
+        var api = await OnlineAsync(nodes);
         var vm = await CreateRunningAsync(api, "leasing");
         var booted = Stopwatch.StartNew();
 
@@ -48,7 +48,7 @@ public sealed class GuestTests(QemuPortalFixture nodes, ITestOutputHelper output
     [Fact]
     public async Task Reverting_a_recovery_point_through_the_api_brings_back_the_disk_the_guest_boots_from()
     {
-        var api = await OnlineAsync();
+        var api = await OnlineAsync(nodes);
         var created = await api.CreateVmAsync("reverting", vcpus: 1, memoryGiB: 1, diskGiB: 10, iso: "tiny-guest");
         Assert.True((await api.WaitForJobAsync(created.JobId, JobTimeout)).Status == JobStatuses.Completed);
         var vm = await api.GetAsync<VmView>($"/api/v1/vms/{created.VmId}");
@@ -110,14 +110,15 @@ public sealed class GuestTests(QemuPortalFixture nodes, ITestOutputHelper output
     }
 
     /// <summary>The demo customer's API, once both rack servers have reported in.</summary>
-    private async Task<HttpClient> OnlineAsync()
+    /// <summary>The demo customer's API, once both QEMU rack servers have reported their capacity.</summary>
+    internal static async Task<HttpClient> OnlineAsync(QemuPortalFixture nodes)
     {
         var api = nodes.Portal.Demo();
         await PollAsync(() => api.GetAsync<NodeUsageView[]>("/api/v1/nodes"), all => all.Count(n => n.Name.StartsWith("rack-", StringComparison.Ordinal) && n.Online && n.PhysicalCores > 0) == 2);
         return api;
     }
 
-    private static async Task DeleteAsync(HttpClient api, VmView vm)
+    internal static async Task DeleteAsync(HttpClient api, VmView vm)
     {
         var delete = await api.DeleteAsync($"/api/v1/vms/{vm.Id}?confirm={vm.Name}");
         Assert.Equal(HttpStatusCode.Accepted, delete.StatusCode);

@@ -73,8 +73,9 @@ public sealed class QemuPortalFixture : IAsyncLifetime
                     Environment.GetEnvironmentVariable("VCORE_QEMU_DOMAIN_TYPE") is { Length: > 0 } type ? type : "qemu";
             }
 
-            portal = new PortalFixture(settings: settings);
-            _ = portal.Services;
+            // On a real port, so that a browser can open the portal's pages and its console WebSocket.
+            portal = new PortalFixture(settings: settings, realServer: true);
+            portal.StartServer();
         }
         catch
         {

@@ -3,7 +3,12 @@
 // the answer's reason.
 import RFB from './vendor/novnc/core/rfb.js';
 
-const XK = { Control_L: 0xffe3, Alt_L: 0xffe9, Return: 0xff0d, Tab: 0xff09, F1: 0xffbe };
+const XK = { Control_L: 0xffe3, Alt_L: 0xffe9, Shift_L: 0xffe1, Return: 0xff0d, Tab: 0xff09, F1: 0xffbe };
+
+// Characters typed with Shift on a US keyboard: sent with Shift held, as a person would, because a server that maps
+// key symbols to scancodes (QEMU) may otherwise type the unshifted key.
+const SHIFTED = '~!@#$%^&*()_+{}|:"<>?';
+const needsShift = ch => (ch >= 'A' && ch <= 'Z') || SHIFTED.includes(ch);
 
 function keysymOf(ch) {
   if (ch === '\n') return XK.Return;
@@ -101,7 +106,12 @@ function setUp(root) {
   scale.addEventListener('change', () => { if (rfb) rfb.scaleViewport = scale.checked; });
   type.addEventListener('click', () => {
     if (!rfb) return;
-    for (const ch of text.value.replace(/\r\n?/g, '\n')) rfb.sendKey(keysymOf(ch), null);
+    for (const ch of text.value.replace(/\r\n?/g, '\n')) {
+      const shift = needsShift(ch);
+      if (shift) rfb.sendKey(XK.Shift_L, 'ShiftLeft', true);
+      rfb.sendKey(keysymOf(ch), null);
+      if (shift) rfb.sendKey(XK.Shift_L, 'ShiftLeft', false);
+    }
     rfb.focus();
   });
 
