@@ -236,6 +236,8 @@ public sealed class TopologyFixture : IAsyncLifetime
             ["Bus__Username"] = "vcore-portal",
             ["Bus__Password"] = PortalPassword,
             ["EmbeddedRackServers__Enabled"] = "false",
+            // The agents on the rack servers dial this instance to deliver a VM's screen.
+            ["Console__AgentCallbackUrl"] = $"ws://{PortalAddresses[index].Authority}",
             ["DemoVms"] = "false",
             // Sooner than production's 30 s, so a command lost with a process is sent again within a test's patience.
             ["Jobs__RedeliverAfter"] = "00:00:08",
