@@ -9,6 +9,7 @@ using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.EntityFrameworkCore;
 using VirtualCore.Modules.Compute.Contracts;
 using VirtualCore.Modules.Compute.Domain;
+using VirtualCore.Modules.Identity.Domain;
 using VirtualCore.Modules.Identity.Features.Tokens;
 using VirtualCore.Modules.Identity.Features.Users;
 
@@ -38,6 +39,8 @@ public sealed class ConsoleTests : IAsyncLifetime
         var token = await TokenAsync(_admin, "operate");
         var ticket = await TicketAsync(Bearer(token), vm);
         Assert.True(ticket.Simulated);
+        var audited = await _portal.DbAsync(db => db.Set<AuditEntry>().Where(e => e.Action == "console.opened" && e.Target == "console-1").ToListAsync());
+        Assert.Equal("baecker", Assert.Single(audited).Actor);
         Assert.InRange(ticket.ExpiresAt - DateTimeOffset.UtcNow, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30));
 
         using (var socket = await ConnectAsync(ticket.SocketPath, token))

@@ -59,6 +59,9 @@ public sealed class TenantIsolationTests : IAsyncLifetime
         _ids["customerId"] = DemoTenants.KampCustomerId;
         _ids["resellerId"] = DemoTenants.KampId;
 
+        // An agent's console delivery: no tenant's resource, only a waiting session's secret opens it.
+        _ids["sessionId"] = Guid.NewGuid();
+
         // What the start does by itself must be over before the database is fingerprinted: every agent's first
         // report consumed, and no job still open.
         var deadline = DateTimeOffset.UtcNow + TimeSpan.FromSeconds(60);

@@ -37,6 +37,19 @@ internal static class ConsoleEndpoints
     private static async Task BrowserAsync(Guid vmId, string? ticket, HttpContext http)
     {
         var services = http.RequestServices;
+
+        // First the rights, as for every request about a VM: one the caller cannot see is not found. A ticket was good
+        // when issued; the rights must still be.
+        try
+        {
+            await services.GetRequiredService<IVmGuard>().EnsureAsync(vmId, AccessLevel.Operate, http.RequestAborted);
+        }
+        catch (Exception e) when (e is NotFoundException or ForbiddenException)
+        {
+            await Problem(http, e is NotFoundException ? StatusCodes.Status404NotFound : StatusCodes.Status403Forbidden, e.Message);
+            return;
+        }
+
         if (!http.WebSockets.IsWebSocketRequest)
         {
             await Problem(http, StatusCodes.Status400BadRequest, "Open the console with a WebSocket.");
@@ -63,17 +76,6 @@ internal static class ConsoleEndpoints
         if (redeemed != 1)
         {
             await Problem(http, StatusCodes.Status403Forbidden, "This console ticket is unknown, used, expired, or not yours: open the console again.");
-            return;
-        }
-
-        // The ticket was good when issued; the rights must still be.
-        try
-        {
-            await services.GetRequiredService<IVmGuard>().EnsureAsync(vmId, AccessLevel.Operate, http.RequestAborted);
-        }
-        catch (Exception e) when (e is NotFoundException or ForbiddenException)
-        {
-            await Problem(http, e is NotFoundException ? StatusCodes.Status404NotFound : StatusCodes.Status403Forbidden, e.Message);
             return;
         }
 
@@ -199,7 +201,8 @@ internal static class ConsoleEndpoints
         var refusal = http.Request.Headers[NodeAgentHeaders.Refusal].ToString();
         if (!http.WebSockets.IsWebSocketRequest || secret.Length == 0)
         {
-            http.Response.StatusCode = StatusCodes.Status400BadRequest;
+            // Only an agent with a waiting session's secret finds anything here.
+            http.Response.StatusCode = StatusCodes.Status404NotFound;
             return;
         }
 

@@ -17,7 +17,7 @@ namespace VirtualCore.Modules.Compute.Features.Console;
 /// or paused, on a rack server whose adapter offers a console.
 /// </summary>
 internal sealed class OpenConsoleTicketHandler(
-    PortalDbContext db, ITenantContext tenant, IHttpContextAccessor http, ISender sender, TimeProvider clock, IOptions<ConsoleOptions> options)
+    PortalDbContext db, ITenantContext tenant, IHttpContextAccessor http, ISender sender, TimeProvider clock, IOptions<ConsoleOptions> options, ISecurityAudit audit)
     : ICommandHandler<OpenConsoleTicket, ConsoleTicketView>
 {
     /// <summary>The SDK's name of the capability a rack server needs.</summary>
@@ -61,6 +61,9 @@ internal sealed class OpenConsoleTicketHandler(
             ExpiresAt = now + lifetime,
         };
         db.Add(ticket);
+
+        // Who looked at which screen, and from where: a console reaches into the guest like a keyboard on the server.
+        audit.Record("console.opened", vm.Name, $"ticket for {host}, valid until {ticket.ExpiresAt:u}");
 
         // Old tickets are of no use to anyone: each issue clears the ones that lapsed a minute ago or more.
         var stale = now - TimeSpan.FromMinutes(1);
