@@ -39,6 +39,9 @@ public sealed class WebSocketConsoleUplink : IConsoleUplink
             var up = CopyAsync(uplink, console, ended);
             await Task.WhenAny(down, up).ConfigureAwait(false);
             await ended.CancelAsync().ConfigureAwait(false);
+
+            // A console whose reads cannot be cancelled (libvirt's serial stream) ends only when closed.
+            await console.DisposeAsync().ConfigureAwait(false);
             await Task.WhenAll(down, up).ConfigureAwait(false);
             if (socket.State == WebSocketState.Open)
             {
@@ -126,7 +129,9 @@ internal sealed class ConsoleConsumer(NodeAgent agent) : IConsumer<OpenConsole>
         Stream console;
         try
         {
-            console = await agent.Adapter.OpenConsoleAsync(request.VmId, stopping);
+            console = request.Kind == "serial"
+                ? await agent.Adapter.OpenSerialConsoleAsync(request.VmId, stopping)
+                : await agent.Adapter.OpenConsoleAsync(request.VmId, stopping);
         }
         catch (Exception e) when (e is HypervisorAdapterException or InvalidOperationException)
         {

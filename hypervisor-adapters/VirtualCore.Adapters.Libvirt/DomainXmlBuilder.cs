@@ -63,13 +63,30 @@ internal static partial class DomainXmlBuilder
                 new XElement("model", new XAttribute("type", nic.Model == NicModel.Virtio ? "virtio" : "e1000"))));
         }
 
-        if (spec.SerialLogPath is not null)
+        if (domainType == "test")
         {
+            if (spec.SerialLogPath is not null)
+            {
+                devices.Add(new XElement(
+                    "serial",
+                    new XAttribute("type", "file"),
+                    new XElement("source", new XAttribute("path", spec.SerialLogPath)),
+                    new XElement("target", new XAttribute("port", 0))));
+            }
+        }
+        else
+        {
+            // The first serial port is a console the node agent reaches through libvirt (virDomainOpenConsole); what the
+            // guest writes there also goes to the log file, when one is asked for.
             devices.Add(new XElement(
                 "serial",
-                new XAttribute("type", "file"),
-                new XElement("source", new XAttribute("path", spec.SerialLogPath)),
+                new XAttribute("type", "pty"),
+                spec.SerialLogPath is null ? null : new XElement("log", new XAttribute("file", spec.SerialLogPath), new XAttribute("append", "off")),
                 new XElement("target", new XAttribute("port", 0))));
+            devices.Add(new XElement(
+                "console",
+                new XAttribute("type", "pty"),
+                new XElement("target", new XAttribute("type", "serial"), new XAttribute("port", 0))));
         }
 
         // The console is reached only through libvirt (virDomainOpenGraphicsFD, by the node agent): the VNC server

@@ -86,8 +86,16 @@ public sealed partial class LibvirtAdapter
         {
             using (var domain = connection.GetDomain(domainId))
             {
-                if (LibvirtDomain.GetJobStats(domain, 0, domainId).Type is not (LibvirtNative.JobBounded or LibvirtNative.JobUnbounded))
+                try
                 {
+                    if (LibvirtDomain.GetJobStats(domain, 0, domainId).Type is not (LibvirtNative.JobBounded or LibvirtNative.JobUnbounded))
+                    {
+                        return;
+                    }
+                }
+                catch (HypervisorAdapterException notRunning) when (notRunning.Code == AdapterErrorCode.InvalidState)
+                {
+                    // A domain that is not running has no job: it has just left (a migration finished) or stopped.
                     return;
                 }
             }
@@ -105,9 +113,9 @@ public sealed partial class LibvirtAdapter
 
     /// <summary>
     /// A migration that went on after its process died ends with the guest paused on the source for the switch-over,
-    /// and its job may already be over while the domain is still here: wait, briefly, until it leaves (not found) or
-    /// runs again (the move failed and the guest resumed). Only a running VM is asked to move, so a pause here is that
-    /// switch-over, not the customer's.
+    /// then shut off there until libvirt removes it, and its job may already be over while the domain is still here:
+    /// wait, briefly, until it leaves (not found) or runs again (the move failed and the guest resumed). Only a running
+    /// VM is asked to move, so a pause or a stop here is that move's, not the customer's.
     /// </summary>
     private static void WaitWhilePausedBySwitchOver(LibvirtConnection connection, Guid domainId, CancellationToken cancellationToken)
     {
@@ -116,7 +124,9 @@ public sealed partial class LibvirtAdapter
         {
             using (var domain = connection.FindDomain(domainId))
             {
-                if (domain is null || LibvirtDomain.GetState(domain) != DomainState.Paused)
+                // Paused for the switch-over, or shut off for the moment between the end of the move and the source's
+                // definition being removed.
+                if (domain is null || LibvirtDomain.GetState(domain) is not (DomainState.Paused or DomainState.ShutOff))
                 {
                     return;
                 }

@@ -372,7 +372,7 @@ public sealed partial class LibvirtAdapter : IHypervisorAdapter
             | AdapterCapabilities.LiveMemoryChange
             | AdapterCapabilities.RecoveryPoints | AdapterCapabilities.LiveRecoveryPoints
             | AdapterCapabilities.InterfaceAddresses | AdapterCapabilities.CdromChange | AdapterCapabilities.DomainEvents
-            | AdapterCapabilities.GraphicalConsole;
+            | AdapterCapabilities.GraphicalConsole | AdapterCapabilities.SerialConsole;
         return domainType == "test"
             ? both | AdapterCapabilities.LiveVcpuChange
             : both | AdapterCapabilities.DiskGrow | AdapterCapabilities.LiveMigration;

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Globalization;
 using System.IO.Pipelines;
 using System.Text;
 
@@ -383,6 +384,77 @@ internal sealed class SimulatedScreen
                 | (Scale((rgb >> 8) & 0xff, GreenMax) << GreenShift)
                 | (Scale(rgb & 0xff, BlueMax) << BlueShift);
         }
+    }
+}
+
+/// <summary>
+/// The serial port of a domain on a simulated rack server: a line terminal that echoes what is typed and answers each
+/// line, so that a serial console connected to a simulated VM visibly works without a guest.
+/// </summary>
+internal sealed class SimulatedSerial(string title)
+{
+    public string Title { get; } = title;
+
+    /// <summary>Opens a connection: the caller's end of an in-memory duplex stream of terminal bytes.</summary>
+    public Stream Connect()
+    {
+        var toServer = new Pipe();
+        var toClient = new Pipe();
+        var server = new DuplexPipeStream(toServer.Reader, toClient.Writer);
+        _ = Task.Run(() => RunAsync(server));
+        return new DuplexPipeStream(toClient.Reader, toServer.Writer);
+    }
+
+    private async Task RunAsync(Stream terminal)
+    {
+        await using (terminal.ConfigureAwait(false))
+        {
+            try
+            {
+                await WriteAsync(terminal, $"\r\n{Title} (simulated rack server): each line typed here is answered.\r\n$ ").ConfigureAwait(false);
+                var line = new StringBuilder();
+                var buffer = new byte[1024];
+                int read;
+                while ((read = await terminal.ReadAsync(buffer).ConfigureAwait(false)) > 0)
+                {
+                    var echo = new StringBuilder();
+                    foreach (var c in Encoding.UTF8.GetString(buffer, 0, read))
+                    {
+                        switch (c)
+                        {
+                            case '\r' or '\n':
+                                echo.Append(CultureInfo.InvariantCulture, $"\r\nyou typed: {line}\r\n$ ");
+                                line.Clear();
+                                break;
+                            case '\b' or '\u007f':
+                                if (line.Length > 0)
+                                {
+                                    line.Length--;
+                                    echo.Append("\b \b");
+                                }
+
+                                break;
+                            case >= ' ' when line.Length < 1000:
+                                line.Append(c);
+                                echo.Append(c);
+                                break;
+                        }
+                    }
+
+                    await WriteAsync(terminal, echo.ToString()).ConfigureAwait(false);
+                }
+            }
+            catch (Exception e) when (e is IOException or ObjectDisposedException or InvalidOperationException)
+            {
+                // The client went away.
+            }
+        }
+    }
+
+    private static async Task WriteAsync(Stream terminal, string text)
+    {
+        await terminal.WriteAsync(Encoding.UTF8.GetBytes(text)).ConfigureAwait(false);
+        await terminal.FlushAsync().ConfigureAwait(false);
     }
 }
 

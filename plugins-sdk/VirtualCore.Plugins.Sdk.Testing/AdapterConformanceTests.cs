@@ -619,6 +619,28 @@ public abstract class AdapterConformanceTests : IAsyncLifetime
     }
 
     [ConformanceFact]
+    public async Task A_serial_console_opens_only_while_the_domain_runs_and_takes_what_is_typed()
+    {
+        Declared(AdapterCapabilities.SerialConsole);
+        var spec = await DefineAsync();
+        await AssertCode(AdapterErrorCode.InvalidState, () => Adapter.OpenSerialConsoleAsync(spec.Id, None));
+        await Adapter.StartDomainAsync(spec.Id, None);
+
+        // A second connection takes the port over from the first; each takes bytes and closes cleanly.
+        for (var connection = 0; connection < 2; connection++)
+        {
+            await using var serial = await Adapter.OpenSerialConsoleAsync(spec.Id, None);
+            using var timeout = new CancellationTokenSource(Patience);
+            await serial.WriteAsync("\r"u8.ToArray(), timeout.Token);
+            await serial.FlushAsync(timeout.Token);
+        }
+    }
+
+    [ConformanceFact]
+    public Task A_serial_console_is_NotSupported_when_not_declared() =>
+        AssertNotSupportedUnlessDeclared(AdapterCapabilities.SerialConsole, id => Adapter.OpenSerialConsoleAsync(id, None));
+
+    [ConformanceFact]
     public Task A_console_is_NotSupported_when_not_declared() =>
         AssertNotSupportedUnlessDeclared(AdapterCapabilities.GraphicalConsole, id => Adapter.OpenConsoleAsync(id, None));
 
@@ -647,6 +669,7 @@ public abstract class AdapterConformanceTests : IAsyncLifetime
         (AdapterCapabilities.RecoveryPoints, "DeleteRecoveryPoint", () => Adapter.DeleteRecoveryPointAsync(id, "rp-1", None)),
         (AdapterCapabilities.InterfaceAddresses, "GetInterfaceAddresses", () => Adapter.GetInterfaceAddressesAsync(id, None)),
         (AdapterCapabilities.GraphicalConsole, "OpenConsole", () => Adapter.OpenConsoleAsync(id, None)),
+        (AdapterCapabilities.SerialConsole, "OpenSerialConsole", () => Adapter.OpenSerialConsoleAsync(id, None)),
     ];
 
     private void Declared(AdapterCapabilities capabilities)

@@ -2,8 +2,8 @@ namespace VirtualCore.Plugins.Sdk;
 
 /// <summary>
 /// One connection to one rack server's hypervisor. Version 1 of the adapter contract (1.1 adds the members
-/// after <see cref="UndefineDomainAsync"/>; 1.2 adds unparking onto other cores, with a default implementation; 1.3 adds the graphical console, with a default
-/// implementation that declares it unsupported).
+/// after <see cref="UndefineDomainAsync"/>; 1.2 adds unparking onto other cores, with a default implementation; 1.3 adds the graphical and the serial console, with
+/// default implementations that declare them unsupported).
 /// Every mutating call is idempotent unless its documentation says otherwise: asking for a state the domain
 /// already has succeeds and does nothing. Failures are reported as <see cref="HypervisorAdapterException"/>
 /// with an <see cref="AdapterErrorCode"/>; an unknown domain id is <see cref="AdapterErrorCode.DomainNotFound"/>.
@@ -169,4 +169,14 @@ public interface IHypervisorAdapter : IAsyncDisposable
     /// </summary>
     Task<Stream> OpenConsoleAsync(Guid domainId, CancellationToken cancellationToken) =>
         throw new HypervisorAdapterException(AdapterErrorCode.NotSupported, "This adapter offers no graphical console.");
+
+    /// <summary>
+    /// Connects to the running domain's first serial port: what the guest writes there is read from the stream, what
+    /// is written to the stream the guest reads, as raw bytes (a terminal's). Another client of the same port is
+    /// disconnected. Disposing the stream ends the connection. Needs <see cref="AdapterCapabilities.SerialConsole"/>; a
+    /// domain that is not running or paused is <see cref="AdapterErrorCode.InvalidState"/>. Since SDK 1.3; the default
+    /// declares it unsupported.
+    /// </summary>
+    Task<Stream> OpenSerialConsoleAsync(Guid domainId, CancellationToken cancellationToken) =>
+        throw new HypervisorAdapterException(AdapterErrorCode.NotSupported, "This adapter offers no serial console.");
 }

@@ -138,6 +138,8 @@ public enum AdapterCapabilities
     CdromChange = 1 << 15,
     /// <summary>The domain's screen, keyboard and mouse over RFB (VNC), through <see cref="IHypervisorAdapter.OpenConsoleAsync"/>.</summary>
     GraphicalConsole = 1 << 16,
+    /// <summary>The domain's first serial port as a byte stream, through <see cref="IHypervisorAdapter.OpenSerialConsoleAsync"/>.</summary>
+    SerialConsole = 1 << 17,
 }
 
 public enum AdapterErrorCode

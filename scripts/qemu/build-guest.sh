@@ -2,16 +2,17 @@
 # Builds a tiny Linux guest from Debian packages: the cloud kernel and a busybox initramfs that mounts
 # proc/sys/dev, loads the ACPI button, evdev, virtio network and virtio disk drivers of that same kernel, runs
 # acpid so the ACPI power button powers the guest off, asks for an address with udhcpc, keeps a boot counter in
-# the first sector of its first virtio disk when it has one, runs a shell on its screen (tty1) for the console,
-# and prints a marker line on the serial console when it is ready. OUTDIR gets vmlinuz and initrd.img (for direct
-# kernel boot) and tiny-guest.iso, a CD-ROM that boots the same kernel and initramfs at once through ISOLINUX.
+# the first sector of its first virtio disk when it has one, runs a shell on its screen (tty1) and one on its
+# serial port (ttyS0) for the consoles, and prints a marker line on the serial console when it is ready. OUTDIR
+# gets vmlinuz and initrd.img (for direct kernel boot) and tiny-guest.iso, a CD-ROM that boots the same kernel and
+# initramfs at once through ISOLINUX.
 # Does nothing when OUTDIR already holds a complete guest of this format.
 # Usage: scripts/qemu/build-guest.sh OUTDIR
 set -euo pipefail
 [ $# -eq 1 ] || { echo "usage: $0 OUTDIR" >&2; exit 2; }
 out="$1"
 # Raised whenever what the guest does or what OUTDIR holds changes, so an older guest is built again.
-format=4
+format=5
 # Written last, so an interrupted build is never taken for a complete one.
 stamp="$out/guest.complete"
 if [ -f "$stamp" ] && grep -qx "format $format" "$stamp" && [ -f "$out/vmlinuz" ] && [ -f "$out/initrd.img" ] && [ -f "$out/tiny-guest.iso" ]; then
@@ -115,6 +116,8 @@ fi
 # A shell on the screen, for the console: what is typed there runs (and may write to the serial console or the disk).
 printf '\nVirtualCore tiny guest. This shell reads what is typed on the console.\n' > /dev/tty1
 (while :; do sh -i </dev/tty1 >/dev/tty1 2>&1; done) &
+# And one on the serial port, for the serial console (its lines also reach the serial log).
+(while :; do sh -i </dev/ttyS0 >/dev/ttyS0 2>&1; done) &
 echo "VCORE-GUEST-READY kernel=$(uname -r)" > /dev/console
 while :; do sleep 3600; done
 SCRIPT

@@ -148,6 +148,37 @@ public sealed class ConsoleTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_serial_ticket_opens_the_vms_serial_port_and_an_unknown_kind_is_refused_on_its_field()
+    {
+        var vm = await RunningVmAsync("serial-1");
+        var token = await TokenAsync(_admin, "operate");
+        var client = Bearer(token);
+
+        var unknown = await client.PostAsync($"/api/v1/vms/{vm}/console?kind=telnet", null);
+        Assert.Equal(HttpStatusCode.BadRequest, unknown.StatusCode);
+        Assert.Contains("kind", await unknown.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
+        var issued = await client.PostAsync($"/api/v1/vms/{vm}/console?kind=serial", null);
+        Assert.True(issued.IsSuccessStatusCode, await issued.Content.ReadAsStringAsync());
+        var ticket = (await issued.Content.ReadFromJsonAsync<ConsoleTicketView>(Api.Json))!;
+        using var socket = await ConnectAsync(ticket.SocketPath, token);
+        await socket.SendAsync("hello\r"u8.ToArray(), WebSocketMessageType.Binary, true, CancellationToken.None);
+
+        // The simulated serial port greets, echoes and answers the line.
+        var seen = new StringBuilder();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var buffer = new byte[4096];
+        while (!seen.ToString().Contains("you typed: hello", StringComparison.Ordinal))
+        {
+            var result = await socket.ReceiveAsync(buffer, timeout.Token);
+            Assert.NotEqual(WebSocketMessageType.Close, result.MessageType);
+            seen.Append(Encoding.UTF8.GetString(buffer, 0, result.Count));
+        }
+
+        Assert.Contains("serial-1 (simulated rack server)", seen.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task An_open_console_closes_when_its_user_is_disabled()
     {
         var vm = await RunningVmAsync("console-6");

@@ -17,6 +17,16 @@ public static class SecurityHeaders
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
         + "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
+    /// <summary>
+    /// The policy of the serial console's page: the same, except that inline styles are allowed, because the terminal
+    /// (xterm.js) sizes and colours its rows with style elements and attributes it writes. Scripts stay as strict, so
+    /// only the portal's own scripts can add styles; no page content there is a customer's beyond the VM's name, which
+    /// is escaped like everywhere.
+    /// </summary>
+    public const string TerminalContentSecurityPolicy =
+        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; "
+        + "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
     /// <summary>Adds the headers to every response that passes this point; put it first in the pipeline.</summary>
     public static IApplicationBuilder UseSecurityHeaders(this IApplicationBuilder app) => app.Use((http, next) =>
     {

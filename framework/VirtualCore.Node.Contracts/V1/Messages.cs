@@ -235,15 +235,16 @@ public sealed record NodeHeartbeat(
     string? MigrationUri = null) : INodeReport;
 
 /// <summary>
-/// Asks a node's agent to connect the VM's screen (RFB) to the portal for one console session: the agent opens the
-/// domain's console through its adapter and connects it to the portal instance that asked, at
+/// Asks a node's agent to connect the VM's screen (RFB) or serial port to the portal for one console session: the
+/// agent opens the domain's console through its adapter and connects it to the portal instance that asked, at
 /// <paramref name="CallbackUrl"/> (a WebSocket the agent dials out to, presenting <paramref name="Secret"/>), or
 /// in-process when the agent runs inside that portal. Not a job: nothing changes on the node, and a request older
 /// than <paramref name="ExpiresAt"/> is dropped.
 /// </summary>
+/// <param name="Kind">"screen" (RFB) or "serial" (the first serial port's bytes).</param>
 [MessageUrn("vcore:node:v1:open-console", false)]
 public sealed record OpenConsole(
-    Guid SessionId, string NodeName, Guid VmId, string Secret, string? CallbackUrl, DateTimeOffset ExpiresAt);
+    Guid SessionId, string NodeName, Guid VmId, string Secret, string? CallbackUrl, DateTimeOffset ExpiresAt, string Kind = "screen");
 
 public static class NodeQueues
 {

@@ -128,6 +128,26 @@ internal sealed unsafe class LibvirtConnection : IDisposable
     internal HashSet<Guid>? Touched { get; set; }
 
     /// <summary>The domain with that UUID, or null when there is none.</summary>
+    /// <summary>The domain's first serial port as a blocking libvirt stream, taken over from any other client.</summary>
+    internal LibvirtConsoleStream OpenSerialConsole(DomainHandle domain, Guid id)
+    {
+        var stream = LibvirtNative.virStreamNew(handle, 0);
+        if (stream.IsInvalid)
+        {
+            stream.Dispose();
+            throw LibvirtError.CaptureLast().ToException($"open a stream for the serial console of domain {id}");
+        }
+
+        if (LibvirtNative.virDomainOpenConsole(domain, null, stream, LibvirtNative.DomainConsoleForce) < 0)
+        {
+            var error = LibvirtError.CaptureLast();
+            stream.Dispose();
+            throw error.ToException($"open the serial console of domain {id}");
+        }
+
+        return new LibvirtConsoleStream(stream);
+    }
+
     internal DomainHandle? FindDomain(Guid id)
     {
         Touched?.Add(id);

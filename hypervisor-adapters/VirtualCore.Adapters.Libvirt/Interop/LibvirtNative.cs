@@ -164,6 +164,28 @@ internal static unsafe partial class LibvirtNative
     [LibraryImport(Library)]
     internal static partial int virDomainResume(DomainHandle domain);
 
+    /// <summary>Takes the console over from another client that holds it (virsh console elsewhere).</summary>
+    internal const uint DomainConsoleForce = 1 << 0;
+
+    [LibraryImport(Library)]
+    internal static partial StreamHandle virStreamNew(ConnectionHandle connection, uint flags);
+
+    [LibraryImport(Library)]
+    internal static partial int virStreamFree(nint stream);
+
+    [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int virDomainOpenConsole(DomainHandle domain, string? deviceName, StreamHandle stream, uint flags);
+
+    /// <summary>Blocking: the bytes received (0 at the end of the stream), or -1 on an error.</summary>
+    [LibraryImport(Library)]
+    internal static partial int virStreamRecv(StreamHandle stream, byte* data, nuint length);
+
+    [LibraryImport(Library)]
+    internal static partial int virStreamSend(StreamHandle stream, byte* data, nuint length);
+
+    [LibraryImport(Library)]
+    internal static partial int virStreamAbort(StreamHandle stream);
+
     /// <summary>Skips the graphics server's own authentication for the connection handed out (the caller has authorised it).</summary>
     internal const uint OpenGraphicsSkipAuth = 1 << 0;
 

@@ -143,7 +143,17 @@ public sealed record MigrateVm(Guid VmId, string? TargetNode, Guid? RequestId = 
 public sealed record ListMigrationTargets(Guid VmId) : IQuery<IReadOnlyList<MigrationTargetView>>;
 
 /// <summary>
-/// A single-use ticket to the VM's screen, valid for a few seconds, for the caller, this VM and the host name it was
-/// asked on. Needs operate on the VM, and the VM running or paused on a rack server that offers a console.
+/// A single-use ticket to the VM's screen (<paramref name="Kind"/> "screen", RFB) or its first serial port ("serial",
+/// the terminal's bytes), valid for a few seconds, for the caller, this VM and the host name it was asked on. Needs
+/// operate on the VM, and the VM running or paused on a rack server that offers that console.
 /// </summary>
-public sealed record OpenConsoleTicket(Guid VmId) : ICommand<ConsoleTicketView>;
+public sealed record OpenConsoleTicket(Guid VmId, string Kind = ConsoleKinds.Screen) : ICommand<ConsoleTicketView>;
+
+public static class ConsoleKinds
+{
+    /// <summary>The screen, keyboard and mouse: RFB (VNC) over the WebSocket.</summary>
+    public const string Screen = "screen";
+
+    /// <summary>The first serial port: a terminal's bytes over the WebSocket.</summary>
+    public const string Serial = "serial";
+}

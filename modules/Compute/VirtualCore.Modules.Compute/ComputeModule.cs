@@ -45,7 +45,7 @@ public sealed class ComputeModule : IModule
         "vServers and jobs",
         new Version(1, 0),
         ["Identity", "Infrastructure", "Tenancy"],
-        [VmListPage.Template, VmNewPage.Template, VmDetailPage.Template, NodesPage.Template, JobLogPage.Template, VmHardwarePage.Template, VmConsolePage.Template]);
+        [VmListPage.Template, VmNewPage.Template, VmDetailPage.Template, NodesPage.Template, JobLogPage.Template, VmHardwarePage.Template, VmConsolePage.Template, VmConsolePage.SerialTemplate]);
 
     public void ConfigureServices(IServiceCollection services, IConfiguration configuration)
     {
@@ -149,6 +149,7 @@ public sealed class ComputeModule : IModule
             e.ToTable("ConsoleTickets");
             e.Property(x => x.SecretHash).HasMaxLength(64);
             e.Property(x => x.Host).HasMaxLength(300);
+            e.Property(x => x.Kind).HasMaxLength(10);
             e.HasIndex(x => x.SecretHash).IsUnique();
             e.HasIndex(x => x.ExpiresAt);
         });

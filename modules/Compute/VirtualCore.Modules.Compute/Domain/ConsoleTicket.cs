@@ -15,6 +15,9 @@ public sealed class ConsoleTicket
 
     public Guid VmId { get; set; }
 
+    /// <summary>"screen" or "serial" (ConsoleKinds).</summary>
+    public string Kind { get; set; } = "screen";
+
     /// <summary>The host name (and port) the ticket was asked on; the WebSocket must come to the same.</summary>
     public string Host { get; set; } = "";
 

@@ -89,9 +89,9 @@ internal static class ComputeApi
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict);
-        vms.MapPost("/{vmId:guid}/console", (Guid vmId, ISender sender, CancellationToken ct) => sender.Send(new OpenConsoleTicket(vmId), ct))
+        vms.MapPost("/{vmId:guid}/console", (Guid vmId, string? kind, ISender sender, CancellationToken ct) => sender.Send(new OpenConsoleTicket(vmId, kind ?? ConsoleKinds.Screen), ct))
             .RequireScope(ApiScopes.Operate).WithName("OpenConsole")
-            .WithSummary("A single-use ticket (valid 30 s) to the VM's screen: open a WebSocket (RFB) to its socketPath on this host name, from a page of this origin or with the same credentials.")
+            .WithSummary("A single-use ticket (valid 30 s) to the VM's screen (kind=screen, RFB) or serial port (kind=serial, the terminal's bytes): open a WebSocket to its socketPath on this host name, from a page of this origin or with the same credentials.")
             .Produces<ConsoleTicketView>().ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
         vms.MapGet("/{vmId:guid}/migration-targets", (Guid vmId, ISender sender, CancellationToken ct) => sender.Send(new ListMigrationTargets(vmId), ct))
             .RequireScope(ApiScopes.Manage)

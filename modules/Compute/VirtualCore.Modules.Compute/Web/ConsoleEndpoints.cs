@@ -73,6 +73,9 @@ internal static class ConsoleEndpoints
             .Where(t => t.SecretHash == hash && t.VmId == vmId && t.Host == host && t.UserId == tenant.UserId
                 && t.RedeemedAt == null && t.ExpiresAt > now)
             .ExecuteUpdateAsync(s => s.SetProperty(t => t.RedeemedAt, now), http.RequestAborted);
+        var kind = redeemed == 1
+            ? await db.Set<ConsoleTicket>().AsNoTracking().Where(t => t.SecretHash == hash).Select(t => t.Kind).SingleAsync(http.RequestAborted)
+            : "";
         if (redeemed != 1)
         {
             await Problem(http, StatusCodes.Status403Forbidden, "This console ticket is unknown, used, expired, or not yours: open the console again.");
@@ -83,7 +86,7 @@ internal static class ConsoleEndpoints
         Stream screen;
         try
         {
-            screen = await OpenScreenAsync(services, node, vmId, http.RequestAborted);
+            screen = await OpenScreenAsync(services, node, vmId, kind, http.RequestAborted);
         }
         catch (ConsoleRefusedException refused)
         {
@@ -104,7 +107,7 @@ internal static class ConsoleEndpoints
         }
     }
 
-    private static async Task<Stream> OpenScreenAsync(IServiceProvider services, string node, Guid vmId, CancellationToken cancellationToken)
+    private static async Task<Stream> OpenScreenAsync(IServiceProvider services, string node, Guid vmId, string kind, CancellationToken cancellationToken)
     {
         var options = services.GetRequiredService<IOptions<ConsoleOptions>>().Value;
         var rendezvous = services.GetRequiredService<ConsoleRendezvous>();
@@ -116,7 +119,7 @@ internal static class ConsoleEndpoints
                 : $"{options.AgentCallbackUrl.TrimEnd('/')}/agent/console/{pending.SessionId}";
             var endpoint = await services.GetRequiredService<IBus>().GetSendEndpoint(new Uri($"queue:{NodeQueues.For(node)}"));
             await endpoint.Send(
-                new OpenConsole(pending.SessionId, node, vmId, pending.Secret, callback, DateTimeOffset.UtcNow + options.OpenTimeout),
+                new OpenConsole(pending.SessionId, node, vmId, pending.Secret, callback, DateTimeOffset.UtcNow + options.OpenTimeout, kind),
                 cancellationToken);
             return await pending.Screen.WaitAsync(options.OpenTimeout, cancellationToken);
         }
@@ -138,6 +141,9 @@ internal static class ConsoleEndpoints
         var watch = WatchAccessAsync(http, vmId, options.AccessCheckInterval, ended.Token);
         var first = await Task.WhenAny(down, up, watch);
         await ended.CancelAsync();
+
+        // A stream that cannot cancel a read (libvirt's) ends only when closed: close the screen before waiting.
+        await screen.DisposeAsync();
         await Task.WhenAll(down, up);
         var revoked = first == watch && await watch;
         if (socket.State is WebSocketState.Open or WebSocketState.CloseReceived)

@@ -58,6 +58,11 @@ namespace VirtualCore.Portal.Persistence.Migrations.Postgres
                     b.Property<long>("IssuedAt")
                         .HasColumnType("bigint");
 
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(10)
+                        .HasColumnType("character varying(10)");
+
                     b.Property<long?>("RedeemedAt")
                         .HasColumnType("bigint");
 

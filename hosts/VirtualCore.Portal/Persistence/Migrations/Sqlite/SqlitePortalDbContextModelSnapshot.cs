@@ -51,6 +51,11 @@ namespace VirtualCore.Portal.Persistence.Migrations.Sqlite
                     b.Property<long>("IssuedAt")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(10)
+                        .HasColumnType("TEXT");
+
                     b.Property<long?>("RedeemedAt")
                         .HasColumnType("INTEGER");
 

@@ -20,22 +20,31 @@ internal sealed class OpenConsoleTicketHandler(
     PortalDbContext db, ITenantContext tenant, IHttpContextAccessor http, ISender sender, TimeProvider clock, IOptions<ConsoleOptions> options, ISecurityAudit audit)
     : ICommandHandler<OpenConsoleTicket, ConsoleTicketView>
 {
-    /// <summary>The SDK's name of the capability a rack server needs.</summary>
-    public const string Capability = "GraphicalConsole";
+    /// <summary>The SDK's name of the capability a rack server needs for each kind of console.</summary>
+    private static readonly Dictionary<string, string> Capabilities = new(StringComparer.Ordinal)
+    {
+        [ConsoleKinds.Screen] = "GraphicalConsole",
+        [ConsoleKinds.Serial] = "SerialConsole",
+    };
 
     public async ValueTask<ConsoleTicketView> Handle(OpenConsoleTicket command, CancellationToken cancellationToken)
     {
+        if (!Capabilities.TryGetValue(command.Kind, out var capability))
+        {
+            throw new RequestValidationException("kind", $"Ask for \"{ConsoleKinds.Screen}\" (the screen) or \"{ConsoleKinds.Serial}\" (the serial port).");
+        }
+
         var vm = await db.Set<VirtualMachine>().AsNoTracking().Where(v => v.Id == command.VmId)
             .Select(v => new { v.Name, v.State, v.NodeName }).SingleAsync(cancellationToken);
         if (vm.State is not (VmStates.Running or VmStates.Paused))
         {
-            throw new ConflictException($"'{vm.Name}' is {vm.State.Replace('-', ' ')}: start it to see its screen.");
+            throw new ConflictException($"'{vm.Name}' is {vm.State.Replace('-', ' ')}: start it to {(command.Kind == ConsoleKinds.Serial ? "reach its serial console" : "see its screen")}.");
         }
 
         var server = (await sender.Send(new ListRackServers(), cancellationToken)).SingleOrDefault(s => s.Name == vm.NodeName);
-        if (server is null || !server.Can(Capability))
+        if (server is null || !server.Can(capability))
         {
-            throw new ConflictException($"The rack server of '{vm.Name}' offers no console.");
+            throw new ConflictException($"The rack server of '{vm.Name}' offers no {(command.Kind == ConsoleKinds.Serial ? "serial console" : "console")}.");
         }
 
         if (!server.Online)
@@ -56,6 +65,7 @@ internal sealed class OpenConsoleTicketHandler(
             SecretHash = ConsoleTickets.Hash(secret),
             UserId = tenant.UserId ?? throw new ForbiddenException("Sign in first."),
             VmId = command.VmId,
+            Kind = command.Kind,
             Host = host,
             IssuedAt = now,
             ExpiresAt = now + lifetime,
@@ -63,7 +73,7 @@ internal sealed class OpenConsoleTicketHandler(
         db.Add(ticket);
 
         // Who looked at which screen, and from where: a console reaches into the guest like a keyboard on the server.
-        audit.Record("console.opened", vm.Name, $"ticket for {host}, valid until {ticket.ExpiresAt:u}");
+        audit.Record("console.opened", vm.Name, $"{command.Kind} console, ticket for {host}, valid until {ticket.ExpiresAt:u}");
 
         // Old tickets are of no use to anyone: each issue clears the ones that lapsed a minute ago or more.
         var stale = now - TimeSpan.FromMinutes(1);
