@@ -5,7 +5,7 @@ using VirtualCore.Plugins.Sdk;
 
 namespace VirtualCore.Adapters.Libvirt;
 
-/// <summary>The graphical console.</summary>
+/// <summary>The graphical and the serial console.</summary>
 public sealed partial class LibvirtAdapter
 {
     private readonly ConcurrentDictionary<Guid, SimulatedScreen> simulatedScreens = new();
@@ -17,28 +17,16 @@ public sealed partial class LibvirtAdapter
     /// node agent through libvirt. On the test driver, the domain's <see cref="SimulatedScreen"/>.
     /// </summary>
     public Task<Stream> OpenConsoleAsync(Guid domainId, CancellationToken cancellationToken) =>
-        RunAsync<Stream>(
-            c =>
+        OpenLiveAsync(
+            domainId,
+            AdapterCapabilities.GraphicalConsole,
+            "show its screen",
+            (domain, title) => simulatedScreens.GetOrAdd(domainId, _ => new SimulatedScreen(title())).Connect(),
+            (_, domain) =>
             {
-                Require(AdapterCapabilities.GraphicalConsole, "open a console");
-                using var domain = c.GetDomain(domainId);
-                var state = LibvirtDomain.GetState(domain);
-                if (state is not (DomainState.Running or DomainState.Blocked or DomainState.Paused))
-                {
-                    throw WrongState(domainId, state, "show its screen (only a running or paused domain has one)");
-                }
-
-                if (domainType == "test")
-                {
-                    var title = LibvirtDomain.GetTitle(domain, domainId) ?? DomainNameOf(domainId);
-                    return simulatedScreens.GetOrAdd(domainId, _ => new SimulatedScreen(title)).Connect();
-                }
-
-                var fd = LibvirtDomain.OpenGraphics(domain, domainId);
-                var socket = new Socket(new SafeSocketHandle(fd, ownsHandle: true));
+                var socket = new Socket(new SafeSocketHandle(LibvirtDomain.OpenGraphics(domain, domainId), ownsHandle: true));
                 return new NetworkStream(socket, ownsSocket: true);
             },
-            mutates: false,
             cancellationToken);
 
     /// <summary>
@@ -46,24 +34,39 @@ public sealed partial class LibvirtAdapter
     /// client); on the test driver, a <see cref="SimulatedSerial"/> line that answers what is typed.
     /// </summary>
     public Task<Stream> OpenSerialConsoleAsync(Guid domainId, CancellationToken cancellationToken) =>
-        RunAsync<Stream>(
+        OpenLiveAsync(
+            domainId,
+            AdapterCapabilities.SerialConsole,
+            "connect to its serial port",
+            (domain, title) => simulatedSerials.GetOrAdd(domainId, _ => new SimulatedSerial(title())).Connect(),
+            (c, domain) => c.OpenSerialConsole(domain, domainId),
+            cancellationToken);
+
+    /// <summary>
+    /// A console of a running or paused domain: the simulated one on the test driver (given the domain's title), the
+    /// hypervisor's on QEMU. Anything else is <see cref="AdapterErrorCode.InvalidState"/>.
+    /// </summary>
+    private Task<Stream> OpenLiveAsync(
+        Guid domainId,
+        AdapterCapabilities capability,
+        string what,
+        Func<DomainHandle, Func<string>, Stream> simulated,
+        Func<LibvirtConnection, DomainHandle, Stream> real,
+        CancellationToken cancellationToken) =>
+        RunAsync(
             c =>
             {
-                Require(AdapterCapabilities.SerialConsole, "open a serial console");
+                Require(capability, what);
                 using var domain = c.GetDomain(domainId);
                 var state = LibvirtDomain.GetState(domain);
                 if (state is not (DomainState.Running or DomainState.Blocked or DomainState.Paused))
                 {
-                    throw WrongState(domainId, state, "connect to its serial port (only a running or paused domain has one)");
+                    throw WrongState(domainId, state, $"{what} (only a running or paused domain has one)");
                 }
 
-                if (domainType == "test")
-                {
-                    var title = LibvirtDomain.GetTitle(domain, domainId) ?? DomainNameOf(domainId);
-                    return simulatedSerials.GetOrAdd(domainId, _ => new SimulatedSerial(title)).Connect();
-                }
-
-                return c.OpenSerialConsole(domain, domainId);
+                return domainType == "test"
+                    ? simulated(domain, () => LibvirtDomain.GetTitle(domain, domainId) ?? DomainNameOf(domainId))
+                    : real(c, domain);
             },
             mutates: false,
             cancellationToken);
