@@ -9,6 +9,7 @@ var builder = WebApplication.CreateBuilder(args);
 var configuration = builder.Configuration;
 var dataDirectory = Path.GetFullPath(configuration["DataDirectory"] ?? Path.Combine(builder.Environment.ContentRootPath, "data"));
 Directory.CreateDirectory(dataDirectory);
+configuration["DataDirectory"] = dataDirectory;
 var provider = configuration["Database:Provider"] ?? "Sqlite";
 var themesRoot = configuration["Themes:Root"] ?? Path.Combine(AppContext.BaseDirectory, "themes");
 

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
+using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.AspNetCore.Routing.Patterns;
@@ -58,6 +59,13 @@ public sealed class TenantIsolationTests : IAsyncLifetime
         _ids["tokenId"] = token.Details.Id;
         _ids["customerId"] = DemoTenants.KampCustomerId;
         _ids["resellerId"] = DemoTenants.KampId;
+
+        // An ISO upload in progress: its uploader's alone.
+        var upload = new HttpRequestMessage(HttpMethod.Post, "/api/v1/isos/uploads");
+        upload.Headers.Add("Tus-Resumable", "1.0.0");
+        upload.Headers.Add("Upload-Length", "65536");
+        upload.Headers.Add("Upload-Metadata", "filename " + Convert.ToBase64String("shop.iso"u8.ToArray()));
+        _ids["uploadId"] = (await Created<JsonElement>(baecker.SendAsync(upload))).GetProperty("id").GetGuid();
 
         // An agent's console delivery: no tenant's resource, only a waiting session's secret opens it.
         _ids["sessionId"] = Guid.NewGuid();
@@ -133,6 +141,7 @@ public sealed class TenantIsolationTests : IAsyncLifetime
     {
         var request = new HttpRequestMessage(new HttpMethod(method), url);
         request.Headers.Add(VirtualCore.Framework.Web.ApiAntiforgery.HeaderName, csrf);
+        request.Headers.Add("Tus-Resumable", "1.0.0");
         if (method is "POST" or "PUT" or "PATCH")
         {
             // Forms get the anti-forgery field and plausible values; JSON endpoints get a plausible body.

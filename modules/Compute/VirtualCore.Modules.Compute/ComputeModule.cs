@@ -34,6 +34,7 @@ using VirtualCore.Modules.Compute.Live;
 using VirtualCore.Modules.Compute.Web;
 using VirtualCore.Modules.Compute.Web.Pages;
 using VirtualCore.Modules.Identity.Contracts;
+using VirtualCore.Modules.Infrastructure.Contracts;
 
 namespace VirtualCore.Modules.Compute;
 
@@ -53,6 +54,7 @@ public sealed class ComputeModule : IModule
         services.AddSingleton<JobDispatchSignal>();
         services.AddScoped<JobFactory>();
         services.AddScoped<VmActionQueue>();
+        services.AddScoped<IIsoImageUsage, IsoImageUsage>();
 
         // Power actions change no capacity: each queues one job on one VM, and the VM's row version keeps it to one.
         services.AddReadCommittedCommands(

@@ -9,6 +9,9 @@ public static class Permissions
     public const string VmOperate = "vm.operate";
     public const string JobRead = "job.read";
 
+    /// <summary>Upload and remove ISO images: a customer's administrators into their account, the operator into the library.</summary>
+    public const string ImageUpload = "image.upload";
+
     /// <summary>One's own password, one-time password and API tokens.</summary>
     public const string Profile = "profile";
 

@@ -38,14 +38,43 @@ public sealed record RackServerView(
     public long MemoryForVmsBytes => Math.Max(0, MemoryBytes - ReservedMemoryBytes);
 }
 
-/// <summary>The ISO images customers can attach to a new VM, as they may see them: never where the files lie.</summary>
+/// <summary>
+/// The ISO images the caller can attach to a VM, as it may see them (never where the files lie): the provider's
+/// library and the customer's own uploads; the operator sees every customer's too.
+/// </summary>
 public sealed record ListIsoImages : IQuery<IReadOnlyList<IsoImageView>>;
 
 /// <param name="Name">Short name, e.g. "debian-12.8-amd64-netinst".</param>
 /// <param name="Title">What users see, e.g. "Debian 12.8 (netinst)".</param>
 /// <param name="SizeBytes">File size: read from the file where the portal can read it, else as registered; null when
 /// neither is known.</param>
-public sealed record IsoImageView(string Name, string Title, long? SizeBytes);
+/// <param name="Sha256">The file's SHA-256 (hex) as the portal computed it on upload; null for registered images.</param>
+/// <param name="Owner">"library" (the provider's, for every customer) or "customer" (uploaded by the customer's users).</param>
+/// <param name="UploadedBy">Who uploaded it; null for registered images.</param>
+/// <param name="UploadedAt">When its upload began; null for registered images.</param>
+/// <param name="Deletable">True when the caller may remove it.</param>
+public sealed record IsoImageView(
+    string Name,
+    string Title,
+    long? SizeBytes,
+    string? Sha256 = null,
+    string Owner = IsoOwners.Library,
+    string? UploadedBy = null,
+    DateTimeOffset? UploadedAt = null,
+    bool Deletable = false);
+
+public static class IsoOwners
+{
+    public const string Library = "library";
+    public const string Customer = "customer";
+}
+
+/// <summary>Tells which VMs have an ISO image in their drive; implemented by the module that owns VMs.</summary>
+public interface IIsoImageUsage
+{
+    /// <summary>The names of the VMs (of any tenant) whose drive holds the image <paramref name="isoName"/>.</summary>
+    ValueTask<IReadOnlyList<string>> VmsUsingAsync(string isoName, CancellationToken cancellationToken);
+}
 
 /// <summary>
 /// Where the library's image <paramref name="Name"/> lies on the nodes, for the commands that attach it to a VM; null

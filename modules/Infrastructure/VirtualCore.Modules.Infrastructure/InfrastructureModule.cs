@@ -14,7 +14,7 @@ using VirtualCore.Modules.Infrastructure.Web;
 
 namespace VirtualCore.Modules.Infrastructure;
 
-/// <summary>Rack servers (nodes), their capacity, and the ISO library.</summary>
+/// <summary>Rack servers (nodes), their capacity, and the ISO library with its uploads.</summary>
 public sealed class InfrastructureModule : IModule
 {
     public ModuleManifest Manifest { get; } = new(
@@ -22,11 +22,16 @@ public sealed class InfrastructureModule : IModule
         "Rack servers and storage",
         new Version(1, 0),
         ["Identity"],
-        ["Infrastructure/DeadLetters.sbn-html"]);
+        ["Infrastructure/DeadLetters.sbn-html", "Infrastructure/Isos.sbn-html"]);
 
     public void ConfigureServices(IServiceCollection services, IConfiguration configuration)
     {
         services.Configure<InfrastructureOptions>(configuration.GetSection(InfrastructureOptions.Section));
+        services.PostConfigure<InfrastructureOptions>(o => o.IsoLibrary.Path = Path.GetFullPath(
+            o.IsoLibrary.Path ?? Path.Combine(configuration["DataDirectory"] ?? Path.Combine(AppContext.BaseDirectory, "data"), "isos")));
+        services.AddSingleton<IsoUploadWriter>();
+        services.AddRequestPermission(Permissions.ImageUpload, typeof(StartIsoUpload), typeof(GetIsoUpload), typeof(RecordIsoUpload), typeof(CancelIsoUpload), typeof(DeleteIsoImage));
+        services.AddSingleton(new NavigationItem("Images", "/isos", 35, Permissions.VmRead));
         services.AddScoped<IRequiredData, InfrastructureRegistrations>();
         services.AddScoped<ISeedData, InfrastructureDemoData>();
         services.AddRequestPermission(Permissions.NodeRead, typeof(ListRackServers));
@@ -58,7 +63,12 @@ public sealed class InfrastructureModule : IModule
             e.Property(x => x.Name).HasMaxLength(100);
             e.Property(x => x.Title).HasMaxLength(200);
             e.Property(x => x.Path).HasMaxLength(500);
+            e.Property(x => x.State).HasMaxLength(20);
+            e.Property(x => x.Sha256).HasMaxLength(64);
+            e.Property(x => x.ExpectedSha256).HasMaxLength(64);
+            e.Property(x => x.CreatedBy).HasMaxLength(200);
             e.HasIndex(x => x.Name).IsUnique();
+            e.HasIndex(x => x.CustomerId);
         });
         modelBuilder.Entity<DeadLetter>(e =>
         {
@@ -86,5 +96,10 @@ public sealed class InfrastructureModule : IModule
         }
     }
 
-    public void MapEndpoints(IEndpointRouteBuilder endpoints) => DeadLetterEndpoints.Map(endpoints);
+    public void MapEndpoints(IEndpointRouteBuilder endpoints)
+    {
+        DeadLetterEndpoints.Map(endpoints);
+        IsoUploadEndpoints.Map(endpoints);
+        IsoLibraryPage.Map(endpoints);
+    }
 }

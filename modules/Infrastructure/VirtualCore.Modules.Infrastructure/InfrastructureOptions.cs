@@ -12,6 +12,30 @@ public sealed class InfrastructureOptions
 
     /// <summary>A node whose agent was silent this long counts as offline.</summary>
     public TimeSpan OfflineAfter { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Where uploaded ISO images are kept, and how large they and a customer's share may be.</summary>
+    public IsoLibraryOptions IsoLibrary { get; set; } = new();
+}
+
+/// <summary>
+/// Uploaded ISO images ("Infrastructure:IsoLibrary"). The directory must be one the rack servers reach at the same
+/// path (the nodes' shared image storage); on the embedded default it is the data directory's <c>isos</c>.
+/// </summary>
+public sealed class IsoLibraryOptions
+{
+    public const long Gib = 1L << 30;
+
+    /// <summary>The directory of uploaded images; null: the data directory's <c>isos</c>.</summary>
+    public string? Path { get; set; }
+
+    /// <summary>The largest image one upload may be.</summary>
+    public long MaxImageBytes { get; set; } = 16 * Gib;
+
+    /// <summary>What one customer's uploaded images (finished and in progress) may add up to.</summary>
+    public long CustomerQuotaBytes { get; set; } = 20 * Gib;
+
+    /// <summary>An upload that received nothing for this long is removed with what arrived of it.</summary>
+    public TimeSpan AbandonedAfter { get; set; } = TimeSpan.FromHours(24);
 }
 
 public sealed class RackServerRegistration

@@ -1,3 +1,5 @@
+using VirtualCore.Framework.Persistence;
+
 namespace VirtualCore.Modules.Infrastructure.Domain;
 
 /// <summary>A KVM host. Its capacity is what its node agent last reported.</summary>
@@ -37,9 +39,15 @@ internal sealed class RackServer
     public string? SharedStorage { get; set; }
 }
 
-/// <summary>An installation image in the operator's library.</summary>
-internal sealed class IsoImage
+/// <summary>
+/// An installation image: in the operator's library (no customer: every customer sees it) or uploaded by a customer
+/// (only that customer sees it). An upload is a row in state <see cref="IsoStates.Uploading"/> until its last byte
+/// arrived and it proved to be an ISO 9660 or UDF image.
+/// </summary>
+internal sealed class IsoImage : IVersioned
 {
+    public int Version { get; set; }
+
     public Guid Id { get; set; }
 
     public required string Name { get; set; }
@@ -49,4 +57,33 @@ internal sealed class IsoImage
     public required string Path { get; set; }
 
     public long SizeBytes { get; set; }
+
+    /// <summary>The reseller of the customer it belongs to; null in the operator's library.</summary>
+    public Guid? ResellerId { get; set; }
+
+    /// <summary>The customer it belongs to; null in the operator's library.</summary>
+    public Guid? CustomerId { get; set; }
+
+    public string State { get; set; } = IsoStates.Ready;
+
+    /// <summary>How many bytes of an upload arrived (tus's Upload-Offset); <see cref="SizeBytes"/> once ready.</summary>
+    public long UploadOffset { get; set; }
+
+    /// <summary>The SHA-256 of the file (lower-case hex), computed by the portal; null for registered images it cannot read.</summary>
+    public string? Sha256 { get; set; }
+
+    /// <summary>The SHA-256 the uploader said the file has; the upload is refused when the file's differs.</summary>
+    public string? ExpectedSha256 { get; set; }
+
+    public string? CreatedBy { get; set; }
+
+    public Guid? CreatedByUserId { get; set; }
+
+    public DateTimeOffset? CreatedAt { get; set; }
+}
+
+internal static class IsoStates
+{
+    public const string Uploading = "uploading";
+    public const string Ready = "ready";
 }

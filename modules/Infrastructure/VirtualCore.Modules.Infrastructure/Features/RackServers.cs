@@ -3,8 +3,11 @@ using Mediator;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using VirtualCore.Framework.Mediation;
 using VirtualCore.Framework.Modules;
 using VirtualCore.Framework.Persistence;
+using VirtualCore.Framework.Tenancy;
+using VirtualCore.Modules.Identity.Contracts;
 using VirtualCore.Modules.Infrastructure.Contracts;
 using VirtualCore.Modules.Infrastructure.Domain;
 using VirtualCore.Node.Contracts.V1;
@@ -34,17 +37,33 @@ internal sealed class ListRackServersHandler(PortalDbContext db, IOptions<Infras
     }
 }
 
-internal sealed class ListIsoImagesHandler(PortalDbContext db) : IQueryHandler<ListIsoImages, IReadOnlyList<IsoImageView>>
+internal sealed class ListIsoImagesHandler(PortalDbContext db, ITenantContext tenant, IPermissionChecker permissions) : IQueryHandler<ListIsoImages, IReadOnlyList<IsoImageView>>
 {
     public async ValueTask<IReadOnlyList<IsoImageView>> Handle(ListIsoImages query, CancellationToken cancellationToken)
     {
-        var images = await db.Set<IsoImage>().AsNoTracking().OrderBy(i => i.Title).ToListAsync(cancellationToken);
-        return images.Select(i => new IsoImageView(i.Name, i.Title, SizeOf(i))).ToArray();
+        var images = await db.Set<IsoImage>().AsNoTracking().VisibleTo(tenant).Where(i => i.State == IsoStates.Ready)
+            .OrderBy(i => i.Title).ToListAsync(cancellationToken);
+        return images.Select(i => new IsoImageView(
+            i.Name,
+            i.Title,
+            SizeOf(i),
+            i.Sha256,
+            i.CustomerId is null ? IsoOwners.Library : IsoOwners.Customer,
+            i.CreatedBy,
+            i.CreatedAt,
+            i.CreatedByUserId is not null && (tenant.IsOperator || (i.CustomerId is not null && i.CustomerId == tenant.CustomerId && CanUpload())))).ToArray();
     }
+
+    private bool CanUpload() => permissions.Has(Permissions.ImageUpload);
 
     /// <summary>The file's size where the portal shares the nodes' image storage, else what the operator registered.</summary>
     private static long? SizeOf(IsoImage image)
     {
+        if (image.Sha256 is not null)
+        {
+            return image.SizeBytes;
+        }
+
         try
         {
             var file = new FileInfo(image.Path);
@@ -62,10 +81,11 @@ internal sealed class ListIsoImagesHandler(PortalDbContext db) : IQueryHandler<L
     }
 }
 
-internal sealed class GetIsoImageFileHandler(PortalDbContext db) : IQueryHandler<GetIsoImageFile, IsoImageFile?>
+/// <summary>Only an image the caller may see can go into its VM's drive: another customer's upload is not found.</summary>
+internal sealed class GetIsoImageFileHandler(PortalDbContext db, ITenantContext tenant) : IQueryHandler<GetIsoImageFile, IsoImageFile?>
 {
     public async ValueTask<IsoImageFile?> Handle(GetIsoImageFile query, CancellationToken cancellationToken) =>
-        await db.Set<IsoImage>().AsNoTracking().Where(i => i.Name == query.Name)
+        await db.Set<IsoImage>().AsNoTracking().VisibleTo(tenant).Where(i => i.Name == query.Name && i.State == IsoStates.Ready)
             .Select(i => new IsoImageFile(i.Name, i.Path)).SingleOrDefaultAsync(cancellationToken);
 }
 
@@ -149,6 +169,11 @@ internal sealed class InfrastructureRegistrations(PortalDbContext db, IOptions<I
             {
                 known = new IsoImage { Id = Guid.NewGuid(), Name = image.Name, Title = image.Title, Path = image.Path };
                 db.Add(known);
+            }
+            else if (known.CreatedByUserId is not null)
+            {
+                // An uploaded image has this name: a registration never takes over someone's upload.
+                continue;
             }
 
             known.Title = string.IsNullOrWhiteSpace(image.Title) ? image.Name : image.Title;

@@ -1,0 +1,391 @@
+using System.Globalization;
+using System.Text;
+using System.Text.RegularExpressions;
+using Mediator;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using VirtualCore.Framework.Mediation;
+using VirtualCore.Framework.Persistence;
+using VirtualCore.Framework.Tenancy;
+using VirtualCore.Modules.Infrastructure.Contracts;
+using VirtualCore.Modules.Infrastructure.Domain;
+
+namespace VirtualCore.Modules.Infrastructure.Features;
+
+/// <summary>Begins an upload of an ISO image (tus "creation"): into the caller's customer, or the operator's library.</summary>
+/// <param name="Length">The file's size in bytes (tus Upload-Length).</param>
+/// <param name="FileName">The file's name on the uploader's computer.</param>
+/// <param name="Title">What users see; the file name without ".iso" when not given.</param>
+/// <param name="Sha256">The SHA-256 the uploader expects (hex); the finished file must have it.</param>
+public sealed record StartIsoUpload(long? Length, string? FileName, string? Title, string? Sha256) : ICommand<IsoUploadView>;
+
+/// <summary>One of the caller's own uploads (tus HEAD): another user's is not found.</summary>
+public sealed record GetIsoUpload(Guid Id) : IQuery<IsoUploadView>;
+
+/// <summary>
+/// Takes note that bytes <paramref name="From"/> to <paramref name="To"/> of an upload lie in its file. With the last
+/// byte the image is checked (ISO 9660 or UDF, the SHA-256 the uploader gave) and becomes ready — or is refused and
+/// removed, and the answer's <see cref="IsoUploadView.Refusal"/> says why.
+/// </summary>
+public sealed record RecordIsoUpload(Guid Id, long From, long To, string? Sha256, string? FormatProblem) : ICommand<IsoUploadView>;
+
+/// <summary>Ends an upload and removes what arrived of it (tus "termination").</summary>
+public sealed record CancelIsoUpload(Guid Id) : ICommand;
+
+/// <summary>Removes a finished uploaded image from the library; refused while a VM has it in its drive.</summary>
+public sealed record DeleteIsoImage(string Name) : ICommand;
+
+/// <summary>An upload as its uploader sees it.</summary>
+/// <param name="Id">The upload; also its tus URL's last part.</param>
+/// <param name="Length">The file's size in bytes.</param>
+/// <param name="Offset">How many bytes arrived.</param>
+/// <param name="State">"uploading", "ready", or "refused".</param>
+/// <param name="Name">The image's short name, for <c>isoName</c> when it is ready.</param>
+/// <param name="Title">What users see.</param>
+/// <param name="Sha256">The file's SHA-256 (hex) once it is ready.</param>
+/// <param name="Refusal">Why the finished file was refused; null otherwise.</param>
+public sealed record IsoUploadView(Guid Id, long Length, long Offset, string State, string Name, string Title, string? Sha256, string? Refusal = null)
+{
+    internal const string Refused = "refused";
+}
+
+/// <summary>The field an invalid upload request is reported under, as tus names the headers.</summary>
+internal static class IsoUploadFields
+{
+    public const string Length = "uploadLength";
+    public const string FileName = "filename";
+    public const string Title = "title";
+    public const string Sha256 = "sha256";
+    public const string File = "file";
+}
+
+/// <summary>Who sees which images: everyone the library's, a customer its own, the operator all.</summary>
+internal static partial class IsoVisibility
+{
+    public static IQueryable<IsoImage> VisibleTo(this IQueryable<IsoImage> images, ITenantContext tenant) =>
+        tenant.IsOperator || tenant.IsSystem
+            ? images
+            : tenant.CustomerId is { } customerId
+                ? images.Where(i => i.CustomerId == null || i.CustomerId == customerId)
+                : images.Where(i => i.CustomerId == null);
+
+    /// <summary>An upload is its uploader's alone until it is ready.</summary>
+    public static IQueryable<IsoImage> UploadsOf(this IQueryable<IsoImage> images, ITenantContext tenant) =>
+        images.Where(i => i.State == IsoStates.Uploading && i.CreatedByUserId == tenant.UserId && tenant.UserId != null);
+
+    [GeneratedRegex("^[0-9a-fA-F]{64}$")]
+    public static partial Regex Sha256Hex();
+
+    [GeneratedRegex("[^a-z0-9.]+")]
+    public static partial Regex NotInName();
+}
+
+internal sealed class StartIsoUploadHandler(PortalDbContext db, ITenantContext tenant, IOptions<InfrastructureOptions> options, TimeProvider clock)
+    : ICommandHandler<StartIsoUpload, IsoUploadView>
+{
+    /// <summary>System area (16 sectors), a primary volume descriptor and a terminator, 2,048 bytes each.</summary>
+    public const long MinimumLength = 18 * IsoFormat.SectorSize;
+
+    public const int MaxFileNameLength = 255;
+
+    public const int MaxTitleLength = 200;
+
+    public async ValueTask<IsoUploadView> Handle(StartIsoUpload command, CancellationToken cancellationToken)
+    {
+        var library = options.Value.IsoLibrary;
+        if (!tenant.IsOperator && tenant.CustomerId is null)
+        {
+            throw new ForbiddenException("Images are uploaded by a customer's administrators for their VMs, or by the provider into the library.");
+        }
+
+        var errors = new List<FieldError>();
+        if (command.Length is not { } length)
+        {
+            errors.Add(new(IsoUploadFields.Length, "Give the file's size in bytes (Upload-Length); a deferred length is not supported."));
+        }
+        else if (length < MinimumLength)
+        {
+            errors.Add(new(IsoUploadFields.Length, $"An ISO image has at least {MinimumLength:N0} bytes; this file has {length:N0}."));
+        }
+        else if (length > library.MaxImageBytes)
+        {
+            throw new PayloadTooLargeException(
+                IsoUploadFields.Length, $"An image may have at most {Size(library.MaxImageBytes)} ({library.MaxImageBytes:N0} bytes); this file has {length:N0} bytes.");
+        }
+
+        var fileName = command.FileName?.Trim() ?? "";
+        if (fileName.Length == 0)
+        {
+            errors.Add(new(IsoUploadFields.FileName, "Give the file's name (Upload-Metadata filename)."));
+        }
+        else if (fileName.Length > MaxFileNameLength || fileName.Any(char.IsControl))
+        {
+            errors.Add(new(IsoUploadFields.FileName, $"A file name has at most {MaxFileNameLength} characters and no control characters."));
+        }
+
+        var title = string.IsNullOrWhiteSpace(command.Title) ? TitleOf(fileName) : command.Title.Trim();
+        if (title.Length > MaxTitleLength || title.Any(char.IsControl))
+        {
+            errors.Add(new(IsoUploadFields.Title, $"A title has at most {MaxTitleLength} characters and no control characters."));
+        }
+
+        if (command.Sha256 is { Length: > 0 } sha && !IsoVisibility.Sha256Hex().IsMatch(sha))
+        {
+            errors.Add(new(IsoUploadFields.Sha256, "A SHA-256 is 64 hexadecimal digits, as sha256sum prints it."));
+        }
+
+        if (errors.Count > 0)
+        {
+            throw new RequestValidationException(errors);
+        }
+
+        var now = clock.GetUtcNow();
+        await RemoveAbandonedAsync(now - library.AbandonedAfter, cancellationToken);
+
+        if (tenant.CustomerId is { } customerId)
+        {
+            var used = await db.Set<IsoImage>().Where(i => i.CustomerId == customerId).SumAsync(i => i.SizeBytes, cancellationToken);
+            if (used + command.Length!.Value > library.CustomerQuotaBytes)
+            {
+                throw new PayloadTooLargeException(
+                    IsoUploadFields.Length,
+                    $"Your images may take {Size(library.CustomerQuotaBytes)} together; {Size(used)} are taken and this file has {Size(command.Length.Value)}. Delete images you no longer need.");
+            }
+        }
+
+        var id = Guid.NewGuid();
+        var image = new IsoImage
+        {
+            Id = id,
+            Name = NameOf(fileName, id),
+            Title = title,
+            Path = System.IO.Path.Combine(library.Path!, $"{id:N}.iso.part"),
+            SizeBytes = command.Length!.Value,
+            ResellerId = tenant.CustomerId is null ? null : tenant.ResellerId,
+            CustomerId = tenant.CustomerId,
+            State = IsoStates.Uploading,
+            ExpectedSha256 = string.IsNullOrEmpty(command.Sha256) ? null : command.Sha256.ToLowerInvariant(),
+            CreatedBy = tenant.UserName,
+            CreatedByUserId = tenant.UserId,
+            CreatedAt = now,
+        };
+        Directory.CreateDirectory(library.Path!);
+        await using (File.Create(image.Path))
+        {
+        }
+
+        db.Add(image);
+        return IsoUploadMapping.View(image);
+    }
+
+    /// <summary>Uploads that nobody continued for a day leave with what arrived of them.</summary>
+    private async Task RemoveAbandonedAsync(DateTimeOffset before, CancellationToken cancellationToken)
+    {
+        var abandoned = await db.Set<IsoImage>().Where(i => i.State == IsoStates.Uploading && i.CreatedAt < before).Take(20).ToListAsync(cancellationToken);
+        foreach (var upload in abandoned)
+        {
+            IsoFiles.Delete(upload.Path);
+            db.Remove(upload);
+        }
+    }
+
+    private static string TitleOf(string fileName)
+    {
+        var title = System.IO.Path.GetFileName(fileName.Replace('\\', '/'));
+        return title.EndsWith(".iso", StringComparison.OrdinalIgnoreCase) ? title[..^4] : title;
+    }
+
+    /// <summary>A short name from the file's, made unique with the upload's first hex digits: "debian-12.8-netinst-3f2a1c".</summary>
+    private static string NameOf(string fileName, Guid id)
+    {
+        var stem = IsoVisibility.NotInName().Replace(TitleOf(fileName).ToLowerInvariant(), "-").Trim('-', '.');
+        if (stem.Length > 80)
+        {
+            stem = stem[..80].Trim('-', '.');
+        }
+
+        return (stem.Length == 0 ? "image" : stem) + "-" + id.ToString("N")[..6];
+    }
+
+    internal static string Size(long bytes) =>
+        bytes >= IsoLibraryOptions.Gib
+            ? string.Create(CultureInfo.InvariantCulture, $"{bytes / (double)IsoLibraryOptions.Gib:0.##} GiB")
+            : string.Create(CultureInfo.InvariantCulture, $"{bytes / 1048576.0:0.##} MiB");
+}
+
+internal sealed class GetIsoUploadHandler(PortalDbContext db, ITenantContext tenant) : IQueryHandler<GetIsoUpload, IsoUploadView>
+{
+    public async ValueTask<IsoUploadView> Handle(GetIsoUpload query, CancellationToken cancellationToken)
+    {
+        var upload = await db.Set<IsoImage>().AsNoTracking().UploadsOf(tenant).SingleOrDefaultAsync(i => i.Id == query.Id, cancellationToken)
+            ?? throw new NotFoundException("The upload");
+        return IsoUploadMapping.View(upload);
+    }
+}
+
+internal sealed class RecordIsoUploadHandler(PortalDbContext db, ITenantContext tenant, ISecurityAudit audit)
+    : ICommandHandler<RecordIsoUpload, IsoUploadView>
+{
+    public async ValueTask<IsoUploadView> Handle(RecordIsoUpload command, CancellationToken cancellationToken)
+    {
+        var upload = await db.Set<IsoImage>().UploadsOf(tenant).SingleOrDefaultAsync(i => i.Id == command.Id, cancellationToken)
+            ?? throw new NotFoundException("The upload");
+        if (upload.UploadOffset != command.From)
+        {
+            throw new ConflictException($"The upload is at byte {upload.UploadOffset:N0}, not {command.From:N0}: another request wrote to it. Ask where it is (HEAD) and go on from there.");
+        }
+
+        upload.UploadOffset = command.To;
+        var refusal = command.FormatProblem;
+        if (refusal is null && command.To == upload.SizeBytes)
+        {
+            if (command.Sha256 is null)
+            {
+                throw new InvalidOperationException("A finished upload needs its SHA-256.");
+            }
+
+            if (upload.ExpectedSha256 is { } expected && expected != command.Sha256)
+            {
+                refusal = $"The file's SHA-256 is {command.Sha256}, not the {expected} given: it was damaged on the way or is another file. Upload it again.";
+            }
+            else
+            {
+                var path = upload.Path.EndsWith(".part", StringComparison.Ordinal) ? upload.Path[..^5] : upload.Path;
+                File.Move(upload.Path, path, overwrite: true);
+                upload.Path = path;
+                upload.State = IsoStates.Ready;
+                upload.Sha256 = command.Sha256;
+                audit.Record("iso.uploaded", upload.Name, $"{upload.Title}, {upload.SizeBytes:N0} bytes, SHA-256 {upload.Sha256}");
+            }
+        }
+
+        if (refusal is not null)
+        {
+            IsoFiles.Delete(upload.Path);
+            db.Remove(upload);
+            return IsoUploadMapping.View(upload) with { State = IsoUploadView.Refused, Refusal = refusal };
+        }
+
+        return IsoUploadMapping.View(upload);
+    }
+}
+
+internal sealed class CancelIsoUploadHandler(PortalDbContext db, ITenantContext tenant) : ICommandHandler<CancelIsoUpload>
+{
+    public async ValueTask<Unit> Handle(CancelIsoUpload command, CancellationToken cancellationToken)
+    {
+        var upload = await db.Set<IsoImage>().UploadsOf(tenant).SingleOrDefaultAsync(i => i.Id == command.Id, cancellationToken)
+            ?? throw new NotFoundException("The upload");
+        IsoFiles.Delete(upload.Path);
+        db.Remove(upload);
+        return Unit.Value;
+    }
+}
+
+internal sealed class DeleteIsoImageHandler(PortalDbContext db, ITenantContext tenant, IEnumerable<IIsoImageUsage> usages, ISecurityAudit audit)
+    : ICommandHandler<DeleteIsoImage>
+{
+    public async ValueTask<Unit> Handle(DeleteIsoImage command, CancellationToken cancellationToken)
+    {
+        var image = await db.Set<IsoImage>().VisibleTo(tenant).SingleOrDefaultAsync(i => i.Name == command.Name && i.State == IsoStates.Ready, cancellationToken)
+            ?? throw new NotFoundException($"The image '{command.Name}'");
+        if (image.CustomerId != tenant.CustomerId && !tenant.IsOperator)
+        {
+            throw new ForbiddenException("The images of the provider's library are removed by the provider.");
+        }
+
+        if (image.CreatedByUserId is null)
+        {
+            throw new ConflictException($"'{image.Name}' is registered in the portal's configuration (Infrastructure:IsoImages); remove it there.");
+        }
+
+        foreach (var usage in usages)
+        {
+            var vms = await usage.VmsUsingAsync(image.Name, cancellationToken);
+            if (vms.Count > 0)
+            {
+                throw new ConflictException($"'{image.Title}' is in the drive of {string.Join(", ", vms.Take(5))}{(vms.Count > 5 ? $" and {vms.Count - 5} more" : "")}; take it out of their drives first.");
+            }
+        }
+
+        IsoFiles.Delete(image.Path);
+        db.Remove(image);
+        audit.Record("iso.deleted", image.Name, image.Title);
+        return Unit.Value;
+    }
+}
+
+internal static class IsoUploadMapping
+{
+    public static IsoUploadView View(IsoImage image) =>
+        new(image.Id, image.SizeBytes, image.State == IsoStates.Ready ? image.SizeBytes : image.UploadOffset, image.State, image.Name, image.Title, image.Sha256);
+}
+
+internal static class IsoFiles
+{
+    public static void Delete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Left behind: the file is named by its upload's id and nothing refers to it any more.
+        }
+    }
+}
+
+/// <summary>Recognises ISO 9660 and UDF images by their volume recognition sequence, which starts at sector 16.</summary>
+internal static class IsoFormat
+{
+    public const int SectorSize = 2048;
+
+    public const long FirstDescriptor = 16 * SectorSize;
+
+    /// <summary>How far into the file the descriptors are looked for.</summary>
+    public const int DescriptorsRead = 8;
+
+    /// <summary>How many bytes must have arrived before the format can be judged.</summary>
+    public static long BytesNeeded(long length) => Math.Min(length, FirstDescriptor + (DescriptorsRead * SectorSize));
+
+    /// <summary>Null when the file is an ISO 9660 or UDF image, else why not.</summary>
+    public static string? Check(string path)
+    {
+        using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        if (file.Length < FirstDescriptor + SectorSize)
+        {
+            return "The file is too short to be an ISO image.";
+        }
+
+        file.Position = FirstDescriptor;
+        var sector = new byte[SectorSize];
+        for (var i = 0; i < DescriptorsRead && file.Position + SectorSize <= file.Length; i++)
+        {
+            file.ReadExactly(sector);
+            var id = Encoding.ASCII.GetString(sector, 1, 5);
+            if ((id == "CD001" && sector[0] == 1 && sector[6] == 1) || id is "NSR02" or "NSR03")
+            {
+                return null;
+            }
+
+            if (id == "CD001" && sector[0] == 255)
+            {
+                break;
+            }
+
+            if (id is not ("CD001" or "BEA01" or "TEA01" or "BOOT2" or "CDW02"))
+            {
+                break;
+            }
+        }
+
+        return "The file is not an ISO 9660 or UDF image (no volume descriptor at sector 16). Upload the installation medium as an .iso file.";
+    }
+}
+
+/// <summary>The request is larger than allowed (a quota, a size limit). Maps to 413 with the field.</summary>
+internal sealed class PayloadTooLargeException(string field, string reason) : Exception(reason)
+{
+    public string Field { get; } = field;
+}

@@ -1,0 +1,337 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.EntityFrameworkCore;
+using VirtualCore.Modules.Compute.Contracts;
+using VirtualCore.Modules.Compute.Domain;
+using VirtualCore.Modules.Identity.Domain;
+using VirtualCore.Modules.Identity.Features.Tokens;
+using VirtualCore.Modules.Infrastructure.Contracts;
+using VirtualCore.Modules.Infrastructure.Domain;
+
+namespace VirtualCore.Portal.Tests;
+
+/// <summary>
+/// ISO uploads by the tus 1.0.0 protocol: in parts, resumed, checked (ISO 9660/UDF, the SHA-256 given), within the
+/// size limit and the customer's quota, and each customer's own.
+/// </summary>
+public sealed class IsoUploadTests : IAsyncLifetime
+{
+    private const long MaxImage = 1L << 20;
+
+    private readonly PortalFixture _portal = new(settings: new Dictionary<string, string>
+    {
+        ["Infrastructure:IsoLibrary:MaxImageBytes"] = MaxImage.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["Infrastructure:IsoLibrary:CustomerQuotaBytes"] = (2 * MaxImage).ToString(System.Globalization.CultureInfo.InvariantCulture),
+    });
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync() => await _portal.DisposeAsync();
+
+    private string LibraryDirectory => Path.Combine(_portal.DataDirectory, "isos");
+
+    [Fact]
+    public async Task An_image_arrives_in_parts_resumes_where_it_stopped_and_boots_a_vm_with_its_sha256_shown()
+    {
+        var demo = _portal.Demo();
+        var options = await demo.SendAsync(new HttpRequestMessage(HttpMethod.Options, "/api/v1/isos/uploads"));
+        Assert.Equal(HttpStatusCode.NoContent, options.StatusCode);
+        Assert.Equal("1.0.0", Header(options, "Tus-Version"));
+        Assert.Contains("creation", Header(options, "Tus-Extension"), StringComparison.Ordinal);
+        Assert.Equal(MaxImage.ToString(System.Globalization.CultureInfo.InvariantCulture), Header(options, "Tus-Max-Size"));
+
+        var iso = TestIso.Build(300 * 1024);
+        var sha = Convert.ToHexStringLower(SHA256.HashData(iso));
+        var created = await StartAsync(demo, iso.Length, "Tiny Linux 1.0.iso", sha256: sha.ToUpperInvariant());
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        Assert.Equal("1.0.0", Header(created, "Tus-Resumable"));
+        var location = created.Headers.Location!.ToString();
+        Assert.StartsWith("/api/v1/isos/uploads/", location, StringComparison.Ordinal);
+
+        Assert.Equal(HttpStatusCode.NoContent, (await PatchAsync(demo, location, 0, iso.AsMemory(0, 50_000))).StatusCode);
+
+        // The client lost its answer: it asks where the upload is and goes on from there.
+        var head = await demo.SendAsync(Tus(HttpMethod.Head, location));
+        Assert.Equal(HttpStatusCode.OK, head.StatusCode);
+        Assert.Equal("50000", Header(head, "Upload-Offset"));
+        Assert.Equal(iso.Length.ToString(System.Globalization.CultureInfo.InvariantCulture), Header(head, "Upload-Length"));
+        Assert.Equal("no-store", head.Headers.CacheControl?.ToString());
+
+        // Bytes for a place the upload is not at are refused and change nothing.
+        var stale = await PatchAsync(demo, location, 0, iso.AsMemory(0, 1000));
+        Assert.Equal(HttpStatusCode.Conflict, stale.StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await PatchAsync(demo, location, 50_000, iso.AsMemory(50_000, 100_000))).StatusCode);
+        var last = await PatchAsync(demo, location, 150_000, iso.AsMemory(150_000));
+        Assert.Equal(HttpStatusCode.NoContent, last.StatusCode);
+        Assert.Equal(iso.Length.ToString(System.Globalization.CultureInfo.InvariantCulture), Header(last, "Upload-Offset"));
+        Assert.Equal(sha, Header(last, "X-Iso-Sha256"));
+        var name = Header(last, "X-Iso-Name");
+        Assert.StartsWith("tiny-linux-1.0-", name, StringComparison.Ordinal);
+
+        var listed = Assert.Single(await demo.GetAsync<IsoImageView[]>("/api/v1/isos"), i => i.Name == name);
+        Assert.Equal("Tiny Linux 1.0", listed.Title);
+        Assert.Equal(sha, listed.Sha256);
+        Assert.Equal(iso.Length, listed.SizeBytes);
+        Assert.Equal(IsoOwners.Customer, listed.Owner);
+        Assert.True(listed.Deletable);
+        var file = Assert.Single(Directory.GetFiles(LibraryDirectory));
+        Assert.Equal(iso, await File.ReadAllBytesAsync(file));
+        Assert.Equal("demo", (await _portal.DbAsync(db => db.Set<AuditEntry>().SingleAsync(e => e.Action == "iso.uploaded" && e.Target == name))).Actor);
+
+        // The page shows it with its checksum.
+        var page = await (await PageAsync("demo", "demo-pass-1", "localhost")).Client.GetStringAsync("/isos");
+        Assert.Contains(sha, page, StringComparison.Ordinal);
+        Assert.Contains("Tiny Linux 1.0", page, StringComparison.Ordinal);
+
+        // A VM boots from it; while it is in the VM's drive the image stays.
+        var job = await demo.CompleteAsync(demo.CreateVmAsync("from-upload", iso: name));
+        Assert.Equal(JobStatuses.Completed, job.Status);
+        Assert.Equal(name, await _portal.DbAsync(db => db.Set<VirtualMachine>().IgnoreQueryFilters().Where(v => v.Id == job.TargetId).Select(v => v.IsoName).SingleAsync()));
+        var inUse = await demo.DeleteAsync($"/api/v1/isos/{name}");
+        Assert.Equal(HttpStatusCode.Conflict, inUse.StatusCode);
+        Assert.Contains("from-upload", (await inUse.ProblemAsync()).GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.True(File.Exists(file));
+    }
+
+    [Fact]
+    public async Task A_file_that_is_no_iso_image_or_lacks_the_given_checksum_is_refused_as_soon_as_that_shows_and_removed()
+    {
+        var demo = _portal.Demo();
+
+        // Not an ISO: refused with the first bytes that show it, long before the rest would have arrived.
+        var notIso = RandomNumberGenerator.GetBytes(512 * 1024);
+        var location = (await StartAsync(demo, notIso.Length, "setup.exe")).Headers.Location!.ToString();
+        var refused = await PatchAsync(demo, location, 0, notIso.AsMemory(0, 64 * 1024));
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        Assert.Contains("ISO 9660", (await refused.ProblemAsync()).GetProperty("errors").GetProperty("file")[0].GetString(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.NotFound, (await demo.SendAsync(Tus(HttpMethod.Head, location))).StatusCode);
+
+        // The wrong checksum: refused once the last byte is in.
+        var iso = TestIso.Build(100 * 1024);
+        var wrong = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes("another file")));
+        location = (await StartAsync(demo, iso.Length, "tiny.iso", sha256: wrong)).Headers.Location!.ToString();
+        var damaged = await PatchAsync(demo, location, 0, iso);
+        Assert.Equal(HttpStatusCode.BadRequest, damaged.StatusCode);
+        Assert.Contains(wrong, (await damaged.ProblemAsync()).GetProperty("errors").GetProperty("sha256")[0].GetString(), StringComparison.Ordinal);
+
+        // More bytes than announced: refused, nothing kept.
+        location = (await StartAsync(demo, iso.Length, "tiny.iso")).Headers.Location!.ToString();
+        var longer = await PatchAsync(demo, location, 0, iso.Concat(new byte[4096]).ToArray());
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, longer.StatusCode);
+
+        Assert.DoesNotContain(await demo.GetAsync<IsoImageView[]>("/api/v1/isos"), i => i.Owner == IsoOwners.Customer);
+        Assert.Empty(Directory.GetFiles(LibraryDirectory));
+        Assert.Equal(0, await _portal.DbAsync(db => db.Set<IsoImage>().CountAsync(i => i.CustomerId != null)));
+    }
+
+    [Fact]
+    public async Task Uploads_outside_the_protocol_the_size_limit_or_the_quota_are_refused_with_the_field_and_reason()
+    {
+        var demo = _portal.Demo();
+
+        var noVersion = new HttpRequestMessage(HttpMethod.Post, "/api/v1/isos/uploads");
+        noVersion.Headers.Add("Upload-Length", "65536");
+        var precondition = await demo.SendAsync(noVersion);
+        Assert.Equal(HttpStatusCode.PreconditionFailed, precondition.StatusCode);
+        Assert.Equal("1.0.0", Header(precondition, "Tus-Version"));
+
+        await RefusedAsync(await StartAsync(demo, MaxImage + 1, "big.iso"), HttpStatusCode.RequestEntityTooLarge, "uploadLength");
+        await RefusedAsync(await StartAsync(demo, 1024, "small.iso"), HttpStatusCode.BadRequest, "uploadLength");
+        await RefusedAsync(await StartAsync(demo, null, "deferred.iso"), HttpStatusCode.BadRequest, "uploadLength");
+        await RefusedAsync(await StartAsync(demo, 65536, null), HttpStatusCode.BadRequest, "filename");
+        await RefusedAsync(await StartAsync(demo, 65536, "a\u0007b.iso"), HttpStatusCode.BadRequest, "filename");
+        await RefusedAsync(await StartAsync(demo, 65536, new string('a', 300) + ".iso"), HttpStatusCode.BadRequest, "filename");
+        await RefusedAsync(await StartAsync(demo, 65536, "x.iso", sha256: "abc"), HttpStatusCode.BadRequest, "sha256");
+        var badMetadata = Tus(HttpMethod.Post, "/api/v1/isos/uploads");
+        badMetadata.Headers.Add("Upload-Length", "65536");
+        badMetadata.Headers.Add("Upload-Metadata", "filename !!notbase64!!");
+        await RefusedAsync(await demo.SendAsync(badMetadata), HttpStatusCode.BadRequest, "uploadMetadata");
+
+        // Two uploads may use the whole quota, a third is refused before a byte is sent.
+        var first = (await StartAsync(demo, MaxImage, "one.iso")).Headers.Location!.ToString();
+        Assert.Equal(HttpStatusCode.Created, (await StartAsync(demo, MaxImage, "two.iso")).StatusCode);
+        var quota = await StartAsync(demo, 40 * 1024, "three.iso");
+        await RefusedAsync(quota, HttpStatusCode.RequestEntityTooLarge, "uploadLength");
+
+        // Cancelling frees the space and removes what arrived.
+        Assert.Equal(HttpStatusCode.NoContent, (await PatchAsync(demo, first, 0, TestIso.Build((int)MaxImage).AsMemory(0, 40_000))).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await demo.SendAsync(Tus(HttpMethod.Delete, first))).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await demo.SendAsync(Tus(HttpMethod.Head, first))).StatusCode);
+        Assert.Single(Directory.GetFiles(LibraryDirectory));
+        Assert.Equal(HttpStatusCode.Created, (await StartAsync(demo, 40 * 1024, "three.iso")).StatusCode);
+
+        // Bytes of another content type, or without an offset.
+        var location = (await StartAsync(_portal.Other(), 65536, "x.iso")).Headers.Location!.ToString();
+        var json = Tus(HttpMethod.Patch, location);
+        json.Headers.Add("Upload-Offset", "0");
+        json.Content = JsonContent.Create(new { data = "x" });
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, (await _portal.Other().SendAsync(json)).StatusCode);
+        var noOffset = Tus(HttpMethod.Patch, location);
+        noOffset.Content = new ByteArrayContent(new byte[10]) { Headers = { ContentType = new MediaTypeHeaderValue("application/offset+octet-stream") } };
+        await RefusedAsync(await _portal.Other().SendAsync(noOffset), HttpStatusCode.BadRequest, "uploadOffset");
+    }
+
+    [Fact]
+    public async Task Another_customer_can_neither_resume_see_boot_nor_delete_an_upload_and_only_administrators_upload()
+    {
+        var demo = _portal.Demo();
+        var other = _portal.Other();
+        var iso = TestIso.Build(100 * 1024);
+        var location = (await StartAsync(demo, iso.Length, "private.iso")).Headers.Location!.ToString();
+        Assert.Equal(HttpStatusCode.NotFound, (await other.SendAsync(Tus(HttpMethod.Head, location))).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await PatchAsync(other, location, 0, iso)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await other.SendAsync(Tus(HttpMethod.Delete, location))).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await _portal.ApiClient("operator", "operator-pass-1").SendAsync(Tus(HttpMethod.Head, location))).StatusCode);
+
+        var done = await PatchAsync(demo, location, 0, iso);
+        Assert.Equal(HttpStatusCode.NoContent, done.StatusCode);
+        var name = Header(done, "X-Iso-Name");
+        Assert.DoesNotContain(await other.GetAsync<IsoImageView[]>("/api/v1/isos"), i => i.Name == name);
+        var boot = await other.PostAsJsonAsync("/api/v1/vms", new { name = "thief", vCpus = 1, memoryGiB = 1, diskGiB = 10, isoName = name });
+        Assert.Equal(HttpStatusCode.BadRequest, boot.StatusCode);
+        Assert.True((await boot.ProblemAsync()).GetProperty("errors").TryGetProperty("isoName", out _));
+        Assert.DoesNotContain(name, await (await PageAsync("other", "other-pass-1", "localhost")).Client.GetStringAsync("/isos"), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.NotFound, (await other.DeleteAsync($"/api/v1/isos/{name}")).StatusCode);
+
+        // The provider sees it (whose it is); a customer user, a reseller's staff and a read token may not upload.
+        Assert.Contains(await _portal.ApiClient("operator", "operator-pass-1").GetAsync<IsoImageView[]>("/api/v1/isos"), i => i.Name == name && i.Owner == IsoOwners.Customer);
+        var geselle = _portal.ApiClient("geselle", "geselle-pass-1");
+        geselle.BaseAddress = new Uri("http://kamp.localhost");
+        Assert.Equal(HttpStatusCode.Forbidden, (await StartAsync(geselle, 65536, "x.iso")).StatusCode);
+        var reseller = _portal.ApiClient("kamp-admin", "kamp-admin-pass-1");
+        reseller.BaseAddress = new Uri("http://kamp.localhost");
+        Assert.Equal(HttpStatusCode.Forbidden, (await StartAsync(reseller, 65536, "x.iso")).StatusCode);
+        var token = await demo.PostAsJsonAsync("/api/v1/tokens", new { name = "read only", scopes = new[] { "read" }, expiresInDays = 1 });
+        var reader = _portal.CreateClient();
+        reader.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", (await token.Content.ReadFromJsonAsync<CreatedApiToken>(Api.Json))!.Token);
+        Assert.Equal(HttpStatusCode.Forbidden, (await StartAsync(reader, 65536, "x.iso")).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await reader.DeleteAsync($"/api/v1/isos/{name}")).StatusCode);
+
+        // The owner deletes it: gone from the list and the disk.
+        Assert.Equal(HttpStatusCode.NoContent, (await demo.DeleteAsync($"/api/v1/isos/{name}")).StatusCode);
+        Assert.DoesNotContain(await demo.GetAsync<IsoImageView[]>("/api/v1/isos"), i => i.Name == name);
+        Assert.Empty(Directory.GetFiles(LibraryDirectory));
+    }
+
+    [Fact]
+    public async Task The_providers_upload_goes_into_the_library_every_customer_boots_from_and_only_the_provider_removes()
+    {
+        var provider = _portal.ApiClient("operator", "operator-pass-1");
+        var iso = TestIso.Build(120 * 1024, udf: true);
+        var location = (await StartAsync(provider, iso.Length, "rescue-udf.iso", title: "Rescue system (UDF)")).Headers.Location!.ToString();
+        var done = await PatchAsync(provider, location, 0, iso);
+        Assert.Equal(HttpStatusCode.NoContent, done.StatusCode);
+        var name = Header(done, "X-Iso-Name");
+
+        foreach (var customer in new[] { _portal.Demo(), _portal.Other() })
+        {
+            var seen = Assert.Single(await customer.GetAsync<IsoImageView[]>("/api/v1/isos"), i => i.Name == name);
+            Assert.Equal(IsoOwners.Library, seen.Owner);
+            Assert.Equal("Rescue system (UDF)", seen.Title);
+            Assert.False(seen.Deletable);
+        }
+
+        Assert.Equal(HttpStatusCode.Forbidden, (await _portal.Demo().DeleteAsync($"/api/v1/isos/{name}")).StatusCode);
+        var registered = (await provider.GetAsync<IsoImageView[]>("/api/v1/isos")).First(i => i.Sha256 is null);
+        Assert.Equal(HttpStatusCode.Conflict, (await provider.DeleteAsync($"/api/v1/isos/{registered.Name}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await provider.DeleteAsync($"/api/v1/isos/{name}")).StatusCode);
+    }
+
+    private async Task<PortalSession> PageAsync(string user, string password, string host)
+    {
+        var session = _portal.Session(host);
+        Assert.NotNull(await session.SignInAsync(user, password));
+        return session;
+    }
+
+    private static HttpRequestMessage Tus(HttpMethod method, string url)
+    {
+        var request = new HttpRequestMessage(method, url);
+        request.Headers.Add("Tus-Resumable", "1.0.0");
+        return request;
+    }
+
+    private static Task<HttpResponseMessage> StartAsync(HttpClient client, long? length, string? fileName, string? sha256 = null, string? title = null)
+    {
+        var request = Tus(HttpMethod.Post, "/api/v1/isos/uploads");
+        if (length is { } l)
+        {
+            request.Headers.Add("Upload-Length", l.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        var metadata = new List<string>();
+        void Add(string key, string? value)
+        {
+            if (value is not null)
+            {
+                metadata.Add($"{key} {Convert.ToBase64String(Encoding.UTF8.GetBytes(value))}");
+            }
+        }
+
+        Add("filename", fileName);
+        Add("sha256", sha256);
+        Add("title", title);
+        request.Headers.Add("Upload-Metadata", string.Join(",", metadata));
+        return client.SendAsync(request);
+    }
+
+    private static Task<HttpResponseMessage> PatchAsync(HttpClient client, string location, long offset, ReadOnlyMemory<byte> bytes)
+    {
+        var request = Tus(HttpMethod.Patch, location);
+        request.Headers.Add("Upload-Offset", offset.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        request.Content = new ByteArrayContent(bytes.ToArray()) { Headers = { ContentType = new MediaTypeHeaderValue("application/offset+octet-stream") } };
+        return client.SendAsync(request);
+    }
+
+    private static async Task RefusedAsync(HttpResponseMessage response, HttpStatusCode status, string field)
+    {
+        Assert.True(response.StatusCode == status, $"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+        var problem = await response.ProblemAsync();
+        Assert.True(problem.GetProperty("errors").TryGetProperty(field, out var reasons), problem.ToString());
+        Assert.False(string.IsNullOrWhiteSpace(reasons[0].GetString()));
+    }
+
+    private static string Header(HttpResponseMessage response, string name) =>
+        response.Headers.TryGetValues(name, out var values) ? string.Join(",", values)
+        : response.Content.Headers.TryGetValues(name, out var content) ? string.Join(",", content)
+        : throw new Xunit.Sdk.XunitException($"The answer ({(int)response.StatusCode}) has no {name} header.");
+}
+
+/// <summary>Minimal images the ISO check accepts: ISO 9660 (a primary volume descriptor) or UDF (BEA01, NSR02, TEA01).</summary>
+public static class TestIso
+{
+    public static byte[] Build(int size, bool udf = false)
+    {
+        var image = new byte[size];
+        void Descriptor(int sector, byte type, string id)
+        {
+            var at = sector * 2048;
+            image[at] = type;
+            Encoding.ASCII.GetBytes(id).CopyTo(image, at + 1);
+            image[at + 6] = 1;
+        }
+
+        if (udf)
+        {
+            Descriptor(16, 0, "BEA01");
+            Descriptor(17, 0, "NSR02");
+            Descriptor(18, 0, "TEA01");
+        }
+        else
+        {
+            Descriptor(16, 1, "CD001");
+            Encoding.ASCII.GetBytes("TINY").CopyTo(image, (16 * 2048) + 40);
+            Descriptor(17, 255, "CD001");
+        }
+
+        for (var i = 19 * 2048; i < size; i++)
+        {
+            image[i] = (byte)(i * 7);
+        }
+
+        return image;
+    }
+}
