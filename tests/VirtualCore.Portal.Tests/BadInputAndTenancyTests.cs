@@ -37,6 +37,7 @@ public sealed class BadInputAndTenancyTests : IClassFixture<BadInputAndTenancyTe
         { "name", new { name = "-leading", vCpus = 1, memoryGiB = 1, diskGiB = 20 } },
         { "name", new { name = "trailing-", vCpus = 1, memoryGiB = 1, diskGiB = 20 } },
         { "name", new { name = "a'/><evil/>", vCpus = 1, memoryGiB = 1, diskGiB = 20 } },
+        { "name", new { name = "web-1\n", vCpus = 1, memoryGiB = 1, diskGiB = 20 } },
         { "name", new { name = "taken", vCpus = 1, memoryGiB = 1, diskGiB = 20 } },
         { "vcpus", new { name = "ok-1", vCpus = 0, memoryGiB = 1, diskGiB = 20 } },
         { "vcpus", new { name = "ok-1", vCpus = 9, memoryGiB = 1, diskGiB = 20 } },

@@ -145,6 +145,7 @@ public sealed class IsoUploadTests : IAsyncLifetime
         await RefusedAsync(await StartAsync(demo, 65536, "a\u0007b.iso"), HttpStatusCode.BadRequest, "filename");
         await RefusedAsync(await StartAsync(demo, 65536, new string('a', 300) + ".iso"), HttpStatusCode.BadRequest, "filename");
         await RefusedAsync(await StartAsync(demo, 65536, "x.iso", sha256: "abc"), HttpStatusCode.BadRequest, "sha256");
+        await RefusedAsync(await StartAsync(demo, 65536, "x.iso", sha256: new string('a', 64) + "\n"), HttpStatusCode.BadRequest, "sha256");
         var badMetadata = Tus(HttpMethod.Post, "/api/v1/isos/uploads");
         badMetadata.Headers.Add("Upload-Length", "65536");
         badMetadata.Headers.Add("Upload-Metadata", "filename !!notbase64!!");

@@ -94,6 +94,7 @@
         onError: function (error) {
           var message = error.originalResponse ? problemText(error.originalResponse, "The upload failed (" + error.originalResponse.getStatus() + ").") : "The upload stopped: " + error.message + ". Choose the same file again to go on.";
           say(message, "error");
+          if (error.originalResponse && error.originalResponse.getStatus() < 500) progress.hidden = true;
           idle();
         },
         onSuccess: function (payload) {

@@ -38,7 +38,7 @@ internal static partial class JobFailureText
         return $"{text} ({shown})";
     }
 
-    [GeneratedRegex("^[A-Za-z]{1,40}$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex("^[A-Za-z]{1,40}\\z", RegexOptions.CultureInvariant)]
     private static partial Regex CodeName();
 
     /// <summary>A hypervisor's symbolic code and number, e.g. "VIR_ERR_DOM_EXIST (28)".</summary>

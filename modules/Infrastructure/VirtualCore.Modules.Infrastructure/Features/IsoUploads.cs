@@ -73,7 +73,7 @@ internal static partial class IsoVisibility
     public static IQueryable<IsoImage> UploadsOf(this IQueryable<IsoImage> images, ITenantContext tenant) =>
         images.Where(i => i.State == IsoStates.Uploading && i.CreatedByUserId == tenant.UserId && tenant.UserId != null);
 
-    [GeneratedRegex("^[0-9a-fA-F]{64}$")]
+    [GeneratedRegex("^[0-9a-fA-F]{64}\\z", RegexOptions.CultureInvariant)]
     public static partial Regex Sha256Hex();
 
     [GeneratedRegex("[^a-z0-9.]+")]

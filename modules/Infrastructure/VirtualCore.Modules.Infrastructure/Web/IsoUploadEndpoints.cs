@@ -122,7 +122,6 @@ internal static class IsoUploadEndpoints
                     // The finished image's name (for isoName) and the SHA-256 the portal computed, for the uploader to see.
                     http.Response.Headers["X-Iso-Name"] = recorded.Name;
                     http.Response.Headers["X-Iso-Sha256"] = recorded.Sha256;
-                    http.Response.Headers.AccessControlExposeHeaders = "Upload-Offset, X-Iso-Name, X-Iso-Sha256";
                 }
 
                 return appended.Aborted ? Results.Empty : Results.NoContent();

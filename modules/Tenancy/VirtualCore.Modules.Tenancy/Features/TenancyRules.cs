@@ -13,7 +13,7 @@ namespace VirtualCore.Modules.Tenancy.Features;
 internal static partial class TenancyRules
 {
     /// <summary>A host name: DNS labels separated by dots, lower-case, at most 253 characters.</summary>
-    [GeneratedRegex("^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex("^(?=.{1,253}\\z)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*\\z", RegexOptions.CultureInvariant)]
     public static partial Regex HostName();
 
     public static string NormaliseHost(string host) => host.Trim().TrimEnd('.').ToLowerInvariant();

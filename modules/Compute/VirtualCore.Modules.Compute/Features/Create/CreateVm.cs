@@ -44,7 +44,7 @@ internal static partial class CreateVmRules
     }
 
     /// <summary>A DNS label: lower-case letters, digits and inner hyphens.</summary>
-    [GeneratedRegex("^[a-z0-9]([a-z0-9-]*[a-z0-9])?$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex("^[a-z0-9]([a-z0-9-]*[a-z0-9])?\\z", RegexOptions.CultureInvariant)]
     public static partial Regex DnsLabel();
 }
 
