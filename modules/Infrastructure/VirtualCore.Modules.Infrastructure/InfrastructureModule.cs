@@ -30,7 +30,8 @@ public sealed class InfrastructureModule : IModule
         services.PostConfigure<InfrastructureOptions>(o => o.IsoLibrary.Path = Path.GetFullPath(
             o.IsoLibrary.Path ?? Path.Combine(configuration["DataDirectory"] ?? Path.Combine(AppContext.BaseDirectory, "data"), "isos")));
         services.AddSingleton<IsoUploadWriter>();
-        services.AddRequestPermission(Permissions.ImageUpload, typeof(StartIsoUpload), typeof(GetIsoUpload), typeof(RecordIsoUpload), typeof(CancelIsoUpload), typeof(DeleteIsoImage));
+        services.AddRequestPermission(Permissions.ImageUpload, typeof(StartIsoUpload), typeof(GetIsoUpload), typeof(RecordIsoUpload), typeof(CancelIsoUpload), typeof(DeleteIsoImage), typeof(AddIsoImageFromUrl), typeof(ListIsoFetches));
+        services.AddHostedService<IsoFetcher>();
         services.AddSingleton(new NavigationItem("Images", "/isos", 35, Permissions.VmRead));
         services.AddScoped<IRequiredData, InfrastructureRegistrations>();
         services.AddScoped<ISeedData, InfrastructureDemoData>();
@@ -66,6 +67,9 @@ public sealed class InfrastructureModule : IModule
             e.Property(x => x.State).HasMaxLength(20);
             e.Property(x => x.Sha256).HasMaxLength(64);
             e.Property(x => x.ExpectedSha256).HasMaxLength(64);
+            e.Property(x => x.SourceUrl).HasMaxLength(2000);
+            e.Property(x => x.Problem).HasMaxLength(1000);
+            e.HasIndex(x => x.State);
             e.Property(x => x.CreatedBy).HasMaxLength(200);
             e.HasIndex(x => x.Name).IsUnique();
             e.HasIndex(x => x.CustomerId);

@@ -36,6 +36,15 @@ public sealed class IsoLibraryOptions
 
     /// <summary>An upload that received nothing for this long is removed with what arrived of it.</summary>
     public TimeSpan AbandonedAfter { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>How often each portal instance looks for images the provider asked it to fetch from a URL.</summary>
+    public TimeSpan FetchPollInterval { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>How long a fetch is its instance's without a sign of progress; then another instance goes on with it.</summary>
+    public TimeSpan FetchClaim { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>How long a fetch may wait for the server's first answer and for each further piece of the file.</summary>
+    public TimeSpan FetchTimeout { get; set; } = TimeSpan.FromSeconds(60);
 }
 
 public sealed class RackServerRegistration

@@ -158,6 +158,57 @@
     });
   }
 
+  // The provider's fetches from a URL: started here, their progress followed until none is running.
+  var fetchCard = document.querySelector("[data-iso-fetch]");
+  if (fetchCard) {
+    var fetchForm = fetchCard.querySelector("[data-iso-fetch-form]");
+    var fetchStatus = fetchCard.querySelector("[data-fetch-status]");
+    var sayFetch = function (message, kind) { fetchStatus.textContent = message; fetchStatus.dataset.kind = kind || ""; };
+    fetchForm.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var body = {
+        url: fetchCard.querySelector("[data-fetch-url]").value.trim(),
+        sha256: fetchCard.querySelector("[data-fetch-sha256]").value.trim(),
+        title: fetchCard.querySelector("[data-fetch-title]").value.trim() || null,
+      };
+      sayFetch("Asking the portal to fetch it…");
+      fetch("/api/v1/isos/fetches", {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "X-CSRF-Token": fetchCard.dataset.csrf, "Content-Type": "application/json", Accept: "application/json" },
+        body: JSON.stringify(body),
+      }).then(function (response) {
+        return response.text().then(function (text) {
+          if (response.ok) { window.location.reload(); return; }
+          sayFetch(problemText(text, "The image could not be added (" + response.status + ")."), "error");
+        });
+      });
+    });
+
+    var running = fetchCard.querySelectorAll('tr[data-fetch-state="fetching"]');
+    if (running.length) {
+      var timer = window.setInterval(function () {
+        fetch("/api/v1/isos/fetches", { credentials: "same-origin", headers: { Accept: "application/json" } })
+          .then(function (response) { return response.ok ? response.json() : []; })
+          .then(function (fetches) {
+            var stillRunning = false;
+            fetches.forEach(function (f) {
+              var row = fetchCard.querySelector('tr[data-fetch="' + CSS.escape(f.name) + '"]');
+              if (!row) return;
+              if (f.state === "fetching") {
+                stillRunning = true;
+                var percent = f.sizeBytes > 0 ? Math.floor((f.received / f.sizeBytes) * 100) + " % of " + megabytes(f.sizeBytes) : megabytes(f.received);
+                row.querySelector("[data-fetch-progress]").textContent = "Fetching · " + percent;
+              } else if (row.dataset.fetchState !== f.state) {
+                stillRunning = false;
+              }
+            });
+            if (!stillRunning) { window.clearInterval(timer); window.location.reload(); }
+          });
+      }, 2000);
+    }
+  }
+
   document.querySelectorAll("[data-iso-delete]").forEach(function (button) {
     button.addEventListener("click", function () {
       var name = button.getAttribute("data-iso-delete");
@@ -170,7 +221,7 @@
       }).then(function (response) {
         if (response.ok) {
           button.closest("tr").remove();
-          say("Deleted.", "ok");
+          say("Removed.", "ok");
           return;
         }
         return response.text().then(function (text) {

@@ -80,10 +80,21 @@ internal sealed class IsoImage : IVersioned
     public Guid? CreatedByUserId { get; set; }
 
     public DateTimeOffset? CreatedAt { get; set; }
+
+    /// <summary>Where the provider had the portal fetch it from (state <see cref="IsoStates.Fetching"/> until it arrived).</summary>
+    public string? SourceUrl { get; set; }
+
+    /// <summary>A portal instance fetches it until then and renews this while it does; afterwards another may take over.</summary>
+    public DateTimeOffset? ClaimedUntil { get; set; }
+
+    /// <summary>Why a fetch failed (state <see cref="IsoStates.Failed"/>).</summary>
+    public string? Problem { get; set; }
 }
 
 internal static class IsoStates
 {
     public const string Uploading = "uploading";
+    public const string Fetching = "fetching";
+    public const string Failed = "failed";
     public const string Ready = "ready";
 }

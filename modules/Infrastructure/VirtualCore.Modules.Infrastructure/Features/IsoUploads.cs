@@ -32,7 +32,10 @@ public sealed record RecordIsoUpload(Guid Id, long From, long To, string? Sha256
 /// <summary>Ends an upload and removes what arrived of it (tus "termination").</summary>
 public sealed record CancelIsoUpload(Guid Id) : ICommand;
 
-/// <summary>Removes a finished uploaded image from the library; refused while a VM has it in its drive.</summary>
+/// <summary>
+/// Removes an uploaded or fetched image from the library (a fetch in progress or failed, too); refused while a VM has it
+/// in its drive.
+/// </summary>
 public sealed record DeleteIsoImage(string Name) : ICommand;
 
 /// <summary>An upload as its uploader sees it.</summary>
@@ -196,7 +199,7 @@ internal sealed class StartIsoUploadHandler(PortalDbContext db, ITenantContext t
     }
 
     /// <summary>A short name from the file's, made unique with the upload's first hex digits: "debian-12.8-netinst-3f2a1c".</summary>
-    private static string NameOf(string fileName, Guid id)
+    internal static string NameOf(string fileName, Guid id)
     {
         var stem = IsoVisibility.NotInName().Replace(TitleOf(fileName).ToLowerInvariant(), "-").Trim('-', '.');
         if (stem.Length > 80)
@@ -287,7 +290,7 @@ internal sealed class DeleteIsoImageHandler(PortalDbContext db, ITenantContext t
 {
     public async ValueTask<Unit> Handle(DeleteIsoImage command, CancellationToken cancellationToken)
     {
-        var image = await db.Set<IsoImage>().VisibleTo(tenant).SingleOrDefaultAsync(i => i.Name == command.Name && i.State == IsoStates.Ready, cancellationToken)
+        var image = await db.Set<IsoImage>().VisibleTo(tenant).SingleOrDefaultAsync(i => i.Name == command.Name && i.State != IsoStates.Uploading, cancellationToken)
             ?? throw new NotFoundException($"The image '{command.Name}'");
         if (image.CustomerId != tenant.CustomerId && !tenant.IsOperator)
         {

@@ -10,6 +10,7 @@ using VirtualCore.Framework.Web;
 using VirtualCore.Framework.Web.Pages;
 using VirtualCore.Modules.Identity.Contracts;
 using VirtualCore.Modules.Infrastructure.Contracts;
+using VirtualCore.Modules.Infrastructure.Features;
 
 namespace VirtualCore.Modules.Infrastructure.Web;
 
@@ -25,6 +26,7 @@ internal static class IsoLibraryPage
             var canUpload = http.RequestServices.GetRequiredService<IPermissionChecker>().Has(Permissions.ImageUpload)
                 && (tenant.IsOperator || tenant.CustomerId is not null);
             var library = options.Value.IsoLibrary;
+            var fetches = canUpload && tenant.IsOperator ? await sender.Send(new ListIsoFetches(), http.RequestAborted) : [];
             var used = images.Where(i => i.Owner == IsoOwners.Customer).Sum(i => i.SizeBytes ?? 0);
             var model = new IsoLibraryModel(
                 images.Select(i => new IsoRow(
@@ -41,7 +43,15 @@ internal static class IsoLibraryPage
                 PageFormat.Bytes(library.MaxImageBytes),
                 tenant.CustomerId is null ? "" : PageFormat.Bytes(used),
                 tenant.CustomerId is null ? "" : PageFormat.Bytes(library.CustomerQuotaBytes),
-                tenant.CustomerId is null ? 0 : PageFormat.Percent(used, library.CustomerQuotaBytes));
+                tenant.CustomerId is null ? 0 : PageFormat.Percent(used, library.CustomerQuotaBytes),
+                canUpload && tenant.IsOperator,
+                fetches.Select(f => new IsoFetchRow(
+                    f.Name,
+                    f.Title,
+                    f.Url,
+                    f.State,
+                    f.SizeBytes > 0 ? $"{PageFormat.Percent(f.Received, f.SizeBytes)} % of {PageFormat.Bytes(f.SizeBytes)}" : PageFormat.Bytes(f.Received),
+                    f.Problem ?? "")).ToArray());
             return await renderer.RenderAsync(http, Template, "Images", model);
         }).RequireAuthorization().ExcludeFromDescription();
 }
@@ -54,8 +64,27 @@ internal static class IsoLibraryPage
 /// <param name="QuotaUsed">What the customer's images take; empty for the operator.</param>
 /// <param name="Quota">What they may take; empty for the operator.</param>
 /// <param name="QuotaPercent">Used of the quota, 0–100.</param>
+/// <param name="CanFetch">True for the provider: images can be added from a URL.</param>
+/// <param name="Fetches">Images being fetched from a URL, and failed fetches.</param>
 public sealed record IsoLibraryModel(
-    IReadOnlyList<IsoRow> Images, bool CanUpload, string UploadTarget, string MaxSize, string QuotaUsed, string Quota, int QuotaPercent);
+    IReadOnlyList<IsoRow> Images,
+    bool CanUpload,
+    string UploadTarget,
+    string MaxSize,
+    string QuotaUsed,
+    string Quota,
+    int QuotaPercent,
+    bool CanFetch,
+    IReadOnlyList<IsoFetchRow> Fetches);
+
+/// <summary>An image the portal fetches from a URL for the provider's library, or failed to.</summary>
+/// <param name="Name">Its short name.</param>
+/// <param name="Title">What users will see.</param>
+/// <param name="Url">Where it comes from.</param>
+/// <param name="State">"fetching" or "failed".</param>
+/// <param name="Progress">How much arrived, e.g. "42 % of 630 MiB".</param>
+/// <param name="Problem">Why it failed.</param>
+public sealed record IsoFetchRow(string Name, string Title, string Url, string State, string Progress, string Problem);
 
 /// <summary>One image.</summary>
 /// <param name="Name">Its short name (what the API's isoName takes).</param>

@@ -36,6 +36,19 @@ internal static class IsoUploadEndpoints
             .WithSummary("Removes an uploaded image (the customer's own; the provider's library by the provider); refused while a VM has it in its drive.")
             .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
 
+        isos.MapPost("/fetches", async (AddIsoImageFromUrlRequest? body, ISender sender, CancellationToken ct) =>
+            {
+                var fetch = await sender.Send(new AddIsoImageFromUrl(body?.Url, body?.Sha256, body?.Title), ct);
+                return Results.Accepted("/api/v1/isos/fetches", fetch);
+            })
+            .RequireScope(ApiScopes.Manage).WithName("AddIsoImageFromUrl")
+            .WithSummary("Adds an image to the provider's library from an http(s) URL with the SHA-256 its publisher gives; the portal fetches it in the background (resuming where it stopped) and it becomes ready only with that checksum. The provider's.")
+            .Produces<IsoFetchView>(StatusCodes.Status202Accepted)
+            .ProducesValidationProblem();
+        isos.MapGet("/fetches", (ISender sender, CancellationToken ct) => sender.Send(new ListIsoFetches(), ct))
+            .RequireScope(ApiScopes.Manage).WithName("ListIsoFetches")
+            .WithSummary("Images being fetched from a URL, with the bytes received, and failed fetches with the reason (the provider's).");
+
         var uploads = isos.MapGroup("/uploads").RequireScope(ApiScopes.Manage).AddEndpointFilter(TusHeaders);
         uploads.MapMethods("/", [HttpMethods.Options], (IOptions<InfrastructureOptions> options, HttpContext http) =>
             {
@@ -202,3 +215,9 @@ internal static class IsoUploadEndpoints
         return metadata;
     }
 }
+
+/// <summary>An image for the provider's library, fetched from <paramref name="Url"/>.</summary>
+/// <param name="Url">An http or https address of the ISO file.</param>
+/// <param name="Sha256">The SHA-256 its publisher gives (64 hex digits).</param>
+/// <param name="Title">What users see; the file's name without ".iso" when not given.</param>
+public sealed record AddIsoImageFromUrlRequest(string? Url, string? Sha256, string? Title);

@@ -784,6 +784,9 @@ namespace VirtualCore.Portal.Persistence.Migrations.Postgres
                         .ValueGeneratedOnAdd()
                         .HasColumnType("uuid");
 
+                    b.Property<long?>("ClaimedUntil")
+                        .HasColumnType("bigint");
+
                     b.Property<long?>("CreatedAt")
                         .HasColumnType("bigint");
 
@@ -811,6 +814,10 @@ namespace VirtualCore.Portal.Persistence.Migrations.Postgres
                         .HasMaxLength(500)
                         .HasColumnType("character varying(500)");
 
+                    b.Property<string>("Problem")
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)");
+
                     b.Property<Guid?>("ResellerId")
                         .HasColumnType("uuid");
 
@@ -820,6 +827,10 @@ namespace VirtualCore.Portal.Persistence.Migrations.Postgres
 
                     b.Property<long>("SizeBytes")
                         .HasColumnType("bigint");
+
+                    b.Property<string>("SourceUrl")
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)");
 
                     b.Property<string>("State")
                         .IsRequired()
@@ -844,6 +855,8 @@ namespace VirtualCore.Portal.Persistence.Migrations.Postgres
 
                     b.HasIndex("Name")
                         .IsUnique();
+
+                    b.HasIndex("State");
 
                     b.ToTable("IsoImages", (string)null);
                 });

@@ -777,6 +777,9 @@ namespace VirtualCore.Portal.Persistence.Migrations.Sqlite
                         .ValueGeneratedOnAdd()
                         .HasColumnType("TEXT");
 
+                    b.Property<long?>("ClaimedUntil")
+                        .HasColumnType("INTEGER");
+
                     b.Property<long?>("CreatedAt")
                         .HasColumnType("INTEGER");
 
@@ -804,6 +807,10 @@ namespace VirtualCore.Portal.Persistence.Migrations.Sqlite
                         .HasMaxLength(500)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("Problem")
+                        .HasMaxLength(1000)
+                        .HasColumnType("TEXT");
+
                     b.Property<Guid?>("ResellerId")
                         .HasColumnType("TEXT");
 
@@ -813,6 +820,10 @@ namespace VirtualCore.Portal.Persistence.Migrations.Sqlite
 
                     b.Property<long>("SizeBytes")
                         .HasColumnType("INTEGER");
+
+                    b.Property<string>("SourceUrl")
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT");
 
                     b.Property<string>("State")
                         .IsRequired()
@@ -837,6 +848,8 @@ namespace VirtualCore.Portal.Persistence.Migrations.Sqlite
 
                     b.HasIndex("Name")
                         .IsUnique();
+
+                    b.HasIndex("State");
 
                     b.ToTable("IsoImages", (string)null);
                 });

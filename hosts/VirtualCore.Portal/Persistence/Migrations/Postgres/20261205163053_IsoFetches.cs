@@ -1,0 +1,58 @@
+using Microsoft.EntityFrameworkCore.Migrations;
+
+#nullable disable
+
+namespace VirtualCore.Portal.Persistence.Migrations.Postgres;
+
+/// <inheritdoc />
+public partial class IsoFetches : Migration
+{
+    /// <inheritdoc />
+    protected override void Up(MigrationBuilder migrationBuilder)
+    {
+        migrationBuilder.AddColumn<long>(
+            name: "ClaimedUntil",
+            table: "IsoImages",
+            type: "bigint",
+            nullable: true);
+
+        migrationBuilder.AddColumn<string>(
+            name: "Problem",
+            table: "IsoImages",
+            type: "character varying(1000)",
+            maxLength: 1000,
+            nullable: true);
+
+        migrationBuilder.AddColumn<string>(
+            name: "SourceUrl",
+            table: "IsoImages",
+            type: "character varying(2000)",
+            maxLength: 2000,
+            nullable: true);
+
+        migrationBuilder.CreateIndex(
+            name: "IX_IsoImages_State",
+            table: "IsoImages",
+            column: "State");
+    }
+
+    /// <inheritdoc />
+    protected override void Down(MigrationBuilder migrationBuilder)
+    {
+        migrationBuilder.DropIndex(
+            name: "IX_IsoImages_State",
+            table: "IsoImages");
+
+        migrationBuilder.DropColumn(
+            name: "ClaimedUntil",
+            table: "IsoImages");
+
+        migrationBuilder.DropColumn(
+            name: "Problem",
+            table: "IsoImages");
+
+        migrationBuilder.DropColumn(
+            name: "SourceUrl",
+            table: "IsoImages");
+    }
+}
