@@ -3,7 +3,7 @@ using System.Text;
 using VirtualCore.LoadHarness;
 
 // The load harness: runs a portal of its own on loopback and measures the job pipeline end to end (see README).
-// Options: --scenario jobs|scale  --customers N  --jobs N  --customer-vms N (scale)
+// Options: --scenario jobs|scale|upload  --customers N  --jobs N  --customer-vms N (scale)  --size-mib N (upload)
 // --topology embedded|rabbitmq|both  --vms N  --clients 8,64  --rounds N  --nodes N  --heartbeat SECONDS  --out FILE  --port P
 var arguments = Arguments.Parse(args);
 var topologies = arguments.Get("topology", "embedded") switch
@@ -21,6 +21,40 @@ var heartbeat = arguments.Number("heartbeat", 2);
 var port = arguments.Number("port", 5191);
 var output = arguments.Get("out", Path.Combine(Repository.Root, "artifacts", "benchmarks", "load.md"));
 var portalDll = Path.GetFullPath(arguments.Get("portal", Path.Combine(Repository.Root, "hosts", "VirtualCore.Portal", "bin", "Release", "net10.0", "VirtualCore.Portal.dll")));
+
+if (arguments.Get("scenario", "jobs") == "upload")
+{
+    var uploadWork = Path.Combine(Path.GetTempPath(), "vcore-load", Guid.NewGuid().ToString("N"));
+    try
+    {
+        var sizeMiB = arguments.Number("size-mib", 2048);
+        var uploads = await new UploadRun(portalDll, uploadWork, port, sizeMiB, Console.Out).RunAsync();
+        var uploadTable = new StringBuilder()
+            .AppendLine(CultureInfo.InvariantCulture, $"{DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, embedded default: an ISO image of {sizeMiB} MiB uploaded by tus over loopback with an API token (client and portal on the same cores).")
+            .AppendLine()
+            .AppendLine(UploadRun.Header);
+        foreach (var upload in uploads)
+        {
+            uploadTable.AppendLine(UploadRun.Row(upload));
+        }
+
+        var uploadOutput = arguments.Get("out", Path.Combine(Repository.Root, "artifacts", "benchmarks", "upload.md"));
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(uploadOutput))!);
+        await File.WriteAllTextAsync(uploadOutput, uploadTable.ToString());
+        Console.WriteLine();
+        Console.WriteLine(uploadTable);
+        Console.WriteLine($"written to {uploadOutput}");
+        Environment.ExitCode = uploads.All(u => u.Verified) ? 0 : 1;
+        return;
+    }
+    finally
+    {
+        if (Directory.Exists(uploadWork))
+        {
+            Directory.Delete(uploadWork, recursive: true);
+        }
+    }
+}
 
 if (arguments.Get("scenario", "jobs") == "scale")
 {
