@@ -12,6 +12,9 @@ public static class Permissions
     /// <summary>Upload and remove ISO images: a customer's administrators into their account, the operator into the library.</summary>
     public const string ImageUpload = "image.upload";
 
+    /// <summary>IP pools and their reverse DNS: the operator's.</summary>
+    public const string NetworkManage = "network.manage";
+
     /// <summary>One's own password, one-time password and API tokens.</summary>
     public const string Profile = "profile";
 

@@ -85,3 +85,30 @@ public sealed record GetIsoImageFile(string Name) : IQuery<IsoImageFile?>;
 /// <param name="Name">The image's short name.</param>
 /// <param name="Path">Where the image lies on the nodes' image storage.</param>
 public sealed record IsoImageFile(string Name, string Path);
+
+/// <summary>
+/// Addresses of the provider's IP pools for VMs; implemented by the module that keeps the pools. Its changes join the
+/// caller's unit of work, so a VM and its addresses are saved (or not) together.
+/// </summary>
+public interface IVmAddresses
+{
+    /// <summary>
+    /// Gives a new VM one free address from each address family that has a pool for it: the customer's own pools first,
+    /// then the shared ones of its rack server. Null when that worked (or no pool applies); else why not.
+    /// </summary>
+    Task<string?> AssignAsync(Guid vmId, Guid resellerId, Guid customerId, string nodeName, CancellationToken cancellationToken);
+
+    /// <summary>Frees what the VM holds: it was deleted or never came to be.</summary>
+    Task ReleaseAsync(Guid vmId, CancellationToken cancellationToken);
+
+    /// <summary>What the VM holds, as its customer may see it.</summary>
+    Task<IReadOnlyList<VmAddressView>> ListAsync(Guid vmId, CancellationToken cancellationToken);
+}
+
+/// <param name="Address">The address, e.g. "192.0.2.10" or "2001:db8:1::a".</param>
+/// <param name="PrefixLength">Its subnet's prefix length.</param>
+/// <param name="Gateway">The subnet's gateway, if any.</param>
+/// <param name="DnsServers">The DNS servers to configure.</param>
+/// <param name="ReverseName">Its PTR name, or null.</param>
+/// <param name="Pool">The pool's name.</param>
+public sealed record VmAddressView(string Address, int PrefixLength, string? Gateway, IReadOnlyList<string> DnsServers, string? ReverseName, string Pool);

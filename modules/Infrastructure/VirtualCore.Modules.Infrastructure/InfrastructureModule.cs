@@ -5,6 +5,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using VirtualCore.Framework.Mediation;
 using VirtualCore.Framework.Modules;
+using VirtualCore.Framework.Tenancy;
 using VirtualCore.Framework.Web;
 using VirtualCore.Modules.Identity.Contracts;
 using VirtualCore.Modules.Infrastructure.Contracts;
@@ -32,6 +33,12 @@ public sealed class InfrastructureModule : IModule
         services.AddSingleton<IsoUploadWriter>();
         services.AddRequestPermission(Permissions.ImageUpload, typeof(StartIsoUpload), typeof(GetIsoUpload), typeof(RecordIsoUpload), typeof(CancelIsoUpload), typeof(DeleteIsoImage), typeof(AddIsoImageFromUrl), typeof(ListIsoFetches));
         services.AddHostedService<IsoFetcher>();
+        services.AddScoped<IVmAddresses, VmAddresses>();
+        services.AddRequestPermission(Permissions.NetworkManage, typeof(CreateIpPool), typeof(ListIpPools), typeof(DeleteIpPool), typeof(GetReverseZone));
+        services.AddRequestPermission(Permissions.VmRead, typeof(ListVmAddresses));
+        services.AddRequestPermission(Permissions.VmOperate, typeof(SetReverseName));
+        services.AddVmRequest<ListVmAddresses>(AccessLevel.View, r => r.VmId);
+        services.AddVmRequest<SetReverseName>(AccessLevel.Manage, r => r.VmId);
         services.AddSingleton(new NavigationItem("Images", "/isos", 35, Permissions.VmRead));
         services.AddScoped<IRequiredData, InfrastructureRegistrations>();
         services.AddScoped<ISeedData, InfrastructureDemoData>();
@@ -74,6 +81,27 @@ public sealed class InfrastructureModule : IModule
             e.HasIndex(x => x.Name).IsUnique();
             e.HasIndex(x => x.CustomerId);
         });
+        modelBuilder.Entity<IpPool>(e =>
+        {
+            e.ToTable("IpPools");
+            e.Property(x => x.Name).HasMaxLength(60);
+            e.Property(x => x.Subnet).HasMaxLength(50);
+            e.Property(x => x.FirstAddress).HasMaxLength(45);
+            e.Property(x => x.LastAddress).HasMaxLength(45);
+            e.Property(x => x.Gateway).HasMaxLength(45);
+            e.Property(x => x.DnsServers).HasMaxLength(500);
+            e.Property(x => x.NodeNames).HasMaxLength(2000);
+            e.HasIndex(x => x.Name).IsUnique();
+        });
+        modelBuilder.Entity<IpAssignment>(e =>
+        {
+            e.ToTable("IpAssignments");
+            e.Property(x => x.Address).HasMaxLength(45);
+            e.Property(x => x.ReverseName).HasMaxLength(253);
+            e.HasIndex(x => x.Address).IsUnique();
+            e.HasIndex(x => x.VmId);
+            e.HasIndex(x => x.PoolId);
+        });
         modelBuilder.Entity<DeadLetter>(e =>
         {
             e.ToTable("DeadLetters");
@@ -105,5 +133,6 @@ public sealed class InfrastructureModule : IModule
         DeadLetterEndpoints.Map(endpoints);
         IsoUploadEndpoints.Map(endpoints);
         IsoLibraryPage.Map(endpoints);
+        IpPoolEndpoints.Map(endpoints);
     }
 }

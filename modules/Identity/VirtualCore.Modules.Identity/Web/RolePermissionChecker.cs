@@ -14,7 +14,7 @@ internal sealed class RolePermissionChecker(ITenantContext tenant, IHttpContextA
 
     private static readonly Dictionary<string, HashSet<string>> ByRole = new(StringComparer.Ordinal)
     {
-        [TenantClaims.OperatorRole] = [.. Read, Permissions.ImageUpload, Permissions.Profile, Permissions.UserManage, Permissions.CustomerManage, Permissions.ResellerManage, Permissions.AuditRead, Permissions.OperationsRead],
+        [TenantClaims.OperatorRole] = [.. Read, Permissions.ImageUpload, Permissions.NetworkManage, Permissions.Profile, Permissions.UserManage, Permissions.CustomerManage, Permissions.ResellerManage, Permissions.AuditRead, Permissions.OperationsRead],
         [TenantClaims.ResellerAdminRole] = [.. Read, Permissions.Profile, Permissions.UserManage, Permissions.CustomerManage, Permissions.AuditRead],
         [TenantClaims.CustomerAdminRole] = [.. Read, Permissions.VmCreate, Permissions.ImageUpload, Permissions.VmOperate, Permissions.Profile, Permissions.UserManage, Permissions.AuditRead],
         [TenantClaims.CustomerUserRole] = [.. Read, Permissions.VmOperate, Permissions.Profile],
@@ -25,7 +25,7 @@ internal sealed class RolePermissionChecker(ITenantContext tenant, IHttpContextA
     {
         [ApiScopes.Read] = [.. Read, Permissions.AuditRead],
         [ApiScopes.Operate] = [.. Read, Permissions.AuditRead, Permissions.VmOperate],
-        [ApiScopes.Manage] = [.. Read, Permissions.AuditRead, Permissions.VmOperate, Permissions.VmCreate, Permissions.ImageUpload, Permissions.UserManage, Permissions.CustomerManage, Permissions.ResellerManage],
+        [ApiScopes.Manage] = [.. Read, Permissions.AuditRead, Permissions.VmOperate, Permissions.VmCreate, Permissions.ImageUpload, Permissions.NetworkManage, Permissions.UserManage, Permissions.CustomerManage, Permissions.ResellerManage],
     };
 
     /// <summary>The highest scope of a principal that came with an API token; null for a person (cookie or Basic).</summary>

@@ -100,6 +100,7 @@ internal sealed class CreateVmHandler(
     JobFactory jobs,
     NodeUsageReader usage,
     VdcCapacity capacity,
+    IVmAddresses addresses,
     TimeProvider clock) : ICommandHandler<CreateVm, JobAccepted>
 {
     /// <summary>Creation has no VM to check a state of yet; its repeat key lives on the VM.</summary>
@@ -158,6 +159,13 @@ internal sealed class CreateVmHandler(
             RequestId = command.RequestId,
         };
         vm.Cores.AddRange(decision.Cores.Select(core => new CoreAllocation { VmId = vm.Id, NodeName = vm.NodeName, Core = core }));
+
+        // An address from each pool family that serves the customer or the rack server; none free refuses the VM.
+        if (await addresses.AssignAsync(vm.Id, resellerId, customerId, vm.NodeName, cancellationToken) is { } noAddress)
+        {
+            throw new ConflictException(noAddress);
+        }
+
         var spec = new DomainSpecV1(
             vm.Id,
             vm.Name,
@@ -182,21 +190,22 @@ internal sealed class CreateVmHandler(
     }
 }
 
-/// <summary>A VM whose creation failed holds no cores or memory; it stays listed as failed.</summary>
-internal sealed class CreateVmCompletion : IJobCompletion
+/// <summary>A VM whose creation failed holds no cores, memory or addresses; it stays listed as failed.</summary>
+internal sealed class CreateVmCompletion(IVmAddresses addresses) : IJobCompletion
 {
     public IReadOnlyCollection<string> Actions { get; } = [CreateVmHandler.Action.Name];
 
-    public Task<bool> SettleAsync(JobEnd end, CancellationToken cancellationToken)
+    public async Task<bool> SettleAsync(JobEnd end, CancellationToken cancellationToken)
     {
         if (end.Vm is not { } vm || end.Job.Status != JobStatuses.Failed)
         {
-            return Task.FromResult(false);
+            return false;
         }
 
         vm.State = VmStates.Failed;
         vm.StateChangedAt = end.At;
         vm.Cores.Clear();
-        return Task.FromResult(true);
+        await addresses.ReleaseAsync(vm.Id, cancellationToken);
+        return true;
     }
 }

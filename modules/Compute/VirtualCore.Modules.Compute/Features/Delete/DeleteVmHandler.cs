@@ -4,6 +4,7 @@ using VirtualCore.Framework.Persistence;
 using VirtualCore.Framework.Tenancy;
 using VirtualCore.Modules.Compute.Contracts;
 using VirtualCore.Modules.Compute.Features.Actions;
+using VirtualCore.Modules.Infrastructure.Contracts;
 using VirtualCore.Node.Contracts.V1;
 
 namespace VirtualCore.Modules.Compute.Features.Delete;
@@ -39,20 +40,21 @@ internal sealed class DeleteVmHandler(VmActionQueue queue) : ICommandHandler<Del
     }
 }
 
-/// <summary>A completed delete removes the VM from the list; its cores go back and its jobs stay in the log.</summary>
-internal sealed class DeleteVmCompletion(PortalDbContext db) : IJobCompletion
+/// <summary>A completed delete removes the VM from the list; its cores and addresses go back and its jobs stay in the log.</summary>
+internal sealed class DeleteVmCompletion(PortalDbContext db, IVmAddresses addresses) : IJobCompletion
 {
     public IReadOnlyCollection<string> Actions { get; } = [DeleteVmHandler.Action.Name];
 
-    public Task<bool> SettleAsync(JobEnd end, CancellationToken cancellationToken)
+    public async Task<bool> SettleAsync(JobEnd end, CancellationToken cancellationToken)
     {
         if (end.Vm is not { } vm || end.Job.Status != JobStatuses.Completed)
         {
-            return Task.FromResult(false);
+            return false;
         }
 
         db.Remove(vm);
         vm.State = VmStates.Deleted;
-        return Task.FromResult(true);
+        await addresses.ReleaseAsync(vm.Id, cancellationToken);
+        return true;
     }
 }

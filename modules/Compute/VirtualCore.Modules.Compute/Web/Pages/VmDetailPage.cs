@@ -9,6 +9,7 @@ using VirtualCore.Framework.Web;
 using VirtualCore.Framework.Web.Pages;
 using VirtualCore.Modules.Compute.Contracts;
 using VirtualCore.Modules.Compute.Features.Actions;
+using VirtualCore.Modules.Infrastructure.Contracts;
 
 namespace VirtualCore.Modules.Compute.Web.Pages;
 
@@ -39,7 +40,16 @@ public sealed record VmDetailModel(
     IReadOnlyList<RecoveryPointRow> RecoveryPoints,
     IReadOnlyList<ActionButton> Actions,
     bool ConsoleSimulated = false,
-    bool ConsoleAutoconnect = false);
+    bool ConsoleAutoconnect = false,
+    IReadOnlyList<AssignedAddressRow>? Assigned = null);
+
+/// <summary>An address the VM holds from one of the provider's pools.</summary>
+/// <param name="Address">The address.</param>
+/// <param name="Network">It with its prefix, e.g. "192.0.2.10/24".</param>
+/// <param name="Gateway">The subnet's gateway, or empty.</param>
+/// <param name="Dns">The DNS servers, comma-separated.</param>
+/// <param name="ReverseName">Its reverse DNS name, or empty.</param>
+public sealed record AssignedAddressRow(string Address, string Network, string Gateway, string Dns, string ReverseName);
 
 /// <summary>A rack server a VM could move to.</summary>
 /// <param name="Name">Its name.</param>
@@ -143,6 +153,8 @@ internal static class VmDetailPage
             points.Select(p => new RecoveryPointRow(p.Id.ToString(), p.Name, p.Note ?? "", PageFormat.Timestamp(p.CreatedAt), p.Status, p.Status == "ready")).ToArray(),
             VmActions.Buttons.Select(b => new ActionButton(
                 b.Name, b.Label, b.Style, string.Join(' ', b.AllowedStates), operate && vm.OpenJobId is null && b.AllowsState(vm.State), Guid.NewGuid().ToString())).ToArray(),
-            ConsoleSimulated: operate && await VmConsolePage.SimulatedAsync(sender, vm.NodeName, http.RequestAborted)), status);
+            ConsoleSimulated: operate && await VmConsolePage.SimulatedAsync(sender, vm.NodeName, http.RequestAborted),
+            Assigned: (await http.RequestServices.GetRequiredService<IVmAddresses>().ListAsync(vm.Id, http.RequestAborted))
+                .Select(a => new AssignedAddressRow(a.Address, $"{a.Address}/{a.PrefixLength}", a.Gateway ?? "", string.Join(", ", a.DnsServers), a.ReverseName ?? "")).ToArray()), status);
     }
 }
