@@ -66,9 +66,20 @@ public sealed class IpPoolTests : IAsyncLifetime
         Assert.DoesNotContain("2001:db8:1::11", v6Zone, StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.Forbidden, (await demo.GetAsync($"/api/v1/ip-pools/{pools[0].Id}/reverse-zone")).StatusCode);
 
+        // The provider's page lists the pools with their use and the zone link; customers do not reach it.
+        using (var operatorSession = _portal.Session())
+        {
+            Assert.NotNull(await operatorSession.SignInAsync("operator", "operator-pass-1"));
+            var poolsPage = await operatorSession.Client.GetStringAsync("/operations/ip-pools");
+            Assert.Contains("demo-v4", poolsPage, StringComparison.Ordinal);
+            Assert.Contains("1 of 14", poolsPage, StringComparison.Ordinal);
+            Assert.Contains($"/api/v1/ip-pools/{pools.Single(p => p.Name == "shared-v6").Id}/reverse-zone", poolsPage, StringComparison.Ordinal);
+        }
+
         // The VM page shows them, with the name to edit.
         using var session = _portal.Session();
         Assert.NotNull(await session.SignInAsync("demo", "demo-pass-1"));
+        Assert.Equal(HttpStatusCode.Forbidden, (await session.Client.GetAsync("/operations/ip-pools")).StatusCode);
         var page = await session.Client.GetStringAsync($"/vms/{vm.TargetId}");
         Assert.Contains("192.0.2.2/28", page, StringComparison.Ordinal);
         Assert.Contains("value=\"www.demo.example\"", page, StringComparison.Ordinal);

@@ -59,7 +59,7 @@ public sealed class ContentSecurityPolicyBrowserTests : IAsyncLifetime
         string[] paths =
         [
             "/vms", "/vms/new", $"/vms/{created.VmId}", $"/vms/{created.VmId}/hardware", "/nodes", "/jobs", "/profile",
-            "/profile/otp", "/admin/users", $"/admin/users/{userId}", "/admin/audit", "/no-such-page",
+            "/profile/otp", "/admin/users", $"/admin/users/{userId}", "/admin/audit", "/isos", "/no-such-page",
         ];
         foreach (var path in paths)
         {
@@ -125,7 +125,7 @@ public sealed class ContentSecurityPolicyBrowserTests : IAsyncLifetime
         await page.FillAsync("#password", "operator-pass-1");
         await page.ClickAsync("button[type=submit]");
         await page.WaitForURLAsync(_baseUrl + "/vms", new PageWaitForURLOptions { WaitUntil = WaitUntilState.Commit, Timeout = 60_000 });
-        foreach (var path in new[] { "/vms", "/nodes", "/jobs", "/admin/resellers", "/admin/customers", "/admin/users", "/admin/audit" })
+        foreach (var path in new[] { "/vms", "/nodes", "/jobs", "/admin/resellers", "/admin/customers", "/admin/users", "/admin/audit", "/isos", "/operations/ip-pools" })
         {
             await page.GotoAsync(_baseUrl + path);
             await Assertions.Expect(page.Locator("html[data-live=on]")).ToHaveCountAsync(1);

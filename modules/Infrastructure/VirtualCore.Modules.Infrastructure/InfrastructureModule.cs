@@ -23,7 +23,7 @@ public sealed class InfrastructureModule : IModule
         "Rack servers and storage",
         new Version(1, 0),
         ["Identity"],
-        ["Infrastructure/DeadLetters.sbn-html", "Infrastructure/Isos.sbn-html"]);
+        ["Infrastructure/DeadLetters.sbn-html", "Infrastructure/Isos.sbn-html", "Infrastructure/IpPools.sbn-html"]);
 
     public void ConfigureServices(IServiceCollection services, IConfiguration configuration)
     {
@@ -48,6 +48,7 @@ public sealed class InfrastructureModule : IModule
         services.AddScoped<IValidator<ListDeadLetters>, ListDeadLettersValidator>();
         services.AddHealthChecks().AddCheck<AgentsHealthCheck>("agents", tags: [HealthTags.Ready]);
         services.AddSingleton<IPortalMetrics, InfrastructureMetrics>();
+        services.AddSingleton(new NavigationItem("IP pools", "/operations/ip-pools", 75, Permissions.NetworkManage));
         services.AddSingleton(new NavigationItem("Dead letters", "/operations/dead-letters", 80, Permissions.OperationsRead));
     }
 
@@ -134,5 +135,6 @@ public sealed class InfrastructureModule : IModule
         IsoUploadEndpoints.Map(endpoints);
         IsoLibraryPage.Map(endpoints);
         IpPoolEndpoints.Map(endpoints);
+        IpPoolsPage.Map(endpoints);
     }
 }
