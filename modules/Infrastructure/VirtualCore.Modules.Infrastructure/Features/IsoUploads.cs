@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
 using Mediator;
@@ -7,6 +6,7 @@ using Microsoft.Extensions.Options;
 using VirtualCore.Framework.Mediation;
 using VirtualCore.Framework.Persistence;
 using VirtualCore.Framework.Tenancy;
+using VirtualCore.Framework.Web.Pages;
 using VirtualCore.Modules.Infrastructure.Contracts;
 using VirtualCore.Modules.Infrastructure.Domain;
 
@@ -210,10 +210,7 @@ internal sealed class StartIsoUploadHandler(PortalDbContext db, ITenantContext t
         return (stem.Length == 0 ? "image" : stem) + "-" + id.ToString("N")[..6];
     }
 
-    internal static string Size(long bytes) =>
-        bytes >= IsoLibraryOptions.Gib
-            ? string.Create(CultureInfo.InvariantCulture, $"{bytes / (double)IsoLibraryOptions.Gib:0.##} GiB")
-            : string.Create(CultureInfo.InvariantCulture, $"{bytes / 1048576.0:0.##} MiB");
+    internal static string Size(long bytes) => PageFormat.Bytes(bytes);
 }
 
 internal sealed class GetIsoUploadHandler(PortalDbContext db, ITenantContext tenant) : IQueryHandler<GetIsoUpload, IsoUploadView>

@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Options;
 using VirtualCore.Framework.Mediation;
 using VirtualCore.Framework.Security;
+using VirtualCore.Modules.Infrastructure.Domain;
 using VirtualCore.Modules.Infrastructure.Features;
 
 namespace VirtualCore.Modules.Infrastructure.Web;
@@ -116,7 +117,7 @@ internal static class IsoUploadEndpoints
                     ? $"The file was announced with {upload.Length:N0} bytes (Upload-Length) and more arrived; the upload was removed. Start it again with the file's real size."
                     : appended.FormatProblem;
                 var recorded = await sender.Send(new RecordIsoUpload(uploadId, offset, appended.To, appended.Sha256, problem), CancellationToken.None);
-                if (recorded.State != "uploading")
+                if (recorded.State != IsoStates.Uploading)
                 {
                     writer.Forget(uploadId);
                 }
@@ -130,7 +131,7 @@ internal static class IsoUploadEndpoints
                 }
 
                 SetOffset(http, recorded);
-                if (recorded.State == "ready")
+                if (recorded.State == IsoStates.Ready)
                 {
                     // The finished image's name (for isoName) and the SHA-256 the portal computed, for the uploader to see.
                     http.Response.Headers["X-Iso-Name"] = recorded.Name;
