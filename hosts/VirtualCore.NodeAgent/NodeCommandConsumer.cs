@@ -29,6 +29,12 @@ internal sealed class NodeCommandConsumer(NodeAgent agent) :
     public Task Consume(ConsumeContext<DefineDomain> context) => RunAsync(context, async (adapter, ct) =>
     {
         var spec = context.Message.Spec;
+        if (spec.CloudInit is not null && !adapter.Capabilities.HasFlag(AdapterCapabilities.CloudInitSeed))
+        {
+            // An adapter from before SDK 1.4 would define the domain without the seed: the guest would boot unconfigured.
+            throw new HypervisorAdapterException(AdapterErrorCode.NotSupported, $"The hypervisor adapter of {agent.NodeName} cannot deliver cloud-init seeds.");
+        }
+
         var domain = await adapter.DefineDomainAsync(
             new DomainSpec(
                 spec.VmId,
@@ -38,7 +44,10 @@ internal sealed class NodeCommandConsumer(NodeAgent agent) :
                 spec.PinnedCores,
                 spec.Disks.Select(d => new DiskSpec(d.Path, d.CapacityBytes, Enum.Parse<DiskBus>(d.Bus, ignoreCase: true))).ToArray(),
                 spec.CdromPath,
-                spec.Nics.Select(n => new NicSpec(n.Network, n.MacAddress, Enum.Parse<NicModel>(n.Model, ignoreCase: true))).ToArray()),
+                spec.Nics.Select(n => new NicSpec(n.Network, n.MacAddress, Enum.Parse<NicModel>(n.Model, ignoreCase: true))).ToArray())
+            {
+                CloudInit = spec.CloudInit is { } seed ? new CloudInitSeed(seed.MetaData, seed.UserData, seed.NetworkConfig) : null,
+            },
             ct);
         return Fact("defined", ("node", agent.NodeName), ("vcpus", Number(domain.VCpus)), ("memoryMiB", Number(domain.MemoryBytes / (1024 * 1024))));
     });

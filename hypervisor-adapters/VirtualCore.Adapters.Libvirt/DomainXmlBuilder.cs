@@ -53,6 +53,20 @@ internal static partial class DomainXmlBuilder
                 new XElement("readonly")));
         }
 
+        // The cloud-init seed: a read-only IDE drive (where Proxmox puts it too), labelled cidata inside. Cloud images boot
+        // kernels built for virtual machines, and Debian's cloud kernel has the IDE (PIIX) driver but not the SATA (AHCI) one.
+        if (SeedPath(spec) is { } seed)
+        {
+            devices.Add(new XElement(
+                "disk",
+                new XAttribute("type", "file"),
+                new XAttribute("device", "cdrom"),
+                new XElement("driver", new XAttribute("name", "qemu"), new XAttribute("type", "raw")),
+                new XElement("source", new XAttribute("file", seed)),
+                new XElement("target", new XAttribute("dev", "hdc"), new XAttribute("bus", "ide")),
+                new XElement("readonly")));
+        }
+
         foreach (var nic in spec.Nics)
         {
             devices.Add(new XElement(
@@ -169,6 +183,19 @@ internal static partial class DomainXmlBuilder
             }
         }
 
+        if (spec.CloudInit is { } seed)
+        {
+            if (spec.Disks.Count == 0)
+            {
+                throw Invalid("A cloud-init seed is kept beside the domain's disks: give it at least one disk.");
+            }
+
+            if (seed.MetaData is null || seed.UserData is null || seed.Files().Sum(f => (long)f.Content.Length) > CloudInitSeed.MaxBytes)
+            {
+                throw Invalid($"A cloud-init seed needs meta-data and user-data, and holds at most {CloudInitSeed.MaxBytes / 1024} KiB.");
+            }
+        }
+
         var sataDevices = spec.Disks.Count(d => d.Bus == DiskBus.Sata) + (spec.CdromPath is null ? 0 : 1);
         if (spec.Disks.Count(d => d.Bus == DiskBus.Virtio) > MaxDevicesPerBus || sataDevices > MaxDevicesPerBus)
         {
@@ -214,6 +241,15 @@ internal static partial class DomainXmlBuilder
             }
         }
     }
+
+    /// <summary>Where the domain's cloud-init seed lives: beside its first disk, named after the domain; null without a seed.</summary>
+    internal static string? SeedPath(DomainSpec spec) =>
+        spec.CloudInit is null || spec.Disks.Count == 0
+            ? null
+            : Path.Combine(Path.GetDirectoryName(spec.Disks[0].Path)!, LibvirtAdapter.DomainNameOf(spec.Id) + SeedSuffix);
+
+    /// <summary>The end of a seed image's file name; a CD-ROM drive holding such a file is the seed's, not the customer's ISO drive.</summary>
+    internal const string SeedSuffix = "-cidata.iso";
 
     /// <summary>True for 1 to 63 letters, digits or hyphens that start and end with a letter or digit.</summary>
     internal static bool IsDnsLabel(string? name) => name is not null && DnsLabel().IsMatch(name);

@@ -65,7 +65,7 @@ internal static class DomainXmlEditor
     internal static void SetCdrom(XElement domain, string? isoPath)
     {
         var devices = Devices(domain);
-        var drives = devices.Elements("disk").Where(d => (string?)d.Attribute("device") == "cdrom").ToList();
+        var drives = devices.Elements("disk").Where(d => (string?)d.Attribute("device") == "cdrom" && !IsSeedDrive(d)).ToList();
         if (isoPath is null)
         {
             drives.Remove();
@@ -82,7 +82,8 @@ internal static class DomainXmlEditor
                 new XElement("source", new XAttribute("file", isoPath)),
                 new XElement("target", new XAttribute("dev", "sdz"), new XAttribute("bus", "sata")),
                 new XElement("readonly"));
-            var lastDisk = devices.Elements("disk").LastOrDefault();
+            // Before the seed's drive, so the ISO keeps the first CD-ROM's name.
+            var lastDisk = devices.Elements("disk").LastOrDefault(d => !IsSeedDrive(d));
             if (lastDisk is null)
             {
                 devices.AddFirst(drive);
@@ -163,6 +164,14 @@ internal static class DomainXmlEditor
     /// <summary>The image paths of the domain's disks (not the CD-ROM).</summary>
     internal static IReadOnlyList<string> DiskPaths(XElement domain) =>
         Disks(domain).Select(d => (string?)d.Element("source")?.Attribute("file")).OfType<string>().ToList();
+
+    /// <summary>The images of the domain's cloud-init seed drives (none, or one).</summary>
+    internal static IReadOnlyList<string> SeedPaths(XElement domain) =>
+        Devices(domain).Elements("disk").Where(IsSeedDrive).Select(d => (string?)d.Element("source")?.Attribute("file")).OfType<string>().ToList();
+
+    private static bool IsSeedDrive(XElement disk) =>
+        (string?)disk.Attribute("device") == "cdrom"
+        && ((string?)disk.Element("source")?.Attribute("file"))?.EndsWith(DomainXmlBuilder.SeedSuffix, StringComparison.Ordinal) == true;
 
     // Device names are one letter after the prefix per bus, in device order: vda… for virtio, sda… for SATA
     // disks and then the CD-ROM, as DomainXmlBuilder names them.

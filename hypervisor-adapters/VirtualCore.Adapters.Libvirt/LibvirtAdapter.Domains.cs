@@ -60,7 +60,8 @@ public sealed partial class LibvirtAdapter
                     return;
                 }
 
-                var disks = DomainXmlEditor.DiskPaths(XElement.Parse(LibvirtDomain.GetXml(domain, LibvirtNative.DomainXmlInactive | LibvirtNative.DomainXmlSecure)));
+                var definition = XElement.Parse(LibvirtDomain.GetXml(domain, LibvirtNative.DomainXmlInactive | LibvirtNative.DomainXmlSecure));
+                var disks = DomainXmlEditor.DiskPaths(definition).Concat(DomainXmlEditor.SeedPaths(definition)).ToList();
                 if (LibvirtDomain.GetState(domain) is not (DomainState.ShutOff or DomainState.Parked))
                 {
                     LibvirtDomain.PowerOff(domain, domainId);

@@ -66,7 +66,7 @@ public sealed partial class LibvirtAdapter
 
                 if (target.CopyStorage)
                 {
-                    PrepareImagePools(domain, destination);
+                    PrepareImagePools(c, domain, destination);
                 }
 
                 return Migrate(domain, domainId, destination, target, destinationXml, persistentXml, progress, cancellationToken);
@@ -176,12 +176,35 @@ public sealed partial class LibvirtAdapter
     /// libvirt creates the copied disks' images on the target only inside a storage pool of their folder there; the
     /// target gets the pool it lacks, as a definition on that node would have made it.
     /// </summary>
-    private static void PrepareImagePools(DomainHandle domain, LibvirtConnection destination)
+    private static void PrepareImagePools(LibvirtConnection source, DomainHandle domain, LibvirtConnection destination)
     {
-        var disks = DomainXmlEditor.DiskPaths(XElement.Parse(LibvirtDomain.GetXml(domain, LibvirtNative.DomainXmlSecure)));
+        var definition = XElement.Parse(LibvirtDomain.GetXml(domain, LibvirtNative.DomainXmlSecure));
+        var disks = DomainXmlEditor.DiskPaths(definition);
         foreach (var folder in disks.Select(Path.GetDirectoryName).OfType<string>().Distinct(StringComparer.Ordinal))
         {
             using var pool = OpenImagePool(destination, folder);
+        }
+
+        // A read-only drive is not copied by the move, and the cloud-init seed lives beside the disks, not in the shared
+        // ISO library: the target gets a copy of it first.
+        foreach (var seed in DomainXmlEditor.SeedPaths(definition))
+        {
+            using var volume = FindDiskVolume(source, seed)
+                ?? throw new HypervisorAdapterException(AdapterErrorCode.OperationFailed, $"The cloud-init seed {seed} of domain {LibvirtDomain.GetName(domain)} is missing on this node.");
+            var image = source.DownloadVolume(volume, 2 * CloudInitSeed.MaxBytes, seed);
+            var folder = Path.GetDirectoryName(seed)!;
+            using var pool = OpenImagePool(destination, folder);
+            LibvirtConnection.RefreshPool(pool, $"the storage pool of {folder}");
+            using (var stale = destination.FindVolume(seed))
+            {
+                if (stale is not null)
+                {
+                    LibvirtConnection.DeleteVolume(stale, seed);
+                }
+            }
+
+            using var copy = LibvirtConnection.CreateVolume(pool, VolumeXml(Path.GetFileName(seed), image.Length, "raw"), seed);
+            destination.UploadVolume(copy, image, seed);
         }
     }
 

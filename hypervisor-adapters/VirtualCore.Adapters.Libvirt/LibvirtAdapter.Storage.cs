@@ -54,6 +54,47 @@ public sealed partial class LibvirtAdapter
         return created;
     }
 
+    /// <summary>
+    /// Writes the domain's cloud-init seed image beside its first disk, through libvirtd, replacing one left by a
+    /// definition that failed; returns its path.
+    /// </summary>
+    private static string CreateSeed(LibvirtConnection c, DomainSpec spec, string path)
+    {
+        byte[] image;
+        try
+        {
+            image = spec.CloudInit!.ToIsoImage(DateTimeOffset.UtcNow);
+        }
+        catch (ArgumentException e)
+        {
+            throw new HypervisorAdapterException(AdapterErrorCode.InvalidSpec, e.Message, innerException: e);
+        }
+
+        var directory = Path.GetDirectoryName(path)!;
+        using var pool = OpenImagePool(c, directory);
+        LibvirtConnection.RefreshPool(pool, $"the storage pool of {directory}");
+        using (var stale = c.FindVolume(path))
+        {
+            if (stale is not null)
+            {
+                LibvirtConnection.DeleteVolume(stale, path);
+            }
+        }
+
+        using var volume = LibvirtConnection.CreateVolume(pool, VolumeXml(Path.GetFileName(path), image.Length, "raw"), path);
+        try
+        {
+            c.UploadVolume(volume, image, path);
+        }
+        catch
+        {
+            LibvirtConnection.DeleteVolume(volume, path);
+            throw;
+        }
+
+        return path;
+    }
+
     /// <summary>Removes images made for a domain whose definition then failed; the definition's error is the one reported.</summary>
     private static void DeleteCreatedDisks(LibvirtConnection c, List<string> paths)
     {
@@ -158,14 +199,14 @@ public sealed partial class LibvirtAdapter
             new XElement("name", name),
             new XElement("target", new XElement("path", directory))).ToString();
 
-    /// <summary>A qcow2 volume of <paramref name="capacityBytes"/> that takes no space until the guest writes.</summary>
-    internal static string VolumeXml(string fileName, long capacityBytes) =>
+    /// <summary>A volume of <paramref name="capacityBytes"/>, qcow2 unless told, that takes no space until the guest writes.</summary>
+    internal static string VolumeXml(string fileName, long capacityBytes, string format = "qcow2") =>
         new XElement(
             "volume",
             new XElement("name", fileName),
             new XElement("capacity", new XAttribute("unit", "bytes"), capacityBytes.ToString(CultureInfo.InvariantCulture)),
             new XElement("allocation", new XAttribute("unit", "bytes"), 0),
-            new XElement("target", new XElement("format", new XAttribute("type", "qcow2")))).ToString();
+            new XElement("target", new XElement("format", new XAttribute("type", format)))).ToString();
 
     // A libvirt storage volume is deleted through its pool; a plain file outside every pool is deleted only on a local
     // QEMU node, where this process runs beside the images. The test driver's disks are simulated and have no file.

@@ -267,6 +267,12 @@ public sealed partial class LibvirtAdapter : IHypervisorAdapter
         var created = domainType == "test" ? [] : CreateMissingDisks(c, spec);
         try
         {
+            // The test driver's seed is simulated like its disks: the definition names it, no file holds it.
+            if (domainType != "test" && DomainXmlBuilder.SeedPath(spec) is { } seed)
+            {
+                created.Add(CreateSeed(c, spec, seed));
+            }
+
             using var defined = c.DefineDomain(xml, $"domain {spec.Id} ('{spec.Name}')");
             return LibvirtDomain.GetInfo(defined);
         }
@@ -372,7 +378,7 @@ public sealed partial class LibvirtAdapter : IHypervisorAdapter
             | AdapterCapabilities.LiveMemoryChange
             | AdapterCapabilities.RecoveryPoints | AdapterCapabilities.LiveRecoveryPoints
             | AdapterCapabilities.InterfaceAddresses | AdapterCapabilities.CdromChange | AdapterCapabilities.DomainEvents
-            | AdapterCapabilities.GraphicalConsole | AdapterCapabilities.SerialConsole;
+            | AdapterCapabilities.GraphicalConsole | AdapterCapabilities.SerialConsole | AdapterCapabilities.CloudInitSeed;
         return domainType == "test"
             ? both | AdapterCapabilities.LiveVcpuChange
             : both | AdapterCapabilities.DiskGrow | AdapterCapabilities.LiveMigration;

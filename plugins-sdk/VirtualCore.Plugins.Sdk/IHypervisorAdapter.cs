@@ -3,7 +3,8 @@ namespace VirtualCore.Plugins.Sdk;
 /// <summary>
 /// One connection to one rack server's hypervisor. Version 1 of the adapter contract (1.1 adds the members
 /// after <see cref="UndefineDomainAsync"/>; 1.2 adds unparking onto other cores, with a default implementation; 1.3 adds the graphical and the serial console, with
-/// default implementations that declare them unsupported).
+/// default implementations that declare them unsupported; 1.4 adds <see cref="DomainSpec.CloudInit"/>, which an adapter
+/// without <see cref="AdapterCapabilities.CloudInitSeed"/> refuses as <see cref="AdapterErrorCode.NotSupported"/>).
 /// Every mutating call is idempotent unless its documentation says otherwise: asking for a state the domain
 /// already has succeeds and does nothing. Failures are reported as <see cref="HypervisorAdapterException"/>
 /// with an <see cref="AdapterErrorCode"/>; an unknown domain id is <see cref="AdapterErrorCode.DomainNotFound"/>.

@@ -91,6 +91,13 @@ public sealed record DomainSpec(
 
     /// <summary>A file on the node that receives the first serial port's output, or null for no serial port.</summary>
     public string? SerialLogPath { get; init; }
+
+    /// <summary>
+    /// What cloud-init reads on the first boot, or null for none. An adapter with
+    /// <see cref="AdapterCapabilities.CloudInitSeed"/> gives the guest a read-only CD-ROM labelled <c>cidata</c> holding it
+    /// (<see cref="CloudInitSeed.ToIsoImage"/>), kept beside the disks and removed with them.
+    /// </summary>
+    public CloudInitSeed? CloudInit { get; init; }
 }
 
 /// <summary>Boots a kernel and initrd from files on the node, without a boot loader (appliances, rescue systems).</summary>
@@ -140,6 +147,8 @@ public enum AdapterCapabilities
     GraphicalConsole = 1 << 16,
     /// <summary>The domain's first serial port as a byte stream, through <see cref="IHypervisorAdapter.OpenSerialConsoleAsync"/>.</summary>
     SerialConsole = 1 << 17,
+    /// <summary>Delivers <see cref="DomainSpec.CloudInit"/> to the guest as a NoCloud seed.</summary>
+    CloudInitSeed = 1 << 18,
 }
 
 public enum AdapterErrorCode

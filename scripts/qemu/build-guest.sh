@@ -3,7 +3,8 @@
 # proc/sys/dev, loads the ACPI button, evdev, virtio network and virtio disk drivers of that same kernel, runs
 # acpid so the ACPI power button powers the guest off, asks for an address with udhcpc, keeps a boot counter in
 # the first sector of its first virtio disk when it has one, runs a shell on its screen (tty1) and one on its
-# serial port (ttyS0) for the consoles, and prints a marker line on the serial console when it is ready. OUTDIR
+# serial port (ttyS0) for the consoles, prints the files of a cloud-init seed CD-ROM (label cidata) on the serial
+# console, and prints a marker line on the serial console when it is ready. OUTDIR
 # gets vmlinuz and initrd.img (for direct kernel boot) and tiny-guest.iso, a CD-ROM that boots the same kernel and
 # initramfs at once through ISOLINUX.
 # Does nothing when OUTDIR already holds a complete guest of this format.
@@ -12,7 +13,7 @@ set -euo pipefail
 [ $# -eq 1 ] || { echo "usage: $0 OUTDIR" >&2; exit 2; }
 out="$1"
 # Raised whenever what the guest does or what OUTDIR holds changes, so an older guest is built again.
-format=5
+format=6
 # Written last, so an interrupted build is never taken for a complete one.
 stamp="$out/guest.complete"
 if [ -f "$stamp" ] && grep -qx "format $format" "$stamp" && [ -f "$out/vmlinuz" ] && [ -f "$out/initrd.img" ] && [ -f "$out/tiny-guest.iso" ]; then
@@ -54,7 +55,8 @@ done
 # Modules in load order (dependencies first); the guest kernel refuses modules of another version.
 : > "$root/lib/modules/load-order"
 # busybox acpid reads the power button from /dev/input/event*, which needs evdev.
-for module in button evdev virtio_pci virtio_net virtio_blk; do
+# ata_piix, sr_mod, isofs and nls_utf8 read a cloud-init seed on the IDE CD-ROM drive.
+for module in button evdev virtio_pci virtio_net virtio_blk ata_piix sr_mod isofs nls_utf8; do
   modprobe -d "$work/kernel" -S "$version" --show-depends "$module" | awk '$1 == "insmod" { print $2 }' |
   while read -r path; do
     name="$(basename "$path")"
@@ -113,6 +115,30 @@ if [ -b /dev/vda ]; then
   echo "VCORE-DISK-COUNTER=$counter" > /dev/console
   printf 'VCORE-COUNTER %d\n' $((counter + 1)) | dd of=/dev/vda bs=512 count=1 conv=sync,notrunc,fsync 2>/dev/null
 fi
+# A cloud-init seed: this guest runs no cloud-init, it proves what reached it by printing each file of the seed's
+# CD-ROM, line by line, on the serial console. The drives appear while the IDE ports are probed, so it looks for a
+# while, in the background.
+(
+  mkdir -p /seed
+  tries=0
+  while [ $tries -lt 100 ]; do
+    for dev in /dev/sr*; do
+      [ -b "$dev" ] || continue
+      mount -t iso9660 -o ro "$dev" /seed 2>/dev/null || continue
+      if [ -f /seed/meta-data ]; then
+        for file in meta-data network-config user-data; do
+          [ -f "/seed/$file" ] && sed "s|^|VCORE-SEED $file: |" "/seed/$file" > /dev/console
+        done
+        # The volume label, from the primary volume descriptor (sector 16, offset 40).
+        echo "VCORE-SEED-END label=$(dd if="$dev" bs=1 skip=32808 count=32 2>/dev/null | tr -d ' ')" > /dev/console
+        exit 0
+      fi
+      umount /seed
+    done
+    tries=$((tries + 1))
+    sleep 0.1
+  done
+) &
 # A shell on the screen, for the console: what is typed there runs (and may write to the serial console or the disk).
 printf '\nVirtualCore tiny guest. This shell reads what is typed on the console.\n' > /dev/tty1
 (while :; do sh -i </dev/tty1 >/dev/tty1 2>&1; done) &

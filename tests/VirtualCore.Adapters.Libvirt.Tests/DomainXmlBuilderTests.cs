@@ -175,4 +175,41 @@ public sealed class DomainXmlBuilderTests
 
         Assert.True(error.Code == AdapterErrorCode.InvalidSpec, reason);
     }
+
+    [Fact]
+    public void A_cloud_init_seed_is_a_read_only_ide_drive_beside_the_first_disk_that_iso_changes_leave_alone()
+    {
+        var spec = FullSpec() with { CloudInit = new CloudInitSeed("instance-id: a\n", "#cloud-config\n", null) };
+
+        var domain = XElement.Parse(DomainXmlBuilder.Build(spec, "kvm"));
+        string[] Drives() => domain.Element("devices")!.Elements("disk")
+            .Select(d => $"{(string?)d.Attribute("device")} {(string?)d.Element("target")!.Attribute("dev")} {(string?)d.Element("source")!.Attribute("file")}")
+            .ToArray();
+
+        var seed = "/images/vm-6c1f3c4e1b0a4c529a550d3f6e2b7a10-cidata.iso";
+        Assert.Equal("cdrom sdb /isos/debian.iso", Drives()[3]);
+        Assert.Equal($"cdrom hdc {seed}", Drives()[4]);
+        Assert.NotNull(domain.Element("devices")!.Elements("disk").Last().Element("readonly"));
+        Assert.Equal([seed], DomainXmlEditor.SeedPaths(domain));
+        Assert.DoesNotContain(seed, DomainXmlEditor.DiskPaths(domain));
+
+        // Swapping, removing and inserting the customer's ISO never touches the seed's drive.
+        DomainXmlEditor.SetCdrom(domain, "/isos/other.iso");
+        Assert.Equal(["cdrom sdb /isos/other.iso", $"cdrom hdc {seed}"], Drives()[3..]);
+        DomainXmlEditor.SetCdrom(domain, null);
+        Assert.Equal($"cdrom hdc {seed}", Drives()[^1]);
+        Assert.Equal(4, Drives().Length);
+        DomainXmlEditor.SetCdrom(domain, "/isos/again.iso");
+        Assert.Equal(["cdrom sdb /isos/again.iso", $"cdrom hdc {seed}"], Drives()[3..]);
+    }
+
+    [Fact]
+    public void A_seed_needs_a_disk_and_stays_within_its_size()
+    {
+        var diskless = FullSpec() with { Disks = [], CloudInit = new CloudInitSeed("instance-id: a\n", "#cloud-config\n", null) };
+        var huge = FullSpec() with { CloudInit = new CloudInitSeed("instance-id: a\n", new string('x', CloudInitSeed.MaxBytes), null) };
+
+        Assert.Equal(AdapterErrorCode.InvalidSpec, Assert.Throws<HypervisorAdapterException>(() => DomainXmlBuilder.Build(diskless, "kvm")).Code);
+        Assert.Equal(AdapterErrorCode.InvalidSpec, Assert.Throws<HypervisorAdapterException>(() => DomainXmlBuilder.Build(huge, "kvm")).Code);
+    }
 }

@@ -41,7 +41,15 @@ public sealed record DomainSpecV1(
     IReadOnlyList<int> PinnedCores,
     IReadOnlyList<DiskSpecV1> Disks,
     string? CdromPath,
-    IReadOnlyList<NicSpecV1> Nics);
+    IReadOnlyList<NicSpecV1> Nics)
+{
+    /// <summary>What cloud-init reads on the first boot, or null. An agent that predates it ignores it.</summary>
+    public CloudInitSeedV1? CloudInit { get; init; }
+}
+
+/// <summary>The files of a NoCloud seed, as the portal wrote them.</summary>
+/// <param name="NetworkConfig">Network config version 2, or null to let the guest use DHCP.</param>
+public sealed record CloudInitSeedV1(string MetaData, string UserData, string? NetworkConfig);
 
 [MessageUrn("vcore:node:v1:define-domain", false)]
 [EntityName("vcore.node.v1.define-domain")]

@@ -227,6 +227,94 @@ internal sealed unsafe class LibvirtConnection : IDisposable
         return volume;
     }
 
+    /// <summary>Writes <paramref name="content"/> into <paramref name="volume"/> from its start, through libvirtd (which may be on another machine).</summary>
+    internal unsafe void UploadVolume(StorageVolumeHandle volume, byte[] content, string path)
+    {
+        using var stream = LibvirtNative.virStreamNew(handle, 0);
+        if (stream.IsInvalid)
+        {
+            throw LibvirtError.CaptureLast().ToException($"open a stream to write {path}");
+        }
+
+        if (LibvirtNative.virStorageVolUpload(volume, stream, 0, (ulong)content.Length, 0) < 0)
+        {
+            throw LibvirtError.CaptureLast().ToException($"write {path}");
+        }
+
+        fixed (byte* start = content)
+        {
+            var sent = 0;
+            while (sent < content.Length)
+            {
+                var count = LibvirtNative.virStreamSend(stream, start + sent, (nuint)Math.Min(content.Length - sent, 256 * 1024));
+                if (count < 0)
+                {
+                    var error = LibvirtError.CaptureLast();
+                    _ = LibvirtNative.virStreamAbort(stream);
+                    throw error.ToException($"write {path}");
+                }
+
+                sent += count;
+            }
+        }
+
+        if (LibvirtNative.virStreamFinish(stream) < 0)
+        {
+            throw LibvirtError.CaptureLast().ToException($"finish writing {path}");
+        }
+    }
+
+    /// <summary>Reads a small volume whole (at most <paramref name="maxBytes"/>), through libvirtd.</summary>
+    internal unsafe byte[] DownloadVolume(StorageVolumeHandle volume, int maxBytes, string path)
+    {
+        using var stream = LibvirtNative.virStreamNew(handle, 0);
+        if (stream.IsInvalid)
+        {
+            throw LibvirtError.CaptureLast().ToException($"open a stream to read {path}");
+        }
+
+        if (LibvirtNative.virStorageVolDownload(volume, stream, 0, 0, 0) < 0)
+        {
+            throw LibvirtError.CaptureLast().ToException($"read {path}");
+        }
+
+        using var content = new MemoryStream();
+        var buffer = new byte[64 * 1024];
+        fixed (byte* start = buffer)
+        {
+            while (true)
+            {
+                var count = LibvirtNative.virStreamRecv(stream, start, (nuint)buffer.Length);
+                if (count < 0)
+                {
+                    var error = LibvirtError.CaptureLast();
+                    _ = LibvirtNative.virStreamAbort(stream);
+                    throw error.ToException($"read {path}");
+                }
+
+                if (count == 0)
+                {
+                    break;
+                }
+
+                if (content.Length + count > maxBytes)
+                {
+                    _ = LibvirtNative.virStreamAbort(stream);
+                    throw new HypervisorAdapterException(AdapterErrorCode.OperationFailed, $"{path} is larger than {maxBytes} bytes.");
+                }
+
+                content.Write(buffer, 0, count);
+            }
+        }
+
+        if (LibvirtNative.virStreamFinish(stream) < 0)
+        {
+            throw LibvirtError.CaptureLast().ToException($"finish reading {path}");
+        }
+
+        return content.ToArray();
+    }
+
     /// <summary>The storage pool whose target is the directory <paramref name="path"/>, or null when there is none.</summary>
     internal StoragePoolHandle? FindPoolByTargetPath(string path) =>
         FoundPool(LibvirtNative.virStoragePoolLookupByTargetPath(handle, path), $"look up the storage pool of {path}");

@@ -186,6 +186,17 @@ internal static unsafe partial class LibvirtNative
     [LibraryImport(Library)]
     internal static partial int virStreamAbort(StreamHandle stream);
 
+    /// <summary>Ends a stream that was sent to: the receiving side has everything once this returns 0.</summary>
+    [LibraryImport(Library)]
+    internal static partial int virStreamFinish(StreamHandle stream);
+
+    /// <summary>Readies <paramref name="stream"/> to carry <paramref name="length"/> bytes into the volume from <paramref name="offset"/>.</summary>
+    [LibraryImport(Library)]
+    internal static partial int virStorageVolDownload(StorageVolumeHandle volume, StreamHandle stream, ulong offset, ulong length, uint flags);
+
+    [LibraryImport(Library)]
+    internal static partial int virStorageVolUpload(StorageVolumeHandle volume, StreamHandle stream, ulong offset, ulong length, uint flags);
+
     /// <summary>Skips the graphics server's own authentication for the connection handed out (the caller has authorised it).</summary>
     internal const uint OpenGraphicsSkipAuth = 1 << 0;
 

@@ -1,0 +1,66 @@
+using VirtualCore.Plugins.Sdk;
+
+namespace VirtualCore.Adapters.Libvirt.QemuTests;
+
+/// <summary>
+/// A cloud-init seed reaches a real guest: the adapter writes it through libvirtd beside the disk, the guest finds the
+/// CD-ROM labelled cidata on its IDE drive and prints each file (the tiny guest runs no cloud-init; what it prints is
+/// what cloud-init would read), and the seed goes with the domain.
+/// </summary>
+[Collection(QemuNodeCollection.Name)]
+public sealed class QemuCloudInitTests(QemuNodeFixture node)
+{
+    private static readonly TimeSpan BootTimeout = TimeSpan.FromSeconds(60);
+
+    [Fact]
+    public async Task The_guest_reads_each_file_of_its_seed_and_the_seed_is_deleted_with_the_domain()
+    {
+        var spec = TinyGuest.WithDisk(TinyGuest.SpecFor("seed"), 64L * 1024 * 1024);
+        var seed = new CloudInitSeed(
+            $"instance-id: {spec.Id}\nlocal-hostname: seeded-1\n",
+            "#cloud-config\nssh_authorized_keys:\n  - \"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBmarker seed@test\"\n",
+            "version: 2\nethernets:\n  nic0:\n    addresses: [\"192.0.2.10/24\"]\n");
+        var seedPath = Path.Combine(TinyGuest.ImagesDirectory, LibvirtAdapter.DomainNameOf(spec.Id) + "-cidata.iso");
+        var guest = await TinyGuest.DefineAsync(node, spec with { CloudInit = seed });
+        await using (guest)
+        {
+            Assert.True(File.Exists(seedPath), $"No seed image at {seedPath}.");
+            await node.Adapter.StartDomainAsync(guest.Id, CancellationToken.None);
+            await guest.WaitForSerialAsync("VCORE-SEED-END", BootTimeout);
+
+            var printed = guest.SerialLog.Split('\n').Select(line => line.TrimEnd('\r')).ToList();
+            string[] expected =
+            [
+                $"VCORE-SEED meta-data: instance-id: {spec.Id}",
+                "VCORE-SEED meta-data: local-hostname: seeded-1",
+                "VCORE-SEED user-data:   - \"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBmarker seed@test\"",
+                "VCORE-SEED network-config:     addresses: [\"192.0.2.10/24\"]",
+            ];
+            foreach (var line in expected)
+            {
+                // The serial shell's prompt may share the first line.
+                Assert.True(printed.Any(l => l.EndsWith(line, StringComparison.Ordinal)), $"The guest did not print '{line}'. Console:\n{guest.SerialLog}");
+            }
+
+            Assert.True(
+                printed.Any(line => line.StartsWith("VCORE-SEED-END", StringComparison.Ordinal) && line.EndsWith("label=cidata", StringComparison.Ordinal)),
+                $"The seed's drive is not labelled cidata. Console:\n{guest.SerialLog}");
+
+            await node.Adapter.PowerOffDomainAsync(guest.Id, CancellationToken.None);
+            await node.Adapter.DeleteDomainAsync(guest.Id, deleteStorage: true, CancellationToken.None);
+            Assert.False(File.Exists(seedPath), "The seed outlived its domain.");
+            Assert.False(File.Exists(spec.Disks[0].Path), "The disk outlived its domain.");
+        }
+    }
+
+    [Fact]
+    public async Task A_seed_without_a_disk_to_live_beside_is_refused_before_anything_is_defined()
+    {
+        var spec = TinyGuest.SpecFor("seedless") with { CloudInit = new CloudInitSeed("instance-id: x\n", "#cloud-config\n", null) };
+
+        var refused = await Assert.ThrowsAsync<HypervisorAdapterException>(() => node.Adapter.DefineDomainAsync(spec, CancellationToken.None));
+
+        Assert.Equal(AdapterErrorCode.InvalidSpec, refused.Code);
+        await Assert.ThrowsAsync<HypervisorAdapterException>(() => node.Adapter.GetDomainStateAsync(spec.Id, CancellationToken.None));
+    }
+}
