@@ -644,11 +644,43 @@ public abstract class AdapterConformanceTests : IAsyncLifetime
     public Task A_console_is_NotSupported_when_not_declared() =>
         AssertNotSupportedUnlessDeclared(AdapterCapabilities.GraphicalConsole, id => Adapter.OpenConsoleAsync(id, None));
 
-    /// <summary>Defines a fresh domain for this test; it is deleted after the test.</summary>
-    protected async Task<DomainSpec> DefineAsync()
+    [ConformanceFact]
+    public async Task A_domain_with_a_cloud_init_seed_is_defined_started_repeated_and_deleted()
     {
+        Declared(AdapterCapabilities.CloudInitSeed);
+        var seed = new CloudInitSeed("instance-id: conformance\nlocal-hostname: conformance\n", "#cloud-config\n", "version: 2\nethernets: {}\n");
+
+        var spec = await DefineAsync(spec => spec with { CloudInit = seed });
+        await Adapter.DefineDomainAsync(spec with { CloudInit = seed }, None);
+        await Adapter.StartDomainAsync(spec.Id, None);
+
+        Assert.Equal(DomainState.Running, await Adapter.GetDomainStateAsync(spec.Id, None));
+        Assert.Single(await Adapter.ListDomainsAsync(None), d => d.Id == spec.Id);
+        await Adapter.DeleteDomainAsync(spec.Id, deleteStorage: true, None);
+        Assert.DoesNotContain(await Adapter.ListDomainsAsync(None), d => d.Id == spec.Id);
+    }
+
+    [ConformanceFact]
+    public async Task A_cloud_init_seed_is_NotSupported_when_not_declared_and_nothing_is_defined()
+    {
+        Missing(AdapterCapabilities.CloudInitSeed);
         var id = Guid.NewGuid();
-        var spec = CreateDomainSpec(id, "conf-" + id.ToString("N")[..12]);
+        var spec = CreateDomainSpec(id, "conf-" + id.ToString("N")[..12]) with { CloudInit = new CloudInitSeed("instance-id: x\n", "#cloud-config\n", null) };
+        defined.Add(id);
+
+        await AssertCode(AdapterErrorCode.NotSupported, () => Adapter.DefineDomainAsync(spec, None));
+        Assert.DoesNotContain(await Adapter.ListDomainsAsync(None), d => d.Id == id);
+    }
+
+    /// <summary>Defines a fresh domain for this test; it is deleted after the test.</summary>
+    protected Task<DomainSpec> DefineAsync() => DefineAsync(spec => spec);
+
+    /// <summary>Defines a fresh domain, as <paramref name="change"/> makes the suite's spec, for this test; it is deleted after the test.</summary>
+    protected async Task<DomainSpec> DefineAsync(Func<DomainSpec, DomainSpec> change)
+    {
+        ArgumentNullException.ThrowIfNull(change);
+        var id = Guid.NewGuid();
+        var spec = change(CreateDomainSpec(id, "conf-" + id.ToString("N")[..12]));
         defined.Add(id);
         await Adapter.DefineDomainAsync(spec, None);
         return spec;

@@ -4,7 +4,8 @@
 # acpid so the ACPI power button powers the guest off, asks for an address with udhcpc, keeps a boot counter in
 # the first sector of its first virtio disk when it has one, runs a shell on its screen (tty1) and one on its
 # serial port (ttyS0) for the consoles, prints the files of a cloud-init seed CD-ROM (label cidata) on the serial
-# console, and prints a marker line on the serial console when it is ready. OUTDIR
+# console (and its meta-data to the second sector of the first virtio disk), and prints a marker line on the serial
+# console when it is ready. OUTDIR
 # gets vmlinuz and initrd.img (for direct kernel boot) and tiny-guest.iso, a CD-ROM that boots the same kernel and
 # initramfs at once through ISOLINUX.
 # Does nothing when OUTDIR already holds a complete guest of this format.
@@ -129,6 +130,8 @@ fi
         for file in meta-data network-config user-data; do
           [ -f "/seed/$file" ] && sed "s|^|VCORE-SEED $file: |" "/seed/$file" > /dev/console
         done
+        # Its meta-data also goes to the second sector of the first virtio disk, where the rack server can read it.
+        [ -b /dev/vda ] && dd if=/seed/meta-data of=/dev/vda bs=512 seek=1 count=1 conv=sync,notrunc,fsync 2>/dev/null
         # The volume label, from the primary volume descriptor (sector 16, offset 40).
         echo "VCORE-SEED-END label=$(dd if="$dev" bs=1 skip=32808 count=32 2>/dev/null | tr -d ' ')" > /dev/console
         exit 0

@@ -141,7 +141,40 @@ public sealed class QemuPortalFixture : IAsyncLifetime
     /// from the node's image file with qemu-img. Safe to read while the domain is shut off; while it runs (shared read) it
     /// shows what the guest has flushed.
     /// </summary>
-    public async Task<string> DiskFirstLineAsync(string node, Guid domainId)
+    public async Task<string> DiskFirstLineAsync(string node, Guid domainId) =>
+        (await DiskSectorAsync(node, domainId, 0)).Split('\n')[0];
+
+    /// <summary>The files of the domain's cloud-init seed image on the node, by name; FileNotFoundException when it has none.</summary>
+    public async Task<IReadOnlyDictionary<string, string>> SeedFilesAsync(string node, Guid domainId)
+    {
+        var image = Path.Combine(NodesDirectory, node == "rack-1" ? "1" : "2", "images", $"vm-{domainId:N}-cidata.iso");
+        if (!File.Exists(image))
+        {
+            throw new FileNotFoundException($"No seed image for {domainId} on {node}.", image);
+        }
+
+        var extracted = Directory.CreateTempSubdirectory("vcore-seed-").FullName;
+        try
+        {
+            await RunAsync("xorriso", ["-osirrox", "on", "-indev", image, "-extract", "/", Path.Combine(extracted, "files")], TimeSpan.FromSeconds(30));
+            return Directory.GetFiles(Path.Combine(extracted, "files")).ToDictionary(f => Path.GetFileName(f), f => File.ReadAllText(f));
+        }
+        finally
+        {
+            Directory.Delete(extracted, recursive: true);
+        }
+    }
+
+    /// <summary>The MAC address of the domain's first NIC, as the node's libvirtd has it.</summary>
+    public async Task<string> MacAddressAsync(string node, Guid domainId)
+    {
+        var xml = await RunAsync("virsh", ["-q", "-c", Uris[node], "dumpxml", domainId.ToString()], TimeSpan.FromSeconds(30));
+        return (string?)System.Xml.Linq.XElement.Parse(xml).Element("devices")?.Element("interface")?.Element("mac")?.Attribute("address")
+            ?? throw new InvalidOperationException($"Domain {domainId} on {node} has no NIC.");
+    }
+
+    /// <summary>The text in sector <paramref name="sector"/> (512 bytes) of the domain's first disk, NULs removed.</summary>
+    public async Task<string> DiskSectorAsync(string node, Guid domainId, int sector)
     {
         var xml = await RunAsync("virsh", ["-q", "-c", Uris[node], "dumpxml", domainId.ToString()], TimeSpan.FromSeconds(30));
         var source = System.Xml.Linq.XElement.Parse(xml).Element("devices")?.Elements("disk")
@@ -156,17 +189,18 @@ public sealed class QemuPortalFixture : IAsyncLifetime
         }
 
         var image = Path.Combine(NodesDirectory, node == "rack-1" ? "1" : "2", "images", source[NodeImages.Length..]);
-        var sector = Path.Combine(Path.GetTempPath(), $"vcore-sector-{Guid.NewGuid():N}.raw");
+        var copy = Path.Combine(Path.GetTempPath(), $"vcore-sector-{Guid.NewGuid():N}.raw");
         try
         {
-            await RunAsync("qemu-img", ["dd", "-U", "-f", "qcow2", "-O", "raw", "bs=512", "count=1", $"if={image}", $"of={sector}"], TimeSpan.FromSeconds(30));
-            var bytes = await File.ReadAllBytesAsync(sector);
-            var text = System.Text.Encoding.ASCII.GetString(bytes.AsSpan(0, Math.Min(32, bytes.Length))).Replace("\0", "", StringComparison.Ordinal);
-            return text.Split('\n')[0];
+            // qemu-img dd has no skip: copy up to the sector and read its last 512 bytes.
+            await RunAsync("qemu-img", ["dd", "-U", "-f", "qcow2", "-O", "raw", "bs=512", $"count={sector + 1}", $"if={image}", $"of={copy}"], TimeSpan.FromSeconds(30));
+            var bytes = await File.ReadAllBytesAsync(copy);
+            var start = Math.Min(bytes.Length, sector * 512);
+            return System.Text.Encoding.UTF8.GetString(bytes.AsSpan(start, Math.Min(512, bytes.Length - start))).Replace("\0", "", StringComparison.Ordinal);
         }
         finally
         {
-            File.Delete(sector);
+            File.Delete(copy);
         }
     }
 

@@ -114,6 +114,69 @@ public sealed class EditVmHardwareTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_vm_created_with_cloud_init_options_gets_its_seed_drive_which_iso_changes_leave_alone()
+    {
+        var api = _portal.Demo();
+        await WaitForCapabilitiesAsync(_portal);
+        var created = await api.PostAsJsonAsync("/api/v1/vms", new
+        {
+            name = "seeded",
+            vcpus = 1,
+            memoryGiB = 1,
+            diskGiB = 20,
+            isoName = "debian-12.8.0-amd64-netinst",
+            cloudInit = new { hostname = "seeded.example.test", sshAuthorizedKeys = new[] { "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHWQSCHC9CVT6OvNaSncq2nd/7GfMbzEplmb3XnFAUCf ops@example.test" } },
+        });
+        Assert.True(created.StatusCode == HttpStatusCode.Accepted, await created.Content.ReadAsStringAsync());
+        var accepted = (await created.Content.ReadFromJsonAsync<JobAccepted>(Api.Json))!;
+        Assert.Equal(JobStatuses.Completed, (await api.WaitForJobAsync(accepted.JobId, TimeSpan.FromSeconds(30))).Status);
+        var vm = await api.GetAsync<VmView>($"/api/v1/vms/{accepted.VmId}");
+        var seed = $"vm-{vm.Id:N}-cidata.iso";
+
+        var xml = await DomainXmlAsync(vm);
+        Assert.Equal([await IsoPathAsync("debian-12.8.0-amd64-netinst"), seed], CdromSources(xml).Select(s => s!.EndsWith(seed, StringComparison.Ordinal) ? seed : s));
+        Assert.Equal("ide", (string?)xml.Element("devices")!.Elements("disk").Last().Element("target")!.Attribute("bus"));
+
+        await api.CompleteAsync(EditAsync(api, vm.Id, new { detachIso = true }));
+        Assert.Equal([seed], CdromSources(await DomainXmlAsync(vm)).Select(Path.GetFileName));
+
+        // A VM without options has no seed.
+        var plain = await CreatedAsync(api, "unseeded");
+        Assert.DoesNotContain(CdromSources(await DomainXmlAsync(plain)), s => s!.EndsWith("-cidata.iso", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Cloud_init_options_outside_their_limits_are_refused_with_the_field_and_nothing_is_created()
+    {
+        var api = _portal.Demo();
+        var before = (await api.GetAsync<VmView[]>("/api/v1/vms")).Length;
+        var bad = new
+        {
+            name = "badseed",
+            vcpus = 1,
+            memoryGiB = 1,
+            diskGiB = 20,
+            isoName = (string?)null,
+            cloudInit = new
+            {
+                hostname = "web\nfqdn: evil",
+                sshAuthorizedKeys = new[] { "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHWQSCHC9CVT6OvNaSncq2nd/7GfMbzEplmb3XnFAUCf ops@example.test", "ssh-ed25519 AAAA" },
+                password = "short",
+                userData = "runcmd: [reboot]",
+            },
+        };
+
+        var refused = await api.PostAsJsonAsync("/api/v1/vms", bad);
+
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        var errors = (await refused.ProblemAsync()).GetProperty("errors");
+        Assert.Equal(
+            ["cloudInit.hostname", "cloudInit.password", "cloudInit.sshAuthorizedKeys[1]", "cloudInit.userData"],
+            errors.EnumerateObject().Select(e => e.Name).Order(StringComparer.Ordinal));
+        Assert.Equal(before, (await api.GetAsync<VmView[]>("/api/v1/vms")).Length);
+    }
+
+    [Fact]
     public async Task The_iso_is_detached_and_attached_and_boot_order_disk_bus_and_nic_model_change_in_the_definition()
     {
         var api = _portal.Demo();

@@ -13,7 +13,21 @@ namespace VirtualCore.Modules.Compute.Contracts;
 /// <param name="IsoName">An image from the ISO library to boot from, or null.</param>
 /// <param name="RequestId">Optional client key: the same key again returns the first answer instead of a second VM.</param>
 public sealed record CreateVm(string? Name, int VCpus, int MemoryGiB, int DiskGiB, string? IsoName, Guid? RequestId = null)
-    : ICommand<JobAccepted>;
+    : ICommand<JobAccepted>
+{
+    /// <summary>What cloud-init in the guest configures on the first boot, or null to give the guest no seed.</summary>
+    public CloudInitOptions? CloudInit { get; init; }
+}
+
+/// <summary>
+/// A new VM's first-boot configuration, delivered as a NoCloud seed (a CD-ROM labelled cidata) together with its
+/// addresses from the IP pools as a static network configuration. Every part may be left out.
+/// </summary>
+/// <param name="Hostname">Host name or fully qualified name; the VM's name when left out.</param>
+/// <param name="SshAuthorizedKeys">OpenSSH public keys for the image's default user.</param>
+/// <param name="Password">A password for the default user (and SSH password log-in); hashed (SHA-512 crypt) before it leaves the portal.</param>
+/// <param name="UserData">More user data: a cloud-config ("#cloud-config") or a script ("#!"), run after the portal's part.</param>
+public sealed record CloudInitOptions(string? Hostname, IReadOnlyList<string>? SshAuthorizedKeys, string? Password, string? UserData);
 
 public sealed record StartVm(Guid VmId, Guid? RequestId = null) : ICommand<JobAccepted>;
 

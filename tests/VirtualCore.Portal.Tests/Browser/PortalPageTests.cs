@@ -167,6 +167,40 @@ public sealed class PortalPageTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_cloud_init_part_of_the_create_form_names_its_wrong_fields_never_shows_the_password_again_and_creates_the_vm()
+    {
+        await using var context = await _browser.NewContextAsync();
+        var page = await SignedInPageAsync(context);
+        await page.GotoAsync(_baseUrl + "/vms/new");
+        await page.FillAsync("#name", "seeded-web");
+        await page.ClickAsync("#cloud-init > summary");
+        await page.CheckAsync("input[name=cloudInit]");
+        await page.FillAsync("#hostname", "web_1.example.test");
+        await page.FillAsync("#sshKeys", "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHWQSCHC9CVT6OvNaSncq2nd/7GfMbzEplmb3XnFAUCf ops@example.test\nssh-ed25519 AAAA-not-a-key");
+        await page.FillAsync("#password", "Zq7x");
+        await page.FillAsync("#userData", "#cloud-config\npackages: [nginx]");
+        await page.ClickAsync("button:has-text('Create vServer')");
+
+        await Assertions.Expect(page.Locator(".alert-error")).ToContainTextAsync("not created");
+        await Assertions.Expect(page.Locator("#cloud-init")).ToHaveAttributeAsync("open", "");
+        await Assertions.Expect(page.Locator("[id='cloudInit.hostname-error']")).ToContainTextAsync("host name");
+        await Assertions.Expect(page.Locator("[id='cloudInit.sshAuthorizedKeys-error']")).ToContainTextAsync("Key 2:");
+        await Assertions.Expect(page.Locator("[id='cloudInit.password-error']")).ToContainTextAsync("8 to 128");
+        await Assertions.Expect(page.Locator("#hostname")).ToHaveValueAsync("web_1.example.test");
+        await Assertions.Expect(page.Locator("#userData")).ToHaveValueAsync("#cloud-config\npackages: [nginx]");
+        await Assertions.Expect(page.Locator("#password")).ToHaveValueAsync("");
+        Assert.DoesNotContain("Zq7x", await page.ContentAsync(), StringComparison.Ordinal);
+
+        await page.FillAsync("#hostname", "web-1.example.test");
+        await page.FillAsync("#sshKeys", "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHWQSCHC9CVT6OvNaSncq2nd/7GfMbzEplmb3XnFAUCf ops@example.test");
+        await page.FillAsync("#password", "correct horse battery");
+        await page.ClickAsync("button:has-text('Create vServer')");
+        await page.WaitForURLAsync(new System.Text.RegularExpressions.Regex("/vms/[0-9a-f-]{36}$"));
+        var vm = Assert.Single(await _portal.Demo().GetAsync<VmView[]>("/api/v1/vms"));
+        Assert.Equal("seeded-web", vm.Name);
+    }
+
+    [Fact]
     public async Task A_wrong_password_is_refused_without_saying_which_part_was_wrong()
     {
         await using var context = await _browser.NewContextAsync();

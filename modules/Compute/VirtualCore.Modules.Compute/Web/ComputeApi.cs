@@ -35,7 +35,8 @@ internal static class ComputeApi
             .RequireScope(ApiScopes.Read).WithName("GetVm").WithSummary("One vServer.").ProducesProblem(StatusCodes.Status404NotFound);
         vms.MapPost("/", async (CreateVmRequest body, HttpContext http, ISender sender, CancellationToken ct) =>
             {
-                var accepted = await sender.Send(new CreateVm(body.Name, body.VCpus, body.MemoryGiB, body.DiskGiB, body.IsoName, body.RequestId ?? IdempotencyKey.Of(http)), ct);
+                var accepted = await sender.Send(
+                    new CreateVm(body.Name, body.VCpus, body.MemoryGiB, body.DiskGiB, body.IsoName, body.RequestId ?? IdempotencyKey.Of(http)) { CloudInit = body.CloudInit }, ct);
                 return Results.Accepted($"/api/v1/jobs/{accepted.JobId}", accepted);
             })
             .RequireScope(ScopeFor(CreateVmHandler.Action))
@@ -180,7 +181,7 @@ public sealed record RecoveryPointRequest(string? Note);
 /// <param name="DiskGiB">10–2048.</param>
 /// <param name="IsoName">Image from GET /api/v1/isos, or null.</param>
 /// <param name="RequestId">Idempotency key (also the Idempotency-Key header): repeat a request with the same key and get the first answer.</param>
-public sealed record CreateVmRequest(string? Name, int VCpus, int MemoryGiB, int DiskGiB, string? IsoName, Guid? RequestId);
+public sealed record CreateVmRequest(string? Name, int VCpus, int MemoryGiB, int DiskGiB, string? IsoName, Guid? RequestId, CloudInitOptions? CloudInit = null);
 
 /// <summary>A hardware change; leave out what stays as it is.</summary>
 /// <param name="VCpus">1–8 dedicated cores on the vServer's rack server.</param>

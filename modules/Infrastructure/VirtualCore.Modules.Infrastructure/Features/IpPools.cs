@@ -378,7 +378,10 @@ internal sealed class VmAddresses(PortalDbContext db, TimeProvider clock) : IVmA
 
     public async Task<IReadOnlyList<VmAddressView>> ListAsync(Guid vmId, CancellationToken cancellationToken)
     {
-        var held = await db.Set<IpAssignment>().AsNoTracking().Where(a => a.VmId == vmId).ToListAsync(cancellationToken);
+        // Those assigned in this unit of work too: a VM being created holds them before they are saved.
+        var held = (await db.Set<IpAssignment>().AsNoTracking().Where(a => a.VmId == vmId).ToListAsync(cancellationToken))
+            .Concat(db.ChangeTracker.Entries<IpAssignment>().Where(e => e.State == EntityState.Added && e.Entity.VmId == vmId).Select(e => e.Entity))
+            .ToList();
         var poolIds = held.Select(a => a.PoolId).ToList();
         var pools = await db.Set<IpPool>().AsNoTracking().Where(p => poolIds.Contains(p.Id)).ToDictionaryAsync(p => p.Id, cancellationToken);
         return held.OrderBy(a => a.Address.Contains(':', StringComparison.Ordinal)).ThenBy(a => a.Address, StringComparer.Ordinal)

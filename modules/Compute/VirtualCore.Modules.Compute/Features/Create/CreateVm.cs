@@ -8,6 +8,7 @@ using VirtualCore.Framework.Tenancy;
 using VirtualCore.Modules.Compute.Contracts;
 using VirtualCore.Modules.Compute.Domain;
 using VirtualCore.Modules.Compute.Features.Actions;
+using VirtualCore.Modules.Compute.Features.CloudInit;
 using VirtualCore.Modules.Compute.Jobs;
 using VirtualCore.Modules.Infrastructure.Contracts;
 using VirtualCore.Node.Contracts.V1;
@@ -78,6 +79,7 @@ internal sealed class CreateVmValidator(PortalDbContext db, ISender sender) : IV
         }
 
         CreateVmRules.CheckSizes(errors, request.VCpus, request.MemoryGiB, request.DiskGiB);
+        CloudInitRules.Check(errors, request.CloudInit);
 
         if (!string.IsNullOrEmpty(request.IsoName))
         {
@@ -174,7 +176,12 @@ internal sealed class CreateVmHandler(
             decision.Cores,
             [new DiskSpecV1(vm.DiskPath, command.DiskGiB * Placement.Gib, "Virtio")],
             iso?.Path,
-            [new NicSpecV1("default", vm.MacAddress, "Virtio")]);
+            [new NicSpecV1("default", vm.MacAddress, "Virtio")])
+        {
+            CloudInit = command.CloudInit is { } options
+                ? CloudInitSeeds.Compose(vm.Id, vm.Name, vm.MacAddress, options, await addresses.ListAsync(vm.Id, cancellationToken))
+                : null,
+        };
         var job = jobs.Create(vm, Action.Name, jobId => new DefineDomain(jobId, vm.NodeName, vm.Id, spec));
         db.Add(vm);
         db.Add(job);

@@ -14,7 +14,8 @@ namespace VirtualCore.Modules.Compute.Web.Pages;
 /// <summary>The model of <c>Compute/VmNew.sbn-html</c>: the form for a new vServer.</summary>
 /// <param name="Input">What the form shows: the defaults, or what was posted.</param>
 /// <param name="HasErrors">True when the posted values were refused.</param>
-/// <param name="Errors">The reasons by field name ("name", "vcpus", "memoryGiB", "diskGiB", "isoName").</param>
+/// <param name="Errors">The reasons by field name ("name", "vcpus", "memoryGiB", "diskGiB", "isoName", "cloudInit.hostname",
+/// "cloudInit.sshAuthorizedKeys" (which key, and why), "cloudInit.password", "cloudInit.userData").</param>
 /// <param name="Isos">The ISO library.</param>
 /// <param name="FreeCores">The most free dedicated cores on one online compute rack server.</param>
 /// <param name="FreeMemoryGib">The most free RAM on one online compute rack server, in GiB.</param>
@@ -30,7 +31,22 @@ public sealed record VmNewModel(
 /// <param name="MemoryGib">RAM in GiB.</param>
 /// <param name="DiskGib">Disk size in GiB.</param>
 /// <param name="IsoName">The image to boot from, or empty.</param>
-public sealed record CreateForm(string Name, int Vcpus, int MemoryGib, int DiskGib, string IsoName);
+/// <param name="CloudInit">True to give the VM a cloud-init seed with the values below.</param>
+/// <param name="Hostname">cloud-init's host name, or empty for the VM's name.</param>
+/// <param name="SshKeys">OpenSSH public keys, one per line.</param>
+/// <param name="UserData">More user data, or empty. (A password given is never shown again.)</param>
+public sealed record CreateForm(string Name, int Vcpus, int MemoryGib, int DiskGib, string IsoName, bool CloudInit = false, string Hostname = "", string SshKeys = "", string UserData = "")
+{
+    /// <summary>The cloud-init options the form asks for, or null when it asks for none.</summary>
+    public CloudInitOptions? Options(string? password) =>
+        CloudInit
+            ? new CloudInitOptions(
+                PageForms.Blank(Hostname.Trim()),
+                SshKeys.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+                string.IsNullOrEmpty(password) ? null : password,
+                PageForms.Blank(UserData.Replace("\r\n", "\n", StringComparison.Ordinal)))
+            : null;
+}
 
 /// <summary>GET /vms/new and POST /vms: creating a vServer from the page.</summary>
 internal static class VmNewPage
@@ -45,11 +61,17 @@ internal static class VmNewPage
         pages.MapPost("/vms", async (HttpContext http, IPageRenderer renderer, ISender sender) =>
         {
             var form = await http.Request.ReadFormAsync(http.RequestAborted);
-            var input = new CreateForm(form["name"].ToString().Trim(), PageForms.Int(form["vcpus"]), PageForms.Int(form["memoryGiB"]), PageForms.Int(form["diskGiB"]), form["isoName"].ToString());
+            var input = new CreateForm(
+                form["name"].ToString().Trim(), PageForms.Int(form["vcpus"]), PageForms.Int(form["memoryGiB"]), PageForms.Int(form["diskGiB"]), form["isoName"].ToString(),
+                form["cloudInit"] == "on", form["hostname"].ToString(), form["sshKeys"].ToString(), form["userData"].ToString());
             try
             {
                 var accepted = await sender.Send(
-                    new CreateVm(input.Name, input.Vcpus, input.MemoryGib, input.DiskGib, PageForms.Blank(input.IsoName), IdempotencyKey.Of(http)), http.RequestAborted);
+                    new CreateVm(input.Name, input.Vcpus, input.MemoryGib, input.DiskGib, PageForms.Blank(input.IsoName), IdempotencyKey.Of(http))
+                    {
+                        CloudInit = input.Options(form["password"].ToString()),
+                    },
+                    http.RequestAborted);
                 return Results.Redirect($"/vms/{accepted.VmId}");
             }
             catch (RequestValidationException ex)
@@ -70,7 +92,9 @@ internal static class VmNewPage
         return new VmNewModel(
             input,
             errors.Count > 0,
-            PageForms.ErrorsByField(errors),
+            PageForms.ErrorsByField(errors.Select(e => e.Field.StartsWith("cloudInit.sshAuthorizedKeys[", StringComparison.Ordinal)
+                ? new FieldError("cloudInit.sshAuthorizedKeys", $"Key {int.Parse(e.Field["cloudInit.sshAuthorizedKeys[".Length..^1], System.Globalization.CultureInfo.InvariantCulture) + 1}: {e.Reason}")
+                : e).ToList()),
             isos.Select(i => new IsoOption(i.Name, i.Title, i.SizeBytes is { } size ? PageFormat.Bytes(size) : null)).ToArray(),
             computeNodes.Length == 0 ? 0 : computeNodes.Max(n => n.CoresForVms - n.UsedCores),
             computeNodes.Length == 0 ? 0 : computeNodes.Max(n => (n.MemoryForVmsBytes - n.UsedMemoryBytes) / (1024L * 1024 * 1024)),
