@@ -29,10 +29,11 @@ internal sealed class NodeCommandConsumer(NodeAgent agent) :
     public Task Consume(ConsumeContext<DefineDomain> context) => RunAsync(context, async (adapter, ct) =>
     {
         var spec = context.Message.Spec;
-        if (spec.CloudInit is not null && !adapter.Capabilities.HasFlag(AdapterCapabilities.CloudInitSeed))
+        if ((spec.CloudInit is not null || spec.Disks.Any(d => d.SourcePath is not null)) && !adapter.Capabilities.HasFlag(AdapterCapabilities.CloudInitSeed))
         {
-            // An adapter from before SDK 1.4 would define the domain without the seed: the guest would boot unconfigured.
-            throw new HypervisorAdapterException(AdapterErrorCode.NotSupported, $"The hypervisor adapter of {agent.NodeName} cannot deliver cloud-init seeds.");
+            // An adapter from before SDK 1.4 would define the domain without the seed or with empty disks: the guest would
+            // boot unconfigured, or not at all.
+            throw new HypervisorAdapterException(AdapterErrorCode.NotSupported, $"The hypervisor adapter of {agent.NodeName} cannot make disks from cloud images or deliver cloud-init seeds.");
         }
 
         var domain = await adapter.DefineDomainAsync(
@@ -42,7 +43,7 @@ internal sealed class NodeCommandConsumer(NodeAgent agent) :
                 spec.VCpus,
                 spec.MemoryBytes,
                 spec.PinnedCores,
-                spec.Disks.Select(d => new DiskSpec(d.Path, d.CapacityBytes, Enum.Parse<DiskBus>(d.Bus, ignoreCase: true))).ToArray(),
+                spec.Disks.Select(d => new DiskSpec(d.Path, d.CapacityBytes, Enum.Parse<DiskBus>(d.Bus, ignoreCase: true)) { SourceImagePath = d.SourcePath }).ToArray(),
                 spec.CdromPath,
                 spec.Nics.Select(n => new NicSpec(n.Network, n.MacAddress, Enum.Parse<NicModel>(n.Model, ignoreCase: true))).ToArray())
             {

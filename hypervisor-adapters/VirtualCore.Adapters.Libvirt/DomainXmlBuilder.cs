@@ -177,6 +177,11 @@ internal static partial class DomainXmlBuilder
         foreach (var disk in spec.Disks)
         {
             RequireAbsolutePath(disk.Path, "disk image");
+            if (disk.SourceImagePath is { } source)
+            {
+                RequireAbsolutePath(source, "cloud image");
+            }
+
             if (disk.CapacityBytes <= 0)
             {
                 throw Invalid($"The disk '{disk.Path}' needs a positive capacity.");

@@ -41,7 +41,17 @@ public sealed partial class LibvirtAdapter
                     }
                 }
 
-                using var volume = LibvirtConnection.CreateVolume(pool, VolumeXml(Path.GetFileName(disk.Path), disk.CapacityBytes), disk.Path);
+                if (disk.SourceImagePath is { } source)
+                {
+                    using var image = FindDiskVolume(c, source) ?? FindInNewPool(c, source)
+                        ?? throw new HypervisorAdapterException(AdapterErrorCode.InvalidSpec, $"The cloud image {source} is not on this node.");
+                    using var copy = LibvirtConnection.CopyVolume(pool, VolumeXml(Path.GetFileName(disk.Path), disk.CapacityBytes), image, disk.CapacityBytes, disk.Path);
+                }
+                else
+                {
+                    using var volume = LibvirtConnection.CreateVolume(pool, VolumeXml(Path.GetFileName(disk.Path), disk.CapacityBytes), disk.Path);
+                }
+
                 created.Add(disk.Path);
             }
         }
@@ -136,6 +146,15 @@ public sealed partial class LibvirtAdapter
         var description = $"the storage pool of {Path.GetDirectoryName(path)}";
         LibvirtConnection.StartPool(pool, description);
         LibvirtConnection.RefreshPool(pool, description);
+        return c.FindVolume(path);
+    }
+
+    /// <summary>The image at <paramref name="path"/> in its folder's pool, defined and started for it when the folder has none yet.</summary>
+    private static StorageVolumeHandle? FindInNewPool(LibvirtConnection c, string path)
+    {
+        var directory = Path.GetDirectoryName(path)!;
+        using var pool = OpenImagePool(c, directory);
+        LibvirtConnection.RefreshPool(pool, $"the storage pool of {directory}");
         return c.FindVolume(path);
     }
 

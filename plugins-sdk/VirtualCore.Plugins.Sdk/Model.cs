@@ -53,7 +53,15 @@ public enum NicModel
 /// <param name="Path">Image file on the node.</param>
 /// <param name="CapacityBytes">Virtual size.</param>
 /// <param name="Bus">virtio or emulated.</param>
-public sealed record DiskSpec(string Path, long CapacityBytes, DiskBus Bus = DiskBus.Virtio);
+public sealed record DiskSpec(string Path, long CapacityBytes, DiskBus Bus = DiskBus.Virtio)
+{
+    /// <summary>
+    /// A self-contained qcow2 image on the node (a cloud image) the disk is made from when it is created: a full copy,
+    /// grown to <see cref="CapacityBytes"/>, that leaves the image as it was. Null for an empty disk. Since SDK 1.4,
+    /// with <see cref="AdapterCapabilities.CloudInitSeed"/>.
+    /// </summary>
+    public string? SourceImagePath { get; init; }
+}
 
 /// <summary>A network interface attached to a node network.</summary>
 public sealed record NicSpec(string Network, string MacAddress, NicModel Model = NicModel.Virtio);

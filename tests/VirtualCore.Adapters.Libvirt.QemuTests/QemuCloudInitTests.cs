@@ -54,6 +54,46 @@ public sealed class QemuCloudInitTests(QemuNodeFixture node)
     }
 
     [Fact]
+    public async Task A_disk_made_from_a_cloud_image_holds_its_content_grown_to_the_size_asked_and_leaves_the_image_as_it_was()
+    {
+        // The "cloud image": a qcow2 whose first sector holds the guest's boot counter at 41, in a folder of its own.
+        var library = Path.Combine(QemuScripts.TestDirectory, "library");
+        Directory.CreateDirectory(library);
+        var raw = Path.Combine(library, $"cloud-{Guid.NewGuid():N}.raw");
+        var image = Path.ChangeExtension(raw, ".qcow2");
+        var sector = new byte[512];
+        "VCORE-COUNTER 41\n"u8.CopyTo(sector);
+        await File.WriteAllBytesAsync(raw, sector.Concat(new byte[(1 << 20) - 512]).ToArray());
+        await QemuScripts.RunToolAsync("qemu-img", ["convert", "-f", "raw", "-O", "qcow2", raw, image], TimeSpan.FromSeconds(30));
+        File.Delete(raw);
+        var imageBefore = await File.ReadAllBytesAsync(image);
+        try
+        {
+            var spec = TinyGuest.WithDisk(TinyGuest.SpecFor("cloud"), 64L * 1024 * 1024);
+            spec = spec with { Disks = [spec.Disks[0] with { SourceImagePath = image }] };
+            var guest = await TinyGuest.DefineAsync(node, spec);
+            await using (guest)
+            {
+                var info = await QemuScripts.RunToolAsync("qemu-img", ["info", "-U", "--output=json", spec.Disks[0].Path], TimeSpan.FromSeconds(30));
+                Assert.Contains("\"virtual-size\": 67108864", info, StringComparison.Ordinal);
+                Assert.Contains("\"format\": \"qcow2\"", info, StringComparison.Ordinal);
+                Assert.DoesNotContain("backing-filename", info, StringComparison.Ordinal);
+
+                await node.Adapter.StartDomainAsync(guest.Id, CancellationToken.None);
+                await guest.WaitForSerialAsync(TinyGuest.ReadyMarker, BootTimeout);
+                Assert.Equal(41, guest.DiskCounter);
+                await node.Adapter.PowerOffDomainAsync(guest.Id, CancellationToken.None);
+            }
+
+            Assert.Equal(imageBefore, await File.ReadAllBytesAsync(image));
+        }
+        finally
+        {
+            File.Delete(image);
+        }
+    }
+
+    [Fact]
     public async Task A_seed_without_a_disk_to_live_beside_is_refused_before_anything_is_defined()
     {
         var spec = TinyGuest.SpecFor("seedless") with { CloudInit = new CloudInitSeed("instance-id: x\n", "#cloud-config\n", null) };

@@ -128,6 +128,55 @@ public sealed class IsoUploadTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_cloud_image_is_taken_as_a_disk_image_and_a_qcow2_that_would_open_other_files_is_refused()
+    {
+        var demo = _portal.Demo();
+
+        // A self-contained qcow2: in the library as a cloud image with its virtual size, offered for new disks only.
+        var image = TestQcow2.Build(virtualBytes: 12L << 30);
+        var location = (await StartAsync(demo, image.Length, "debian-12-genericcloud-amd64.qcow2")).Headers.Location!.ToString();
+        var done = await PatchAsync(demo, location, 0, image);
+        Assert.True(done.StatusCode == HttpStatusCode.NoContent, await done.Content.ReadAsStringAsync());
+        var listed = Assert.Single(await demo.GetAsync<IsoImageView[]>("/api/v1/isos"), i => i.Owner == IsoOwners.Customer);
+        Assert.Equal((IsoImageFormats.Qcow2, 12L << 30), (listed.Format, listed.VirtualSizeBytes));
+
+        // Booting it as a CD-ROM, or a disk smaller than it, is refused on the field; a big enough disk is made from it.
+        var asIso = await demo.PostAsJsonAsync("/api/v1/vms", new { name = "wrong-drive", vcpus = 1, memoryGiB = 1, diskGiB = 20, isoName = listed.Name });
+        await RefusedAsync(asIso, HttpStatusCode.BadRequest, "isoName");
+        var small = await demo.PostAsJsonAsync("/api/v1/vms", new { name = "too-small", vcpus = 1, memoryGiB = 1, diskGiB = 10, imageName = listed.Name });
+        await RefusedAsync(small, HttpStatusCode.BadRequest, "diskGiB");
+        Assert.Contains("12 GiB", (await small.ProblemAsync()).GetProperty("errors").GetProperty("diskGiB")[0].GetString(), StringComparison.Ordinal);
+        var isoAsImage = await demo.PostAsJsonAsync("/api/v1/vms", new { name = "wrong-image", vcpus = 1, memoryGiB = 1, diskGiB = 20, imageName = "debian-12.8.0-amd64-netinst" });
+        await RefusedAsync(isoAsImage, HttpStatusCode.BadRequest, "imageName");
+        // Another customer's disk cannot be made from it: the image is not theirs to see.
+        var foreign = await _portal.Other().PostAsJsonAsync("/api/v1/vms", new { name = "stolen", vcpus = 1, memoryGiB = 1, diskGiB = 20, imageName = listed.Name });
+        await RefusedAsync(foreign, HttpStatusCode.BadRequest, "imageName");
+        var made = await demo.PostAsJsonAsync("/api/v1/vms", new { name = "from-cloud", vcpus = 1, memoryGiB = 1, diskGiB = 20, imageName = listed.Name, isoName = (string?)null });
+        Assert.True(made.StatusCode == HttpStatusCode.Accepted, await made.Content.ReadAsStringAsync());
+        Assert.Equal(JobStatuses.Completed, (await demo.WaitForJobAsync((await made.Content.ReadFromJsonAsync<JobAccepted>(Api.Json))!.JobId, TimeSpan.FromSeconds(30))).Status);
+
+        // Hostile or unreadable images: refused with the first bytes, nothing kept.
+        foreach (var (name, hostile, reason) in new[]
+        {
+            ("backing.qcow2", TestQcow2.Build(1L << 30, backingFileOffset: 512), "backing file"),
+            ("external.qcow2", TestQcow2.Build(1L << 30, incompatibleFeatures: 1UL << 2), "external file"),
+            ("encrypted.qcow2", TestQcow2.Build(1L << 30, cryptMethod: 2), "encrypted"),
+            ("huge.qcow2", TestQcow2.Build(4096L << 30), "virtual size"),
+            ("version9.qcow2", TestQcow2.Build(1L << 30, version: 9), "version"),
+        })
+        {
+            location = (await StartAsync(demo, hostile.Length, name)).Headers.Location!.ToString();
+            var refused = await PatchAsync(demo, location, 0, hostile.AsMemory(0, 64 * 1024));
+            Assert.True(refused.StatusCode == HttpStatusCode.BadRequest, name);
+            Assert.Contains(reason, (await refused.ProblemAsync()).GetProperty("errors").GetProperty("file")[0].GetString(), StringComparison.Ordinal);
+            Assert.Equal(HttpStatusCode.NotFound, (await demo.SendAsync(Tus(HttpMethod.Head, location))).StatusCode);
+        }
+
+        Assert.Equal([listed.Name], (await demo.GetAsync<IsoImageView[]>("/api/v1/isos")).Where(i => i.Owner == IsoOwners.Customer).Select(i => i.Name));
+        Assert.Single(Directory.GetFiles(LibraryDirectory));
+    }
+
+    [Fact]
     public async Task Uploads_outside_the_protocol_the_size_limit_or_the_quota_are_refused_with_the_field_and_reason()
     {
         var demo = _portal.Demo();
@@ -334,5 +383,32 @@ public static class TestIso
         }
 
         return image;
+    }
+}
+
+/// <summary>A qcow2 header (QEMU's qcow2.txt) with the fields the library checks, padded to a file of the length given.</summary>
+public static class TestQcow2
+{
+    public static byte[] Build(long virtualBytes, ulong backingFileOffset = 0, uint cryptMethod = 0, ulong incompatibleFeatures = 0, uint version = 3, int length = 256 * 1024)
+    {
+        var file = new byte[length];
+        var header = file.AsSpan();
+        "QFI"u8.CopyTo(header);
+        header[3] = 0xFB;
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(header[4..], version);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt64BigEndian(header[8..], backingFileOffset);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(header[16..], backingFileOffset == 0 ? 0u : 20u);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(header[20..], 16);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt64BigEndian(header[24..], (ulong)virtualBytes);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(header[32..], cryptMethod);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt64BigEndian(header[72..], incompatibleFeatures);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(header[96..], 4);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(header[100..], 104);
+        if (backingFileOffset != 0)
+        {
+            "/etc/shadow/////////"u8.CopyTo(header[(int)backingFileOffset..]);
+        }
+
+        return file;
     }
 }

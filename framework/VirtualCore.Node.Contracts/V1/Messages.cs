@@ -27,7 +27,11 @@ public interface INodeReport
     string NodeName { get; }
 }
 
-public sealed record DiskSpecV1(string Path, long CapacityBytes, string Bus);
+public sealed record DiskSpecV1(string Path, long CapacityBytes, string Bus)
+{
+    /// <summary>A qcow2 image (a cloud image) on the node the new disk is copied from, or null for an empty disk.</summary>
+    public string? SourcePath { get; init; }
+}
 
 public sealed record NicSpecV1(string Network, string MacAddress, string Model);
 

@@ -315,6 +315,29 @@ internal sealed unsafe class LibvirtConnection : IDisposable
         return content.ToArray();
     }
 
+    /// <summary>Creates a volume in <paramref name="pool"/> as a copy of <paramref name="source"/>, then grows it to <paramref name="capacityBytes"/>.</summary>
+    internal static StorageVolumeHandle CopyVolume(StoragePoolHandle pool, string xml, StorageVolumeHandle source, long capacityBytes, string path)
+    {
+        var volume = LibvirtNative.virStorageVolCreateXMLFrom(pool, xml, source, 0);
+        if (volume.IsInvalid)
+        {
+            var error = LibvirtError.CaptureLast();
+            volume.Dispose();
+            throw error.ToException($"make the disk image {path} from its cloud image");
+        }
+
+        if (LibvirtNative.virStorageVolGetInfo(volume, out var info) == 0 && (long)info.Capacity < capacityBytes
+            && LibvirtNative.virStorageVolResize(volume, (ulong)capacityBytes, 0) < 0)
+        {
+            var error = LibvirtError.CaptureLast();
+            _ = LibvirtNative.virStorageVolDelete(volume, 0);
+            volume.Dispose();
+            throw error.ToException($"grow the disk image {path} to {capacityBytes} bytes");
+        }
+
+        return volume;
+    }
+
     /// <summary>The storage pool whose target is the directory <paramref name="path"/>, or null when there is none.</summary>
     internal StoragePoolHandle? FindPoolByTargetPath(string path) =>
         FoundPool(LibvirtNative.virStoragePoolLookupByTargetPath(handle, path), $"look up the storage pool of {path}");

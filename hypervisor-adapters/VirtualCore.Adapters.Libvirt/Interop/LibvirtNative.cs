@@ -250,6 +250,10 @@ internal static unsafe partial class LibvirtNative
     [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)]
     internal static partial StorageVolumeHandle virStorageVolCreateXML(StoragePoolHandle pool, string xml, uint flags);
 
+    /// <summary>A new volume in <paramref name="pool"/> with <paramref name="source"/>'s content (qemu-img convert on the node).</summary>
+    [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial StorageVolumeHandle virStorageVolCreateXMLFrom(StoragePoolHandle pool, string xml, StorageVolumeHandle source, uint flags);
+
     [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)]
     internal static partial StoragePoolHandle virStoragePoolLookupByTargetPath(ConnectionHandle connection, string path);
 

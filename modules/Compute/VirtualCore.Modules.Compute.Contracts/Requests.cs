@@ -17,6 +17,12 @@ public sealed record CreateVm(string? Name, int VCpus, int MemoryGiB, int DiskGi
 {
     /// <summary>What cloud-init in the guest configures on the first boot, or null to give the guest no seed.</summary>
     public CloudInitOptions? CloudInit { get; init; }
+
+    /// <summary>
+    /// A cloud image (a qcow2 image of the library) the VM's disk is made from: a copy grown to the disk size, which
+    /// must hold the image's virtual size. Null for an empty disk.
+    /// </summary>
+    public string? ImageName { get; init; }
 }
 
 /// <summary>

@@ -53,6 +53,8 @@ public sealed record ListIsoImages : IQuery<IReadOnlyList<IsoImageView>>;
 /// <param name="UploadedBy">Who uploaded it; null for registered images.</param>
 /// <param name="UploadedAt">When its upload began; null for registered images.</param>
 /// <param name="Deletable">True when the caller may remove it.</param>
+/// <param name="Format">"iso" (boots from the CD-ROM drive: isoName) or "qcow2" (a cloud image a new VM's disk is made from: imageName).</param>
+/// <param name="VirtualSizeBytes">A disk image's virtual size: the smallest disk a VM made from it can have.</param>
 public sealed record IsoImageView(
     string Name,
     string Title,
@@ -61,7 +63,15 @@ public sealed record IsoImageView(
     string Owner = IsoOwners.Library,
     string? UploadedBy = null,
     DateTimeOffset? UploadedAt = null,
-    bool Deletable = false);
+    bool Deletable = false,
+    string Format = IsoImageFormats.Iso,
+    long? VirtualSizeBytes = null);
+
+public static class IsoImageFormats
+{
+    public const string Iso = "iso";
+    public const string Qcow2 = "qcow2";
+}
 
 public static class IsoOwners
 {
@@ -84,7 +94,9 @@ public sealed record GetIsoImageFile(string Name) : IQuery<IsoImageFile?>;
 
 /// <param name="Name">The image's short name.</param>
 /// <param name="Path">Where the image lies on the nodes' image storage.</param>
-public sealed record IsoImageFile(string Name, string Path);
+/// <param name="Format">"iso" or "qcow2".</param>
+/// <param name="VirtualSizeBytes">A disk image's virtual size.</param>
+public sealed record IsoImageFile(string Name, string Path, string Format = IsoImageFormats.Iso, long? VirtualSizeBytes = null);
 
 /// <summary>
 /// Addresses of the provider's IP pools for VMs; implemented by the module that keeps the pools. Its changes join the

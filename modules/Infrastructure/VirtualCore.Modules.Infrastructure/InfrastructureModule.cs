@@ -73,6 +73,7 @@ public sealed class InfrastructureModule : IModule
             e.Property(x => x.Title).HasMaxLength(200);
             e.Property(x => x.Path).HasMaxLength(500);
             e.Property(x => x.State).HasMaxLength(20);
+            e.Property(x => x.Format).HasMaxLength(10);
             e.Property(x => x.Sha256).HasMaxLength(64);
             e.Property(x => x.ExpectedSha256).HasMaxLength(64);
             e.Property(x => x.SourceUrl).HasMaxLength(2000);

@@ -36,7 +36,7 @@ internal static class ComputeApi
         vms.MapPost("/", async (CreateVmRequest body, HttpContext http, ISender sender, CancellationToken ct) =>
             {
                 var accepted = await sender.Send(
-                    new CreateVm(body.Name, body.VCpus, body.MemoryGiB, body.DiskGiB, body.IsoName, body.RequestId ?? IdempotencyKey.Of(http)) { CloudInit = body.CloudInit }, ct);
+                    new CreateVm(body.Name, body.VCpus, body.MemoryGiB, body.DiskGiB, body.IsoName, body.RequestId ?? IdempotencyKey.Of(http)) { CloudInit = body.CloudInit, ImageName = body.ImageName }, ct);
                 return Results.Accepted($"/api/v1/jobs/{accepted.JobId}", accepted);
             })
             .RequireScope(ScopeFor(CreateVmHandler.Action))
@@ -181,7 +181,7 @@ public sealed record RecoveryPointRequest(string? Note);
 /// <param name="DiskGiB">10–2048.</param>
 /// <param name="IsoName">Image from GET /api/v1/isos, or null.</param>
 /// <param name="RequestId">Idempotency key (also the Idempotency-Key header): repeat a request with the same key and get the first answer.</param>
-public sealed record CreateVmRequest(string? Name, int VCpus, int MemoryGiB, int DiskGiB, string? IsoName, Guid? RequestId, CloudInitOptions? CloudInit = null);
+public sealed record CreateVmRequest(string? Name, int VCpus, int MemoryGiB, int DiskGiB, string? IsoName, Guid? RequestId, CloudInitOptions? CloudInit = null, string? ImageName = null);
 
 /// <summary>A hardware change; leave out what stays as it is.</summary>
 /// <param name="VCpus">1–8 dedicated cores on the vServer's rack server.</param>

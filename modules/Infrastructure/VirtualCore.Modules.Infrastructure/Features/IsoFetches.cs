@@ -272,9 +272,12 @@ internal sealed class IsoFetcher(IServiceScopeFactory scopes, IsoUploadWriter wr
             {
                 var path = image.Path.EndsWith(".part", StringComparison.Ordinal) ? image.Path[..^5] : image.Path;
                 File.Move(image.Path, path, overwrite: true);
+                var (format, virtualSize) = IsoFormat.Describe(path);
                 await UpdateAsync(id, i =>
                 {
                     i.Path = path;
+                    i.Format = format;
+                    i.VirtualSizeBytes = virtualSize;
                     i.State = IsoStates.Ready;
                     i.Sha256 = appended.Sha256;
                     i.UploadOffset = length;

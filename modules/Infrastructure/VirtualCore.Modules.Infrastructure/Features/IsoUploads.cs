@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Text;
 using System.Text.RegularExpressions;
 using Mediator;
@@ -108,7 +109,7 @@ internal sealed class StartIsoUploadHandler(PortalDbContext db, ITenantContext t
         }
         else if (length < MinimumLength)
         {
-            errors.Add(new(IsoUploadFields.Length, $"An ISO image has at least {MinimumLength:N0} bytes; this file has {length:N0}."));
+            errors.Add(new(IsoUploadFields.Length, $"An image has at least {MinimumLength:N0} bytes; this file has {length:N0}."));
         }
         else if (length > library.MaxImageBytes)
         {
@@ -255,6 +256,7 @@ internal sealed class RecordIsoUploadHandler(PortalDbContext db, ITenantContext 
                 upload.Path = path;
                 upload.State = IsoStates.Ready;
                 upload.Sha256 = command.Sha256;
+                (upload.Format, upload.VirtualSizeBytes) = IsoFormat.Describe(path);
                 audit.Record("iso.uploaded", upload.Name, $"{upload.Title}, {upload.SizeBytes:N0} bytes, SHA-256 {upload.Sha256}");
             }
         }
@@ -336,7 +338,10 @@ internal static class IsoFiles
     }
 }
 
-/// <summary>Recognises ISO 9660 and UDF images by their volume recognition sequence, which starts at sector 16.</summary>
+/// <summary>
+/// Recognises what the library takes: ISO 9660 and UDF images by their volume recognition sequence, which starts at
+/// sector 16, and qcow2 disk images (cloud images) by their header, which must describe a self-contained image.
+/// </summary>
 internal static class IsoFormat
 {
     public const int SectorSize = 2048;
@@ -349,10 +354,15 @@ internal static class IsoFormat
     /// <summary>How many bytes must have arrived before the format can be judged.</summary>
     public static long BytesNeeded(long length) => Math.Min(length, FirstDescriptor + (DescriptorsRead * SectorSize));
 
-    /// <summary>Null when the file is an ISO 9660 or UDF image, else why not.</summary>
+    /// <summary>Null when the file is an ISO 9660 or UDF image, or a self-contained qcow2 image, else why not.</summary>
     public static string? Check(string path)
     {
         using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        if (Qcow2Format.Has(file))
+        {
+            return Qcow2Format.Check(file).Problem;
+        }
+
         if (file.Length < FirstDescriptor + SectorSize)
         {
             return "The file is too short to be an ISO image.";
@@ -380,7 +390,103 @@ internal static class IsoFormat
             }
         }
 
-        return "The file is not an ISO 9660 or UDF image (no volume descriptor at sector 16). Upload the installation medium as an .iso file.";
+        return "The file is not an ISO 9660 or UDF image (no volume descriptor at sector 16), nor a qcow2 disk image. Upload an installation medium as an .iso file, or a cloud image as .qcow2.";
+    }
+
+    /// <summary>What a checked, complete file is: <see cref="IsoImageFormats.Qcow2"/> with its virtual size, or <see cref="IsoImageFormats.Iso"/>.</summary>
+    public static (string Format, long? VirtualSizeBytes) Describe(string path)
+    {
+        using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        return Qcow2Format.Has(file) ? (IsoImageFormats.Qcow2, Qcow2Format.Check(file).VirtualSizeBytes) : (IsoImageFormats.Iso, null);
+    }
+}
+
+/// <summary>
+/// The qcow2 header (QEMU's docs/interop/qcow2.txt), read before an image goes into the library. An image must stand
+/// alone: one that names a backing file or an external data file would make the rack server open another file — any
+/// file, /etc/shadow too — when a VM's disk is made from it; an encrypted one cannot be read without its key.
+/// </summary>
+internal static class Qcow2Format
+{
+    /// <summary>The largest virtual size: the largest disk a VM may have (2 TiB).</summary>
+    public const long MaxVirtualBytes = 2048L << 30;
+
+    private const int HeaderBytes = 104;
+
+    private static readonly byte[] Magic = [(byte)'Q', (byte)'F', (byte)'I', 0xFB];
+
+    // Incompatible features: 0 dirty, 1 corrupt, 2 external data file, 3 compression type, 4 extended L2 entries.
+    private const ulong AllowedIncompatible = (1UL << 3) | (1UL << 4);
+
+    public static bool Has(FileStream file)
+    {
+        Span<byte> magic = stackalloc byte[4];
+        file.Position = 0;
+        return file.Length >= 4 && file.Read(magic) == 4 && magic.SequenceEqual(Magic);
+    }
+
+    public static (string? Problem, long VirtualSizeBytes) Check(FileStream file)
+    {
+        var header = new byte[HeaderBytes];
+        file.Position = 0;
+        if (file.Length < 72)
+        {
+            return ("The qcow2 header is cut short.", 0);
+        }
+
+        file.ReadAtLeast(header, 72, throwOnEndOfStream: false);
+        var version = BinaryPrimitives.ReadUInt32BigEndian(header.AsSpan(4));
+        var backingFileOffset = BinaryPrimitives.ReadUInt64BigEndian(header.AsSpan(8));
+        var clusterBits = BinaryPrimitives.ReadUInt32BigEndian(header.AsSpan(20));
+        var size = BinaryPrimitives.ReadUInt64BigEndian(header.AsSpan(24));
+        var cryptMethod = BinaryPrimitives.ReadUInt32BigEndian(header.AsSpan(32));
+        if (version is not (2 or 3))
+        {
+            return ($"qcow2 version {version} is not one QEMU writes (2 or 3).", 0);
+        }
+
+        if (clusterBits is < 9 or > 21)
+        {
+            return ("The qcow2 header's cluster size is out of range: the file is damaged.", 0);
+        }
+
+        if (backingFileOffset != 0)
+        {
+            return ("The qcow2 image names a backing file: convert it to a self-contained image first (qemu-img convert -O qcow2).", 0);
+        }
+
+        if (cryptMethod != 0)
+        {
+            return ("The qcow2 image is encrypted: convert it to an unencrypted image first.", 0);
+        }
+
+        if (size == 0 || size > MaxVirtualBytes)
+        {
+            return ($"A disk image may have a virtual size of at most {MaxVirtualBytes >> 30} GiB; this one has {size:N0} bytes.", 0);
+        }
+
+        if (version == 3)
+        {
+            if (file.Length < HeaderBytes)
+            {
+                return ("The qcow2 header is cut short.", 0);
+            }
+
+            file.Position = 72;
+            file.ReadExactly(header.AsSpan(72, 8));
+            var incompatible = BinaryPrimitives.ReadUInt64BigEndian(header.AsSpan(72));
+            if ((incompatible & (1UL << 2)) != 0)
+            {
+                return ("The qcow2 image keeps its data in an external file: convert it to a self-contained image first.", 0);
+            }
+
+            if ((incompatible & ~AllowedIncompatible) != 0)
+            {
+                return ("The qcow2 image is marked dirty, corrupt or with features QEMU 7.2 cannot read: check it with qemu-img check, or convert it.", 0);
+            }
+        }
+
+        return (null, (long)size);
     }
 }
 

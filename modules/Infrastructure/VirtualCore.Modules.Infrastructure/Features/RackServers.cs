@@ -51,7 +51,9 @@ internal sealed class ListIsoImagesHandler(PortalDbContext db, ITenantContext te
             i.CustomerId is null ? IsoOwners.Library : IsoOwners.Customer,
             i.CreatedBy,
             i.CreatedAt,
-            i.CreatedByUserId is not null && (tenant.IsOperator || (i.CustomerId is not null && i.CustomerId == tenant.CustomerId && CanUpload())))).ToArray();
+            i.CreatedByUserId is not null && (tenant.IsOperator || (i.CustomerId is not null && i.CustomerId == tenant.CustomerId && CanUpload())),
+            i.Format,
+            i.VirtualSizeBytes)).ToArray();
     }
 
     private bool CanUpload() => permissions.Has(Permissions.ImageUpload);
@@ -86,7 +88,7 @@ internal sealed class GetIsoImageFileHandler(PortalDbContext db, ITenantContext 
 {
     public async ValueTask<IsoImageFile?> Handle(GetIsoImageFile query, CancellationToken cancellationToken) =>
         await db.Set<IsoImage>().AsNoTracking().VisibleTo(tenant).Where(i => i.Name == query.Name && i.State == IsoStates.Ready)
-            .Select(i => new IsoImageFile(i.Name, i.Path)).SingleOrDefaultAsync(cancellationToken);
+            .Select(i => new IsoImageFile(i.Name, i.Path, i.Format, i.VirtualSizeBytes)).SingleOrDefaultAsync(cancellationToken);
 }
 
 /// <summary>

@@ -33,6 +33,9 @@ internal static class IsoLibraryPage
                     i.Name,
                     i.Title,
                     i.SizeBytes is { } size ? PageFormat.Bytes(size) : "",
+                    i.Format == IsoImageFormats.Qcow2
+                        ? $"Cloud image (qcow2){(i.VirtualSizeBytes is { } disk ? $", disk of {PageFormat.Bytes(disk)}" : "")}"
+                        : "Installation medium (ISO)",
                     i.Sha256 ?? "",
                     i.Owner == IsoOwners.Library ? "Library" : tenant.IsOperator ? "Customer upload" : "Yours",
                     i.UploadedBy ?? "",
@@ -95,4 +98,4 @@ public sealed record IsoFetchRow(string Name, string Title, string Url, string S
 /// <param name="UploadedBy">Who uploaded it.</param>
 /// <param name="UploadedAt">When (UTC, ISO 8601).</param>
 /// <param name="Deletable">True when the caller may remove it.</param>
-public sealed record IsoRow(string Name, string Title, string Size, string Sha256, string Owner, string UploadedBy, string UploadedAt, bool Deletable);
+public sealed record IsoRow(string Name, string Title, string Size, string Kind, string Sha256, string Owner, string UploadedBy, string UploadedAt, bool Deletable);

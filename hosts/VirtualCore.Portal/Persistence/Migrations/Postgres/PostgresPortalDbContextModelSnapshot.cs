@@ -905,6 +905,11 @@ namespace VirtualCore.Portal.Persistence.Migrations.Postgres
                         .HasMaxLength(64)
                         .HasColumnType("character varying(64)");
 
+                    b.Property<string>("Format")
+                        .IsRequired()
+                        .HasMaxLength(10)
+                        .HasColumnType("character varying(10)");
+
                     b.Property<string>("Name")
                         .IsRequired()
                         .HasMaxLength(100)
@@ -949,6 +954,9 @@ namespace VirtualCore.Portal.Persistence.Migrations.Postgres
                     b.Property<int>("Version")
                         .IsConcurrencyToken()
                         .HasColumnType("integer");
+
+                    b.Property<long?>("VirtualSizeBytes")
+                        .HasColumnType("bigint");
 
                     b.HasKey("Id");
 

@@ -81,12 +81,25 @@ internal sealed class CreateVmValidator(PortalDbContext db, ISender sender) : IV
         CreateVmRules.CheckSizes(errors, request.VCpus, request.MemoryGiB, request.DiskGiB);
         CloudInitRules.Check(errors, request.CloudInit);
 
-        if (!string.IsNullOrEmpty(request.IsoName))
+        if (!string.IsNullOrEmpty(request.IsoName) || !string.IsNullOrEmpty(request.ImageName))
         {
-            var isos = await sender.Send(new ListIsoImages(), cancellationToken);
-            if (isos.All(i => i.Name != request.IsoName))
+            var images = await sender.Send(new ListIsoImages(), cancellationToken);
+            if (!string.IsNullOrEmpty(request.IsoName) && !images.Any(i => i.Name == request.IsoName && i.Format == IsoImageFormats.Iso))
             {
-                errors.Add(new("isoName", "Choose an image from the ISO library."));
+                errors.Add(new("isoName", "Choose an ISO image from the library."));
+            }
+
+            if (!string.IsNullOrEmpty(request.ImageName))
+            {
+                var image = images.SingleOrDefault(i => i.Name == request.ImageName && i.Format == IsoImageFormats.Qcow2);
+                if (image is null)
+                {
+                    errors.Add(new("imageName", "Choose a cloud image (qcow2) from the library."));
+                }
+                else if (image.VirtualSizeBytes is { } needed && (long)request.DiskGiB * Placement.Gib < needed)
+                {
+                    errors.Add(new("diskGiB", $"The cloud image '{image.Name}' needs a disk of at least {(needed + Placement.Gib - 1) / Placement.Gib} GiB."));
+                }
             }
         }
 
@@ -140,8 +153,14 @@ internal sealed class CreateVmHandler(
 
         var iso = string.IsNullOrEmpty(command.IsoName)
             ? null
-            : await sender.Send(new GetIsoImageFile(command.IsoName), cancellationToken)
-                ?? throw new RequestValidationException("isoName", "Choose an image from the ISO library.");
+            : await sender.Send(new GetIsoImageFile(command.IsoName), cancellationToken) is { Format: IsoImageFormats.Iso } found
+                ? found
+                : throw new RequestValidationException("isoName", "Choose an ISO image from the library.");
+        var image = string.IsNullOrEmpty(command.ImageName)
+            ? null
+            : await sender.Send(new GetIsoImageFile(command.ImageName), cancellationToken) is { Format: IsoImageFormats.Qcow2 } cloudImage
+                ? cloudImage
+                : throw new RequestValidationException("imageName", "Choose a cloud image (qcow2) from the library.");
         var vm = new VirtualMachine
         {
             Id = Guid.NewGuid(),
@@ -174,7 +193,7 @@ internal sealed class CreateVmHandler(
             vm.VCpus,
             memoryBytes,
             decision.Cores,
-            [new DiskSpecV1(vm.DiskPath, command.DiskGiB * Placement.Gib, "Virtio")],
+            [new DiskSpecV1(vm.DiskPath, command.DiskGiB * Placement.Gib, "Virtio") { SourcePath = image?.Path }],
             iso?.Path,
             [new NicSpecV1("default", vm.MacAddress, "Virtio")])
         {

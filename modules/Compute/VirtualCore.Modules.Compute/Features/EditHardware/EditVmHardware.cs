@@ -27,9 +27,9 @@ internal sealed class EditVmHardwareValidator(ISender sender) : IValidator<EditV
             {
                 errors.Add(new("isoName", "Either put an image in the CD-ROM drive or empty it, not both."));
             }
-            else if ((await sender.Send(new ListIsoImages(), cancellationToken)).All(i => i.Name != request.IsoName))
+            else if (!(await sender.Send(new ListIsoImages(), cancellationToken)).Any(i => i.Name == request.IsoName && i.Format == IsoImageFormats.Iso))
             {
-                errors.Add(new("isoName", "Choose an image from the ISO library."));
+                errors.Add(new("isoName", "Choose an ISO image from the library."));
             }
         }
 
@@ -151,8 +151,9 @@ internal sealed class EditVmHardwareHandler(PortalDbContext db, ISender sender, 
 
         var iso = command.IsoName is null || !changesIso
             ? null
-            : await sender.Send(new GetIsoImageFile(command.IsoName), cancellationToken)
-                ?? throw new RequestValidationException("isoName", "Choose an image from the ISO library.");
+            : await sender.Send(new GetIsoImageFile(command.IsoName), cancellationToken) is { Format: IsoImageFormats.Iso } found
+                ? found
+                : throw new RequestValidationException("isoName", "Choose an ISO image from the library.");
         var edit = new HardwareEdit
         {
             Id = Guid.NewGuid(),

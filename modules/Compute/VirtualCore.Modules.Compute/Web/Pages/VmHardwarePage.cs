@@ -136,7 +136,7 @@ internal static class VmHardwarePage
     {
         // The form is for those who may change the hardware: the same guard and words as the command itself.
         await http.RequestServices.GetRequiredService<IVmGuard>().EnsureAsync(vm.Id, EditVmHardwareHandler.Action.Level, http.RequestAborted);
-        var isos = await sender.Send(new ListIsoImages(), http.RequestAborted);
+        var isos = (await sender.Send(new ListIsoImages(), http.RequestAborted)).Where(i => i.Format == IsoImageFormats.Iso).ToList();
         var usage = (await sender.Send(new ListNodeUsage(), http.RequestAborted)).SingleOrDefault(n => n.Name == vm.NodeName);
         var server = (await sender.Send(new ListRackServers(), http.RequestAborted)).SingleOrDefault(n => n.Name == vm.NodeName);
         var freeCores = usage is null ? 0 : Math.Max(0, usage.CoresForVms - usage.UsedCores);
