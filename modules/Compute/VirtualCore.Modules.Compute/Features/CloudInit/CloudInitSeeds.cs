@@ -67,7 +67,11 @@ internal static partial class CloudInitRules
             {
                 errors.Add(new("cloudInit.userData", $"User data holds at most {MaxUserDataBytes / 1024} KiB."));
             }
-            else if (!(userData.StartsWith("#cloud-config", StringComparison.Ordinal) || userData.StartsWith("#!", StringComparison.Ordinal)) || userData.Contains('\0', StringComparison.Ordinal))
+            else if (userData.Contains('\0', StringComparison.Ordinal))
+            {
+                errors.Add(new("cloudInit.userData", "User data is text: it holds no NUL characters."));
+            }
+            else if (!(userData.StartsWith("#cloud-config", StringComparison.Ordinal) || userData.StartsWith("#!", StringComparison.Ordinal)))
             {
                 errors.Add(new("cloudInit.userData", "Start user data with \"#cloud-config\" (a cloud-config) or \"#!\" (a script)."));
             }
