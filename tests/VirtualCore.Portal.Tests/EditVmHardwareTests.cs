@@ -125,13 +125,20 @@ public sealed class EditVmHardwareTests : IAsyncLifetime
             memoryGiB = 1,
             diskGiB = 20,
             isoName = "debian-12.8.0-amd64-netinst",
-            cloudInit = new { hostname = "seeded.example.test", sshAuthorizedKeys = new[] { "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHWQSCHC9CVT6OvNaSncq2nd/7GfMbzEplmb3XnFAUCf ops@example.test" } },
+            cloudInit = new { hostname = "seeded.example.test", password = "correct horse battery", sshAuthorizedKeys = new[] { "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHWQSCHC9CVT6OvNaSncq2nd/7GfMbzEplmb3XnFAUCf ops@example.test" } },
         });
         Assert.True(created.StatusCode == HttpStatusCode.Accepted, await created.Content.ReadAsStringAsync());
         var accepted = (await created.Content.ReadFromJsonAsync<JobAccepted>(Api.Json))!;
         Assert.Equal(JobStatuses.Completed, (await api.WaitForJobAsync(accepted.JobId, TimeSpan.FromSeconds(30))).Status);
         var vm = await api.GetAsync<VmView>($"/api/v1/vms/{accepted.VmId}");
         var seed = $"vm-{vm.Id:N}-cidata.iso";
+
+        // The job's record keeps the command without the seed: its keys, password hash and user data are not kept.
+        var command = await _portal.DbAsync(db => db.Set<Job>().Where(j => j.Id == accepted.JobId).Select(j => j.CommandJson).SingleAsync());
+        Assert.Contains(vm.Id.ToString(), command, StringComparison.Ordinal);
+        Assert.DoesNotContain("ssh-ed25519", command, StringComparison.Ordinal);
+        Assert.DoesNotContain("$6$", command, StringComparison.Ordinal);
+        Assert.DoesNotContain("seeded.example.test", command, StringComparison.Ordinal);
 
         var xml = await DomainXmlAsync(vm);
         Assert.Equal([await IsoPathAsync("debian-12.8.0-amd64-netinst"), seed], CdromSources(xml).Select(s => s!.EndsWith(seed, StringComparison.Ordinal) ? seed : s));

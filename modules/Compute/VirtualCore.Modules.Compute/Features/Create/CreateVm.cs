@@ -223,6 +223,7 @@ internal sealed class CreateVmCompletion(IVmAddresses addresses) : IJobCompletio
 
     public async Task<bool> SettleAsync(JobEnd end, CancellationToken cancellationToken)
     {
+        ForgetCloudInit(end.Job);
         if (end.Vm is not { } vm || end.Job.Status != JobStatuses.Failed)
         {
             return false;
@@ -233,5 +234,20 @@ internal sealed class CreateVmCompletion(IVmAddresses addresses) : IJobCompletio
         vm.Cores.Clear();
         await addresses.ReleaseAsync(vm.Id, cancellationToken);
         return true;
+    }
+
+    /// <summary>
+    /// The seed's user data may hold secrets and its password hash can be attacked offline: once the job is over, the
+    /// command that carried them is never sent again, so the record keeps the command without them.
+    /// </summary>
+    internal static void ForgetCloudInit(Job job)
+    {
+        if (!NodeQueues.CommandTypes.TryGetValue(job.CommandName, out var type) || type != typeof(DefineDomain)
+            || System.Text.Json.JsonSerializer.Deserialize<DefineDomain>(job.CommandJson) is not { Spec.CloudInit: not null } command)
+        {
+            return;
+        }
+
+        job.CommandJson = System.Text.Json.JsonSerializer.Serialize(command with { Spec = command.Spec with { CloudInit = null } });
     }
 }
