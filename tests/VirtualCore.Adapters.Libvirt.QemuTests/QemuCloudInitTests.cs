@@ -53,18 +53,24 @@ public sealed class QemuCloudInitTests(QemuNodeFixture node)
         }
     }
 
-    [Fact]
-    public async Task A_disk_made_from_a_cloud_image_holds_its_content_grown_to_the_size_asked_and_leaves_the_image_as_it_was()
+    [Theory]
+    [InlineData("qcow2", new string[0])]
+    [InlineData("vmdk", new[] { "-o", "subformat=streamOptimized" })]
+    [InlineData("vmdk", new[] { "-o", "subformat=monolithicSparse" })]
+    [InlineData("raw", new string[0])]
+    public async Task A_disk_made_from_a_disk_image_holds_its_content_grown_to_the_size_asked_and_leaves_the_image_as_it_was(string format, string[] options)
     {
         // The "cloud image": a qcow2 whose first sector holds the guest's boot counter at 41, in a folder of its own.
         var library = Path.Combine(QemuScripts.TestDirectory, "library");
         Directory.CreateDirectory(library);
-        var raw = Path.Combine(library, $"cloud-{Guid.NewGuid():N}.raw");
-        var image = Path.ChangeExtension(raw, ".qcow2");
+        var raw = Path.Combine(library, $"cloud-{Guid.NewGuid():N}.source");
+        var image = Path.ChangeExtension(raw, "." + format);
         var sector = new byte[512];
         "VCORE-COUNTER 41\n"u8.CopyTo(sector);
+        sector[510] = 0x55;
+        sector[511] = 0xAA;
         await File.WriteAllBytesAsync(raw, sector.Concat(new byte[(1 << 20) - 512]).ToArray());
-        await QemuScripts.RunToolAsync("qemu-img", ["convert", "-f", "raw", "-O", "qcow2", raw, image], TimeSpan.FromSeconds(30));
+        await QemuScripts.RunToolAsync("qemu-img", ["convert", "-f", "raw", "-O", format, .. options, raw, image], TimeSpan.FromSeconds(30));
         File.Delete(raw);
         var imageBefore = await File.ReadAllBytesAsync(image);
         try

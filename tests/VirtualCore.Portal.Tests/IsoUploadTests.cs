@@ -103,6 +103,7 @@ public sealed class IsoUploadTests : IAsyncLifetime
 
         // Not an ISO: refused with the first bytes that show it, long before the rest would have arrived.
         var notIso = RandomNumberGenerator.GetBytes(512 * 1024);
+        notIso[510] = 0; // not a partition table's signature either: no raw disk
         var location = (await StartAsync(demo, notIso.Length, "setup.exe")).Headers.Location!.ToString();
         var refused = await PatchAsync(demo, location, 0, notIso.AsMemory(0, 64 * 1024));
         Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
@@ -174,6 +175,49 @@ public sealed class IsoUploadTests : IAsyncLifetime
 
         Assert.Equal([listed.Name], (await demo.GetAsync<IsoImageView[]>("/api/v1/isos")).Where(i => i.Owner == IsoOwners.Customer).Select(i => i.Name));
         Assert.Single(Directory.GetFiles(LibraryDirectory));
+    }
+
+    [Fact]
+    public async Task An_appliance_disk_as_vmdk_or_raw_is_taken_and_one_that_names_other_files_is_refused()
+    {
+        var demo = _portal.Demo();
+        var raw = new byte[128 * 1024];
+        raw[510] = 0x55;
+        raw[511] = 0xAA;
+        foreach (var (name, good, format, virtualBytes) in new[]
+        {
+            ("appliance-disk1.vmdk", TestVmdk.Build(createType: "streamOptimized", extents: ["RW 41943040 SPARSE \"appliance-disk1.vmdk\""]), IsoImageFormats.Vmdk, 20L << 30),
+            ("disk.img", raw, IsoImageFormats.Raw, raw.Length),
+        })
+        {
+            var location = (await StartAsync(demo, good.Length, name)).Headers.Location!.ToString();
+            var done = await PatchAsync(demo, location, 0, good);
+            Assert.True(done.StatusCode == HttpStatusCode.NoContent, await done.Content.ReadAsStringAsync());
+            var listed = Assert.Single(await demo.GetAsync<IsoImageView[]>("/api/v1/isos"), i => i.Title == Path.GetFileNameWithoutExtension(name) || i.Name.StartsWith(Path.GetFileNameWithoutExtension(name), StringComparison.Ordinal));
+            Assert.Equal((format, (long?)virtualBytes), (listed.Format, listed.VirtualSizeBytes));
+            Assert.Equal(HttpStatusCode.NoContent, (await demo.DeleteAsync($"/api/v1/isos/{listed.Name}")).StatusCode);
+        }
+
+        var qedInRawClothing = (byte[])raw.Clone();
+        "QED\0"u8.CopyTo(qedInRawClothing);
+        foreach (var (name, hostile, reason) in new[]
+        {
+            ("shadow.vmdk", TestVmdk.Build(createType: "twoGbMaxExtentSparse", extents: ["RW 4192256 SPARSE \"/etc/shadow\"", "RW 4192256 SPARSE \"/etc/passwd\""]), "twoGbMaxExtentSparse"),
+            ("flat.vmdk", TestVmdk.Build(createType: "monolithicSparse", extents: ["RW 4192256 FLAT \"/etc/shadow\" 0"]), "extent"),
+            ("two.vmdk", TestVmdk.Build(createType: "monolithicSparse", extents: ["RW 4192256 SPARSE \"a.vmdk\"", "RW 4192256 SPARSE \"/dev/sda\""]), "2 extents"),
+            ("child.vmdk", TestVmdk.Build(createType: "monolithicSparse", extents: ["RW 4192256 SPARSE \"child.vmdk\""], parent: "parentCID=1234abcd\nparentFileNameHint=\"/etc/shadow\""), "parent"),
+            ("far.vmdk", TestVmdk.Build(createType: "monolithicSparse", extents: ["RW 4192256 SPARSE \"far.vmdk\""], descriptorSector: 200), "embedded descriptor"),
+            ("qed.img", qedInRawClothing, "another disk format"),
+        })
+        {
+            var location = (await StartAsync(demo, hostile.Length, name)).Headers.Location!.ToString();
+            var refused = await PatchAsync(demo, location, 0, hostile.AsMemory(0, 64 * 1024));
+            Assert.True(refused.StatusCode == HttpStatusCode.BadRequest, name);
+            Assert.Contains(reason, (await refused.ProblemAsync()).GetProperty("errors").GetProperty("file")[0].GetString(), StringComparison.Ordinal);
+        }
+
+        Assert.DoesNotContain(await demo.GetAsync<IsoImageView[]>("/api/v1/isos"), i => i.Owner == IsoOwners.Customer);
+        Assert.Empty(Directory.GetFiles(LibraryDirectory));
     }
 
     [Fact]
@@ -407,6 +451,29 @@ public static class TestQcow2
         if (backingFileOffset != 0)
         {
             "/etc/shadow/////////"u8.CopyTo(header[(int)backingFileOffset..]);
+        }
+
+        return file;
+    }
+}
+
+/// <summary>A VMware sparse disk header ("KDMV") with an embedded descriptor, as VMware's Virtual Disk Format 5.0 lays it out.</summary>
+public static class TestVmdk
+{
+    public static byte[] Build(string createType, string[] extents, string parent = "parentCID=ffffffff", int descriptorSector = 1, long capacitySectors = 41943040, int length = 128 * 1024)
+    {
+        var file = new byte[length];
+        var header = file.AsSpan();
+        "KDMV"u8.CopyTo(header);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(header[4..], 3);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt64LittleEndian(header[12..], (ulong)capacitySectors);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt64LittleEndian(header[20..], 128);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt64LittleEndian(header[28..], (ulong)descriptorSector);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt64LittleEndian(header[36..], 20);
+        var descriptor = $"# Disk DescriptorFile\nversion=1\nCID=fffffffe\n{parent}\ncreateType=\"{createType}\"\n\n# Extent description\n{string.Join("\n", extents)}\n\nddb.virtualHWVersion = \"4\"\n";
+        if ((descriptorSector + 20) * 512 <= length)
+        {
+            Encoding.ASCII.GetBytes(descriptor).CopyTo(header[(descriptorSector * 512)..]);
         }
 
         return file;

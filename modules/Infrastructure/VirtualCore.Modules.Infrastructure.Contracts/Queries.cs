@@ -53,7 +53,8 @@ public sealed record ListIsoImages : IQuery<IReadOnlyList<IsoImageView>>;
 /// <param name="UploadedBy">Who uploaded it; null for registered images.</param>
 /// <param name="UploadedAt">When its upload began; null for registered images.</param>
 /// <param name="Deletable">True when the caller may remove it.</param>
-/// <param name="Format">"iso" (boots from the CD-ROM drive: isoName) or "qcow2" (a cloud image a new VM's disk is made from: imageName).</param>
+/// <param name="Format">"iso" (boots from the CD-ROM drive: isoName), or "qcow2", "vmdk" or "raw" (a disk image — a cloud image or
+/// an appliance's disk — a new VM's disk is made from: imageName).</param>
 /// <param name="VirtualSizeBytes">A disk image's virtual size: the smallest disk a VM made from it can have.</param>
 public sealed record IsoImageView(
     string Name,
@@ -71,6 +72,15 @@ public static class IsoImageFormats
 {
     public const string Iso = "iso";
     public const string Qcow2 = "qcow2";
+
+    /// <summary>A VMware disk (monolithic sparse or stream-optimised, as in an OVA), converted on the rack server.</summary>
+    public const string Vmdk = "vmdk";
+
+    /// <summary>A raw disk with a partition table (MBR or GPT).</summary>
+    public const string Raw = "raw";
+
+    /// <summary>True for the formats a new VM's disk is made from (all but ISO).</summary>
+    public static bool IsDisk(string format) => format is Qcow2 or Vmdk or Raw;
 }
 
 public static class IsoOwners

@@ -363,9 +363,26 @@ internal static class IsoFormat
             return Qcow2Format.Check(file).Problem;
         }
 
+        if (VmdkFormat.Has(file))
+        {
+            return VmdkFormat.Check(file).Problem;
+        }
+
+        if (!IsIso(file))
+        {
+            return RawDiskFormat.Check(file).Problem is { } rawProblem
+                ? "The file is not an ISO 9660 or UDF image (no volume descriptor at sector 16), nor a disk image (qcow2, vmdk, or raw with a partition table): " + rawProblem
+                : null;
+        }
+
+        return null;
+    }
+
+    private static bool IsIso(FileStream file)
+    {
         if (file.Length < FirstDescriptor + SectorSize)
         {
-            return "The file is too short to be an ISO image.";
+            return false;
         }
 
         file.Position = FirstDescriptor;
@@ -376,7 +393,7 @@ internal static class IsoFormat
             var id = Encoding.ASCII.GetString(sector, 1, 5);
             if ((id == "CD001" && sector[0] == 1 && sector[6] == 1) || id is "NSR02" or "NSR03")
             {
-                return null;
+                return true;
             }
 
             if (id == "CD001" && sector[0] == 255)
@@ -390,14 +407,158 @@ internal static class IsoFormat
             }
         }
 
-        return "The file is not an ISO 9660 or UDF image (no volume descriptor at sector 16), nor a qcow2 disk image. Upload an installation medium as an .iso file, or a cloud image as .qcow2.";
+        return false;
     }
 
     /// <summary>What a checked, complete file is: <see cref="IsoImageFormats.Qcow2"/> with its virtual size, or <see cref="IsoImageFormats.Iso"/>.</summary>
     public static (string Format, long? VirtualSizeBytes) Describe(string path)
     {
         using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-        return Qcow2Format.Has(file) ? (IsoImageFormats.Qcow2, Qcow2Format.Check(file).VirtualSizeBytes) : (IsoImageFormats.Iso, null);
+        return Qcow2Format.Has(file) ? (IsoImageFormats.Qcow2, Qcow2Format.Check(file).VirtualSizeBytes)
+            : VmdkFormat.Has(file) ? (IsoImageFormats.Vmdk, VmdkFormat.Check(file).VirtualSizeBytes)
+            : IsIso(file) ? (IsoImageFormats.Iso, null)
+            : (IsoImageFormats.Raw, file.Length);
+    }
+}
+
+/// <summary>
+/// A VMware sparse disk (VMware's Virtual Disk Format 5.0: the "KDMV" header and its embedded descriptor), as OVAs carry
+/// it. Only a disk that is its own single extent is taken: a descriptor that names other extent files or a parent disk
+/// would make the rack server read those files, whatever they are, into the VM's disk.
+/// </summary>
+internal static class VmdkFormat
+{
+    /// <summary>How far into the file the embedded descriptor must end: it is read from the bytes the format check has.</summary>
+    public const int DescriptorLimit = 48 * 1024;
+
+    private static readonly byte[] Magic = "KDMV"u8.ToArray();
+
+    public static bool Has(FileStream file)
+    {
+        Span<byte> magic = stackalloc byte[4];
+        file.Position = 0;
+        return file.Length >= 4 && file.Read(magic) == 4 && magic.SequenceEqual(Magic);
+    }
+
+    public static (string? Problem, long VirtualSizeBytes) Check(FileStream file)
+    {
+        var header = new byte[512];
+        file.Position = 0;
+        if (file.Length < 512)
+        {
+            return ("The VMDK header is cut short.", 0);
+        }
+
+        file.ReadExactly(header);
+        var version = BinaryPrimitives.ReadUInt32LittleEndian(header.AsSpan(4));
+        var capacitySectors = BinaryPrimitives.ReadUInt64LittleEndian(header.AsSpan(12));
+        var descriptorOffset = BinaryPrimitives.ReadUInt64LittleEndian(header.AsSpan(28));
+        var descriptorSectors = BinaryPrimitives.ReadUInt64LittleEndian(header.AsSpan(36));
+        if (version is < 1 or > 3)
+        {
+            return ($"VMDK version {version} is not one QEMU reads (1 to 3).", 0);
+        }
+
+        if (capacitySectors == 0 || capacitySectors > (ulong)(Qcow2Format.MaxVirtualBytes / 512))
+        {
+            return ($"A disk image may have a virtual size of at most {Qcow2Format.MaxVirtualBytes >> 30} GiB; this one has {capacitySectors:N0} sectors.", 0);
+        }
+
+        if (descriptorOffset == 0 || descriptorSectors == 0 || (descriptorOffset + descriptorSectors) * 512 > DescriptorLimit
+            || (long)((descriptorOffset + descriptorSectors) * 512) > file.Length)
+        {
+            return ("The VMDK has no embedded descriptor in its first 48 KiB: upload a monolithic sparse or stream-optimised disk (as in an OVA), not a descriptor file with separate extents.", 0);
+        }
+
+        var descriptor = new byte[(int)(descriptorSectors * 512)];
+        file.Position = (long)descriptorOffset * 512;
+        file.ReadExactly(descriptor);
+        var text = Encoding.ASCII.GetString(descriptor).TrimEnd('\0');
+        string? createType = null;
+        var extents = 0;
+        foreach (var raw in text.Split('\n'))
+        {
+            var line = raw.Trim();
+            if (line.Length == 0 || line.StartsWith('#'))
+            {
+                continue;
+            }
+
+            if (line.StartsWith("RW ", StringComparison.Ordinal) || line.StartsWith("RDONLY ", StringComparison.Ordinal) || line.StartsWith("NOACCESS ", StringComparison.Ordinal))
+            {
+                extents++;
+                if (!line.Contains(" SPARSE ", StringComparison.Ordinal))
+                {
+                    return ("The VMDK's extent is not the sparse file itself: only self-contained disks are taken.", 0);
+                }
+
+                continue;
+            }
+
+            var pair = line.Split('=', 2);
+            var key = pair[0].Trim();
+            var value = pair.Length == 2 ? pair[1].Trim().Trim('"') : "";
+            if (key.Equals("createType", StringComparison.OrdinalIgnoreCase))
+            {
+                createType = value;
+            }
+            else if (key.Equals("parentFileNameHint", StringComparison.OrdinalIgnoreCase)
+                || (key.Equals("parentCID", StringComparison.OrdinalIgnoreCase) && !value.Equals("ffffffff", StringComparison.OrdinalIgnoreCase)))
+            {
+                return ("The VMDK names a parent disk: convert it to a self-contained disk first.", 0);
+            }
+        }
+
+        if (createType is not ("monolithicSparse" or "streamOptimized"))
+        {
+            return ($"The VMDK is of type '{createType}': only monolithicSparse and streamOptimized disks (one file, as in an OVA) are taken.", 0);
+        }
+
+        if (extents != 1)
+        {
+            return ($"The VMDK names {extents} extents: only a disk that is its own single extent is taken.", 0);
+        }
+
+        return (null, (long)capacitySectors * 512);
+    }
+}
+
+/// <summary>
+/// A raw disk: taken when it carries a partition table (MBR or GPT signature) and none of the headers of the formats the
+/// rack server would recognise first — a file that looks raw here but is read as qcow2, QED, VMDK, VHD, VDI or a
+/// LUKS volume there could name other files. Its virtual size is its length.
+/// </summary>
+internal static class RawDiskFormat
+{
+    private static readonly byte[][] HeadMagics =
+    [
+        [(byte)'Q', (byte)'F', (byte)'I', 0xFB], "QED\0"u8.ToArray(), "KDMV"u8.ToArray(), "COWD"u8.ToArray(), "OOOM"u8.ToArray(),
+        "conectix"u8.ToArray(), "vhdxfile"u8.ToArray(), "# Disk DescriptorFile"u8.ToArray(), "<<< "u8.ToArray(),
+        [(byte)'L', (byte)'U', (byte)'K', (byte)'S', 0xBA, 0xBE], "Bochs Virtual HD Image"u8.ToArray(), "cxsparse"u8.ToArray(),
+    ];
+
+    public static (string? Problem, long VirtualSizeBytes) Check(FileStream file)
+    {
+        var head = new byte[512];
+        file.Position = 0;
+        if (file.Length < 512)
+        {
+            return ("a raw disk has at least one 512-byte sector.", 0);
+        }
+
+        file.ReadExactly(head);
+        if (HeadMagics.Any(m => head.AsSpan().StartsWith(m)) || BinaryPrimitives.ReadUInt32LittleEndian(head.AsSpan(64)) == 0xBEDA107F)
+        {
+            return ("it starts with the header of another disk format that the rack server would read instead.", 0);
+        }
+
+        if (head[510] != 0x55 || head[511] != 0xAA)
+        {
+            return ("it has no partition table (MBR or GPT signature in its first sector).", 0);
+        }
+
+        // Judged from its first sector, as the rest may still be on its way; the library's size limit bounds the file.
+        return (null, file.Length);
     }
 }
 

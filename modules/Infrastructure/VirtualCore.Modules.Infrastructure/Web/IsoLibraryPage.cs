@@ -33,8 +33,8 @@ internal static class IsoLibraryPage
                     i.Name,
                     i.Title,
                     i.SizeBytes is { } size ? PageFormat.Bytes(size) : "",
-                    i.Format == IsoImageFormats.Qcow2
-                        ? $"Cloud image (qcow2){(i.VirtualSizeBytes is { } disk ? $", disk of {PageFormat.Bytes(disk)}" : "")}"
+                    IsoImageFormats.IsDisk(i.Format)
+                        ? $"Disk image ({i.Format}){(i.VirtualSizeBytes is { } disk ? $", disk of {PageFormat.Bytes(disk)}" : "")}"
                         : "Installation medium (ISO)",
                     i.Sha256 ?? "",
                     i.Owner == IsoOwners.Library ? "Library" : tenant.IsOperator ? "Customer upload" : "Yours",

@@ -91,10 +91,10 @@ internal sealed class CreateVmValidator(PortalDbContext db, ISender sender) : IV
 
             if (!string.IsNullOrEmpty(request.ImageName))
             {
-                var image = images.SingleOrDefault(i => i.Name == request.ImageName && i.Format == IsoImageFormats.Qcow2);
+                var image = images.SingleOrDefault(i => i.Name == request.ImageName && IsoImageFormats.IsDisk(i.Format));
                 if (image is null)
                 {
-                    errors.Add(new("imageName", "Choose a cloud image (qcow2) from the library."));
+                    errors.Add(new("imageName", "Choose a disk image (a cloud image: qcow2, vmdk or raw) from the library."));
                 }
                 else if (image.VirtualSizeBytes is { } needed && (long)request.DiskGiB * Placement.Gib < needed)
                 {
@@ -158,9 +158,9 @@ internal sealed class CreateVmHandler(
                 : throw new RequestValidationException("isoName", "Choose an ISO image from the library.");
         var image = string.IsNullOrEmpty(command.ImageName)
             ? null
-            : await sender.Send(new GetIsoImageFile(command.ImageName), cancellationToken) is { Format: IsoImageFormats.Qcow2 } cloudImage
+            : await sender.Send(new GetIsoImageFile(command.ImageName), cancellationToken) is { Format: IsoImageFormats.Qcow2 or IsoImageFormats.Vmdk or IsoImageFormats.Raw } cloudImage
                 ? cloudImage
-                : throw new RequestValidationException("imageName", "Choose a cloud image (qcow2) from the library.");
+                : throw new RequestValidationException("imageName", "Choose a disk image (a cloud image: qcow2, vmdk or raw) from the library.");
         var vm = new VirtualMachine
         {
             Id = Guid.NewGuid(),

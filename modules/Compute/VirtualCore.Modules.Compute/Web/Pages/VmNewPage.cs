@@ -105,7 +105,7 @@ internal static class VmNewPage
                 ? new FieldError("cloudInit.sshAuthorizedKeys", $"Key {int.Parse(e.Field["cloudInit.sshAuthorizedKeys[".Length..^1], System.Globalization.CultureInfo.InvariantCulture) + 1}: {e.Reason}")
                 : e).ToList()),
             isos.Where(i => i.Format == IsoImageFormats.Iso).Select(i => new IsoOption(i.Name, i.Title, i.SizeBytes is { } size ? PageFormat.Bytes(size) : null)).ToArray(),
-            isos.Where(i => i.Format == IsoImageFormats.Qcow2)
+            isos.Where(i => IsoImageFormats.IsDisk(i.Format))
                 .Select(i => new CloudImageOption(i.Name, i.Title, Math.Max(1, ((i.VirtualSizeBytes ?? 0) + (1L << 30) - 1) >> 30))).ToArray(),
             computeNodes.Length == 0 ? 0 : computeNodes.Max(n => n.CoresForVms - n.UsedCores),
             computeNodes.Length == 0 ? 0 : computeNodes.Max(n => (n.MemoryForVmsBytes - n.UsedMemoryBytes) / (1024L * 1024 * 1024)),
