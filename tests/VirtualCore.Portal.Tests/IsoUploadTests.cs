@@ -221,6 +221,50 @@ public sealed class IsoUploadTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_ova_becomes_its_disk_with_the_hardware_its_descriptor_asks_for_and_a_hostile_archive_is_refused()
+    {
+        var demo = _portal.Demo();
+        var disk = TestVmdk.Build(createType: "streamOptimized", extents: ["RW 41943040 SPARSE \"disk1.vmdk\""]);
+        var ova = TestOva.Build(("appliance.ovf", Encoding.UTF8.GetBytes(TestOva.Descriptor(cpus: 2, memoryMiB: 3000, nics: 1, diskHref: "disk1.vmdk"))), ("disk1.vmdk", disk));
+        var location = (await StartAsync(demo, ova.Length, "router-appliance.ova")).Headers.Location!.ToString();
+        var done = await PatchAsync(demo, location, 0, ova);
+        Assert.True(done.StatusCode == HttpStatusCode.NoContent, await done.Content.ReadAsStringAsync());
+        var image = Assert.Single(await demo.GetAsync<IsoImageView[]>("/api/v1/isos"), i => i.Owner == IsoOwners.Customer);
+        Assert.Equal((IsoImageFormats.Vmdk, (long?)(20L << 30), (int?)2, (long?)3000), (image.Format, image.VirtualSizeBytes, image.ApplianceVCpus, image.ApplianceMemoryMiB));
+        var file = Assert.Single(Directory.GetFiles(LibraryDirectory));
+        Assert.EndsWith(".vmdk", file, StringComparison.Ordinal);
+        Assert.Equal(disk, await File.ReadAllBytesAsync(file));
+
+        // Created with a name only: the appliance's hardware (3000 MiB rounded up to 3 GiB) and its disk's size.
+        var made = await demo.PostAsJsonAsync("/api/v1/vms", new { name = "router", imageName = image.Name });
+        Assert.True(made.StatusCode == HttpStatusCode.Accepted, await made.Content.ReadAsStringAsync());
+        var vm = await demo.GetAsync<VmView>($"/api/v1/vms/{(await made.Content.ReadFromJsonAsync<JobAccepted>(Api.Json))!.VmId}");
+        Assert.Equal((2, 3, 20), (vm.VCpus, vm.MemoryGiB, vm.DiskGiB));
+
+        var xxe = "<?xml version=\"1.0\"?><!DOCTYPE Envelope [<!ENTITY secret SYSTEM \"file:///etc/shadow\">]>" + TestOva.Descriptor(1, 512, 1, "disk1.vmdk").Replace("<?xml version=\"1.0\"?>", "", StringComparison.Ordinal).Replace("Virtual CPUs", "&secret;", StringComparison.Ordinal);
+        foreach (var (name, hostile, reason) in new[]
+        {
+            ("traversal.ova", TestOva.Build(("appliance.ovf", Encoding.UTF8.GetBytes(TestOva.Descriptor(1, 512, 1, "../../etc/cron.d/x"))), ("../../etc/cron.d/x", disk)), "path"),
+            ("link.ova", TestOva.Build(("appliance.ovf", Encoding.UTF8.GetBytes(TestOva.Descriptor(1, 512, 1, "disk1.vmdk")), '0', ""), ("disk1.vmdk", Array.Empty<byte>(), '2', "/etc/shadow"), ("notes.txt", new byte[64 * 1024], '0', "")), "not a plain file"),
+            ("xxe.ova", TestOva.Build(("appliance.ovf", Encoding.UTF8.GetBytes(xxe)), ("disk1.vmdk", disk)), "DTD"),
+            ("missing.ova", TestOva.Build(("appliance.ovf", Encoding.UTF8.GetBytes(TestOva.Descriptor(1, 512, 1, "disk2.vmdk"))), ("disk1.vmdk", disk)), "not in the archive"),
+            ("parent.ova", TestOva.Build(("appliance.ovf", Encoding.UTF8.GetBytes(TestOva.Descriptor(1, 512, 1, "disk1.vmdk"))), ("disk1.vmdk", TestVmdk.Build("monolithicSparse", ["RW 4192256 SPARSE \"disk1.vmdk\""], parent: "parentFileNameHint=\"/etc/shadow\""))), "parent"),
+            ("diskfirst.ova", TestOva.Build(("disk1.vmdk", disk), ("appliance.ovf", Encoding.UTF8.GetBytes(TestOva.Descriptor(1, 512, 1, "disk1.vmdk")))), "OVF descriptor"),
+        })
+        {
+            var started = await StartAsync(demo, hostile.Length, name);
+            Assert.True(started.StatusCode == HttpStatusCode.Created, $"{name}: {await started.Content.ReadAsStringAsync()}");
+            location = started.Headers.Location!.ToString();
+            var refused = await PatchAsync(demo, location, 0, hostile);
+            Assert.True(refused.StatusCode == HttpStatusCode.BadRequest, $"{name}: {(int)refused.StatusCode}");
+            Assert.Contains(reason, (await refused.ProblemAsync()).GetProperty("errors").GetProperty("file")[0].GetString(), StringComparison.Ordinal);
+        }
+
+        Assert.Equal([image.Name], (await demo.GetAsync<IsoImageView[]>("/api/v1/isos")).Where(i => i.Owner == IsoOwners.Customer).Select(i => i.Name));
+        Assert.Single(Directory.GetFiles(LibraryDirectory));
+    }
+
+    [Fact]
     public async Task Uploads_outside_the_protocol_the_size_limit_or_the_quota_are_refused_with_the_field_and_reason()
     {
         var demo = _portal.Demo();
@@ -478,4 +522,58 @@ public static class TestVmdk
 
         return file;
     }
+}
+
+/// <summary>An OVA: a ustar archive of the members given (name, bytes, and optionally a type flag and link target).</summary>
+public static class TestOva
+{
+    public static byte[] Build(params (string Name, byte[] Data)[] members) =>
+        Build(members.Select(m => (m.Name, m.Data, '0', "")).ToArray());
+
+    public static byte[] Build(params (string Name, byte[] Data, char Type, string Link)[] members)
+    {
+        using var tar = new MemoryStream();
+        foreach (var (name, data, type, link) in members)
+        {
+            var header = new byte[512];
+            Encoding.ASCII.GetBytes(name).CopyTo(header, 0);
+            Encoding.ASCII.GetBytes("0000644\0").CopyTo(header, 100);
+            Encoding.ASCII.GetBytes("0000000\0").CopyTo(header, 108);
+            Encoding.ASCII.GetBytes("0000000\0").CopyTo(header, 116);
+            Encoding.ASCII.GetBytes(Convert.ToString(data.Length, 8).PadLeft(11, '0') + "\0").CopyTo(header, 124);
+            Encoding.ASCII.GetBytes("00000000000\0").CopyTo(header, 136);
+            header[156] = (byte)type;
+            Encoding.ASCII.GetBytes(link).CopyTo(header, 157);
+            Encoding.ASCII.GetBytes("ustar\0" + "00").CopyTo(header, 257);
+            Encoding.ASCII.GetBytes("        ").CopyTo(header, 148);
+            var checksum = header.Sum(b => b);
+            Encoding.ASCII.GetBytes(Convert.ToString(checksum, 8).PadLeft(6, '0') + "\0 ").CopyTo(header, 148);
+            tar.Write(header);
+            tar.Write(data);
+            tar.Write(new byte[(512 - (data.Length % 512)) % 512]);
+        }
+
+        tar.Write(new byte[1024]);
+        return tar.ToArray();
+    }
+
+    public static string Descriptor(int cpus, int memoryMiB, int nics, string diskHref) =>
+        $"""
+        <?xml version="1.0"?>
+        <Envelope xmlns="http://schemas.dmtf.org/ovf/envelope/1" xmlns:ovf="http://schemas.dmtf.org/ovf/envelope/1"
+                  xmlns:rasd="http://schemas.dmtf.org/wbem/wscim/1/cim-schema/2/CIM_ResourceAllocationSettingData">
+          <References><File ovf:id="file1" ovf:href="{diskHref}"/></References>
+          <DiskSection><Info>Virtual disks</Info><Disk ovf:diskId="vmdisk1" ovf:fileRef="file1" ovf:capacity="20" ovf:capacityAllocationUnits="byte * 2^30"/></DiskSection>
+          <VirtualSystem ovf:id="appliance">
+            <Info>An appliance</Info>
+            <VirtualHardwareSection>
+              <Info>Virtual hardware</Info>
+              <Item><rasd:ElementName>Virtual CPUs</rasd:ElementName><rasd:InstanceID>1</rasd:InstanceID><rasd:ResourceType>3</rasd:ResourceType><rasd:VirtualQuantity>{cpus}</rasd:VirtualQuantity></Item>
+              <Item><rasd:AllocationUnits>byte * 2^20</rasd:AllocationUnits><rasd:ElementName>Memory</rasd:ElementName><rasd:InstanceID>2</rasd:InstanceID><rasd:ResourceType>4</rasd:ResourceType><rasd:VirtualQuantity>{memoryMiB}</rasd:VirtualQuantity></Item>
+              {string.Concat(Enumerable.Range(0, nics).Select(n => $"<Item><rasd:ElementName>NIC {n}</rasd:ElementName><rasd:InstanceID>{10 + n}</rasd:InstanceID><rasd:ResourceType>10</rasd:ResourceType></Item>"))}
+              <Item><rasd:ElementName>Disk 1</rasd:ElementName><rasd:HostResource>ovf:/disk/vmdisk1</rasd:HostResource><rasd:InstanceID>20</rasd:InstanceID><rasd:ResourceType>17</rasd:ResourceType></Item>
+            </VirtualHardwareSection>
+          </VirtualSystem>
+        </Envelope>
+        """;
 }

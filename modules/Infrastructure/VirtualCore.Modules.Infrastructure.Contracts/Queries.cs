@@ -56,6 +56,8 @@ public sealed record ListIsoImages : IQuery<IReadOnlyList<IsoImageView>>;
 /// <param name="Format">"iso" (boots from the CD-ROM drive: isoName), or "qcow2", "vmdk" or "raw" (a disk image — a cloud image or
 /// an appliance's disk — a new VM's disk is made from: imageName).</param>
 /// <param name="VirtualSizeBytes">A disk image's virtual size: the smallest disk a VM made from it can have.</param>
+/// <param name="ApplianceVCpus">For an appliance's disk (from an OVA): the vCPUs its descriptor asks for, taken when a VM is created without any.</param>
+/// <param name="ApplianceMemoryMiB">For an appliance's disk: the memory its descriptor asks for, in MiB.</param>
 public sealed record IsoImageView(
     string Name,
     string Title,
@@ -66,7 +68,9 @@ public sealed record IsoImageView(
     DateTimeOffset? UploadedAt = null,
     bool Deletable = false,
     string Format = IsoImageFormats.Iso,
-    long? VirtualSizeBytes = null);
+    long? VirtualSizeBytes = null,
+    int? ApplianceVCpus = null,
+    long? ApplianceMemoryMiB = null);
 
 public static class IsoImageFormats
 {
@@ -106,7 +110,7 @@ public sealed record GetIsoImageFile(string Name) : IQuery<IsoImageFile?>;
 /// <param name="Path">Where the image lies on the nodes' image storage.</param>
 /// <param name="Format">"iso" or "qcow2".</param>
 /// <param name="VirtualSizeBytes">A disk image's virtual size.</param>
-public sealed record IsoImageFile(string Name, string Path, string Format = IsoImageFormats.Iso, long? VirtualSizeBytes = null);
+public sealed record IsoImageFile(string Name, string Path, string Format = IsoImageFormats.Iso, long? VirtualSizeBytes = null, int? ApplianceVCpus = null, long? ApplianceMemoryMiB = null);
 
 /// <summary>
 /// Addresses of the provider's IP pools for VMs; implemented by the module that keeps the pools. Its changes join the

@@ -35,8 +35,12 @@ internal static class ComputeApi
             .RequireScope(ApiScopes.Read).WithName("GetVm").WithSummary("One vServer.").ProducesProblem(StatusCodes.Status404NotFound);
         vms.MapPost("/", async (CreateVmRequest body, HttpContext http, ISender sender, CancellationToken ct) =>
             {
-                var accepted = await sender.Send(
-                    new CreateVm(body.Name, body.VCpus, body.MemoryGiB, body.DiskGiB, body.IsoName, body.RequestId ?? IdempotencyKey.Of(http)) { CloudInit = body.CloudInit, ImageName = body.ImageName }, ct);
+                var command = new CreateVm(body.Name, body.VCpus, body.MemoryGiB, body.DiskGiB, body.IsoName, body.RequestId ?? IdempotencyKey.Of(http))
+                {
+                    CloudInit = body.CloudInit,
+                    ImageName = body.ImageName,
+                };
+                var accepted = await sender.Send(await CreateVmDefaults.ApplyAsync(command, sender, ct), ct);
                 return Results.Accepted($"/api/v1/jobs/{accepted.JobId}", accepted);
             })
             .RequireScope(ScopeFor(CreateVmHandler.Action))

@@ -66,11 +66,17 @@ internal sealed class IsoImage : IVersioned
 
     public string State { get; set; } = IsoStates.Ready;
 
-    /// <summary>"iso" (a CD-ROM image) or "qcow2" (a disk image a VM's disk is made from); known once ready.</summary>
+    /// <summary>"iso" (a CD-ROM image), or "qcow2", "vmdk" or "raw" (a disk image a VM's disk is made from); known once ready.</summary>
     public string Format { get; set; } = "iso";
 
     /// <summary>A disk image's virtual size: the smallest disk a VM made from it can have.</summary>
     public long? VirtualSizeBytes { get; set; }
+
+    /// <summary>The vCPUs an appliance's OVF descriptor asks for; null for images that came without one.</summary>
+    public int? ApplianceVCpus { get; set; }
+
+    /// <summary>The memory an appliance's OVF descriptor asks for, in MiB.</summary>
+    public long? ApplianceMemoryMiB { get; set; }
 
     /// <summary>How many bytes of an upload arrived (tus's Upload-Offset); <see cref="SizeBytes"/> once ready.</summary>
     public long UploadOffset { get; set; }

@@ -270,14 +270,21 @@ internal sealed class IsoFetcher(IServiceScopeFactory scopes, IsoUploadWriter wr
             }
             else
             {
-                var path = image.Path.EndsWith(".part", StringComparison.Ordinal) ? image.Path[..^5] : image.Path;
-                File.Move(image.Path, path, overwrite: true);
-                var (format, virtualSize) = IsoFormat.Describe(path);
+                var finished = LibraryFiles.Finish(image.Path);
+                if (finished.Problem is not null)
+                {
+                    await UpdateAsync(id, i => i.Path = finished.Path);
+                    await FailAsync(id, finished.Problem);
+                    return;
+                }
+
                 await UpdateAsync(id, i =>
                 {
-                    i.Path = path;
-                    i.Format = format;
-                    i.VirtualSizeBytes = virtualSize;
+                    i.Path = finished.Path;
+                    i.Format = finished.Format;
+                    i.VirtualSizeBytes = finished.VirtualSizeBytes;
+                    i.ApplianceVCpus = finished.Hardware?.VCpus;
+                    i.ApplianceMemoryMiB = finished.Hardware?.MemoryMiB;
                     i.State = IsoStates.Ready;
                     i.Sha256 = appended.Sha256;
                     i.UploadOffset = length;

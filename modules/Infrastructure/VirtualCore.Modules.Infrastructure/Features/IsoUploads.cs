@@ -48,7 +48,7 @@ public sealed record DeleteIsoImage(string Name) : ICommand;
 /// <param name="Title">What users see.</param>
 /// <param name="Sha256">The file's SHA-256 (hex) once it is ready.</param>
 /// <param name="Refusal">Why the finished file was refused; null otherwise.</param>
-public sealed record IsoUploadView(Guid Id, long Length, long Offset, string State, string Name, string Title, string? Sha256, string? Refusal = null)
+public sealed record IsoUploadView(Guid Id, long Length, long Offset, string State, string Name, string Title, string? Sha256, string? Refusal = null, string? RefusalField = null)
 {
     internal const string Refused = "refused";
 }
@@ -238,6 +238,7 @@ internal sealed class RecordIsoUploadHandler(PortalDbContext db, ITenantContext 
 
         upload.UploadOffset = command.To;
         var refusal = command.FormatProblem;
+        var refusalField = IsoUploadFields.File;
         if (refusal is null && command.To == upload.SizeBytes)
         {
             if (command.Sha256 is null)
@@ -248,16 +249,29 @@ internal sealed class RecordIsoUploadHandler(PortalDbContext db, ITenantContext 
             if (upload.ExpectedSha256 is { } expected && expected != command.Sha256)
             {
                 refusal = $"The file's SHA-256 is {command.Sha256}, not the {expected} given: it was damaged on the way or is another file. Upload it again.";
+                refusalField = IsoUploadFields.Sha256;
             }
             else
             {
-                var path = upload.Path.EndsWith(".part", StringComparison.Ordinal) ? upload.Path[..^5] : upload.Path;
-                File.Move(upload.Path, path, overwrite: true);
-                upload.Path = path;
-                upload.State = IsoStates.Ready;
-                upload.Sha256 = command.Sha256;
-                (upload.Format, upload.VirtualSizeBytes) = IsoFormat.Describe(path);
-                audit.Record("iso.uploaded", upload.Name, $"{upload.Title}, {upload.SizeBytes:N0} bytes, SHA-256 {upload.Sha256}");
+                var finished = LibraryFiles.Finish(upload.Path);
+                upload.Path = finished.Path;
+                if (finished.Problem is not null)
+                {
+                    refusal = finished.Problem;
+                }
+                else
+                {
+                    upload.State = IsoStates.Ready;
+                    upload.Sha256 = command.Sha256;
+                    upload.Format = finished.Format;
+                    upload.VirtualSizeBytes = finished.VirtualSizeBytes;
+                    upload.ApplianceVCpus = finished.Hardware?.VCpus;
+                    upload.ApplianceMemoryMiB = finished.Hardware?.MemoryMiB;
+                }
+                if (refusal is null)
+                {
+                    audit.Record("iso.uploaded", upload.Name, $"{upload.Title}, {upload.SizeBytes:N0} bytes, SHA-256 {upload.Sha256}");
+                }
             }
         }
 
@@ -265,7 +279,7 @@ internal sealed class RecordIsoUploadHandler(PortalDbContext db, ITenantContext 
         {
             IsoFiles.Delete(upload.Path);
             db.Remove(upload);
-            return IsoUploadMapping.View(upload) with { State = IsoUploadView.Refused, Refusal = refusal };
+            return IsoUploadMapping.View(upload) with { State = IsoUploadView.Refused, Refusal = refusal, RefusalField = refusalField };
         }
 
         return IsoUploadMapping.View(upload);
@@ -368,6 +382,11 @@ internal static class IsoFormat
             return VmdkFormat.Check(file).Problem;
         }
 
+        if (OvaImport.Has(file))
+        {
+            return OvaImport.CheckStart(file);
+        }
+
         if (!IsIso(file))
         {
             return RawDiskFormat.Check(file).Problem is { } rawProblem
@@ -416,9 +435,16 @@ internal static class IsoFormat
         using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
         return Qcow2Format.Has(file) ? (IsoImageFormats.Qcow2, Qcow2Format.Check(file).VirtualSizeBytes)
             : VmdkFormat.Has(file) ? (IsoImageFormats.Vmdk, VmdkFormat.Check(file).VirtualSizeBytes)
+            : OvaImport.Has(file) ? (IsoFormatNames.Ova, null)
             : IsIso(file) ? (IsoImageFormats.Iso, null)
             : (IsoImageFormats.Raw, file.Length);
     }
+}
+
+/// <summary>Formats a file arrives in that the library keeps as another: an OVA becomes its disk.</summary>
+internal static class IsoFormatNames
+{
+    public const string Ova = "ova";
 }
 
 /// <summary>

@@ -53,7 +53,9 @@ internal sealed class ListIsoImagesHandler(PortalDbContext db, ITenantContext te
             i.CreatedAt,
             i.CreatedByUserId is not null && (tenant.IsOperator || (i.CustomerId is not null && i.CustomerId == tenant.CustomerId && CanUpload())),
             i.Format,
-            i.VirtualSizeBytes)).ToArray();
+            i.VirtualSizeBytes,
+            i.ApplianceVCpus,
+            i.ApplianceMemoryMiB)).ToArray();
     }
 
     private bool CanUpload() => permissions.Has(Permissions.ImageUpload);
@@ -88,7 +90,7 @@ internal sealed class GetIsoImageFileHandler(PortalDbContext db, ITenantContext 
 {
     public async ValueTask<IsoImageFile?> Handle(GetIsoImageFile query, CancellationToken cancellationToken) =>
         await db.Set<IsoImage>().AsNoTracking().VisibleTo(tenant).Where(i => i.Name == query.Name && i.State == IsoStates.Ready)
-            .Select(i => new IsoImageFile(i.Name, i.Path, i.Format, i.VirtualSizeBytes)).SingleOrDefaultAsync(cancellationToken);
+            .Select(i => new IsoImageFile(i.Name, i.Path, i.Format, i.VirtualSizeBytes, i.ApplianceVCpus, i.ApplianceMemoryMiB)).SingleOrDefaultAsync(cancellationToken);
 }
 
 /// <summary>

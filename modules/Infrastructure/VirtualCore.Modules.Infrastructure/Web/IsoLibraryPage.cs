@@ -35,6 +35,7 @@ internal static class IsoLibraryPage
                     i.SizeBytes is { } size ? PageFormat.Bytes(size) : "",
                     IsoImageFormats.IsDisk(i.Format)
                         ? $"Disk image ({i.Format}){(i.VirtualSizeBytes is { } disk ? $", disk of {PageFormat.Bytes(disk)}" : "")}"
+                            + (i.ApplianceVCpus is { } cpus ? $"; appliance: {cpus} vCPUs, {PageFormat.Bytes((i.ApplianceMemoryMiB ?? 0) << 20)} RAM" : "")
                         : "Installation medium (ISO)",
                     i.Sha256 ?? "",
                     i.Owner == IsoOwners.Library ? "Library" : tenant.IsOperator ? "Customer upload" : "Yours",

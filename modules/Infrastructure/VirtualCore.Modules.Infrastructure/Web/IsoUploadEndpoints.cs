@@ -124,7 +124,7 @@ internal static class IsoUploadEndpoints
 
                 if (recorded.Refusal is { } refusal)
                 {
-                    var field = appended.Overflow ? "body" : appended.FormatProblem is null ? IsoUploadFields.Sha256 : IsoUploadFields.File;
+                    var field = appended.Overflow ? "body" : recorded.RefusalField ?? IsoUploadFields.File;
                     return appended.Overflow
                         ? TooLarge(field, refusal)
                         : Results.ValidationProblem(new Dictionary<string, string[]> { [field] = [refusal] }, refusal, title: "The image was refused and removed.");

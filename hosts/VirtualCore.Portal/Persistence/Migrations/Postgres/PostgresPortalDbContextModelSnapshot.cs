@@ -885,6 +885,12 @@ namespace VirtualCore.Portal.Persistence.Migrations.Postgres
                         .ValueGeneratedOnAdd()
                         .HasColumnType("uuid");
 
+                    b.Property<long?>("ApplianceMemoryMiB")
+                        .HasColumnType("bigint");
+
+                    b.Property<int?>("ApplianceVCpus")
+                        .HasColumnType("integer");
+
                     b.Property<long?>("ClaimedUntil")
                         .HasColumnType("bigint");
 

@@ -878,6 +878,12 @@ namespace VirtualCore.Portal.Persistence.Migrations.Sqlite
                         .ValueGeneratedOnAdd()
                         .HasColumnType("TEXT");
 
+                    b.Property<long?>("ApplianceMemoryMiB")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int?>("ApplianceVCpus")
+                        .HasColumnType("INTEGER");
+
                     b.Property<long?>("ClaimedUntil")
                         .HasColumnType("INTEGER");
 

@@ -49,6 +49,30 @@ internal static partial class CreateVmRules
     public static partial Regex DnsLabel();
 }
 
+/// <summary>
+/// A VM made from a disk image takes what the caller left at 0 from the image: an appliance's vCPUs and memory as its OVF
+/// descriptor asked (rounded up to whole GiB), and a disk of the image's virtual size. The plan's limits still apply.
+/// </summary>
+internal static class CreateVmDefaults
+{
+    public static async Task<CreateVm> ApplyAsync(CreateVm command, ISender sender, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrEmpty(command.ImageName) || (command.VCpus != 0 && command.MemoryGiB != 0 && command.DiskGiB != 0)
+            || await sender.Send(new GetIsoImageFile(command.ImageName), cancellationToken) is not { } image)
+        {
+            return command;
+        }
+
+        return command with
+        {
+            VCpus = command.VCpus != 0 ? command.VCpus : image.ApplianceVCpus ?? command.VCpus,
+            MemoryGiB = command.MemoryGiB != 0 ? command.MemoryGiB : image.ApplianceMemoryMiB is { } mib ? (int)Math.Max(1, (mib + 1023) / 1024) : command.MemoryGiB,
+            DiskGiB = command.DiskGiB != 0 ? command.DiskGiB
+                : image.VirtualSizeBytes is { } bytes ? (int)Math.Max(CreateVmRules.MinDiskGiB, (bytes + Placement.Gib - 1) / Placement.Gib) : command.DiskGiB,
+        };
+    }
+}
+
 internal sealed class CreateVmValidator(PortalDbContext db, ISender sender) : IValidator<CreateVm>
 {
     public async ValueTask<IReadOnlyList<FieldError>> ValidateAsync(CreateVm request, CancellationToken cancellationToken)
