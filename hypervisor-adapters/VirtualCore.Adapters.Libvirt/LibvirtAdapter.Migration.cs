@@ -192,19 +192,7 @@ public sealed partial class LibvirtAdapter
             using var volume = FindDiskVolume(source, seed)
                 ?? throw new HypervisorAdapterException(AdapterErrorCode.OperationFailed, $"The cloud-init seed {seed} of domain {LibvirtDomain.GetName(domain)} is missing on this node.");
             var image = source.DownloadVolume(volume, 2 * CloudInitSeed.MaxBytes, seed);
-            var folder = Path.GetDirectoryName(seed)!;
-            using var pool = OpenImagePool(destination, folder);
-            LibvirtConnection.RefreshPool(pool, $"the storage pool of {folder}");
-            using (var stale = destination.FindVolume(seed))
-            {
-                if (stale is not null)
-                {
-                    LibvirtConnection.DeleteVolume(stale, seed);
-                }
-            }
-
-            using var copy = LibvirtConnection.CreateVolume(pool, VolumeXml(Path.GetFileName(seed), image.Length, "raw"), seed);
-            destination.UploadVolume(copy, image, seed);
+            WriteSmallImage(destination, seed, image);
         }
     }
 

@@ -80,6 +80,16 @@ public sealed partial class LibvirtAdapter
             throw new HypervisorAdapterException(AdapterErrorCode.InvalidSpec, e.Message, innerException: e);
         }
 
+        WriteSmallImage(c, path, image);
+        return path;
+    }
+
+    /// <summary>
+    /// Writes <paramref name="image"/> as the raw volume at <paramref name="path"/> in its folder's pool, through libvirtd,
+    /// replacing one there; nothing is left behind when the write fails.
+    /// </summary>
+    private static void WriteSmallImage(LibvirtConnection c, string path, byte[] image)
+    {
         var directory = Path.GetDirectoryName(path)!;
         using var pool = OpenImagePool(c, directory);
         LibvirtConnection.RefreshPool(pool, $"the storage pool of {directory}");
@@ -101,8 +111,6 @@ public sealed partial class LibvirtAdapter
             LibvirtConnection.DeleteVolume(volume, path);
             throw;
         }
-
-        return path;
     }
 
     /// <summary>Removes images made for a domain whose definition then failed; the definition's error is the one reported.</summary>

@@ -135,6 +135,36 @@ public sealed class QemuLiveMigrationTests
     }
 
     [Fact]
+    public async Task A_guest_moved_with_its_storage_finds_its_cloud_init_seed_on_the_target()
+    {
+        var spec = TinyGuest.SpecFor("seed-move");
+        var disk = await QemuTwoNodeFixture.CreateLocalDiskAsync(spec.Name + ".qcow2", 16L * 1024 * 1024);
+        var seedName = LibvirtAdapter.DomainNameOf(spec.Id) + "-cidata.iso";
+        var guest = await TinyGuest.DefineAsync(
+            nodes.First,
+            spec with { Disks = [new DiskSpec(disk, 16L * 1024 * 1024)], CloudInit = new CloudInitSeed($"instance-id: {spec.Id}\n", "#cloud-config\n", null) });
+        try
+        {
+            await nodes.First.Adapter.StartDomainAsync(guest.Id, CancellationToken.None);
+            await nodes.First.Adapter.MigrateDomainAsync(guest.Id, Target(nodes.Second) with { CopyStorage = true }, null, CancellationToken.None);
+            guest.Node = nodes.Second;
+
+            Assert.Equal(DomainState.Running, await nodes.Second.Adapter.GetDomainStateAsync(guest.Id, CancellationToken.None));
+            var seeds = QemuTwoNodeFixture.NodeDiskPaths(seedName).ToArray();
+            Assert.All(seeds, path => Assert.True(File.Exists(path), $"No seed at {path}."));
+            Assert.Equal(await File.ReadAllBytesAsync(seeds[0]), await File.ReadAllBytesAsync(seeds[1]));
+        }
+        finally
+        {
+            await nodes.RemoveEverywhereAsync(guest);
+            foreach (var path in QemuTwoNodeFixture.NodeDiskPaths(Path.GetFileName(disk)).Concat(QemuTwoNodeFixture.NodeDiskPaths(seedName)))
+            {
+                File.Delete(path);
+            }
+        }
+    }
+
+    [Fact]
     public async Task Migrating_to_the_same_node_is_refused_and_the_guest_keeps_running()
     {
         var guest = await TinyGuest.DefineAsync(nodes.First, "same-node");

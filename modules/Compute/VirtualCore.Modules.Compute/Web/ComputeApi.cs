@@ -156,7 +156,7 @@ internal static class ComputeApi
         api.MapGet("/nodes", (ISender sender, CancellationToken ct) => sender.Send(new ListNodeUsage(), ct))
             .RequireScope(ApiScopes.Read).WithTags("Rack servers").WithName("ListRackServers").WithSummary("Rack servers with their capacity and what VMs use of it.");
         api.MapGet("/isos", (ISender sender, CancellationToken ct) => sender.Send(new Infrastructure.Contracts.ListIsoImages(), ct))
-            .RequireScope(ApiScopes.Read).WithTags("Images").WithName("ListIsoImages").WithSummary("The ISO library.");
+            .RequireScope(ApiScopes.Read).WithTags("Images").WithName("ListIsoImages").WithSummary("The image library: installation ISOs (format iso, for isoName) and disk images — cloud images and appliance disks (qcow2, vmdk, raw, for imageName).");
     }
 
     private static void MapAction(RouteGroupBuilder vms, VmAction action) =>

@@ -429,6 +429,14 @@ internal static class IsoFormat
         return false;
     }
 
+    /// <summary>True when the file begins with <paramref name="magic"/>.</summary>
+    public static bool StartsWith(FileStream file, byte[] magic)
+    {
+        Span<byte> head = stackalloc byte[magic.Length];
+        file.Position = 0;
+        return file.Length >= magic.Length && file.Read(head) == magic.Length && head.SequenceEqual(magic);
+    }
+
     /// <summary>What a checked, complete file is: <see cref="IsoImageFormats.Qcow2"/> with its virtual size, or <see cref="IsoImageFormats.Iso"/>.</summary>
     public static (string Format, long? VirtualSizeBytes) Describe(string path)
     {
@@ -459,12 +467,7 @@ internal static class VmdkFormat
 
     private static readonly byte[] Magic = "KDMV"u8.ToArray();
 
-    public static bool Has(FileStream file)
-    {
-        Span<byte> magic = stackalloc byte[4];
-        file.Position = 0;
-        return file.Length >= 4 && file.Read(magic) == 4 && magic.SequenceEqual(Magic);
-    }
+    public static bool Has(FileStream file) => IsoFormat.StartsWith(file, Magic);
 
     public static (string? Problem, long VirtualSizeBytes) Check(FileStream file)
     {
@@ -605,12 +608,7 @@ internal static class Qcow2Format
     // Incompatible features: 0 dirty, 1 corrupt, 2 external data file, 3 compression type, 4 extended L2 entries.
     private const ulong AllowedIncompatible = (1UL << 3) | (1UL << 4);
 
-    public static bool Has(FileStream file)
-    {
-        Span<byte> magic = stackalloc byte[4];
-        file.Position = 0;
-        return file.Length >= 4 && file.Read(magic) == 4 && magic.SequenceEqual(Magic);
-    }
+    public static bool Has(FileStream file) => IsoFormat.StartsWith(file, Magic);
 
     public static (string? Problem, long VirtualSizeBytes) Check(FileStream file)
     {

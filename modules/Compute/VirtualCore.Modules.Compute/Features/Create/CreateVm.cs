@@ -110,7 +110,7 @@ internal sealed class CreateVmValidator(PortalDbContext db, ISender sender) : IV
             var images = await sender.Send(new ListIsoImages(), cancellationToken);
             if (!string.IsNullOrEmpty(request.IsoName) && !images.Any(i => i.Name == request.IsoName && i.Format == IsoImageFormats.Iso))
             {
-                errors.Add(new("isoName", "Choose an ISO image from the library."));
+                errors.Add(new("isoName", "Choose an image from the ISO library."));
             }
 
             if (!string.IsNullOrEmpty(request.ImageName))
@@ -179,7 +179,7 @@ internal sealed class CreateVmHandler(
             ? null
             : await sender.Send(new GetIsoImageFile(command.IsoName), cancellationToken) is { Format: IsoImageFormats.Iso } found
                 ? found
-                : throw new RequestValidationException("isoName", "Choose an ISO image from the library.");
+                : throw new RequestValidationException("isoName", "Choose an image from the ISO library.");
         var image = string.IsNullOrEmpty(command.ImageName)
             ? null
             : await sender.Send(new GetIsoImageFile(command.ImageName), cancellationToken) is { Format: IsoImageFormats.Qcow2 or IsoImageFormats.Vmdk or IsoImageFormats.Raw } cloudImage

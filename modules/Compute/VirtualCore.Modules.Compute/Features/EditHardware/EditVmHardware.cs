@@ -29,7 +29,7 @@ internal sealed class EditVmHardwareValidator(ISender sender) : IValidator<EditV
             }
             else if (!(await sender.Send(new ListIsoImages(), cancellationToken)).Any(i => i.Name == request.IsoName && i.Format == IsoImageFormats.Iso))
             {
-                errors.Add(new("isoName", "Choose an ISO image from the library."));
+                errors.Add(new("isoName", "Choose an image from the ISO library."));
             }
         }
 
@@ -153,7 +153,7 @@ internal sealed class EditVmHardwareHandler(PortalDbContext db, ISender sender, 
             ? null
             : await sender.Send(new GetIsoImageFile(command.IsoName), cancellationToken) is { Format: IsoImageFormats.Iso } found
                 ? found
-                : throw new RequestValidationException("isoName", "Choose an ISO image from the library.");
+                : throw new RequestValidationException("isoName", "Choose an image from the ISO library.");
         var edit = new HardwareEdit
         {
             Id = Guid.NewGuid(),
