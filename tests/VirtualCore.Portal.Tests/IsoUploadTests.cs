@@ -156,6 +156,13 @@ public sealed class IsoUploadTests : IAsyncLifetime
         Assert.True(made.StatusCode == HttpStatusCode.Accepted, await made.Content.ReadAsStringAsync());
         Assert.Equal(JobStatuses.Completed, (await demo.WaitForJobAsync((await made.Content.ReadFromJsonAsync<JobAccepted>(Api.Json))!.JobId, TimeSpan.FromSeconds(30))).Status);
 
+        // While a VM's disk is still being made from it (its create job queued), the image cannot be deleted.
+        await SetStateAsync("from-cloud", VmStates.Pending);
+        var held = await demo.DeleteAsync($"/api/v1/isos/{listed.Name}");
+        Assert.Equal(HttpStatusCode.Conflict, held.StatusCode);
+        Assert.Contains("from-cloud", (await held.ProblemAsync()).GetProperty("detail").GetString(), StringComparison.Ordinal);
+        await SetStateAsync("from-cloud", VmStates.ShutOff);
+
         // Hostile or unreadable images: refused with the first bytes, nothing kept.
         foreach (var (name, hostile, reason) in new[]
         {
@@ -377,6 +384,14 @@ public sealed class IsoUploadTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Conflict, (await provider.DeleteAsync($"/api/v1/isos/{registered.Name}")).StatusCode);
         Assert.Equal(HttpStatusCode.NoContent, (await provider.DeleteAsync($"/api/v1/isos/{name}")).StatusCode);
     }
+
+    private Task<int> SetStateAsync(string vmName, string state) =>
+        _portal.DbAsync(async db =>
+        {
+            var vm = await db.Set<VirtualMachine>().IgnoreQueryFilters().SingleAsync(v => v.Name == vmName);
+            vm.State = state;
+            return await db.SaveChangesAsync();
+        });
 
     private async Task<PortalSession> PageAsync(string user, string password, string host)
     {

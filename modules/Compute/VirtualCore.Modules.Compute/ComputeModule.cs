@@ -126,6 +126,7 @@ public sealed class ComputeModule : IModule
             e.ToTable("VirtualMachines");
             e.Property(x => x.Name).HasMaxLength(63);
             e.Property(x => x.IsoName).HasMaxLength(100);
+            e.Property(x => x.ImageName).HasMaxLength(100);
             e.Property(x => x.NodeName).HasMaxLength(63);
             e.Property(x => x.MacAddress).HasMaxLength(17);
             e.Property(x => x.Addresses).HasMaxLength(1000);

@@ -96,7 +96,10 @@ public static class IsoOwners
 /// <summary>Tells which VMs have an ISO image in their drive; implemented by the module that owns VMs.</summary>
 public interface IIsoImageUsage
 {
-    /// <summary>The names of the VMs (of any tenant) whose drive holds the image <paramref name="isoName"/>.</summary>
+    /// <summary>
+    /// The names of the VMs (of any tenant) whose drive holds the image <paramref name="isoName"/>, or whose disk is still
+    /// being made from it.
+    /// </summary>
     ValueTask<IReadOnlyList<string>> VmsUsingAsync(string isoName, CancellationToken cancellationToken);
 }
 

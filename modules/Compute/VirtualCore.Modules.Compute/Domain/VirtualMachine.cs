@@ -24,6 +24,9 @@ internal sealed class VirtualMachine : ITenantOwned, IVersioned
 
     public string? IsoName { get; set; }
 
+    /// <summary>The library's disk image its disk was made from, or null for an empty disk.</summary>
+    public string? ImageName { get; set; }
+
     public required string NodeName { get; set; }
 
     public required string MacAddress { get; set; }

@@ -320,7 +320,10 @@ internal sealed class DeleteIsoImageHandler(PortalDbContext db, ITenantContext t
             var vms = await usage.VmsUsingAsync(image.Name, cancellationToken);
             if (vms.Count > 0)
             {
-                throw new ConflictException($"'{image.Title}' is in the drive of {string.Join(", ", vms.Take(5))}{(vms.Count > 5 ? $" and {vms.Count - 5} more" : "")}; take it out of their drives first.");
+                var names = $"{string.Join(", ", vms.Take(5))}{(vms.Count > 5 ? $" and {vms.Count - 5} more" : "")}";
+                throw new ConflictException(IsoImageFormats.IsDisk(image.Format)
+                    ? $"The disks of {names} are still being made from '{image.Title}'; delete it once they are created."
+                    : $"'{image.Title}' is in the drive of {names}; take it out of their drives first.");
             }
         }
 

@@ -358,6 +358,10 @@ namespace VirtualCore.Portal.Persistence.Migrations.Postgres
                     b.Property<int>("DiskGiB")
                         .HasColumnType("integer");
 
+                    b.Property<string>("ImageName")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
                     b.Property<string>("IsoName")
                         .HasMaxLength(100)
                         .HasColumnType("character varying(100)");

@@ -351,6 +351,10 @@ namespace VirtualCore.Portal.Persistence.Migrations.Sqlite
                     b.Property<int>("DiskGiB")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("ImageName")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("IsoName")
                         .HasMaxLength(100)
                         .HasColumnType("TEXT");

@@ -195,6 +195,7 @@ internal sealed class CreateVmHandler(
             MemoryGiB = command.MemoryGiB,
             DiskGiB = command.DiskGiB,
             IsoName = iso?.Name,
+            ImageName = image?.Name,
             NodeName = decision.NodeName,
             MacAddress = NewMacAddress(),
             State = VmStates.Pending,

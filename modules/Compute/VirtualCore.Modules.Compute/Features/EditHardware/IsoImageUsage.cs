@@ -11,6 +11,7 @@ internal sealed class IsoImageUsage(PortalDbContext db) : IIsoImageUsage
 {
     public async ValueTask<IReadOnlyList<string>> VmsUsingAsync(string isoName, CancellationToken cancellationToken) =>
         await db.Set<VirtualMachine>().IgnoreQueryFilters().AsNoTracking()
-            .Where(v => v.IsoName == isoName && v.State != VmStates.Failed && v.State != VmStates.Deleted)
+            .Where(v => (v.IsoName == isoName && v.State != VmStates.Failed && v.State != VmStates.Deleted)
+                || (v.ImageName == isoName && v.State == VmStates.Pending))
             .OrderBy(v => v.Name).Select(v => v.Name).ToListAsync(cancellationToken);
 }
