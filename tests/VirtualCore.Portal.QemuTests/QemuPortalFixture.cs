@@ -124,9 +124,7 @@ public sealed class QemuPortalFixture : IAsyncLifetime
     /// <summary>The addresses (with prefix, "10.78.1.200/24") the node's NAT network <c>default</c> leased to the domain's NIC, as virsh net-dhcp-leases lists them.</summary>
     public async Task<IReadOnlyList<string>> LeasesAsync(string node, Guid domainId)
     {
-        var xml = await RunAsync("virsh", ["-q", "-c", Uris[node], "dumpxml", domainId.ToString()], TimeSpan.FromSeconds(30));
-        var mac = (string?)System.Xml.Linq.XElement.Parse(xml).Element("devices")?.Element("interface")?.Element("mac")?.Attribute("address")
-            ?? throw new InvalidOperationException($"Domain {domainId} on {node} has no NIC.");
+        var mac = await MacAddressAsync(node, domainId);
         var leases = await RunAsync("virsh", ["-q", "-c", Uris[node], "net-dhcp-leases", "default", "--mac", mac], TimeSpan.FromSeconds(30));
         // Columns: expiry date, expiry time, MAC, protocol, address/prefix, hostname, client id.
         return leases.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)

@@ -182,7 +182,7 @@ internal sealed class CreateVmHandler(
                 : throw new RequestValidationException("isoName", "Choose an image from the ISO library.");
         var image = string.IsNullOrEmpty(command.ImageName)
             ? null
-            : await sender.Send(new GetIsoImageFile(command.ImageName), cancellationToken) is { Format: IsoImageFormats.Qcow2 or IsoImageFormats.Vmdk or IsoImageFormats.Raw } cloudImage
+            : await sender.Send(new GetIsoImageFile(command.ImageName), cancellationToken) is { } cloudImage && IsoImageFormats.IsDisk(cloudImage.Format)
                 ? cloudImage
                 : throw new RequestValidationException("imageName", "Choose a disk image (a cloud image: qcow2, vmdk or raw) from the library.");
         var vm = new VirtualMachine
