@@ -6,14 +6,25 @@ using VirtualCore.Plugins.Sdk;
 
 namespace VirtualCore.NodeAgent;
 
-/// <summary>How an agent hands a VM's screen to the portal instance that asked for it (<see cref="OpenConsole"/>).</summary>
+/// <summary>One stream a portal instance waits for: the session, the secret that proves it, and where to dial in.</summary>
+public sealed record StreamSession(Guid SessionId, string Secret, string? CallbackUrl)
+{
+    public static StreamSession Of(OpenConsole request) => new(request.SessionId, request.Secret, request.CallbackUrl);
+
+    public static StreamSession Of(ReadDiskExport request) => new(request.SessionId, request.Secret, request.CallbackUrl);
+}
+
+/// <summary>
+/// How an agent hands a stream to the portal instance that asked for it: a VM's screen or serial port
+/// (<see cref="OpenConsole"/>), or a disk export's bytes (<see cref="ReadDiskExport"/>).
+/// </summary>
 public interface IConsoleUplink
 {
-    /// <summary>Connects <paramref name="console"/> (RFB) to the session and takes the stream over: an uplink that relays returns when the session has ended, one that hands the stream on returns at once.</summary>
-    Task ConnectAsync(OpenConsole request, Stream console, CancellationToken cancellationToken);
+    /// <summary>Connects <paramref name="console"/> to the session and takes the stream over: an uplink that relays returns when the session has ended, one that hands the stream on returns at once.</summary>
+    Task ConnectAsync(StreamSession session, Stream console, CancellationToken cancellationToken);
 
-    /// <summary>Tells the session's portal instance why there is no screen (the VM is off, the adapter has no console…).</summary>
-    Task RefuseAsync(OpenConsole request, string reason, CancellationToken cancellationToken);
+    /// <summary>Tells the session's portal instance why there is no stream (the VM is off, the adapter has no console…).</summary>
+    Task RefuseAsync(StreamSession session, string reason, CancellationToken cancellationToken);
 }
 
 /// <summary>
@@ -28,11 +39,11 @@ public sealed class WebSocketConsoleUplink : IConsoleUplink
     /// <summary>The header that carries a refusal's reason instead of a screen.</summary>
     public const string RefusalHeader = "X-Console-Refusal";
 
-    public async Task ConnectAsync(OpenConsole request, Stream console, CancellationToken cancellationToken)
+    public async Task ConnectAsync(StreamSession session, Stream console, CancellationToken cancellationToken)
     {
         await using (console.ConfigureAwait(false))
         {
-            using var socket = await DialAsync(request, null, cancellationToken).ConfigureAwait(false);
+            using var socket = await DialAsync(session, null, cancellationToken).ConfigureAwait(false);
             await using var uplink = WebSocketStream.Create(socket, WebSocketMessageType.Binary, ownsWebSocket: false);
             using var ended = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             var down = CopyAsync(console, uplink, ended);
@@ -58,14 +69,14 @@ public sealed class WebSocketConsoleUplink : IConsoleUplink
         }
     }
 
-    public async Task RefuseAsync(OpenConsole request, string reason, CancellationToken cancellationToken)
+    public async Task RefuseAsync(StreamSession session, string reason, CancellationToken cancellationToken)
     {
-        using var socket = await DialAsync(request, reason, cancellationToken).ConfigureAwait(false);
+        using var socket = await DialAsync(session, reason, cancellationToken).ConfigureAwait(false);
         using var closing = new CancellationTokenSource(TimeSpan.FromSeconds(2));
         await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "refused", closing.Token).ConfigureAwait(false);
     }
 
-    private static async Task<ClientWebSocket> DialAsync(OpenConsole request, string? refusal, CancellationToken cancellationToken)
+    private static async Task<ClientWebSocket> DialAsync(StreamSession request, string? refusal, CancellationToken cancellationToken)
     {
         if (request.CallbackUrl is null || !Uri.TryCreate(request.CallbackUrl, UriKind.Absolute, out var url) || url.Scheme is not ("ws" or "wss"))
         {
@@ -97,9 +108,9 @@ public sealed class WebSocketConsoleUplink : IConsoleUplink
         {
             await from.CopyToAsync(to, 64 * 1024, ended.Token).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is IOException or WebSocketException or OperationCanceledException or ObjectDisposedException)
+        catch (Exception e) when (e is IOException or WebSocketException or OperationCanceledException or ObjectDisposedException or NotSupportedException)
         {
-            // One side closed: the session is over.
+            // One side closed (or wrote to a stream that is only read, as an export's): the session is over.
         }
         finally
         {
@@ -143,7 +154,7 @@ internal sealed class ConsoleConsumer(NodeAgent agent) : IConsumer<OpenConsole>
             agent.Logger.LogInformation(e, "Console of {VmId} on {Node} refused: {Reason}", request.VmId, agent.NodeName, reason);
             try
             {
-                await agent.ConsoleUplink.RefuseAsync(request, reason, stopping);
+                await agent.ConsoleUplink.RefuseAsync(StreamSession.Of(request), reason, stopping);
             }
             catch (Exception refusal) when (refusal is WebSocketException or InvalidOperationException or OperationCanceledException)
             {
@@ -155,11 +166,67 @@ internal sealed class ConsoleConsumer(NodeAgent agent) : IConsumer<OpenConsole>
 
         try
         {
-            await agent.ConsoleUplink.ConnectAsync(request, console, stopping);
+            await agent.ConsoleUplink.ConnectAsync(StreamSession.Of(request), console, stopping);
         }
         catch (Exception e) when (e is WebSocketException or InvalidOperationException or OperationCanceledException or IOException)
         {
             agent.Logger.LogWarning(e, "Console session {Session} of {VmId} ended with an error", request.SessionId, request.VmId);
+        }
+    }
+}
+
+/// <summary>Streams a disk export's bytes to the portal for one download: not a job, so it neither waits for the VM's lock nor reports.</summary>
+internal sealed class DiskExportReader(NodeAgent agent) : IConsumer<ReadDiskExport>
+{
+    public Task Consume(ConsumeContext<ReadDiskExport> context)
+    {
+        var request = context.Message;
+        if (request.NodeName != agent.NodeName || request.ExpiresAt < DateTimeOffset.UtcNow)
+        {
+            return Task.CompletedTask;
+        }
+
+        agent.TrackConsole(RunAsync(request, agent.ConsoleStopping));
+        return Task.CompletedTask;
+    }
+
+    private async Task RunAsync(ReadDiskExport request, CancellationToken stopping)
+    {
+        var session = StreamSession.Of(request);
+        Stream export;
+        try
+        {
+            export = await agent.Adapter.OpenDiskExportAsync(request.VmId, request.ExportId, request.Offset, stopping);
+        }
+        catch (HypervisorAdapterException e)
+        {
+            var reason = e.Code switch
+            {
+                AdapterErrorCode.DiskExportNotFound => "The export is no longer on the rack server.",
+                AdapterErrorCode.NotSupported => "This rack server cannot export disks.",
+                AdapterErrorCode.InvalidSpec => "The requested range is outside the export.",
+                _ => "The rack server could not read the export.",
+            };
+            agent.Logger.LogInformation(e, "Export {Export} of {VmId} on {Node} not read: {Reason}", request.ExportId, request.VmId, agent.NodeName, reason);
+            try
+            {
+                await agent.ConsoleUplink.RefuseAsync(session, reason, stopping);
+            }
+            catch (Exception refusal) when (refusal is WebSocketException or InvalidOperationException or OperationCanceledException)
+            {
+                agent.Logger.LogWarning(refusal, "Could not tell the portal that export {Export} was not read", request.ExportId);
+            }
+
+            return;
+        }
+
+        try
+        {
+            await agent.ConsoleUplink.ConnectAsync(session, export, stopping);
+        }
+        catch (Exception e) when (e is WebSocketException or InvalidOperationException or OperationCanceledException or IOException)
+        {
+            agent.Logger.LogWarning(e, "Download {Session} of export {Export} ended with an error", request.SessionId, request.ExportId);
         }
     }
 }

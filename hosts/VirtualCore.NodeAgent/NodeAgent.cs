@@ -126,6 +126,7 @@ public sealed class NodeAgent : IAsyncDisposable
                 endpoint.ConfigureConsumeTopology = false;
                 endpoint.Consumer(() => new NodeCommandConsumer(this));
                 endpoint.Consumer(() => new ConsoleConsumer(this));
+                endpoint.Consumer(() => new DiskExportReader(this));
             });
             await _endpoint.Ready.WaitAsync(cancellationToken);
         }

@@ -24,7 +24,9 @@ internal sealed class NodeCommandConsumer(NodeAgent agent) :
     IConsumer<RevertRecoveryPoint>,
     IConsumer<DeleteRecoveryPoint>,
     IConsumer<UpdateDomainHardware>,
-    IConsumer<MigrateDomain>
+    IConsumer<MigrateDomain>,
+    IConsumer<ExportDisk>,
+    IConsumer<DeleteDiskExport>
 {
     public Task Consume(ConsumeContext<DefineDomain> context) => RunAsync(context, async (adapter, ct) =>
     {
@@ -194,6 +196,27 @@ internal sealed class NodeCommandConsumer(NodeAgent agent) :
         return Fact("deleted", ("node", agent.NodeName));
     });
 
+    public Task Consume(ConsumeContext<ExportDisk> context) => RunAsync(context, async (adapter, ct) =>
+    {
+        var command = context.Message;
+        var format = command.Format switch
+        {
+            "qcow2" => DiskExportFormat.Qcow2,
+            "raw" => DiskExportFormat.Raw,
+            _ => throw new HypervisorAdapterException(AdapterErrorCode.InvalidSpec, $"'{command.Format}' is not an export format (qcow2 or raw)."),
+        };
+        var progress = new PercentReporter(context, command.JobId, agent.NodeName, "disk-exporting");
+        var export = await adapter.ExportDiskAsync(command.VmId, new DiskExportRequest(command.ExportId, format, command.RecoveryPoint), progress, ct);
+        await progress.FlushAsync();
+        return Fact("disk-exported", ("bytes", Number(export.SizeBytes)), ("format", command.Format));
+    });
+
+    public Task Consume(ConsumeContext<DeleteDiskExport> context) => RunAsync(context, async (adapter, ct) =>
+    {
+        await adapter.DeleteDiskExportAsync(context.Message.VmId, context.Message.ExportId, ct);
+        return Fact("disk-export-deleted");
+    });
+
     public Task Consume(ConsumeContext<MigrateDomain> context) => RunAsync(context, async (adapter, ct) =>
     {
         var command = context.Message;
@@ -202,7 +225,7 @@ internal sealed class NodeCommandConsumer(NodeAgent agent) :
             return Fact("arrived-earlier", ("target", command.TargetNode));
         }
 
-        var progress = new MigrationProgressReporter(context, command.JobId, agent.NodeName, command.TargetNode);
+        var progress = new PercentReporter(context, command.JobId, agent.NodeName, "migrating", ("target", command.TargetNode));
         MigrationResult result;
         try
         {
@@ -385,29 +408,32 @@ internal sealed class NodeCommandConsumer(NodeAgent agent) :
     }
 
     /// <summary>
-    /// Publishes the migration's percent as the hypervisor reports it, once per new value. Reports arrive on the
-    /// adapter's own thread; each publish is kept so the job's completion is sent after the last of them.
+    /// Publishes a long command's percent (a migration's, an export's) as the adapter reports it, once per new value.
+    /// Reports arrive on the adapter's own thread; each publish is kept so the job's completion is sent after the last of them.
     /// </summary>
-    private sealed class MigrationProgressReporter(ConsumeContext context, Guid jobId, string nodeName, string targetNode) : IProgress<MigrationProgress>
+    private sealed class PercentReporter(ConsumeContext context, Guid jobId, string nodeName, string code, params (string Key, string Value)[] values)
+        : IProgress<int>, IProgress<MigrationProgress>
     {
         private readonly Lock gate = new();
         private readonly List<Task> sent = [];
         private int last = -1;
 
-        public void Report(MigrationProgress value)
+        public void Report(int value)
         {
             lock (gate)
             {
-                if (value.Percent <= last)
+                if (value <= last)
                 {
                     return;
                 }
 
-                last = value.Percent;
-                var fact = Fact("migrating", ("target", targetNode), ("percent", Number(value.Percent)));
-                sent.Add(context.Publish(new NodeJobProgress(jobId, nodeName, value.Percent, fact.Info, DateTimeOffset.UtcNow, fact.Result)));
+                last = value;
+                var fact = Fact(code, [.. values, ("percent", Number(value))]);
+                sent.Add(context.Publish(new NodeJobProgress(jobId, nodeName, value, fact.Info, DateTimeOffset.UtcNow, fact.Result)));
             }
         }
+
+        public void Report(MigrationProgress value) => Report(value.Percent);
 
         public async Task FlushAsync()
         {

@@ -204,7 +204,7 @@ internal static class DomainXmlEditor
         }
     }
 
-    private static IEnumerable<XElement> Disks(XElement domain) =>
+    internal static IEnumerable<XElement> Disks(XElement domain) =>
         Devices(domain).Elements("disk").Where(d => (string?)d.Attribute("device") is null or "disk");
 
     private static XElement Devices(XElement domain) =>

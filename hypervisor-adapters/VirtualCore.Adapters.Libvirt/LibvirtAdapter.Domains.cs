@@ -74,6 +74,8 @@ public sealed partial class LibvirtAdapter
                     {
                         DeleteDisk(c, path);
                     }
+
+                    DeleteExports(domainId, DomainXmlEditor.DiskPaths(definition).FirstOrDefault());
                 }
             },
             cancellationToken);

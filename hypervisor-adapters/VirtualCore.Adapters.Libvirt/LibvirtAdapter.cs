@@ -354,6 +354,12 @@ public sealed partial class LibvirtAdapter : IHypervisorAdapter
             LibraryVersion = version;
 
             Capabilities = CapabilitiesOf(domainType);
+            if (domainType == "test" || IsLocalUri(options.Uri))
+            {
+                // qemu-img runs beside the images, so a QEMU node exports only when libvirtd is on this host.
+                Capabilities |= AdapterCapabilities.DiskExport;
+            }
+
             return opened;
         }
         catch

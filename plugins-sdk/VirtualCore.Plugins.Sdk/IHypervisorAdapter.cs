@@ -4,7 +4,8 @@ namespace VirtualCore.Plugins.Sdk;
 /// One connection to one rack server's hypervisor. Version 1 of the adapter contract (1.1 adds the members
 /// after <see cref="UndefineDomainAsync"/>; 1.2 adds unparking onto other cores, with a default implementation; 1.3 adds the graphical and the serial console, with
 /// default implementations that declare them unsupported; 1.4 adds <see cref="DomainSpec.CloudInit"/>, which an adapter
-/// without <see cref="AdapterCapabilities.CloudInitSeed"/> refuses as <see cref="AdapterErrorCode.NotSupported"/>).
+/// without <see cref="AdapterCapabilities.CloudInitSeed"/> refuses as <see cref="AdapterErrorCode.NotSupported"/>; 1.5 adds disk
+/// exports, with default implementations that declare them unsupported).
 /// Every mutating call is idempotent unless its documentation says otherwise: asking for a state the domain
 /// already has succeeds and does nothing. Failures are reported as <see cref="HypervisorAdapterException"/>
 /// with an <see cref="AdapterErrorCode"/>; an unknown domain id is <see cref="AdapterErrorCode.DomainNotFound"/>.
@@ -180,4 +181,32 @@ public interface IHypervisorAdapter : IAsyncDisposable
     /// </summary>
     Task<Stream> OpenSerialConsoleAsync(Guid domainId, CancellationToken cancellationToken) =>
         throw new HypervisorAdapterException(AdapterErrorCode.NotSupported, "This adapter offers no serial console.");
+
+    /// <summary>
+    /// Writes the domain's first disk, as it is now or as <see cref="DiskExportRequest.RecoveryPoint"/> holds it, to an
+    /// export file on the node in the requested format, and returns its length. Exporting the disk as it is now needs
+    /// the domain shut off (<see cref="AdapterErrorCode.InvalidState"/> otherwise); an unknown recovery point is
+    /// <see cref="AdapterErrorCode.RecoveryPointNotFound"/>. Idempotent by <see cref="DiskExportRequest.ExportId"/>: an
+    /// export already made is returned as it is; one left half-written by a crash is made again. Reports progress in
+    /// percent where it can. Needs <see cref="AdapterCapabilities.DiskExport"/>. Since SDK 1.5; the default declares it
+    /// unsupported.
+    /// </summary>
+    Task<DiskExportInfo> ExportDiskAsync(Guid domainId, DiskExportRequest request, IProgress<int>? progress, CancellationToken cancellationToken) =>
+        throw new HypervisorAdapterException(AdapterErrorCode.NotSupported, "This adapter cannot export disks.");
+
+    /// <summary>
+    /// Reads an export made by <see cref="ExportDiskAsync"/> from byte <paramref name="offset"/> to its end; the caller
+    /// reads as much as it needs and disposes the stream. An unknown export is <see cref="AdapterErrorCode.DiskExportNotFound"/>;
+    /// an offset beyond its end is <see cref="AdapterErrorCode.InvalidSpec"/>. Needs <see cref="AdapterCapabilities.DiskExport"/>.
+    /// Since SDK 1.5.
+    /// </summary>
+    Task<Stream> OpenDiskExportAsync(Guid domainId, Guid exportId, long offset, CancellationToken cancellationToken) =>
+        throw new HypervisorAdapterException(AdapterErrorCode.NotSupported, "This adapter cannot export disks.");
+
+    /// <summary>
+    /// Deletes an export's file; an export that is not there is already deleted. Deleting a domain with its storage
+    /// deletes its exports too. Needs <see cref="AdapterCapabilities.DiskExport"/>. Since SDK 1.5.
+    /// </summary>
+    Task DeleteDiskExportAsync(Guid domainId, Guid exportId, CancellationToken cancellationToken) =>
+        throw new HypervisorAdapterException(AdapterErrorCode.NotSupported, "This adapter cannot export disks.");
 }

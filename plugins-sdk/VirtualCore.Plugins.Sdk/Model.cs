@@ -157,6 +157,8 @@ public enum AdapterCapabilities
     SerialConsole = 1 << 17,
     /// <summary>Delivers <see cref="DomainSpec.CloudInit"/> to the guest as a NoCloud seed.</summary>
     CloudInitSeed = 1 << 18,
+    /// <summary>A disk exported as a qcow2 or raw file and read back in pieces, through <see cref="IHypervisorAdapter.ExportDiskAsync"/>.</summary>
+    DiskExport = 1 << 19,
 }
 
 public enum AdapterErrorCode
@@ -180,6 +182,8 @@ public enum AdapterErrorCode
     OperationFailed,
     /// <summary>No recovery point with that name for the domain.</summary>
     RecoveryPointNotFound,
+    /// <summary>No disk export with that id for the domain.</summary>
+    DiskExportNotFound,
 }
 
 /// <summary>A failure reported by an adapter, with the hypervisor's own code and message where it has one.</summary>

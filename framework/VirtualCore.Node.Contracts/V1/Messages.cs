@@ -187,7 +187,7 @@ public sealed record NodeJobProgress(Guid JobId, string NodeName, int Percent, s
 /// recovery-point-taken (live: true|false), recovery-point-reverted, recovery-point-deleted, hardware-changed (live,
 /// nextBoot: comma-separated item names), deleted (node), already-gone, migrating (target, percent), migrated (target,
 /// durationMs, downtimeMs, transferredBytes), arrived-earlier (target: a move repeated after the agent restarted had
-/// already finished).
+/// already finished), disk-exporting (percent), disk-exported (bytes, format), disk-export-deleted.
 /// </summary>
 public sealed record JobResultV1(string Code, IReadOnlyDictionary<string, string> Values);
 
@@ -247,6 +247,29 @@ public sealed record NodeHeartbeat(
     string? MigrationUri = null) : INodeReport;
 
 /// <summary>
+/// Writes the VM's first disk to an export file on the node: as it is now (the VM shut off) or as
+/// <paramref name="RecoveryPoint"/> holds it. The job's result "disk-exported" carries the file's length as "bytes".
+/// </summary>
+/// <param name="Format">"qcow2" or "raw".</param>
+[MessageUrn("vcore:node:v1:export-disk", false)]
+[EntityName("vcore.node.v1.export-disk")]
+public sealed record ExportDisk(Guid JobId, string NodeName, Guid VmId, Guid ExportId, string Format, string? RecoveryPoint) : INodeCommand;
+
+/// <summary>Deletes an export's file from the node.</summary>
+[MessageUrn("vcore:node:v1:delete-disk-export", false)]
+[EntityName("vcore.node.v1.delete-disk-export")]
+public sealed record DeleteDiskExport(Guid JobId, string NodeName, Guid VmId, Guid ExportId) : INodeCommand;
+
+/// <summary>
+/// Asks a node's agent to stream an export's bytes from <paramref name="Offset"/> to its end to the portal instance
+/// that asked, the same way as a console (<see cref="OpenConsole"/>): the portal reads what it needs and hangs up.
+/// Not a job: nothing changes on the node, and a request older than <paramref name="ExpiresAt"/> is dropped.
+/// </summary>
+[MessageUrn("vcore:node:v1:read-disk-export", false)]
+public sealed record ReadDiskExport(
+    Guid SessionId, string NodeName, Guid VmId, string Secret, string? CallbackUrl, DateTimeOffset ExpiresAt, Guid ExportId, long Offset);
+
+/// <summary>
 /// Asks a node's agent to connect the VM's screen (RFB) or serial port to the portal for one console session: the
 /// agent opens the domain's console through its adapter and connects it to the portal instance that asked, at
 /// <paramref name="CallbackUrl"/> (a WebSocket the agent dials out to, presenting <paramref name="Secret"/>), or
@@ -282,6 +305,8 @@ public static class NodeQueues
         ["delete-recovery-point"] = typeof(DeleteRecoveryPoint),
         ["update-domain-hardware"] = typeof(UpdateDomainHardware),
         ["migrate-domain"] = typeof(MigrateDomain),
+        ["export-disk"] = typeof(ExportDisk),
+        ["delete-disk-export"] = typeof(DeleteDiskExport),
     };
 
     public static string NameOf(INodeCommand command) =>

@@ -1,5 +1,4 @@
 using VirtualCore.Modules.Compute.Features.Console;
-using VirtualCore.Node.Contracts.V1;
 using VirtualCore.NodeAgent;
 
 namespace VirtualCore.Portal.Hosting;
@@ -10,18 +9,18 @@ namespace VirtualCore.Portal.Hosting;
 /// </summary>
 internal sealed class InProcessConsoleUplink(ConsoleRendezvous rendezvous) : IConsoleUplink
 {
-    public async Task ConnectAsync(OpenConsole request, Stream console, CancellationToken cancellationToken)
+    public async Task ConnectAsync(StreamSession session, Stream console, CancellationToken cancellationToken)
     {
-        if (rendezvous.Claim(request.SessionId, request.Secret) is not { } pending || !pending.Deliver(console))
+        if (rendezvous.Claim(session.SessionId, session.Secret) is not { } pending || !pending.Deliver(console))
         {
             // The session stopped waiting (or was never this process's): nobody else may have this screen.
             await console.DisposeAsync();
         }
     }
 
-    public Task RefuseAsync(OpenConsole request, string reason, CancellationToken cancellationToken)
+    public Task RefuseAsync(StreamSession session, string reason, CancellationToken cancellationToken)
     {
-        rendezvous.Claim(request.SessionId, request.Secret)?.Refuse(reason);
+        rendezvous.Claim(session.SessionId, session.Secret)?.Refuse(reason);
         return Task.CompletedTask;
     }
 }

@@ -74,6 +74,22 @@ public sealed record RevertToRecoveryPoint(Guid VmId, Guid RecoveryPointId, bool
 
 public sealed record DeleteRecoveryPoint(Guid VmId, Guid RecoveryPointId, Guid? RequestId = null) : ICommand<JobAccepted>;
 
+/// <summary>The VM's disk exports, newest first.</summary>
+public sealed record ListDiskExports(Guid VmId) : IQuery<IReadOnlyList<DiskExportView>>;
+
+/// <summary>
+/// Exports the VM's disk as a qcow2 or raw file to download: as it is now (the VM shut off), or as the recovery point
+/// <paramref name="RecoveryPointId"/> holds it (the VM may run).
+/// </summary>
+/// <param name="Format">"qcow2" or "raw".</param>
+public sealed record ExportVmDisk(Guid VmId, string? Format, Guid? RecoveryPointId, Guid? RequestId = null) : ICommand<JobAccepted>;
+
+/// <summary>Deletes a disk export's file from its rack server.</summary>
+public sealed record DeleteVmDiskExport(Guid VmId, Guid ExportId, Guid? RequestId = null) : ICommand<JobAccepted>;
+
+/// <summary>Where a ready export is and what a download of it is called: for the download endpoint, after the VM's rights were checked.</summary>
+public sealed record GetDiskExportDownload(Guid VmId, Guid ExportId) : IQuery<DiskExportDownload>;
+
 /// <summary>Deletes the VM with its disks. <paramref name="ConfirmName"/> must repeat the VM's name.</summary>
 public sealed record DeleteVm(Guid VmId, string? ConfirmName, Guid? RequestId = null) : ICommand<JobAccepted>;
 

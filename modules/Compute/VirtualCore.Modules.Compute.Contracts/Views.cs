@@ -107,6 +107,16 @@ public sealed record NodeUsageView(
 /// <summary>A frozen disk state of a VM. "creating" until its rack server has taken it.</summary>
 public sealed record RecoveryPointView(Guid Id, Guid VmId, string Name, string? Note, DateTimeOffset CreatedAt, string Status);
 
+/// <summary>A disk export of a VM: "exporting" until its file is written, then "ready" to download until it expires.</summary>
+/// <param name="RecoveryPointName">The recovery point it was made from; null for the disk as it was.</param>
+/// <param name="SizeBytes">The file's length once ready.</param>
+/// <param name="DownloadPath">Where to download it (with the same credentials; Range requests resume), once ready.</param>
+public sealed record DiskExportView(
+    Guid Id, Guid VmId, string Format, string? RecoveryPointName, string Status, long? SizeBytes, DateTimeOffset CreatedAt, DateTimeOffset ExpiresAt, string? DownloadPath);
+
+/// <summary>A ready export's rack server, length and the file name a download gets.</summary>
+public sealed record DiskExportDownload(Guid ExportId, Guid VmId, string NodeName, long SizeBytes, string FileName);
+
 /// <summary>One resource of a vDataCenter: its limit (null: no limit), what the customer's VMs use of it, and what is left.</summary>
 public sealed record CapacityItem(int? Limit, int Used, int? Left);
 

@@ -16,6 +16,7 @@ using VirtualCore.Modules.Compute.Features.Actions;
 using VirtualCore.Modules.Compute.Features.Console;
 using VirtualCore.Modules.Compute.Features.Create;
 using VirtualCore.Modules.Compute.Features.Delete;
+using VirtualCore.Modules.Compute.Features.DiskExports;
 using VirtualCore.Modules.Compute.Features.EditHardware;
 using VirtualCore.Modules.Compute.Features.Migrate;
 using VirtualCore.Modules.Compute.Features.Park;
@@ -67,6 +68,8 @@ public sealed class ComputeModule : IModule
         services.AddScoped<IJobCompletion, EditVmHardwareCompletion>();
         services.AddScoped<IJobCompletion, MigrateVmCompletion>();
         services.AddScoped<IJobCompletion, RecoveryPointCompletion>();
+        services.AddScoped<IJobCompletion, DiskExportCompletion>();
+        services.AddHostedService<DiskExportSweeper>();
         services.AddScoped<NodeUsageReader>();
         services.AddScoped<VdcCapacity>();
         services.AddScoped<LiveNotifier>();
@@ -83,7 +86,8 @@ public sealed class ComputeModule : IModule
 
         services.AddRequestPermission(Permissions.VmCreate, typeof(CreateVm), typeof(GetVdcCapacity));
         services.AddRequestPermission(Permissions.VmOperate, typeof(StartVm), typeof(ShutdownVm), typeof(PowerOffVm), typeof(RestartVm), typeof(ResetVm), typeof(PauseVm), typeof(ResumeVm), typeof(ParkVm), typeof(UnparkVm), typeof(DeleteVm),
-            typeof(EditVmHardware), typeof(CreateRecoveryPoint), typeof(RevertToRecoveryPoint), typeof(DeleteRecoveryPoint), typeof(MigrateVm), typeof(ListMigrationTargets));
+            typeof(EditVmHardware), typeof(CreateRecoveryPoint), typeof(RevertToRecoveryPoint), typeof(DeleteRecoveryPoint), typeof(MigrateVm), typeof(ListMigrationTargets),
+            typeof(ListDiskExports), typeof(ExportVmDisk), typeof(DeleteVmDiskExport), typeof(GetDiskExportDownload));
         services.AddRequestPermission(Permissions.VmRead, typeof(ListVms), typeof(GetVm), typeof(ListRecoveryPoints));
 
         // The level each VM request needs on its VM, checked before validation by VmGuard.
@@ -106,6 +110,10 @@ public sealed class ComputeModule : IModule
         services.AddVmRequest<DeleteRecoveryPoint>(RecoveryPointHandlers.Delete.Level, r => r.VmId);
         services.AddVmRequest<MigrateVm>(MigrateVmHandlers.Action.Level, r => r.VmId);
         services.AddVmRequest<ListMigrationTargets>(AccessLevel.Manage, r => r.VmId);
+        services.AddVmRequest<ListDiskExports>(DiskExportHandlers.Export.Level, r => r.VmId);
+        services.AddVmRequest<GetDiskExportDownload>(DiskExportHandlers.Export.Level, r => r.VmId);
+        services.AddVmRequest<ExportVmDisk>(DiskExportHandlers.Export.Level, r => r.VmId);
+        services.AddVmRequest<DeleteVmDiskExport>(DiskExportHandlers.DeleteExport.Level, r => r.VmId);
         services.Configure<ConsoleOptions>(configuration.GetSection("Console"));
         services.AddSingleton<ConsoleRendezvous>();
         services.AddRequestPermission(Permissions.VmOperate, typeof(OpenConsoleTicket));
@@ -163,6 +171,16 @@ public sealed class ComputeModule : IModule
             e.Property(x => x.Note).HasMaxLength(200);
             e.Property(x => x.Status).HasMaxLength(20);
             e.HasIndex(x => x.VmId);
+        });
+        modelBuilder.Entity<DiskExportRecord>(e =>
+        {
+            e.ToTable("DiskExports");
+            e.Property(x => x.NodeName).HasMaxLength(63);
+            e.Property(x => x.Format).HasMaxLength(10);
+            e.Property(x => x.RecoveryPointName).HasMaxLength(60);
+            e.Property(x => x.Status).HasMaxLength(20);
+            e.HasIndex(x => x.VmId);
+            e.HasIndex(x => x.ExpiresAt);
         });
         modelBuilder.Entity<HardwareEdit>(e =>
         {

@@ -73,4 +73,7 @@ internal static class JobSubjects
 
     /// <summary>A <see cref="HardwareEdit"/> the job carries out.</summary>
     public const string HardwareEdit = "hardware-edit";
+
+    /// <summary>A <see cref="DiskExportRecord"/>, written or deleted by the job.</summary>
+    public const string DiskExport = "disk-export";
 }

@@ -72,7 +72,7 @@ internal sealed class JobEventConsumers(PortalDbContext db, LiveNotifier live, I
         job.Info = JobInfoText.Of(context.Message.Result, context.Message.Info);
         job.DowntimeMs = context.Message.Migration?.DowntimeMs;
         return true;
-    }, context.Message.DomainState, context.Message.At, context.Message.NextBoot);
+    }, context.Message.DomainState, context.Message.At, context.Message.NextBoot, context.Message.Result);
 
     public Task Consume(ConsumeContext<NodeJobFailed> context) => UpdateJobAsync(context.Message.JobId, context.Message.NodeName, context.CancellationToken, job =>
     {
@@ -123,7 +123,8 @@ internal sealed class JobEventConsumers(PortalDbContext db, LiveNotifier live, I
     }
 
     private async Task UpdateJobAsync(
-        Guid jobId, string nodeName, CancellationToken cancellationToken, Func<Job, bool> change, string? domainState = null, DateTimeOffset at = default, IReadOnlyList<string>? nextBoot = null)
+        Guid jobId, string nodeName, CancellationToken cancellationToken, Func<Job, bool> change, string? domainState = null, DateTimeOffset at = default, IReadOnlyList<string>? nextBoot = null,
+        JobResultV1? result = null)
     {
         var job = await db.Set<Job>().SingleOrDefaultAsync(j => j.Id == jobId, cancellationToken);
         if (job is null || job.NodeName != nodeName)
@@ -140,7 +141,7 @@ internal sealed class JobEventConsumers(PortalDbContext db, LiveNotifier live, I
 
             // The slice that owns the action settles its records; otherwise the VM takes the state reported with the end.
             var settledState = Owners.TryGetValue(job.Action, out var owner)
-                && await owner.SettleAsync(new JobEnd(job, vm, domainState, at, nextBoot), cancellationToken);
+                && await owner.SettleAsync(new JobEnd(job, vm, domainState, at, nextBoot, result), cancellationToken);
             if (!settledState && vm is not null && domainState is not null && vm.StateChangedAt <= at)
             {
                 // The job and the VM's state change together, so nobody sees a finished job on a VM in its old state.

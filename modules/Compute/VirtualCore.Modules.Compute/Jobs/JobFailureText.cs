@@ -28,6 +28,7 @@ internal static partial class JobFailureText
             ("NotSupported", _) => "The rack server cannot do this.",
             ("InvalidSpec", _) => "The rack server refused the VM's settings.",
             ("RecoveryPointNotFound", _) => "The recovery point is not on the rack server.",
+            ("DiskExportNotFound", _) => "The export is no longer on the rack server.",
             _ => "The rack server could not carry this out.",
         };
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using VirtualCore.Framework.Web.Pages;
 using VirtualCore.Node.Contracts.V1;
 
 namespace VirtualCore.Modules.Compute.Jobs;
@@ -51,6 +52,9 @@ internal static class JobInfoText
             "recovery-point-taken" => "Recovery point taken.",
             "recovery-point-reverted" => "Back at the recovery point.",
             "recovery-point-deleted" => "Recovery point deleted.",
+            "disk-exporting" => $"Exporting the disk: {Number("percent")} %.",
+            "disk-exported" => $"Disk exported as {Value("format")} ({PageFormat.Bytes(Number("bytes"))}): ready to download.",
+            "disk-export-deleted" => "Disk export deleted.",
             "hardware-changed" => Hardware(Value("live"), Value("nextBoot")),
             "deleted" => $"Deleted from {Value("node")} with its disks.",
             "already-gone" => "Already gone from the rack server.",

@@ -9,6 +9,7 @@ using VirtualCore.Modules.Compute.Contracts;
 using VirtualCore.Modules.Compute.Features.Actions;
 using VirtualCore.Modules.Compute.Features.Create;
 using VirtualCore.Modules.Compute.Features.Delete;
+using VirtualCore.Modules.Compute.Features.DiskExports;
 using VirtualCore.Modules.Compute.Features.EditHardware;
 using VirtualCore.Modules.Compute.Features.Migrate;
 using VirtualCore.Modules.Compute.Features.RecoveryPoints;
@@ -128,6 +129,28 @@ internal static class ComputeApi
             .RequireScope(ScopeFor(RecoveryPointHandlers.Delete)).WithSummary(RecoveryPointHandlers.Delete.Summary).Produces<JobAccepted>(StatusCodes.Status202Accepted)
             .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
 
+        var exports = vms.MapGroup("/{vmId:guid}/disk-exports").WithTags("Disk exports");
+        exports.MapGet("/", (Guid vmId, ISender sender, CancellationToken ct) => sender.Send(new ListDiskExports(vmId), ct))
+            .RequireScope(ScopeFor(DiskExportHandlers.Export)).WithName("ListDiskExports")
+            .WithSummary("The vServer's disk exports, newest first: each ready one with its size and download path until it expires (24 hours).")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        exports.MapPost("/", async (Guid vmId, DiskExportRequest? body, HttpContext http, ISender sender, CancellationToken ct) =>
+            {
+                var accepted = await sender.Send(new ExportVmDisk(vmId, body?.Format, body?.RecoveryPointId, IdempotencyKey.Of(http)), ct);
+                return Results.Accepted($"/api/v1/jobs/{accepted.JobId}", accepted);
+            })
+            .RequireScope(ScopeFor(DiskExportHandlers.Export)).WithName("ExportDisk").WithSummary(DiskExportHandlers.Export.Summary)
+            .Produces<JobAccepted>(StatusCodes.Status202Accepted)
+            .ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
+        exports.MapDelete("/{exportId:guid}", async (Guid vmId, Guid exportId, HttpContext http, ISender sender, CancellationToken ct) =>
+            {
+                var accepted = await sender.Send(new DeleteVmDiskExport(vmId, exportId, IdempotencyKey.Of(http)), ct);
+                return Results.Accepted($"/api/v1/jobs/{accepted.JobId}", accepted);
+            })
+            .RequireScope(ScopeFor(DiskExportHandlers.DeleteExport)).WithName("DeleteDiskExport").WithSummary(DiskExportHandlers.DeleteExport.Summary)
+            .Produces<JobAccepted>(StatusCodes.Status202Accepted).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
+        DiskExportDownloads.Map(vms);
+
         var jobs = api.MapGroup("/jobs").WithTags("Jobs").RequireScope(ApiScopes.Read);
         jobs.MapGet("/", async (string? status, string? action, string? search, Guid? vmId, int? limit, string? before, HttpContext http, ISender sender, CancellationToken ct) =>
             {
@@ -175,6 +198,10 @@ internal static class ComputeApi
     /// <summary>A token reaches an action with the scope of the access level the action needs on the VM.</summary>
     private static string ScopeFor(VmAction action) => action.Level >= AccessLevel.Manage ? ApiScopes.Manage : ApiScopes.Operate;
 }
+
+/// <param name="Format">"qcow2" or "raw".</param>
+/// <param name="RecoveryPointId">Export the disk as this recovery point holds it (the VM may run); none for the disk as it is now (the VM shut off).</param>
+public sealed record DiskExportRequest(string? Format, Guid? RecoveryPointId);
 
 /// <param name="Note">What the recovery point is for, e.g. "before the upgrade".</param>
 public sealed record RecoveryPointRequest(string? Note);

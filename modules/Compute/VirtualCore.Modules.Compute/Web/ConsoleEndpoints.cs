@@ -107,7 +107,17 @@ internal static class ConsoleEndpoints
         }
     }
 
-    private static async Task<Stream> OpenScreenAsync(IServiceProvider services, string node, Guid vmId, string kind, CancellationToken cancellationToken)
+    private static Task<Stream> OpenScreenAsync(IServiceProvider services, string node, Guid vmId, string kind, CancellationToken cancellationToken) =>
+        OpenAgentStreamAsync(services, node, (session, secret, callback, expires) => new OpenConsole(session, node, vmId, secret, callback, expires, kind), cancellationToken);
+
+    /// <summary>
+    /// Asks <paramref name="node"/>'s agent for a stream (a console, an export's bytes) with the message
+    /// <paramref name="request"/> makes from the session's id, secret, callback address and expiry, and waits for the
+    /// agent to deliver it (<see cref="ConsoleRefusedException"/> when it refuses, <see cref="TimeoutException"/> when it
+    /// does not answer in time).
+    /// </summary>
+    internal static async Task<Stream> OpenAgentStreamAsync(
+        IServiceProvider services, string node, Func<Guid, string, string?, DateTimeOffset, object> request, CancellationToken cancellationToken)
     {
         var options = services.GetRequiredService<IOptions<ConsoleOptions>>().Value;
         var rendezvous = services.GetRequiredService<ConsoleRendezvous>();
@@ -118,9 +128,7 @@ internal static class ConsoleEndpoints
                 ? null
                 : $"{options.AgentCallbackUrl.TrimEnd('/')}/agent/console/{pending.SessionId}";
             var endpoint = await services.GetRequiredService<IBus>().GetSendEndpoint(new Uri($"queue:{NodeQueues.For(node)}"));
-            await endpoint.Send(
-                new OpenConsole(pending.SessionId, node, vmId, pending.Secret, callback, DateTimeOffset.UtcNow + options.OpenTimeout, kind),
-                cancellationToken);
+            await endpoint.Send(request(pending.SessionId, pending.Secret, callback, DateTimeOffset.UtcNow + options.OpenTimeout), cancellationToken);
             return await pending.Screen.WaitAsync(options.OpenTimeout, cancellationToken);
         }
         finally

@@ -1,4 +1,5 @@
 using VirtualCore.Modules.Compute.Domain;
+using VirtualCore.Node.Contracts.V1;
 
 namespace VirtualCore.Modules.Compute.Features.Actions;
 
@@ -8,7 +9,8 @@ namespace VirtualCore.Modules.Compute.Features.Actions;
 /// <param name="DomainState">The domain's state the agent reported with the end, if any.</param>
 /// <param name="At">When the job ended on the rack server.</param>
 /// <param name="NextBoot">What the running guest takes only at its next boot (hardware changes).</param>
-internal sealed record JobEnd(Job Job, VirtualMachine? Vm, string? DomainState, DateTimeOffset At, IReadOnlyList<string>? NextBoot);
+/// <param name="Result">What the rack server reported it did (its code and values); null for a failed job.</param>
+internal sealed record JobEnd(Job Job, VirtualMachine? Vm, string? DomainState, DateTimeOffset At, IReadOnlyList<string>? NextBoot, JobResultV1? Result = null);
 
 /// <summary>
 /// What the end of a job means for the portal's records, written by the slice that owns the job's action. The job

@@ -1,8 +1,10 @@
 using Mediator;
+using Microsoft.EntityFrameworkCore;
 using VirtualCore.Framework.Mediation;
 using VirtualCore.Framework.Persistence;
 using VirtualCore.Framework.Tenancy;
 using VirtualCore.Modules.Compute.Contracts;
+using VirtualCore.Modules.Compute.Domain;
 using VirtualCore.Modules.Compute.Features.Actions;
 using VirtualCore.Modules.Infrastructure.Contracts;
 using VirtualCore.Node.Contracts.V1;
@@ -54,6 +56,9 @@ internal sealed class DeleteVmCompletion(PortalDbContext db, IVmAddresses addres
 
         db.Remove(vm);
         vm.State = VmStates.Deleted;
+
+        // Its rack server deleted the exports with the disks.
+        db.RemoveRange(await db.Set<DiskExportRecord>().Where(e => e.VmId == vm.Id).ToListAsync(cancellationToken));
         await addresses.ReleaseAsync(vm.Id, cancellationToken);
         return true;
     }

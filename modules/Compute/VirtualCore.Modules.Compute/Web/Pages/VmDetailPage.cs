@@ -27,6 +27,8 @@ namespace VirtualCore.Modules.Compute.Web.Pages;
 /// <param name="Actions">The power buttons, from the actions' descriptors.</param>
 /// <param name="ConsoleSimulated">True when its rack server is simulated (its screen shows typed keys as blocks).</param>
 /// <param name="ConsoleAutoconnect">True when the console connects as the page opens (its own page), false when on a click.</param>
+/// <param name="Assigned">The addresses it holds from the provider's pools.</param>
+/// <param name="DiskExports">Its disk exports, newest first (only for those who may manage it).</param>
 public sealed record VmDetailModel(
     VmRow Vm,
     IReadOnlyList<JobRow> Jobs,
@@ -41,7 +43,19 @@ public sealed record VmDetailModel(
     IReadOnlyList<ActionButton> Actions,
     bool ConsoleSimulated = false,
     bool ConsoleAutoconnect = false,
-    IReadOnlyList<AssignedAddressRow>? Assigned = null);
+    IReadOnlyList<AssignedAddressRow>? Assigned = null,
+    IReadOnlyList<DiskExportRow>? DiskExports = null);
+
+/// <summary>A disk export of the VM.</summary>
+/// <param name="Id">Its id.</param>
+/// <param name="Format">"qcow2" or "raw".</param>
+/// <param name="Source">What it holds: "the disk as it was" or the recovery point's name.</param>
+/// <param name="Status">"exporting", "ready" or "deleting".</param>
+/// <param name="Size">Its size in words, once ready.</param>
+/// <param name="Created">When it was made (UTC, ISO 8601).</param>
+/// <param name="Expires">When it is deleted (UTC, ISO 8601).</param>
+/// <param name="DownloadUrl">Where to download it, once ready; else empty.</param>
+public sealed record DiskExportRow(string Id, string Format, string Source, string Status, string Size, string Created, string Expires, string DownloadUrl);
 
 /// <summary>An address the VM holds from one of the provider's pools.</summary>
 /// <param name="Address">The address.</param>
@@ -103,6 +117,15 @@ internal static class VmDetailPage
         pages.MapPost("/vms/{vmId:guid}/recovery-points/{recoveryPointId:guid}/delete", (Guid vmId, Guid recoveryPointId, HttpContext http, IPageRenderer renderer, ISender sender) =>
             FormActionAsync(vmId, http, renderer, sender, _ => new DeleteRecoveryPoint(vmId, recoveryPointId, IdempotencyKey.Of(http)))).AddEndpointFilter<AntiforgeryFilter>();
 
+        pages.MapPost("/vms/{vmId:guid}/disk-exports", (Guid vmId, HttpContext http, IPageRenderer renderer, ISender sender) =>
+            FormActionAsync(vmId, http, renderer, sender, form => new ExportVmDisk(
+                vmId,
+                form["format"].ToString(),
+                Guid.TryParse(form["recoveryPointId"].ToString(), out var point) ? point : null,
+                IdempotencyKey.Of(http)))).AddEndpointFilter<AntiforgeryFilter>();
+        pages.MapPost("/vms/{vmId:guid}/disk-exports/{exportId:guid}/delete", (Guid vmId, Guid exportId, HttpContext http, IPageRenderer renderer, ISender sender) =>
+            FormActionAsync(vmId, http, renderer, sender, _ => new DeleteVmDiskExport(vmId, exportId, IdempotencyKey.Of(http)))).AddEndpointFilter<AntiforgeryFilter>();
+
         // Also the drag-and-drop form on /nodes, which comes back there.
         pages.MapPost("/vms/{vmId:guid}/migrate", (Guid vmId, HttpContext http, IPageRenderer renderer, ISender sender) =>
             FormActionAsync(vmId, http, renderer, sender, form => new MigrateVm(vmId, form["targetNode"].ToString(), IdempotencyKey.Of(http)),
@@ -140,6 +163,7 @@ internal static class VmDetailPage
         var points = await sender.Send(new ListRecoveryPoints(vmId), http.RequestAborted);
         var operate = level >= AccessLevel.Operate;
         var targets = level >= AccessLevel.Manage ? await sender.Send(new ListMigrationTargets(vmId), http.RequestAborted) : [];
+        var exports = level >= AccessLevel.Manage ? await sender.Send(new ListDiskExports(vmId), http.RequestAborted) : [];
         return await renderer.RenderAsync(http, Template, vm.Name, new VmDetailModel(
             VmRow.Of(vm),
             jobs.Select(JobRow.Of).ToArray(),
@@ -155,6 +179,15 @@ internal static class VmDetailPage
                 b.Name, b.Label, b.Style, string.Join(' ', b.AllowedStates), operate && vm.OpenJobId is null && b.AllowsState(vm.State), Guid.NewGuid().ToString())).ToArray(),
             ConsoleSimulated: operate && await VmConsolePage.SimulatedAsync(sender, vm.NodeName, http.RequestAborted),
             Assigned: (await http.RequestServices.GetRequiredService<IVmAddresses>().ListAsync(vm.Id, http.RequestAborted))
-                .Select(a => new AssignedAddressRow(a.Address, $"{a.Address}/{a.PrefixLength}", a.Gateway ?? "", string.Join(", ", a.DnsServers), a.ReverseName ?? "")).ToArray()), status);
+                .Select(a => new AssignedAddressRow(a.Address, $"{a.Address}/{a.PrefixLength}", a.Gateway ?? "", string.Join(", ", a.DnsServers), a.ReverseName ?? "")).ToArray(),
+            DiskExports: exports.Select(e => new DiskExportRow(
+                e.Id.ToString(),
+                e.Format,
+                e.RecoveryPointName ?? "the disk as it was",
+                e.Status,
+                e.SizeBytes is { } size ? PageFormat.Bytes(size) : "",
+                PageFormat.Timestamp(e.CreatedAt),
+                PageFormat.Timestamp(e.ExpiresAt),
+                e.DownloadPath ?? "")).ToArray()), status);
     }
 }
