@@ -7,11 +7,14 @@ using VirtualCore.Plugins.Sdk;
 namespace VirtualCore.NodeAgent;
 
 /// <summary>One stream a portal instance waits for: the session, the secret that proves it, and where to dial in.</summary>
-public sealed record StreamSession(Guid SessionId, string Secret, string? CallbackUrl)
+/// <param name="Download">For a download (an export's bytes): at most this many bytes go to the portal and nothing comes
+/// back; null for a console, whose bytes go both ways until either side ends.</param>
+public sealed record StreamSession(Guid SessionId, string Secret, string? CallbackUrl, long? Download = null)
 {
     public static StreamSession Of(OpenConsole request) => new(request.SessionId, request.Secret, request.CallbackUrl);
 
-    public static StreamSession Of(ReadDiskExport request) => new(request.SessionId, request.Secret, request.CallbackUrl);
+    public static StreamSession Of(ReadDiskExport request) =>
+        new(request.SessionId, request.Secret, request.CallbackUrl, request.Length ?? long.MaxValue);
 }
 
 /// <summary>
@@ -45,6 +48,12 @@ public sealed class WebSocketConsoleUplink : IConsoleUplink
         {
             using var socket = await DialAsync(session, null, cancellationToken).ConfigureAwait(false);
             await using var uplink = WebSocketStream.Create(socket, WebSocketMessageType.Binary, ownsWebSocket: false);
+            if (session.Download is { } limit)
+            {
+                await SendAsync(console, socket, uplink, limit, cancellationToken).ConfigureAwait(false);
+                return;
+            }
+
             using var ended = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             var down = CopyAsync(console, uplink, ended);
             var up = CopyAsync(uplink, console, ended);
@@ -66,6 +75,38 @@ public sealed class WebSocketConsoleUplink : IConsoleUplink
                     // The portal went first.
                 }
             }
+        }
+    }
+
+    /// <summary>
+    /// Sends up to <paramref name="limit"/> bytes and closes the WebSocket gracefully, so the portal reads every byte
+    /// before the end (cancelling a pending receive would abort the socket and could lose what is still in flight).
+    /// </summary>
+    private static async Task SendAsync(Stream download, WebSocket socket, Stream uplink, long limit, CancellationToken cancellationToken)
+    {
+        var buffer = new byte[256 * 1024];
+        try
+        {
+            var left = limit;
+            int read;
+            while (left > 0 && (read = await download.ReadAsync(buffer.AsMemory(0, (int)Math.Min(buffer.Length, left)), cancellationToken).ConfigureAwait(false)) > 0)
+            {
+                await uplink.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
+                left -= read;
+            }
+
+            using var closing = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            closing.CancelAfter(TimeSpan.FromSeconds(30));
+            await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "end", closing.Token).ConfigureAwait(false);
+            while (socket.State == WebSocketState.CloseSent)
+            {
+                // The portal answers the close once it has read everything.
+                await socket.ReceiveAsync(buffer, closing.Token).ConfigureAwait(false);
+            }
+        }
+        catch (Exception e) when (e is IOException or WebSocketException or OperationCanceledException)
+        {
+            // The portal hung up: it had what it needed, or its client went away.
         }
     }
 

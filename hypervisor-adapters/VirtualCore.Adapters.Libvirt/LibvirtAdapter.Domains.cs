@@ -75,7 +75,7 @@ public sealed partial class LibvirtAdapter
                         DeleteDisk(c, path);
                     }
 
-                    DeleteExports(domainId, DomainXmlEditor.DiskPaths(definition).FirstOrDefault());
+                    DeleteExports(c, domainId, DomainXmlEditor.DiskPaths(definition).FirstOrDefault());
                 }
             },
             cancellationToken);

@@ -9,11 +9,13 @@ using VirtualCore.Plugins.Sdk;
 namespace VirtualCore.Adapters.Libvirt;
 
 /// <summary>
-/// Disk exports. On QEMU, <c>qemu-img convert</c> writes the first disk (or the disk state of an internal snapshot)
-/// beside it as <c>vm-&lt;id&gt;-export-&lt;export&gt;.qcow2|raw</c>; the conversion runs outside the adapter's lock, so the
-/// node's other domains are not held up, and the file appears under its name only once complete. The test driver's disks
-/// hold no data: its exports are simulated images of <see cref="SimulatedExportBytes"/> bytes in a folder of their own,
-/// a raw one filled with a pattern that tells each byte's offset, so a reader can check every piece it gets.
+/// Disk exports, as volumes named <c>vm-&lt;id&gt;-export-&lt;export&gt;.qcow2|raw</c> in the pool of the domain's disk, read
+/// and deleted through libvirtd. Where this process sees the node's images (an agent on its rack server), qemu-img
+/// converts the disk (or a recovery point's disk state, which libvirt cannot read) beside it with progress, under a
+/// temporary name until complete and outside the adapter's lock; elsewhere libvirtd copies the disk as it is
+/// (<c>virStorageVolCreateXMLFrom</c>). The test driver's disks hold no data: its exports are simulated images of
+/// <see cref="SimulatedExportBytes"/> bytes in a folder of their own, a raw one filled with a pattern that tells each
+/// byte's offset, so a reader can check every piece it gets.
 /// </summary>
 public sealed partial class LibvirtAdapter
 {
@@ -28,6 +30,7 @@ public sealed partial class LibvirtAdapter
             throw new HypervisorAdapterException(AdapterErrorCode.RecoveryPointNotFound, $"Domain {domainId} has no recovery point '{name}'.");
         }
 
+        var fileName = ExportFileName(domainId, request.ExportId, request.Format);
         var source = await RunAsync(
             c =>
             {
@@ -43,141 +46,213 @@ public sealed partial class LibvirtAdapter
                     throw WrongState(domainId, state, "export its disk as it is now (shut it off, or export a recovery point)");
                 }
 
-                var definition = XElement.Parse(LibvirtDomain.GetXml(domain, LibvirtNative.DomainXmlInactive));
-                var disk = DomainXmlEditor.Disks(definition).FirstOrDefault(d => d.Element("source")?.Attribute("file") is not null)
-                    ?? throw new HypervisorAdapterException(AdapterErrorCode.InvalidState, $"Domain {domainId} has no disk image to export.");
-                return (Path: (string)disk.Element("source")!.Attribute("file")!, Format: (string?)disk.Element("driver")?.Attribute("type") ?? "raw");
+                var disk = FirstDisk(domain, domainId);
+                if (domainType == "test")
+                {
+                    return disk with { Made = File.Exists(Path.Combine(SimulatedExportDirectory(), fileName)) ? new FileInfo(Path.Combine(SimulatedExportDirectory(), fileName)).Length : null };
+                }
+
+                using var made = FindDiskVolume(c, Path.Combine(Path.GetDirectoryName(disk.Path)!, fileName));
+                return disk with { Made = made is null ? null : LibvirtConnection.FileBytes(made, fileName) };
             },
             mutates: false,
             cancellationToken).ConfigureAwait(false);
-
-        var directory = ExportDirectory(source.Path);
-        var target = Path.Combine(directory, ExportFileName(domainId, request.ExportId, request.Format));
-        if (File.Exists(target))
+        if (source.Made is { } length)
         {
-            return new DiskExportInfo(request.ExportId, new FileInfo(target).Length);
+            return new DiskExportInfo(request.ExportId, length);
         }
 
-        Directory.CreateDirectory(directory);
-        var partial = target + ".part";
-        try
+        long size;
+        if (domainType == "test")
         {
-            if (domainType == "test")
-            {
-                await WriteSimulatedExportAsync(partial, request.Format, cancellationToken).ConfigureAwait(false);
-            }
-            else
+            size = await WriteSimulatedExportAsync(Path.Combine(SimulatedExportDirectory(), fileName), request.Format, cancellationToken).ConfigureAwait(false);
+        }
+        else if (IsLocalUri(options.Uri) && File.Exists(source.Path))
+        {
+            var target = Path.Combine(Path.GetDirectoryName(source.Path)!, fileName);
+            var partial = Path.Combine(Path.GetDirectoryName(source.Path)!, "." + fileName + ".part");
+            try
             {
                 await ConvertAsync(source.Path, source.Format, partial, request, progress, cancellationToken).ConfigureAwait(false);
+                File.Move(partial, target, overwrite: true);
+            }
+            finally
+            {
+                File.Delete(partial);
             }
 
-            File.Move(partial, target, overwrite: true);
+            size = await RunAsync(
+                c =>
+                {
+                    using var volume = FindDiskVolume(c, target)
+                        ?? throw new HypervisorAdapterException(AdapterErrorCode.OperationFailed, $"The export {target} is not in a storage pool of this node.");
+                    return LibvirtConnection.FileBytes(volume, target);
+                },
+                mutates: false,
+                cancellationToken).ConfigureAwait(false);
         }
-        catch
+        else if (request.RecoveryPoint is not null)
         {
-            File.Delete(partial);
-            throw;
+            throw new HypervisorAdapterException(
+                AdapterErrorCode.NotSupported, "A recovery point is exported only by a node agent that runs beside the node's disk images (libvirt cannot read one).");
+        }
+        else
+        {
+            size = await RunAsync(
+                c =>
+                {
+                    var target = Path.Combine(Path.GetDirectoryName(source.Path)!, fileName);
+                    using var disk = FindDiskVolume(c, source.Path)
+                        ?? throw new HypervisorAdapterException(AdapterErrorCode.InvalidState, $"The disk {source.Path} of domain {domainId} is not in a storage pool.");
+                    using var pool = OpenImagePool(c, Path.GetDirectoryName(source.Path)!);
+                    using var volume = LibvirtConnection.CopyVolume(pool, VolumeXml(fileName, 0, ExportFormatName(request.Format)), disk, 0, target);
+                    return LibvirtConnection.FileBytes(volume, target);
+                },
+                mutates: false,
+                cancellationToken).ConfigureAwait(false);
         }
 
         progress?.Report(100);
-        return new DiskExportInfo(request.ExportId, new FileInfo(target).Length);
+        return new DiskExportInfo(request.ExportId, size);
     }
 
     public async Task<Stream> OpenDiskExportAsync(Guid domainId, Guid exportId, long offset, CancellationToken cancellationToken)
     {
-        var path = await FindExportAsync(domainId, exportId, cancellationToken).ConfigureAwait(false)
-            ?? throw new HypervisorAdapterException(AdapterErrorCode.DiskExportNotFound, $"Domain {domainId} has no disk export {exportId}.");
-        var file = new FileStream(path, new FileStreamOptions
+        Require(AdapterCapabilities.DiskExport, "export disks");
+        if (domainType == "test")
         {
-            Mode = FileMode.Open,
-            Access = FileAccess.Read,
-            Share = FileShare.Read | FileShare.Delete,
-            Options = FileOptions.Asynchronous | FileOptions.SequentialScan,
-            BufferSize = 0,
-        });
-        if (offset < 0 || offset > file.Length)
-        {
-            await file.DisposeAsync().ConfigureAwait(false);
-            throw new HypervisorAdapterException(AdapterErrorCode.InvalidSpec, $"Offset {offset} is outside disk export {exportId} ({file.Length} bytes).");
+            var path = SimulatedExportPath(domainId, exportId)
+                ?? throw new HypervisorAdapterException(AdapterErrorCode.DiskExportNotFound, $"Domain {domainId} has no disk export {exportId}.");
+            var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, 0, FileOptions.Asynchronous);
+            var length = file.Length;
+            if (offset < 0 || offset > length)
+            {
+                await file.DisposeAsync().ConfigureAwait(false);
+                throw OutsideExport(exportId, offset, length);
+            }
+
+            file.Position = offset;
+            return file;
         }
 
-        file.Position = offset;
-        return file;
+        return await RunAsync<Stream>(
+            c =>
+            {
+                using var volume = FindExportVolume(c, domainId, exportId)
+                    ?? throw new HypervisorAdapterException(AdapterErrorCode.DiskExportNotFound, $"Domain {domainId} has no disk export {exportId}.");
+                var length = LibvirtConnection.FileBytes(volume, exportId.ToString());
+                return offset < 0 || offset > length ? throw OutsideExport(exportId, offset, length)
+                    : offset == length ? new MemoryStream([], writable: false)
+                    : c.OpenVolumeRead(volume, offset, $"disk export {exportId}");
+            },
+            mutates: false,
+            cancellationToken).ConfigureAwait(false);
     }
 
-    public async Task DeleteDiskExportAsync(Guid domainId, Guid exportId, CancellationToken cancellationToken)
-    {
-        if (await FindExportAsync(domainId, exportId, cancellationToken).ConfigureAwait(false) is { } path)
-        {
-            File.Delete(path);
-        }
-    }
-
-    /// <summary>The export's file, or null when there is none; the domain may be gone already.</summary>
-    private async Task<string?> FindExportAsync(Guid domainId, Guid exportId, CancellationToken cancellationToken)
-    {
-        var directory = await RunAsync(
+    public Task DeleteDiskExportAsync(Guid domainId, Guid exportId, CancellationToken cancellationToken) =>
+        RunAsync(
             c =>
             {
                 Require(AdapterCapabilities.DiskExport, "export disks");
                 if (domainType == "test")
                 {
-                    return ExportDirectory("");
+                    if (SimulatedExportPath(domainId, exportId) is { } path)
+                    {
+                        File.Delete(path);
+                    }
+
+                    return;
                 }
 
-                using var domain = c.FindDomain(domainId);
-                if (domain is null)
+                using var volume = FindExportVolume(c, domainId, exportId);
+                if (volume is not null)
                 {
-                    return null;
+                    LibvirtConnection.DeleteVolume(volume, $"disk export {exportId}");
                 }
-
-                var definition = XElement.Parse(LibvirtDomain.GetXml(domain, LibvirtNative.DomainXmlInactive));
-                return DomainXmlEditor.DiskPaths(definition).FirstOrDefault() is { } disk ? ExportDirectory(disk) : null;
             },
-            mutates: false,
-            cancellationToken).ConfigureAwait(false);
-        return directory is null
-            ? null
-            : Enum.GetValues<DiskExportFormat>().Select(f => Path.Combine(directory, ExportFileName(domainId, exportId, f))).FirstOrDefault(File.Exists);
+            cancellationToken);
+
+    /// <summary>The export's volume beside the domain's first disk, or null when it has none (or the domain is gone).</summary>
+    private static StorageVolumeHandle? FindExportVolume(LibvirtConnection c, Guid domainId, Guid exportId)
+    {
+        using var domain = c.FindDomain(domainId);
+        if (domain is null)
+        {
+            return null;
+        }
+
+        var directory = Path.GetDirectoryName(FirstDisk(domain, domainId).Path)!;
+        foreach (var format in Enum.GetValues<DiskExportFormat>())
+        {
+            if (FindDiskVolume(c, Path.Combine(directory, ExportFileName(domainId, exportId, format))) is { } volume)
+            {
+                return volume;
+            }
+        }
+
+        return null;
     }
 
-    /// <summary>Deletes the domain's exports with its storage (the domain's disk folder, or the test driver's export folder).</summary>
-    private void DeleteExports(Guid domainId, string? firstDisk)
+    /// <summary>Deletes the domain's exports with its storage: the volumes named after it beside its first disk.</summary>
+    private void DeleteExports(LibvirtConnection c, Guid domainId, string? firstDisk)
     {
-        if (domainType != "test" && (firstDisk is null || !IsLocalUri(options.Uri)))
+        var prefix = $"vm-{domainId:N}-export-";
+        if (domainType == "test")
         {
-            return;
-        }
-
-        var directory = ExportDirectory(firstDisk ?? "");
-        if (!Directory.Exists(directory))
-        {
-            return;
-        }
-
-        foreach (var path in Directory.EnumerateFiles(directory, $"vm-{domainId:N}-export-*"))
-        {
-            try
+            var directory = SimulatedExportDirectory();
+            foreach (var path in Directory.Exists(directory) ? Directory.EnumerateFiles(directory, prefix + "*") : [])
             {
                 File.Delete(path);
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+
+            return;
+        }
+
+        if (firstDisk is null || c.FindPoolByTargetPath(Path.GetDirectoryName(firstDisk)!) is not { } pool)
+        {
+            return;
+        }
+
+        using (pool)
+        {
+            var description = $"the storage pool of {Path.GetDirectoryName(firstDisk)}";
+            LibvirtConnection.RefreshPool(pool, description);
+            foreach (var name in LibvirtConnection.ListVolumeNames(pool, description).Where(n => n.StartsWith(prefix, StringComparison.Ordinal)))
             {
-                // A leftover export takes space but is no one's; the domain is gone either way.
+                var path = Path.Combine(Path.GetDirectoryName(firstDisk)!, name);
+                using var volume = c.FindVolume(path);
+                if (volume is not null)
+                {
+                    LibvirtConnection.DeleteVolume(volume, path);
+                }
             }
         }
     }
 
-    internal static string ExportFileName(Guid domainId, Guid exportId, DiskExportFormat format) =>
-        $"vm-{domainId:N}-export-{exportId:N}.{(format == DiskExportFormat.Raw ? "raw" : "qcow2")}";
+    private static (string Path, string Format, long? Made) FirstDisk(DomainHandle domain, Guid domainId)
+    {
+        var definition = XElement.Parse(LibvirtDomain.GetXml(domain, LibvirtNative.DomainXmlInactive));
+        var disk = DomainXmlEditor.Disks(definition).FirstOrDefault(d => d.Element("source")?.Attribute("file") is not null)
+            ?? throw new HypervisorAdapterException(AdapterErrorCode.InvalidState, $"Domain {domainId} has no disk image to export.");
+        return ((string)disk.Element("source")!.Attribute("file")!, (string?)disk.Element("driver")?.Attribute("type") ?? "raw", null);
+    }
 
-    /// <summary>Beside the disk on QEMU; on the test driver, a folder beside its node file or in the temporary folder.</summary>
-    private string ExportDirectory(string diskPath) =>
-        domainType != "test"
-            ? Path.GetDirectoryName(diskPath)!
-            : nodeFile is not null
-                ? nodeFile + ".exports"
-                : Path.Combine(Path.GetTempPath(), "vcore-test-exports", SafeFolderName().Replace(options.NodeName, "_"));
+    private static HypervisorAdapterException OutsideExport(Guid exportId, long offset, long length) =>
+        new(AdapterErrorCode.InvalidSpec, $"Offset {offset} is outside disk export {exportId} ({length} bytes).");
+
+    internal static string ExportFileName(Guid domainId, Guid exportId, DiskExportFormat format) =>
+        $"vm-{domainId:N}-export-{exportId:N}.{ExportFormatName(format)}";
+
+    private static string ExportFormatName(DiskExportFormat format) => format == DiskExportFormat.Raw ? "raw" : "qcow2";
+
+    /// <summary>The test driver's export folder: beside its node file, or in the temporary folder.</summary>
+    private string SimulatedExportDirectory() =>
+        nodeFile is not null
+            ? nodeFile + ".exports"
+            : Path.Combine(Path.GetTempPath(), "vcore-test-exports", SafeFolderName().Replace(options.NodeName, "_"));
+
+    private string? SimulatedExportPath(Guid domainId, Guid exportId) =>
+        Enum.GetValues<DiskExportFormat>().Select(f => Path.Combine(SimulatedExportDirectory(), ExportFileName(domainId, exportId, f))).FirstOrDefault(File.Exists);
 
     private static async Task ConvertAsync(
         string source, string sourceFormat, string target, DiskExportRequest request, IProgress<int>? progress, CancellationToken cancellationToken)
@@ -193,7 +268,7 @@ public sealed partial class LibvirtAdapter
         start.ArgumentList.Add("-f");
         start.ArgumentList.Add(sourceFormat);
         start.ArgumentList.Add("-O");
-        start.ArgumentList.Add(request.Format == DiskExportFormat.Raw ? "raw" : "qcow2");
+        start.ArgumentList.Add(ExportFormatName(request.Format));
         if (request.RecoveryPoint is { } point)
         {
             // A recovery point's clusters never change, so it is read while the guest may be writing its disk.
@@ -267,20 +342,35 @@ public sealed partial class LibvirtAdapter
         }
     }
 
-    private static async Task WriteSimulatedExportAsync(string path, DiskExportFormat format, CancellationToken cancellationToken)
+    private static async Task<long> WriteSimulatedExportAsync(string path, DiskExportFormat format, CancellationToken cancellationToken)
     {
-        await using var file = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 0, FileOptions.Asynchronous);
-        if (format == DiskExportFormat.Qcow2)
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var partial = path + ".part";
+        try
         {
-            await file.WriteAsync(EmptyQcow2(SimulatedExportBytes), cancellationToken).ConfigureAwait(false);
-            return;
-        }
+            await using (var file = new FileStream(partial, FileMode.Create, FileAccess.Write, FileShare.None, 0, FileOptions.Asynchronous))
+            {
+                if (format == DiskExportFormat.Qcow2)
+                {
+                    await file.WriteAsync(EmptyQcow2(SimulatedExportBytes), cancellationToken).ConfigureAwait(false);
+                }
+                else
+                {
+                    var chunk = new byte[1 << 20];
+                    for (long offset = 0; offset < SimulatedExportBytes; offset += chunk.Length)
+                    {
+                        FillPattern(chunk, offset);
+                        await file.WriteAsync(chunk, cancellationToken).ConfigureAwait(false);
+                    }
+                }
+            }
 
-        var chunk = new byte[1 << 20];
-        for (long offset = 0; offset < SimulatedExportBytes; offset += chunk.Length)
+            File.Move(partial, path, overwrite: true);
+            return new FileInfo(path).Length;
+        }
+        finally
         {
-            FillPattern(chunk, offset);
-            await file.WriteAsync(chunk, cancellationToken).ConfigureAwait(false);
+            File.Delete(partial);
         }
     }
 

@@ -354,12 +354,6 @@ public sealed partial class LibvirtAdapter : IHypervisorAdapter
             LibraryVersion = version;
 
             Capabilities = CapabilitiesOf(domainType);
-            if (domainType == "test" || IsLocalUri(options.Uri))
-            {
-                // qemu-img runs beside the images, so a QEMU node exports only when libvirtd is on this host.
-                Capabilities |= AdapterCapabilities.DiskExport;
-            }
-
             return opened;
         }
         catch
@@ -384,7 +378,8 @@ public sealed partial class LibvirtAdapter : IHypervisorAdapter
             | AdapterCapabilities.LiveMemoryChange
             | AdapterCapabilities.RecoveryPoints | AdapterCapabilities.LiveRecoveryPoints
             | AdapterCapabilities.InterfaceAddresses | AdapterCapabilities.CdromChange | AdapterCapabilities.DomainEvents
-            | AdapterCapabilities.GraphicalConsole | AdapterCapabilities.SerialConsole | AdapterCapabilities.CloudInitSeed;
+            | AdapterCapabilities.GraphicalConsole | AdapterCapabilities.SerialConsole | AdapterCapabilities.CloudInitSeed
+            | AdapterCapabilities.DiskExport;
         return domainType == "test"
             ? both | AdapterCapabilities.LiveVcpuChange
             : both | AdapterCapabilities.DiskGrow | AdapterCapabilities.LiveMigration;

@@ -672,6 +672,73 @@ public abstract class AdapterConformanceTests : IAsyncLifetime
         Assert.DoesNotContain(await Adapter.ListDomainsAsync(None), d => d.Id == id);
     }
 
+    [ConformanceFact]
+    public async Task A_stopped_domains_disk_is_exported_read_from_any_offset_repeated_and_deleted()
+    {
+        Declared(AdapterCapabilities.DiskExport);
+        var spec = await DefineAsync();
+        var exportId = Guid.NewGuid();
+
+        var export = await Adapter.ExportDiskAsync(spec.Id, new DiskExportRequest(exportId, DiskExportFormat.Raw), null, None);
+        Assert.Equal(exportId, export.ExportId);
+        Assert.True(export.SizeBytes >= 4096, $"A raw export of a disk of {spec.Disks[0].CapacityBytes} bytes has {export.SizeBytes}.");
+        Assert.Equal(export, await Adapter.ExportDiskAsync(spec.Id, new DiskExportRequest(exportId, DiskExportFormat.Raw), null, None));
+
+        // A read from an offset gets the same bytes as the read from the start does there; at the end there is nothing left.
+        var head = await ReadExportAsync(spec.Id, exportId, 0, 4096);
+        Assert.Equal(head[100..4096], await ReadExportAsync(spec.Id, exportId, 100, 3996));
+        await using (var end = await Adapter.OpenDiskExportAsync(spec.Id, exportId, export.SizeBytes, None))
+        {
+            Assert.Equal(0, await end.ReadAsync(new byte[1]));
+        }
+
+        await AssertCode(AdapterErrorCode.InvalidSpec, () => Adapter.OpenDiskExportAsync(spec.Id, exportId, export.SizeBytes + 1, None));
+        await AssertCode(AdapterErrorCode.DiskExportNotFound, () => Adapter.OpenDiskExportAsync(spec.Id, Guid.NewGuid(), 0, None));
+
+        await Adapter.DeleteDiskExportAsync(spec.Id, exportId, None);
+        await Adapter.DeleteDiskExportAsync(spec.Id, exportId, None);
+        await AssertCode(AdapterErrorCode.DiskExportNotFound, () => Adapter.OpenDiskExportAsync(spec.Id, exportId, 0, None));
+    }
+
+    [ConformanceFact]
+    public async Task A_running_domains_disk_is_exported_only_from_a_recovery_point()
+    {
+        Declared(AdapterCapabilities.DiskExport);
+        var spec = await DefineAsync();
+        await Adapter.StartDomainAsync(spec.Id, None);
+
+        await AssertCode(AdapterErrorCode.InvalidState, () => Adapter.ExportDiskAsync(spec.Id, new DiskExportRequest(Guid.NewGuid(), DiskExportFormat.Qcow2), null, None));
+        await AssertCode(
+            AdapterErrorCode.RecoveryPointNotFound,
+            () => Adapter.ExportDiskAsync(spec.Id, new DiskExportRequest(Guid.NewGuid(), DiskExportFormat.Qcow2, "no-such-point"), null, None));
+        if (!Adapter.Capabilities.HasFlag(AdapterCapabilities.RecoveryPoints | AdapterCapabilities.LiveRecoveryPoints))
+        {
+            return;
+        }
+
+        await Adapter.CreateRecoveryPointAsync(spec.Id, "rp-export", null, None);
+        var export = await Adapter.ExportDiskAsync(spec.Id, new DiskExportRequest(Guid.NewGuid(), DiskExportFormat.Qcow2, "rp-export"), null, None);
+        Assert.True(export.SizeBytes > 0);
+        Assert.Equal(DomainState.Running, await Adapter.GetDomainStateAsync(spec.Id, None));
+        await Adapter.DeleteDomainAsync(spec.Id, deleteStorage: true, None);
+    }
+
+    [ConformanceFact]
+    public Task Disk_exports_are_NotSupported_when_not_declared() =>
+        AssertNotSupportedUnlessDeclared(
+            AdapterCapabilities.DiskExport,
+            id => Adapter.ExportDiskAsync(id, new DiskExportRequest(Guid.NewGuid(), DiskExportFormat.Raw), null, None),
+            id => Adapter.OpenDiskExportAsync(id, Guid.NewGuid(), 0, None),
+            id => Adapter.DeleteDiskExportAsync(id, Guid.NewGuid(), None));
+
+    private async Task<byte[]> ReadExportAsync(Guid domainId, Guid exportId, long offset, int length)
+    {
+        await using var stream = await Adapter.OpenDiskExportAsync(domainId, exportId, offset, None);
+        var bytes = new byte[length];
+        await stream.ReadExactlyAsync(bytes, None);
+        return bytes;
+    }
+
     /// <summary>Defines a fresh domain for this test; it is deleted after the test.</summary>
     protected Task<DomainSpec> DefineAsync() => DefineAsync(spec => spec);
 
@@ -702,6 +769,7 @@ public abstract class AdapterConformanceTests : IAsyncLifetime
         (AdapterCapabilities.InterfaceAddresses, "GetInterfaceAddresses", () => Adapter.GetInterfaceAddressesAsync(id, None)),
         (AdapterCapabilities.GraphicalConsole, "OpenConsole", () => Adapter.OpenConsoleAsync(id, None)),
         (AdapterCapabilities.SerialConsole, "OpenSerialConsole", () => Adapter.OpenSerialConsoleAsync(id, None)),
+        (AdapterCapabilities.DiskExport, "ExportDisk", () => Adapter.ExportDiskAsync(id, new DiskExportRequest(Guid.NewGuid(), DiskExportFormat.Raw), null, None)),
     ];
 
     private void Declared(AdapterCapabilities capabilities)

@@ -261,13 +261,14 @@ public sealed record ExportDisk(Guid JobId, string NodeName, Guid VmId, Guid Exp
 public sealed record DeleteDiskExport(Guid JobId, string NodeName, Guid VmId, Guid ExportId) : INodeCommand;
 
 /// <summary>
-/// Asks a node's agent to stream an export's bytes from <paramref name="Offset"/> to its end to the portal instance
-/// that asked, the same way as a console (<see cref="OpenConsole"/>): the portal reads what it needs and hangs up.
-/// Not a job: nothing changes on the node, and a request older than <paramref name="ExpiresAt"/> is dropped.
+/// Asks a node's agent to stream an export's bytes from <paramref name="Offset"/> to the portal instance that asked,
+/// the same way as a console (<see cref="OpenConsole"/>). Not a job: nothing changes on the node, and a request older
+/// than <paramref name="ExpiresAt"/> is dropped.
 /// </summary>
+/// <param name="Length">How many bytes to send; null for all up to the export's end.</param>
 [MessageUrn("vcore:node:v1:read-disk-export", false)]
 public sealed record ReadDiskExport(
-    Guid SessionId, string NodeName, Guid VmId, string Secret, string? CallbackUrl, DateTimeOffset ExpiresAt, Guid ExportId, long Offset);
+    Guid SessionId, string NodeName, Guid VmId, string Secret, string? CallbackUrl, DateTimeOffset ExpiresAt, Guid ExportId, long Offset, long? Length = null);
 
 /// <summary>
 /// Asks a node's agent to connect the VM's screen (RFB) or serial port to the portal for one console session: the

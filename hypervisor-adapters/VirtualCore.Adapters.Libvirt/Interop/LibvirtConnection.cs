@@ -129,7 +129,7 @@ internal sealed unsafe class LibvirtConnection : IDisposable
 
     /// <summary>The domain with that UUID, or null when there is none.</summary>
     /// <summary>The domain's first serial port as a blocking libvirt stream, taken over from any other client.</summary>
-    internal LibvirtConsoleStream OpenSerialConsole(DomainHandle domain, Guid id)
+    internal LibvirtStream OpenSerialConsole(DomainHandle domain, Guid id)
     {
         var stream = LibvirtNative.virStreamNew(handle, 0);
         if (stream.IsInvalid)
@@ -145,7 +145,7 @@ internal sealed unsafe class LibvirtConnection : IDisposable
             throw error.ToException($"open the serial console of domain {id}");
         }
 
-        return new LibvirtConsoleStream(stream);
+        return new LibvirtStream(stream);
     }
 
     internal DomainHandle? FindDomain(Guid id)
@@ -262,6 +262,58 @@ internal sealed unsafe class LibvirtConnection : IDisposable
         {
             throw LibvirtError.CaptureLast().ToException($"finish writing {path}");
         }
+    }
+
+    /// <summary>The volume's bytes from <paramref name="offset"/> to its end, streamed by libvirtd as they are read.</summary>
+    internal Stream OpenVolumeRead(StorageVolumeHandle volume, long offset, string path)
+    {
+        var stream = LibvirtNative.virStreamNew(handle, 0);
+        if (stream.IsInvalid)
+        {
+            stream.Dispose();
+            throw LibvirtError.CaptureLast().ToException($"open a stream to read {path}");
+        }
+
+        if (LibvirtNative.virStorageVolDownload(volume, stream, (ulong)offset, 0, 0) < 0)
+        {
+            var error = LibvirtError.CaptureLast();
+            stream.Dispose();
+            throw error.ToException($"read {path}");
+        }
+
+        return new LibvirtStream(stream);
+    }
+
+    /// <summary>The length of the volume's file (for a qcow2, what it takes, not its virtual size).</summary>
+    internal static long FileBytes(StorageVolumeHandle volume, string path) =>
+        LibvirtNative.virStorageVolGetInfoFlags(volume, out var info, LibvirtNative.StorageVolGetPhysical) < 0
+            ? throw LibvirtError.CaptureLast().ToException($"read the size of {path}")
+            : (long)info.Allocation;
+
+    /// <summary>The names of the volumes in <paramref name="pool"/>.</summary>
+    internal static unsafe List<string> ListVolumeNames(StoragePoolHandle pool, string description)
+    {
+        var count = LibvirtNative.virStoragePoolListAllVolumes(pool, out var array, 0);
+        if (count < 0)
+        {
+            throw LibvirtError.CaptureLast().ToException($"list the volumes of {description}");
+        }
+
+        var names = new List<string>(count);
+        try
+        {
+            for (var i = 0; i < count; i++)
+            {
+                using var volume = new StorageVolumeHandle(((nint*)array)[i]);
+                names.Add(Marshal.PtrToStringUTF8(LibvirtNative.virStorageVolGetName(volume)) ?? "");
+            }
+        }
+        finally
+        {
+            LibvirtNative.Free(array);
+        }
+
+        return names;
     }
 
     /// <summary>Reads a small volume whole (at most <paramref name="maxBytes"/>), through libvirtd.</summary>

@@ -238,6 +238,19 @@ internal static unsafe partial class LibvirtNative
     [LibraryImport(Library)]
     internal static partial int virStorageVolGetInfo(StorageVolumeHandle volume, out VirStorageVolInfo info);
 
+    /// <summary>With <see cref="StorageVolGetPhysical"/>, Allocation holds the file's length (a qcow2's, not its virtual size).</summary>
+    [LibraryImport(Library)]
+    internal static partial int virStorageVolGetInfoFlags(StorageVolumeHandle volume, out VirStorageVolInfo info, uint flags);
+
+    internal const uint StorageVolGetPhysical = 1;
+
+    /// <summary>The volume's name: owned by the volume, not to be freed.</summary>
+    [LibraryImport(Library)]
+    internal static partial nint virStorageVolGetName(StorageVolumeHandle volume);
+
+    [LibraryImport(Library)]
+    internal static partial int virStoragePoolListAllVolumes(StoragePoolHandle pool, out nint volumes, uint flags);
+
     [LibraryImport(Library)]
     internal static partial int virStorageVolResize(StorageVolumeHandle volume, ulong capacity, uint flags);
 

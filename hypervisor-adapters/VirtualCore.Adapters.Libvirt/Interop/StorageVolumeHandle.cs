@@ -11,6 +11,13 @@ internal sealed class StorageVolumeHandle : SafeHandle
     {
     }
 
+    /// <summary>Takes over a volume from an array libvirt returned.</summary>
+    internal StorageVolumeHandle(nint existing)
+        : base(nint.Zero, ownsHandle: true)
+    {
+        SetHandle(existing);
+    }
+
     public override bool IsInvalid => handle == nint.Zero;
 
     protected override bool ReleaseHandle() => LibvirtNative.virStorageVolFree(handle) == 0;

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Net.WebSockets;
 using Mediator;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -67,7 +68,7 @@ internal static class DiskExportDownloads
             source = await ConsoleEndpoints.OpenAgentStreamAsync(
                 http.RequestServices,
                 download.NodeName,
-                (session, secret, callback, expires) => new ReadDiskExport(session, download.NodeName, vmId, secret, callback, expires, exportId, start),
+                (session, secret, callback, expires) => new ReadDiskExport(session, download.NodeName, vmId, secret, callback, expires, exportId, start, length),
                 http.RequestAborted);
         }
         catch (ConsoleRefusedException refused)
@@ -110,7 +111,17 @@ internal static class DiskExportDownloads
             var left = length;
             while (left > 0)
             {
-                var read = await source.ReadAsync(buffer.AsMemory(0, (int)Math.Min(buffer.Length, left)), http.RequestAborted);
+                int read;
+                try
+                {
+                    read = await source.ReadAsync(buffer.AsMemory(0, (int)Math.Min(buffer.Length, left)), http.RequestAborted);
+                }
+                catch (Exception e) when (e is IOException or WebSocketException or NotSupportedException)
+                {
+                    // A WebSocket the agent closed or lost is no longer readable: the same as ending early.
+                    read = 0;
+                }
+
                 if (read == 0)
                 {
                     http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("VirtualCore.DiskExports")

@@ -1,10 +1,10 @@
 namespace VirtualCore.Adapters.Libvirt.Interop;
 
 /// <summary>
-/// A domain's serial console over a blocking libvirt stream. Reads wait in libvirt on a thread of their own; disposing
-/// aborts the stream, which ends a read that waits.
+/// A blocking libvirt stream: a domain's serial console, or a volume's bytes as libvirtd downloads them. Reads wait in
+/// libvirt on a thread of their own; disposing aborts the stream, which ends a read that waits.
 /// </summary>
-internal sealed unsafe class LibvirtConsoleStream(StreamHandle stream) : Stream
+internal sealed unsafe class LibvirtStream(StreamHandle stream) : Stream
 {
     private int _closed;
 
