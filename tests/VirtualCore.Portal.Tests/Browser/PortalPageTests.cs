@@ -149,6 +149,35 @@ public sealed class PortalPageTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_customer_exports_a_stopped_vms_disk_and_downloads_it_from_the_vm_page()
+    {
+        var api = _portal.Demo();
+        var created = await api.CreateVmAsync("exported");
+        await api.CompleteAsync(Task.FromResult(created));
+
+        await using var context = await _browser.NewContextAsync(new BrowserNewContextOptions { AcceptDownloads = true });
+        var page = await SignedInPageAsync(context);
+        await page.GotoAsync($"{_baseUrl}/vms/{created.VmId}");
+        var section = page.Locator("#disk-exports");
+        await Assertions.Expect(section).ToContainTextAsync("No exports.");
+        await section.Locator("#export-format").SelectOptionAsync("raw");
+        await section.Locator("button:has-text('Export the disk')").ClickAsync();
+
+        // Without a reload by hand: the page shows the export once its job has finished.
+        var download = section.Locator("a:has-text('Download')");
+        await Assertions.Expect(download).ToBeVisibleAsync(new LocatorAssertionsToBeVisibleOptions { Timeout = 30_000 });
+        await Assertions.Expect(section.Locator("tbody tr")).ToContainTextAsync("the disk as it was");
+        await Assertions.Expect(section.Locator("tbody tr")).ToContainTextAsync("16 MiB");
+        var file = await page.RunAndWaitForDownloadAsync(() => download.ClickAsync());
+        Assert.Matches("^exported-[0-9]{8}-[0-9]{6}\\.raw$", file.SuggestedFilename);
+        var path = await file.PathAsync();
+        Assert.Equal(16L << 20, new FileInfo(path).Length);
+
+        await section.Locator("button:has-text('Delete')").ClickAsync();
+        await Assertions.Expect(section).ToContainTextAsync("No exports.", new LocatorAssertionsToContainTextOptions { Timeout = 30_000 });
+    }
+
+    [Fact]
     public async Task The_create_form_names_the_wrong_field_and_keeps_the_input()
     {
         await using var context = await _browser.NewContextAsync();

@@ -21,6 +21,8 @@
       cell("td", "wrap", job.info));
   }
 
+  var RELOADING = ["hardware", "recovery-point", "recovery-point-delete", "disk-export", "disk-export-delete"];
+
   function onJob(job) {
     var table = document.getElementById("job-table");
     if (!table) { return; }
@@ -29,9 +31,10 @@
     var row = table.querySelector('tr[data-job-id="' + job.id + '"]');
     var badge = row && row.querySelector(".badge");
     if (badge && badge.textContent === job.status && row.lastElementChild.textContent === job.info) { return; }
-    // A finished hardware change alters the VM page's values and next-boot notes: show it as the server has it now.
+    // A finished job that alters the VM page's records (its values and next-boot notes, its recovery points, its disk
+    // exports) reloads the page: show it as the server has it now.
     var detail = document.getElementById("vm-detail");
-    if (job.action === "hardware" && badge && (badge.textContent === "queued" || badge.textContent === "running")
+    if (RELOADING.indexOf(job.action) >= 0 && badge && (badge.textContent === "queued" || badge.textContent === "running")
         && (job.status === "completed" || job.status === "failed") && detail && detail.getAttribute("data-vm-id") === job.targetId) {
       location.reload();
       return;
