@@ -172,6 +172,7 @@ public sealed class TokenScopeTests : IAsyncLifetime
     [InlineData("operate", "PATCH", "/api/v1/vms/{0}/hardware")]
     [InlineData("operate", "POST", "/api/v1/vms/{0}/migrate")]
     [InlineData("operate", "POST", "/api/v1/vms/{0}/recovery-points")]
+    [InlineData("operate", "POST", "/api/v1/vms/{0}/disk-exports")]
     [InlineData("read", "POST", "/api/v1/vms/{0}/start")]
     public async Task A_customer_admins_token_cannot_do_manage_level_work_on_its_own_vm(string scope, string method, string url)
     {
