@@ -272,6 +272,66 @@ public sealed class IsoUploadTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_vmware_virtual_machine_packed_as_tar_becomes_its_disk_with_its_vmx_hardware_and_a_hostile_one_is_refused()
+    {
+        var demo = _portal.Demo();
+        var disk = TestVmdk.Build(createType: "monolithicSparse", extents: ["RW 20971520 SPARSE \"web-1.vmdk\""], capacitySectors: 20971520);
+        static byte[] Vmx(string body) => Encoding.UTF8.GetBytes(".encoding = \"UTF-8\"\nconfig.version = \"8\"\nvirtualHW.version = \"19\"\n" + body);
+        var vmx = Vmx("""
+            displayName = "web-1"
+            numvcpus = "2"
+            memsize = "4096"
+            scsi0.present = "TRUE"
+            scsi0:0.present = "TRUE"
+            scsi0:0.fileName = "web-1.vmdk"
+            sata0:1.present = "TRUE"
+            sata0:1.deviceType = "cdrom-image"
+            sata0:1.fileName = "/vmfs/volumes/iso/debian.iso"
+            ethernet0.present = "TRUE"
+            ethernet0.virtualDev = "vmxnet3"
+            """);
+
+        // As "tar cf web-1.tar -C web-1 ." packs the folder: its entry ./ first, then ./name for each file, the disk before the .vmx.
+        var tar = TestOva.Build([(".", Array.Empty<byte>(), '5', ""), ("./web-1.nvram", new byte[900], '0', ""), ("./web-1.vmdk", disk, '0', ""), ("./web-1.vmx", vmx, '0', "")]);
+        var location = (await StartAsync(demo, tar.Length, "web-1.tar")).Headers.Location!.ToString();
+        var done = await PatchAsync(demo, location, 0, tar);
+        Assert.True(done.StatusCode == HttpStatusCode.NoContent, await done.Content.ReadAsStringAsync());
+        var image = Assert.Single(await demo.GetAsync<IsoImageView[]>("/api/v1/isos"), i => i.Owner == IsoOwners.Customer);
+        Assert.Equal((IsoImageFormats.Vmdk, (long?)(10L << 30), (int?)2, (long?)4096), (image.Format, image.VirtualSizeBytes, image.ApplianceVCpus, image.ApplianceMemoryMiB));
+        Assert.Equal(disk, await File.ReadAllBytesAsync(Assert.Single(Directory.GetFiles(LibraryDirectory))));
+
+        var made = await demo.PostAsJsonAsync("/api/v1/vms", new { name = "web-1", imageName = image.Name });
+        Assert.True(made.StatusCode == HttpStatusCode.Accepted, await made.Content.ReadAsStringAsync());
+        var vm = await demo.GetAsync<VmView>($"/api/v1/vms/{(await made.Content.ReadFromJsonAsync<JobAccepted>(Api.Json))!.VmId}");
+        Assert.Equal((2, 4, 10), (vm.VCpus, vm.MemoryGiB, vm.DiskGiB));
+
+        const string Base = "memsize = \"1024\"\nscsi0:0.present = \"TRUE\"\n";
+        foreach (var (name, hostile, reason) in new[]
+        {
+            ("shadow.tar", TestOva.Build(("vm.vmx", Vmx(Base + "scsi0:0.fileName = \"/etc/shadow\"\n")), ("vm.vmdk", disk)), "is a path"),
+            ("up.tar", TestOva.Build(("vm.vmx", Vmx(Base + "scsi0:0.fileName = \"../vm.vmdk\"\n")), ("vm.vmdk", disk)), "is a path"),
+            ("missing.tar", TestOva.Build(("vm.vmx", Vmx(Base + "scsi0:0.fileName = \"other.vmdk\"\n")), ("vm.vmdk", disk)), "not in the archive"),
+            ("two.tar", TestOva.Build(("vm.vmx", Vmx(Base + "scsi0:0.fileName = \"vm.vmdk\"\nscsi0:1.present = \"TRUE\"\nscsi0:1.fileName = \"vm2.vmdk\"\n")), ("vm.vmdk", disk), ("vm2.vmdk", disk)), "2 hard disks"),
+            ("nomemory.tar", TestOva.Build(("vm.vmx", Vmx("scsi0:0.present = \"TRUE\"\nscsi0:0.fileName = \"vm.vmdk\"\n")), ("vm.vmdk", disk)), "no memory"),
+            ("split.tar", TestOva.Build(("vm.vmx", Vmx(Base + "scsi0:0.fileName = \"vm.vmdk\"\n")), ("vm.vmdk", Encoding.ASCII.GetBytes("# Disk DescriptorFile\nversion=1\ncreateType=\"monolithicFlat\"\nRW 2048 FLAT \"/etc/shadow\" 0\n")), ("vm.nvram", new byte[40 * 1024])), "extent"),
+            ("twovmx.tar", TestOva.Build(("a.vmx", Vmx(Base)), ("b.vmx", Vmx(Base)), ("vm.vmdk", disk)), "2 .vmx files"),
+            ("nested.tar", TestOva.Build(("vm/vm.vmx", Vmx(Base + "scsi0:0.fileName = \"vm.vmdk\"\n")), ("vm/vm.vmdk", disk)), "path"),
+            ("garbage.tar", TestOva.Build(("vm.vmx", Vmx(Base + "scsi0:0.fileName = \"vm.vmdk\"\n<script>\n")), ("vm.vmdk", disk)), "not key"),
+            ("plain.tar", TestOva.Build(("notes.txt", new byte[4096]), ("vm.vmdk", disk)), "neither an OVA"),
+        })
+        {
+            var started = await StartAsync(demo, hostile.Length, name);
+            Assert.True(started.StatusCode == HttpStatusCode.Created, $"{name}: {await started.Content.ReadAsStringAsync()}");
+            var refused = await PatchAsync(demo, started.Headers.Location!.ToString(), 0, hostile);
+            Assert.True(refused.StatusCode == HttpStatusCode.BadRequest, $"{name}: {(int)refused.StatusCode}");
+            var detail = (await refused.ProblemAsync()).GetProperty("errors").GetProperty("file")[0].GetString();
+            Assert.True(detail!.Contains(reason, StringComparison.Ordinal), $"{name}: {detail}");
+        }
+
+        Assert.Single(Directory.GetFiles(LibraryDirectory));
+    }
+
+    [Fact]
     public async Task Uploads_outside_the_protocol_the_size_limit_or_the_quota_are_refused_with_the_field_and_reason()
     {
         var demo = _portal.Demo();

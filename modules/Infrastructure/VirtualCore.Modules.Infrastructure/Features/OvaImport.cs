@@ -13,10 +13,12 @@ namespace VirtualCore.Modules.Infrastructure.Features;
 internal sealed record ApplianceHardware(int VCpus, long MemoryMiB, int Nics);
 
 /// <summary>
-/// An OVA (a tar archive whose first member is an OVF descriptor, DMTF DSP0243) taken apart: its one disk becomes a
-/// library disk image, its descriptor's CPUs and memory the hardware VMs made from it get. The archive is read as
-/// untrusted input: only plain files with plain names (no paths, no "..", no links, no devices), a descriptor without
-/// DTDs or entities, of bounded size, and one disk — a VMDK checked like any uploaded one.
+/// An appliance archive taken apart: an OVA (a tar archive whose first member is an OVF descriptor, DMTF DSP0243) or a
+/// VMware virtual machine packed as a tar archive (its .vmx beside its disk, e.g. <c>tar cf vm.tar -C myvm .</c>). Its one
+/// disk becomes a library disk image; the CPUs and memory its descriptor (or .vmx) asks for, the hardware VMs made from
+/// it get. The archive is read as untrusted input: only plain files with plain names (no paths, no "..", no links, no
+/// devices), a descriptor without DTDs or entities, of bounded size, and one disk — a VMDK checked like any uploaded one
+/// (so a disk split into extents, or one that names a parent, is refused).
 /// </summary>
 internal static class OvaImport
 {
@@ -41,7 +43,7 @@ internal static class OvaImport
         return Encoding.ASCII.GetString(header, 257, 5) == "ustar";
     }
 
-    /// <summary>The early check, on the bytes there are: the first member must be an .ovf descriptor with a plain name.</summary>
+    /// <summary>The early check, on the bytes there are: the first member must be a plain file with a plain name (an OVA's an .ovf descriptor of bounded size).</summary>
     public static string? CheckStart(FileStream file)
     {
         var header = new byte[Block];
@@ -53,12 +55,14 @@ internal static class OvaImport
             return problem;
         }
 
-        if (type is not ('0' or '\0') || !name.EndsWith(".ovf", StringComparison.OrdinalIgnoreCase))
+        if (type is not ('0' or '\0' or '5'))
         {
-            return "The archive does not start with an OVF descriptor (.ovf), as an OVA must.";
+            return $"The archive's member '{name}' is not a plain file (a link or a device): an appliance archive holds files only.";
         }
 
-        return size > MaxDescriptorBytes ? $"The OVF descriptor has more than {MaxDescriptorBytes / 1024} KiB." : null;
+        return name.EndsWith(".ovf", StringComparison.OrdinalIgnoreCase) && size > MaxDescriptorBytes
+            ? $"The OVF descriptor has more than {MaxDescriptorBytes / 1024} KiB."
+            : null;
     }
 
     /// <summary>
@@ -89,9 +93,16 @@ internal static class OvaImport
                     return (null, problem);
                 }
 
+                if (type == '5' && name == "." && size == 0)
+                {
+                    // The folder entry of "tar cf vm.tar -C myvm .": its files follow as ./name.
+                    position += Block;
+                    continue;
+                }
+
                 if (type is not ('0' or '\0'))
                 {
-                    return (null, $"The archive's member '{name}' is not a plain file (a link, a folder or a device): an OVA holds files only.");
+                    return (null, $"The archive's member '{name}' is not a plain file (a link, a folder or a device): an appliance archive holds files only.");
                 }
 
                 var dataOffset = position + Block;
@@ -109,21 +120,25 @@ internal static class OvaImport
                 position = dataOffset + ((size + Block - 1) / Block * Block);
             }
 
-            if (descriptorName is null || !descriptorName.EndsWith(".ovf", StringComparison.OrdinalIgnoreCase))
+            var vmx = members.Keys.Where(n => n.EndsWith(".vmx", StringComparison.OrdinalIgnoreCase)).ToList();
+            var ovf = descriptorName?.EndsWith(".ovf", StringComparison.OrdinalIgnoreCase) == true;
+            if (!ovf && vmx.Count != 1)
             {
-                return (null, "The archive does not start with an OVF descriptor (.ovf), as an OVA must.");
+                return (null, vmx.Count > 1
+                    ? $"The archive holds {vmx.Count} .vmx files: a VMware virtual machine has one."
+                    : "The archive is neither an OVA (its OVF descriptor (.ovf) first) nor a VMware virtual machine (its .vmx beside its disk).");
             }
 
-            var (descriptorOffset, descriptorSize) = members[descriptorName];
+            var (descriptorOffset, descriptorSize) = members[ovf ? descriptorName! : vmx[0]];
             if (descriptorSize > MaxDescriptorBytes)
             {
-                return (null, $"The OVF descriptor has more than {MaxDescriptorBytes / 1024} KiB.");
+                return (null, $"The {(ovf ? "OVF descriptor" : ".vmx file")} has more than {MaxDescriptorBytes / 1024} KiB.");
             }
 
             var descriptor = new byte[descriptorSize];
             file.Position = descriptorOffset;
             file.ReadExactly(descriptor);
-            var (hardware, diskFile, descriptorProblem) = ReadDescriptor(descriptor);
+            var (hardware, diskFile, descriptorProblem) = ovf ? ReadDescriptor(descriptor) : VmxFile.Read(descriptor);
             if (descriptorProblem is not null)
             {
                 return (null, descriptorProblem);
@@ -131,7 +146,7 @@ internal static class OvaImport
 
             if (!members.TryGetValue(diskFile!, out var disk))
             {
-                return (null, $"The OVF descriptor's disk '{diskFile}' is not in the archive.");
+                return (null, $"The {(ovf ? "OVF descriptor" : ".vmx file")}'s disk '{diskFile}' is not in the archive.");
             }
 
             using (var output = new FileStream(diskPath, FileMode.Create, FileAccess.Write, FileShare.None))
@@ -142,7 +157,10 @@ internal static class OvaImport
 
             using (var written = new FileStream(diskPath, FileMode.Open, FileAccess.Read, FileShare.Read))
             {
-                var diskProblem = VmdkFormat.Has(written) ? VmdkFormat.Check(written).Problem : "The appliance's disk is not a VMDK.";
+                var diskProblem = VmdkFormat.Has(written) ? VmdkFormat.Check(written).Problem
+                    : IsoFormat.StartsWith(written, "# Disk DescriptorFile"u8.ToArray())
+                        ? "a VMDK descriptor whose data lies in separate extent files; make it one file first (qemu-img convert -O vmdk -o subformat=streamOptimized)."
+                        : "The appliance's disk is not a VMDK.";
                 if (diskProblem is not null)
                 {
                     written.Dispose();
@@ -170,6 +188,9 @@ internal static class OvaImport
 
         var prefix = Text(header, 345, 155);
         var name = (prefix.Length > 0 ? prefix + "/" : "") + Text(header, 0, 100);
+
+        // "tar -C folder ." names its files ./name and the folder itself ./ (or .).
+        name = name is "./" ? "." : name.StartsWith("./", StringComparison.Ordinal) && name.Length > 2 ? name[2..] : name;
         var type = (char)header[156];
         long size;
         if ((header[124] & 0x80) != 0)
@@ -193,9 +214,14 @@ internal static class OvaImport
             return (name, 0, type, $"The archive's member '{name}' has no readable size.");
         }
 
+        if (name == "." && type == '5')
+        {
+            return (name, size, type, null);
+        }
+
         if (name.Length == 0 || name.Contains('/') || name.Contains('\\') || name is "." or ".." || name.Any(char.IsControl))
         {
-            return (name, size, type, $"The archive's member '{name}' has a path, not a plain file name: an OVA holds its files side by side.");
+            return (name, size, type, $"The archive's member '{name}' has a path, not a plain file name: an appliance archive holds its files side by side.");
         }
 
         return (name, size, type, null);
