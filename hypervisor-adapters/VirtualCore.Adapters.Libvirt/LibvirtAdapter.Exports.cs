@@ -14,13 +14,16 @@ namespace VirtualCore.Adapters.Libvirt;
 /// converts the disk (or a recovery point's disk state, which libvirt cannot read) beside it with progress, under a
 /// temporary name until complete and outside the adapter's lock; elsewhere libvirtd copies the disk as it is
 /// (<c>virStorageVolCreateXMLFrom</c>). The test driver's disks hold no data: its exports are simulated images of
-/// <see cref="SimulatedExportBytes"/> bytes in a folder of their own, a raw one filled with a pattern that tells each
+/// <see cref="SimulatedExportBytes"/> bytes (or setting <c>simulatedExportMiB</c>) in a folder of their own, a raw one filled with a pattern that tells each
 /// byte's offset, so a reader can check every piece it gets.
 /// </summary>
 public sealed partial class LibvirtAdapter
 {
-    /// <summary>The virtual size of the test driver's simulated exports.</summary>
+    /// <summary>The virtual size of the test driver's simulated exports, unless its settings say otherwise.</summary>
     public const long SimulatedExportBytes = 16L << 20;
+
+    /// <summary>Setting <c>simulatedExportMiB</c>: the size of the test driver's simulated exports (for transfer benchmarks).</summary>
+    public const string SimulatedExportMiBSetting = "simulatedExportMiB";
 
     public async Task<DiskExportInfo> ExportDiskAsync(Guid domainId, DiskExportRequest request, IProgress<int>? progress, CancellationToken cancellationToken)
     {
@@ -65,7 +68,7 @@ public sealed partial class LibvirtAdapter
         long size;
         if (domainType == "test")
         {
-            size = await WriteSimulatedExportAsync(Path.Combine(SimulatedExportDirectory(), fileName), request.Format, cancellationToken).ConfigureAwait(false);
+            size = await WriteSimulatedExportAsync(Path.Combine(SimulatedExportDirectory(), fileName), request.Format, SimulatedExportSize(), cancellationToken).ConfigureAwait(false);
         }
         else if (IsLocalUri(options.Uri) && File.Exists(source.Path))
         {
@@ -342,7 +345,14 @@ public sealed partial class LibvirtAdapter
         }
     }
 
-    private static async Task<long> WriteSimulatedExportAsync(string path, DiskExportFormat format, CancellationToken cancellationToken)
+    private long SimulatedExportSize() =>
+        options.Settings.TryGetValue(SimulatedExportMiBSetting, out var text)
+            ? long.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var mib) && mib is > 0 and <= 1L << 20
+                ? mib << 20
+                : throw new HypervisorAdapterException(AdapterErrorCode.InvalidSpec, $"'{SimulatedExportMiBSetting}' must be a number of MiB from 1 to 1048576, not '{text}'.")
+            : SimulatedExportBytes;
+
+    private static async Task<long> WriteSimulatedExportAsync(string path, DiskExportFormat format, long virtualBytes, CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         var partial = path + ".part";
@@ -352,12 +362,12 @@ public sealed partial class LibvirtAdapter
             {
                 if (format == DiskExportFormat.Qcow2)
                 {
-                    await file.WriteAsync(EmptyQcow2(SimulatedExportBytes), cancellationToken).ConfigureAwait(false);
+                    await file.WriteAsync(EmptyQcow2(virtualBytes), cancellationToken).ConfigureAwait(false);
                 }
                 else
                 {
                     var chunk = new byte[1 << 20];
-                    for (long offset = 0; offset < SimulatedExportBytes; offset += chunk.Length)
+                    for (long offset = 0; offset < virtualBytes; offset += chunk.Length)
                     {
                         FillPattern(chunk, offset);
                         await file.WriteAsync(chunk, cancellationToken).ConfigureAwait(false);

@@ -3,7 +3,7 @@ using System.Text;
 using VirtualCore.LoadHarness;
 
 // The load harness: runs a portal of its own on loopback and measures the job pipeline end to end (see README).
-// Options: --scenario jobs|scale|upload  --customers N  --jobs N  --customer-vms N (scale)  --size-mib N (upload)
+// Options: --scenario jobs|scale|upload|download  --customers N  --jobs N  --customer-vms N (scale)  --size-mib N (upload, download)
 // --topology embedded|rabbitmq|both  --vms N  --clients 8,64  --rounds N  --nodes N  --heartbeat SECONDS  --out FILE  --port P
 var arguments = Arguments.Parse(args);
 var topologies = arguments.Get("topology", "embedded") switch
@@ -22,15 +22,21 @@ var port = arguments.Number("port", 5191);
 var output = arguments.Get("out", Path.Combine(Repository.Root, "artifacts", "benchmarks", "load.md"));
 var portalDll = Path.GetFullPath(arguments.Get("portal", Path.Combine(Repository.Root, "hosts", "VirtualCore.Portal", "bin", "Release", "net10.0", "VirtualCore.Portal.dll")));
 
-if (arguments.Get("scenario", "jobs") == "upload")
+var transfer = arguments.Get("scenario", "jobs");
+if (transfer is "upload" or "download")
 {
     var uploadWork = Path.Combine(Path.GetTempPath(), "vcore-load", Guid.NewGuid().ToString("N"));
     try
     {
         var sizeMiB = arguments.Number("size-mib", 2048);
-        var uploads = await new UploadRun(portalDll, uploadWork, port, sizeMiB, Console.Out).RunAsync();
+        var uploads = transfer == "upload"
+            ? await new UploadRun(portalDll, uploadWork, port, sizeMiB, Console.Out).RunAsync()
+            : await new DownloadRun(portalDll, uploadWork, port, sizeMiB, Console.Out).RunAsync();
+        var what = transfer == "upload"
+            ? $"an ISO image of {sizeMiB} MiB uploaded by tus"
+            : $"a simulated rack server's raw disk export of {sizeMiB} MiB downloaded";
         var uploadTable = new StringBuilder()
-            .AppendLine(CultureInfo.InvariantCulture, $"{DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, embedded default: an ISO image of {sizeMiB} MiB uploaded by tus over loopback with an API token (client and portal on the same cores).")
+            .AppendLine(CultureInfo.InvariantCulture, $"{DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, embedded default: {what} over loopback with an API token (client and portal on the same cores).")
             .AppendLine()
             .AppendLine(UploadRun.Header);
         foreach (var upload in uploads)
@@ -38,7 +44,7 @@ if (arguments.Get("scenario", "jobs") == "upload")
             uploadTable.AppendLine(UploadRun.Row(upload));
         }
 
-        var uploadOutput = arguments.Get("out", Path.Combine(Repository.Root, "artifacts", "benchmarks", "upload.md"));
+        var uploadOutput = arguments.Get("out", Path.Combine(Repository.Root, "artifacts", "benchmarks", transfer + ".md"));
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(uploadOutput))!);
         await File.WriteAllTextAsync(uploadOutput, uploadTable.ToString());
         Console.WriteLine();

@@ -27,7 +27,7 @@ internal sealed record UploadResult(string Mode, long MiB, double Seconds, doubl
 /// </summary>
 internal sealed class UploadRun(string portalDll, string workDirectory, int port, long sizeMiB, TextWriter console)
 {
-    public const string Header = "| mode | size | time | MiB/s | portal memory before | portal memory peak | SHA-256 |\n| --- | ---: | ---: | ---: | ---: | ---: | --- |";
+    public const string Header = "| mode | size | time | MiB/s | portal memory before | portal memory peak | bytes |\n| --- | ---: | ---: | ---: | ---: | ---: | --- |";
 
     private const int ChunkMiB = 16;
 
@@ -106,7 +106,7 @@ internal sealed class UploadRun(string portalDll, string workDirectory, int port
         return request;
     }
 
-    private static async Task<HttpClient> ClientAsync(Uri address)
+    internal static async Task<HttpClient> ClientAsync(Uri address)
     {
         using var basic = new HttpClient { BaseAddress = address };
         basic.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String("demo:demo-pass-1"u8.ToArray()));
@@ -118,7 +118,7 @@ internal sealed class UploadRun(string portalDll, string workDirectory, int port
         return client;
     }
 
-    private static async Task SucceededAsync(HttpResponseMessage response, string what)
+    internal static async Task SucceededAsync(HttpResponseMessage response, string what)
     {
         if (!response.IsSuccessStatusCode)
         {

@@ -281,7 +281,7 @@ internal sealed unsafe class LibvirtConnection : IDisposable
             throw error.ToException($"read {path}");
         }
 
-        return new LibvirtStream(stream);
+        return new LibvirtStream(stream, readsWait: false);
     }
 
     /// <summary>The length of the volume's file (for a qcow2, what it takes, not its virtual size).</summary>

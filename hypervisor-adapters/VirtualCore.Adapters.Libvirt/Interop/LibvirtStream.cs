@@ -1,10 +1,12 @@
 namespace VirtualCore.Adapters.Libvirt.Interop;
 
 /// <summary>
-/// A blocking libvirt stream: a domain's serial console, or a volume's bytes as libvirtd downloads them. Reads wait in
-/// libvirt on a thread of their own; disposing aborts the stream, which ends a read that waits.
+/// A blocking libvirt stream: a domain's serial console, or a volume's bytes as libvirtd downloads them. A console's
+/// reads may wait for the guest indefinitely, so each waits on a thread of its own (<paramref name="readsWait"/>); a
+/// volume's reads return as soon as libvirtd has read the disk, so they run on the thread pool. Disposing aborts the
+/// stream, which ends a read that waits.
 /// </summary>
-internal sealed unsafe class LibvirtStream(StreamHandle stream) : Stream
+internal sealed unsafe class LibvirtStream(StreamHandle stream, bool readsWait = true) : Stream
 {
     private int _closed;
 
@@ -47,7 +49,8 @@ internal sealed unsafe class LibvirtStream(StreamHandle stream) : Stream
     private Task<int> ReadOnThreadAsync(Memory<byte> buffer, CancellationToken cancellationToken)
     {
         var registration = cancellationToken.Register(Dispose);
-        return Task.Factory.StartNew(() => Read(buffer.Span), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default)
+        var options = readsWait ? TaskCreationOptions.LongRunning : TaskCreationOptions.None;
+        return Task.Factory.StartNew(() => Read(buffer.Span), CancellationToken.None, options, TaskScheduler.Default)
             .ContinueWith(
                 read =>
                 {
