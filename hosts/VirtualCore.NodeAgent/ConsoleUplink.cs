@@ -160,6 +160,45 @@ public sealed class WebSocketConsoleUplink : IConsoleUplink
     }
 }
 
+/// <summary>One stream session of an agent: open the stream through the adapter, then connect it, or tell the portal why not.</summary>
+internal static class StreamSessions
+{
+    /// <param name="reasonFor">The words for the user when opening failed with this exception; null for an exception that is not a refusal.</param>
+    /// <param name="what">What is streamed, for the log ("the console of …").</param>
+    public static async Task RunAsync(
+        NodeAgent agent, StreamSession session, Func<CancellationToken, Task<Stream>> open, Func<Exception, string?> reasonFor, string what, CancellationToken stopping)
+    {
+        Stream stream;
+        try
+        {
+            stream = await open(stopping);
+        }
+        catch (Exception e) when (reasonFor(e) is { } reason)
+        {
+            agent.Logger.LogInformation(e, "{What} on {Node} refused: {Reason}", what, agent.NodeName, reason);
+            try
+            {
+                await agent.ConsoleUplink.RefuseAsync(session, reason, stopping);
+            }
+            catch (Exception refusal) when (refusal is WebSocketException or InvalidOperationException or OperationCanceledException)
+            {
+                agent.Logger.LogWarning(refusal, "Could not tell the portal that {What} was refused", what);
+            }
+
+            return;
+        }
+
+        try
+        {
+            await agent.ConsoleUplink.ConnectAsync(session, stream, stopping);
+        }
+        catch (Exception e) when (e is WebSocketException or InvalidOperationException or OperationCanceledException or IOException)
+        {
+            agent.Logger.LogWarning(e, "Session {Session} of {What} ended with an error", session.SessionId, what);
+        }
+    }
+}
+
 /// <summary>Opens a VM's screen for the portal: not a job, so it neither waits for the VM's lock nor reports.</summary>
 internal sealed class ConsoleConsumer(NodeAgent agent) : IConsumer<OpenConsole>
 {
@@ -172,47 +211,20 @@ internal sealed class ConsoleConsumer(NodeAgent agent) : IConsumer<OpenConsole>
         }
 
         // The session outlives this message: it runs beside the agent's commands and ends with the agent.
-        agent.TrackConsole(RunAsync(request, agent.ConsoleStopping));
+        agent.TrackConsole(StreamSessions.RunAsync(
+            agent,
+            StreamSession.Of(request),
+            ct => request.Kind == "serial" ? agent.Adapter.OpenSerialConsoleAsync(request.VmId, ct) : agent.Adapter.OpenConsoleAsync(request.VmId, ct),
+            e => e switch
+            {
+                HypervisorAdapterException { Code: AdapterErrorCode.NotSupported } => "This rack server offers no console.",
+                HypervisorAdapterException { Code: AdapterErrorCode.InvalidState } => "The VM is not running: start it to see its screen.",
+                HypervisorAdapterException or InvalidOperationException => "The rack server could not open the console.",
+                _ => null,
+            },
+            $"the console of {request.VmId}",
+            agent.ConsoleStopping));
         return Task.CompletedTask;
-    }
-
-    private async Task RunAsync(OpenConsole request, CancellationToken stopping)
-    {
-        Stream console;
-        try
-        {
-            console = request.Kind == "serial"
-                ? await agent.Adapter.OpenSerialConsoleAsync(request.VmId, stopping)
-                : await agent.Adapter.OpenConsoleAsync(request.VmId, stopping);
-        }
-        catch (Exception e) when (e is HypervisorAdapterException or InvalidOperationException)
-        {
-            var reason = e is HypervisorAdapterException { Code: AdapterErrorCode.NotSupported }
-                ? "This rack server offers no console."
-                : e is HypervisorAdapterException { Code: AdapterErrorCode.InvalidState }
-                    ? "The VM is not running: start it to see its screen."
-                    : "The rack server could not open the console.";
-            agent.Logger.LogInformation(e, "Console of {VmId} on {Node} refused: {Reason}", request.VmId, agent.NodeName, reason);
-            try
-            {
-                await agent.ConsoleUplink.RefuseAsync(StreamSession.Of(request), reason, stopping);
-            }
-            catch (Exception refusal) when (refusal is WebSocketException or InvalidOperationException or OperationCanceledException)
-            {
-                agent.Logger.LogWarning(refusal, "Could not tell the portal that the console of {VmId} was refused", request.VmId);
-            }
-
-            return;
-        }
-
-        try
-        {
-            await agent.ConsoleUplink.ConnectAsync(StreamSession.Of(request), console, stopping);
-        }
-        catch (Exception e) when (e is WebSocketException or InvalidOperationException or OperationCanceledException or IOException)
-        {
-            agent.Logger.LogWarning(e, "Console session {Session} of {VmId} ended with an error", request.SessionId, request.VmId);
-        }
     }
 }
 
@@ -227,47 +239,20 @@ internal sealed class DiskExportReader(NodeAgent agent) : IConsumer<ReadDiskExpo
             return Task.CompletedTask;
         }
 
-        agent.TrackConsole(RunAsync(request, agent.ConsoleStopping));
+        agent.TrackConsole(StreamSessions.RunAsync(
+            agent,
+            StreamSession.Of(request),
+            ct => agent.Adapter.OpenDiskExportAsync(request.VmId, request.ExportId, request.Offset, ct),
+            e => e switch
+            {
+                HypervisorAdapterException { Code: AdapterErrorCode.DiskExportNotFound } => "The export is no longer on the rack server.",
+                HypervisorAdapterException { Code: AdapterErrorCode.NotSupported } => "This rack server cannot export disks.",
+                HypervisorAdapterException { Code: AdapterErrorCode.InvalidSpec } => "The requested range is outside the export.",
+                HypervisorAdapterException => "The rack server could not read the export.",
+                _ => null,
+            },
+            $"export {request.ExportId} of {request.VmId}",
+            agent.ConsoleStopping));
         return Task.CompletedTask;
-    }
-
-    private async Task RunAsync(ReadDiskExport request, CancellationToken stopping)
-    {
-        var session = StreamSession.Of(request);
-        Stream export;
-        try
-        {
-            export = await agent.Adapter.OpenDiskExportAsync(request.VmId, request.ExportId, request.Offset, stopping);
-        }
-        catch (HypervisorAdapterException e)
-        {
-            var reason = e.Code switch
-            {
-                AdapterErrorCode.DiskExportNotFound => "The export is no longer on the rack server.",
-                AdapterErrorCode.NotSupported => "This rack server cannot export disks.",
-                AdapterErrorCode.InvalidSpec => "The requested range is outside the export.",
-                _ => "The rack server could not read the export.",
-            };
-            agent.Logger.LogInformation(e, "Export {Export} of {VmId} on {Node} not read: {Reason}", request.ExportId, request.VmId, agent.NodeName, reason);
-            try
-            {
-                await agent.ConsoleUplink.RefuseAsync(session, reason, stopping);
-            }
-            catch (Exception refusal) when (refusal is WebSocketException or InvalidOperationException or OperationCanceledException)
-            {
-                agent.Logger.LogWarning(refusal, "Could not tell the portal that export {Export} was not read", request.ExportId);
-            }
-
-            return;
-        }
-
-        try
-        {
-            await agent.ConsoleUplink.ConnectAsync(session, export, stopping);
-        }
-        catch (Exception e) when (e is WebSocketException or InvalidOperationException or OperationCanceledException or IOException)
-        {
-            agent.Logger.LogWarning(e, "Download {Session} of export {Export} ended with an error", request.SessionId, request.ExportId);
-        }
     }
 }
