@@ -38,6 +38,7 @@ internal sealed class NodeCommandConsumer(NodeAgent agent) :
             throw new HypervisorAdapterException(AdapterErrorCode.NotSupported, $"The hypervisor adapter of {agent.NodeName} cannot make disks from cloud images or deliver cloud-init seeds.");
         }
 
+        var progress = new PercentReporter(context, context.Message.JobId, agent.NodeName, "disk-copying");
         var domain = await adapter.DefineDomainAsync(
             new DomainSpec(
                 spec.VmId,
@@ -51,7 +52,9 @@ internal sealed class NodeCommandConsumer(NodeAgent agent) :
             {
                 CloudInit = spec.CloudInit is { } seed ? new CloudInitSeed(seed.MetaData, seed.UserData, seed.NetworkConfig) : null,
             },
+            progress,
             ct);
+        await progress.FlushAsync();
         return Fact("defined", ("node", agent.NodeName), ("vcpus", Number(domain.VCpus)), ("memoryMiB", Number(domain.MemoryBytes / (1024 * 1024))));
     });
 

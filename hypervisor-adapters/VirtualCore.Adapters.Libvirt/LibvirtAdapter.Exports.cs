@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.Diagnostics;
 using System.Globalization;
 using System.Text.RegularExpressions;
 using System.Xml.Linq;
@@ -257,97 +256,23 @@ public sealed partial class LibvirtAdapter
     private string? SimulatedExportPath(Guid domainId, Guid exportId) =>
         Enum.GetValues<DiskExportFormat>().Select(f => Path.Combine(SimulatedExportDirectory(), ExportFileName(domainId, exportId, f))).FirstOrDefault(File.Exists);
 
-    private static async Task ConvertAsync(
+    private static Task ConvertAsync(
         string source, string sourceFormat, string target, DiskExportRequest request, IProgress<int>? progress, CancellationToken cancellationToken)
     {
-        var start = new ProcessStartInfo("qemu-img")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add("convert");
-        start.ArgumentList.Add("-p");
-        start.ArgumentList.Add("-f");
-        start.ArgumentList.Add(sourceFormat);
-        start.ArgumentList.Add("-O");
-        start.ArgumentList.Add(ExportFormatName(request.Format));
+        List<string> arguments = ["convert", "-p", "-f", sourceFormat, "-O", ExportFormatName(request.Format)];
         if (request.RecoveryPoint is { } point)
         {
             // A recovery point's clusters never change, so it is read while the guest may be writing its disk.
-            start.ArgumentList.Add("-U");
-            start.ArgumentList.Add("-l");
-            start.ArgumentList.Add("snapshot.name=" + point);
+            arguments.AddRange(["-U", "-l", "snapshot.name=" + point]);
         }
 
-        start.ArgumentList.Add(source);
-        start.ArgumentList.Add(target);
-        Process process;
-        try
-        {
-            process = Process.Start(start) ?? throw new InvalidOperationException("qemu-img did not start.");
-        }
-        catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException)
-        {
-            throw new HypervisorAdapterException(AdapterErrorCode.NotSupported, $"qemu-img is not installed on this node: {e.Message}", innerException: e);
-        }
-
-        using (process)
-        {
-            var errors = process.StandardError.ReadToEndAsync(CancellationToken.None);
-            try
-            {
-                await ReadProgressAsync(process.StandardOutput, progress, cancellationToken).ConfigureAwait(false);
-                await process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                process.Kill(entireProcessTree: true);
-                throw;
-            }
-
-            if (process.ExitCode != 0)
-            {
-                var error = (await errors.ConfigureAwait(false)).Trim();
-                throw new HypervisorAdapterException(
-                    AdapterErrorCode.OperationFailed, $"qemu-img could not export {source}: {(error.Length > 500 ? error[..500] : error)}");
-            }
-        }
-    }
-
-    /// <summary>qemu-img's "-p" writes "    (12.34/100%)" and a carriage return as it goes.</summary>
-    private static async Task ReadProgressAsync(StreamReader output, IProgress<int>? progress, CancellationToken cancellationToken)
-    {
-        var buffer = new char[256];
-        var line = new System.Text.StringBuilder();
-        var last = -1;
-        int read;
-        while ((read = await output.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
-        {
-            foreach (var ch in buffer.AsSpan(0, read))
-            {
-                if (ch is not ('\r' or '\n'))
-                {
-                    line.Append(ch);
-                    continue;
-                }
-
-                if (QemuImgProgress().Match(line.ToString()) is { Success: true } match
-                    && double.TryParse(match.Groups[1].Value, NumberStyles.Float, CultureInfo.InvariantCulture, out var percent)
-                    && (int)percent is var whole && whole > last && whole < 100)
-                {
-                    last = whole;
-                    progress?.Report(whole);
-                }
-
-                line.Clear();
-            }
-        }
+        arguments.AddRange([source, target]);
+        return QemuImg.RunAsync(arguments, progress, $"export {source}", cancellationToken);
     }
 
     private long SimulatedExportSize() =>
         options.Settings.TryGetValue(SimulatedExportMiBSetting, out var text)
-            ? long.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var mib) && mib is > 0 and <= 1L << 20
+            ? long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var mib) && mib is > 0 and <= 1L << 20
                 ? mib << 20
                 : throw new HypervisorAdapterException(AdapterErrorCode.InvalidSpec, $"'{SimulatedExportMiBSetting}' must be a number of MiB from 1 to 1048576, not '{text}'.")
             : SimulatedExportBytes;
@@ -422,9 +347,6 @@ public sealed partial class LibvirtAdapter
 
         return image;
     }
-
-    [GeneratedRegex(@"\(\s*([0-9]+(?:\.[0-9]+)?)/100%\)")]
-    private static partial Regex QemuImgProgress();
 
     [GeneratedRegex("[^A-Za-z0-9_.-]")]
     private static partial Regex SafeFolderName();

@@ -12,6 +12,68 @@ namespace VirtualCore.Adapters.Libvirt;
 /// </summary>
 public sealed partial class LibvirtAdapter
 {
+    /// <summary>
+    /// Where this process sees the node's images (an agent on its rack server), makes each disk of
+    /// <paramref name="spec"/> that comes from a disk image and does not exist yet with qemu-img, beside the domain's
+    /// other images: with progress, and outside the adapter's lock, which a copy of gigabytes would hold for minutes.
+    /// The definition then finds the disk and grows it to its size. Returns the disks made.
+    /// </summary>
+    private async Task<List<string>> ConvertImagesAsync(DomainSpec spec, IProgress<int>? progress, CancellationToken cancellationToken)
+    {
+        var converted = new List<string>();
+        if (domainType == "test" || !IsLocalUri(options.Uri))
+        {
+            return converted;
+        }
+
+        var todo = spec.Disks
+            .Where(d => d.SourceImagePath is { } source && File.Exists(source) && ImageFormatOf(source) is not null && !File.Exists(d.Path))
+            .ToList();
+        for (var i = 0; i < todo.Count; i++)
+        {
+            var disk = todo[i];
+            var source = disk.SourceImagePath!;
+            var directory = Path.GetDirectoryName(disk.Path)!;
+            Directory.CreateDirectory(directory);
+            var partial = Path.Combine(directory, "." + Path.GetFileName(disk.Path) + ".part");
+            try
+            {
+                await QemuImg.RunAsync(
+                    ["convert", "-p", "-f", ImageFormatOf(source)!, "-O", "qcow2", source, partial],
+                    new StepProgress(progress, i, todo.Count),
+                    $"make the disk {disk.Path} from {source}",
+                    cancellationToken).ConfigureAwait(false);
+                File.Move(partial, disk.Path);
+                converted.Add(disk.Path);
+            }
+            catch
+            {
+                converted.ForEach(File.Delete);
+                throw;
+            }
+            finally
+            {
+                File.Delete(partial);
+            }
+        }
+
+        if (todo.Count > 0)
+        {
+            progress?.Report(100);
+        }
+
+        return converted;
+    }
+
+    /// <summary>The format of a library image by its name, as the portal names them once checked; null for any other file.</summary>
+    private static string? ImageFormatOf(string path) => Path.GetExtension(path).ToLowerInvariant() switch
+    {
+        ".qcow2" => "qcow2",
+        ".vmdk" => "vmdk",
+        ".raw" => "raw",
+        _ => null,
+    };
+
     /// <summary>Creates, in its folder's pool, each image of <paramref name="spec"/> that does not exist yet; returns their paths.</summary>
     private static List<string> CreateMissingDisks(LibvirtConnection c, DomainSpec spec)
     {
@@ -24,12 +86,13 @@ public sealed partial class LibvirtAdapter
                 {
                     if (existing is not null)
                     {
+                        GrowFromImage(existing, disk);
                         continue;
                     }
                 }
 
-                // The image may be there without being a volume yet (copied in, or its pool not refreshed since): a pool
-                // started or refreshed just now finds it, and it is kept, never replaced.
+                // The image may be there without being a volume yet (copied in, made from an image by qemu-img, or its
+                // pool not refreshed since): a pool started or refreshed just now finds it, and it is kept, never replaced.
                 var directory = Path.GetDirectoryName(disk.Path)!;
                 using var pool = OpenImagePool(c, directory);
                 LibvirtConnection.RefreshPool(pool, $"the storage pool of {directory}");
@@ -37,6 +100,7 @@ public sealed partial class LibvirtAdapter
                 {
                     if (found is not null)
                     {
+                        GrowFromImage(found, disk);
                         continue;
                     }
                 }
@@ -62,6 +126,15 @@ public sealed partial class LibvirtAdapter
         }
 
         return created;
+    }
+
+    /// <summary>A disk made from a smaller image grows to the size asked; any other disk found is kept as it is.</summary>
+    private static void GrowFromImage(StorageVolumeHandle volume, DiskSpec disk)
+    {
+        if (disk.SourceImagePath is not null)
+        {
+            LibvirtConnection.GrowVolume(volume, disk.CapacityBytes, disk.Path);
+        }
     }
 
     /// <summary>

@@ -113,10 +113,21 @@ public sealed partial class LibvirtAdapter : IHypervisorAdapter
     public Task<IReadOnlyList<DomainInfo>> ListDomainsAsync(CancellationToken cancellationToken) =>
         RunAsync<IReadOnlyList<DomainInfo>>(c => ReadAll(c, LibvirtDomain.GetInfo), mutates: false, cancellationToken);
 
-    public Task<DomainInfo> DefineDomainAsync(DomainSpec spec, CancellationToken cancellationToken)
+    public Task<DomainInfo> DefineDomainAsync(DomainSpec spec, CancellationToken cancellationToken) => DefineDomainAsync(spec, null, cancellationToken);
+
+    public async Task<DomainInfo> DefineDomainAsync(DomainSpec spec, IProgress<int>? progress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(spec);
-        return RunAsync(c => Define(c, spec, domainType), mutates: true, cancellationToken);
+        var converted = await ConvertImagesAsync(spec, progress, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await RunAsync(c => Define(c, spec, domainType), mutates: true, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            converted.ForEach(File.Delete);
+            throw;
+        }
     }
 
     public Task StartDomainAsync(Guid domainId, CancellationToken cancellationToken) =>

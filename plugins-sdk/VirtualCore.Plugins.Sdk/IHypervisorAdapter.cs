@@ -5,7 +5,7 @@ namespace VirtualCore.Plugins.Sdk;
 /// after <see cref="UndefineDomainAsync"/>; 1.2 adds unparking onto other cores, with a default implementation; 1.3 adds the graphical and the serial console, with
 /// default implementations that declare them unsupported; 1.4 adds <see cref="DomainSpec.CloudInit"/>, which an adapter
 /// without <see cref="AdapterCapabilities.CloudInitSeed"/> refuses as <see cref="AdapterErrorCode.NotSupported"/>; 1.5 adds disk
-/// exports, with default implementations that declare them unsupported).
+/// exports, with default implementations that declare them unsupported, and a definition that reports its progress).
 /// Every mutating call is idempotent unless its documentation says otherwise: asking for a state the domain
 /// already has succeeds and does nothing. Failures are reported as <see cref="HypervisorAdapterException"/>
 /// with an <see cref="AdapterErrorCode"/>; an unknown domain id is <see cref="AdapterErrorCode.DomainNotFound"/>.
@@ -25,6 +25,14 @@ public interface IHypervisorAdapter : IAsyncDisposable
 
     /// <summary>Defines (persistently) a domain. Defining the same <see cref="DomainSpec.Id"/> again returns the existing domain.</summary>
     Task<DomainInfo> DefineDomainAsync(DomainSpec spec, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Defines the domain as <see cref="DefineDomainAsync(DomainSpec, CancellationToken)"/> does, reporting in percent
+    /// how far making its disks from disk images (<see cref="DiskSpec.SourceImagePath"/>) has come: the long part of
+    /// such a definition. Since SDK 1.5; the default reports nothing.
+    /// </summary>
+    Task<DomainInfo> DefineDomainAsync(DomainSpec spec, IProgress<int>? progress, CancellationToken cancellationToken) =>
+        DefineDomainAsync(spec, cancellationToken);
 
     /// <summary>Starts a shut-off domain; a running one is left alone. A parked domain resumes from its saved memory.</summary>
     Task StartDomainAsync(Guid domainId, CancellationToken cancellationToken);

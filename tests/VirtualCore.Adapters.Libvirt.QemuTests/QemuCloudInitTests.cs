@@ -100,6 +100,50 @@ public sealed class QemuCloudInitTests(QemuNodeFixture node)
     }
 
     [Fact]
+    public async Task Making_a_disk_from_an_image_reports_its_progress_and_a_definition_that_fails_leaves_no_disk()
+    {
+        var library = Path.Combine(QemuScripts.TestDirectory, "library");
+        Directory.CreateDirectory(library);
+        var image = Path.Combine(library, $"progress-{Guid.NewGuid():N}.qcow2");
+        await QemuScripts.RunToolAsync("qemu-img", ["create", "-f", "qcow2", image, "32M"], TimeSpan.FromSeconds(30));
+        try
+        {
+            var spec = TinyGuest.WithDisk(TinyGuest.SpecFor("progress"), 64L * 1024 * 1024);
+            spec = spec with { Disks = [spec.Disks[0] with { SourceImagePath = image }] };
+            var percents = new List<int>();
+            await node.Adapter.DefineDomainAsync(spec, new InlineProgress(percents.Add), CancellationToken.None);
+            var guest = await TinyGuest.DefineAsync(node, spec);
+            await using (guest)
+            {
+                Assert.NotEmpty(percents);
+                Assert.Equal(100, percents[^1]);
+                Assert.Equal(percents.Order(), percents);
+                var info = await QemuScripts.RunToolAsync("qemu-img", ["info", "-U", "--output=json", spec.Disks[0].Path], TimeSpan.FromSeconds(30));
+                Assert.Contains("\"virtual-size\": 67108864", info, StringComparison.Ordinal);
+                Assert.DoesNotContain("backing-filename", info, StringComparison.Ordinal);
+                Assert.Empty(Directory.GetFiles(Path.GetDirectoryName(spec.Disks[0].Path)!, "*.part"));
+            }
+
+            // A pin to a core the node lacks is refused after the disk was made: the disk goes again.
+            var refusedSpec = TinyGuest.WithDisk(TinyGuest.SpecFor("progress-refused"), 64L * 1024 * 1024);
+            refusedSpec = refusedSpec with { PinnedCores = [4096], Disks = [refusedSpec.Disks[0] with { SourceImagePath = image }] };
+            var refused = await Assert.ThrowsAsync<HypervisorAdapterException>(() => node.Adapter.DefineDomainAsync(refusedSpec, null, CancellationToken.None));
+            Assert.Equal(AdapterErrorCode.InvalidSpec, refused.Code);
+            Assert.False(File.Exists(refusedSpec.Disks[0].Path), "A disk made for a definition that failed was left behind.");
+        }
+        finally
+        {
+            File.Delete(image);
+        }
+    }
+
+    /// <summary>Reports on the caller's thread, in order (Progress&lt;T&gt; would post to the thread pool).</summary>
+    private sealed class InlineProgress(Action<int> report) : IProgress<int>
+    {
+        public void Report(int value) => report(value);
+    }
+
+    [Fact]
     public async Task A_seed_without_a_disk_to_live_beside_is_refused_before_anything_is_defined()
     {
         var spec = TinyGuest.SpecFor("seedless") with { CloudInit = new CloudInitSeed("instance-id: x\n", "#cloud-config\n", null) };

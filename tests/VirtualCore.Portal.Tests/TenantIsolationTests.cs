@@ -48,6 +48,9 @@ public sealed class TenantIsolationTests : IAsyncLifetime
         var point = await baecker.PostAsJsonAsync($"/api/v1/vms/{vm.VmId}/recovery-points", new { note = "isolation" });
         await baecker.CompleteAsync(point.Content.ReadFromJsonAsync<JobAccepted>(Api.Json)!);
         var recoveryPoint = (await baecker.GetAsync<RecoveryPointView[]>($"/api/v1/vms/{vm.VmId}/recovery-points")).Single();
+        var exported = await baecker.PostAsJsonAsync($"/api/v1/vms/{vm.VmId}/disk-exports", new { format = "raw" });
+        await baecker.CompleteAsync(exported.Content.ReadFromJsonAsync<JobAccepted>(Api.Json)!);
+        var export = (await baecker.GetAsync<DiskExportView[]>($"/api/v1/vms/{vm.VmId}/disk-exports")).Single();
         var konditorei = await Created<CustomerView>(kampAdmin.PostAsJsonAsync("/api/v1/customers", new { name = "Konditorei Kamp", otpRequired = false }));
         await Created<UserView>(kampAdmin.PostAsJsonAsync("/api/v1/users", new { userName = "konditor", displayName = "Konrad Konditor", password = "konditor-pass-1", role = "customer-admin", customerId = konditorei.Id }));
 
@@ -56,6 +59,7 @@ public sealed class TenantIsolationTests : IAsyncLifetime
         _ids["userId"] = geselle.Id;
         _ids["grantId"] = grant!.Id;
         _ids["recoveryPointId"] = recoveryPoint.Id;
+        _ids["exportId"] = export.Id;
         _ids["tokenId"] = token.Details.Id;
         _ids["customerId"] = DemoTenants.KampCustomerId;
         _ids["resellerId"] = DemoTenants.KampId;

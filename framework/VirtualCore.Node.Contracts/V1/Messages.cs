@@ -187,7 +187,8 @@ public sealed record NodeJobProgress(Guid JobId, string NodeName, int Percent, s
 /// recovery-point-taken (live: true|false), recovery-point-reverted, recovery-point-deleted, hardware-changed (live,
 /// nextBoot: comma-separated item names), deleted (node), already-gone, migrating (target, percent), migrated (target,
 /// durationMs, downtimeMs, transferredBytes), arrived-earlier (target: a move repeated after the agent restarted had
-/// already finished), disk-exporting (percent), disk-exported (bytes, format), disk-export-deleted.
+/// already finished), disk-copying (percent: making a new disk from an image), disk-exporting (percent), disk-exported (bytes, format),
+/// disk-export-deleted.
 /// </summary>
 public sealed record JobResultV1(string Code, IReadOnlyDictionary<string, string> Values);
 

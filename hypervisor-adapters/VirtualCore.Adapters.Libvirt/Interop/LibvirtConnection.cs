@@ -378,16 +378,28 @@ internal sealed unsafe class LibvirtConnection : IDisposable
             throw error.ToException($"make the disk image {path} from its cloud image");
         }
 
-        if (LibvirtNative.virStorageVolGetInfo(volume, out var info) == 0 && (long)info.Capacity < capacityBytes
-            && LibvirtNative.virStorageVolResize(volume, (ulong)capacityBytes, 0) < 0)
+        try
         {
-            var error = LibvirtError.CaptureLast();
+            GrowVolume(volume, capacityBytes, path);
+        }
+        catch
+        {
             _ = LibvirtNative.virStorageVolDelete(volume, 0);
             volume.Dispose();
-            throw error.ToException($"grow the disk image {path} to {capacityBytes} bytes");
+            throw;
         }
 
         return volume;
+    }
+
+    /// <summary>Grows the volume to <paramref name="capacityBytes"/> when it is smaller; never shrinks it.</summary>
+    internal static void GrowVolume(StorageVolumeHandle volume, long capacityBytes, string path)
+    {
+        if (LibvirtNative.virStorageVolGetInfo(volume, out var info) == 0 && (long)info.Capacity < capacityBytes
+            && LibvirtNative.virStorageVolResize(volume, (ulong)capacityBytes, 0) < 0)
+        {
+            throw LibvirtError.CaptureLast().ToException($"grow the disk image {path} to {capacityBytes} bytes");
+        }
     }
 
     /// <summary>The storage pool whose target is the directory <paramref name="path"/>, or null when there is none.</summary>

@@ -52,6 +52,7 @@ internal static class JobInfoText
             "recovery-point-taken" => "Recovery point taken.",
             "recovery-point-reverted" => "Back at the recovery point.",
             "recovery-point-deleted" => "Recovery point deleted.",
+            "disk-copying" => $"Making the disk from the image: {Number("percent")} %.",
             "disk-exporting" => $"Exporting the disk: {Number("percent")} %.",
             "disk-exported" => $"Disk exported as {Value("format")} ({PageFormat.Bytes(Number("bytes"))}): ready to download.",
             "disk-export-deleted" => "Disk export deleted.",
