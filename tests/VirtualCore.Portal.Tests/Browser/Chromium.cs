@@ -13,3 +13,49 @@ public static class Chromium
             Args = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-quic"],
         });
 }
+
+/// <summary>
+/// A browser test class's set-up: a portal of its own on a real port, Debian's Chromium, and pages signed in as a user.
+/// </summary>
+public abstract class PortalBrowserTests : IAsyncLifetime
+{
+    private IPlaywright? _playwright;
+
+    protected PortalFixture Portal { get; } = new(realServer: true);
+
+    protected IBrowser Browser { get; private set; } = null!;
+
+    /// <summary>The portal's address, without a trailing slash.</summary>
+    protected string BaseUrl { get; private set; } = "";
+
+    public async Task InitializeAsync()
+    {
+        Portal.StartServer();
+        BaseUrl = Portal.ClientOptions.BaseAddress.ToString().TrimEnd('/');
+        _playwright = await Playwright.CreateAsync();
+        Browser = await Chromium.LaunchAsync(_playwright);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Browser.DisposeAsync();
+        _playwright?.Dispose();
+        await Portal.DisposeAsync();
+    }
+
+    /// <summary>A new page of <paramref name="context"/>, signed in through the login form, on the VM list.</summary>
+    protected async Task<IPage> SignedInPageAsync(IBrowserContext context, string user = "demo", string password = "demo-pass-1")
+    {
+        var page = await context.NewPageAsync();
+        await page.GotoAsync(BaseUrl + "/vms");
+        Assert.EndsWith("/login?ReturnUrl=%2Fvms", page.Url);
+        await page.FillAsync("#userName", user);
+        await page.FillAsync("#password", password);
+        await page.ClickAsync("button[type=submit]");
+
+        // Arrived once the redirect to the list is committed; what each test looks at next it waits for itself (on a
+        // machine busy with QEMU guests the whole load took more than the default 30 s).
+        await page.WaitForURLAsync(BaseUrl + "/vms", new PageWaitForURLOptions { WaitUntil = WaitUntilState.Commit, Timeout = 60_000 });
+        return page;
+    }
+}

@@ -6,39 +6,19 @@ namespace VirtualCore.Portal.Tests.Browser;
 /// The console in Chromium: noVNC on the VM page and on its own page, connected through the portal's relay to a
 /// simulated rack server's screen, which shows each typed key as a block — keys typed and text pasted reach it.
 /// </summary>
-public sealed class ConsolePageTests : IAsyncLifetime
+public sealed class ConsolePageTests : PortalBrowserTests
 {
-    private readonly PortalFixture _portal = new(realServer: true);
-    private IPlaywright _playwright = null!;
-    private IBrowser _browser = null!;
-    private string _baseUrl = "";
-
-    public async Task InitializeAsync()
-    {
-        _portal.StartServer();
-        _baseUrl = _portal.ClientOptions.BaseAddress.ToString().TrimEnd('/');
-        _playwright = await Playwright.CreateAsync();
-        _browser = await Chromium.LaunchAsync(_playwright);
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _browser.DisposeAsync();
-        _playwright.Dispose();
-        await _portal.DisposeAsync();
-    }
-
     [Fact]
     public async Task Keys_typed_and_text_pasted_reach_the_screen_and_a_stopped_vm_says_why_there_is_none()
     {
-        var api = _portal.Demo();
+        var api = Portal.Demo();
         var created = await api.CreateVmAsync("screen");
         await api.CompleteAsync(Task.FromResult(created));
         await api.CompleteAsync(api.ActAsync(created.VmId, "start"));
         var stopped = await api.CreateVmAsync("dark");
         await api.CompleteAsync(Task.FromResult(stopped));
 
-        await using var context = await _browser.NewContextAsync();
+        await using var context = await Browser.NewContextAsync();
         var page = await SignedInPageAsync(context);
         var problems = new List<string>();
         page.Console += (_, message) =>
@@ -49,7 +29,7 @@ public sealed class ConsolePageTests : IAsyncLifetime
             }
         };
 
-        await page.GotoAsync($"{_baseUrl}/vms/{created.VmId}");
+        await page.GotoAsync($"{BaseUrl}/vms/{created.VmId}");
         var console = page.Locator("#console [data-console]");
         await console.Locator("[data-console-connect]").ClickAsync();
         await Assertions.Expect(console).ToHaveAttributeAsync("data-console-state", "connected");
@@ -75,13 +55,13 @@ public sealed class ConsolePageTests : IAsyncLifetime
         await WaitForPixelAsync(page, (2 * 16) + 8, 72, changed: true);
 
         // Its own page connects at once.
-        await page.GotoAsync($"{_baseUrl}/vms/{created.VmId}/console");
+        await page.GotoAsync($"{BaseUrl}/vms/{created.VmId}/console");
         await Assertions.Expect(page.Locator("[data-console]")).ToHaveAttributeAsync("data-console-state", "connected");
         await Assertions.Expect(page.Locator(".console-note")).ToContainTextAsync("simulated");
         await WaitForPixelAsync(page, (2 * 16) + 8, 72, changed: true);
 
         // The serial console: xterm.js on a page of its own; a line typed there is answered by the simulated port.
-        await page.GotoAsync($"{_baseUrl}/vms/{created.VmId}/serial");
+        await page.GotoAsync($"{BaseUrl}/vms/{created.VmId}/serial");
         await Assertions.Expect(page.Locator("[data-serial]")).ToHaveAttributeAsync("data-serial-state", "connected");
         await page.Locator("[data-serial-terminal]").ClickAsync();
         await page.Keyboard.TypeAsync("hi there");
@@ -89,7 +69,7 @@ public sealed class ConsolePageTests : IAsyncLifetime
         await Assertions.Expect(page.Locator("[data-serial-terminal] .xterm-rows")).ToContainTextAsync("you typed: hi there");
 
         // A stopped VM: the page says so, and asking anyway gives the portal's reason.
-        await page.GotoAsync($"{_baseUrl}/vms/{stopped.VmId}");
+        await page.GotoAsync($"{BaseUrl}/vms/{stopped.VmId}");
         var dark = page.Locator("#console [data-console]");
         await Assertions.Expect(dark.Locator("[data-console-status]")).ToContainTextAsync("start it");
         await dark.Locator("[data-console-connect]").ClickAsync();
@@ -112,15 +92,4 @@ public sealed class ConsolePageTests : IAsyncLifetime
         page.WaitForFunctionAsync(
             "([x, y, background, changed]) => { const c = document.querySelector('[data-console-screen] canvas'); if (!c) return false; const d = c.getContext('2d').getImageData(x, y, 1, 1).data; const p = (d[0] << 16) | (d[1] << 8) | d[2]; return changed ? p !== background : p === background; }",
             new object[] { x, y, (int)Background, changed });
-
-    private async Task<IPage> SignedInPageAsync(IBrowserContext context)
-    {
-        var page = await context.NewPageAsync();
-        await page.GotoAsync(_baseUrl + "/vms");
-        await page.FillAsync("#userName", "demo");
-        await page.FillAsync("#password", "demo-pass-1");
-        await page.ClickAsync("button[type=submit]");
-        await page.WaitForURLAsync(_baseUrl + "/vms", new PageWaitForURLOptions { WaitUntil = WaitUntilState.Commit, Timeout = 60_000 });
-        return page;
-    }
 }

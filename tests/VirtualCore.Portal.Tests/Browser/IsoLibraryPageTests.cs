@@ -7,32 +7,12 @@ namespace VirtualCore.Portal.Tests.Browser;
 /// The Images page in Chromium: an ISO uploaded with tus-js-client through the portal's tus server shows its progress,
 /// then its SHA-256 in the list; a file that is no ISO image is refused with the reason; an image is deleted from its row.
 /// </summary>
-public sealed class IsoLibraryPageTests : IAsyncLifetime
+public sealed class IsoLibraryPageTests : PortalBrowserTests
 {
-    private readonly PortalFixture _portal = new(realServer: true);
-    private IPlaywright _playwright = null!;
-    private IBrowser _browser = null!;
-    private string _baseUrl = "";
-
-    public async Task InitializeAsync()
-    {
-        _portal.StartServer();
-        _baseUrl = _portal.ClientOptions.BaseAddress.ToString().TrimEnd('/');
-        _playwright = await Playwright.CreateAsync();
-        _browser = await Chromium.LaunchAsync(_playwright);
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _browser.DisposeAsync();
-        _playwright.Dispose();
-        await _portal.DisposeAsync();
-    }
-
     [Fact]
     public async Task An_iso_uploads_with_its_checksum_shown_a_wrong_file_is_refused_with_the_reason_and_an_image_is_deleted()
     {
-        await using var context = await _browser.NewContextAsync();
+        await using var context = await Browser.NewContextAsync();
         var page = await context.NewPageAsync();
         var problems = new List<string>();
         page.Console += (_, message) =>
@@ -43,14 +23,14 @@ public sealed class IsoLibraryPageTests : IAsyncLifetime
             }
         };
         page.Dialog += (_, dialog) => dialog.AcceptAsync();
-        await page.GotoAsync(_baseUrl + "/vms");
+        await page.GotoAsync(BaseUrl + "/vms");
         await page.FillAsync("#userName", "demo");
         await page.FillAsync("#password", "demo-pass-1");
         await page.ClickAsync("button[type=submit]");
-        await page.WaitForURLAsync(_baseUrl + "/vms", new PageWaitForURLOptions { WaitUntil = WaitUntilState.Commit, Timeout = 60_000 });
+        await page.WaitForURLAsync(BaseUrl + "/vms", new PageWaitForURLOptions { WaitUntil = WaitUntilState.Commit, Timeout = 60_000 });
 
         await page.GetByRole(AriaRole.Link, new() { Name = "Images" }).ClickAsync();
-        await page.WaitForURLAsync(_baseUrl + "/isos");
+        await page.WaitForURLAsync(BaseUrl + "/isos");
         var upload = page.Locator("[data-iso-upload]");
         await Assertions.Expect(upload).ToContainTextAsync("your account, for your VMs only");
 
@@ -80,7 +60,7 @@ public sealed class IsoLibraryPageTests : IAsyncLifetime
         await Assertions.Expect(row).ToHaveCountAsync(0);
         await page.ReloadAsync();
         await Assertions.Expect(page.Locator("#isos tr", new() { HasText = "Tiny installer" })).ToHaveCountAsync(0);
-        Assert.Empty(Directory.GetFiles(Path.Combine(_portal.DataDirectory, "isos")));
+        Assert.Empty(Directory.GetFiles(Path.Combine(Portal.DataDirectory, "isos")));
         Assert.Empty(problems);
     }
 }

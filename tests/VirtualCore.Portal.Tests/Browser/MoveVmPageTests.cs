@@ -7,42 +7,22 @@ namespace VirtualCore.Portal.Tests.Browser;
 /// Moving a VM in the browser: the Move-to menu on the VM page, and drag and drop on the rack servers page. On
 /// libvirt's test driver the rack servers cannot migrate, so the portal's answer is the refusal, shown on the page.
 /// </summary>
-public sealed class MoveVmPageTests : IAsyncLifetime
+public sealed class MoveVmPageTests : PortalBrowserTests
 {
-    private readonly PortalFixture _portal = new(realServer: true);
-    private IPlaywright _playwright = null!;
-    private IBrowser _browser = null!;
-    private string _baseUrl = "";
-
-    public async Task InitializeAsync()
-    {
-        _portal.StartServer();
-        _baseUrl = _portal.ClientOptions.BaseAddress.ToString().TrimEnd('/');
-        _playwright = await Playwright.CreateAsync();
-        _browser = await Chromium.LaunchAsync(_playwright);
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _browser.DisposeAsync();
-        _playwright.Dispose();
-        await _portal.DisposeAsync();
-    }
-
     [Fact]
     public async Task The_menu_and_drag_and_drop_offer_the_other_rack_servers_and_show_why_a_move_is_refused()
     {
-        var api = _portal.Demo();
+        var api = Portal.Demo();
         var created = await api.CreateVmAsync("mover");
         await api.CompleteAsync(Task.FromResult(created));
         await api.CompleteAsync(api.ActAsync(created.VmId, "start"));
         var vm = await api.GetAsync<VmView>($"/api/v1/vms/{created.VmId}");
         var target = vm.NodeName == "rack-1" ? "rack-2" : "rack-1";
 
-        await using var context = await _browser.NewContextAsync();
-        var page = await SignedInPageAsync(context, "demo", "demo-pass-1");
+        await using var context = await Browser.NewContextAsync();
+        var page = await SignedInPageAsync(context);
 
-        await page.GotoAsync($"{_baseUrl}/vms/{vm.Id}");
+        await page.GotoAsync($"{BaseUrl}/vms/{vm.Id}");
         var options = page.Locator("#move-vm select[name=targetNode] option");
         await Assertions.Expect(options).ToHaveCountAsync(2);
         var offered = options.Filter(new() { HasText = target });
@@ -53,7 +33,7 @@ public sealed class MoveVmPageTests : IAsyncLifetime
         await Assertions.Expect(page.Locator("#move-vm button[data-move]")).ToBeDisabledAsync();
 
         // Rack servers page: the VM under its rack server; dropped on another, it asks first, then posts the move.
-        await page.GotoAsync(_baseUrl + "/nodes");
+        await page.GotoAsync(BaseUrl + "/nodes");
         var chip = page.Locator($"[data-node='{vm.NodeName}'] .vm-chip[data-vm-id='{vm.Id}']");
         await Assertions.Expect(chip).ToContainTextAsync("mover");
         string? question = null;
@@ -68,22 +48,11 @@ public sealed class MoveVmPageTests : IAsyncLifetime
         Assert.Empty(await api.GetAsync<JobView[]>($"/api/v1/jobs?vmId={vm.Id}&action=migrate"));
 
         // Another customer sees the rack servers, never Demo's VMs on them.
-        await using var otherContext = await _browser.NewContextAsync();
+        await using var otherContext = await Browser.NewContextAsync();
         var other = await SignedInPageAsync(otherContext, "other", "other-pass-1");
-        await other.GotoAsync(_baseUrl + "/nodes");
+        await other.GotoAsync(BaseUrl + "/nodes");
         await Assertions.Expect(other.Locator("[data-node]")).ToHaveCountAsync(3);
         await Assertions.Expect(other.Locator(".vm-chip")).ToHaveCountAsync(0);
         Assert.DoesNotContain("mover", await other.ContentAsync(), StringComparison.Ordinal);
-    }
-
-    private async Task<IPage> SignedInPageAsync(IBrowserContext context, string user, string password)
-    {
-        var page = await context.NewPageAsync();
-        await page.GotoAsync(_baseUrl + "/vms");
-        await page.FillAsync("#userName", user);
-        await page.FillAsync("#password", password);
-        await page.ClickAsync("button[type=submit]");
-        await page.WaitForURLAsync(_baseUrl + "/vms", new PageWaitForURLOptions { WaitUntil = WaitUntilState.Commit, Timeout = 60_000 });
-        return page;
     }
 }

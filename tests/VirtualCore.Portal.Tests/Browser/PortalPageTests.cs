@@ -4,46 +4,12 @@ using VirtualCore.Modules.Compute.Contracts;
 namespace VirtualCore.Portal.Tests.Browser;
 
 /// <summary>The portal in a real browser (Debian's Chromium): sign in, see rack servers, create, start and stop a VM, watch the job log live.</summary>
-public sealed class PortalPageTests : IAsyncLifetime
+public sealed class PortalPageTests : PortalBrowserTests
 {
-    private readonly PortalFixture _portal = new(realServer: true);
-    private IPlaywright _playwright = null!;
-    private IBrowser _browser = null!;
-    private string _baseUrl = "";
-
-    public async Task InitializeAsync()
-    {
-        _portal.StartServer();
-        _baseUrl = _portal.ClientOptions.BaseAddress.ToString().TrimEnd('/');
-        _playwright = await Playwright.CreateAsync();
-        _browser = await Chromium.LaunchAsync(_playwright);
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _browser.DisposeAsync();
-        _playwright.Dispose();
-        await _portal.DisposeAsync();
-    }
-
-    private async Task<IPage> SignedInPageAsync(IBrowserContext context)
-    {
-        var page = await context.NewPageAsync();
-        await page.GotoAsync(_baseUrl + "/vms");
-        Assert.EndsWith("/login?ReturnUrl=%2Fvms", page.Url);
-        await page.FillAsync("#userName", "demo");
-        await page.FillAsync("#password", "demo-pass-1");
-        await page.ClickAsync("button[type=submit]");
-        // Arrived once the redirect to the list is committed; what each test looks at next it waits for itself (on a
-        // machine busy with QEMU guests the whole load took more than the default 30 s).
-        await page.WaitForURLAsync(_baseUrl + "/vms", new PageWaitForURLOptions { WaitUntil = WaitUntilState.Commit, Timeout = 60_000 });
-        return page;
-    }
-
     [Fact]
     public async Task A_customer_creates_starts_and_stops_a_vm_and_watches_the_job_log_live()
     {
-        await using var context = await _browser.NewContextAsync();
+        await using var context = await Browser.NewContextAsync();
         var page = await SignedInPageAsync(context);
         await Assertions.Expect(page.Locator(".empty-state")).ToContainTextAsync("No vServers yet");
 
@@ -53,11 +19,11 @@ public sealed class PortalPageTests : IAsyncLifetime
 
         // The job log stays open in its own tab; it must follow everything without a reload.
         var log = await context.NewPageAsync();
-        await log.GotoAsync(_baseUrl + "/jobs");
+        await log.GotoAsync(BaseUrl + "/jobs");
         await log.EvaluateAsync("() => window.__notReloaded = true");
         await Assertions.Expect(log.Locator("html[data-live=on]")).ToHaveCountAsync(1);
 
-        await page.GotoAsync(_baseUrl + "/vms/new");
+        await page.GotoAsync(BaseUrl + "/vms/new");
         await page.FillAsync("#name", "shop-1");
         await page.FillAsync("#vcpus", "2");
         await page.FillAsync("#memoryGiB", "2");
@@ -86,29 +52,29 @@ public sealed class PortalPageTests : IAsyncLifetime
         }
 
         Assert.True(await log.EvaluateAsync<bool>("() => window.__notReloaded === true"));
-        Assert.Equal(VmStates.ShutOff, (await _portal.Demo().GetAsync<VmView[]>("/api/v1/vms")).Single().State);
+        Assert.Equal(VmStates.ShutOff, (await Portal.Demo().GetAsync<VmView[]>("/api/v1/vms")).Single().State);
     }
 
     [Fact]
     public async Task The_job_log_shows_a_job_go_from_queued_to_completed_without_a_reload()
     {
-        var api = _portal.Demo();
+        var api = Portal.Demo();
         var created = await api.CreateVmAsync("waiting");
         await api.CompleteAsync(Task.FromResult(created));
         var vm = await api.GetAsync<VmView>($"/api/v1/vms/{created.VmId}");
 
-        await using var context = await _browser.NewContextAsync();
+        await using var context = await Browser.NewContextAsync();
         var page = await SignedInPageAsync(context);
-        await page.GotoAsync(_baseUrl + "/jobs");
+        await page.GotoAsync(BaseUrl + "/jobs");
         await Assertions.Expect(page.Locator("html[data-live=on]")).ToHaveCountAsync(1);
         await page.EvaluateAsync("() => window.__notReloaded = true");
 
-        await _portal.Agents[vm.NodeName].StopAsync();
+        await Portal.Agents[vm.NodeName].StopAsync();
         var start = await api.ActAsync(vm.Id, "start");
         var row = page.Locator($"#job-table tr[data-job-id='{start.JobId}']");
         await Assertions.Expect(row.Locator(".badge")).ToHaveTextAsync(JobStatuses.Queued);
 
-        await _portal.Agents[vm.NodeName].StartAsync(default);
+        await Portal.Agents[vm.NodeName].StartAsync(default);
         await Assertions.Expect(row.Locator(".badge")).ToHaveTextAsync(JobStatuses.Completed);
         await Assertions.Expect(row).ToContainTextAsync("Running on");
         Assert.True(await page.EvaluateAsync<bool>("() => window.__notReloaded === true"));
@@ -117,14 +83,14 @@ public sealed class PortalPageTests : IAsyncLifetime
     [Fact]
     public async Task A_customer_edits_the_hardware_of_a_running_vm_through_the_form_and_sees_what_waits_for_the_next_boot()
     {
-        var api = _portal.Demo();
+        var api = Portal.Demo();
         var created = await api.CreateVmAsync("tuned");
         await api.CompleteAsync(Task.FromResult(created));
         await api.CompleteAsync(api.ActAsync(created.VmId, "start"));
 
-        await using var context = await _browser.NewContextAsync();
+        await using var context = await Browser.NewContextAsync();
         var page = await SignedInPageAsync(context);
-        await page.GotoAsync($"{_baseUrl}/vms/{created.VmId}");
+        await page.GotoAsync($"{BaseUrl}/vms/{created.VmId}");
         await page.ClickAsync("#edit-hardware");
         await Assertions.Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex($"/vms/{created.VmId}/hardware$"));
         await Assertions.Expect(page.Locator("[data-timing=vcpus]")).ToContainTextAsync("more at the next boot");
@@ -151,13 +117,13 @@ public sealed class PortalPageTests : IAsyncLifetime
     [Fact]
     public async Task A_customer_exports_a_stopped_vms_disk_and_downloads_it_from_the_vm_page()
     {
-        var api = _portal.Demo();
+        var api = Portal.Demo();
         var created = await api.CreateVmAsync("exported");
         await api.CompleteAsync(Task.FromResult(created));
 
-        await using var context = await _browser.NewContextAsync(new BrowserNewContextOptions { AcceptDownloads = true });
+        await using var context = await Browser.NewContextAsync(new BrowserNewContextOptions { AcceptDownloads = true });
         var page = await SignedInPageAsync(context);
-        await page.GotoAsync($"{_baseUrl}/vms/{created.VmId}");
+        await page.GotoAsync($"{BaseUrl}/vms/{created.VmId}");
         var section = page.Locator("#disk-exports");
         await Assertions.Expect(section).ToContainTextAsync("No exports.");
         await section.Locator("#export-format").SelectOptionAsync("raw");
@@ -180,9 +146,9 @@ public sealed class PortalPageTests : IAsyncLifetime
     [Fact]
     public async Task The_create_form_names_the_wrong_field_and_keeps_the_input()
     {
-        await using var context = await _browser.NewContextAsync();
+        await using var context = await Browser.NewContextAsync();
         var page = await SignedInPageAsync(context);
-        await page.GotoAsync(_baseUrl + "/vms/new");
+        await page.GotoAsync(BaseUrl + "/vms/new");
         await page.FillAsync("#name", "Bad Name!");
         await page.FillAsync("#vcpus", "12");
         await page.ClickAsync("button:has-text('Create vServer')");
@@ -192,15 +158,15 @@ public sealed class PortalPageTests : IAsyncLifetime
         await Assertions.Expect(page.Locator("#vcpus-error")).ToContainTextAsync("1 to 8");
         await Assertions.Expect(page.Locator("#name")).ToHaveValueAsync("Bad Name!");
         await Assertions.Expect(page.Locator("#name")).ToHaveAttributeAsync("aria-invalid", "true");
-        Assert.Empty(await _portal.Demo().GetAsync<VmView[]>("/api/v1/vms"));
+        Assert.Empty(await Portal.Demo().GetAsync<VmView[]>("/api/v1/vms"));
     }
 
     [Fact]
     public async Task The_cloud_init_part_of_the_create_form_names_its_wrong_fields_never_shows_the_password_again_and_creates_the_vm()
     {
-        await using var context = await _browser.NewContextAsync();
+        await using var context = await Browser.NewContextAsync();
         var page = await SignedInPageAsync(context);
-        await page.GotoAsync(_baseUrl + "/vms/new");
+        await page.GotoAsync(BaseUrl + "/vms/new");
         await page.FillAsync("#name", "seeded-web");
         await page.ClickAsync("#cloud-init > summary");
         await page.CheckAsync("input[name=cloudInit]");
@@ -225,16 +191,16 @@ public sealed class PortalPageTests : IAsyncLifetime
         await page.FillAsync("#password", "correct horse battery");
         await page.ClickAsync("button:has-text('Create vServer')");
         await page.WaitForURLAsync(new System.Text.RegularExpressions.Regex("/vms/[0-9a-f-]{36}$"));
-        var vm = Assert.Single(await _portal.Demo().GetAsync<VmView[]>("/api/v1/vms"));
+        var vm = Assert.Single(await Portal.Demo().GetAsync<VmView[]>("/api/v1/vms"));
         Assert.Equal("seeded-web", vm.Name);
     }
 
     [Fact]
     public async Task A_wrong_password_is_refused_without_saying_which_part_was_wrong()
     {
-        await using var context = await _browser.NewContextAsync();
+        await using var context = await Browser.NewContextAsync();
         var page = await context.NewPageAsync();
-        await page.GotoAsync(_baseUrl + "/login");
+        await page.GotoAsync(BaseUrl + "/login");
         await page.FillAsync("#userName", "demo");
         await page.FillAsync("#password", "not-the-password");
         await page.ClickAsync("button[type=submit]");

@@ -2,6 +2,7 @@
 // Each connection asks for a new ticket; a refused ticket (the VM is off, the rack server has no console) is shown as
 // the answer's reason.
 import RFB from './vendor/novnc/core/rfb.js';
+import { openConsoleSocket } from './console-ticket.js';
 
 const XK = { Control_L: 0xffe3, Alt_L: 0xffe9, Shift_L: 0xffe1, Return: 0xff0d, Tab: 0xff09, F1: 0xffbe };
 
@@ -40,29 +41,9 @@ function setUp(root) {
     if (rfb) return;
     connect.disabled = true;
     say('Connecting…');
-    let ticket;
-    try {
-      const response = await fetch(`/api/v1/vms/${vmId}/console`, {
-        method: 'POST',
-        credentials: 'same-origin',
-        headers: { 'X-CSRF-Token': root.dataset.csrf, Accept: 'application/json' },
-      });
-      const body = await response.json().catch(() => ({}));
-      if (!response.ok) {
-        say(body.detail || body.title || `The console could not be opened (${response.status}).`, 'error');
-        connect.disabled = false;
-        connect.textContent = 'Try again';
-        return;
-      }
-      ticket = body;
-    } catch {
-      say('The portal could not be reached.', 'error');
-      connect.disabled = false;
-      return;
-    }
-
-    const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
-    rfb = new RFB(screen, `${scheme}://${location.host}${ticket.socketPath}`, { shared: true });
+    const address = await openConsoleSocket({ vmId, kind: 'screen', csrf: root.dataset.csrf, what: 'console', say, connect });
+    if (!address) return;
+    rfb = new RFB(screen, address, { shared: true });
     rfb.scaleViewport = scale.checked;
     rfb.focusOnClick = true;
     rfb.addEventListener('connect', () => {

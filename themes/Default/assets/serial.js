@@ -1,6 +1,7 @@
 // The VM's serial console: xterm.js (vendor/xterm, MIT) connected to the portal's console WebSocket with a
 // single-use ticket of kind "serial"; the socket carries the terminal's bytes both ways.
 import { Terminal } from './vendor/xterm/xterm.module.js';
+import { openConsoleSocket } from './console-ticket.js';
 
 function setUp(root) {
   const vmId = root.dataset.vmId;
@@ -24,29 +25,9 @@ function setUp(root) {
     if (socket) return;
     connect.disabled = true;
     say('Connecting…');
-    let ticket;
-    try {
-      const response = await fetch(`/api/v1/vms/${vmId}/console?kind=serial`, {
-        method: 'POST',
-        credentials: 'same-origin',
-        headers: { 'X-CSRF-Token': root.dataset.csrf, Accept: 'application/json' },
-      });
-      const body = await response.json().catch(() => ({}));
-      if (!response.ok) {
-        say(body.detail || body.title || `The serial console could not be opened (${response.status}).`, 'error');
-        connect.disabled = false;
-        connect.textContent = 'Try again';
-        return;
-      }
-      ticket = body;
-    } catch {
-      say('The portal could not be reached.', 'error');
-      connect.disabled = false;
-      return;
-    }
-
-    const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
-    socket = new WebSocket(`${scheme}://${location.host}${ticket.socketPath}`);
+    const address = await openConsoleSocket({ vmId, kind: 'serial', csrf: root.dataset.csrf, what: 'serial console', say, connect });
+    if (!address) return;
+    socket = new WebSocket(address);
     socket.binaryType = 'arraybuffer';
     socket.addEventListener('open', () => {
       root.dataset.serialState = 'connected';
