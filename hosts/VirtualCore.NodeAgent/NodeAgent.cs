@@ -31,6 +31,7 @@ public sealed class NodeAgent : IAsyncDisposable
     private CancellationTokenSource? _heartbeatStop;
     private Task? _heartbeatLoop;
     private Task? _eventLoop;
+    private Task? _usageLoop;
 
     private CancellationTokenSource _consoleStop = new();
     private readonly ConcurrentDictionary<Task, byte> _consoles = new();
@@ -142,6 +143,9 @@ public sealed class NodeAgent : IAsyncDisposable
         _eventLoop = adapter.Capabilities.HasFlag(AdapterCapabilities.DomainEvents)
             ? EventLoopAsync(adapter, _heartbeatStop.Token)
             : Task.CompletedTask;
+        _usageLoop = adapter.Capabilities.HasFlag(AdapterCapabilities.UsageSampling) && _options.UsageInterval > TimeSpan.Zero
+            ? UsageLoopAsync(adapter, _heartbeatStop.Token)
+            : Task.CompletedTask;
         _logger.LogInformation("Node agent for {Node} started on {Uri}", NodeName, _options.Uri);
     }
 
@@ -157,6 +161,7 @@ public sealed class NodeAgent : IAsyncDisposable
             await _heartbeatStop.CancelAsync();
             await (_heartbeatLoop ?? Task.CompletedTask);
             await (_eventLoop ?? Task.CompletedTask);
+            await (_usageLoop ?? Task.CompletedTask);
             _heartbeatStop.Dispose();
             _heartbeatStop = null;
         }
@@ -280,6 +285,42 @@ public sealed class NodeAgent : IAsyncDisposable
                     _logger.LogWarning(ex, "Heartbeat of {Node} failed", NodeName);
                 }
             }
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopping.
+        }
+    }
+
+    /// <summary>
+    /// Reads the node's usage every <see cref="NodeAgentOptions.UsageInterval"/> and publishes the rates since the read
+    /// before. A read or publish that fails loses that interval only; the next one measures from the last good read.
+    /// </summary>
+    private async Task UsageLoopAsync(IHypervisorAdapter adapter, CancellationToken cancellationToken)
+    {
+        var sampler = new UsageSampler();
+        var simulated = adapter.Capabilities.HasFlag(AdapterCapabilities.SimulatedUsage);
+        using var timer = new PeriodicTimer(_options.UsageInterval);
+        try
+        {
+            do
+            {
+                using var round = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                round.CancelAfter(_options.UsageInterval * 2);
+                try
+                {
+                    var sample = await adapter.SampleUsageAsync(round.Token);
+                    if (sampler.Next(NodeName, sample, simulated) is { } report)
+                    {
+                        await _bus.Publish(report, round.Token);
+                    }
+                }
+                catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+                {
+                    _logger.LogWarning(ex, "Usage of {Node} could not be read or reported", NodeName);
+                }
+            }
+            while (await timer.WaitForNextTickAsync(cancellationToken));
         }
         catch (OperationCanceledException)
         {

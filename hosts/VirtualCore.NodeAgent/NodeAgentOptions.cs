@@ -40,6 +40,12 @@ public sealed class NodeAgentOptions
     /// </summary>
     public TimeSpan AddressRefreshInterval { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// How often the agent reads what the node and its running VMs use and reports it (one message per interval with
+    /// every VM), where the adapter can. Zero reports no usage.
+    /// </summary>
+    public TimeSpan UsageInterval { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>How often the agent reports the node's capacity and domains.</summary>
     public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(15);
 }

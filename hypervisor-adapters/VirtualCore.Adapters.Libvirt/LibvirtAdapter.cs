@@ -390,9 +390,9 @@ public sealed partial class LibvirtAdapter : IHypervisorAdapter
             | AdapterCapabilities.RecoveryPoints | AdapterCapabilities.LiveRecoveryPoints
             | AdapterCapabilities.InterfaceAddresses | AdapterCapabilities.CdromChange | AdapterCapabilities.DomainEvents
             | AdapterCapabilities.GraphicalConsole | AdapterCapabilities.SerialConsole | AdapterCapabilities.CloudInitSeed
-            | AdapterCapabilities.DiskExport;
+            | AdapterCapabilities.DiskExport | AdapterCapabilities.UsageSampling;
         return domainType == "test"
-            ? both | AdapterCapabilities.LiveVcpuChange
+            ? both | AdapterCapabilities.LiveVcpuChange | AdapterCapabilities.SimulatedUsage
             : both | AdapterCapabilities.DiskGrow | AdapterCapabilities.LiveMigration;
     }
 

@@ -5,7 +5,8 @@ namespace VirtualCore.Plugins.Sdk;
 /// after <see cref="UndefineDomainAsync"/>; 1.2 adds unparking onto other cores, with a default implementation; 1.3 adds the graphical and the serial console, with
 /// default implementations that declare them unsupported; 1.4 adds <see cref="DomainSpec.CloudInit"/>, which an adapter
 /// without <see cref="AdapterCapabilities.CloudInitSeed"/> refuses as <see cref="AdapterErrorCode.NotSupported"/>; 1.5 adds disk
-/// exports, with default implementations that declare them unsupported, and a definition that reports its progress).
+/// exports, with default implementations that declare them unsupported, and a definition that reports its progress; 1.6 adds
+/// <see cref="SampleUsageAsync"/>, whose default declares it unsupported).
 /// Every mutating call is idempotent unless its documentation says otherwise: asking for a state the domain
 /// already has succeeds and does nothing. Failures are reported as <see cref="HypervisorAdapterException"/>
 /// with an <see cref="AdapterErrorCode"/>; an unknown domain id is <see cref="AdapterErrorCode.DomainNotFound"/>.
@@ -217,4 +218,13 @@ public interface IHypervisorAdapter : IAsyncDisposable
     /// </summary>
     Task DeleteDiskExportAsync(Guid domainId, Guid exportId, CancellationToken cancellationToken) =>
         throw new HypervisorAdapterException(AdapterErrorCode.NotSupported, "This adapter cannot export disks.");
+
+    /// <summary>
+    /// Reads what the node and each of its running or paused domains have used so far, in one call for the whole node
+    /// (not one per domain: it is called every few seconds on nodes with hundreds of domains). Needs
+    /// <see cref="AdapterCapabilities.UsageSampling"/>; an adapter that makes the figures up declares
+    /// <see cref="AdapterCapabilities.SimulatedUsage"/> as well. Since SDK 1.6; the default declares it unsupported.
+    /// </summary>
+    Task<UsageSample> SampleUsageAsync(CancellationToken cancellationToken) =>
+        throw new HypervisorAdapterException(AdapterErrorCode.NotSupported, "This adapter cannot report usage.");
 }

@@ -24,5 +24,5 @@ public sealed record NodeConnectionOptions(string NodeName, string Uri, IReadOnl
 public static class SdkInfo
 {
     /// <summary>The version of this SDK. Adapters report the version they were built against.</summary>
-    public static Version Version { get; } = new(1, 5);
+    public static Version Version { get; } = new(1, 6);
 }

@@ -159,6 +159,13 @@ public enum AdapterCapabilities
     CloudInitSeed = 1 << 18,
     /// <summary>A disk exported as a qcow2 or raw file and read back in pieces, through <see cref="IHypervisorAdapter.ExportDiskAsync"/>.</summary>
     DiskExport = 1 << 19,
+    /// <summary>What the node and its domains use, read in one call through <see cref="IHypervisorAdapter.SampleUsageAsync"/>.</summary>
+    UsageSampling = 1 << 20,
+    /// <summary>
+    /// The usage <see cref="IHypervisorAdapter.SampleUsageAsync"/> reports is made up (plausible and repeatable, for a
+    /// simulated node), not measured: graphs of it show how the portal works, not what a guest did.
+    /// </summary>
+    SimulatedUsage = 1 << 21,
 }
 
 public enum AdapterErrorCode

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Creates (or updates) the RabbitMQ user of one node's agent, agent-NODE, with the least rights the agent needs on
 # VHOST (default vcore): it declares, binds and consumes its own command queue vcore-node-NODE and the exchange of
-# that name, and declares and publishes to the exchanges of the node reports (heartbeat, job started/progress/
+# that name, and declares and publishes to the exchanges of the node reports (heartbeat, usage, job started/progress/
 # completed/failed, domain state). It can neither read another node's queue nor publish to another node's exchange,
 # nor publish commands. The agent creates no other queue: it sends no requests, so MassTransit's temporary bus
 # queue is never made.
@@ -17,7 +17,7 @@ ctl="${RABBITMQCTL:-rabbitmqctl}"
 [[ "$node" =~ ^[A-Za-z0-9][A-Za-z0-9-]*$ ]] || { echo "node name '$node' must be letters, digits and dashes" >&2; exit 2; }
 user="agent-$node"
 own="vcore-node-$node"
-reports='vcore\.node\.v1\.(heartbeat|job-started|job-progress|job-completed|job-failed|domain-state-changed)'
+reports='vcore\.node\.v1\.(heartbeat|usage|job-started|job-progress|job-completed|job-failed|domain-state-changed)'
 if "$ctl" -q list_users | awk '{ print $1 }' | grep -qx "$user"; then
   "$ctl" -q change_password "$user" "$password" >/dev/null
 else

@@ -314,3 +314,35 @@ public static class NodeQueues
     public static string NameOf(INodeCommand command) =>
         CommandTypes.First(pair => pair.Value == command.GetType()).Key;
 }
+
+/// <summary>
+/// What a node and its running VMs used over the last <paramref name="IntervalSeconds"/> (one message per node per
+/// interval, every VM in it), as rates: the agent divides its adapter's counts by the time between two samples.
+/// </summary>
+/// <param name="At">When the counts were read.</param>
+/// <param name="Simulated">The figures are made up by a simulated node (the adapter says so), not measured.</param>
+[MessageUrn("vcore:node:v1:usage", false)]
+[EntityName("vcore.node.v1.usage")]
+public sealed record UsageReported(string NodeName, DateTimeOffset At, double IntervalSeconds, bool Simulated, NodeUsageV1 Node, IReadOnlyList<VmUsageV1> Vms) : INodeReport;
+
+/// <param name="CpuPercent">Busy share of all the node's cores, 0–100.</param>
+/// <param name="LoadAverage">One-minute load average, or null where unknown.</param>
+public sealed record NodeUsageV1(double CpuPercent, long MemoryUsedBytes, long MemoryTotalBytes, double? LoadAverage);
+
+/// <summary>A running VM's use; "in" is what the guest received, "out" what it sent. Disk and network figures are the sums over its disks and interfaces.</summary>
+/// <param name="CpuPercent">Share of its vCPUs it kept busy, 0–100.</param>
+/// <param name="MemoryUsedBytes">Memory the guest uses, or null where unknown.</param>
+/// <param name="MemoryBytes">Memory the guest has.</param>
+public sealed record VmUsageV1(
+    Guid VmId,
+    double CpuPercent,
+    long? MemoryUsedBytes,
+    long MemoryBytes,
+    double DiskReadBytesPerSecond,
+    double DiskWriteBytesPerSecond,
+    double DiskReadsPerSecond,
+    double DiskWritesPerSecond,
+    double NetInBytesPerSecond,
+    double NetOutBytesPerSecond,
+    double NetInPacketsPerSecond,
+    double NetOutPacketsPerSecond);

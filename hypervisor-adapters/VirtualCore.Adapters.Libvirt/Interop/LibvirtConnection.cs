@@ -96,6 +96,15 @@ internal sealed unsafe class LibvirtConnection : IDisposable
             model);
     }
 
+    /// <summary>The bulk statistics of every running or paused domain (<c>virConnectGetAllDomainStats</c>).</summary>
+    internal List<LibvirtStats.DomainStats> ReadAllDomainStats() => LibvirtStats.ReadAllDomains(handle);
+
+    /// <summary>The node's CPU times in nanoseconds (kernel, user, idle, iowait).</summary>
+    internal Dictionary<string, long> ReadNodeCpuTimes() => LibvirtStats.ReadNodeCpu(handle);
+
+    /// <summary>The node's memory in KiB (total, free, buffers, cached).</summary>
+    internal Dictionary<string, long> ReadNodeMemory() => LibvirtStats.ReadNodeMemory(handle);
+
     internal List<DomainHandle> ListAllDomains()
     {
         var count = LibvirtNative.virConnectListAllDomains(handle, out var array, 0);

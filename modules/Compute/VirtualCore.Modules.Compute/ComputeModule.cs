@@ -71,6 +71,7 @@ public sealed class ComputeModule : IModule
         services.AddScoped<IJobCompletion, DiskExportCompletion>();
         services.AddHostedService<DiskExportSweeper>();
         services.AddScoped<NodeUsageReader>();
+        services.AddScoped<IVmOwners, VmOwners>();
         services.AddScoped<VdcCapacity>();
         services.AddScoped<LiveNotifier>();
         services.AddSingleton<JobMetrics>();

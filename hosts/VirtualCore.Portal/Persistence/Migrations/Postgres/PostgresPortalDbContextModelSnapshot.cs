@@ -1102,6 +1102,107 @@ namespace VirtualCore.Portal.Persistence.Migrations.Postgres
                     b.ToTable("RackServers", (string)null);
                 });
 
+            modelBuilder.Entity("VirtualCore.Modules.Monitoring.Domain.MetricPoint", b =>
+                {
+                    b.Property<int>("SeriesId")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("Tier")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("Slot")
+                        .HasColumnType("integer");
+
+                    b.Property<long>("BucketStart")
+                        .HasColumnType("bigint");
+
+                    b.Property<int>("Count")
+                        .HasColumnType("integer");
+
+                    b.Property<byte[]>("Data")
+                        .IsRequired()
+                        .HasMaxLength(144)
+                        .HasColumnType("bytea");
+
+                    b.HasKey("SeriesId", "Tier", "Slot");
+
+                    b.HasIndex("Tier", "BucketStart");
+
+                    b.ToTable("MetricPoints", (string)null);
+                });
+
+            modelBuilder.Entity("VirtualCore.Modules.Monitoring.Domain.MetricRollupMark", b =>
+                {
+                    b.Property<int>("Tier")
+                        .HasColumnType("integer");
+
+                    b.Property<long>("DoneUntil")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("Tier");
+
+                    b.ToTable("MetricRollupMarks", (string)null);
+                });
+
+            modelBuilder.Entity("VirtualCore.Modules.Monitoring.Domain.MetricSeries", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("integer");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<Guid>("CustomerId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(10)
+                        .HasColumnType("character varying(10)");
+
+                    b.Property<Guid>("ResellerId")
+                        .HasColumnType("uuid");
+
+                    b.Property<bool>("Simulated")
+                        .HasColumnType("boolean");
+
+                    b.Property<string>("Subject")
+                        .IsRequired()
+                        .HasMaxLength(63)
+                        .HasColumnType("character varying(63)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ResellerId", "CustomerId");
+
+                    b.HasIndex("Subject", "Kind")
+                        .IsUnique();
+
+                    b.ToTable("MetricSeries", (string)null);
+                });
+
+            modelBuilder.Entity("VirtualCore.Modules.Monitoring.Domain.TrafficMonth", b =>
+                {
+                    b.Property<int>("SeriesId")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("Month")
+                        .HasColumnType("integer");
+
+                    b.Property<long>("InBytes")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("OutBytes")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("SeriesId", "Month");
+
+                    b.ToTable("TrafficMonths", (string)null);
+                });
+
             modelBuilder.Entity("VirtualCore.Modules.Tenancy.Domain.Customer", b =>
                 {
                     b.Property<Guid>("Id")
@@ -1207,6 +1308,24 @@ namespace VirtualCore.Portal.Persistence.Migrations.Postgres
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("VirtualCore.Modules.Monitoring.Domain.MetricPoint", b =>
+                {
+                    b.HasOne("VirtualCore.Modules.Monitoring.Domain.MetricSeries", null)
+                        .WithMany("Points")
+                        .HasForeignKey("SeriesId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("VirtualCore.Modules.Monitoring.Domain.TrafficMonth", b =>
+                {
+                    b.HasOne("VirtualCore.Modules.Monitoring.Domain.MetricSeries", null)
+                        .WithMany("Traffic")
+                        .HasForeignKey("SeriesId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("VirtualCore.Modules.Tenancy.Domain.ResellerHostName", b =>
                 {
                     b.HasOne("VirtualCore.Modules.Tenancy.Domain.Reseller", null)
@@ -1224,6 +1343,13 @@ namespace VirtualCore.Portal.Persistence.Migrations.Postgres
             modelBuilder.Entity("VirtualCore.Modules.Identity.Domain.UserAccount", b =>
                 {
                     b.Navigation("RecoveryCodes");
+                });
+
+            modelBuilder.Entity("VirtualCore.Modules.Monitoring.Domain.MetricSeries", b =>
+                {
+                    b.Navigation("Points");
+
+                    b.Navigation("Traffic");
                 });
 
             modelBuilder.Entity("VirtualCore.Modules.Tenancy.Domain.Reseller", b =>

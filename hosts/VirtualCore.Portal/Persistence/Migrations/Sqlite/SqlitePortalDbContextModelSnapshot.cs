@@ -1095,6 +1095,105 @@ namespace VirtualCore.Portal.Persistence.Migrations.Sqlite
                     b.ToTable("RackServers", (string)null);
                 });
 
+            modelBuilder.Entity("VirtualCore.Modules.Monitoring.Domain.MetricPoint", b =>
+                {
+                    b.Property<int>("SeriesId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Tier")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Slot")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("BucketStart")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Count")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<byte[]>("Data")
+                        .IsRequired()
+                        .HasMaxLength(144)
+                        .HasColumnType("BLOB");
+
+                    b.HasKey("SeriesId", "Tier", "Slot");
+
+                    b.HasIndex("Tier", "BucketStart");
+
+                    b.ToTable("MetricPoints", (string)null);
+                });
+
+            modelBuilder.Entity("VirtualCore.Modules.Monitoring.Domain.MetricRollupMark", b =>
+                {
+                    b.Property<int>("Tier")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("DoneUntil")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Tier");
+
+                    b.ToTable("MetricRollupMarks", (string)null);
+                });
+
+            modelBuilder.Entity("VirtualCore.Modules.Monitoring.Domain.MetricSeries", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid>("CustomerId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(10)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("ResellerId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("Simulated")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Subject")
+                        .IsRequired()
+                        .HasMaxLength(63)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ResellerId", "CustomerId");
+
+                    b.HasIndex("Subject", "Kind")
+                        .IsUnique();
+
+                    b.ToTable("MetricSeries", (string)null);
+                });
+
+            modelBuilder.Entity("VirtualCore.Modules.Monitoring.Domain.TrafficMonth", b =>
+                {
+                    b.Property<int>("SeriesId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Month")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("InBytes")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("OutBytes")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("SeriesId", "Month");
+
+                    b.ToTable("TrafficMonths", (string)null);
+                });
+
             modelBuilder.Entity("VirtualCore.Modules.Tenancy.Domain.Customer", b =>
                 {
                     b.Property<Guid>("Id")
@@ -1200,6 +1299,24 @@ namespace VirtualCore.Portal.Persistence.Migrations.Sqlite
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("VirtualCore.Modules.Monitoring.Domain.MetricPoint", b =>
+                {
+                    b.HasOne("VirtualCore.Modules.Monitoring.Domain.MetricSeries", null)
+                        .WithMany("Points")
+                        .HasForeignKey("SeriesId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("VirtualCore.Modules.Monitoring.Domain.TrafficMonth", b =>
+                {
+                    b.HasOne("VirtualCore.Modules.Monitoring.Domain.MetricSeries", null)
+                        .WithMany("Traffic")
+                        .HasForeignKey("SeriesId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("VirtualCore.Modules.Tenancy.Domain.ResellerHostName", b =>
                 {
                     b.HasOne("VirtualCore.Modules.Tenancy.Domain.Reseller", null)
@@ -1217,6 +1334,13 @@ namespace VirtualCore.Portal.Persistence.Migrations.Sqlite
             modelBuilder.Entity("VirtualCore.Modules.Identity.Domain.UserAccount", b =>
                 {
                     b.Navigation("RecoveryCodes");
+                });
+
+            modelBuilder.Entity("VirtualCore.Modules.Monitoring.Domain.MetricSeries", b =>
+                {
+                    b.Navigation("Points");
+
+                    b.Navigation("Traffic");
                 });
 
             modelBuilder.Entity("VirtualCore.Modules.Tenancy.Domain.Reseller", b =>

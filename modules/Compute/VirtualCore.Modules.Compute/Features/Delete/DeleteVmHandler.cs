@@ -43,7 +43,7 @@ internal sealed class DeleteVmHandler(VmActionQueue queue) : ICommandHandler<Del
 }
 
 /// <summary>A completed delete removes the VM from the list; its cores and addresses go back and its jobs stay in the log.</summary>
-internal sealed class DeleteVmCompletion(PortalDbContext db, IVmAddresses addresses) : IJobCompletion
+internal sealed class DeleteVmCompletion(PortalDbContext db, IVmAddresses addresses, IEnumerable<IVmRemovalParticipant> participants) : IJobCompletion
 {
     public IReadOnlyCollection<string> Actions { get; } = [DeleteVmHandler.Action.Name];
 
@@ -60,6 +60,11 @@ internal sealed class DeleteVmCompletion(PortalDbContext db, IVmAddresses addres
         // Its rack server deleted the exports with the disks.
         db.RemoveRange(await db.Set<DiskExportRecord>().Where(e => e.VmId == vm.Id).ToListAsync(cancellationToken));
         await addresses.ReleaseAsync(vm.Id, cancellationToken);
+        foreach (var participant in participants)
+        {
+            await participant.RemoveAsync(vm.Id, cancellationToken);
+        }
+
         return true;
     }
 }

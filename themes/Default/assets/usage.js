@@ -1,0 +1,114 @@
+// Usage graphs (uPlot) for the [data-usage] section: one chart per group of series, each an average line with a
+// min–max band, in the theme's colours and told apart without colour too (dashes and labels). The range buttons load
+// the series again; the traffic table (when the section has data-traffic) lists each month's bytes.
+(function () {
+  "use strict";
+  const section = document.querySelector("[data-usage]");
+  if (!section || !window.uPlot) { return; }
+
+  const status = section.querySelector("[data-usage-status]");
+  const charts = section.querySelector("[data-usage-charts]");
+  const css = getComputedStyle(document.documentElement);
+  const colour = (name, fallback) => (css.getPropertyValue(name) || fallback).trim();
+  const palette = [colour("--brand", "#1f6feb"), colour("--accent", "#0f9d8a")];
+  const dashes = [[], [6, 4]];
+
+  const groups = [
+    { title: "CPU", series: [["cpu", "CPU"]], format: v => v.toFixed(1) + " %", max: 100 },
+    { title: "Memory", series: [["memory", "Used"], ["memory-total", "Total"]], format: bytes },
+    { title: "Disk", series: [["disk-read", "Read"], ["disk-write", "Write"]], format: v => bytes(v) + "/s" },
+    { title: "Disk operations", series: [["disk-reads", "Reads"], ["disk-writes", "Writes"]], format: v => v.toFixed(1) + "/s" },
+    { title: "Network", series: [["net-in", "In"], ["net-out", "Out"]], format: v => bytes(v) + "/s" },
+    { title: "Load", series: [["load", "Load (1 min)"]], format: v => v.toFixed(2) },
+  ];
+
+  function bytes(v) {
+    const units = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let i = 0;
+    while (Math.abs(v) >= 1024 && i < units.length - 1) { v /= 1024; i++; }
+    return (i === 0 ? v.toFixed(0) : v.toFixed(1)) + " " + units[i];
+  }
+
+  function draw(view) {
+    charts.replaceChildren();
+    const width = Math.max(280, charts.clientWidth);
+    const byName = new Map(view.series.map(s => [s.name, s]));
+    let drawn = 0;
+    for (const group of groups) {
+      const present = group.series.filter(([name]) => byName.has(name));
+      if (present.length === 0) { continue; }
+      const data = [view.times];
+      const series = [{}];
+      const bands = [];
+      present.forEach(([name, label], i) => {
+        const s = byName.get(name);
+        const stroke = palette[i % palette.length];
+        const avgIndex = data.length;
+        data.push(s.avg, s.max, s.min);
+        series.push({ label: label, stroke: stroke, dash: dashes[i % dashes.length], width: 1.5, spanGaps: false, value: (u, v) => v == null ? "–" : group.format(v) });
+        series.push({ label: label + " max", stroke: "transparent", points: { show: false }, value: (u, v) => v == null ? "–" : group.format(v) });
+        series.push({ label: label + " min", stroke: "transparent", points: { show: false }, value: (u, v) => v == null ? "–" : group.format(v) });
+        bands.push({ series: [avgIndex + 1, avgIndex + 2], fill: stroke + "33" });
+      });
+      const figure = document.createElement("figure");
+      figure.className = "usage-chart";
+      figure.dataset.group = group.title;
+      const caption = document.createElement("figcaption");
+      caption.textContent = group.title;
+      figure.append(caption);
+      charts.append(figure);
+      new window.uPlot({
+        width: width,
+        height: 180,
+        series: series,
+        bands: bands,
+        scales: { x: { time: true }, y: group.max ? { range: [0, group.max] } : { range: (u, min, max) => [0, max > 0 ? max * 1.1 : 1] } },
+        axes: [{}, { values: (u, ticks) => ticks.map(group.format), size: 80 }],
+        legend: { live: true },
+      }, data, figure);
+      drawn++;
+    }
+
+    const measured = view.series.some(s => s.avg.some(v => v != null));
+    status.textContent = !measured
+      ? "Nothing measured in this range yet: usage is recorded while the vServer runs."
+      : view.simulated ? "Simulated figures: this rack server is simulated, its usage is made up." : "";
+    status.hidden = measured && !view.simulated;
+    return drawn;
+  }
+
+  let current = null;
+  function load(range) {
+    section.querySelectorAll("[data-range]").forEach(b => b.setAttribute("aria-pressed", String(b.dataset.range === range)));
+    status.hidden = false;
+    status.textContent = "Loading usage…";
+    fetch(section.dataset.usage + "?range=" + encodeURIComponent(range), { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(r => r.ok ? r.json() : Promise.reject(new Error(r.status === 404 ? "No usage is known here." : "Usage could not be loaded (" + r.status + ").")))
+      .then(view => { current = view; draw(view); section.dataset.loadedRange = range; })
+      .catch(e => { status.textContent = e.message; });
+  }
+
+  section.querySelectorAll("[data-range]").forEach(b => b.addEventListener("click", () => load(b.dataset.range)));
+  let resizing = 0;
+  window.addEventListener("resize", () => { clearTimeout(resizing); resizing = setTimeout(() => current && draw(current), 200); });
+  load("day");
+
+  const table = section.querySelector("[data-traffic-table] tbody");
+  if (table && section.dataset.traffic) {
+    fetch(section.dataset.traffic, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(r => r.ok ? r.json() : [])
+      .then(months => {
+        if (months.length === 0) { return; }
+        table.replaceChildren(...months.map(m => {
+          const row = document.createElement("tr");
+          [m.month, bytes(m.inBytes), bytes(m.outBytes), bytes(m.inBytes + m.outBytes)].forEach((text, i) => {
+            const cell = document.createElement(i === 0 ? "th" : "td");
+            if (i === 0) { cell.scope = "row"; } else { cell.className = "num"; }
+            cell.textContent = text;
+            row.append(cell);
+          });
+          return row;
+        }));
+      });
+  }
+})();
