@@ -731,6 +731,52 @@ public abstract class AdapterConformanceTests : IAsyncLifetime
             id => Adapter.OpenDiskExportAsync(id, Guid.NewGuid(), 0, None),
             id => Adapter.DeleteDiskExportAsync(id, Guid.NewGuid(), None));
 
+    [ConformanceFact]
+    public async Task Usage_is_read_for_running_and_paused_domains_only_and_its_counts_never_shrink()
+    {
+        Declared(AdapterCapabilities.UsageSampling);
+        var running = await DefineAsync();
+        var stopped = await DefineAsync();
+        await Adapter.StartDomainAsync(running.Id, None);
+
+        var first = await Adapter.SampleUsageAsync(None);
+        var second = await Adapter.SampleUsageAsync(None);
+        Assert.True(second.TakenAt >= first.TakenAt, "A later sample was taken earlier.");
+        Assert.DoesNotContain(first.Domains, d => d.DomainId == stopped.Id);
+        var before = Assert.Single(first.Domains, d => d.DomainId == running.Id);
+        var after = Assert.Single(second.Domains, d => d.DomainId == running.Id);
+        Assert.Equal(running.VCpus, after.VCpus);
+        Assert.InRange(after.MemoryBytes, 1, running.MemoryBytes);
+        if (after.MemoryUsedBytes is { } used)
+        {
+            Assert.InRange(used, 0, after.MemoryBytes);
+        }
+
+        Assert.True(after.CpuNanoseconds >= before.CpuNanoseconds, "The CPU time shrank while the domain ran.");
+        Assert.True(after.Disks.Sum(d => d.ReadBytes + d.WriteBytes) >= before.Disks.Sum(d => d.ReadBytes + d.WriteBytes), "The disk counts shrank.");
+        Assert.True(after.Interfaces.Sum(i => i.ReceivedBytes + i.SentBytes) >= before.Interfaces.Sum(i => i.ReceivedBytes + i.SentBytes), "The network counts shrank.");
+        Assert.All(after.Disks.Concat<object>(after.Interfaces), item => Assert.False(string.IsNullOrEmpty(item is DiskUsage d ? d.Name : ((InterfaceUsage)item).Name)));
+
+        var node = second.Node;
+        Assert.InRange(node.CpuBusyNanoseconds, 0, node.CpuTotalNanoseconds);
+        Assert.True(node.CpuTotalNanoseconds >= first.Node.CpuTotalNanoseconds, "The node's CPU time shrank.");
+        Assert.InRange(node.MemoryFreeBytes, 0, node.MemoryTotalBytes);
+        Assert.True(node.MemoryTotalBytes > 0);
+
+        if (Adapter.Capabilities.HasFlag(AdapterCapabilities.Pause))
+        {
+            await Adapter.PauseDomainAsync(running.Id, None);
+            Assert.Contains((await Adapter.SampleUsageAsync(None)).Domains, d => d.DomainId == running.Id);
+        }
+
+        await Adapter.PowerOffDomainAsync(running.Id, None);
+        Assert.DoesNotContain((await Adapter.SampleUsageAsync(None)).Domains, d => d.DomainId == running.Id);
+    }
+
+    [ConformanceFact]
+    public Task Usage_sampling_is_NotSupported_when_not_declared() =>
+        AssertNotSupportedUnlessDeclared(AdapterCapabilities.UsageSampling, _ => Adapter.SampleUsageAsync(None));
+
     private async Task<byte[]> ReadExportAsync(Guid domainId, Guid exportId, long offset, int length)
     {
         await using var stream = await Adapter.OpenDiskExportAsync(domainId, exportId, offset, None);
