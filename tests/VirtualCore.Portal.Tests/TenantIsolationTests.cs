@@ -28,6 +28,7 @@ public sealed class TenantIsolationTests : IAsyncLifetime
     private readonly PortalFixture _portal = new(settings: new Dictionary<string, string>
     {
         ["NodeAgentDefaults:HeartbeatInterval"] = "01:00:00",
+        ["NodeAgentDefaults:UsageInterval"] = "00:00:00",
         ["DemoVms"] = "false",
     });
     private readonly Dictionary<string, Guid> _ids = [];
@@ -78,6 +79,10 @@ public sealed class TenantIsolationTests : IAsyncLifetime
 
         // An agent's console delivery: no tenant's resource, only a waiting session's secret opens it.
         _ids["sessionId"] = Guid.NewGuid();
+
+        // Rack servers are the provider's alone: every caller here is refused their usage whatever the name
+        // (UsageHistoryTests tries the real ones).
+        _ids["nodeName"] = Guid.NewGuid();
 
         // What the start does by itself must be over before the database is fingerprinted: every agent's first
         // report consumed, and no job still open.

@@ -20,6 +20,7 @@ public sealed class TokenScopeTests : IAsyncLifetime
     private readonly PortalFixture _portal = new(settings: new Dictionary<string, string>
     {
         ["NodeAgentDefaults:HeartbeatInterval"] = "01:00:00",
+        ["NodeAgentDefaults:UsageInterval"] = "00:00:00",
         ["DemoVms"] = "false",
     });
 

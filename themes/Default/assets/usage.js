@@ -26,7 +26,17 @@
     const units = ["B", "KiB", "MiB", "GiB", "TiB"];
     let i = 0;
     while (Math.abs(v) >= 1024 && i < units.length - 1) { v /= 1024; i++; }
-    return (i === 0 ? v.toFixed(0) : v.toFixed(1)) + " " + units[i];
+    return (i === 0 || Math.abs(v) >= 100 ? v.toFixed(0) : v.toFixed(1)) + " " + units[i];
+  }
+
+  // A value with no neighbour draws no line: it is shown as a dot instead (a vServer that ran for a moment).
+  function isolated(u, seriesIdx) {
+    const values = u.data[seriesIdx];
+    const dots = [];
+    for (let i = 0; i < values.length; i++) {
+      if (values[i] != null && values[i - 1] == null && values[i + 1] == null) { dots.push(i); }
+    }
+    return dots;
   }
 
   function draw(view) {
@@ -40,14 +50,23 @@
       const data = [view.times];
       const series = [{}];
       const bands = [];
+      const hidden = [];
       present.forEach(([name, label], i) => {
         const s = byName.get(name);
         const stroke = palette[i % palette.length];
         const avgIndex = data.length;
         data.push(s.avg, s.max, s.min);
-        series.push({ label: label, stroke: stroke, dash: dashes[i % dashes.length], width: 1.5, spanGaps: false, value: (u, v) => v == null ? "–" : group.format(v) });
-        series.push({ label: label + " max", stroke: "transparent", points: { show: false }, value: (u, v) => v == null ? "–" : group.format(v) });
-        series.push({ label: label + " min", stroke: "transparent", points: { show: false }, value: (u, v) => v == null ? "–" : group.format(v) });
+        // The legend shows the average with the bucket's range beside it; the band's own series stay out of it.
+        const value = (u, v, si, idx) => {
+          if (v == null || idx == null) { return "–"; }
+          const max = u.data[si + 1][idx];
+          const min = u.data[si + 2][idx];
+          return group.format(v) + (min != null && max != null && min !== max ? " (" + group.format(min) + " – " + group.format(max) + ")" : "");
+        };
+        series.push({ label: label, stroke: stroke, dash: dashes[i % dashes.length], width: 1.5, spanGaps: false, value: value, points: { show: true, size: 4, fill: stroke, filter: isolated } });
+        series.push({ label: label + " max", stroke: "transparent", points: { show: false } });
+        series.push({ label: label + " min", stroke: "transparent", points: { show: false } });
+        hidden.push(avgIndex + 1, avgIndex + 2);
         bands.push({ series: [avgIndex + 1, avgIndex + 2], fill: stroke + "33" });
       });
       const figure = document.createElement("figure");
@@ -57,15 +76,17 @@
       caption.textContent = group.title;
       figure.append(caption);
       charts.append(figure);
-      new window.uPlot({
+      const chart = new window.uPlot({
         width: width,
         height: 180,
         series: series,
         bands: bands,
         scales: { x: { time: true }, y: group.max ? { range: [0, group.max] } : { range: (u, min, max) => [0, max > 0 ? max * 1.1 : 1] } },
-        axes: [{}, { values: (u, ticks) => ticks.map(group.format), size: 80 }],
+        axes: [{}, { values: (u, ticks) => ticks.map(group.format), size: 90 }],
         legend: { live: true },
       }, data, figure);
+      const rows = chart.root.querySelectorAll(".u-legend .u-series");
+      hidden.forEach(index => { if (rows[index]) { rows[index].style.display = "none"; } });
       drawn++;
     }
 

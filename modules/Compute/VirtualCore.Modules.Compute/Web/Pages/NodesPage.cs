@@ -3,11 +3,13 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using VirtualCore.Framework.Mediation;
 using VirtualCore.Framework.Tenancy;
 using VirtualCore.Framework.Web;
 using VirtualCore.Framework.Web.Pages;
 using VirtualCore.Modules.Compute.Contracts;
 using VirtualCore.Modules.Compute.Features.Migrate;
+using VirtualCore.Modules.Identity.Contracts;
 
 namespace VirtualCore.Modules.Compute.Web.Pages;
 
@@ -19,7 +21,8 @@ namespace VirtualCore.Modules.Compute.Web.Pages;
 /// <param name="Summary">Every rack server's totals, whatever the filter.</param>
 /// <param name="Filter">The filter as given (unknown values are dropped).</param>
 /// <param name="Pages">Where this page is, and the links to its neighbours.</param>
-public sealed record NodesModel(IReadOnlyList<NodeEntry> Nodes, bool CanMove, IReadOnlyList<JobRow> Jobs, string VmFilter, NodesSummary Summary, NodesFilter Filter, NodesPager Pages);
+/// <param name="CanSeeUsage">The caller is the provider's: each rack server links to its page with usage graphs.</param>
+public sealed record NodesModel(IReadOnlyList<NodeEntry> Nodes, bool CanMove, IReadOnlyList<JobRow> Jobs, string VmFilter, NodesSummary Summary, NodesFilter Filter, NodesPager Pages, bool CanSeeUsage = false);
 
 /// <summary>The totals over every rack server.</summary>
 /// <param name="Count">Rack servers.</param>
@@ -125,6 +128,7 @@ internal static class NodesPage
                     all.Count, all.Count(n => n.Online), all.Count(n => !n.Online), coresUsed, coresTotal, PageFormat.Percent(coresUsed, coresTotal),
                     PageFormat.Bytes(memoryUsed), PageFormat.Bytes(memoryTotal), PageFormat.Percent(memoryUsed, memoryTotal)),
                 new NodesFilter(text, only, text.Length > 0 || only.Length > 0),
-                new NodesPager(first, first == 0 ? 0 : first + nodes.Count - 1, matching.Count, number > 1 ? ListLinks.Page("/nodes", query, number - 1) : "", number < pageCount ? ListLinks.Page("/nodes", query, number + 1) : "")));
+                new NodesPager(first, first == 0 ? 0 : first + nodes.Count - 1, matching.Count, number > 1 ? ListLinks.Page("/nodes", query, number - 1) : "", number < pageCount ? ListLinks.Page("/nodes", query, number + 1) : ""),
+                http.RequestServices.GetRequiredService<IPermissionChecker>().Has(Permissions.OperationsRead)));
         });
 }

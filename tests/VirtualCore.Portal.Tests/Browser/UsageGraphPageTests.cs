@@ -1,0 +1,75 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Playwright;
+using VirtualCore.Modules.Monitoring.Features;
+using VirtualCore.Node.Contracts.V1;
+
+namespace VirtualCore.Portal.Tests.Browser;
+
+/// <summary>
+/// The usage graphs in Chromium: the VM page draws CPU, memory, disk and network for the range chosen, shows values on
+/// hover and lists each month's traffic with a CSV download; the provider's rack-server page draws the rack server's,
+/// and a customer is shown the error page there.
+/// </summary>
+public sealed class UsageGraphPageTests : PortalBrowserTests
+{
+    [Fact]
+    public async Task The_vm_page_draws_its_usage_for_each_range_and_the_provider_sees_the_rack_servers()
+    {
+        var api = Portal.Demo();
+        var created = await api.CreateVmAsync("graphed", iso: null);
+        await api.CompleteAsync(Task.FromResult(created));
+
+        // Ten reports, a minute apart up to now: 20–65 % CPU, 1 MB/s in.
+        var now = DateTimeOffset.UtcNow;
+        await using (var scope = Portal.Services.CreateAsyncScope())
+        {
+            var reports = Enumerable.Range(0, 10).Select(i => new UsageReported(
+                "rack-1", now.AddMinutes(i - 9), 60, false, new NodeUsageV1(10 + i, 4L << 30, 9L << 30, 0.5 + i),
+                [new VmUsageV1(created.VmId, 20 + (5 * i), 300L << 20, 1L << 30, 4096, 8192, 1, 2, 1_000_000, 500_000, 800, 400)])).ToList();
+            await scope.ServiceProvider.GetRequiredService<UsageIngest>().StoreAsync(reports, default);
+        }
+
+        await using var context = await Browser.NewContextAsync();
+        var page = await SignedInPageAsync(context);
+        await page.GotoAsync($"{BaseUrl}/vms/{created.VmId}");
+        var usage = page.Locator("#usage");
+        await Assertions.Expect(usage.Locator("figure.usage-chart")).ToHaveCountAsync(5);
+        await Assertions.Expect(usage.Locator("figure.usage-chart canvas")).ToHaveCountAsync(5);
+        await Assertions.Expect(usage.Locator("figure.usage-chart figcaption")).ToHaveTextAsync(["CPU", "Memory", "Disk", "Disk operations", "Network"]);
+        await Assertions.Expect(usage.Locator("[data-range=day]")).ToHaveAttributeAsync("aria-pressed", "true");
+        await Assertions.Expect(usage.Locator("[data-usage-status]")).ToBeHiddenAsync();
+
+        // Hovering over the CPU graph's right end shows the newest minute's value in its legend.
+        var cpu = usage.Locator("figure[data-group=CPU]");
+        var box = (await cpu.Locator(".u-over").BoundingBoxAsync())!;
+        await cpu.Locator(".u-over").HoverAsync(new() { Position = new() { X = box.Width - 1, Y = box.Height / 2 } });
+        await Assertions.Expect(cpu.Locator(".u-legend .u-series").Nth(1)).ToContainTextAsync("65.0 %");
+        await Assertions.Expect(cpu.Locator(".u-legend .u-series:visible")).ToHaveCountAsync(2);
+
+        // Another range loads again; the week's quarter hours summarise the minutes: the newest holds the highest, 65 % (as its average when it holds that minute alone, else as its maximum beside the average).
+        await usage.Locator("[data-range=week]").ClickAsync();
+        await Assertions.Expect(usage).ToHaveAttributeAsync("data-loaded-range", "week");
+        await Assertions.Expect(usage.Locator("[data-range=week]")).ToHaveAttributeAsync("aria-pressed", "true");
+        await Assertions.Expect(usage.Locator("figure.usage-chart canvas")).ToHaveCountAsync(5);
+        await cpu.Locator(".u-over").HoverAsync(new() { Position = new() { X = box.Width - 1, Y = box.Height / 2 } });
+        await Assertions.Expect(cpu.Locator(".u-legend .u-series").Nth(1)).ToContainTextAsync("65.0 %");
+
+        // Ten minutes at 1 MB/s in and 0.5 MB/s out.
+        var traffic = usage.Locator("[data-traffic-table] tbody tr");
+        await Assertions.Expect(traffic).ToHaveCountAsync(1);
+        await Assertions.Expect(traffic).ToContainTextAsync("572 MiB");
+        await Assertions.Expect(usage.Locator("a[download]")).ToHaveAttributeAsync("href", $"/api/v1/vms/{created.VmId}/traffic?format=csv");
+
+        // A customer has no rack-server page; the provider's shows the load too.
+        var refused = await page.GotoAsync($"{BaseUrl}/nodes/rack-1");
+        Assert.Equal(403, refused!.Status);
+        await using var providerContext = await Browser.NewContextAsync();
+        var provider = await SignedInPageAsync(providerContext, "operator", "operator-pass-1");
+        await provider.GotoAsync(BaseUrl + "/nodes");
+        await provider.Locator("[data-node=rack-1] h2 a").ClickAsync();
+        await provider.WaitForURLAsync(BaseUrl + "/nodes/rack-1");
+        await Assertions.Expect(provider.Locator("h1")).ToHaveTextAsync("rack-1");
+        await Assertions.Expect(provider.Locator("#usage figure.usage-chart figcaption")).ToHaveTextAsync(["CPU", "Memory", "Disk", "Disk operations", "Network", "Load"]);
+        await Assertions.Expect(provider.Locator("#usage [data-traffic-table]")).ToHaveCountAsync(0);
+    }
+}
