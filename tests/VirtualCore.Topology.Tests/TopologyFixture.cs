@@ -273,6 +273,7 @@ public sealed class TopologyFixture : IAsyncLifetime
                 // Both nodes live on this machine: the source's libvirtd reaches the target's socket directly.
                 ["NodeAgent__MigrationUri"] = _uris[node],
                 ["NodeAgent__HeartbeatInterval"] = "00:00:02",
+                ["NodeAgent__UsageInterval"] = "00:00:02",
                 // Nested virtualisation here runs no Linux kernel under KVM; the tiny guest boots under TCG.
                 ["NodeAgent__Settings__domainType"] = Environment.GetEnvironmentVariable("VCORE_QEMU_DOMAIN_TYPE") is { Length: > 0 } type ? type : "qemu",
                 ["Bus__Host"] = "127.0.0.1",
