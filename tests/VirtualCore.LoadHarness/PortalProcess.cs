@@ -123,8 +123,16 @@ internal sealed class PortalProcess : IDisposable
 
     public string Tail(int lines = 30) => string.Join('\n', File.ReadLines(LogPath).TakeLast(lines));
 
+    private bool _disposed;
+
     public void Dispose()
     {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
         if (!_process.HasExited)
         {
             _process.Kill(entireProcessTree: true);

@@ -3,7 +3,7 @@ using System.Text;
 using VirtualCore.LoadHarness;
 
 // The load harness: runs a portal of its own on loopback and measures the job pipeline end to end (see README).
-// Options: --scenario jobs|scale|upload|download  --customers N  --jobs N  --customer-vms N (scale)  --size-mib N (upload, download)
+// Options: --scenario jobs|scale|upload|download  --customers N  --jobs N  --customer-vms N  --usage SECONDS (scale)  --size-mib N (upload, download)
 // --topology embedded|rabbitmq|both  --vms N  --clients 8,64  --rounds N  --nodes N  --heartbeat SECONDS  --out FILE  --port P
 var arguments = Arguments.Parse(args);
 var topologies = arguments.Get("topology", "embedded") switch
@@ -68,14 +68,15 @@ if (arguments.Get("scenario", "jobs") == "scale")
     var customers = arguments.Number("customers", 1000);
     var jobCount = arguments.Number("jobs", 1_000_000);
     var bigCustomer = arguments.Number("customer-vms", 1000);
+    var usageSeconds = arguments.Number("usage", 10);
     try
     {
         var scale = new ScaleRun(
             new LoadOptions("embedded", arguments.Number("vms", 10_000), [], 0, arguments.Number("nodes", 500), heartbeat, portalDll, scaleWork, port),
-            customers, jobCount, bigCustomer, Console.Out);
+            customers, jobCount, bigCustomer, usageSeconds, Console.Out);
         var reads = await scale.RunAsync();
         var scaleTable = new StringBuilder()
-            .AppendLine(CultureInfo.InvariantCulture, $"{DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, embedded default (SQLite): {arguments.Number("vms", 10_000)} VMs of {customers} customers on {arguments.Number("nodes", 500)} simulated rack servers reporting every {heartbeat} s, {jobCount} jobs; latency at a client on loopback, sequential requests.")
+            .AppendLine(CultureInfo.InvariantCulture, $"{DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, embedded default (SQLite): {arguments.Number("vms", 10_000)} VMs of {customers} customers on {arguments.Number("nodes", 500)} simulated rack servers reporting every {heartbeat} s and their usage every {usageSeconds} s, {jobCount} jobs; latency at a client on loopback, sequential requests.")
             .AppendLine()
             .AppendLine(ScaleRun.Header);
         foreach (var read in reads)
@@ -83,7 +84,8 @@ if (arguments.Get("scenario", "jobs") == "scale")
             scaleTable.AppendLine(ScaleRun.Row(read));
         }
 
-        scaleTable.AppendLine().AppendLine(CultureInfo.InvariantCulture, $"Portal resident memory: {scale.IdleMiB:F0} MiB after the start on this data, {scale.PeakMiB:F0} MiB at most while serving the reads. Portal CPU with only the heartbeats: {scale.BackgroundCores:F2} cores.");
+        scaleTable.AppendLine().AppendLine(CultureInfo.InvariantCulture, $"Portal resident memory: {scale.IdleMiB:F0} MiB after the start on this data, {scale.PeakMiB:F0} MiB at most while serving the reads. Portal CPU with only the heartbeats and usage reports: {scale.BackgroundCores:F2} cores.")
+            .AppendLine().AppendLine(CultureInfo.InvariantCulture, $"Usage ingest while the reads ran: {scale.SamplesPerSecond:F0} samples per second stored (a sample: one VM or rack server at one instant); the newest was {scale.NewestSampleAgeSeconds:F0} s old when they ended. One VM's usage history takes {scale.StorageMiBPerVm.Year:F1} MiB after a year and {scale.StorageMiBPerVm.Full:F1} MiB with every ring full (ten years), on SQLite.");
         var scaleOutput = arguments.Get("out", Path.Combine(Repository.Root, "artifacts", "benchmarks", "scale.md"));
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(scaleOutput))!);
         await File.WriteAllTextAsync(scaleOutput, scaleTable.ToString());

@@ -19,7 +19,7 @@ internal sealed record ReadResult(string What, int Requests, Percentiles Latency
 /// customers and jobs are then written straight into both, and the portal starts again on them. Measured: the reads
 /// people wait for (the VM list of a customer with many VMs, the job log, the rack servers), and memory.
 /// </summary>
-internal sealed class ScaleRun(LoadOptions options, int customers, int jobs, int bigCustomerVms, TextWriter console)
+internal sealed class ScaleRun(LoadOptions options, int customers, int jobs, int bigCustomerVms, int usageSeconds, TextWriter console)
 {
     private static readonly Guid Provider = new("7c0e1a5e-0000-4000-8000-000000000001");
     private static readonly Guid DemoCustomer = new("7c0e1a5e-0000-4000-8000-0000000000c1");
@@ -33,6 +33,17 @@ internal sealed class ScaleRun(LoadOptions options, int customers, int jobs, int
 
     /// <summary>The portal's CPU (in cores) over ten seconds before the reads, with only the rack servers' heartbeats.</summary>
     public double BackgroundCores { get; private set; }
+
+    /// <summary>Usage samples (one VM or rack server at one instant) stored per second while the reads ran.</summary>
+    public double SamplesPerSecond { get; private set; }
+
+    /// <summary>How far the newest stored sample was behind the clock when the reads ended.</summary>
+    public double NewestSampleAgeSeconds { get; private set; }
+
+    /// <summary>What one VM's usage history takes in the database after a year, and with every ring full (ten years).</summary>
+    public (double Year, double Full) StorageMiBPerVm { get; private set; }
+
+    private Guid firstVm;
 
     public async Task<IReadOnlyList<ReadResult>> RunAsync()
     {
@@ -65,8 +76,13 @@ internal sealed class ScaleRun(LoadOptions options, int customers, int jobs, int
             using var demoPages = await PageClientAsync(address, "demo", "demo-pass-1");
             using var operatorPages = await PageClientAsync(address, "operator", "operator-pass-1");
             portal.ResetPeak();
+            var (samplesBefore, readsStarted) = (await SamplesStoredAsync(address), Stopwatch.StartNew());
             var results = new List<ReadResult>
             {
+                await ReadAsync("API: one VM's usage, last hour (10-second samples)", demo, $"/api/v1/vms/{firstVm}/metrics?range=hour"),
+                await ReadAsync("API: one VM's usage, last 24 hours (minutes)", demo, $"/api/v1/vms/{firstVm}/metrics?range=day"),
+                await ReadAsync("API: one VM's usage, last year (days)", demo, $"/api/v1/vms/{firstVm}/metrics?range=year"),
+                await ReadAsync("page: one VM with its graphs", demoPages, $"/vms/{firstVm}"),
                 await ReadAsync($"API: VM list of a customer with {bigCustomerVms} VMs, all at once", demo, "/api/v1/vms"),
                 await ReadAsync($"API: VM list of {bigCustomerVms} VMs, first 100 by name", demo, "/api/v1/vms?limit=100"),
                 await ReadAsync($"API: VM list of {bigCustomerVms} VMs, last 100 by state", demo, $"/api/v1/vms?limit=100&sort=state&offset={Math.Max(0, bigCustomerVms - 100)}"),
@@ -82,6 +98,10 @@ internal sealed class ScaleRun(LoadOptions options, int customers, int jobs, int
                 await ReadAsync($"page: {options.Nodes} rack servers, searched", operatorPages, "/nodes?search=load-4"),
             };
             PeakMiB = portal.Memory().Peak;
+            SamplesPerSecond = (await SamplesStoredAsync(address) - samplesBefore) / readsStarted.Elapsed.TotalSeconds;
+            NewestSampleAgeSeconds = DateTimeOffset.UtcNow.ToUnixTimeSeconds() - NewestSample(data);
+            portal.Dispose();
+            StorageMiBPerVm = MeasureStorage(data);
             return results;
         }
         catch (Exception e)
@@ -100,6 +120,7 @@ internal sealed class ScaleRun(LoadOptions options, int customers, int jobs, int
             ["DemoVms"] = "false",
             ["Logging:LogLevel:Default"] = "Warning",
             ["NodeAgentDefaults:HeartbeatInterval"] = TimeSpan.FromSeconds(options.HeartbeatSeconds).ToString("c", CultureInfo.InvariantCulture),
+            ["NodeAgentDefaults:UsageInterval"] = TimeSpan.FromSeconds(usageSeconds).ToString("c", CultureInfo.InvariantCulture),
         };
         for (var i = 0; i < options.Nodes; i++)
         {
@@ -147,6 +168,11 @@ internal sealed class ScaleRun(LoadOptions options, int customers, int jobs, int
                 var id = Guid.NewGuid();
                 var name = $"vm-{i:D5}";
                 vms.Add((id, owner, name, node, slot));
+                if (i == 0)
+                {
+                    firstVm = id;
+                }
+
                 Run(vm, ("$id", Text(id)), ("$reseller", Text(Provider)), ("$customer", Text(owner)), ("$name", name), ("$node", Node(node)),
                     ("$mac", $"52:54:00:{i >> 16 & 0xff:x2}:{i >> 8 & 0xff:x2}:{i & 0xff:x2}"), ("$at", now.AddDays(-400).UtcTicks));
                 Run(core, ("$node", Node(node)), ("$core", slot), ("$vm", Text(id)));
@@ -194,6 +220,95 @@ internal sealed class ScaleRun(LoadOptions options, int customers, int jobs, int
             }
 
             document.Save(path);
+        }
+    }
+
+    /// <summary>The portal's count of usage samples stored so far, from its Prometheus metrics.</summary>
+    private static async Task<double> SamplesStoredAsync(Uri address)
+    {
+        using var client = new HttpClient { BaseAddress = address };
+        var metrics = await client.GetStringAsync("/metrics");
+        return metrics.Split('\n')
+            .Where(line => line.StartsWith("vcore_usage_samples", StringComparison.Ordinal))
+            .Select(line => double.Parse(line.Split(' ')[1], CultureInfo.InvariantCulture))
+            .DefaultIfEmpty(0)
+            .Sum();
+    }
+
+    private static long NewestSample(string data) => Scalar(data, "SELECT COALESCE(MAX(BucketStart), 0) FROM MetricPoints WHERE Tier = 0");
+
+    private static long Scalar(string data, string sql)
+    {
+        using var connection = new SqliteConnection($"Data Source={Path.Combine(data, "virtualcore.db")};Mode=ReadOnly;Pooling=false");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>
+    /// Writes one more VM's history into the stopped portal's database as a year of use leaves it (every 10-second sample
+    /// of the last 48 hours, every minute of two weeks, every quarter hour of three months, every two hours and every day of
+    /// the year), then the rest of the rings as ten years leave them; the database's growth in pages is what a VM takes.
+    /// </summary>
+    private static (double Year, double Full) MeasureStorage(string data)
+    {
+        using var connection = new SqliteConnection($"Data Source={Path.Combine(data, "virtualcore.db")};Pooling=false");
+        connection.Open();
+        long Pragma(string sql)
+        {
+            using var command = connection.CreateCommand();
+            command.CommandText = sql;
+            return Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture);
+        }
+
+        long Pages()
+        {
+            Pragma("PRAGMA wal_checkpoint(TRUNCATE)");
+            return Pragma("SELECT (SELECT page_count FROM pragma_page_count()) - (SELECT freelist_count FROM pragma_freelist_count())");
+        }
+
+        var pageSize = Pragma("PRAGMA page_size");
+        var start = Pages();
+        long id;
+        using (var transaction = connection.BeginTransaction())
+        {
+            using var series = Command(connection, transaction, "INSERT INTO MetricSeries (Kind, Subject, ResellerId, CustomerId, Simulated, CreatedAt) VALUES ('vm', $subject, $r, $c, 1, 0) RETURNING Id");
+            series.Parameters.AddWithValue("$subject", Guid.NewGuid().ToString());
+            series.Parameters.AddWithValue("$r", Text(Provider));
+            series.Parameters.AddWithValue("$c", Text(DemoCustomer));
+            id = Convert.ToInt64(series.ExecuteScalar(), CultureInfo.InvariantCulture);
+            Fill(connection, transaction, id, [(0, 10, 17_280, 17_280), (1, 60, 20_160, 20_160), (2, 900, 8_832, 8_832), (3, 7_200, 8_784, 4_392), (4, 86_400, 3_653, 365)]);
+            transaction.Commit();
+        }
+
+        var year = Pages();
+        using (var transaction = connection.BeginTransaction())
+        {
+            Fill(connection, transaction, id, [(3, 7_200, 8_784, 8_784), (4, 86_400, 3_653, 3_653)]);
+            transaction.Commit();
+        }
+
+        var full = Pages();
+        return ((year - start) * pageSize / 1048576.0, (full - start) * pageSize / 1048576.0);
+    }
+
+    /// <summary>Fills the series' rings, tier by tier (raw samples hold 12 figures, rolled-up buckets 36), the newest bucket now.</summary>
+    private static void Fill(SqliteConnection connection, SqliteTransaction transaction, long series, IReadOnlyList<(int Tier, int Step, int Length, int Count)> tiers)
+    {
+        var random = new Random(7);
+        var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        using var insert = Command(connection, transaction, "INSERT INTO MetricPoints (SeriesId, Tier, Slot, BucketStart, Count, Data) VALUES ($s, $t, $slot, $b, $n, $d) "
+            + "ON CONFLICT (SeriesId, Tier, Slot) DO UPDATE SET BucketStart = excluded.BucketStart, Count = excluded.Count, Data = excluded.Data");
+        foreach (var (tier, step, length, count) in tiers)
+        {
+            for (var i = 0; i < count; i++)
+            {
+                var bucket = (now / step * step) - ((long)i * step);
+                var figures = new byte[(tier == 0 ? 12 : 36) * 4];
+                random.NextBytes(figures);
+                Run(insert, ("$s", series), ("$t", tier), ("$slot", bucket / step % length), ("$b", bucket), ("$n", tier == 0 ? 1 : 6), ("$d", figures));
+            }
         }
     }
 

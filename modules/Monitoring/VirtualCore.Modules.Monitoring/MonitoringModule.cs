@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using VirtualCore.Framework.Mediation;
 using VirtualCore.Framework.Modules;
 using VirtualCore.Framework.Tenancy;
+using VirtualCore.Framework.Web;
 using VirtualCore.Modules.Compute.Contracts;
 using VirtualCore.Modules.Identity.Contracts;
 using VirtualCore.Modules.Monitoring.Contracts;
@@ -31,6 +32,8 @@ public sealed class MonitoringModule : IModule
         services.AddScoped<UsageIngest>();
         services.AddScoped<IVmRemovalParticipant, UsageHistoryRemoval>();
         services.AddHostedService<MetricRollups>();
+        services.AddSingleton<UsageGauges>();
+        services.AddSingleton<IPortalMetrics>(sp => sp.GetRequiredService<UsageGauges>());
         services.AddRequestPermission(Permissions.VmRead, typeof(GetVmMetrics), typeof(GetVmTraffic));
         services.AddVmRequest<GetVmMetrics>(AccessLevel.View, r => r.VmId);
         services.AddVmRequest<GetVmTraffic>(AccessLevel.View, r => r.VmId);

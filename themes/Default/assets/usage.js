@@ -92,7 +92,7 @@
 
     const measured = view.series.some(s => s.avg.some(v => v != null));
     status.textContent = !measured
-      ? "Nothing measured in this range yet: usage is recorded while the vServer runs."
+      ? (section.dataset.empty || "Nothing measured in this range yet.")
       : view.simulated ? "Simulated figures: this rack server is simulated, its usage is made up." : "";
     status.hidden = measured && !view.simulated;
     return drawn;

@@ -3,6 +3,7 @@ using Mediator;
 using Microsoft.EntityFrameworkCore;
 using VirtualCore.Framework.Mediation;
 using VirtualCore.Framework.Persistence;
+using VirtualCore.Modules.Infrastructure.Contracts;
 using VirtualCore.Modules.Monitoring.Contracts;
 using VirtualCore.Modules.Monitoring.Domain;
 
@@ -23,7 +24,7 @@ internal sealed record MetricRange(string Name, int Tier, int Buckets)
 }
 
 /// <summary>Reads series for graphs and the API. The VM's access is checked before (a VM request at view level); a rack server's needs the provider's permission.</summary>
-internal sealed class MetricQueries(PortalDbContext db, MetricStore store, TimeProvider clock)
+internal sealed class MetricQueries(PortalDbContext db, MetricStore store, ISender sender, TimeProvider clock)
     : IQueryHandler<GetVmMetrics, MetricsView>, IQueryHandler<GetNodeMetrics, MetricsView>, IQueryHandler<GetVmTraffic, IReadOnlyList<TrafficMonthView>>
 {
     /// <summary>The series a VM has (a rack server has the load too).</summary>
@@ -42,8 +43,14 @@ internal sealed class MetricQueries(PortalDbContext db, MetricStore store, TimeP
     public async ValueTask<MetricsView> Handle(GetNodeMetrics query, CancellationToken cancellationToken)
     {
         var (names, range) = Parse(query.Series, query.Range, NodeSeries);
-        var series = await db.Set<MetricSeries>().AsNoTracking().SingleOrDefaultAsync(s => s.Kind == MetricSeries.NodeKind && s.Subject == query.NodeName, cancellationToken)
-            ?? throw new NotFoundException($"Rack server '{query.NodeName}' with usage history");
+        var series = await db.Set<MetricSeries>().AsNoTracking().SingleOrDefaultAsync(s => s.Kind == MetricSeries.NodeKind && s.Subject == query.NodeName, cancellationToken);
+
+        // A rack server that has not reported its usage yet has an empty history; a name that is none is not found.
+        if (series is null && !(await sender.Send(new ListRackServers(), cancellationToken)).Any(r => r.Name == query.NodeName))
+        {
+            throw new NotFoundException($"Rack server '{query.NodeName}'");
+        }
+
         return await ReadAsync(series, names, range, cancellationToken);
     }
 

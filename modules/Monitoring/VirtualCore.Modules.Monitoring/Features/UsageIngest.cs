@@ -27,7 +27,7 @@ internal sealed class UsageReportedConsumer(UsageIngest ingest) : IConsumer<Batc
 /// Turns usage reports into raw samples (tier 0) of the VMs' and rack servers' series and adds the VMs' traffic to
 /// their months. A VM the portal does not know (deleted, or never created by it) gets no series.
 /// </summary>
-internal sealed class UsageIngest(PortalDbContext db, MetricStore store, IVmOwners owners, TimeProvider clock, ILogger<UsageIngest> logger)
+internal sealed class UsageIngest(PortalDbContext db, MetricStore store, IVmOwners owners, UsageGauges gauges, TimeProvider clock, ILogger<UsageIngest> logger)
 {
     /// <summary>Stores the reports; returns how many samples were written.</summary>
     public async Task<int> StoreAsync(IReadOnlyList<UsageReported> reports, CancellationToken cancellationToken)
@@ -80,6 +80,7 @@ internal sealed class UsageIngest(PortalDbContext db, MetricStore store, IVmOwne
             await store.UpsertAsync(points, cancellationToken);
             await store.AddTrafficAsync(traffic, cancellationToken);
             await transaction.CommitAsync(cancellationToken);
+            gauges.SamplesStored.Add(points.Count);
             return points.Count;
         }
         finally
