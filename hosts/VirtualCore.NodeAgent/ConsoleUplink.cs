@@ -163,9 +163,25 @@ public sealed class WebSocketConsoleUplink : IConsoleUplink
 /// <summary>One stream session of an agent: open the stream through the adapter, then connect it, or tell the portal why not.</summary>
 internal static class StreamSessions
 {
+    /// <summary>
+    /// Starts a session the portal asked this node for, unless the request names another node or has expired (a request
+    /// that waited in the queue longer than its ticket is dropped). The session outlives the message: it runs beside
+    /// the agent's commands and ends with the agent.
+    /// </summary>
+    public static Task StartAsync(
+        NodeAgent agent, string nodeName, DateTimeOffset expiresAt, StreamSession session, Func<CancellationToken, Task<Stream>> open, Func<Exception, string?> reasonFor, string what)
+    {
+        if (nodeName == agent.NodeName && expiresAt >= DateTimeOffset.UtcNow)
+        {
+            agent.TrackConsole(RunAsync(agent, session, open, reasonFor, what, agent.ConsoleStopping));
+        }
+
+        return Task.CompletedTask;
+    }
+
     /// <param name="reasonFor">The words for the user when opening failed with this exception; null for an exception that is not a refusal.</param>
     /// <param name="what">What is streamed, for the log ("the console of …").</param>
-    public static async Task RunAsync(
+    private static async Task RunAsync(
         NodeAgent agent, StreamSession session, Func<CancellationToken, Task<Stream>> open, Func<Exception, string?> reasonFor, string what, CancellationToken stopping)
     {
         Stream stream;
@@ -205,14 +221,10 @@ internal sealed class ConsoleConsumer(NodeAgent agent) : IConsumer<OpenConsole>
     public Task Consume(ConsumeContext<OpenConsole> context)
     {
         var request = context.Message;
-        if (request.NodeName != agent.NodeName || request.ExpiresAt < DateTimeOffset.UtcNow)
-        {
-            return Task.CompletedTask;
-        }
-
-        // The session outlives this message: it runs beside the agent's commands and ends with the agent.
-        agent.TrackConsole(StreamSessions.RunAsync(
+        return StreamSessions.StartAsync(
             agent,
+            request.NodeName,
+            request.ExpiresAt,
             StreamSession.Of(request),
             ct => request.Kind == "serial" ? agent.Adapter.OpenSerialConsoleAsync(request.VmId, ct) : agent.Adapter.OpenConsoleAsync(request.VmId, ct),
             e => e switch
@@ -222,9 +234,7 @@ internal sealed class ConsoleConsumer(NodeAgent agent) : IConsumer<OpenConsole>
                 HypervisorAdapterException or InvalidOperationException => "The rack server could not open the console.",
                 _ => null,
             },
-            $"the console of {request.VmId}",
-            agent.ConsoleStopping));
-        return Task.CompletedTask;
+            $"the console of {request.VmId}");
     }
 }
 
@@ -234,13 +244,10 @@ internal sealed class DiskExportReader(NodeAgent agent) : IConsumer<ReadDiskExpo
     public Task Consume(ConsumeContext<ReadDiskExport> context)
     {
         var request = context.Message;
-        if (request.NodeName != agent.NodeName || request.ExpiresAt < DateTimeOffset.UtcNow)
-        {
-            return Task.CompletedTask;
-        }
-
-        agent.TrackConsole(StreamSessions.RunAsync(
+        return StreamSessions.StartAsync(
             agent,
+            request.NodeName,
+            request.ExpiresAt,
             StreamSession.Of(request),
             ct => agent.Adapter.OpenDiskExportAsync(request.VmId, request.ExportId, request.Offset, ct),
             e => e switch
@@ -251,8 +258,6 @@ internal sealed class DiskExportReader(NodeAgent agent) : IConsumer<ReadDiskExpo
                 HypervisorAdapterException => "The rack server could not read the export.",
                 _ => null,
             },
-            $"export {request.ExportId} of {request.VmId}",
-            agent.ConsoleStopping));
-        return Task.CompletedTask;
+            $"export {request.ExportId} of {request.VmId}");
     }
 }

@@ -51,7 +51,8 @@ public sealed partial class LibvirtAdapter
                 var disk = FirstDisk(domain, domainId);
                 if (domainType == "test")
                 {
-                    return disk with { Made = File.Exists(Path.Combine(SimulatedExportDirectory(), fileName)) ? new FileInfo(Path.Combine(SimulatedExportDirectory(), fileName)).Length : null };
+                    var simulated = new FileInfo(Path.Combine(SimulatedExportDirectory(), fileName));
+                    return disk with { Made = simulated.Exists ? simulated.Length : null };
                 }
 
                 using var made = FindDiskVolume(c, Path.Combine(Path.GetDirectoryName(disk.Path)!, fileName));

@@ -14,7 +14,7 @@ namespace VirtualCore.LoadHarness;
 /// </summary>
 internal sealed class DownloadRun(string portalDll, string workDirectory, int port, long sizeMiB, TextWriter console)
 {
-    public async Task<IReadOnlyList<UploadResult>> RunAsync()
+    public async Task<IReadOnlyList<TransferResult>> RunAsync()
     {
         var address = new Uri($"http://127.0.0.1:{port}");
         var settings = new Dictionary<string, string>
@@ -27,7 +27,7 @@ internal sealed class DownloadRun(string portalDll, string workDirectory, int po
         using var portal = await PortalProcess.StartAsync(portalDll, address, Path.Combine(workDirectory, "portal"), settings);
         using var client = await UploadRun.ClientAsync(address);
         var path = await ExportAsync(client);
-        var results = new List<UploadResult>();
+        var results = new List<TransferResult>();
         foreach (var resumed in new[] { false, true })
         {
             results.Add(await DownloadAsync(portal, client, path, resumed));
@@ -48,7 +48,7 @@ internal sealed class DownloadRun(string portalDll, string workDirectory, int po
         return exports.Single().GetProperty("downloadPath").GetString()!;
     }
 
-    private async Task<UploadResult> DownloadAsync(PortalProcess portal, HttpClient client, string path, bool resumed)
+    private async Task<TransferResult> DownloadAsync(PortalProcess portal, HttpClient client, string path, bool resumed)
     {
         var size = sizeMiB << 20;
         var idle = portal.Memory().Resident;
@@ -69,7 +69,7 @@ internal sealed class DownloadRun(string portalDll, string workDirectory, int po
             verified &= await ReadAndCheckAsync(body, start, end - start + 1);
         }
 
-        return new UploadResult(resumed ? "download resumed at half (Range)" : "download whole (curl)", sizeMiB, clock.Elapsed.TotalSeconds, idle, portal.Memory().Peak, verified);
+        return new TransferResult(resumed ? "download resumed at half (Range)" : "download whole (curl)", sizeMiB, clock.Elapsed.TotalSeconds, idle, portal.Memory().Peak, verified);
     }
 
     /// <summary>Reads exactly <paramref name="length"/> bytes and checks that each word holds its offset.</summary>

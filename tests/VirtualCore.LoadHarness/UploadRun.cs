@@ -15,7 +15,7 @@ namespace VirtualCore.LoadHarness;
 /// <param name="IdleMiB">The portal's resident memory before the upload.</param>
 /// <param name="PeakMiB">The portal's highest resident memory during the upload.</param>
 /// <param name="Verified">The SHA-256 the portal reported equals the one computed here.</param>
-internal sealed record UploadResult(string Mode, long MiB, double Seconds, double IdleMiB, double PeakMiB, bool Verified)
+internal sealed record TransferResult(string Mode, long MiB, double Seconds, double IdleMiB, double PeakMiB, bool Verified)
 {
     public double MiBPerSecond => MiB / Seconds;
 }
@@ -31,11 +31,11 @@ internal sealed class UploadRun(string portalDll, string workDirectory, int port
 
     private const int ChunkMiB = 16;
 
-    public static string Row(UploadResult r) => string.Create(
+    public static string Row(TransferResult r) => string.Create(
         CultureInfo.InvariantCulture,
         $"| {r.Mode} | {r.MiB} MiB | {r.Seconds:F1} s | {r.MiBPerSecond:F0} | {r.IdleMiB:F0} MiB | {r.PeakMiB:F0} MiB | {(r.Verified ? "verified" : "WRONG")} |");
 
-    public async Task<IReadOnlyList<UploadResult>> RunAsync()
+    public async Task<IReadOnlyList<TransferResult>> RunAsync()
     {
         var address = new Uri($"http://127.0.0.1:{port}");
         var settings = new Dictionary<string, string>
@@ -48,7 +48,7 @@ internal sealed class UploadRun(string portalDll, string workDirectory, int port
         };
         using var portal = await PortalProcess.StartAsync(portalDll, address, Path.Combine(workDirectory, "portal"), settings);
         using var client = await ClientAsync(address);
-        var results = new List<UploadResult>();
+        var results = new List<TransferResult>();
         foreach (var chunked in new[] { true, false })
         {
             results.Add(await UploadAsync(portal, client, chunked));
@@ -58,7 +58,7 @@ internal sealed class UploadRun(string portalDll, string workDirectory, int port
         return results;
     }
 
-    private async Task<UploadResult> UploadAsync(PortalProcess portal, HttpClient client, bool chunked)
+    private async Task<TransferResult> UploadAsync(PortalProcess portal, HttpClient client, bool chunked)
     {
         var size = sizeMiB << 20;
         var idle = portal.Memory().Resident;
@@ -96,7 +96,7 @@ internal sealed class UploadRun(string portalDll, string workDirectory, int port
         var name = (await client.GetFromJsonAsync<JsonElement[]>("/api/v1/isos"))!.Select(i => i.GetProperty("name").GetString()!).First(n => n.StartsWith($"load-{(chunked ? "parts" : "whole")}", StringComparison.Ordinal));
         using var removed = await client.DeleteAsync($"/api/v1/isos/{name}");
         await SucceededAsync(removed, "remove the image");
-        return new UploadResult(chunked ? $"tus, {ChunkMiB} MiB parts (browser)" : "tus, one request (curl)", sizeMiB, seconds, idle, portal.Memory().Peak, verified);
+        return new TransferResult(chunked ? $"tus, {ChunkMiB} MiB parts (browser)" : "tus, one request (curl)", sizeMiB, seconds, idle, portal.Memory().Peak, verified);
     }
 
     private static HttpRequestMessage Tus(HttpMethod method, string path)
