@@ -171,6 +171,42 @@ public sealed class UsageHistoryTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_vdatacenters_minutes_are_its_vms_minutes_summed_and_only_its_customer_sees_them()
+    {
+        var api = _portal.Demo();
+        var first = await CreatedVmAsync(api, "vdc-a");
+        var second = await CreatedVmAsync(api, "vdc-b");
+        var other = _portal.Other();
+        var foreign = await CreatedVmAsync(other, "vdc-other");
+
+        // One minute two hours ago: the first VM received 1,000 then 3,000 B/s, the second 500 twice, the other customer's 7.
+        var minute = MetricData.Tiers[1].BucketOf(DateTimeOffset.UtcNow.AddHours(-2).ToUnixTimeSeconds());
+        var at = DateTimeOffset.FromUnixTimeSeconds(minute);
+        static VmUsageV1 In(Guid vm, double bytes) => new(vm, 50, 1L << 20, 1L << 30, 0, 0, 0, 0, bytes, 0, 0, 0);
+        await IngestAsync(new UsageReported("rack-1", at.AddSeconds(5), 10, false, new NodeUsageV1(1, 1, 2, null), [In(first, 1000), In(second, 500), In(foreign, 7)]));
+        await IngestAsync(new UsageReported("rack-1", at.AddSeconds(15), 10, false, new NodeUsageV1(1, 1, 2, null), [In(first, 3000), In(second, 500)]));
+        await using (var scope = _portal.Services.CreateAsyncScope())
+        {
+            Assert.True(await MetricRollups.RollAsync(scope.ServiceProvider.GetRequiredService<MetricStore>(), DateTimeOffset.UtcNow.ToUnixTimeSeconds(), default) > 0);
+        }
+
+        var day = await api.GetAsync<MetricsView>("/api/v1/capacity/metrics?range=day&series=net-in,memory-total");
+        var i = day.Times.ToList().IndexOf(minute);
+        Assert.Equal((2500d, 1500d, 3500d), (day.Series[0].Avg[i]!.Value, day.Series[0].Min[i]!.Value, day.Series[0].Max[i]!.Value));
+        Assert.Equal(2d * (1L << 30), day.Series[1].Avg[i]);
+        var theirs = await other.GetAsync<MetricsView>("/api/v1/capacity/metrics?range=day&series=net-in");
+        Assert.Equal(7, theirs.Series[0].Avg[i]);
+
+        var hour = await api.GetAsync<MetricsView>("/api/v1/capacity/metrics?range=hour");
+        Assert.Equal((60, 60), (hour.StepSeconds, hour.Times.Count));
+        Assert.DoesNotContain(hour.Series, s => s.Name == MetricNames.Cpu);
+        using var cpu = await api.GetAsync("/api/v1/capacity/metrics?series=cpu");
+        Assert.Equal(HttpStatusCode.BadRequest, cpu.StatusCode);
+        Assert.True((await cpu.ProblemAsync()).GetProperty("errors").TryGetProperty("series", out _));
+        Assert.Equal(HttpStatusCode.NotFound, (await _portal.ApiClient("operator", "operator-pass-1").GetAsync("/api/v1/capacity/metrics")).StatusCode);
+    }
+
+    [Fact]
     public async Task Deleting_a_vm_deletes_its_history_and_traffic()
     {
         var api = _portal.Demo();

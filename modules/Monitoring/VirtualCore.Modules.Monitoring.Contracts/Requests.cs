@@ -9,6 +9,12 @@ public sealed record GetVmMetrics(Guid VmId, string? Series, string? Range) : IQ
 /// <summary>A rack server's usage over a range (the provider's).</summary>
 public sealed record GetNodeMetrics(string NodeName, string? Series, string? Range) : IQuery<MetricsView>;
 
+/// <summary>
+/// The caller's vDataCenter's use over a range: its VMs' memory, disk and network summed per minute (so "hour" has
+/// 60 buckets, not 360); no CPU share, which does not add up across VMs of different sizes.
+/// </summary>
+public sealed record GetVdcMetrics(string? Series, string? Range) : IQuery<MetricsView>;
+
 /// <summary>Each month's traffic of a VM, newest first (the contracts count what a VM sent and received per month).</summary>
 public sealed record GetVmTraffic(Guid VmId) : IQuery<IReadOnlyList<TrafficMonthView>>;
 

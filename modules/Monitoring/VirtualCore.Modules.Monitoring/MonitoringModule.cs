@@ -34,7 +34,7 @@ public sealed class MonitoringModule : IModule
         services.AddHostedService<MetricRollups>();
         services.AddSingleton<UsageGauges>();
         services.AddSingleton<IPortalMetrics>(sp => sp.GetRequiredService<UsageGauges>());
-        services.AddRequestPermission(Permissions.VmRead, typeof(GetVmMetrics), typeof(GetVmTraffic));
+        services.AddRequestPermission(Permissions.VmRead, typeof(GetVmMetrics), typeof(GetVmTraffic), typeof(GetVdcMetrics));
         services.AddVmRequest<GetVmMetrics>(AccessLevel.View, r => r.VmId);
         services.AddVmRequest<GetVmTraffic>(AccessLevel.View, r => r.VmId);
         services.AddRequestPermission(Permissions.OperationsRead, typeof(GetNodeMetrics));

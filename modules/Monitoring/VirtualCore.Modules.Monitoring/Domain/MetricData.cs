@@ -72,6 +72,34 @@ internal static class MetricData
             BinaryPrimitives.ReadSingleLittleEndian(data.AsSpan(offset + 8)));
     }
 
+    /// <summary>
+    /// Adds rolled-up buckets of several series figure by figure (average to average, minimum to minimum, maximum to
+    /// maximum); series <paramref name="skip"/> (a share that does not add up) stays unmeasured, as does a figure none has.
+    /// </summary>
+    public static byte[] Sum(IReadOnlyList<byte[]> buckets, int skip)
+    {
+        var result = new byte[Count * 12];
+        for (var i = 0; i < Count; i++)
+        {
+            var (avg, min, max, any) = (0.0, 0.0, 0.0, false);
+            foreach (var data in buckets)
+            {
+                var (a, lo, hi) = Read(data, i);
+                if (i != skip && !float.IsNaN(a))
+                {
+                    (avg, min, max, any) = (avg + a, min + lo, max + hi, true);
+                }
+            }
+
+            var span = result.AsSpan(i * 12);
+            BinaryPrimitives.WriteSingleLittleEndian(span, any ? (float)avg : float.NaN);
+            BinaryPrimitives.WriteSingleLittleEndian(span[4..], any ? (float)min : float.NaN);
+            BinaryPrimitives.WriteSingleLittleEndian(span[8..], any ? (float)max : float.NaN);
+        }
+
+        return result;
+    }
+
     /// <summary>Summarises buckets of the tier below (each weighted by its sample count) into one rolled-up bucket.</summary>
     public static (byte[] Data, int Count) Roll(IReadOnlyList<(byte[] Data, int Count)> sources)
     {

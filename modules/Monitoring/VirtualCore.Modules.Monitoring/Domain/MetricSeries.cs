@@ -3,19 +3,23 @@ using VirtualCore.Framework.Tenancy;
 namespace VirtualCore.Modules.Monitoring.Domain;
 
 /// <summary>
-/// One VM's or rack server's usage history. A VM's belongs to its customer (the tenant filter applies); a rack
-/// server's to nobody but the provider (empty reseller and customer, which only the operator sees).
+/// One VM's, vDataCenter's or rack server's usage history. A VM's and a vDataCenter's belong to their customer (the
+/// tenant filter applies); a rack server's to nobody but the provider (empty reseller and customer, which only the
+/// operator sees).
 /// </summary>
 internal sealed class MetricSeries : ITenantOwned
 {
     public const string VmKind = "vm";
     public const string NodeKind = "node";
 
+    /// <summary>A customer's vDataCenter: its VMs' figures summed, made by the minute rollup.</summary>
+    public const string VdcKind = "vdc";
+
     public int Id { get; set; }
 
     public required string Kind { get; set; }
 
-    /// <summary>The VM's id, or the rack server's name.</summary>
+    /// <summary>The VM's id, the customer's id (a vDataCenter), or the rack server's name.</summary>
     public required string Subject { get; set; }
 
     public Guid ResellerId { get; set; }

@@ -3,6 +3,7 @@ using Mediator;
 using Microsoft.EntityFrameworkCore;
 using VirtualCore.Framework.Mediation;
 using VirtualCore.Framework.Persistence;
+using VirtualCore.Framework.Tenancy;
 using VirtualCore.Modules.Infrastructure.Contracts;
 using VirtualCore.Modules.Monitoring.Contracts;
 using VirtualCore.Modules.Monitoring.Domain;
@@ -24,13 +25,16 @@ internal sealed record MetricRange(string Name, int Tier, int Buckets)
 }
 
 /// <summary>Reads series for graphs and the API. The VM's access is checked before (a VM request at view level); a rack server's needs the provider's permission.</summary>
-internal sealed class MetricQueries(PortalDbContext db, MetricStore store, ISender sender, TimeProvider clock)
-    : IQueryHandler<GetVmMetrics, MetricsView>, IQueryHandler<GetNodeMetrics, MetricsView>, IQueryHandler<GetVmTraffic, IReadOnlyList<TrafficMonthView>>
+internal sealed class MetricQueries(PortalDbContext db, MetricStore store, ISender sender, ITenantContext tenant, TimeProvider clock)
+    : IQueryHandler<GetVmMetrics, MetricsView>, IQueryHandler<GetNodeMetrics, MetricsView>, IQueryHandler<GetVdcMetrics, MetricsView>, IQueryHandler<GetVmTraffic, IReadOnlyList<TrafficMonthView>>
 {
     /// <summary>The series a VM has (a rack server has the load too).</summary>
     public static readonly IReadOnlyList<string> VmSeries = MetricNames.All.Select(s => s.Name).Where(n => n != MetricNames.Load).ToList();
 
     public static readonly IReadOnlyList<string> NodeSeries = MetricNames.All.Select(s => s.Name).ToList();
+
+    /// <summary>What adds up across a vDataCenter's VMs: not their CPU shares.</summary>
+    public static readonly IReadOnlyList<string> VdcSeries = VmSeries.Where(n => n != MetricNames.Cpu).ToList();
 
     public async ValueTask<MetricsView> Handle(GetVmMetrics query, CancellationToken cancellationToken)
     {
@@ -51,6 +55,18 @@ internal sealed class MetricQueries(PortalDbContext db, MetricStore store, ISend
             throw new NotFoundException($"Rack server '{query.NodeName}'");
         }
 
+        return await ReadAsync(series, names, range, cancellationToken);
+    }
+
+    public async ValueTask<MetricsView> Handle(GetVdcMetrics query, CancellationToken cancellationToken)
+    {
+        var customer = tenant.CustomerId ?? throw new NotFoundException("A vDataCenter of a customer");
+        var (names, range) = Parse(query.Series, query.Range, VdcSeries);
+
+        // Its finest tier is the minute: the last hour is 60 minutes.
+        range = range.Tier == 0 ? new MetricRange(range.Name, 1, 60) : range;
+        var subject = customer.ToString("D");
+        var series = await db.Set<MetricSeries>().AsNoTracking().SingleOrDefaultAsync(s => s.Kind == MetricSeries.VdcKind && s.Subject == subject, cancellationToken);
         return await ReadAsync(series, names, range, cancellationToken);
     }
 

@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using VirtualCore.Framework.Leadership;
+using VirtualCore.Framework.Persistence;
 using VirtualCore.Modules.Monitoring.Domain;
 
 namespace VirtualCore.Modules.Monitoring.Features;
@@ -83,7 +84,11 @@ internal sealed class MetricRollups(IServiceScopeFactory scopes, ILeaderLease le
                 {
                     var (data, count) = MetricData.Roll(g.Select(r => (r.Data, r.Count)).ToList());
                     return new MetricPoint { SeriesId = g.Key, Tier = tier.Number, Slot = tier.SlotOf(bucket), BucketStart = bucket, Count = count, Data = data };
-                });
+                }).ToList();
+                if (tier.Number == 1)
+                {
+                    points.AddRange(await VdcTotalsAsync(db, points, cancellationToken));
+                }
 
                 await db.Database.OpenConnectionAsync(cancellationToken);
                 try
@@ -109,5 +114,41 @@ internal sealed class MetricRollups(IServiceScopeFactory scopes, ILeaderLease le
         }
 
         return rolled;
+    }
+
+    /// <summary>
+    /// Each customer's minute: its VMs' minutes summed (averages, minimums and maximums each summed, so the band is
+    /// the range the total could have had), into the customer's vDataCenter series, made on its first minute.
+    /// </summary>
+    private static async Task<List<MetricPoint>> VdcTotalsAsync(PortalDbContext db, IReadOnlyList<MetricPoint> minutes, CancellationToken cancellationToken)
+    {
+        var ids = minutes.Select(p => p.SeriesId).ToList();
+        var owners = new Dictionary<int, (Guid Reseller, Guid Customer)>();
+        foreach (var chunk in ids.Chunk(500))
+        {
+            var rows = await db.Set<MetricSeries>().IgnoreQueryFilters().AsNoTracking()
+                .Where(s => chunk.Contains(s.Id) && s.Kind == MetricSeries.VmKind)
+                .Select(s => new { s.Id, s.ResellerId, s.CustomerId })
+                .ToListAsync(cancellationToken);
+            rows.ForEach(r => owners[r.Id] = (r.ResellerId, r.CustomerId));
+        }
+
+        var totals = new List<MetricPoint>();
+        foreach (var customer in minutes.Where(p => owners.ContainsKey(p.SeriesId)).GroupBy(p => owners[p.SeriesId]))
+        {
+            var subject = customer.Key.Customer.ToString("D");
+            var series = await db.Set<MetricSeries>().IgnoreQueryFilters().SingleOrDefaultAsync(s => s.Kind == MetricSeries.VdcKind && s.Subject == subject, cancellationToken);
+            if (series is null)
+            {
+                series = new MetricSeries { Kind = MetricSeries.VdcKind, Subject = subject, ResellerId = customer.Key.Reseller, CustomerId = customer.Key.Customer, CreatedAt = DateTimeOffset.UtcNow };
+                db.Add(series);
+                await db.SaveChangesAsync(cancellationToken);
+            }
+
+            var first = customer.First();
+            totals.Add(new MetricPoint { SeriesId = series.Id, Tier = first.Tier, Slot = first.Slot, BucketStart = first.BucketStart, Count = 1, Data = MetricData.Sum(customer.Select(p => p.Data).ToList(), skip: 0) });
+        }
+
+        return totals;
     }
 }

@@ -35,6 +35,12 @@ internal static class MetricsEndpoints
             .WithSummary("What the VM received and sent in each month (UTC), newest first; `format=csv` gives a CSV file.")
             .Produces<IReadOnlyList<TrafficMonthView>>().ProducesProblem(StatusCodes.Status404NotFound);
 
+        endpoints.MapGet("/api/v1/capacity/metrics", (string? series, string? range, ISender sender, CancellationToken ct) => sender.Send(new GetVdcMetrics(series, range), ct))
+            .RequireAuthorization().RequireScope(ApiScopes.Read).WithTags("Usage").WithName("GetVdcMetrics")
+            .WithSummary("Your vDataCenter's use over a range: its vServers' memory, disk and network summed per minute (no CPU share; hour has 60 minutes).")
+            .WithDescription(seriesHelp)
+            .Produces<MetricsView>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound);
+
         var nodes = endpoints.MapGroup("/api/v1/nodes").RequireAuthorization().WithTags("Usage");
         nodes.MapGet("/{nodeName}/metrics", (string nodeName, string? series, string? range, ISender sender, CancellationToken ct) => sender.Send(new GetNodeMetrics(nodeName, series, range), ct))
             .RequireScope(ApiScopes.Read).WithName("GetNodeMetrics")
