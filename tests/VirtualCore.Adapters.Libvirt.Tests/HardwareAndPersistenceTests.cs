@@ -179,8 +179,9 @@ public sealed class HardwareAndPersistenceTests : IDisposable
             AdapterCapabilities.DiskGrow | AdapterCapabilities.LiveMigration,
             LibvirtAdapter.CapabilitiesOf("qemu") & ~LibvirtAdapter.CapabilitiesOf("test"));
 
-        // QEMU domains have no hot-pluggable vCPUs; the test driver simulates setting them live.
-        Assert.Equal(AdapterCapabilities.LiveVcpuChange, LibvirtAdapter.CapabilitiesOf("test") & ~LibvirtAdapter.CapabilitiesOf("qemu"));
+        // QEMU domains have no hot-pluggable vCPUs; the test driver simulates setting them live, and makes its usage up.
+        Assert.Equal(AdapterCapabilities.LiveVcpuChange | AdapterCapabilities.SimulatedUsage, LibvirtAdapter.CapabilitiesOf("test") & ~LibvirtAdapter.CapabilitiesOf("qemu"));
+        Assert.True(LibvirtAdapter.CapabilitiesOf("qemu").HasFlag(AdapterCapabilities.UsageSampling));
         Assert.Equal(LibvirtAdapter.CapabilitiesOf("qemu"), LibvirtAdapter.CapabilitiesOf("kvm"));
     }
 
