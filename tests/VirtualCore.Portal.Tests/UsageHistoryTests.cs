@@ -4,6 +4,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using VirtualCore.Framework.Persistence;
 using VirtualCore.Modules.Compute.Contracts;
+using VirtualCore.Modules.Compute.Domain;
 using VirtualCore.Modules.Monitoring.Contracts;
 using VirtualCore.Modules.Monitoring.Domain;
 using VirtualCore.Modules.Monitoring.Features;
@@ -86,7 +87,8 @@ public sealed class UsageHistoryTests : IAsyncLifetime
         var at = DateTimeOffset.UtcNow;
 
         // 12.5 % CPU, 256 MiB of 1 GiB, 1 MB/s in and 2 MB/s out over 10 s: 10 MB and 20 MB of traffic.
-        var stored = await IngestAsync(new UsageReported("rack-1", at, 10, false, new NodeUsageV1(50, 1L << 30, 8L << 30, 1.5),
+        var node = await NodeOfAsync(_portal, vmId);
+        var stored = await IngestAsync(new UsageReported(node, at, 10, false, new NodeUsageV1(50, 1L << 30, 8L << 30, 1.5),
         [
             new VmUsageV1(vmId, 12.5, 256L << 20, 1L << 30, 1000, 2000, 3, 4, 1_000_000, 2_000_000, 700, 1400),
             new VmUsageV1(stranger, 99, null, 1L << 30, 0, 0, 0, 0, 0, 0, 0, 0),
@@ -100,6 +102,13 @@ public sealed class UsageHistoryTests : IAsyncLifetime
         Assert.Equal(12.5, hour.Series[0].Avg[bucket]);
         Assert.Equal(256L << 20, hour.Series[1].Avg[bucket]);
         Assert.Equal(2_000_000, hour.Series[2].Max[bucket]);
+
+        // Another rack server's agent cannot speak for this VM: its figures and traffic are left out, its own are kept.
+        var elsewhere = new[] { "rack-1", "rack-2", "reserve-1" }.First(n => n != node);
+        Assert.Equal(1, await IngestAsync(new UsageReported(elsewhere, at.AddSeconds(10), 10, false, new NodeUsageV1(1, 1, 2, null),
+            [new VmUsageV1(vmId, 99, 1, 1L << 30, 0, 0, 0, 0, 1e12, 1e12, 0, 0)])));
+        var forged = await api.GetAsync<MetricsView>($"/api/v1/vms/{vmId}/metrics?range=hour&series=cpu");
+        Assert.DoesNotContain(99d, forged.Series[0].Avg);
 
         var traffic = Assert.Single(await api.GetAsync<TrafficMonthView[]>($"/api/v1/vms/{vmId}/traffic"));
         Assert.Equal((at.UtcDateTime.ToString("yyyy-MM"), 10_000_000L, 20_000_000L), (traffic.Month, traffic.InBytes, traffic.OutBytes));
@@ -116,7 +125,7 @@ public sealed class UsageHistoryTests : IAsyncLifetime
     {
         var api = _portal.Demo();
         var vmId = await CreatedVmAsync(api, "private");
-        await IngestAsync(new UsageReported("rack-1", DateTimeOffset.UtcNow, 10, false, new NodeUsageV1(1, 1, 2, null),
+        await IngestAsync(new UsageReported(await NodeOfAsync(_portal, vmId), DateTimeOffset.UtcNow, 10, false, new NodeUsageV1(1, 1, 2, null),
             [new VmUsageV1(vmId, 42, null, 1L << 30, 0, 0, 0, 0, 5, 5, 1, 1)]));
 
         var other = _portal.Other();
@@ -155,15 +164,16 @@ public sealed class UsageHistoryTests : IAsyncLifetime
         await using (var scope = portal.Services.CreateAsyncScope())
         {
             await scope.ServiceProvider.GetRequiredService<UsageIngest>().StoreAsync(
-                [new UsageReported("rack-2", DateTimeOffset.UtcNow, 10, false, new NodeUsageV1(37.5, 3L << 30, 9L << 30, 1.25),
+                [new UsageReported(await NodeOfAsync(portal, vmId), DateTimeOffset.UtcNow, 10, false, new NodeUsageV1(37.5, 3L << 30, 9L << 30, 1.25),
                     [new VmUsageV1(vmId, 12.5, 256L << 20, 1L << 30, 1000, 2000, 3, 4, 1_000_000, 2_000_000, 700, 1400)])],
                 default);
         }
 
         using var scraper = new HttpClient { BaseAddress = portal.BaseAddress };
         var metrics = await scraper.GetStringAsync("/metrics");
-        Assert.Matches("vcore_node_cpu_percent\\{[^}]*node=\"rack-2\"[^}]*\\} 37.5", metrics);
-        Assert.Matches("vcore_node_load[a-z_]*\\{[^}]*node=\"rack-2\"[^}]*\\} 1.25", metrics);
+        var node = await NodeOfAsync(portal, vmId);
+        Assert.Matches($"vcore_node_cpu_percent\\{{[^}}]*node=\"{node}\"[^}}]*\\}} 37.5", metrics);
+        Assert.Matches($"vcore_node_load[a-z_]*\\{{[^}}]*node=\"{node}\"[^}}]*\\}} 1.25", metrics);
         Assert.Matches($"vcore_vm_cpu_percent\\{{[^}}]*vm=\"{vmId}\"[^}}]*\\}} 12.5", metrics);
         Assert.Matches($"vcore_vm_network_out[a-z_]*\\{{[^}}]*vm=\"{vmId}\"[^}}]*\\}} 2000000", metrics);
         Assert.Matches("vcore_usage_samples[a-z_]*(\\{[^}]*\\})? 2", metrics);
@@ -183,8 +193,8 @@ public sealed class UsageHistoryTests : IAsyncLifetime
         var minute = MetricData.Tiers[1].BucketOf(DateTimeOffset.UtcNow.AddHours(-2).ToUnixTimeSeconds());
         var at = DateTimeOffset.FromUnixTimeSeconds(minute);
         static VmUsageV1 In(Guid vm, double bytes) => new(vm, 50, 1L << 20, 1L << 30, 0, 0, 0, 0, bytes, 0, 0, 0);
-        await IngestAsync(new UsageReported("rack-1", at.AddSeconds(5), 10, false, new NodeUsageV1(1, 1, 2, null), [In(first, 1000), In(second, 500), In(foreign, 7)]));
-        await IngestAsync(new UsageReported("rack-1", at.AddSeconds(15), 10, false, new NodeUsageV1(1, 1, 2, null), [In(first, 3000), In(second, 500)]));
+        await IngestPlacedAsync(at.AddSeconds(5), In(first, 1000), In(second, 500), In(foreign, 7));
+        await IngestPlacedAsync(at.AddSeconds(15), In(first, 3000), In(second, 500));
         await using (var scope = _portal.Services.CreateAsyncScope())
         {
             Assert.True(await MetricRollups.RollAsync(scope.ServiceProvider.GetRequiredService<MetricStore>(), DateTimeOffset.UtcNow.ToUnixTimeSeconds(), default) > 0);
@@ -211,7 +221,7 @@ public sealed class UsageHistoryTests : IAsyncLifetime
     {
         var api = _portal.Demo();
         var vmId = await CreatedVmAsync(api, "short-lived");
-        await IngestAsync(new UsageReported("rack-1", DateTimeOffset.UtcNow, 10, false, new NodeUsageV1(1, 1, 2, null),
+        await IngestAsync(new UsageReported(await NodeOfAsync(_portal, vmId), DateTimeOffset.UtcNow, 10, false, new NodeUsageV1(1, 1, 2, null),
             [new VmUsageV1(vmId, 42, null, 1L << 30, 0, 0, 0, 0, 5, 5, 1, 1)]));
         var subject = vmId.ToString();
         Assert.Equal(1, await _portal.DbAsync(db => db.Set<MetricSeries>().CountAsync(s => s.Subject == subject)));
@@ -286,6 +296,24 @@ public sealed class UsageHistoryTests : IAsyncLifetime
         await transaction.CommitAsync();
         await db.Database.CloseConnectionAsync();
     }
+
+    /// <summary>Reports each VM's figures from the rack server the portal placed it on, as that server's agent would.</summary>
+    private async Task IngestPlacedAsync(DateTimeOffset at, params VmUsageV1[] vms)
+    {
+        var nodes = new Dictionary<Guid, string>();
+        foreach (var vm in vms)
+        {
+            nodes[vm.VmId] = await NodeOfAsync(_portal, vm.VmId);
+        }
+
+        foreach (var group in vms.GroupBy(v => nodes[v.VmId]))
+        {
+            await IngestAsync(new UsageReported(group.Key, at, 10, false, new NodeUsageV1(1, 1, 2, null), group.ToList()));
+        }
+    }
+
+    private static Task<string> NodeOfAsync(PortalFixture portal, Guid vmId) =>
+        portal.DbAsync(db => db.Set<VirtualMachine>().Where(v => v.Id == vmId).Select(v => v.NodeName).SingleAsync());
 
     private async Task<int> IngestAsync(UsageReported report)
     {

@@ -30,6 +30,10 @@ public abstract class PortalBrowserTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
+        // A page follows jobs the portal runs in the background; with QEMU guests booting beside the tests (the test
+        // command runs the projects in parallel on two cores) a job can take longer than Playwright's 5 s default to
+        // show. The assertions still wait for the outcome, only longer before they give up.
+        Assertions.SetDefaultExpectTimeout(20_000);
         Portal.StartServer();
         BaseUrl = Portal.ClientOptions.BaseAddress.ToString().TrimEnd('/');
         _playwright = await Playwright.CreateAsync();

@@ -19,13 +19,14 @@ public sealed class UsageGraphPageTests : PortalBrowserTests
         var created = await api.CreateVmAsync("graphed", iso: null);
         await api.CompleteAsync(Task.FromResult(created));
 
-        // Ten reports, a minute apart up to now: 20–65 % CPU, 1 MB/s in.
+        // Ten reports from its rack server, a minute apart up to now: 65 % CPU each (so any bucket hovered shows it), 1 MB/s in.
+        var node = (await api.GetAsync<VirtualCore.Modules.Compute.Contracts.VmView>($"/api/v1/vms/{created.VmId}")).NodeName;
         var now = DateTimeOffset.UtcNow;
         await using (var scope = Portal.Services.CreateAsyncScope())
         {
             var reports = Enumerable.Range(0, 10).Select(i => new UsageReported(
-                "rack-1", now.AddMinutes(i - 9), 60, false, new NodeUsageV1(10 + i, 4L << 30, 9L << 30, 0.5 + i),
-                [new VmUsageV1(created.VmId, 20 + (5 * i), 300L << 20, 1L << 30, 4096, 8192, 1, 2, 1_000_000, 500_000, 800, 400)])).ToList();
+                node, now.AddMinutes(i - 9), 60, false, new NodeUsageV1(10 + i, 4L << 30, 9L << 30, 0.5 + i),
+                [new VmUsageV1(created.VmId, 65, 300L << 20, 1L << 30, 4096, 8192, 1, 2, 1_000_000, 500_000, 800, 400)])).ToList();
             await scope.ServiceProvider.GetRequiredService<UsageIngest>().StoreAsync(reports, default);
         }
 
@@ -44,7 +45,7 @@ public sealed class UsageGraphPageTests : PortalBrowserTests
         Assert.Contains("65.0 %", await NewestValueAsync(cpu));
         await Assertions.Expect(cpu.Locator(".u-legend .u-series:visible")).ToHaveCountAsync(2);
 
-        // Another range loads again; the week's quarter hours summarise the minutes: the newest holds the highest, 65 % (as its average when it holds that minute alone, else as its maximum beside the average).
+        // Another range loads again; the week's quarter hours summarise the minutes.
         await usage.Locator("[data-range=week]").ClickAsync();
         await Assertions.Expect(usage).ToHaveAttributeAsync("data-loaded-range", "week");
         await Assertions.Expect(usage.Locator("[data-range=week]")).ToHaveAttributeAsync("aria-pressed", "true");
@@ -64,14 +65,14 @@ public sealed class UsageGraphPageTests : PortalBrowserTests
         await Assertions.Expect(page.Locator("#usage [data-usage-status]")).ToContainTextAsync("summed minute by minute");
 
         // A customer has no rack-server page; the provider's shows the load too.
-        var refused = await page.GotoAsync($"{BaseUrl}/nodes/rack-1");
+        var refused = await page.GotoAsync($"{BaseUrl}/nodes/{node}");
         Assert.Equal(403, refused!.Status);
         await using var providerContext = await Browser.NewContextAsync();
         var provider = await SignedInPageAsync(providerContext, "operator", "operator-pass-1");
         await provider.GotoAsync(BaseUrl + "/nodes");
-        await provider.Locator("[data-node=rack-1] h2 a").ClickAsync();
-        await provider.WaitForURLAsync(BaseUrl + "/nodes/rack-1");
-        await Assertions.Expect(provider.Locator("h1")).ToHaveTextAsync("rack-1");
+        await provider.Locator($"[data-node={node}] h2 a").ClickAsync();
+        await provider.WaitForURLAsync($"{BaseUrl}/nodes/{node}");
+        await Assertions.Expect(provider.Locator("h1")).ToHaveTextAsync(node);
         await Assertions.Expect(provider.Locator("#usage figure.usage-chart figcaption")).ToHaveTextAsync(["CPU", "Memory", "Disk", "Disk operations", "Network", "Load"]);
         await Assertions.Expect(provider.Locator("#usage [data-traffic-table]")).ToHaveCountAsync(0);
     }

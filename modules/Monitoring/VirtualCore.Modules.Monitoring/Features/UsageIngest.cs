@@ -25,7 +25,9 @@ internal sealed class UsageReportedConsumer(UsageIngest ingest) : IConsumer<Batc
 
 /// <summary>
 /// Turns usage reports into raw samples (tier 0) of the VMs' and rack servers' series and adds the VMs' traffic to
-/// their months. A VM the portal does not know (deleted, or never created by it) gets no series.
+/// their months. A rack server speaks for the VMs the portal has placed on it only: a VM the portal does not know
+/// (deleted, or never created by it) or has on another rack server is left out, so one node's agent can neither
+/// write another customer's graphs nor count traffic against a VM elsewhere.
 /// </summary>
 internal sealed class UsageIngest(PortalDbContext db, MetricStore store, IVmOwners owners, UsageGauges gauges, TimeProvider clock, ILogger<UsageIngest> logger)
 {
@@ -41,7 +43,15 @@ internal sealed class UsageIngest(PortalDbContext db, MetricStore store, IVmOwne
         try
         {
             await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-            var series = await SeriesAsync(reports, cancellationToken);
+            var placed = await owners.FindAsync(reports.SelectMany(r => r.Vms.Select(v => v.VmId)).Distinct().ToList(), cancellationToken);
+            var accepted = reports.Select(r => r with { Vms = r.Vms.Where(v => placed.TryGetValue(v.VmId, out var owner) && owner.NodeName == r.NodeName).ToList() }).ToList();
+            if (reports.Sum(r => r.Vms.Count) - accepted.Sum(r => r.Vms.Count) is > 0 and var dropped)
+            {
+                logger.LogDebug("Usage of {Count} VMs left out: the portal has them on no rack server or on another than the one that reported", dropped);
+            }
+
+            reports = accepted;
+            var series = await SeriesAsync(reports, placed, cancellationToken);
             var raw = MetricData.Tiers[0];
             var points = new List<MetricPoint>();
             var traffic = new List<TrafficMonth>();
@@ -127,7 +137,7 @@ internal sealed class UsageIngest(PortalDbContext db, MetricStore store, IVmOwne
     }
 
     /// <summary>The series of every VM and rack server in the reports, made for those that have none yet.</summary>
-    private async Task<Dictionary<(string Kind, string Subject), int>> SeriesAsync(IReadOnlyList<UsageReported> reports, CancellationToken cancellationToken)
+    private async Task<Dictionary<(string Kind, string Subject), int>> SeriesAsync(IReadOnlyList<UsageReported> reports, IReadOnlyDictionary<Guid, VmOwner> placed, CancellationToken cancellationToken)
     {
         var vmIds = reports.SelectMany(r => r.Vms.Select(v => v.VmId)).Distinct().ToList();
         var subjects = vmIds.Select(SubjectOf).Concat(reports.Select(r => r.NodeName)).Distinct().ToList();
@@ -146,8 +156,7 @@ internal sealed class UsageIngest(PortalDbContext db, MetricStore store, IVmOwne
         var added = new List<MetricSeries>();
         if (missingVms.Count > 0)
         {
-            var known = await owners.FindAsync(missingVms, cancellationToken);
-            foreach (var owner in known.Values)
+            foreach (var owner in missingVms.Select(id => placed[id]))
             {
                 added.Add(new MetricSeries
                 {
@@ -158,11 +167,6 @@ internal sealed class UsageIngest(PortalDbContext db, MetricStore store, IVmOwne
                     Simulated = reports.Any(r => r.Simulated && r.Vms.Any(v => v.VmId == owner.VmId)),
                     CreatedAt = clock.GetUtcNow(),
                 });
-            }
-
-            if (missingVms.Count > known.Count)
-            {
-                logger.LogDebug("Usage of {Count} VMs the portal does not know was left out", missingVms.Count - known.Count);
             }
         }
 
