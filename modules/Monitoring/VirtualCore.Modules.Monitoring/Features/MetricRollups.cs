@@ -133,12 +133,21 @@ internal sealed class MetricRollups(IServiceScopeFactory scopes, ILeaderLease le
             rows.ForEach(r => owners[r.Id] = (r.ResellerId, r.CustomerId));
         }
 
+        var subjects = owners.Values.Select(o => o.Customer.ToString("D")).Distinct().ToList();
+        var vdcs = new Dictionary<string, MetricSeries>();
+        foreach (var chunk in subjects.Chunk(500))
+        {
+            var found = await db.Set<MetricSeries>().IgnoreQueryFilters().AsNoTracking()
+                .Where(s => s.Kind == MetricSeries.VdcKind && chunk.Contains(s.Subject))
+                .ToListAsync(cancellationToken);
+            found.ForEach(s => vdcs[s.Subject] = s);
+        }
+
         var totals = new List<MetricPoint>();
         foreach (var customer in minutes.Where(p => owners.ContainsKey(p.SeriesId)).GroupBy(p => owners[p.SeriesId]))
         {
             var subject = customer.Key.Customer.ToString("D");
-            var series = await db.Set<MetricSeries>().IgnoreQueryFilters().SingleOrDefaultAsync(s => s.Kind == MetricSeries.VdcKind && s.Subject == subject, cancellationToken);
-            if (series is null)
+            if (!vdcs.TryGetValue(subject, out var series))
             {
                 series = new MetricSeries { Kind = MetricSeries.VdcKind, Subject = subject, ResellerId = customer.Key.Reseller, CustomerId = customer.Key.Customer, CreatedAt = DateTimeOffset.UtcNow };
                 db.Add(series);

@@ -152,6 +152,7 @@ internal sealed class UsageIngest(PortalDbContext db, MetricStore store, IVmOwne
         }
 
         var simulated = reports.ToLookup(r => r.NodeName, r => r.Simulated);
+        var simulatedVms = reports.Where(r => r.Simulated).SelectMany(r => r.Vms.Select(v => v.VmId)).ToHashSet();
         var missingVms = vmIds.Where(id => !found.ContainsKey((MetricSeries.VmKind, SubjectOf(id)))).ToList();
         var added = new List<MetricSeries>();
         if (missingVms.Count > 0)
@@ -164,7 +165,7 @@ internal sealed class UsageIngest(PortalDbContext db, MetricStore store, IVmOwne
                     Subject = SubjectOf(owner.VmId),
                     ResellerId = owner.ResellerId,
                     CustomerId = owner.CustomerId,
-                    Simulated = reports.Any(r => r.Simulated && r.Vms.Any(v => v.VmId == owner.VmId)),
+                    Simulated = simulatedVms.Contains(owner.VmId),
                     CreatedAt = clock.GetUtcNow(),
                 });
             }
