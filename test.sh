@@ -22,5 +22,10 @@ harness=(dotnet tests/VirtualCore.LoadHarness/bin/Debug/net10.0/VirtualCore.Load
 # One closing line for all test assemblies together.
 awk '/^(Passed|Failed)!/ { for (i = 1; i <= NF; i++) { gsub(",", "", $(i+1)); if ($i == "Failed:") f += $(i+1); if ($i == "Passed:") p += $(i+1); if ($i == "Skipped:") s += $(i+1) } }
      END { printf "%d passed, %d failed, %d skipped\n", p, f, s }' "$log"
+# The failed tests again, at the end where a short excerpt of the log still shows them.
+if grep -q -E '^\s+Failed [A-Za-z]' "$log"; then
+  echo "failed tests:"
+  grep -A 6 -E '^\s+Failed [A-Za-z]' "$log" | cut -c1-300 | head -n 80
+fi
 rm -f "$log"
 exit "$status"
