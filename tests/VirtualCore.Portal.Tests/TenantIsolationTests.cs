@@ -11,6 +11,8 @@ using VirtualCore.Modules.Compute.Domain;
 using VirtualCore.Modules.Identity.Features.Tokens;
 using VirtualCore.Modules.Identity.Features.Users;
 using VirtualCore.Modules.Infrastructure.Domain;
+using VirtualCore.Modules.Monitoring.Contracts;
+using VirtualCore.Modules.Monitoring.Domain;
 using VirtualCore.Modules.Tenancy.Contracts;
 
 namespace VirtualCore.Portal.Tests;
@@ -29,6 +31,7 @@ public sealed class TenantIsolationTests : IAsyncLifetime
     {
         ["NodeAgentDefaults:HeartbeatInterval"] = "01:00:00",
         ["NodeAgentDefaults:UsageInterval"] = "00:00:00",
+        ["Alerts:EvaluationInterval"] = "00:00:00",
         ["DemoVms"] = "false",
     });
     private readonly Dictionary<string, Guid> _ids = [];
@@ -64,6 +67,32 @@ public sealed class TenantIsolationTests : IAsyncLifetime
         _ids["tokenId"] = token.Details.Id;
         _ids["customerId"] = DemoTenants.KampCustomerId;
         _ids["resellerId"] = DemoTenants.KampId;
+
+        // An alert rule on the VM and an alert of it, firing.
+        var rule = await Created<CreatedAlertRule>(baecker.PostAsJsonAsync("/api/v1/alert-rules", new { name = "shop busy", scope = "vm", subject = vm.VmId, condition = "cpu", threshold = 90 }));
+        _ids["ruleId"] = rule.Rule.Id;
+        _ids["alertId"] = Guid.NewGuid();
+        await _portal.DbAsync(async db =>
+        {
+            db.Add(new Alert
+            {
+                Id = _ids["alertId"],
+                ResellerId = DemoTenants.KampId,
+                CustomerId = DemoTenants.KampCustomerId,
+                RuleId = rule.Rule.Id,
+                RuleName = rule.Rule.Name,
+                Condition = AlertConditions.Cpu,
+                Subject = vm.VmId.ToString(),
+                SubjectName = "secret-shop",
+                State = AlertStates.Firing,
+                Threshold = 90,
+                Value = 99,
+                PendingSince = DateTimeOffset.UtcNow,
+                FiredAt = DateTimeOffset.UtcNow,
+                LastSeenAt = DateTimeOffset.UtcNow,
+            });
+            return await db.SaveChangesAsync();
+        });
 
         // An ISO upload in progress: its uploader's alone.
         var upload = new HttpRequestMessage(HttpMethod.Post, "/api/v1/isos/uploads");

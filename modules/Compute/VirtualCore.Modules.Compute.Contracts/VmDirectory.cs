@@ -18,3 +18,18 @@ public interface IVmRemovalParticipant
 {
     Task RemoveAsync(Guid vmId, CancellationToken cancellationToken);
 }
+
+/// <summary>The VMs' names and power states, for watching them (alert rules).</summary>
+public interface IVmFacts
+{
+    /// <summary>Every VM the portal knows (not deleted) among <paramref name="vmIds"/> and of the customers <paramref name="customerIds"/>.</summary>
+    Task<IReadOnlyList<VmFact>> ListAsync(IReadOnlyCollection<Guid> vmIds, IReadOnlyCollection<Guid> customerIds, CancellationToken cancellationToken);
+}
+
+/// <param name="State">Its state (VmStates).</param>
+/// <param name="StateChangedAt">Since when it is in that state.</param>
+/// <param name="ShouldRun">
+/// It is not running although nobody stopped it: it crashed or vanished from its rack server, or it is shut off while
+/// the last power action on it was not a shutdown, power-off or park (its guest shut itself down).
+/// </param>
+public sealed record VmFact(Guid VmId, Guid ResellerId, Guid CustomerId, string Name, string NodeName, string State, DateTimeOffset StateChangedAt, bool ShouldRun);

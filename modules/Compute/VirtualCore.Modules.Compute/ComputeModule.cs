@@ -71,7 +71,9 @@ public sealed class ComputeModule : IModule
         services.AddScoped<IJobCompletion, DiskExportCompletion>();
         services.AddHostedService<DiskExportSweeper>();
         services.AddScoped<NodeUsageReader>();
-        services.AddScoped<IVmOwners, VmOwners>();
+        services.AddScoped<VmOwners>();
+        services.AddScoped<IVmOwners>(sp => sp.GetRequiredService<VmOwners>());
+        services.AddScoped<IVmFacts>(sp => sp.GetRequiredService<VmOwners>());
         services.AddScoped<VdcCapacity>();
         services.AddScoped<LiveNotifier>();
         services.AddSingleton<JobMetrics>();

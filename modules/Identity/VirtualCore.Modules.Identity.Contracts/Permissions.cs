@@ -9,6 +9,12 @@ public static class Permissions
     public const string VmOperate = "vm.operate";
     public const string JobRead = "job.read";
 
+    /// <summary>Alerts and alert rules one may see.</summary>
+    public const string AlertRead = "alert.read";
+
+    /// <summary>Make, switch and delete alert rules, acknowledge alerts (a VM's need operate on it).</summary>
+    public const string AlertManage = "alert.manage";
+
     /// <summary>Upload and remove ISO images: a customer's administrators into their account, the operator into the library.</summary>
     public const string ImageUpload = "image.upload";
 

@@ -3,10 +3,12 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using VirtualCore.Framework.Mediation;
 using VirtualCore.Framework.Modules;
 using VirtualCore.Framework.Tenancy;
 using VirtualCore.Framework.Web;
+using VirtualCore.Framework.Webhooks;
 using VirtualCore.Modules.Compute.Contracts;
 using VirtualCore.Modules.Identity.Contracts;
 using VirtualCore.Modules.Monitoring.Contracts;
@@ -24,7 +26,7 @@ public sealed class MonitoringModule : IModule
         "Usage graphs",
         new Version(1, 0),
         ["Infrastructure", "Compute"],
-        [MetricsEndpoints.NodeTemplate]);
+        [MetricsEndpoints.NodeTemplate, AlertEndpoints.Template]);
 
     public void ConfigureServices(IServiceCollection services, IConfiguration configuration)
     {
@@ -38,6 +40,21 @@ public sealed class MonitoringModule : IModule
         services.AddVmRequest<GetVmMetrics>(AccessLevel.View, r => r.VmId);
         services.AddVmRequest<GetVmTraffic>(AccessLevel.View, r => r.VmId);
         services.AddRequestPermission(Permissions.OperationsRead, typeof(GetNodeMetrics));
+
+        services.Configure<AlertOptions>(configuration.GetSection("Alerts"));
+        services.Configure<SmtpOptions>(configuration.GetSection("Smtp"));
+        services.Configure<WebhookOptions>(configuration.GetSection("Webhooks"));
+        services.AddScoped<AlertEngine>();
+        services.AddScoped<AlertNotifications>();
+        services.AddScoped<AlertSender>();
+        services.AddHostedService<AlertEvaluator>();
+        services.AddHostedService<AlertDeliveryService>();
+        services.AddHttpClient(AlertSender.HttpClientName, (sp, client) => client.Timeout = sp.GetRequiredService<IOptions<WebhookOptions>>().Value.Timeout)
+            .ConfigurePrimaryHttpMessageHandler(sp => WebhookAddressGuard.Handler(sp.GetRequiredService<IOptions<WebhookOptions>>().Value));
+        services.AddScoped<IValidator<CreateAlertRule>, CreateAlertRuleValidator>();
+        services.AddRequestPermission(Permissions.AlertRead, typeof(ListAlerts), typeof(ListAlertRules));
+        services.AddRequestPermission(Permissions.AlertManage, typeof(CreateAlertRule), typeof(SetAlertRuleEnabled), typeof(DeleteAlertRule), typeof(AcknowledgeAlert));
+        services.AddSingleton(new NavigationItem("Alerts", "/alerts", 32, Permissions.AlertRead));
     }
 
     public void ConfigureModel(ModelBuilder modelBuilder)
@@ -69,6 +86,41 @@ public sealed class MonitoringModule : IModule
             e.ToTable("TrafficMonths");
             e.HasKey(x => new { x.SeriesId, x.Month });
         });
+        modelBuilder.Entity<AlertRule>(e =>
+        {
+            e.ToTable("AlertRules");
+            e.Property(x => x.Name).HasMaxLength(80);
+            e.Property(x => x.Scope).HasMaxLength(10);
+            e.Property(x => x.Subject).HasMaxLength(63);
+            e.Property(x => x.Condition).HasMaxLength(20);
+            e.Property(x => x.Emails).HasMaxLength(1300);
+            e.Property(x => x.WebhookUrl).HasMaxLength(WebhookAddressGuard.MaxUrlLength);
+            e.Property(x => x.WebhookSecret).HasMaxLength(100);
+            e.Property(x => x.CreatedBy).HasMaxLength(200);
+            e.Ignore(x => x.EmailList);
+        });
+        modelBuilder.Entity<Alert>(e =>
+        {
+            e.ToTable("Alerts");
+            e.Property(x => x.RuleName).HasMaxLength(80);
+            e.Property(x => x.Condition).HasMaxLength(20);
+            e.Property(x => x.Subject).HasMaxLength(63);
+            e.Property(x => x.SubjectName).HasMaxLength(200);
+            e.Property(x => x.State).HasMaxLength(20);
+            e.Property(x => x.AcknowledgedBy).HasMaxLength(200);
+            e.Property(x => x.Resolution).HasMaxLength(300);
+            e.HasIndex(x => new { x.State, x.FiredAt });
+            e.HasIndex(x => new { x.RuleId, x.Subject });
+        });
+        modelBuilder.Entity<AlertDelivery>(e =>
+        {
+            e.ToTable("AlertDeliveries");
+            e.Property(x => x.Channel).HasMaxLength(10);
+            e.Property(x => x.Target).HasMaxLength(WebhookAddressGuard.MaxUrlLength);
+            e.Property(x => x.Event).HasMaxLength(20);
+            e.Property(x => x.LastError).HasMaxLength(500);
+            e.HasIndex(x => new { x.DeliveredAt, x.Abandoned });
+        });
     }
 
     public void ConfigureBus(IBusRegistrationConfigurator bus) =>
@@ -77,5 +129,9 @@ public sealed class MonitoringModule : IModule
             .SetTimeLimit(UsageReportedConsumer.BatchWait)
             .SetConcurrencyLimit(1)));
 
-    public void MapEndpoints(IEndpointRouteBuilder endpoints) => MetricsEndpoints.Map(endpoints);
+    public void MapEndpoints(IEndpointRouteBuilder endpoints)
+    {
+        MetricsEndpoints.Map(endpoints);
+        AlertEndpoints.Map(endpoints);
+    }
 }

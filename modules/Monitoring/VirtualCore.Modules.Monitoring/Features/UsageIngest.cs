@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using VirtualCore.Framework.Persistence;
 using VirtualCore.Modules.Compute.Contracts;
+using VirtualCore.Modules.Monitoring.Contracts;
 using VirtualCore.Modules.Monitoring.Domain;
 using VirtualCore.Node.Contracts.V1;
 
@@ -194,8 +195,8 @@ internal sealed class UsageIngest(PortalDbContext db, MetricStore store, IVmOwne
     }
 }
 
-/// <summary>A deleted VM's history goes with it (its points and traffic by the database's cascade).</summary>
-internal sealed class UsageHistoryRemoval(PortalDbContext db) : IVmRemovalParticipant
+/// <summary>A deleted VM's history goes with it (its points and traffic by the database's cascade), and so do its alert rules.</summary>
+internal sealed class UsageHistoryRemoval(PortalDbContext db, TimeProvider clock) : IVmRemovalParticipant
 {
     public async Task RemoveAsync(Guid vmId, CancellationToken cancellationToken)
     {
@@ -205,6 +206,23 @@ internal sealed class UsageHistoryRemoval(PortalDbContext db) : IVmRemovalPartic
         if (series is not null)
         {
             db.Remove(series);
+        }
+
+        // Its own alert rules go with it; its alerts stay in the history, resolved.
+        var rules = await db.Set<AlertRule>().IgnoreQueryFilters().Where(r => r.Scope == AlertScopes.Vm && r.Subject == subject).ToListAsync(cancellationToken);
+        db.RemoveRange(rules);
+        var open = await db.Set<Alert>().IgnoreQueryFilters().Where(a => a.Subject == subject && a.State != AlertStates.Resolved).ToListAsync(cancellationToken);
+        foreach (var alert in open)
+        {
+            if (alert.State == Alert.Pending)
+            {
+                db.Remove(alert);
+                continue;
+            }
+
+            alert.State = AlertStates.Resolved;
+            alert.ResolvedAt = clock.GetUtcNow();
+            alert.Resolution = "The VM was deleted.";
         }
     }
 }
