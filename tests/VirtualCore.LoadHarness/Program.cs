@@ -86,6 +86,7 @@ if (arguments.Get("scenario", "jobs") == "scale")
 
         scaleTable.AppendLine().AppendLine(CultureInfo.InvariantCulture, $"Portal resident memory: {scale.IdleMiB:F0} MiB after the start on this data, {scale.PeakMiB:F0} MiB at most while serving the reads. Portal CPU with only the heartbeats and usage reports: {scale.BackgroundCores:F2} cores.")
             .AppendLine().AppendLine(CultureInfo.InvariantCulture, $"Usage ingest while the reads ran: {scale.SamplesPerSecond:F0} samples per second stored (a sample: one VM or rack server at one instant); the newest was {scale.NewestSampleAgeSeconds:F0} s old when they ended. One VM's usage history takes {scale.StorageMiBPerVm.Year:F1} MiB after a year and {scale.StorageMiBPerVm.Full:F1} MiB with every ring full (ten years), on SQLite.");
+        scaleTable.AppendLine().AppendLine(CultureInfo.InvariantCulture, $"Alerts: {scale.Alerts.Rules} rules (CPU and stopped over every customer's VMs, CPU and offline over every rack server) evaluated every 10 s on the leader: {scale.Alerts.Rounds:F0} rounds while the reads ran, {scale.Alerts.MeanMs:F0} ms each on average; {scale.Alerts.Open} alerts open at the end.");
         var scaleOutput = arguments.Get("out", Path.Combine(Repository.Root, "artifacts", "benchmarks", "scale.md"));
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(scaleOutput))!);
         await File.WriteAllTextAsync(scaleOutput, scaleTable.ToString());

@@ -40,6 +40,9 @@ internal sealed class ScaleRun(LoadOptions options, int customers, int jobs, int
     /// <summary>How far the newest stored sample was behind the clock when the reads ended.</summary>
     public double NewestSampleAgeSeconds { get; private set; }
 
+    /// <summary>Alert rules seeded (two per customer over all its VMs, two over every rack server), evaluation rounds while the reads ran, their mean time, and alerts open at the end.</summary>
+    public (int Rules, double Rounds, double MeanMs, long Open) Alerts { get; private set; }
+
     /// <summary>What one VM's usage history takes in the database after a year, and with every ring full (ten years).</summary>
     public (double Year, double Full) StorageMiBPerVm { get; private set; }
 
@@ -77,6 +80,7 @@ internal sealed class ScaleRun(LoadOptions options, int customers, int jobs, int
             using var operatorPages = await PageClientAsync(address, "operator", "operator-pass-1");
             portal.ResetPeak();
             var (samplesBefore, readsStarted) = (await SamplesStoredAsync(address), Stopwatch.StartNew());
+            var (evaluationsBefore, evaluatedBefore) = await EvaluationsAsync(address);
             var results = new List<ReadResult>
             {
                 await ReadAsync("API: one VM's usage, last hour (10-second samples)", demo, $"/api/v1/vms/{firstVm}/metrics?range=hour"),
@@ -99,6 +103,9 @@ internal sealed class ScaleRun(LoadOptions options, int customers, int jobs, int
             };
             PeakMiB = portal.Memory().Peak;
             SamplesPerSecond = (await SamplesStoredAsync(address) - samplesBefore) / readsStarted.Elapsed.TotalSeconds;
+            var (evaluations, evaluated) = await EvaluationsAsync(address);
+            var rounds = evaluations - evaluationsBefore;
+            Alerts = (customers * 2 + 2, rounds, rounds > 0 ? (evaluated - evaluatedBefore) * 1000 / rounds : double.NaN, Scalar(data, "SELECT COUNT(*) FROM Alerts WHERE State IN ('firing', 'acknowledged')"));
             NewestSampleAgeSeconds = DateTimeOffset.UtcNow.ToUnixTimeSeconds() - NewestSample(data);
             portal.Dispose();
             StorageMiBPerVm = MeasureStorage(data);
@@ -196,6 +203,20 @@ internal sealed class ScaleRun(LoadOptions options, int customers, int jobs, int
                     ("$info", failed ? "The rack server refused the action." : "Done."), ("$queued", queued), ("$ended", queued + 150_000));
             }
 
+            // The alert rules a provider and its customers would have: every customer watches its VMs for CPU and stops,
+            // the provider its rack servers for CPU and going offline.
+            using var rule = Command(connection, transaction, """
+                INSERT INTO AlertRules (Id, ResellerId, CustomerId, Name, Scope, Subject, Condition, Threshold, ClearBelow, DurationSeconds, Emails, Enabled, CreatedAt, CreatedBy)
+                VALUES ($id, $reseller, $customer, $name, $scope, $subject, $condition, $threshold, $clear, 600, '', 1, $at, 'load')
+                """);
+            foreach (var customerId in customerIds)
+            {
+                Run(rule, ("$id", Text(Guid.NewGuid())), ("$reseller", Text(Provider)), ("$customer", Text(customerId)), ("$name", "busy"), ("$scope", "customer"), ("$subject", ""), ("$condition", "cpu"), ("$threshold", 90.0), ("$clear", 80.0), ("$at", now.UtcTicks));
+                Run(rule, ("$id", Text(Guid.NewGuid())), ("$reseller", Text(Provider)), ("$customer", Text(customerId)), ("$name", "down"), ("$scope", "customer"), ("$subject", ""), ("$condition", "stopped"), ("$threshold", DBNull.Value), ("$clear", DBNull.Value), ("$at", now.UtcTicks));
+            }
+
+            Run(rule, ("$id", Text(Guid.NewGuid())), ("$reseller", Text(Guid.Empty)), ("$customer", Text(Guid.Empty)), ("$name", "rack busy"), ("$scope", "node"), ("$subject", "*"), ("$condition", "cpu"), ("$threshold", 95.0), ("$clear", 85.0), ("$at", now.UtcTicks));
+            Run(rule, ("$id", Text(Guid.NewGuid())), ("$reseller", Text(Guid.Empty)), ("$customer", Text(Guid.Empty)), ("$name", "rack down"), ("$scope", "node"), ("$subject", "*"), ("$condition", "offline"), ("$threshold", DBNull.Value), ("$clear", DBNull.Value), ("$at", now.UtcTicks));
             transaction.Commit();
         }
 
@@ -233,6 +254,16 @@ internal sealed class ScaleRun(LoadOptions options, int customers, int jobs, int
             .Select(line => double.Parse(line.Split(' ')[1], CultureInfo.InvariantCulture))
             .DefaultIfEmpty(0)
             .Sum();
+    }
+
+    /// <summary>How many alert evaluations the portal has run and their total seconds, from its Prometheus metrics.</summary>
+    private static async Task<(double Count, double Seconds)> EvaluationsAsync(Uri address)
+    {
+        using var client = new HttpClient { BaseAddress = address };
+        var lines = (await client.GetStringAsync("/metrics")).Split('\n');
+        double Read(string name) => lines.Where(line => line.StartsWith(name + " ", StringComparison.Ordinal) || line.StartsWith(name + "{", StringComparison.Ordinal))
+            .Select(line => double.Parse(line.Split(' ')[^1], CultureInfo.InvariantCulture)).DefaultIfEmpty(0).Sum();
+        return (Read("vcore_alerts_evaluation_seconds_count"), Read("vcore_alerts_evaluation_seconds_sum"));
     }
 
     private static long NewestSample(string data) => Scalar(data, "SELECT COALESCE(MAX(BucketStart), 0) FROM MetricPoints WHERE Tier = 0");

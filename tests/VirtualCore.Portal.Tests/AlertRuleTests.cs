@@ -177,6 +177,50 @@ public sealed class AlertRuleTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Created, (await _portal.Other().PostAsJsonAsync("/api/v1/alert-rules", Cpu(otherVm))).StatusCode);
     }
 
+    [Fact]
+    public async Task A_customer_user_watches_only_the_vms_granted_to_it_for_operating_and_sees_only_their_rules()
+    {
+        var baecker = Kamp("baecker", "baecker-pass-1");
+        var granted = await CreatedVmAsync(baecker, "ofen");
+        var viewOnly = await CreatedVmAsync(baecker, "kasse");
+        var hidden = await CreatedVmAsync(baecker, "buero");
+        var users = await baecker.GetAsync<VirtualCore.Modules.Identity.Features.Users.UserView[]>("/api/v1/users");
+        var geselle = users.Single(u => u.UserName == "geselle").Id;
+        foreach (var (vm, level) in new[] { (granted, "operate"), (viewOnly, "view") })
+        {
+            Assert.True((await baecker.PostAsJsonAsync($"/api/v1/users/{geselle}/grants", new { vmId = vm, level })).IsSuccessStatusCode);
+        }
+
+        var adminRule = await baecker.PostAsJsonAsync("/api/v1/alert-rules", Cpu(hidden));
+        Assert.Equal(HttpStatusCode.Created, adminRule.StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await baecker.PostAsJsonAsync("/api/v1/alert-rules", new { name = "all", scope = "customer", condition = "stopped" })).StatusCode);
+
+        var user = Kamp("geselle", "geselle-pass-1");
+        Assert.Equal(HttpStatusCode.Created, (await user.PostAsJsonAsync("/api/v1/alert-rules", Cpu(granted))).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await user.PostAsJsonAsync("/api/v1/alert-rules", Cpu(viewOnly))).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await user.PostAsJsonAsync("/api/v1/alert-rules", Cpu(hidden))).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await user.PostAsJsonAsync("/api/v1/alert-rules", new { name = "all", scope = "customer", condition = "stopped" })).StatusCode);
+
+        // Its list has the rule on its VM only: neither the one on a VM it cannot see nor the account-wide one.
+        var rules = await user.GetAsync<AlertRuleView[]>("/api/v1/alert-rules");
+        Assert.Equal([granted.ToString()], rules.Select(r => r.Subject));
+        var hiddenRule = (await adminRule.Content.ReadFromJsonAsync<CreatedAlertRule>(Api.Json))!.Rule.Id;
+        Assert.Equal(HttpStatusCode.NotFound, (await user.DeleteAsync($"/api/v1/alert-rules/{hiddenRule}")).StatusCode);
+        Assert.Equal(3, (await baecker.GetAsync<AlertRuleView[]>("/api/v1/alert-rules")).Length);
+
+        // The reseller sees its customer's rules and changes none.
+        var reseller = Kamp("kamp-admin", "kamp-admin-pass-1");
+        Assert.Equal(3, (await reseller.GetAsync<AlertRuleView[]>("/api/v1/alert-rules")).Length);
+        Assert.Equal(HttpStatusCode.Forbidden, (await reseller.DeleteAsync($"/api/v1/alert-rules/{hiddenRule}")).StatusCode);
+    }
+
+    private HttpClient Kamp(string user, string password)
+    {
+        var client = _portal.ApiClient(user, password);
+        client.BaseAddress = new Uri("http://kamp.localhost");
+        return client;
+    }
+
     private static object Cpu(Guid vm) => new { name = "busy", scope = "vm", subject = vm, condition = "cpu", threshold = 90, durationSeconds = 600 };
 
     private static string Field(System.Text.Json.JsonElement problem) => Assert.Single(problem.GetProperty("errors").EnumerateObject()).Name;

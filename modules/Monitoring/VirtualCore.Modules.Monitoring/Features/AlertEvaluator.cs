@@ -14,7 +14,7 @@ using VirtualCore.Modules.Monitoring.Domain;
 namespace VirtualCore.Modules.Monitoring.Features;
 
 /// <summary>Evaluates the alert rules on the leader, every <see cref="AlertOptions.EvaluationInterval"/> (zero: never).</summary>
-internal sealed class AlertEvaluator(IServiceScopeFactory scopes, ILeaderLease lease, IOptions<AlertOptions> options, TimeProvider clock, ILogger<AlertEvaluator> logger) : BackgroundService
+internal sealed class AlertEvaluator(IServiceScopeFactory scopes, ILeaderLease lease, IOptions<AlertOptions> options, UsageGauges gauges, TimeProvider clock, ILogger<AlertEvaluator> logger) : BackgroundService
 {
     private DateTimeOffset _pruned;
 
@@ -38,7 +38,9 @@ internal sealed class AlertEvaluator(IServiceScopeFactory scopes, ILeaderLease l
                 await using var scope = scopes.CreateAsyncScope();
                 var engine = scope.ServiceProvider.GetRequiredService<AlertEngine>();
                 var now = clock.GetUtcNow();
+                var started = clock.GetTimestamp();
                 await engine.EvaluateAsync(now, stoppingToken);
+                gauges.AlertEvaluation.Record(clock.GetElapsedTime(started).TotalSeconds);
                 if (now - _pruned >= TimeSpan.FromHours(1))
                 {
                     await engine.PruneAsync(now, stoppingToken);

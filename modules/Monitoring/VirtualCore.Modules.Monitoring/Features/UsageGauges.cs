@@ -30,6 +30,7 @@ internal sealed class UsageGauges : IPortalMetrics, IDisposable
         _clock = clock;
         _maxVms = configuration.GetValue("Metrics:MaxVmSeries", 10_000);
         SamplesStored = _meter.CreateCounter<long>("vcore.usage.samples", "{sample}", "Usage samples stored: one VM or rack server at one instant.");
+        AlertEvaluation = _meter.CreateHistogram<double>("vcore.alerts.evaluation", "s", "How long one evaluation of every alert rule took (on the leader).");
         Gauge("vcore.node.cpu", "%", "Busy share of the rack server's cores.", MetricSeries.NodeKind, 0);
         Gauge("vcore.node.memory.used", "By", "Memory the rack server uses.", MetricSeries.NodeKind, 1);
         Gauge("vcore.node.memory.total", "By", "The rack server's memory.", MetricSeries.NodeKind, 2);
@@ -50,6 +51,8 @@ internal sealed class UsageGauges : IPortalMetrics, IDisposable
 
     /// <summary>Counts the samples stored (one VM or rack server at one instant), for the ingest rate.</summary>
     public Counter<long> SamplesStored { get; }
+
+    public Histogram<double> AlertEvaluation { get; }
 
     public void Dispose() => _meter.Dispose();
 
