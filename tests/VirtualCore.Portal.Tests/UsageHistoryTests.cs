@@ -153,34 +153,6 @@ public sealed class UsageHistoryTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task The_newest_usage_is_a_prometheus_gauge_labelled_by_rack_server_and_vm_id_never_by_a_customers_name()
-    {
-        // /metrics answers loopback only: this portal listens on a real port.
-        await using var portal = new PortalFixture(realServer: true, settings: new Dictionary<string, string> { ["NodeAgentDefaults:UsageInterval"] = "00:00:00" });
-        portal.StartServer();
-        using var api = new HttpClient { BaseAddress = new Uri($"http://localhost:{portal.BaseAddress.Port}") };
-        api.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Basic", Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes("demo:demo-pass-1")));
-        var vmId = await CreatedVmAsync(api, "scraped");
-        await using (var scope = portal.Services.CreateAsyncScope())
-        {
-            await scope.ServiceProvider.GetRequiredService<UsageIngest>().StoreAsync(
-                [new UsageReported(await NodeOfAsync(portal, vmId), DateTimeOffset.UtcNow, 10, false, new NodeUsageV1(37.5, 3L << 30, 9L << 30, 1.25),
-                    [new VmUsageV1(vmId, 12.5, 256L << 20, 1L << 30, 1000, 2000, 3, 4, 1_000_000, 2_000_000, 700, 1400)])],
-                default);
-        }
-
-        using var scraper = new HttpClient { BaseAddress = portal.BaseAddress };
-        var metrics = await scraper.GetStringAsync("/metrics");
-        var node = await NodeOfAsync(portal, vmId);
-        Assert.Matches($"vcore_node_cpu_percent\\{{[^}}]*node=\"{node}\"[^}}]*\\}} 37.5", metrics);
-        Assert.Matches($"vcore_node_load[a-z_]*\\{{[^}}]*node=\"{node}\"[^}}]*\\}} 1.25", metrics);
-        Assert.Matches($"vcore_vm_cpu_percent\\{{[^}}]*vm=\"{vmId}\"[^}}]*\\}} 12.5", metrics);
-        Assert.Matches($"vcore_vm_network_out[a-z_]*\\{{[^}}]*vm=\"{vmId}\"[^}}]*\\}} 2000000", metrics);
-        Assert.Matches("vcore_usage_samples[a-z_]*(\\{[^}]*\\})? 2", metrics);
-        Assert.DoesNotContain("scraped", metrics, StringComparison.Ordinal);
-    }
-
-    [Fact]
     public async Task A_vdatacenters_minutes_are_its_vms_minutes_summed_and_only_its_customer_sees_them()
     {
         var api = _portal.Demo();

@@ -1,3 +1,5 @@
+using System.Linq.Expressions;
+using Microsoft.EntityFrameworkCore;
 using VirtualCore.Framework.Tenancy;
 
 namespace VirtualCore.Modules.Monitoring.Domain;
@@ -94,6 +96,26 @@ internal sealed class Alert : ITenantOwned
 
     /// <summary>Why it resolved, in words.</summary>
     public string? Resolution { get; set; }
+
+    public void Resolve(DateTimeOffset at, string why)
+    {
+        State = Contracts.AlertStates.Resolved;
+        ResolvedAt = at;
+        Resolution = why;
+    }
+
+    /// <summary>
+    /// Ends the open alerts <paramref name="which"/> selects, of every tenant: pending ones are dropped, the others resolve
+    /// with <paramref name="why"/>. Returns those that resolved (for their notifications).
+    /// </summary>
+    public static async Task<IReadOnlyList<Alert>> CloseAsync(DbContext db, Expression<Func<Alert, bool>> which, DateTimeOffset at, string why, CancellationToken cancellationToken)
+    {
+        var open = await db.Set<Alert>().IgnoreQueryFilters().Where(a => a.State != Contracts.AlertStates.Resolved).Where(which).ToListAsync(cancellationToken);
+        db.RemoveRange(open.Where(a => a.State == Pending));
+        var resolved = open.Where(a => a.State != Pending).ToList();
+        resolved.ForEach(a => a.Resolve(at, why));
+        return resolved;
+    }
 }
 
 /// <summary>

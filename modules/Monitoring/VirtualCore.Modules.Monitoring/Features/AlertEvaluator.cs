@@ -1,7 +1,6 @@
 using Mediator;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using VirtualCore.Framework.Leadership;
@@ -13,44 +12,27 @@ using VirtualCore.Modules.Monitoring.Domain;
 
 namespace VirtualCore.Modules.Monitoring.Features;
 
-/// <summary>Evaluates the alert rules on the leader, every <see cref="AlertOptions.EvaluationInterval"/> (zero: never).</summary>
-internal sealed class AlertEvaluator(IServiceScopeFactory scopes, ILeaderLease lease, IOptions<AlertOptions> options, UsageGauges gauges, TimeProvider clock, ILogger<AlertEvaluator> logger) : BackgroundService
+/// <summary>Evaluates the alert rules on the leader, every <see cref="AlertOptions.EvaluationInterval"/> (zero: never), and prunes the history hourly.</summary>
+internal sealed class AlertEvaluator(IServiceScopeFactory scopes, ILeaderLease lease, IOptions<AlertOptions> options, UsageGauges gauges, TimeProvider clock, ILogger<AlertEvaluator> logger)
+    : LeaderTimer(scopes, lease, clock, logger)
 {
     private DateTimeOffset _pruned;
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override TimeSpan Interval => options.Value.EvaluationInterval;
+
+    protected override string Duty => "evaluate the alert rules";
+
+    protected override async Task RunAsync(IServiceProvider services, CancellationToken cancellationToken)
     {
-        if (options.Value.EvaluationInterval <= TimeSpan.Zero)
+        var engine = services.GetRequiredService<AlertEngine>();
+        var now = Clock.GetUtcNow();
+        var started = Clock.GetTimestamp();
+        await engine.EvaluateAsync(now, cancellationToken);
+        gauges.AlertEvaluation.Record(Clock.GetElapsedTime(started).TotalSeconds);
+        if (now - _pruned >= TimeSpan.FromHours(1))
         {
-            return;
-        }
-
-        using var timer = new PeriodicTimer(options.Value.EvaluationInterval, clock);
-        while (await timer.WaitForNextTickAsync(stoppingToken))
-        {
-            if (!lease.IsLeader)
-            {
-                continue;
-            }
-
-            try
-            {
-                await using var scope = scopes.CreateAsyncScope();
-                var engine = scope.ServiceProvider.GetRequiredService<AlertEngine>();
-                var now = clock.GetUtcNow();
-                var started = clock.GetTimestamp();
-                await engine.EvaluateAsync(now, stoppingToken);
-                gauges.AlertEvaluation.Record(clock.GetElapsedTime(started).TotalSeconds);
-                if (now - _pruned >= TimeSpan.FromHours(1))
-                {
-                    await engine.PruneAsync(now, stoppingToken);
-                    _pruned = now;
-                }
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                logger.LogWarning(e, "Could not evaluate the alert rules");
-            }
+            await engine.PruneAsync(now, cancellationToken);
+            _pruned = now;
         }
     }
 }
@@ -229,9 +211,7 @@ internal sealed class AlertEngine(PortalDbContext db, IVmFacts facts, ISender se
 
     private int Resolve(AlertRule rule, Alert alert, DateTimeOffset now, string why)
     {
-        alert.State = AlertStates.Resolved;
-        alert.ResolvedAt = now;
-        alert.Resolution = why;
+        alert.Resolve(now, why);
         notifications.Queue(rule, alert, AlertEvents.Resolved);
         return 1;
     }

@@ -4,7 +4,6 @@ using MailKit.Net.Smtp;
 using MailKit.Security;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using MimeKit;
@@ -135,33 +134,17 @@ internal sealed class AlertNotifications(PortalDbContext db, TimeProvider clock)
 /// alert's firing before its resolution), retried with growing pauses (10 s, 20 s, 40 s … at most an hour apart) for
 /// 24 hours, then abandoned with the reason kept.
 /// </summary>
-internal sealed class AlertDeliveryService(IServiceScopeFactory scopes, ILeaderLease lease, TimeProvider clock, ILogger<AlertDeliveryService> logger) : BackgroundService
+internal sealed class AlertDeliveryService(IServiceScopeFactory scopes, ILeaderLease lease, TimeProvider clock, ILogger<AlertDeliveryService> logger)
+    : LeaderTimer(scopes, lease, clock, logger)
 {
-    public static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
-
     public static readonly TimeSpan GiveUpAfter = TimeSpan.FromHours(24);
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(Interval, clock);
-        while (await timer.WaitForNextTickAsync(stoppingToken))
-        {
-            if (!lease.IsLeader)
-            {
-                continue;
-            }
+    protected override TimeSpan Interval => TimeSpan.FromSeconds(1);
 
-            try
-            {
-                await using var scope = scopes.CreateAsyncScope();
-                await scope.ServiceProvider.GetRequiredService<AlertSender>().SendDueAsync(stoppingToken);
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                logger.LogWarning(e, "Could not send alert notifications");
-            }
-        }
-    }
+    protected override string Duty => "send alert notifications";
+
+    protected override Task RunAsync(IServiceProvider services, CancellationToken cancellationToken) =>
+        services.GetRequiredService<AlertSender>().SendDueAsync(cancellationToken);
 }
 
 /// <summary>Sends what is due, one round.</summary>

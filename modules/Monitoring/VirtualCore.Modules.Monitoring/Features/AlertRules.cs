@@ -337,18 +337,8 @@ internal sealed class AlertRuleHandlers(
     /// <summary>Resolves the rule's open alerts and drops its pending ones.</summary>
     private async Task CloseAsync(AlertRule rule, string why, bool notify, CancellationToken cancellationToken)
     {
-        var open = await db.Set<Alert>().IgnoreQueryFilters().Where(a => a.RuleId == rule.Id && a.State != AlertStates.Resolved).ToListAsync(cancellationToken);
-        foreach (var alert in open)
+        foreach (var alert in await Alert.CloseAsync(db, a => a.RuleId == rule.Id, clock.GetUtcNow(), why, cancellationToken))
         {
-            if (alert.State == Alert.Pending)
-            {
-                db.Remove(alert);
-                continue;
-            }
-
-            alert.State = AlertStates.Resolved;
-            alert.ResolvedAt = clock.GetUtcNow();
-            alert.Resolution = why;
             if (notify)
             {
                 notifications.Queue(rule, alert, AlertEvents.Resolved);

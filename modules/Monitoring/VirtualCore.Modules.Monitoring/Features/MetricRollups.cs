@@ -1,6 +1,5 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using VirtualCore.Framework.Leadership;
 using VirtualCore.Framework.Persistence;
@@ -14,9 +13,10 @@ namespace VirtualCore.Modules.Monitoring.Features;
 /// moves the tier's mark in the same transaction, so a portal that stops half-way carries on where it was; after a
 /// long stop it starts no further back than the tier below still keeps.
 /// </summary>
-internal sealed class MetricRollups(IServiceScopeFactory scopes, ILeaderLease lease, TimeProvider clock, ILogger<MetricRollups> logger) : BackgroundService
+internal sealed class MetricRollups(IServiceScopeFactory scopes, ILeaderLease lease, TimeProvider clock, ILogger<MetricRollups> logger)
+    : LeaderTimer(scopes, lease, clock, logger)
 {
-    public static readonly TimeSpan Interval = TimeSpan.FromMinutes(1);
+    public static readonly TimeSpan Every = TimeSpan.FromMinutes(1);
 
     /// <summary>How long after a bucket's end its last samples may still arrive.</summary>
     public const int Grace = 30;
@@ -24,27 +24,12 @@ internal sealed class MetricRollups(IServiceScopeFactory scopes, ILeaderLease le
     /// <summary>At most this many buckets per tier in one round, so catching up never holds the database for long.</summary>
     public const int MaxBucketsPerRound = 240;
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(Interval, clock);
-        while (await timer.WaitForNextTickAsync(stoppingToken))
-        {
-            if (!lease.IsLeader)
-            {
-                continue;
-            }
+    protected override TimeSpan Interval => Every;
 
-            try
-            {
-                await using var scope = scopes.CreateAsyncScope();
-                await RollAsync(scope.ServiceProvider.GetRequiredService<MetricStore>(), clock.GetUtcNow().ToUnixTimeSeconds(), stoppingToken);
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                logger.LogWarning(e, "Could not roll up usage history");
-            }
-        }
-    }
+    protected override string Duty => "roll up usage history";
+
+    protected override Task RunAsync(IServiceProvider services, CancellationToken cancellationToken) =>
+        RollAsync(services.GetRequiredService<MetricStore>(), Clock.GetUtcNow().ToUnixTimeSeconds(), cancellationToken);
 
     /// <summary>Rolls up every bucket that has ended by <paramref name="now"/> (Unix seconds); returns how many buckets.</summary>
     public static async Task<int> RollAsync(MetricStore store, long now, CancellationToken cancellationToken)

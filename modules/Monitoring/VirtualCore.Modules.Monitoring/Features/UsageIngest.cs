@@ -211,18 +211,6 @@ internal sealed class UsageHistoryRemoval(PortalDbContext db, TimeProvider clock
         // Its own alert rules go with it; its alerts stay in the history, resolved.
         var rules = await db.Set<AlertRule>().IgnoreQueryFilters().Where(r => r.Scope == AlertScopes.Vm && r.Subject == subject).ToListAsync(cancellationToken);
         db.RemoveRange(rules);
-        var open = await db.Set<Alert>().IgnoreQueryFilters().Where(a => a.Subject == subject && a.State != AlertStates.Resolved).ToListAsync(cancellationToken);
-        foreach (var alert in open)
-        {
-            if (alert.State == Alert.Pending)
-            {
-                db.Remove(alert);
-                continue;
-            }
-
-            alert.State = AlertStates.Resolved;
-            alert.ResolvedAt = clock.GetUtcNow();
-            alert.Resolution = "The VM was deleted.";
-        }
+        await Alert.CloseAsync(db, a => a.Subject == subject, clock.GetUtcNow(), "The VM was deleted.", cancellationToken);
     }
 }
