@@ -31,7 +31,7 @@ public sealed class AlertRuleTests : IAsyncLifetime
         var demo = _portal.Demo();
         var other = _portal.Other();
         var provider = _portal.ApiClient("operator", "operator-pass-1");
-        var vm = await CreatedVmAsync(demo, "watched");
+        var vm = await demo.CreatedVmAsync("watched");
 
         // Another customer cannot watch the VM, nor learn it exists: the same answer as for a VM that is none.
         var foreign = await other.PostAsJsonAsync("/api/v1/alert-rules", Cpu(vm));
@@ -76,7 +76,7 @@ public sealed class AlertRuleTests : IAsyncLifetime
     public async Task Every_field_out_of_bounds_is_refused_with_its_name_and_nothing_is_saved()
     {
         var demo = _portal.Demo();
-        var vm = await CreatedVmAsync(demo, "bounds");
+        var vm = await demo.CreatedVmAsync("bounds");
         var cases = new (object Body, string Field)[]
         {
             (new { scope = "vm", subject = vm, condition = "cpu", threshold = 90 }, "name"),
@@ -140,7 +140,7 @@ public sealed class AlertRuleTests : IAsyncLifetime
     public async Task A_webhook_into_the_providers_own_network_or_not_over_https_is_refused(string url)
     {
         var demo = _portal.Demo();
-        var vm = await CreatedVmAsync(demo, "hooked");
+        var vm = await demo.CreatedVmAsync("hooked");
         var response = await demo.PostAsJsonAsync("/api/v1/alert-rules", new { name = "n", scope = "vm", subject = vm, condition = "cpu", threshold = 80, webhookUrl = url });
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Equal("webhookUrl", Field(await response.ProblemAsync()));
@@ -163,7 +163,7 @@ public sealed class AlertRuleTests : IAsyncLifetime
     public async Task An_account_has_at_most_its_share_of_rules()
     {
         var demo = _portal.Demo();
-        var vm = await CreatedVmAsync(demo, "many");
+        var vm = await demo.CreatedVmAsync("many");
         for (var i = 0; i < 3; i++)
         {
             Assert.Equal(HttpStatusCode.Created, (await demo.PostAsJsonAsync("/api/v1/alert-rules", Cpu(vm))).StatusCode);
@@ -173,7 +173,7 @@ public sealed class AlertRuleTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Conflict, refused.StatusCode);
 
         // Another customer's rules are counted apart.
-        var otherVm = await CreatedVmAsync(_portal.Other(), "theirs");
+        var otherVm = await _portal.Other().CreatedVmAsync("theirs");
         Assert.Equal(HttpStatusCode.Created, (await _portal.Other().PostAsJsonAsync("/api/v1/alert-rules", Cpu(otherVm))).StatusCode);
     }
 
@@ -181,9 +181,9 @@ public sealed class AlertRuleTests : IAsyncLifetime
     public async Task A_customer_user_watches_only_the_vms_granted_to_it_for_operating_and_sees_only_their_rules()
     {
         var baecker = Kamp("baecker", "baecker-pass-1");
-        var granted = await CreatedVmAsync(baecker, "ofen");
-        var viewOnly = await CreatedVmAsync(baecker, "kasse");
-        var hidden = await CreatedVmAsync(baecker, "buero");
+        var granted = await baecker.CreatedVmAsync("ofen");
+        var viewOnly = await baecker.CreatedVmAsync("kasse");
+        var hidden = await baecker.CreatedVmAsync("buero");
         var users = await baecker.GetAsync<VirtualCore.Modules.Identity.Features.Users.UserView[]>("/api/v1/users");
         var geselle = users.Single(u => u.UserName == "geselle").Id;
         foreach (var (vm, level) in new[] { (granted, "operate"), (viewOnly, "view") })
@@ -225,12 +225,6 @@ public sealed class AlertRuleTests : IAsyncLifetime
 
     private static string Field(System.Text.Json.JsonElement problem) => Assert.Single(problem.GetProperty("errors").EnumerateObject()).Name;
 
-    private static async Task<Guid> CreatedVmAsync(HttpClient api, string name)
-    {
-        var accepted = await api.CreateVmAsync(name, iso: null);
-        await api.CompleteAsync(Task.FromResult(accepted));
-        return accepted.VmId;
-    }
 
     private static async Task<string> TokenAsync(HttpClient client, string scope)
     {

@@ -95,7 +95,7 @@ public sealed class AlertTests : IAsyncLifetime
     public async Task A_cpu_rule_fires_after_its_duration_holds_through_the_hysteresis_band_and_resolves_below_it_by_mail_and_signed_webhook()
     {
         var api = _portal.Demo();
-        var vmId = await CreatedVmAsync(api, "busy-web");
+        var vmId = await api.CreatedVmAsync("busy-web");
         var created = await CreateRuleAsync(api, new
         {
             name = "web server busy",
@@ -169,7 +169,7 @@ public sealed class AlertTests : IAsyncLifetime
     public async Task A_dip_below_the_threshold_before_the_duration_is_over_starts_the_wait_again()
     {
         var api = _portal.Demo();
-        var vmId = await CreatedVmAsync(api, "spiky");
+        var vmId = await api.CreatedVmAsync("spiky");
         await CreateRuleAsync(api, new { name = "spikes", scope = "vm", subject = vmId.ToString(), condition = "disk-write", threshold = 100_000_000, durationSeconds = 30 });
         var t0 = Aligned(DateTimeOffset.UtcNow.AddMinutes(-5));
         await IngestAsync(vmId, t0, v => v with { DiskWriteBytesPerSecond = 200_000_000 });
@@ -201,9 +201,9 @@ public sealed class AlertTests : IAsyncLifetime
     {
         var api = _portal.Demo();
         await CreateRuleAsync(api, new { name = "down", scope = "customer", condition = "stopped", durationSeconds = 0 });
-        var crashes = await CreatedVmAsync(api, "crashes");
-        var stopped = await CreatedVmAsync(api, "stopped-on-purpose");
-        var foreign = await CreatedVmAsync(_portal.Other(), "not-demos");
+        var crashes = await api.CreatedVmAsync("crashes");
+        var stopped = await api.CreatedVmAsync("stopped-on-purpose");
+        var foreign = await _portal.Other().CreatedVmAsync("not-demos");
         foreach (var vm in new[] { crashes, stopped })
         {
             await api.CompleteAsync(api.ActAsync(vm, "start"));
@@ -216,7 +216,7 @@ public sealed class AlertTests : IAsyncLifetime
         // Two guests switch themselves off behind the portal's back: their rack servers report it, no job stopped them.
         foreach (var vm in new[] { crashes, foreign })
         {
-            var node = await NodeOfAsync(vm);
+            var node = await _portal.NodeOfAsync(vm);
             await _portal.Agents[node].Adapter.PowerOffDomainAsync(vm, default);
             await Api.WaitUntilAsync(() => _portal.DbAsync(db => db.Set<VirtualMachine>().Where(v => v.Id == vm).Select(v => v.State).SingleAsync()), s => s == VmStates.ShutOff);
         }
@@ -258,7 +258,7 @@ public sealed class AlertTests : IAsyncLifetime
     public async Task Traffic_over_the_monthly_allowance_fires_and_deleting_the_vm_takes_its_rules_and_resolves_its_alerts()
     {
         var api = _portal.Demo();
-        var vmId = await CreatedVmAsync(api, "chatty");
+        var vmId = await api.CreatedVmAsync("chatty");
         var rule = (await CreateRuleAsync(api, new { name = "allowance", scope = "vm", subject = vmId.ToString(), condition = "traffic", threshold = 1, durationSeconds = 0 })).Rule;
         var now = DateTimeOffset.UtcNow;
 
@@ -280,7 +280,7 @@ public sealed class AlertTests : IAsyncLifetime
     public async Task A_webhook_receiver_that_fails_gets_the_same_notifications_again_in_order_once_it_answers()
     {
         var api = _portal.Demo();
-        var vmId = await CreatedVmAsync(api, "retried");
+        var vmId = await api.CreatedVmAsync("retried");
         await CreateRuleAsync(api, new { name = "retry", scope = "vm", subject = vmId.ToString(), condition = "cpu", threshold = 50, durationSeconds = 0, webhookUrl = HookUrl });
         _hookStatus = 503;
         var t0 = Aligned(DateTimeOffset.UtcNow);
@@ -307,7 +307,7 @@ public sealed class AlertTests : IAsyncLifetime
     public async Task The_history_keeps_resolved_alerts_for_400_days_and_sent_notifications_for_30()
     {
         var api = _portal.Demo();
-        var vmId = await CreatedVmAsync(api, "old-news");
+        var vmId = await api.CreatedVmAsync("old-news");
         await CreateRuleAsync(api, new { name = "old", scope = "vm", subject = vmId.ToString(), condition = "cpu", threshold = 50, durationSeconds = 0, emails = new[] { "ops@customer.example" } });
         var t0 = Aligned(DateTimeOffset.UtcNow);
         await CpuAsync(vmId, t0, 80);
@@ -346,14 +346,11 @@ public sealed class AlertTests : IAsyncLifetime
 
     private async Task IngestAsync(Guid vmId, DateTimeOffset at, Func<VmUsageV1, VmUsageV1> figures)
     {
-        var node = await NodeOfAsync(vmId);
+        var node = await _portal.NodeOfAsync(vmId);
         var vm = figures(new VmUsageV1(vmId, 1, 512L << 20, 1L << 30, 0, 0, 0, 0, 0, 0, 0, 0));
         await using var scope = _portal.Services.CreateAsyncScope();
         await scope.ServiceProvider.GetRequiredService<UsageIngest>().StoreAsync([new UsageReported(node, at, 10, false, new NodeUsageV1(10, 1L << 30, 8L << 30, 0.5), [vm])], default);
     }
-
-    private Task<string> NodeOfAsync(Guid vmId) =>
-        _portal.DbAsync(db => db.Set<VirtualMachine>().Where(v => v.Id == vmId).Select(v => v.NodeName).SingleAsync());
 
     /// <summary>The mail with this subject, once it has arrived (the server keeps them in no particular order).</summary>
     private async Task<SmtpMessage> MailAsync(string subject)
@@ -368,12 +365,6 @@ public sealed class AlertTests : IAsyncLifetime
         return hooks[count - 1];
     }
 
-    private static async Task<Guid> CreatedVmAsync(HttpClient api, string name)
-    {
-        var accepted = await api.CreateVmAsync(name, iso: null);
-        await api.CompleteAsync(Task.FromResult(accepted));
-        return accepted.VmId;
-    }
 
     private static int FreePort()
     {

@@ -102,6 +102,13 @@ public sealed class PortalFixture : WebApplicationFactory<Program>
         return await query(scope.ServiceProvider.GetRequiredService<PortalDbContext>());
     }
 
+    /// <summary>The rack server the portal has the VM on.</summary>
+    public async Task<string> NodeOfAsync(Guid vmId)
+    {
+        await using var scope = Services.CreateAsyncScope();
+        return (await scope.ServiceProvider.GetRequiredService<IVmOwners>().FindAsync([vmId], default))[vmId].NodeName;
+    }
+
     /// <summary>A hash of every table's rows, one line per table, so that a change names the table it happened in.</summary>
     public async Task<string> DatabaseFingerprintAsync()
     {
@@ -190,6 +197,14 @@ public static class Api
         var response = await client.PostAsJsonAsync("/api/v1/vms", new { name, vCpus = vcpus, memoryGiB, diskGiB, isoName = iso, requestId });
         Assert.True(response.StatusCode == HttpStatusCode.Accepted, $"create {name}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
         return (await response.Content.ReadFromJsonAsync<JobAccepted>(Json))!;
+    }
+
+    /// <summary>Creates a VM without an ISO and waits until it is defined on its rack server; returns its id.</summary>
+    public static async Task<Guid> CreatedVmAsync(this HttpClient client, string name)
+    {
+        var accepted = await client.CreateVmAsync(name, iso: null);
+        await client.CompleteAsync(Task.FromResult(accepted));
+        return accepted.VmId;
     }
 
     public static async Task<JobAccepted> ActAsync(this HttpClient client, Guid vmId, string action)

@@ -1,6 +1,5 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
-using VirtualCore.Modules.Compute.Domain;
 using VirtualCore.Modules.Monitoring.Features;
 using VirtualCore.Node.Contracts.V1;
 
@@ -25,21 +24,21 @@ public sealed class UsageGaugeTests
         portal.StartServer();
         using var api = new HttpClient { BaseAddress = new Uri($"http://localhost:{portal.BaseAddress.Port}") };
         api.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Basic", Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes("demo:demo-pass-1")));
-        var vmId = await CreatedVmAsync(api, "scraped");
+        var vmId = await api.CreatedVmAsync("scraped");
         using var scraper = new HttpClient { BaseAddress = portal.BaseAddress };
 
         var before = SamplesCounted(await scraper.GetStringAsync("/metrics"));
         await using (var scope = portal.Services.CreateAsyncScope())
         {
             await scope.ServiceProvider.GetRequiredService<UsageIngest>().StoreAsync(
-                [new UsageReported(await NodeOfAsync(portal, vmId), DateTimeOffset.UtcNow, 10, false, new NodeUsageV1(37.5, 3L << 30, 9L << 30, 1.25),
+                [new UsageReported(await portal.NodeOfAsync(vmId), DateTimeOffset.UtcNow, 10, false, new NodeUsageV1(37.5, 3L << 30, 9L << 30, 1.25),
                     [new VmUsageV1(vmId, 12.5, 256L << 20, 1L << 30, 1000, 2000, 3, 4, 1_000_000, 2_000_000, 700, 1400)])],
                 default);
         }
 
         // The gauges read the newest samples at most every 5 s: the scrape before saw none yet.
         var metrics = await Api.WaitUntilAsync(() => scraper.GetStringAsync("/metrics"), m => m.Contains($"vm=\"{vmId}\"", StringComparison.Ordinal));
-        var node = await NodeOfAsync(portal, vmId);
+        var node = await portal.NodeOfAsync(vmId);
         Assert.Matches($"vcore_node_cpu_percent\\{{[^}}]*node=\"{node}\"[^}}]*\\}} 37.5", metrics);
         Assert.Matches($"vcore_node_load[a-z_]*\\{{[^}}]*node=\"{node}\"[^}}]*\\}} 1.25", metrics);
         Assert.Matches($"vcore_vm_cpu_percent\\{{[^}}]*vm=\"{vmId}\"[^}}]*\\}} 12.5", metrics);
@@ -52,13 +51,4 @@ public sealed class UsageGaugeTests
         .Where(line => line.StartsWith("vcore_usage_samples", StringComparison.Ordinal))
         .Sum(line => double.Parse(line.Split(' ')[^1], System.Globalization.CultureInfo.InvariantCulture));
 
-    private static Task<string> NodeOfAsync(PortalFixture portal, Guid vmId) =>
-        portal.DbAsync(db => db.Set<VirtualMachine>().Where(v => v.Id == vmId).Select(v => v.NodeName).SingleAsync());
-
-    private static async Task<Guid> CreatedVmAsync(HttpClient api, string name)
-    {
-        var accepted = await api.CreateVmAsync(name, iso: null);
-        await api.CompleteAsync(Task.FromResult(accepted));
-        return accepted.VmId;
-    }
 }

@@ -4,7 +4,6 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using VirtualCore.Framework.Persistence;
 using VirtualCore.Modules.Compute.Contracts;
-using VirtualCore.Modules.Compute.Domain;
 using VirtualCore.Modules.Monitoring.Contracts;
 using VirtualCore.Modules.Monitoring.Domain;
 using VirtualCore.Modules.Monitoring.Features;
@@ -82,12 +81,12 @@ public sealed class UsageHistoryTests : IAsyncLifetime
     public async Task Figures_go_in_exactly_as_reported_and_unknown_vms_get_no_history()
     {
         var api = _portal.Demo();
-        var vmId = await CreatedVmAsync(api, "exact");
+        var vmId = await api.CreatedVmAsync("exact");
         var stranger = Guid.NewGuid();
         var at = DateTimeOffset.UtcNow;
 
         // 12.5 % CPU, 256 MiB of 1 GiB, 1 MB/s in and 2 MB/s out over 10 s: 10 MB and 20 MB of traffic.
-        var node = await NodeOfAsync(_portal, vmId);
+        var node = await _portal.NodeOfAsync(vmId);
         var stored = await IngestAsync(new UsageReported(node, at, 10, false, new NodeUsageV1(50, 1L << 30, 8L << 30, 1.5),
         [
             new VmUsageV1(vmId, 12.5, 256L << 20, 1L << 30, 1000, 2000, 3, 4, 1_000_000, 2_000_000, 700, 1400),
@@ -124,8 +123,8 @@ public sealed class UsageHistoryTests : IAsyncLifetime
     public async Task Another_customer_sees_nothing_and_bad_series_or_ranges_are_named()
     {
         var api = _portal.Demo();
-        var vmId = await CreatedVmAsync(api, "private");
-        await IngestAsync(new UsageReported(await NodeOfAsync(_portal, vmId), DateTimeOffset.UtcNow, 10, false, new NodeUsageV1(1, 1, 2, null),
+        var vmId = await api.CreatedVmAsync("private");
+        await IngestAsync(new UsageReported(await _portal.NodeOfAsync(vmId), DateTimeOffset.UtcNow, 10, false, new NodeUsageV1(1, 1, 2, null),
             [new VmUsageV1(vmId, 42, null, 1L << 30, 0, 0, 0, 0, 5, 5, 1, 1)]));
 
         var other = _portal.Other();
@@ -156,10 +155,10 @@ public sealed class UsageHistoryTests : IAsyncLifetime
     public async Task A_vdatacenters_minutes_are_its_vms_minutes_summed_and_only_its_customer_sees_them()
     {
         var api = _portal.Demo();
-        var first = await CreatedVmAsync(api, "vdc-a");
-        var second = await CreatedVmAsync(api, "vdc-b");
+        var first = await api.CreatedVmAsync("vdc-a");
+        var second = await api.CreatedVmAsync("vdc-b");
         var other = _portal.Other();
-        var foreign = await CreatedVmAsync(other, "vdc-other");
+        var foreign = await other.CreatedVmAsync("vdc-other");
 
         // One minute two hours ago: the first VM received 1,000 then 3,000 B/s, the second 500 twice, the other customer's 7.
         var minute = MetricData.Tiers[1].BucketOf(DateTimeOffset.UtcNow.AddHours(-2).ToUnixTimeSeconds());
@@ -192,8 +191,8 @@ public sealed class UsageHistoryTests : IAsyncLifetime
     public async Task Deleting_a_vm_deletes_its_history_and_traffic()
     {
         var api = _portal.Demo();
-        var vmId = await CreatedVmAsync(api, "short-lived");
-        await IngestAsync(new UsageReported(await NodeOfAsync(_portal, vmId), DateTimeOffset.UtcNow, 10, false, new NodeUsageV1(1, 1, 2, null),
+        var vmId = await api.CreatedVmAsync("short-lived");
+        await IngestAsync(new UsageReported(await _portal.NodeOfAsync(vmId), DateTimeOffset.UtcNow, 10, false, new NodeUsageV1(1, 1, 2, null),
             [new VmUsageV1(vmId, 42, null, 1L << 30, 0, 0, 0, 0, 5, 5, 1, 1)]));
         var subject = vmId.ToString();
         Assert.Equal(1, await _portal.DbAsync(db => db.Set<MetricSeries>().CountAsync(s => s.Subject == subject)));
@@ -275,7 +274,7 @@ public sealed class UsageHistoryTests : IAsyncLifetime
         var nodes = new Dictionary<Guid, string>();
         foreach (var vm in vms)
         {
-            nodes[vm.VmId] = await NodeOfAsync(_portal, vm.VmId);
+            nodes[vm.VmId] = await _portal.NodeOfAsync(vm.VmId);
         }
 
         foreach (var group in vms.GroupBy(v => nodes[v.VmId]))
@@ -284,27 +283,18 @@ public sealed class UsageHistoryTests : IAsyncLifetime
         }
     }
 
-    private static Task<string> NodeOfAsync(PortalFixture portal, Guid vmId) =>
-        portal.DbAsync(db => db.Set<VirtualMachine>().Where(v => v.Id == vmId).Select(v => v.NodeName).SingleAsync());
-
     private async Task<int> IngestAsync(UsageReported report)
     {
         await using var scope = _portal.Services.CreateAsyncScope();
         return await scope.ServiceProvider.GetRequiredService<UsageIngest>().StoreAsync([report], default);
     }
 
-    private static async Task<Guid> CreatedVmAsync(HttpClient api, string name)
-    {
-        var accepted = await api.CreateVmAsync(name, iso: null);
-        await api.CompleteAsync(Task.FromResult(accepted));
-        return accepted.VmId;
-    }
 
     private static MetricSeriesView Series(MetricsView view, string name) => view.Series.Single(s => s.Name == name);
 
     private static async Task<Guid> RunningVmAsync(HttpClient api, string name)
     {
-        var vmId = await CreatedVmAsync(api, name);
+        var vmId = await api.CreatedVmAsync(name);
         await api.CompleteAsync(api.ActAsync(vmId, "start"));
         return vmId;
     }

@@ -52,6 +52,7 @@ public sealed class MonitoringModule : IModule
         services.AddHttpClient(AlertSender.HttpClientName, (sp, client) => client.Timeout = sp.GetRequiredService<IOptions<WebhookOptions>>().Value.Timeout)
             .ConfigurePrimaryHttpMessageHandler(sp => WebhookAddressGuard.Handler(sp.GetRequiredService<IOptions<WebhookOptions>>().Value));
         services.AddScoped<IValidator<CreateAlertRule>, CreateAlertRuleValidator>();
+        services.AddScoped<IValidator<ListAlerts>, ListAlertsValidator>();
         services.AddRequestPermission(Permissions.AlertRead, typeof(ListAlerts), typeof(ListAlertRules));
         services.AddRequestPermission(Permissions.AlertManage, typeof(CreateAlertRule), typeof(SetAlertRuleEnabled), typeof(DeleteAlertRule), typeof(AcknowledgeAlert));
         services.AddSingleton(new NavigationItem("Alerts", "/alerts", 32, Permissions.AlertRead));

@@ -166,10 +166,13 @@ internal sealed class AlertSender(
             .OrderBy(d => d.Id)
             .Take(500)
             .ToListAsync(cancellationToken);
+        var due = open.GroupBy(d => (d.Channel, d.Target)).Select(g => g.First()).Where(d => d.NextAttemptAt <= now).ToList();
+        var ruleIds = due.Select(d => d.RuleId).Distinct().ToList();
+        var rules = due.Count == 0 ? [] : await db.Set<AlertRule>().IgnoreQueryFilters().AsNoTracking().Where(r => ruleIds.Contains(r.Id)).ToDictionaryAsync(r => r.Id, cancellationToken);
         var delivered = 0;
-        foreach (var delivery in open.GroupBy(d => (d.Channel, d.Target)).Select(g => g.First()).Where(d => d.NextAttemptAt <= now))
+        foreach (var delivery in due)
         {
-            var rule = await db.Set<AlertRule>().IgnoreQueryFilters().AsNoTracking().SingleOrDefaultAsync(r => r.Id == delivery.RuleId, cancellationToken);
+            var rule = rules.GetValueOrDefault(delivery.RuleId);
             string? error;
             try
             {

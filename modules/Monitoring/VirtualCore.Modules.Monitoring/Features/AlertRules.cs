@@ -139,6 +139,26 @@ internal sealed class CreateAlertRuleValidator(IOptions<SmtpOptions> smtp, IOpti
     private static string Shorten(string? value) => value is null ? "" : value.Length > 40 ? value[..40] + "…" : value;
 }
 
+/// <summary>The alert list's filter and page size.</summary>
+internal sealed class ListAlertsValidator : IValidator<ListAlerts>
+{
+    public ValueTask<IReadOnlyList<FieldError>> ValidateAsync(ListAlerts request, CancellationToken cancellationToken)
+    {
+        var errors = new List<FieldError>();
+        if (request.State is not (null or "open") && !AlertStates.All.Contains(request.State))
+        {
+            errors.Add(new("state", "Choose open, firing, acknowledged or resolved, or leave it out for all."));
+        }
+
+        if (request.Limit is < 1 or > 500)
+        {
+            errors.Add(new("limit", "Ask for 1 to 500 alerts."));
+        }
+
+        return ValueTask.FromResult<IReadOnlyList<FieldError>>(errors);
+    }
+}
+
 /// <summary>Alert rules and alerts, as the caller may see and change them.</summary>
 internal sealed class AlertRuleHandlers(
     PortalDbContext db,
@@ -230,16 +250,6 @@ internal sealed class AlertRuleHandlers(
 
     public async ValueTask<IReadOnlyList<AlertView>> Handle(ListAlerts query, CancellationToken cancellationToken)
     {
-        if (query.State is not (null or "open") && !AlertStates.All.Contains(query.State))
-        {
-            throw new RequestValidationException("state", "Choose open, firing, acknowledged or resolved, or leave it out for all.");
-        }
-
-        if (query.Limit is < 1 or > 500)
-        {
-            throw new RequestValidationException("limit", "Ask for 1 to 500 alerts.");
-        }
-
         var alerts = db.Set<Alert>().AsNoTracking().Where(a => a.State != Alert.Pending);
         alerts = query.State switch
         {
