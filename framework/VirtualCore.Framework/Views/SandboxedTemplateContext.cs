@@ -3,6 +3,7 @@ using System.Text.Encodings.Web;
 using System.Text.Unicode;
 using Scriban;
 using Scriban.Parsing;
+using Scriban.Runtime;
 
 namespace VirtualCore.Framework.Views;
 
@@ -35,6 +36,33 @@ internal sealed class SandboxedTemplateContext : TemplateContext
             RawHtml raw => WriteAsync(raw.Html),
             null => ValueTask.FromResult<TemplateContext>(this),
             _ => base.WriteAsync(span, Escape(textAsObject)),
+        };
+
+    /// <summary>
+    /// Wraps <c>include</c> so included HTML is not escaped twice, adds <c>raw</c>, and removes what would let data
+    /// become code: <c>include_join</c> (bypasses the wrapper), <c>object.eval</c> and <c>object.eval_template</c>
+    /// (compile strings at render time, which upload validation never saw).
+    /// </summary>
+    public void RestrictBuiltins()
+    {
+        // The builtin object is created per context, so changing it affects this context only.
+        var builtins = BuiltinObject;
+        builtins.SetValue("include", new RawHtmlInclude((IScriptCustomFunction)builtins["include"]!), true);
+        builtins.SetValue("raw", DelegateCustomFunction.CreateFunc<TemplateContext, object?, RawHtml>(Raw), true);
+        builtins.Remove("include_join");
+        if (builtins["object"] is ScriptObject objectFunctions)
+        {
+            objectFunctions.Remove("eval");
+            objectFunctions.Remove("eval_template");
+        }
+    }
+
+    private static RawHtml Raw(TemplateContext context, object? value) =>
+        value switch
+        {
+            null => RawHtml.Empty,
+            RawHtml raw => raw,
+            _ => new RawHtml(context.ObjectToString(value) ?? string.Empty),
         };
 
     private string Escape(object value) => Encoder.Encode(ObjectToString(value) ?? string.Empty);

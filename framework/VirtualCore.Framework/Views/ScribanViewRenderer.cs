@@ -116,14 +116,18 @@ internal sealed class ScribanViewRenderer(ThemeRegistry registry, IOptions<ViewE
 
     private ScriptObject ThemeObject(string themeName)
     {
-        var variables = registry.GetVariables(themeName);
         var theme = new ScriptObject();
         theme.SetValue("name", themeName, true);
-        theme.SetValue("brand_name", variables.BrandName, true);
-        theme.SetValue("logo_url", variables.LogoUrl, true);
-        theme.SetValue("primary_color", variables.PrimaryColor, true);
-        theme.SetValue("accent_color", variables.AccentColor, true);
-        theme.SetValue("footer_text", variables.FooterText, true);
+        var variables = registry.GetVariables(themeName);
+        var values = ThemeSettingsSchema.ToDictionary(variables);
+        foreach (var field in ThemeSettingsSchema.Fields)
+        {
+            var value = field.Kind == ThemeSettingKind.Links
+                ? ViewModelConverter.Convert(variables.FooterLinks, field.TemplateName)
+                : values.GetValueOrDefault(field.Key);
+            theme.SetValue(field.TemplateName, value, true);
+        }
+
         return theme;
     }
 
@@ -146,29 +150,9 @@ internal sealed class ScribanViewRenderer(ThemeRegistry registry, IOptions<ViewE
             CancellationToken = cancellationToken,
         };
 
-        // The builtin object is created per context, so changing it affects this render only.
-        var builtins = context.BuiltinObject;
-        builtins.SetValue("include", new RawHtmlInclude((IScriptCustomFunction)builtins["include"]!), true);
-        builtins.SetValue("raw", DelegateCustomFunction.CreateFunc<TemplateContext, object?, RawHtml>(Raw), true);
-        // include_join would bypass the RawHtml wrapper; eval compiles strings at render time, letting data
-        // become code that upload validation never saw.
-        builtins.Remove("include_join");
-        if (builtins["object"] is ScriptObject objectFunctions)
-        {
-            objectFunctions.Remove("eval");
-            objectFunctions.Remove("eval_template");
-        }
-
+        context.RestrictBuiltins();
         return context;
     }
-
-    private static RawHtml Raw(TemplateContext context, object? value) =>
-        value switch
-        {
-            null => RawHtml.Empty,
-            RawHtml raw => raw,
-            _ => new RawHtml(context.ObjectToString(value) ?? string.Empty),
-        };
 
     private static bool IsCancellation(Exception ex) => ex is OperationCanceledException or ScriptAbortException;
 }

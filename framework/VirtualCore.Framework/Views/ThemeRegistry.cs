@@ -30,7 +30,8 @@ public sealed class ThemeRegistry
         AttributesToSkip = FileAttributes.ReparsePoint | FileAttributes.Hidden | FileAttributes.System,
     };
 
-    private readonly Dictionary<string, LoadedTheme> _themes;
+    private readonly ConcurrentDictionary<string, LoadedTheme> _themes;
+    private readonly string _assetsUrlPrefix;
     private readonly ConcurrentDictionary<string, Lazy<ParsedTemplate>> _parsed = new(StringComparer.Ordinal);
 
     public ThemeRegistry(IOptions<ViewEngineOptions> options)
@@ -49,7 +50,7 @@ public sealed class ThemeRegistry
         }
 
         var invalid = new Dictionary<string, ThemeValidationException>(StringComparer.Ordinal);
-        var candidates = new Dictionary<string, (ThemeManifest Manifest, Dictionary<string, string> Templates, Dictionary<string, string> Assets)>(StringComparer.Ordinal);
+        var candidates = new Dictionary<string, (ThemeManifest Manifest, Dictionary<string, ThemeFile> Templates, Dictionary<string, ThemeFile> Assets)>(StringComparer.Ordinal);
         foreach (var folder in root.EnumerateDirectories("*", ThemeEnumeration))
         {
             try
@@ -86,25 +87,74 @@ public sealed class ThemeRegistry
         }
 
         var bases = candidates.ToDictionary(c => c.Key, c => c.Value.Manifest.Base, StringComparer.Ordinal);
-        _themes = new Dictionary<string, LoadedTheme>(StringComparer.Ordinal);
+        _assetsUrlPrefix = settings.AssetsUrlPrefix.TrimEnd('/');
+        _themes = new ConcurrentDictionary<string, LoadedTheme>(StringComparer.Ordinal);
         foreach (var (name, theme) in candidates)
         {
             var chain = BuildChain(name, bases);
-            var variables = MergeVariables(chain.Select(n => candidates[n].Manifest.Variables));
-            if (variables.LogoUrl is { } logo && logo.StartsWith(ThemePaths.AssetsFolder + "/", StringComparison.Ordinal))
-            {
-                // The host serves assets through the same chain, so the requesting theme's URL always works.
-                variables = variables with { LogoUrl = $"{settings.AssetsUrlPrefix.TrimEnd('/')}/{name}/{logo}" };
-            }
-
-            _themes.Add(name, new LoadedTheme(theme.Manifest, chain, variables, theme.Templates, theme.Assets));
+            var variables = ResolveUrls(name, ThemeSettingsSchema.Merge(chain.Select(n => candidates[n].Manifest.Variables)));
+            _themes[name] = new LoadedTheme(theme.Manifest, chain, variables, theme.Templates, theme.Assets, IsPackage: false);
         }
 
         InvalidThemes = invalid;
     }
 
     /// <summary>Names of the themes that loaded and can be rendered.</summary>
-    public IReadOnlyCollection<string> ThemeNames => _themes.Keys;
+    public IReadOnlyCollection<string> ThemeNames => [.. _themes.Keys];
+
+    /// <summary>
+    /// Adds a theme held in memory (an uploaded or edited theme version) under <paramref name="name"/>, built on the
+    /// loaded theme its manifest names as base. Its files are the package's only: nothing of it is on disk.
+    /// </summary>
+    /// <exception cref="ThemeValidationException">The base theme is not loaded or is itself such a theme.</exception>
+    public void AddPackage(string name, ThemePackage package)
+    {
+        ArgumentNullException.ThrowIfNull(package);
+        if (!ThemePaths.IsValidThemeName(name))
+        {
+            throw new ArgumentException($"'{name}' is not a valid theme name.", nameof(name));
+        }
+
+        var baseName = package.Manifest.Base ?? ThemePaths.DefaultThemeName;
+        if (!_themes.TryGetValue(baseName, out var baseTheme) || baseTheme.IsPackage)
+        {
+            throw new ThemeValidationException([new ThemeValidationError("base", $"theme '{baseName}' is not an installed theme")]);
+        }
+
+        List<string> chain = [name, .. baseTheme.Chain];
+        var variables = ResolveUrls(name, ThemeSettingsSchema.Merge(chain.Skip(1).Select(n => _themes[n].Manifest.Variables).Prepend(package.Manifest.Variables)));
+        var templates = package.Templates.ToDictionary(t => t.Key, t => ThemeFile.InMemory(t.Value), StringComparer.Ordinal);
+        var assets = package.Assets.ToDictionary(a => a.Key, a => ThemeFile.InMemory(a.Value), StringComparer.Ordinal);
+        if (!_themes.TryAdd(name, new LoadedTheme(package.Manifest with { Name = name }, chain, variables, templates, assets, IsPackage: true)))
+        {
+            throw new InvalidOperationException($"A theme named '{name}' is already loaded.");
+        }
+    }
+
+    /// <summary>Removes a theme added by <see cref="AddPackage"/>; installed theme folders stay.</summary>
+    public bool RemovePackage(string name)
+    {
+        if (!_themes.TryGetValue(name, out var theme) || !theme.IsPackage || !_themes.TryRemove(name, out _))
+        {
+            return false;
+        }
+
+        foreach (var key in _parsed.Keys.Where(k => k.StartsWith(name + "/", StringComparison.Ordinal)))
+        {
+            _parsed.TryRemove(key, out _);
+        }
+
+        return true;
+    }
+
+    /// <summary>The template paths a theme itself holds (not those of its base themes).</summary>
+    public IReadOnlyCollection<string> TemplatePaths(string themeName) => GetTheme(themeName).Templates.Keys;
+
+    /// <summary>Whether a theme of that name is loaded and can be rendered.</summary>
+    public bool IsLoaded(string themeName) => _themes.ContainsKey(themeName);
+
+    /// <summary>Whether the theme is an installed folder (not a theme added in memory), so others may build on it.</summary>
+    public bool IsInstalled(string themeName) => _themes.TryGetValue(themeName, out var theme) && !theme.IsPackage;
 
     /// <summary>Theme folders that were rejected, with the reasons; they cannot be rendered.</summary>
     public IReadOnlyDictionary<string, ThemeValidationException> InvalidThemes { get; }
@@ -141,7 +191,17 @@ public sealed class ThemeRegistry
     /// </summary>
     public bool TryGetAssetPath(string themeName, string relativePath, [NotNullWhen(true)] out string? fullPath)
     {
-        fullPath = null;
+        fullPath = TryGetAsset(themeName, relativePath, out var file) ? file.Path : null;
+        return fullPath is not null;
+    }
+
+    /// <summary>
+    /// The file behind <c>/themes/{themeName}/assets/{relativePath}</c>, found through the theme chain: on disk or,
+    /// for a theme added in memory, its bytes. Returns false for unknown themes, missing files and unsafe paths.
+    /// </summary>
+    public bool TryGetAsset(string themeName, string relativePath, [NotNullWhen(true)] out ThemeFile? file)
+    {
+        file = null;
         if (!ThemePaths.IsSafeRelativePath(relativePath) || !_themes.TryGetValue(themeName, out var theme))
         {
             return false;
@@ -149,7 +209,7 @@ public sealed class ThemeRegistry
 
         foreach (var name in theme.Chain)
         {
-            if (_themes[name].Assets.TryGetValue(relativePath, out fullPath))
+            if (_themes.TryGetValue(name, out var link) && link.Assets.TryGetValue(relativePath, out file))
             {
                 return true;
             }
@@ -171,7 +231,7 @@ public sealed class ThemeRegistry
 
         foreach (var name in GetTheme(themeName).Chain)
         {
-            if (_themes[name].Templates.TryGetValue(templatePath, out var file))
+            if (GetTheme(name).Templates.TryGetValue(templatePath, out var file))
             {
                 var key = $"{name}/{templatePath}";
                 template = _parsed.GetOrAdd(key, k => new Lazy<ParsedTemplate>(() => Parse(k, file))).Value;
@@ -188,13 +248,21 @@ public sealed class ThemeRegistry
             ? theme
             : throw new KeyNotFoundException($"Theme '{themeName}' is not loaded.");
 
-    private static ParsedTemplate Parse(string key, string file)
+    private static ParsedTemplate Parse(string key, ThemeFile file)
     {
-        var text = File.ReadAllText(file);
+        var text = file.ReadText();
         return new ParsedTemplate(key, text, Template.Parse(text, key, ParserOptions));
     }
 
-    private static (ThemeManifest, Dictionary<string, string>, Dictionary<string, string>) ReadTheme(DirectoryInfo folder)
+    private ThemeVariables ResolveUrls(string name, ThemeVariables variables)
+    {
+        // The host serves assets through the same chain, so the requesting theme's URL always works.
+        string? Resolve(string? url) =>
+            url is not null && url.StartsWith(ThemePaths.AssetsFolder + "/", StringComparison.Ordinal) ? $"{_assetsUrlPrefix}/{name}/{url}" : url;
+        return variables with { LogoUrl = Resolve(variables.LogoUrl), FaviconUrl = Resolve(variables.FaviconUrl) };
+    }
+
+    private static (ThemeManifest, Dictionary<string, ThemeFile>, Dictionary<string, ThemeFile>) ReadTheme(DirectoryInfo folder)
     {
         var manifestFile = new FileInfo(Path.Combine(folder.FullName, ThemePaths.ManifestFileName));
         if (!manifestFile.Exists || manifestFile.Attributes.HasFlag(FileAttributes.ReparsePoint))
@@ -218,9 +286,9 @@ public sealed class ThemeRegistry
             IndexFiles(folder, ThemePaths.AssetsFolder, ThemePaths.IsSafeRelativePath));
     }
 
-    private static Dictionary<string, string> IndexFiles(DirectoryInfo theme, string subfolder, Func<string, bool> accept)
+    private static Dictionary<string, ThemeFile> IndexFiles(DirectoryInfo theme, string subfolder, Func<string, bool> accept)
     {
-        var files = new Dictionary<string, string>(StringComparer.Ordinal);
+        var files = new Dictionary<string, ThemeFile>(StringComparer.Ordinal);
         var folder = new DirectoryInfo(Path.Combine(theme.FullName, subfolder));
         if (!folder.Exists || folder.Attributes.HasFlag(FileAttributes.ReparsePoint))
         {
@@ -232,7 +300,7 @@ public sealed class ThemeRegistry
             var relative = Path.GetRelativePath(folder.FullName, file.FullName).Replace(Path.DirectorySeparatorChar, '/');
             if (accept(relative))
             {
-                files.Add(relative, file.FullName);
+                files.Add(relative, ThemeFile.OnDisk(file.FullName));
             }
         }
 
@@ -255,20 +323,39 @@ public sealed class ThemeRegistry
         return chain;
     }
 
-    private static ThemeVariables MergeVariables(IEnumerable<ThemeVariables> nearestFirst) =>
-        nearestFirst.Aggregate(new ThemeVariables(), (merged, next) => new ThemeVariables(
-            merged.BrandName ?? next.BrandName,
-            merged.LogoUrl ?? next.LogoUrl,
-            merged.PrimaryColor ?? next.PrimaryColor,
-            merged.AccentColor ?? next.AccentColor,
-            merged.FooterText ?? next.FooterText));
-
     private sealed record LoadedTheme(
         ThemeManifest Manifest,
         IReadOnlyList<string> Chain,
         ThemeVariables Variables,
-        Dictionary<string, string> Templates,
-        Dictionary<string, string> Assets);
+        Dictionary<string, ThemeFile> Templates,
+        Dictionary<string, ThemeFile> Assets,
+        bool IsPackage);
+}
+
+/// <summary>A theme's file: a path on disk (installed themes) or bytes in memory (uploaded theme versions).</summary>
+public sealed class ThemeFile
+{
+    private readonly byte[]? _content;
+
+    private ThemeFile(string? path, byte[]? content)
+    {
+        Path = path;
+        _content = content;
+    }
+
+    /// <summary>The file on disk, or null for a file held in memory.</summary>
+    public string? Path { get; }
+
+    /// <summary>The bytes of a file held in memory, or null for a file on disk.</summary>
+    public ReadOnlyMemory<byte>? Content => _content;
+
+    public static ThemeFile OnDisk(string path) => new(path, null);
+
+    public static ThemeFile InMemory(byte[] content) => new(null, content);
+
+    public static ThemeFile InMemory(string text) => new(null, System.Text.Encoding.UTF8.GetBytes(text));
+
+    public string ReadText() => _content is null ? File.ReadAllText(Path!) : System.Text.Encoding.UTF8.GetString(_content);
 }
 
 /// <summary>A template file parsed once and shared by every render; <see cref="Key"/> is owner theme and path.</summary>

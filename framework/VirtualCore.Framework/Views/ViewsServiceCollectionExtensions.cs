@@ -17,6 +17,8 @@ public static class ViewsServiceCollectionExtensions
             .Validate(o => o.RenderTimeout > TimeSpan.Zero, "ViewEngineOptions.RenderTimeout must be positive.");
         services.TryAddSingleton<ThemeRegistry>();
         services.TryAddSingleton<IViewRenderer, ScribanViewRenderer>();
+        services.TryAddSingleton<PageModelCatalogue>();
+        services.TryAddSingleton<ThemeLinter>();
         return services;
     }
 }

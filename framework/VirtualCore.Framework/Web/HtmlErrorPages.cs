@@ -29,13 +29,11 @@ public static class HtmlErrorPages
             _ => ("Something went wrong", "The portal could not finish this request. It has been logged."),
         };
         var pages = http.RequestServices.GetRequiredService<IPageRenderer>();
-        var result = await pages.RenderAsync(http, Template, title, new
-        {
-            Status = status,
-            Title = title,
-            Detail = status >= 500 ? text : detail ?? text,
-            TraceId = Activity.Current?.Id ?? http.TraceIdentifier,
-        }, status);
+        var result = await pages.RenderAsync(http, Template, title, new ErrorPageModel(
+            status,
+            title,
+            status >= 500 ? text : detail ?? text,
+            Activity.Current?.Id ?? http.TraceIdentifier), status);
         await result.ExecuteAsync(http);
     }
 
@@ -88,3 +86,6 @@ public sealed class HtmlExceptionHandler : IExceptionHandler
         return true;
     }
 }
+
+/// <summary>What the error page shows: the status, its title, what happened and the trace id to quote.</summary>
+public sealed record ErrorPageModel(int Status, string Title, string Detail, string TraceId);

@@ -16,7 +16,14 @@ public interface IPageRenderer
 /// <summary>Picks the theme for a request (the reseller's theme, else "Default").</summary>
 public interface IThemeSelector
 {
+    /// <summary>The loaded theme a page of this request renders with.</summary>
     ValueTask<string> ThemeForAsync(HttpContext httpContext);
+
+    /// <summary>
+    /// Whether the files of <paramref name="themeName"/> may be served on this request's host (its reseller's theme,
+    /// the themes it is built on, the reseller's own theme versions), loading the theme if it is one of those.
+    /// </summary>
+    ValueTask<bool> MayServeAsync(HttpContext httpContext, string themeName);
 }
 
 /// <summary>One entry of the main navigation, contributed by a module.</summary>

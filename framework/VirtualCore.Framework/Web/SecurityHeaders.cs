@@ -27,6 +27,13 @@ public static class SecurityHeaders
         "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; "
         + "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
+    /// <summary>
+    /// The policy of a theme preview: the same, except that the theme editor of the same origin may frame it.
+    /// </summary>
+    public const string PreviewContentSecurityPolicy =
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+        + "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'self'";
+
     /// <summary>Adds the headers to every response that passes this point; put it first in the pipeline.</summary>
     public static IApplicationBuilder UseSecurityHeaders(this IApplicationBuilder app) => app.Use((http, next) =>
     {
@@ -41,7 +48,12 @@ public static class SecurityHeaders
             }
 
             headers.XContentTypeOptions = "nosniff";
-            headers.XFrameOptions = "DENY";
+            // A theme's preview is framed by the theme editor on the same origin; it says so itself.
+            if (!headers.ContainsKey("X-Frame-Options"))
+            {
+                headers.XFrameOptions = "DENY";
+            }
+
             headers["Referrer-Policy"] = "same-origin";
             return Task.CompletedTask;
         });

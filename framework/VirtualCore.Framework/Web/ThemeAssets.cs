@@ -41,9 +41,9 @@ public static class ThemeAssets
     /// </summary>
     public static IEndpointRouteBuilder MapThemeAssets(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapGet("/themes/{theme}/assets/{**path}", (string theme, string path, HttpContext http, ThemeRegistry themes) =>
+        endpoints.MapGet("/themes/{theme}/assets/{**path}", async (string theme, string path, HttpContext http, ThemeRegistry themes, IThemeSelector selector) =>
         {
-            if (!ServedOn(http, theme, themes) || ContentTypeOf(path) is not { } contentType || !themes.TryGetAssetPath(theme, path, out var file))
+            if (ContentTypeOf(path) is not { } contentType || !await selector.MayServeAsync(http, theme) || !themes.TryGetAsset(theme, path, out var file))
             {
                 return Results.NotFound();
             }
@@ -53,21 +53,23 @@ public static class ThemeAssets
                 http.Response.Headers.ContentSecurityPolicy = SvgContentSecurityPolicy;
             }
 
-            return Results.File(file, contentType);
+            return file.Path is { } onDisk ? Results.File(onDisk, contentType) : Results.Bytes(file.Content!.Value, contentType);
         }).ExcludeFromDescription();
 
-        endpoints.MapGet("/themes/{theme}/variables.css", (string theme, HttpContext http, ThemeRegistry themes) =>
-            ServedOn(http, theme, themes)
+        endpoints.MapGet("/themes/{theme}/variables.css", async (string theme, HttpContext http, ThemeRegistry themes, IThemeSelector selector) =>
+            await selector.MayServeAsync(http, theme)
                 ? Results.Text(VariablesCss(themes.GetVariables(theme)), ContentTypes[".css"])
                 : Results.NotFound()).ExcludeFromDescription();
         return endpoints;
     }
 
-    /// <summary>Whether the host's reseller uses <paramref name="theme"/> or a theme built on it.</summary>
-    private static bool ServedOn(HttpContext http, string theme, ThemeRegistry themes)
+    /// <summary>Whether the host's reseller uses <paramref name="theme"/> or a theme built on it (installed themes).</summary>
+    public static bool ServedOn(HttpContext http, string theme, ThemeRegistry themes)
     {
+        ArgumentNullException.ThrowIfNull(http);
+        ArgumentNullException.ThrowIfNull(themes);
         var hostTheme = HostTenancy.ResellerOf(http)?.ThemeName;
-        var chain = hostTheme is not null && themes.ThemeNames.Contains(hostTheme)
+        var chain = hostTheme is not null && themes.IsLoaded(hostTheme)
             ? themes.GetThemeChain(hostTheme)
             : [ThemePaths.DefaultThemeName];
         return chain.Contains(theme, StringComparer.Ordinal);
@@ -76,20 +78,25 @@ public static class ThemeAssets
     /// <summary>The content type a theme file is served with, or null when files of its kind are not served.</summary>
     private static string? ContentTypeOf(string path) => ContentTypes.GetValueOrDefault(Path.GetExtension(path));
 
-    // Colours are validated when the theme is loaded (ThemeManifest: #rgb or #rrggbb), so they are safe inside CSS.
+    // Colours and fonts are validated when the theme is loaded (ThemeManifest: #rgb or #rrggbb, a font of the safe
+    // list), so they are safe inside CSS.
     private static string VariablesCss(ThemeVariables variables)
     {
         var css = new StringBuilder(":root {");
-        if (variables.PrimaryColor is { } brand)
+        void Add(string property, string? value)
         {
-            css.Append(" --brand: ").Append(brand).Append(';');
+            if (value is not null)
+            {
+                css.Append(' ').Append(property).Append(": ").Append(value).Append(';');
+            }
         }
 
-        if (variables.AccentColor is { } accent)
-        {
-            css.Append(" --accent: ").Append(accent).Append(';');
-        }
-
+        Add("--brand", variables.PrimaryColor);
+        Add("--accent", variables.AccentColor);
+        Add("--bg", variables.BackgroundColor);
+        Add("--text", variables.TextColor);
+        Add("--font", ThemeSettingsSchema.FontStack(variables.Font));
+        Add("--heading-font", ThemeSettingsSchema.FontStack(variables.HeadingFont ?? variables.Font));
         return css.Append(" }\n").ToString();
     }
 }

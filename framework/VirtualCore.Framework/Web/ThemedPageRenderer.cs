@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using VirtualCore.Framework.Mediation;
 using VirtualCore.Framework.Tenancy;
 using VirtualCore.Framework.Views;
@@ -17,10 +18,18 @@ public sealed class ThemedPageRenderer(
     IThemeSelector themes,
     IAntiforgery antiforgery,
     ITenantContext tenant,
+    PageModelCatalogue pageModels,
+    ILogger<ThemedPageRenderer> logger,
     IServiceProvider services) : IPageRenderer
 {
     public async Task<IResult> RenderAsync(HttpContext httpContext, string template, string title, object model, int statusCode = StatusCodes.Status200OK)
     {
+        ArgumentNullException.ThrowIfNull(model);
+        if (pageModels.TryGetModelType(template, out var declared) && declared != model.GetType())
+        {
+            throw new InvalidOperationException($"Page template '{template}' is declared with a {declared.Name} model but was handed a {model.GetType().Name}.");
+        }
+
         var theme = await themes.ThemeForAsync(httpContext);
         var tokens = antiforgery.GetAndStoreTokens(httpContext);
         var permissions = services.GetService<IPermissionChecker>();
@@ -38,12 +47,33 @@ public sealed class ThemedPageRenderer(
             ["csrf"] = new CsrfField(tokens.FormFieldName, tokens.RequestToken ?? ""),
             ["path"] = path,
 
-            // The reseller's own brand on its portal; the theme's name for it otherwise.
-            ["brand"] = HostTenancy.ResellerOf(httpContext)?.BrandName ?? registry.GetVariables(theme).BrandName ?? "VirtualCore",
+            ["brand"] = BrandOf(httpContext, theme),
         };
-        var html = await views.RenderPageAsync(theme, template, model, globals, httpContext.RequestAborted);
+        string html;
+        try
+        {
+            html = await views.RenderPageAsync(theme, template, model, globals, httpContext.RequestAborted);
+        }
+        catch (TemplateRenderException ex) when (theme != ThemePaths.DefaultThemeName)
+        {
+            // A reseller's theme that fails (a loop cut off, output too large, a template gone wrong) costs its own
+            // page its looks, never the page: it is rendered in the installed default theme, and the reason logged.
+            logger.LogWarning(ex, "Theme {Theme} failed to render {Template}: {Reason}; the page was rendered in the default theme.", theme, template, ex.Reason);
+            globals["brand"] = BrandOf(httpContext, ThemePaths.DefaultThemeName);
+            html = await views.RenderPageAsync(ThemePaths.DefaultThemeName, template, model, globals, httpContext.RequestAborted);
+        }
+
         return Results.Content(html, "text/html; charset=utf-8", statusCode: statusCode);
     }
+
+    /// <summary>
+    /// The brand a reseller's own theme version names; else the reseller's brand on its portal; else the theme's.
+    /// </summary>
+    private string BrandOf(HttpContext httpContext, string theme) =>
+        (!registry.IsInstalled(theme) && registry.TryGetManifest(theme, out var own) ? own.Variables.BrandName : null)
+        ?? HostTenancy.ResellerOf(httpContext)?.BrandName
+        ?? registry.GetVariables(theme).BrandName
+        ?? "VirtualCore";
 }
 
 internal sealed record NavLink(string Label, string Href, bool Current);

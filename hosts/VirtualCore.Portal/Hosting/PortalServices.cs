@@ -78,6 +78,7 @@ internal static class PortalServices
     public static IServiceCollection AddPortalWeb(this IServiceCollection services, string themesRoot)
     {
         services.AddVirtualCoreViews(o => o.ThemesRoot = themesRoot);
+        services.AddPageModel<ErrorPageModel>(HtmlErrorPages.Template);
         services.AddScoped<IPageRenderer, ThemedPageRenderer>();
         services.AddScoped<AntiforgeryFilter>();
 

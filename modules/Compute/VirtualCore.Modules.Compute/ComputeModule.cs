@@ -9,6 +9,7 @@ using VirtualCore.Framework.Messaging;
 using VirtualCore.Framework.Modules;
 using VirtualCore.Framework.Security;
 using VirtualCore.Framework.Tenancy;
+using VirtualCore.Framework.Views;
 using VirtualCore.Framework.Web;
 using VirtualCore.Modules.Compute.Contracts;
 using VirtualCore.Modules.Compute.Domain;
@@ -51,6 +52,14 @@ public sealed class ComputeModule : IModule
 
     public void ConfigureServices(IServiceCollection services, IConfiguration configuration)
     {
+        services.AddPageModel<NodesModel>(NodesPage.Template);
+        services.AddPageModel<JobLogModel>(JobLogPage.Template);
+        services.AddPageModel<VmListModel>(VmListPage.Template);
+        services.AddPageModel<VmNewModel>(VmNewPage.Template);
+        services.AddPageModel<VmHardwareModel>(VmHardwarePage.Template);
+        services.AddPageModel<VmDetailModel>(VmDetailPage.Template);
+        services.AddPageModel<VmConsoleModel>(VmConsolePage.Template);
+        services.AddPageModel<VmConsoleModel>(VmConsolePage.SerialTemplate);
         services.Configure<JobDispatchOptions>(configuration.GetSection("Jobs"));
         services.AddSingleton<JobDispatchSignal>();
         services.AddScoped<JobFactory>();

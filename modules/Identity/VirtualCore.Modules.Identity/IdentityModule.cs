@@ -11,6 +11,7 @@ using VirtualCore.Framework.Mediation;
 using VirtualCore.Framework.Modules;
 using VirtualCore.Framework.Security;
 using VirtualCore.Framework.Tenancy;
+using VirtualCore.Framework.Views;
 using VirtualCore.Framework.Web;
 using VirtualCore.Modules.Identity.Contracts;
 using VirtualCore.Modules.Identity.Domain;
@@ -42,6 +43,16 @@ public sealed class IdentityModule : IModule
 
     public void ConfigureServices(IServiceCollection services, IConfiguration configuration)
     {
+        services.AddPageModel<SetupPage>("Identity/Setup.sbn-html");
+        services.AddPageModel<LoginPage>("Identity/Login.sbn-html");
+        services.AddPageModel<CodePage>("Identity/LoginCode.sbn-html");
+        services.AddPageModel<RecoveryPage>("Identity/RecoveryCodes.sbn-html");
+        services.AddPageModel<EnrolPage>("Identity/Enrol.sbn-html");
+        services.AddPageModel<ProfilePageModel>("Identity/Profile.sbn-html");
+        services.AddPageModel<AuditPageModel>("Identity/Audit.sbn-html");
+        services.AddPageModel<UserPageModel>("Identity/User.sbn-html");
+        services.AddPageModel<UsersPageModel>("Identity/Users.sbn-html");
+        services.AddPageModel<ConfirmPageModel>("Identity/Confirm.sbn-html");
         services.Configure<Features.Login.LockoutOptions>(configuration.GetSection("Lockout"));
         services.Configure<SessionPolicy>(configuration.GetSection("Sessions"));
         services.AddSingleton<SignInGuard>();

@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using VirtualCore.Framework.Mediation;
 using VirtualCore.Framework.Modules;
 using VirtualCore.Framework.Tenancy;
+using VirtualCore.Framework.Views;
 using VirtualCore.Framework.Web;
 using VirtualCore.Modules.Identity.Contracts;
 using VirtualCore.Modules.Infrastructure.Contracts;
@@ -27,6 +28,9 @@ public sealed class InfrastructureModule : IModule
 
     public void ConfigureServices(IServiceCollection services, IConfiguration configuration)
     {
+        services.AddPageModel<DeadLettersPageModel>("Infrastructure/DeadLetters.sbn-html");
+        services.AddPageModel<IpPoolsModel>(IpPoolsPage.Template);
+        services.AddPageModel<IsoLibraryModel>(IsoLibraryPage.Template);
         services.Configure<InfrastructureOptions>(configuration.GetSection(InfrastructureOptions.Section));
         services.PostConfigure<InfrastructureOptions>(o => o.IsoLibrary.Path = Path.GetFullPath(
             o.IsoLibrary.Path ?? Path.Combine(configuration["DataDirectory"] ?? Path.Combine(AppContext.BaseDirectory, "data"), "isos")));

@@ -7,6 +7,7 @@ using Microsoft.Extensions.Options;
 using VirtualCore.Framework.Mediation;
 using VirtualCore.Framework.Modules;
 using VirtualCore.Framework.Tenancy;
+using VirtualCore.Framework.Views;
 using VirtualCore.Framework.Web;
 using VirtualCore.Framework.Webhooks;
 using VirtualCore.Modules.Compute.Contracts;
@@ -30,6 +31,8 @@ public sealed class MonitoringModule : IModule
 
     public void ConfigureServices(IServiceCollection services, IConfiguration configuration)
     {
+        services.AddPageModel<NodeUsageModel>(MetricsEndpoints.NodeTemplate);
+        services.AddPageModel<AlertsModel>(AlertEndpoints.Template);
         services.AddScoped<MetricStore>();
         services.AddScoped<UsageIngest>();
         services.AddScoped<IVmRemovalParticipant, UsageHistoryRemoval>();

@@ -8,6 +8,7 @@ using VirtualCore.Framework.Mediation;
 using VirtualCore.Framework.Modules;
 using VirtualCore.Framework.Persistence;
 using VirtualCore.Framework.Tenancy;
+using VirtualCore.Framework.Views;
 using VirtualCore.Framework.Web;
 using VirtualCore.Modules.Identity.Contracts;
 using VirtualCore.Modules.Tenancy.Contracts;
@@ -32,6 +33,8 @@ public sealed class TenancyModule : IModule
 
     public void ConfigureServices(IServiceCollection services, IConfiguration configuration)
     {
+        services.AddPageModel<ResellersPageModel>("Tenancy/Resellers.sbn-html");
+        services.AddPageModel<CustomersPageModel>("Tenancy/Customers.sbn-html");
         services.AddScoped<IHostTenantResolver, HostTenantResolver>();
         services.AddScoped<IThemeSelector, HostThemeSelector>();
         services.Configure<ProviderOptions>(configuration.GetSection(ProviderOptions.Section));
@@ -85,10 +88,13 @@ public sealed class TenancyModule : IModule
 }
 
 /// <summary>The theme of the reseller whose host name the request used.</summary>
-internal sealed class HostThemeSelector : IThemeSelector
+internal sealed class HostThemeSelector(ThemeRegistry registry) : IThemeSelector
 {
     public ValueTask<string> ThemeForAsync(HttpContext httpContext) =>
         ValueTask.FromResult(HostTenancy.ResellerOf(httpContext)?.ThemeName ?? "Default");
+
+    public ValueTask<bool> MayServeAsync(HttpContext httpContext, string themeName) =>
+        ValueTask.FromResult(ThemeAssets.ServedOn(httpContext, themeName, registry));
 }
 
 /// <summary>The provider's own portal: its name, brand and the host names it answers on.</summary>

@@ -1,0 +1,24 @@
+namespace VirtualCore.Framework.Views;
+
+/// <summary>
+/// A theme held in memory: its manifest, templates by relative path (<c>Compute/VmList.sbn-html</c>) and assets by
+/// relative path (<c>logo.svg</c>). Built only by <see cref="ThemePackageReader"/>, which validated every file.
+/// </summary>
+public sealed class ThemePackage
+{
+    internal ThemePackage(ThemeManifest manifest, IReadOnlyDictionary<string, string> templates, IReadOnlyDictionary<string, byte[]> assets)
+    {
+        Manifest = manifest;
+        Templates = templates;
+        Assets = assets;
+    }
+
+    public ThemeManifest Manifest { get; }
+
+    public IReadOnlyDictionary<string, string> Templates { get; }
+
+    public IReadOnlyDictionary<string, byte[]> Assets { get; }
+
+    /// <summary>The same templates and assets with other settings (the theme editor's save).</summary>
+    public ThemePackage WithSettings(ThemeVariables settings) => new(Manifest with { Variables = settings }, Templates, Assets);
+}
