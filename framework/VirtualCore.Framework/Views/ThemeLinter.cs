@@ -223,6 +223,22 @@ public sealed class ThemeLinter(PageModelCatalogue pages)
                 case ScriptMemberExpression member:
                     var target = Evaluate(member.Target, report);
                     return member.Member is ScriptVariable name ? MemberOf(target, name.Name, member, report) : Unknown;
+                case ScriptFunctionCall { Target: ScriptVariableGlobal { Name: "include" } } call:
+                    if (call.Arguments.Count == 0 || call.Arguments[0] is not ScriptLiteral { Value: string included })
+                    {
+                        Report(call, "include", "include takes the path of a template of the theme, written as text", report);
+                    }
+                    else if (!ThemePaths.IsSafeTemplatePath(included))
+                    {
+                        Report(call, "include", $"'{included}' is not a template path of the theme (relative, forward slashes, no '..', ending in {ThemePaths.TemplateExtension})", report);
+                    }
+
+                    foreach (var argument in call.Arguments.Skip(1))
+                    {
+                        Evaluate(argument, report);
+                    }
+
+                    return Unknown;
                 case ScriptIndexerExpression indexer:
                     var collection = Evaluate(indexer.Target, report);
                     Evaluate(indexer.Index, report);
@@ -323,7 +339,7 @@ public sealed class ThemeLinter(PageModelCatalogue pages)
             return Unknown;
         }
 
-        private void Report(ScriptMemberExpression at, string member, string reason, bool report)
+        private void Report(ScriptNode at, string member, string reason, bool report)
         {
             if (report)
             {

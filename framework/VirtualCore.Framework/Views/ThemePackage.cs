@@ -19,6 +19,10 @@ public sealed class ThemePackage
 
     public IReadOnlyDictionary<string, byte[]> Assets { get; }
 
+    /// <summary>A theme of settings only, over its base theme's templates and assets.</summary>
+    public static ThemePackage Of(ThemeManifest manifest) =>
+        new(manifest, new Dictionary<string, string>(StringComparer.Ordinal), new Dictionary<string, byte[]>(StringComparer.Ordinal));
+
     /// <summary>The same templates and assets with other settings (the theme editor's save).</summary>
     public ThemePackage WithSettings(ThemeVariables settings) => new(Manifest with { Variables = settings }, Templates, Assets);
 }

@@ -14,6 +14,9 @@ namespace VirtualCore.Framework.Views;
 /// </summary>
 public sealed class ThemeRegistry
 {
+    /// <summary>The installed theme every other builds on.</summary>
+    public const string DefaultTheme = ThemePaths.DefaultThemeName;
+
     private const long MaxManifestBytes = 64 * 1024;
 
     private static readonly EnumerationOptions FileEnumeration = new()

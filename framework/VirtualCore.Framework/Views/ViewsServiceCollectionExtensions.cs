@@ -19,6 +19,8 @@ public static class ViewsServiceCollectionExtensions
         services.TryAddSingleton<IViewRenderer, ScribanViewRenderer>();
         services.TryAddSingleton<PageModelCatalogue>();
         services.TryAddSingleton<ThemeLinter>();
+        services.TryAddSingleton<ThemePackageReader>();
+        services.TryAddSingleton<ThemeTrial>();
         return services;
     }
 }

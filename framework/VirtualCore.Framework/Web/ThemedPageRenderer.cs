@@ -34,15 +34,16 @@ public sealed class ThemedPageRenderer(
         var tokens = antiforgery.GetAndStoreTokens(httpContext);
         var permissions = services.GetService<IPermissionChecker>();
         var path = httpContext.Request.Path.Value ?? "/";
+        var signedIn = tenant.UserId is not null && !ThemePreview.ShowsSignedOut(httpContext);
         var nav = services.GetServices<NavigationItem>()
-            .Where(item => tenant.UserId is not null && permissions?.Has(item.Permission) == true)
+            .Where(item => signedIn && permissions?.Has(item.Permission) == true)
             .OrderBy(item => item.Order)
             .Select(item => new NavLink(item.Label, item.Href, path == item.Href || path.StartsWith(item.Href + "/", StringComparison.Ordinal)))
             .ToArray();
         var globals = new Dictionary<string, object?>
         {
             ["page_title"] = title,
-            ["user"] = tenant.UserId is null ? null : new PageUser(tenant.UserName, httpContext.User.FindFirst("vcore:display-name")?.Value ?? tenant.UserName, tenant.Role ?? ""),
+            ["user"] = !signedIn ? null : new PageUser(tenant.UserName, httpContext.User.FindFirst("vcore:display-name")?.Value ?? tenant.UserName, tenant.Role ?? ""),
             ["nav"] = nav,
             ["csrf"] = new CsrfField(tokens.FormFieldName, tokens.RequestToken ?? ""),
             ["path"] = path,

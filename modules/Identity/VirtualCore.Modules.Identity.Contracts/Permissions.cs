@@ -33,6 +33,9 @@ public static class Permissions
     /// <summary>Resellers and their host names: the operator's.</summary>
     public const string ResellerManage = "tenant.resellers";
 
+    /// <summary>The look of one's own portal: its theme versions, editor, uploads and activation (resellers, the operator for the provider's).</summary>
+    public const string ThemeManage = "theme.manage";
+
     /// <summary>The security audit log of what one administers.</summary>
     public const string AuditRead = "audit.read";
 

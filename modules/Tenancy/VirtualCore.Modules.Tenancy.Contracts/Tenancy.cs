@@ -54,3 +54,51 @@ public sealed record SetCustomerCapacity(Guid CustomerId, int? Cores, int? Memor
 
 /// <summary>The capacity of a customer's vDataCenter, for a caller who may see that customer (its own users among them).</summary>
 public sealed record GetCustomerCapacity(Guid CustomerId) : IQuery<CustomerCapacity>;
+
+/// <summary>One saved version of the caller's theme, or the editor's draft (no number).</summary>
+/// <param name="Source">"editor" or "upload".</param>
+/// <param name="Name">The name in its theme.json.</param>
+/// <param name="Label">The version in its theme.json.</param>
+/// <param name="BaseTheme">The installed theme it is built on.</param>
+/// <param name="Sha256">Of the package, as downloaded.</param>
+public sealed record ThemeVersionView(
+    Guid Id, int? Number, string Source, string Name, string? Label, string BaseTheme, long Size, string Sha256, DateTimeOffset CreatedAt, string CreatedBy, bool Active);
+
+/// <summary>One setting the theme editor offers.</summary>
+/// <param name="Kind">text, color, image, link, font, email, phone or links.</param>
+public sealed record ThemeSettingView(string Key, string Kind, string Label, string Help, int MaxLength, IReadOnlyList<string>? Choices);
+
+/// <summary>
+/// The caller's portal theme: the version in use (none: the installed theme), the one a roll back would return to,
+/// every saved version newest first, the draft, the settings of the version in use, and the settings one can set.
+/// </summary>
+public sealed record ThemeOverview(
+    Guid? ActiveVersionId,
+    string InstalledTheme,
+    bool CanRollBack,
+    Guid? RollBackTo,
+    IReadOnlyList<ThemeVersionView> Versions,
+    ThemeVersionView? Draft,
+    IReadOnlyDictionary<string, object> Settings,
+    IReadOnlyList<ThemeSettingView> Schema);
+
+/// <summary>Theme settings as the editor sends them: each key of the schema with a string (links: a list of label and url).</summary>
+public sealed record ThemeSettingsInput(Dictionary<string, System.Text.Json.JsonElement>? Settings, Guid? From);
+
+public sealed record GetTheme : IQuery<ThemeOverview>;
+
+/// <summary>Saves settings over a version's templates and assets (<see cref="From"/>, else the active one) as a new version, or as the draft.</summary>
+public sealed record SaveThemeSettings(IReadOnlyDictionary<string, System.Text.Json.JsonElement>? Settings, Guid? From, bool Draft) : ICommand<ThemeVersionView>;
+
+/// <summary>Checks a theme zip and keeps it as a new version (not yet active).</summary>
+public sealed record UploadTheme(byte[] Package) : ICommand<ThemeVersionView>;
+
+public sealed record ActivateThemeVersion(Guid VersionId) : ICommand<ThemeVersionView>;
+
+/// <summary>Returns the portal to the theme it had before the last change.</summary>
+public sealed record RollBackTheme : ICommand<ThemeOverview>;
+
+/// <summary>A version's zip, to download.</summary>
+public sealed record GetThemePackage(Guid VersionId) : IQuery<ThemePackageFile>;
+
+public sealed record ThemePackageFile(string FileName, byte[] Content);

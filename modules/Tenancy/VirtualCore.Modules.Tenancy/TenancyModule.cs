@@ -16,6 +16,7 @@ using VirtualCore.Modules.Tenancy.Domain;
 using VirtualCore.Modules.Tenancy.Features;
 using VirtualCore.Modules.Tenancy.Features.Customers;
 using VirtualCore.Modules.Tenancy.Features.Resellers;
+using VirtualCore.Modules.Tenancy.Features.Themes;
 using VirtualCore.Modules.Tenancy.Web;
 using VirtualCore.Modules.Tenancy.Web.Pages;
 
@@ -29,7 +30,7 @@ public sealed class TenancyModule : IModule
         "Resellers and customers",
         new Version(1, 0),
         [],
-        ["Tenancy/Resellers.sbn-html", "Tenancy/Customers.sbn-html"]);
+        ["Tenancy/Resellers.sbn-html", "Tenancy/Customers.sbn-html", ThemePage.Template]);
 
     public void ConfigureServices(IServiceCollection services, IConfiguration configuration)
     {
@@ -37,6 +38,13 @@ public sealed class TenancyModule : IModule
         services.AddPageModel<CustomersPageModel>("Tenancy/Customers.sbn-html");
         services.AddScoped<IHostTenantResolver, HostTenantResolver>();
         services.AddScoped<IThemeSelector, HostThemeSelector>();
+        services.AddPageModel<ThemePageModel>(ThemePage.Template);
+        services.Configure<ThemeStoreOptions>(configuration.GetSection(ThemeStoreOptions.Section));
+        services.AddSingleton<ThemeVersionLoader>();
+        services.AddScoped<ThemeStore>();
+        services.AddScoped<IValidator<SaveThemeSettings>, SaveThemeSettingsValidator>();
+        services.AddRequestPermission(Permissions.ThemeManage, typeof(GetTheme), typeof(SaveThemeSettings), typeof(UploadTheme), typeof(ActivateThemeVersion), typeof(RollBackTheme), typeof(GetThemePackage));
+        services.AddSingleton(new NavigationItem("Theme", "/admin/theme", 62, Permissions.ThemeManage));
         services.Configure<ProviderOptions>(configuration.GetSection(ProviderOptions.Section));
         services.AddScoped<IRequiredData, ProviderReseller>();
         services.AddScoped<ISeedData, TenancyDemoData>();
@@ -66,6 +74,23 @@ public sealed class TenancyModule : IModule
             e.Property(x => x.ThemeName).HasMaxLength(60);
             e.HasMany(x => x.HostNames).WithOne().HasForeignKey(h => h.ResellerId).OnDelete(DeleteBehavior.Cascade);
         });
+        modelBuilder.Entity<ThemeVersion>(e =>
+        {
+            e.ToTable("ThemeVersions");
+            e.Property(x => x.Source).HasMaxLength(10);
+            e.Property(x => x.Name).HasMaxLength(64);
+            e.Property(x => x.Label).HasMaxLength(64);
+            e.Property(x => x.BaseTheme).HasMaxLength(64);
+            e.Property(x => x.Sha256).HasMaxLength(64);
+            e.Property(x => x.CreatedBy).HasMaxLength(100);
+            e.HasIndex(x => new { x.ResellerId, x.Number }).IsUnique();
+        });
+        modelBuilder.Entity<ThemeActivation>(e =>
+        {
+            e.ToTable("ThemeActivations");
+            e.Property(x => x.By).HasMaxLength(100);
+            e.HasIndex(x => new { x.ResellerId, x.Id });
+        });
         modelBuilder.Entity<ResellerHostName>(e =>
         {
             e.ToTable("ResellerHostNames");
@@ -87,14 +112,49 @@ public sealed class TenancyModule : IModule
     }
 }
 
-/// <summary>The theme of the reseller whose host name the request used.</summary>
-internal sealed class HostThemeSelector(ThemeRegistry registry) : IThemeSelector
+/// <summary>
+/// The theme of the reseller whose host name the request used: its active theme version, else its installed theme. A
+/// signed-in theme manager of that reseller may look at any of its versions with <c>?theme-preview={id}</c>.
+/// </summary>
+internal sealed class HostThemeSelector(ThemeRegistry registry, ThemeVersionLoader loader, ITenantContext tenant, IPermissionChecker permissions) : IThemeSelector
 {
-    public ValueTask<string> ThemeForAsync(HttpContext httpContext) =>
-        ValueTask.FromResult(HostTenancy.ResellerOf(httpContext)?.ThemeName ?? "Default");
+    public const string PreviewParameter = "theme-preview";
 
-    public ValueTask<bool> MayServeAsync(HttpContext httpContext, string themeName) =>
-        ValueTask.FromResult(ThemeAssets.ServedOn(httpContext, themeName, registry));
+    public async ValueTask<string> ThemeForAsync(HttpContext httpContext)
+    {
+        var reseller = HostTenancy.ResellerOf(httpContext);
+        if (reseller is null)
+        {
+            return ThemeRegistry.DefaultTheme;
+        }
+
+        if (Guid.TryParse(httpContext.Request.Query[PreviewParameter], out var preview)
+            && tenant.UserId is not null && tenant.ResellerId == reseller.Id && permissions.Has(Permissions.ThemeManage)
+            && await loader.EnsureLoadedAsync(preview, reseller.Id, httpContext.RequestAborted))
+        {
+            ThemePreview.Mark(httpContext);
+            return ThemeVersionKeys.Of(preview);
+        }
+
+        return await LoadedAsync(httpContext, reseller) ? reseller.ThemeName : ThemeRegistry.DefaultTheme;
+    }
+
+    public async ValueTask<bool> MayServeAsync(HttpContext httpContext, string themeName)
+    {
+        var reseller = HostTenancy.ResellerOf(httpContext);
+        if (reseller is not null && ThemeVersionKeys.TryParse(themeName, out var versionId))
+        {
+            // Any of the host's reseller's own versions (a preview's files too); never another reseller's.
+            return await loader.EnsureLoadedAsync(versionId, reseller.Id, httpContext.RequestAborted);
+        }
+
+        return (reseller is null || await LoadedAsync(httpContext, reseller)) && ThemeAssets.ServedOn(httpContext, themeName, registry);
+    }
+
+    private async ValueTask<bool> LoadedAsync(HttpContext httpContext, RequestReseller reseller) =>
+        ThemeVersionKeys.TryParse(reseller.ThemeName, out var active)
+            ? await loader.EnsureLoadedAsync(active, reseller.Id, httpContext.RequestAborted)
+            : registry.IsLoaded(reseller.ThemeName);
 }
 
 /// <summary>The provider's own portal: its name, brand and the host names it answers on.</summary>

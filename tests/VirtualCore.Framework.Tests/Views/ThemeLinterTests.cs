@@ -44,6 +44,19 @@ public sealed class ThemeLinterTests
         Assert.Contains("ListModel has no member 'titel'", problems[0].Reason);
     }
 
+    [Theory]
+    [InlineData("{{ include '../../etc/passwd' }}")]
+    [InlineData("{{ include '/etc/passwd.sbn-html' }}")]
+    [InlineData("{{ include 'Compute/..//VmList.sbn-html' }}")]
+    [InlineData("{{ include model.title }}")]
+    [InlineData("{{ include 'Other/x.txt' }}")]
+    public void Includes_of_anything_but_a_template_path_of_the_theme_are_refused(string text)
+    {
+        var problem = Assert.Single(Lint("Shop/List.sbn-html", text));
+
+        Assert.Equal("include", problem.Variable);
+    }
+
     [Fact]
     public void A_partial_may_read_what_other_templates_assign_but_not_what_nobody_does()
     {

@@ -9,7 +9,11 @@ internal sealed class Reseller
 
     public required string BrandName { get; set; }
 
+    /// <summary>The installed theme (a folder) the portal uses when no theme version of the reseller's is active.</summary>
     public string ThemeName { get; set; } = "Default";
+
+    /// <summary>The reseller's own theme version the portal uses, if any (<see cref="ThemeVersion"/>).</summary>
+    public Guid? ActiveThemeVersionId { get; set; }
 
     /// <summary>The provider itself: its portal is where the operator signs in.</summary>
     public bool IsProvider { get; set; }

@@ -3,6 +3,7 @@ using VirtualCore.Framework.Persistence;
 using VirtualCore.Framework.Tenancy;
 using VirtualCore.Modules.Tenancy.Domain;
 using VirtualCore.Modules.Tenancy.Features;
+using VirtualCore.Modules.Tenancy.Features.Themes;
 
 namespace VirtualCore.Modules.Tenancy.Web;
 
@@ -14,7 +15,9 @@ internal sealed class HostTenantResolver(PortalDbContext db) : IHostTenantResolv
         var name = TenancyRules.NormaliseHost(host);
         return await db.Set<ResellerHostName>().AsNoTracking()
             .Where(h => h.HostName == name)
-            .Join(db.Set<Reseller>(), h => h.ResellerId, r => r.Id, (_, r) => new RequestReseller(r.Id, r.Name, r.BrandName, r.ThemeName, r.IsProvider))
-            .SingleOrDefaultAsync(cancellationToken);
+            .Join(db.Set<Reseller>(), h => h.ResellerId, r => r.Id, (_, r) => new { r.Id, r.Name, r.BrandName, r.ThemeName, r.ActiveThemeVersionId, r.IsProvider })
+            .SingleOrDefaultAsync(cancellationToken) is { } r
+            ? new RequestReseller(r.Id, r.Name, r.BrandName, r.ActiveThemeVersionId is { } version ? ThemeVersionKeys.Of(version) : r.ThemeName, r.IsProvider)
+            : null;
     }
 }

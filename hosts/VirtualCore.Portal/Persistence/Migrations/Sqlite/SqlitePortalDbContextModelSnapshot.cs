@@ -1448,6 +1448,9 @@ namespace VirtualCore.Portal.Persistence.Migrations.Sqlite
                         .ValueGeneratedOnAdd()
                         .HasColumnType("TEXT");
 
+                    b.Property<Guid?>("ActiveThemeVersionId")
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("BrandName")
                         .IsRequired()
                         .HasMaxLength(60)
@@ -1491,6 +1494,89 @@ namespace VirtualCore.Portal.Persistence.Migrations.Sqlite
                     b.HasIndex("ResellerId");
 
                     b.ToTable("ResellerHostNames", (string)null);
+                });
+
+            modelBuilder.Entity("VirtualCore.Modules.Tenancy.Domain.ThemeActivation", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("At")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("By")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("ResellerId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid?>("VersionId")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ResellerId", "Id");
+
+                    b.ToTable("ThemeActivations", (string)null);
+                });
+
+            modelBuilder.Entity("VirtualCore.Modules.Tenancy.Domain.ThemeVersion", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("BaseTheme")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("CreatedBy")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Label")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int?>("Number")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<byte[]>("Package")
+                        .IsRequired()
+                        .HasColumnType("BLOB");
+
+                    b.Property<Guid>("ResellerId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Sha256")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Source")
+                        .IsRequired()
+                        .HasMaxLength(10)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ResellerId", "Number")
+                        .IsUnique();
+
+                    b.ToTable("ThemeVersions", (string)null);
                 });
 
             modelBuilder.Entity("VirtualCore.Modules.Compute.Domain.CoreAllocation", b =>

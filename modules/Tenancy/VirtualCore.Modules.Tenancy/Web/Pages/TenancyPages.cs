@@ -12,5 +12,6 @@ internal static class TenancyPages
         var admin = endpoints.MapGroup("/admin").RequireAuthorization().ExcludeFromDescription();
         ResellersPage.Map(admin);
         CustomersPage.Map(admin);
+        ThemePage.Map(endpoints);
     }
 }

@@ -1,0 +1,81 @@
+using Microsoft.EntityFrameworkCore.Migrations;
+
+#nullable disable
+
+namespace VirtualCore.Portal.Persistence.Migrations.Sqlite;
+
+/// <inheritdoc />
+public partial class ThemeVersions : Migration
+{
+    /// <inheritdoc />
+    protected override void Up(MigrationBuilder migrationBuilder)
+    {
+        migrationBuilder.AddColumn<Guid>(
+            name: "ActiveThemeVersionId",
+            table: "Resellers",
+            type: "TEXT",
+            nullable: true);
+
+        migrationBuilder.CreateTable(
+            name: "ThemeActivations",
+            columns: table => new
+            {
+                Id = table.Column<long>(type: "INTEGER", nullable: false)
+                    .Annotation("Sqlite:Autoincrement", true),
+                ResellerId = table.Column<Guid>(type: "TEXT", nullable: false),
+                VersionId = table.Column<Guid>(type: "TEXT", nullable: true),
+                At = table.Column<long>(type: "INTEGER", nullable: false),
+                By = table.Column<string>(type: "TEXT", maxLength: 100, nullable: false)
+            },
+            constraints: table =>
+            {
+                table.PrimaryKey("PK_ThemeActivations", x => x.Id);
+            });
+
+        migrationBuilder.CreateTable(
+            name: "ThemeVersions",
+            columns: table => new
+            {
+                Id = table.Column<Guid>(type: "TEXT", nullable: false),
+                ResellerId = table.Column<Guid>(type: "TEXT", nullable: false),
+                Number = table.Column<int>(type: "INTEGER", nullable: true),
+                Source = table.Column<string>(type: "TEXT", maxLength: 10, nullable: false),
+                Name = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                Label = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
+                BaseTheme = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                Package = table.Column<byte[]>(type: "BLOB", nullable: false),
+                Sha256 = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                CreatedBy = table.Column<string>(type: "TEXT", maxLength: 100, nullable: false)
+            },
+            constraints: table =>
+            {
+                table.PrimaryKey("PK_ThemeVersions", x => x.Id);
+            });
+
+        migrationBuilder.CreateIndex(
+            name: "IX_ThemeActivations_ResellerId_Id",
+            table: "ThemeActivations",
+            columns: new[] { "ResellerId", "Id" });
+
+        migrationBuilder.CreateIndex(
+            name: "IX_ThemeVersions_ResellerId_Number",
+            table: "ThemeVersions",
+            columns: new[] { "ResellerId", "Number" },
+            unique: true);
+    }
+
+    /// <inheritdoc />
+    protected override void Down(MigrationBuilder migrationBuilder)
+    {
+        migrationBuilder.DropTable(
+            name: "ThemeActivations");
+
+        migrationBuilder.DropTable(
+            name: "ThemeVersions");
+
+        migrationBuilder.DropColumn(
+            name: "ActiveThemeVersionId",
+            table: "Resellers");
+    }
+}
