@@ -176,6 +176,7 @@ public sealed partial class ThemePackageReader(ThemeRegistry registry, ThemeLint
                 if (!registry.IsInstalled(baseName))
                 {
                     problems.Add(new(ThemePaths.ManifestFileName, null, $"base: theme '{baseName}' is not installed here"));
+                    manifest = null;
                 }
             }
             catch (ThemeValidationException ex)
@@ -223,6 +224,7 @@ public sealed partial class ThemePackageReader(ThemeRegistry registry, ThemeLint
             }
         }
 
+        // Without a usable theme.json the templates are checked for what parses, not against a base theme.
         if (manifest is not null)
         {
             CheckAssetReference(manifest, "logoUrl", manifest.Variables.LogoUrl, assets, problems);

@@ -10,7 +10,7 @@ namespace VirtualCore.Framework.Views;
 /// the installed default theme: a page the default renders but the theme cannot (a loop cut off, output too large,
 /// too slow, a function refused) or that shows nothing of its page (an empty layout or page) is a problem.
 /// </summary>
-public sealed class ThemeTrial(IViewRenderer views, PageModelCatalogue pages)
+public sealed class ThemeTrial(IViewRenderer views, PageModelCatalogue pages, ThemeRegistry registry)
 {
     /// <summary>A text every sample string holds; a page that shows its model shows it.</summary>
     public const string Marker = "vcore-sample";
@@ -23,6 +23,7 @@ public sealed class ThemeTrial(IViewRenderer views, PageModelCatalogue pages)
     {
         var problems = new List<ThemeProblem>();
         var clock = Stopwatch.StartNew();
+        var own = registry.TemplatePaths(themeName);
         foreach (var template in pages.Templates.Order(StringComparer.Ordinal))
         {
             if (problems.Count >= MaxProblems || clock.Elapsed > Budget)
@@ -58,7 +59,13 @@ public sealed class ThemeTrial(IViewRenderer views, PageModelCatalogue pages)
                 var html = await views.RenderPageAsync(themeName, template, model, globals, cancellationToken);
                 if (expected.Contains(Marker, StringComparison.Ordinal) && !html.Contains(Marker, StringComparison.Ordinal))
                 {
-                    problems.Add(new ThemeProblem($"{ThemePaths.TemplatesFolder}/{template}", null, "shows nothing of its page (its layout or template leaves out what the page shows)"));
+                    // The page's own template is the base theme's: the theme's layout left the page out.
+                    var culprit = !own.Contains(template) && own.Contains(ThemePaths.LayoutTemplatePath) ? ThemePaths.LayoutTemplatePath : template;
+                    problems.Add(new ThemeProblem($"{ThemePaths.TemplatesFolder}/{culprit}", null, $"shows nothing of its page ({template} rendered without what the page shows)"));
+                    if (culprit == ThemePaths.LayoutTemplatePath)
+                    {
+                        break;
+                    }
                 }
             }
             catch (TemplateRenderException ex)
