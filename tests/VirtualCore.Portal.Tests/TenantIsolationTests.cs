@@ -101,6 +101,11 @@ public sealed class TenantIsolationTests : IAsyncLifetime
         upload.Headers.Add("Upload-Metadata", "filename " + Convert.ToBase64String("shop.iso"u8.ToArray()));
         _ids["uploadId"] = (await Created<JsonElement>(baecker.SendAsync(upload))).GetProperty("id").GetGuid();
 
+        // A theme version of kamp's portal.
+        var theme = new ByteArrayContent(VirtualCore.Portal.Tests.Themes.ThemeZip.Minimal().Build());
+        theme.Headers.ContentType = new("application/zip");
+        _ids["versionId"] = (await Created<JsonElement>(kampAdmin.PostAsync("/api/v1/theme/uploads", theme))).GetProperty("id").GetGuid();
+
         // An IP pool (the provider's) and an address (the route's other part; the VM decides whose it is).
         var provider = _portal.ApiClient("operator", "operator-pass-1");
         _ids["poolId"] = (await Created<JsonElement>(provider.PostAsJsonAsync("/api/v1/ip-pools", new { name = "isolation", subnet = "198.51.100.0/24" }))).GetProperty("id").GetGuid();

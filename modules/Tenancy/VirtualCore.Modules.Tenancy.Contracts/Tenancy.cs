@@ -70,7 +70,8 @@ public sealed record ThemeSettingView(string Key, string Kind, string Label, str
 
 /// <summary>
 /// The caller's portal theme: the version in use (none: the installed theme), the one a roll back would return to,
-/// every saved version newest first, the draft, the settings of the version in use, and the settings one can set.
+/// every saved version newest first, the draft, the settings of the version in use, what it inherits from its base
+/// theme where it sets nothing, and the settings one can set.
 /// </summary>
 public sealed record ThemeOverview(
     Guid? ActiveVersionId,
@@ -80,6 +81,7 @@ public sealed record ThemeOverview(
     IReadOnlyList<ThemeVersionView> Versions,
     ThemeVersionView? Draft,
     IReadOnlyDictionary<string, object> Settings,
+    IReadOnlyDictionary<string, object> Inherited,
     IReadOnlyList<ThemeSettingView> Schema);
 
 /// <summary>Theme settings as the editor sends them: each key of the schema with a string (links: a list of label and url).</summary>

@@ -128,12 +128,18 @@ internal sealed class HostThemeSelector(ThemeRegistry registry, ThemeVersionLoad
             return ThemeRegistry.DefaultTheme;
         }
 
-        if (Guid.TryParse(httpContext.Request.Query[PreviewParameter], out var preview)
-            && tenant.UserId is not null && tenant.ResellerId == reseller.Id && permissions.Has(Permissions.ThemeManage)
-            && await loader.EnsureLoadedAsync(preview, reseller.Id, httpContext.RequestAborted))
+        var wanted = httpContext.Request.Query[PreviewParameter].ToString();
+        var manager = wanted.Length > 0 && tenant.UserId is not null && tenant.ResellerId == reseller.Id && permissions.Has(Permissions.ThemeManage);
+        if (manager && Guid.TryParse(wanted, out var preview) && await loader.EnsureLoadedAsync(preview, reseller.Id, httpContext.RequestAborted))
         {
             ThemePreview.Mark(httpContext);
             return ThemeVersionKeys.Of(preview);
+        }
+
+        // "current": the theme in use, shown as a preview (framed by the editor, the sign-in page signed out).
+        if (manager && wanted == "current")
+        {
+            ThemePreview.Mark(httpContext);
         }
 
         return await LoadedAsync(httpContext, reseller) ? reseller.ThemeName : ThemeRegistry.DefaultTheme;

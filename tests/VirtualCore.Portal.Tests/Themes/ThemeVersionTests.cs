@@ -205,6 +205,35 @@ public sealed class ThemeVersionTests : IAsyncLifetime
         Assert.Contains("href=\"/agb\"", login);
     }
 
+    [Fact]
+    public async Task The_sample_theme_uploads_as_its_folder_and_gives_the_portal_another_layout()
+    {
+        using var kamp = Api("kamp.localhost", "kamp-admin", "kamp-admin-pass-1");
+        var content = new ByteArrayContent(SampleTheme.Zip());
+        content.Headers.ContentType = new("application/zip");
+
+        var upload = await kamp.PostAsync("/api/v1/theme/uploads", content);
+
+        Assert.True(upload.StatusCode == HttpStatusCode.Created, await upload.Content.ReadAsStringAsync());
+        var version = (await upload.Content.ReadFromJsonAsync<ThemeVersionView>())!;
+        Assert.Equal(("Harbour", "1.0.0"), (version.Name, version.Label));
+        await kamp.PostAsync($"/api/v1/theme/versions/{version.Id}/activate", null);
+
+        using var visitor = _portal.Session("kamp.localhost");
+        var login = await visitor.Client.GetStringAsync("/login");
+        Assert.Contains("harbour-hero", login);
+        Assert.Contains("Harbour Cloud", login);
+        Assert.Contains("https://harbour.example/impressum", login);
+        var key = "v" + version.Id.ToString("N");
+        Assert.Equal("image/svg+xml", (await visitor.Client.GetAsync($"/themes/{key}/assets/harbour-logo.svg")).Content.Headers.ContentType?.MediaType);
+        Assert.Contains("--heading-font: Georgia", await visitor.Client.GetStringAsync($"/themes/{key}/variables.css"));
+
+        using var baecker = await SignedInAsync("kamp.localhost", "baecker", "baecker-pass-1");
+        var vms = await baecker.Client.GetStringAsync("/vms");
+        Assert.Contains("class=\"harbour-side\"", vms);
+        Assert.DoesNotContain("class=\"topbar\"", vms);
+    }
+
     private HttpClient Api(string host, string user, string password)
     {
         var client = _portal.ApiClient(user, password);

@@ -17,13 +17,12 @@
 
   function previewUrl() {
     var path = page === "vm" ? vmPage : page;
-    var id = preview.dataset.preview;
-    return id ? path + "?theme-preview=" + encodeURIComponent(id) : path;
+    return path + "?theme-preview=" + encodeURIComponent(preview.dataset.preview || "current");
   }
 
   function showSwatches() {
     form.querySelectorAll(".swatch").forEach(function (swatch) {
-      var value = swatch.parentElement.querySelector("input").value.trim();
+      var value = swatch.parentElement.querySelector("input").value.trim() || swatch.dataset.inherited || "";
       swatch.style.background = /^#([0-9a-fA-F]{3}|[0-9a-fA-F]{6})$/.test(value) ? value : "transparent";
     });
   }

@@ -48,6 +48,13 @@ internal sealed class ThemeStore(
         return reader.Read(ThemePackageReader.Write(ThemePackage.Of(manifest)), options.Value.Limits);
     }
 
+    /// <summary>The settings a theme built on <paramref name="baseTheme"/> inherits where it sets nothing.</summary>
+    public IReadOnlyDictionary<string, object> Inherited(string? baseTheme)
+    {
+        var name = baseTheme is not null && registry.IsInstalled(baseTheme) ? baseTheme : ThemeRegistry.DefaultTheme;
+        return ThemeSettingsSchema.ToDictionary(registry.GetVariables(name));
+    }
+
     /// <summary>Checks a package, renders each of its pages once, and keeps it as a version (a draft replaces the last draft).</summary>
     public async Task<ThemeVersionView> KeepAsync(ThemePackage package, string source, bool draft, CancellationToken cancellationToken)
     {
@@ -128,7 +135,8 @@ internal sealed class GetThemeHandler(PortalDbContext db, ThemeStore store) : IQ
         var reseller = await store.ResellerAsync(cancellationToken);
         var versions = await db.Set<ThemeVersion>().AsNoTracking().Where(v => v.ResellerId == reseller.Id).ToListAsync(cancellationToken);
         var rollBack = await RollBackThemeHandler.PreviousAsync(db, reseller.Id, cancellationToken);
-        var settings = ThemeSettingsSchema.ToDictionary((await store.SourceAsync(null, cancellationToken)).Manifest.Variables);
+        var source = (await store.SourceAsync(null, cancellationToken)).Manifest;
+        var settings = ThemeSettingsSchema.ToDictionary(source.Variables);
         return new ThemeOverview(
             reseller.ActiveThemeVersionId,
             reseller.ThemeName,
@@ -137,6 +145,7 @@ internal sealed class GetThemeHandler(PortalDbContext db, ThemeStore store) : IQ
             [.. versions.Where(v => v.Number != null).OrderByDescending(v => v.Number).Select(v => ThemeStore.View(v, v.Id == reseller.ActiveThemeVersionId))],
             versions.Where(v => v.Number == null).Select(v => ThemeStore.View(v, false)).SingleOrDefault(),
             settings,
+            store.Inherited(source.Base),
             [.. ThemeSettingsSchema.Fields.Select(f => new ThemeSettingView(
                 f.Key,
                 f.Kind.ToString().ToLowerInvariant(),

@@ -171,6 +171,7 @@ internal static class ThemePage
                 f.Kind switch { "email" => "email", "phone" => "tel", _ => "text" },
                 f.MaxLength,
                 f.Choices ?? [],
+                theme.Inherited.TryGetValue(f.Key, out var inherited) && inherited is string text ? text : "",
                 byField.GetValueOrDefault("settings." + f.Key) ?? byField.Where(e => e.Key.StartsWith("settings." + f.Key + "[", StringComparison.Ordinal)).Select(e => $"{e.Key["settings.".Length..]}: {e.Value}").FirstOrDefault());
         }).ToList();
         var model = new ThemePageModel(
@@ -230,7 +231,8 @@ public sealed record ThemePageModel(
 
 /// <summary>One setting in the editor's form.</summary>
 /// <param name="InputType">text, color, email, tel.</param>
-public sealed record ThemeFieldRow(string Key, string Kind, string Label, string Help, string Value, string InputType, int MaxLength, IReadOnlyList<string> Choices, string? Error);
+/// <param name="Inherited">What the base theme gives where this setting is left empty.</param>
+public sealed record ThemeFieldRow(string Key, string Kind, string Label, string Help, string Value, string InputType, int MaxLength, IReadOnlyList<string> Choices, string Inherited, string? Error);
 
 public sealed record ThemeVersionRow(string Id, string Number, string Source, string Name, string Label, string BaseTheme, string Created, string CreatedIso, string CreatedBy, bool Active, string Size, string Sha256);
 
