@@ -48,12 +48,8 @@ public static class SecurityHeaders
             }
 
             headers.XContentTypeOptions = "nosniff";
-            // A theme's preview is framed by the theme editor on the same origin; it says so itself.
-            if (!headers.ContainsKey("X-Frame-Options"))
-            {
-                headers.XFrameOptions = "DENY";
-            }
-
+            // A theme's preview is framed by the theme editor on the same origin; nothing else is framed at all.
+            headers.XFrameOptions = ThemePreview.IsPreview(http) ? "SAMEORIGIN" : "DENY";
             headers["Referrer-Policy"] = "same-origin";
             return Task.CompletedTask;
         });

@@ -48,6 +48,10 @@ public sealed class ThemeVersionTests : IAsyncLifetime
         var previewHtml = await preview.Content.ReadAsStringAsync();
         Assert.Contains("Welcome to Kamp Blue", previewHtml);
         Assert.Contains("frame-ancestors 'self'", preview.Headers.GetValues("Content-Security-Policy").Single());
+        Assert.Equal("SAMEORIGIN", preview.Headers.GetValues("X-Frame-Options").Single());
+        var framedNowhere = await admin.Client.GetAsync("/login");
+        Assert.Contains("frame-ancestors 'none'", framedNowhere.Headers.GetValues("Content-Security-Policy").Single());
+        Assert.Equal("DENY", framedNowhere.Headers.GetValues("X-Frame-Options").Single());
         Assert.Contains("Legal notice", previewHtml);
         Assert.DoesNotContain("Welcome to", await visitor.Client.GetStringAsync($"/login?theme-preview={version.Id}"));
 

@@ -94,7 +94,7 @@ internal static class ThemePage
                 return Results.Created($"/api/v1/theme/versions/{saved.Id}", saved);
             })
             .WithName("UploadTheme").WithSummary("Uploads a theme zip (body `application/zip`): checked file by file, each page rendered once; refused with file, line and reason, else kept as a new version (not yet in use).")
-            .Accepts<byte[]>("application/zip").Produces<ThemeVersionView>(StatusCodes.Status201Created).ProducesValidationProblem();
+            .Produces<ThemeVersionView>(StatusCodes.Status201Created).ProducesValidationProblem();
         api.MapPost("/versions/{versionId:guid}/activate", (Guid versionId, ISender sender, CancellationToken ct) => sender.Send(new ActivateThemeVersion(versionId), ct))
             .WithName("ActivateThemeVersion").WithSummary("Puts a saved version in use on your portal.")
             .Produces<ThemeVersionView>().ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
