@@ -10,13 +10,20 @@
 
   function cell(tag, cls, value) { var td = document.createElement(tag); if (cls) { td.className = cls; } text(td, value); return td; }
 
+  // A moment as the server renders it (<time datetime="…Z">), for local-time.js to show in the reader's time zone.
+  function timeCell(value) {
+    var td = document.createElement("td"); td.className = "nowrap";
+    if (value) { var t = document.createElement("time"); t.setAttribute("datetime", value); text(t, value); td.append(t); }
+    return td;
+  }
+
   function renderJobRow(row, job) {
     row.replaceChildren(
       cell("td", "", job.type),
       (function () { var td = document.createElement("td"); var a = document.createElement("a"); a.href = "/vms/" + job.targetId; text(a, job.name); td.append(a); return td; })(),
       cell("td", "", job.action + " (" + job.userName + ")"),
-      cell("td", "nowrap", stamp(job.startedAt || job.queuedAt)),
-      cell("td", "nowrap", stamp(job.endedAt)),
+      timeCell(stamp(job.startedAt || job.queuedAt)),
+      timeCell(stamp(job.endedAt)),
       (function () { var td = document.createElement("td"); var b = document.createElement("span"); b.className = "badge badge-" + job.status; text(b, job.status); td.append(b); return td; })(),
       cell("td", "wrap", job.info));
   }

@@ -1,4 +1,3 @@
-using System.Globalization;
 using Mediator;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -8,6 +7,7 @@ using VirtualCore.Framework.Mediation;
 using VirtualCore.Framework.Security;
 using VirtualCore.Framework.Tenancy;
 using VirtualCore.Framework.Web;
+using VirtualCore.Framework.Web.Pages;
 using VirtualCore.Modules.Compute.Contracts;
 using VirtualCore.Modules.Identity.Contracts;
 using VirtualCore.Modules.Infrastructure.Contracts;
@@ -92,9 +92,9 @@ internal static class AlertEndpoints
         AlertNotifications.Describe(a.Condition, a.Value, a.Threshold),
         a.Condition is AlertConditions.Stopped or AlertConditions.Offline ? "" : AlertNotifications.Figure(a.Condition, a.Peak),
         a.State,
-        a.FiredAt.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture),
+        PageFormat.Timestamp(a.FiredAt),
         a.AcknowledgedBy is null ? "" : $"{a.AcknowledgedBy}, {a.AcknowledgedAt:yyyy-MM-dd HH:mm}",
-        a.ResolvedAt?.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture) ?? "",
+        PageFormat.Timestamp(a.ResolvedAt),
         a.Resolution ?? "");
 
     private static AlertRuleRow RuleRow(AlertRuleView r) => new(

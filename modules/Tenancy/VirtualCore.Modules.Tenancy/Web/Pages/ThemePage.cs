@@ -8,6 +8,7 @@ using Microsoft.Extensions.Options;
 using VirtualCore.Framework.Mediation;
 using VirtualCore.Framework.Security;
 using VirtualCore.Framework.Web;
+using VirtualCore.Framework.Web.Pages;
 using VirtualCore.Modules.Tenancy.Contracts;
 using VirtualCore.Modules.Tenancy.Features.Themes;
 
@@ -197,8 +198,7 @@ internal static class ThemePage
         v.Name,
         v.Label ?? "",
         v.BaseTheme,
-        v.CreatedAt.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture),
-        v.CreatedAt.ToString("O", CultureInfo.InvariantCulture),
+        PageFormat.Timestamp(v.CreatedAt),
         v.CreatedBy,
         v.Active,
         v.Size < 1024 ? $"{v.Size} B" : $"{v.Size / 1024.0:0.#} KiB",
@@ -234,7 +234,7 @@ public sealed record ThemePageModel(
 /// <param name="Inherited">What the base theme gives where this setting is left empty.</param>
 public sealed record ThemeFieldRow(string Key, string Kind, string Label, string Help, string Value, string InputType, int MaxLength, IReadOnlyList<string> Choices, string Inherited, string? Error);
 
-public sealed record ThemeVersionRow(string Id, string Number, string Source, string Name, string Label, string BaseTheme, string Created, string CreatedIso, string CreatedBy, bool Active, string Size, string Sha256);
+public sealed record ThemeVersionRow(string Id, string Number, string Source, string Name, string Label, string BaseTheme, string Created, string CreatedBy, bool Active, string Size, string Sha256);
 
 /// <summary>One reason an upload was refused: file (and line) and why.</summary>
 public sealed record ThemeProblemRow(string File, string Reason);

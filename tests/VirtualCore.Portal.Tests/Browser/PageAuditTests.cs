@@ -1,0 +1,106 @@
+using System.Net.Http.Json;
+using Deque.AxeCore.Playwright;
+using Microsoft.Playwright;
+using VirtualCore.Modules.Tenancy.Contracts;
+using VirtualCore.Portal.Tests.Themes;
+
+namespace VirtualCore.Portal.Tests.Browser;
+
+/// <summary>
+/// Every page of every role in both themes (the default on the provider's portal, the sample Harbour on a reseller's)
+/// checked with axe-core in Chromium: no serious or critical accessibility violation. With VCORE_SCREENSHOTS set to a
+/// folder, each page is also saved there as a screenshot (<c>scripts/screenshots.sh</c> fills docs/screenshots).
+/// </summary>
+public sealed class PageAuditTests : PortalBrowserTests
+{
+    [Fact]
+    public async Task Every_page_in_both_themes_has_no_serious_accessibility_violation()
+    {
+        // The reseller kamp uses the sample theme; the provider's portal the default.
+        // The portal listens on a real port here: the reseller's host name goes in the Host header.
+        using var kampAdmin = Portal.ApiClient("kamp-admin", "kamp-admin-pass-1");
+        kampAdmin.DefaultRequestHeaders.Host = "kamp.localhost";
+        var zip = new ByteArrayContent(SampleTheme.Zip());
+        zip.Headers.ContentType = new("application/zip");
+        var harbour = (await (await kampAdmin.PostAsync("/api/v1/theme/uploads", zip)).Content.ReadFromJsonAsync<ThemeVersionView>())!;
+        await kampAdmin.PostAsync($"/api/v1/theme/versions/{harbour.Id}/activate", null);
+
+        var demoVm = await Portal.Demo().CreatedVmAsync("audit-demo");
+        using var baeckerApi = Portal.ApiClient("baecker", "baecker-pass-1");
+        baeckerApi.DefaultRequestHeaders.Host = "kamp.localhost";
+        var kampVm = await baeckerApi.CreatedVmAsync("audit-kamp");
+
+        var kampUrl = BaseUrl.Replace("://127.0.0.1", "://kamp.localhost", StringComparison.Ordinal).Replace("://localhost", "://kamp.localhost", StringComparison.Ordinal);
+        var visits = new List<(string Theme, string Base, string? User, string Password, string[] Paths)>
+        {
+            ("default", BaseUrl, null, "", ["/login"]),
+            ("default", BaseUrl, "demo", "demo-pass-1", ["/vms", "/vms/new", $"/vms/{demoVm}", $"/vms/{demoVm}/hardware", $"/vms/{demoVm}/console", "/jobs", "/alerts", "/isos", "/admin/users", "/profile", "/admin/audit"]),
+            ("default", BaseUrl, "operator", "operator-pass-1", ["/nodes", "/admin/resellers", "/admin/customers", "/admin/theme", "/operations/ip-pools", "/operations/dead-letters"]),
+            ("harbour", kampUrl, null, "", ["/login"]),
+            ("harbour", kampUrl, "baecker", "baecker-pass-1", ["/vms", "/vms/new", $"/vms/{kampVm}", "/jobs", "/alerts", "/isos", "/profile"]),
+            ("harbour", kampUrl, "kamp-admin", "kamp-admin-pass-1", ["/admin/customers", "/admin/users", "/admin/theme"]),
+        };
+
+        var screenshots = Environment.GetEnvironmentVariable("VCORE_SCREENSHOTS");
+        if (!string.IsNullOrEmpty(screenshots))
+        {
+            Directory.CreateDirectory(screenshots);
+        }
+
+        var violations = new List<string>();
+        foreach (var (theme, baseUrl, user, password, paths) in visits)
+        {
+            await using var context = await Browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1280, Height = 800 } });
+            var page = await context.NewPageAsync();
+            if (user is not null)
+            {
+                await page.GotoAsync(baseUrl + "/login");
+                await page.FillAsync("#userName", user);
+                await page.FillAsync("#password", password);
+                await page.ClickAsync("button[type=submit]");
+                await page.WaitForURLAsync(baseUrl + "/vms", new PageWaitForURLOptions { WaitUntil = WaitUntilState.Commit, Timeout = 60_000 });
+            }
+
+            foreach (var path in paths)
+            {
+                var response = await page.GotoAsync(baseUrl + path, new PageGotoOptions { WaitUntil = WaitUntilState.Load });
+                Assert.True(response?.Ok == true, $"{theme} {user} {path}: {response?.Status}");
+                var result = await page.RunAxe();
+                violations.AddRange(result.Violations
+                    .Where(v => v.Impact is "serious" or "critical")
+                    .Select(v => $"{theme} {user ?? "visitor"} {path}: {v.Id} ({v.Impact}) {v.Help} — {string.Join(" | ", v.Nodes.Take(3).Select(n => n.Html))}"));
+                if (!string.IsNullOrEmpty(screenshots))
+                {
+                    var name = $"{theme}-{user ?? "visitor"}-{path.Trim('/').Replace('/', '-').Replace(demoVm.ToString(), "vm", StringComparison.Ordinal).Replace(kampVm.ToString(), "vm", StringComparison.Ordinal)}";
+                    await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(screenshots, name + ".png"), FullPage = true });
+                }
+            }
+        }
+
+        Assert.True(violations.Count == 0, "Accessibility violations:\n" + string.Join("\n", violations));
+    }
+
+    [Fact]
+    public async Task Times_show_in_the_readers_time_zone_and_language_with_the_utc_moment_on_hover()
+    {
+        var vm = await Portal.Demo().CreatedVmAsync("clock");
+        await using var context = await Browser.NewContextAsync(new BrowserNewContextOptions { TimezoneId = "Pacific/Auckland", Locale = "de-DE" });
+        var page = await SignedInPageAsync(context);
+
+        await page.GotoAsync(BaseUrl + $"/vms/{vm}");
+        var created = page.Locator(".subtitle time");
+        var utc = await created.GetAttributeAsync("datetime");
+        Assert.Matches(@"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$", utc);
+        await Assertions.Expect(created).ToHaveAttributeAsync("title", utc!.Replace("T", " ", StringComparison.Ordinal).Replace("Z", " UTC", StringComparison.Ordinal));
+        var auckland = TimeZoneInfo.ConvertTime(DateTimeOffset.Parse(utc, System.Globalization.CultureInfo.InvariantCulture), TimeZoneInfo.FindSystemTimeZoneById("Pacific/Auckland"));
+        await Assertions.Expect(created).ToContainTextAsync(auckland.ToString("HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture));
+        await Assertions.Expect(created).ToContainTextAsync(auckland.Year.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Assert.DoesNotContain("T", await created.TextContentAsync() ?? "T", StringComparison.Ordinal);
+
+        // Rows the job log adds live are shown the same way.
+        await page.GotoAsync(BaseUrl + "/jobs");
+        await Portal.Demo().ActAsync(vm, "start");
+        var newest = page.Locator("#job-table tbody tr").First.Locator("time").First;
+        await Assertions.Expect(newest).ToHaveAttributeAsync("title", new System.Text.RegularExpressions.Regex(" UTC$"));
+    }
+}
