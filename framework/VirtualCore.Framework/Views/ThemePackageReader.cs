@@ -323,24 +323,18 @@ public sealed partial class ThemePackageReader(ThemeRegistry registry, ThemeLint
         };
     }
 
-    private static string? CheckSvg(byte[] content)
-    {
-        string text;
-        try
-        {
-            text = StrictUtf8.GetString(content);
-        }
-        catch (DecoderFallbackException)
-        {
-            return "is not UTF-8 text";
-        }
-
-        return SvgActiveContent().Match(text) is { Success: true } active
+    private static string? CheckSvg(byte[] content) => CheckText(content, text =>
+        SvgActiveContent().Match(text) is { Success: true } active
             ? $"holds active content ({active.Value.Trim()}); an SVG in a theme is a picture only — no script, event handlers, links, foreign objects or entities"
-            : !text.Contains("<svg", StringComparison.OrdinalIgnoreCase) ? "is not an SVG image" : null;
-    }
+            : !text.Contains("<svg", StringComparison.OrdinalIgnoreCase) ? "is not an SVG image" : null);
 
-    private static string? CheckCss(byte[] content)
+    private static string? CheckCss(byte[] content) => CheckText(content, text =>
+        CssForeignReference().Match(text) is { Success: true } foreign
+            ? $"loads from another site or runs code ({foreign.Value.Trim()}); a theme's styles use its own files only"
+            : null);
+
+    /// <summary>A text asset's problem: not UTF-8, or what <paramref name="check"/> finds in its text.</summary>
+    private static string? CheckText(byte[] content, Func<string, string?> check)
     {
         string text;
         try
@@ -352,9 +346,7 @@ public sealed partial class ThemePackageReader(ThemeRegistry registry, ThemeLint
             return "is not UTF-8 text";
         }
 
-        return CssForeignReference().Match(text) is { Success: true } foreign
-            ? $"loads from another site or runs code ({foreign.Value.Trim()}); a theme's styles use its own files only"
-            : null;
+        return check(text);
     }
 
     private static bool Starts(byte[] content, ReadOnlySpan<byte> magic) => content.AsSpan().StartsWith(magic);

@@ -47,6 +47,22 @@ public abstract class PortalBrowserTests : IAsyncLifetime
         await Portal.DisposeAsync();
     }
 
+    /// <summary>The portal's address under another host name (a reseller's: Chromium resolves *.localhost itself).</summary>
+    protected string HostUrl(string host) =>
+        new UriBuilder(BaseUrl) { Host = host }.Uri.ToString().TrimEnd('/');
+
+    /// <summary>A new page of <paramref name="context"/>, signed in through the login form at <paramref name="baseUrl"/>, on the VM list.</summary>
+    protected async Task<IPage> SignedInPageAsync(IBrowserContext context, string user, string password, string baseUrl)
+    {
+        var page = await context.NewPageAsync();
+        await page.GotoAsync(baseUrl + "/login");
+        await page.FillAsync("#userName", user);
+        await page.FillAsync("#password", password);
+        await page.ClickAsync("button[type=submit]");
+        await page.WaitForURLAsync(baseUrl + "/vms", new PageWaitForURLOptions { WaitUntil = WaitUntilState.Commit, Timeout = 60_000 });
+        return page;
+    }
+
     /// <summary>A new page of <paramref name="context"/>, signed in through the login form, on the VM list.</summary>
     protected async Task<IPage> SignedInPageAsync(IBrowserContext context, string user = "demo", string password = "demo-pass-1")
     {

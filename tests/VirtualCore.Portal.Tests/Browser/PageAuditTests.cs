@@ -30,7 +30,7 @@ public sealed class PageAuditTests : PortalBrowserTests
         baeckerApi.DefaultRequestHeaders.Host = "kamp.localhost";
         var kampVm = await baeckerApi.CreatedVmAsync("audit-kamp");
 
-        var kampUrl = BaseUrl.Replace("://127.0.0.1", "://kamp.localhost", StringComparison.Ordinal).Replace("://localhost", "://kamp.localhost", StringComparison.Ordinal);
+        var kampUrl = HostUrl("kamp.localhost");
         var visits = new List<(string Theme, string Base, string? User, string Password, string[] Paths)>
         {
             ("default", BaseUrl, null, "", ["/login"]),
@@ -51,15 +51,7 @@ public sealed class PageAuditTests : PortalBrowserTests
         foreach (var (theme, baseUrl, user, password, paths) in visits)
         {
             await using var context = await Browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1280, Height = 800 } });
-            var page = await context.NewPageAsync();
-            if (user is not null)
-            {
-                await page.GotoAsync(baseUrl + "/login");
-                await page.FillAsync("#userName", user);
-                await page.FillAsync("#password", password);
-                await page.ClickAsync("button[type=submit]");
-                await page.WaitForURLAsync(baseUrl + "/vms", new PageWaitForURLOptions { WaitUntil = WaitUntilState.Commit, Timeout = 60_000 });
-            }
+            var page = user is null ? await context.NewPageAsync() : await SignedInPageAsync(context, user, password, baseUrl);
 
             foreach (var path in paths)
             {

@@ -12,14 +12,8 @@ public sealed class ThemeEditorPageTests : PortalBrowserTests
     [Fact]
     public async Task A_reseller_edits_with_live_preview_saves_uploads_the_sample_activates_and_rolls_back()
     {
-        var kamp = BaseUrl.Replace("://127.0.0.1", "://kamp.localhost", StringComparison.Ordinal).Replace("://localhost", "://kamp.localhost", StringComparison.Ordinal);
         await using var context = await Browser.NewContextAsync();
-        var page = await context.NewPageAsync();
-        await page.GotoAsync(kamp + "/login");
-        await page.FillAsync("#userName", "kamp-admin");
-        await page.FillAsync("#password", "kamp-admin-pass-1");
-        await page.ClickAsync("button[type=submit]");
-        await page.WaitForURLAsync(kamp + "/vms", new PageWaitForURLOptions { WaitUntil = WaitUntilState.Commit, Timeout = 60_000 });
+        var page = await SignedInPageAsync(context, "kamp-admin", "kamp-admin-pass-1", HostUrl("kamp.localhost"));
 
         await page.ClickAsync("nav a[href='/admin/theme']");
         await Assertions.Expect(page.Locator("h1")).ToHaveTextAsync("Theme");
