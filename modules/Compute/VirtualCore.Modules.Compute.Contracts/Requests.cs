@@ -171,6 +171,9 @@ public sealed record GetVdcCapacity : IQuery<VdcCapacityView>;
 /// <summary>Rack servers with their capacity and what all VMs on them use of it.</summary>
 public sealed record ListNodeUsage : IQuery<IReadOnlyList<NodeUsageView>>;
 
+/// <summary>How many of the VMs the caller sees are in each state (states with none left out).</summary>
+public sealed record CountVmsByState : IQuery<IReadOnlyDictionary<string, int>>;
+
 /// <summary>Moves the running VM live to another rack server, where it gets dedicated cores of its own.</summary>
 /// <param name="TargetNode">The rack server's name, e.g. "rack-2".</param>
 public sealed record MigrateVm(Guid VmId, string? TargetNode, Guid? RequestId = null) : ICommand<JobAccepted>;

@@ -100,7 +100,7 @@ public sealed class ComputeModule : IModule
         services.AddRequestPermission(Permissions.VmOperate, typeof(StartVm), typeof(ShutdownVm), typeof(PowerOffVm), typeof(RestartVm), typeof(ResetVm), typeof(PauseVm), typeof(ResumeVm), typeof(ParkVm), typeof(UnparkVm), typeof(DeleteVm),
             typeof(EditVmHardware), typeof(CreateRecoveryPoint), typeof(RevertToRecoveryPoint), typeof(DeleteRecoveryPoint), typeof(MigrateVm), typeof(ListMigrationTargets),
             typeof(ListDiskExports), typeof(ExportVmDisk), typeof(DeleteVmDiskExport), typeof(GetDiskExportDownload));
-        services.AddRequestPermission(Permissions.VmRead, typeof(ListVms), typeof(GetVm), typeof(ListRecoveryPoints));
+        services.AddRequestPermission(Permissions.VmRead, typeof(ListVms), typeof(GetVm), typeof(ListRecoveryPoints), typeof(CountVmsByState));
 
         // The level each VM request needs on its VM, checked before validation by VmGuard.
         services.AddScoped<IVmGuard, VmGuard>();

@@ -27,12 +27,14 @@ public sealed class MonitoringModule : IModule
         "Usage graphs",
         new Version(1, 0),
         ["Infrastructure", "Compute"],
-        [MetricsEndpoints.NodeTemplate, AlertEndpoints.Template]);
+        [MetricsEndpoints.NodeTemplate, AlertEndpoints.Template, OverviewPage.Template]);
 
     public void ConfigureServices(IServiceCollection services, IConfiguration configuration)
     {
         services.AddPageModel<NodeUsageModel>(MetricsEndpoints.NodeTemplate);
         services.AddPageModel<AlertsModel>(AlertEndpoints.Template);
+        services.AddPageModel<OverviewModel>(OverviewPage.Template);
+        services.AddSingleton(new NavigationItem("Overview", "/overview", 5, Permissions.VmRead));
         services.AddScoped<MetricStore>();
         services.AddScoped<UsageIngest>();
         services.AddScoped<IVmRemovalParticipant, UsageHistoryRemoval>();
@@ -137,5 +139,6 @@ public sealed class MonitoringModule : IModule
     {
         MetricsEndpoints.Map(endpoints);
         AlertEndpoints.Map(endpoints);
+        OverviewPage.Map(endpoints);
     }
 }

@@ -11,8 +11,22 @@ namespace VirtualCore.Modules.Compute.Features.Queries;
 
 internal sealed class VmQueries(PortalDbContext db, IResourceAccess access) :
     IQueryHandler<ListVms, IReadOnlyList<VmView>>,
-    IQueryHandler<GetVm, VmView>
+    IQueryHandler<GetVm, VmView>,
+    IQueryHandler<CountVmsByState, IReadOnlyDictionary<string, int>>
 {
+    public async ValueTask<IReadOnlyDictionary<string, int>> Handle(CountVmsByState query, CancellationToken cancellationToken)
+    {
+        var visible = await access.VisibleVmsAsync(cancellationToken);
+        var source = db.Set<VirtualMachine>().AsNoTracking();
+        if (visible is not null)
+        {
+            source = source.Where(v => visible.Contains(v.Id));
+        }
+
+        return await source.GroupBy(v => v.State).Select(g => new { State = g.Key, Count = g.Count() })
+            .ToDictionaryAsync(g => g.State, g => g.Count, StringComparer.Ordinal, cancellationToken);
+    }
+
     public async ValueTask<IReadOnlyList<VmView>> Handle(ListVms query, CancellationToken cancellationToken)
     {
         var visible = await access.VisibleVmsAsync(cancellationToken);
