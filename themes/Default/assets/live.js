@@ -28,6 +28,8 @@
       cell("td", "wrap", job.info));
   }
 
+  function stage(status) { return status === "queued" ? 0 : status === "running" ? 1 : 2; }
+
   var RELOADING = ["hardware", "recovery-point", "recovery-point-delete", "disk-export", "disk-export-delete"];
 
   function onJob(job) {
@@ -38,6 +40,8 @@
     var row = table.querySelector('tr[data-job-id="' + job.id + '"]');
     var badge = row && row.querySelector(".badge");
     if (badge && badge.textContent === job.status && row.lastElementChild.textContent === job.info) { return; }
+    // Pushes can overtake each other: a job never goes back (a late "queued" after "completed" is dropped).
+    if (badge && stage(badge.textContent) > stage(job.status)) { return; }
     // A finished job that alters the VM page's records (its values and next-boot notes, its recovery points, its disk
     // exports) reloads the page: show it as the server has it now.
     var detail = document.getElementById("vm-detail");
