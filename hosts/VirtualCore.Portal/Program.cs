@@ -1,4 +1,5 @@
 using MassTransit;
+using VirtualCore.Framework.Localisation;
 using VirtualCore.Framework.Messaging;
 using VirtualCore.Framework.Tenancy;
 using VirtualCore.Framework.Web;
@@ -68,6 +69,7 @@ app.UseExceptionHandler();
 app.UseHtmlStatusPages();
 app.UseHostTenancy();
 app.UseAuthentication();
+app.UseRequestLanguage();
 app.UseHostTenancyCheck();
 app.UseApiAntiforgery();
 app.UseAuthorization();

@@ -12,7 +12,8 @@ namespace VirtualCore.Framework.Tenancy;
 /// <param name="BrandName">The brand shown in its portal.</param>
 /// <param name="ThemeName">Its theme.</param>
 /// <param name="IsProvider">The provider's own portal, where the operator signs in.</param>
-public sealed record RequestReseller(Guid Id, string Name, string BrandName, string ThemeName, bool IsProvider);
+/// <param name="Language">The language the portal speaks to whoever has not chosen one (<c>en</c>, <c>de</c>).</param>
+public sealed record RequestReseller(Guid Id, string Name, string BrandName, string ThemeName, bool IsProvider, string Language = "en");
 
 /// <summary>Finds the reseller that owns a host name; implemented by the module that owns resellers.</summary>
 public interface IHostTenantResolver

@@ -11,7 +11,7 @@ namespace VirtualCore.Framework.Views;
 /// </summary>
 internal sealed class ScribanViewRenderer(ThemeRegistry registry, IOptions<ViewEngineOptions> options) : IViewRenderer
 {
-    private static readonly string[] ReservedNames = ["model", "theme", "body", "raw", "include"];
+    private static readonly string[] ReservedNames = ["model", "theme", "body", "raw", "include", "t"];
 
     private readonly ViewEngineOptions _options = options.Value;
 
@@ -111,6 +111,8 @@ internal sealed class ScribanViewRenderer(ThemeRegistry registry, IOptions<ViewE
 
         scope.SetValue("model", ViewModelConverter.Convert(model, "model"), true);
         scope.SetValue("theme", ThemeObject(themeName), true);
+        var language = globals.TryGetValue("lang", out var lang) && Localisation.PortalLanguages.IsSupported(lang as string) ? (string)lang! : Localisation.PortalLanguages.English;
+        scope.SetValue("t", new TextFunction(registry.GetTexts(themeName, language)), true);
         return scope;
     }
 

@@ -36,6 +36,9 @@ public sealed class ThemeLinter(PageModelCatalogue pages)
         ["page_title"] = new(typeof(string), null),
         ["body"] = new(typeof(RawHtml), null),
         ["layout"] = new(typeof(string), null),
+        ["t"] = Unknown,
+        ["lang"] = new(typeof(string), null),
+        ["languages"] = new(typeof(PageLanguage[]), null),
     };
 
     /// <summary>
@@ -315,7 +318,7 @@ public sealed class ThemeLinter(PageModelCatalogue pages)
 
             if (report)
             {
-                Problems.Add(new TemplateLintProblem(variable.Span.Start.Line + 1, name, $"'{name}' is not a variable of this page (the page provides model, theme, user, nav, csrf, path, brand, page_title)"));
+                Problems.Add(new TemplateLintProblem(variable.Span.Start.Line + 1, name, $"'{name}' is not a variable of this page (the page provides model, theme, user, nav, csrf, path, brand, page_title, lang, languages, t)"));
             }
 
             return Unknown;

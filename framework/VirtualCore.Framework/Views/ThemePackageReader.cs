@@ -89,6 +89,11 @@ public sealed partial class ThemePackageReader(ThemeRegistry registry, ThemeLint
             {
                 Add($"{ThemePaths.AssetsFolder}/{path}", content);
             }
+
+            foreach (var (language, json) in package.Locales.OrderBy(l => l.Key, StringComparer.Ordinal))
+            {
+                Add($"{ThemePaths.LocalesFolder}/{language}.json", Encoding.UTF8.GetBytes(json));
+            }
         }
 
         return buffer.ToArray();
@@ -187,6 +192,7 @@ public sealed partial class ThemePackageReader(ThemeRegistry registry, ThemeLint
 
         var templates = new Dictionary<string, (string Text, Template Parsed)>(StringComparer.Ordinal);
         var assets = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+        var locales = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (path, content) in files.OrderBy(f => f.Key, StringComparer.Ordinal))
         {
             if (path == ThemePaths.ManifestFileName || IsDocument(path))
@@ -218,9 +224,29 @@ public sealed partial class ThemePackageReader(ThemeRegistry registry, ThemeLint
                     assets[relative] = content;
                 }
             }
+            else if (path.StartsWith(ThemePaths.LocalesFolder + "/", StringComparison.Ordinal))
+            {
+                var relative = path[(ThemePaths.LocalesFolder.Length + 1)..];
+                if (ThemePaths.LanguageOfLocale(relative) is not { } language)
+                {
+                    problems.Add(new(path, null, $"is not a language's texts (locales/{{language}}.json for {string.Join(", ", Localisation.PortalLanguages.All)})"));
+                }
+                else if (Decode(path, content, problems) is { } json)
+                {
+                    try
+                    {
+                        Localisation.TextCatalogue.Parse(json);
+                        locales[language] = json;
+                    }
+                    catch (Localisation.TextCatalogueException ex)
+                    {
+                        problems.AddRange(ex.Problems.Select(p => new ThemeProblem(path, null, p.ToString())));
+                    }
+                }
+            }
             else
             {
-                problems.Add(new(path, null, "is not part of a theme (theme.json, templates/**/*.sbn-html, assets/…, README.md, LICENSE)"));
+                problems.Add(new(path, null, "is not part of a theme (theme.json, templates/**/*.sbn-html, assets/…, locales/{language}.json, README.md, LICENSE)"));
             }
         }
 
@@ -258,7 +284,7 @@ public sealed partial class ThemePackageReader(ThemeRegistry registry, ThemeLint
             throw new ThemePackageException(problems);
         }
 
-        return new ThemePackage(manifest, templates.ToDictionary(t => t.Key, t => t.Value.Text, StringComparer.Ordinal), assets);
+        return new ThemePackage(manifest, templates.ToDictionary(t => t.Key, t => t.Value.Text, StringComparer.Ordinal), assets, locales);
     }
 
     private void CheckAssetReference(ThemeManifest manifest, string field, string? url, Dictionary<string, byte[]> assets, List<ThemeProblem> problems)

@@ -12,6 +12,7 @@ internal static partial class ThemePaths
     public const string ManifestFileName = "theme.json";
     public const string TemplatesFolder = "templates";
     public const string AssetsFolder = "assets";
+    public const string LocalesFolder = "locales";
     public const string DefaultThemeName = "Default";
     public const string LayoutTemplatePath = "Layout.sbn-html";
 
@@ -39,6 +40,10 @@ internal static partial class ThemePaths
 
     public static bool IsSafeTemplatePath(string? path) =>
         IsSafeRelativePath(path) && path!.EndsWith(TemplateExtension, StringComparison.Ordinal) && path.Length > TemplateExtension.Length;
+
+    /// <summary>The language a file of the <c>locales</c> folder holds the texts of (<c>de.json</c> → <c>de</c>), if it is one.</summary>
+    public static string? LanguageOfLocale(string path) =>
+        path.EndsWith(".json", StringComparison.Ordinal) && Localisation.PortalLanguages.IsSupported(path[..^5]) ? path[..^5] : null;
 
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9_-]{0,63}\\z", RegexOptions.CultureInvariant)]
     private static partial Regex ThemeNamePattern();

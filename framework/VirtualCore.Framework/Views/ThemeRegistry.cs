@@ -3,6 +3,7 @@ using System.Diagnostics.CodeAnalysis;
 using Microsoft.Extensions.Options;
 using Scriban;
 using Scriban.Parsing;
+using VirtualCore.Framework.Localisation;
 
 namespace VirtualCore.Framework.Views;
 
@@ -36,6 +37,8 @@ public sealed class ThemeRegistry
     private readonly ConcurrentDictionary<string, LoadedTheme> _themes;
     private readonly string _assetsUrlPrefix;
     private readonly ConcurrentDictionary<string, Lazy<ParsedTemplate>> _parsed = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<(string Theme, string Language), TextCatalogue> _texts = new();
+    private readonly ConcurrentDictionary<(string Theme, string Language), string> _scriptTexts = new();
 
     public ThemeRegistry(IOptions<ViewEngineOptions> options)
     {
@@ -53,7 +56,7 @@ public sealed class ThemeRegistry
         }
 
         var invalid = new Dictionary<string, ThemeValidationException>(StringComparer.Ordinal);
-        var candidates = new Dictionary<string, (ThemeManifest Manifest, Dictionary<string, ThemeFile> Templates, Dictionary<string, ThemeFile> Assets)>(StringComparer.Ordinal);
+        var candidates = new Dictionary<string, (ThemeManifest Manifest, Dictionary<string, ThemeFile> Templates, Dictionary<string, ThemeFile> Assets, Dictionary<string, TextCatalogue> Locales)>(StringComparer.Ordinal);
         foreach (var folder in root.EnumerateDirectories("*", ThemeEnumeration))
         {
             try
@@ -96,7 +99,7 @@ public sealed class ThemeRegistry
         {
             var chain = BuildChain(name, bases);
             var variables = ResolveUrls(name, ThemeSettingsSchema.Merge(chain.Select(n => candidates[n].Manifest.Variables)));
-            _themes[name] = new LoadedTheme(theme.Manifest, chain, variables, theme.Templates, theme.Assets, IsPackage: false);
+            _themes[name] = new LoadedTheme(theme.Manifest, chain, variables, theme.Templates, theme.Assets, theme.Locales, IsPackage: false);
         }
 
         InvalidThemes = invalid;
@@ -128,7 +131,8 @@ public sealed class ThemeRegistry
         var variables = ResolveUrls(name, ThemeSettingsSchema.Merge(chain.Skip(1).Select(n => _themes[n].Manifest.Variables).Prepend(package.Manifest.Variables)));
         var templates = package.Templates.ToDictionary(t => t.Key, t => ThemeFile.InMemory(t.Value), StringComparer.Ordinal);
         var assets = package.Assets.ToDictionary(a => a.Key, a => ThemeFile.InMemory(a.Value), StringComparer.Ordinal);
-        if (!_themes.TryAdd(name, new LoadedTheme(package.Manifest with { Name = name }, chain, variables, templates, assets, IsPackage: true)))
+        var locales = package.Locales.ToDictionary(l => l.Key, l => TextCatalogue.Parse(l.Value), StringComparer.Ordinal);
+        if (!_themes.TryAdd(name, new LoadedTheme(package.Manifest with { Name = name }, chain, variables, templates, assets, locales, IsPackage: true)))
         {
             throw new InvalidOperationException($"A theme named '{name}' is already loaded.");
         }
@@ -145,6 +149,16 @@ public sealed class ThemeRegistry
         foreach (var key in _parsed.Keys.Where(k => k.StartsWith(name + "/", StringComparison.Ordinal)))
         {
             _parsed.TryRemove(key, out _);
+        }
+
+        foreach (var key in _texts.Keys.Where(k => k.Theme == name))
+        {
+            _texts.TryRemove(key, out _);
+        }
+
+        foreach (var key in _scriptTexts.Keys.Where(k => k.Theme == name))
+        {
+            _scriptTexts.TryRemove(key, out _);
         }
 
         return true;
@@ -221,6 +235,107 @@ public sealed class ThemeRegistry
         return false;
     }
 
+    /// <summary>
+    /// The texts of <paramref name="language"/> for pages of <paramref name="themeName"/>: the catalogues of its chain,
+    /// each theme's entries over those of the themes it builds on, so a reseller's theme can change any text.
+    /// </summary>
+    /// <exception cref="KeyNotFoundException">No such theme is loaded.</exception>
+    public TextCatalogue GetTexts(string themeName, string language) =>
+        _texts.GetOrAdd((themeName, language), key =>
+        {
+            var merged = TextCatalogue.Empty;
+            foreach (var name in GetTheme(key.Theme).Chain.Reverse())
+            {
+                merged = merged.Over(GetTheme(name).Locales.GetValueOrDefault(key.Language));
+            }
+
+            return merged;
+        });
+
+    /// <summary>The catalogue a theme itself holds for a language (not its base themes'), if it has one.</summary>
+    public TextCatalogue? GetOwnTexts(string themeName, string language) => GetTheme(themeName).Locales.GetValueOrDefault(language);
+
+    /// <summary>
+    /// The texts the theme's scripts say, as a script for pages to load before them: <c>vcoreTexts</c>, the entries of
+    /// <see cref="GetTexts"/> whose English text one of the chain's scripts holds as a string, and those with
+    /// placeholders (a job's info as the live feed sends it is matched against them); and
+    /// <c>vcoreText(text, …values)</c>, which translates as the templates' <c>t</c> does.
+    /// </summary>
+    /// <exception cref="KeyNotFoundException">No such theme is loaded.</exception>
+    public string GetScriptTexts(string themeName, string language) =>
+        _scriptTexts.GetOrAdd((themeName, language), key =>
+        {
+            var scripts = string.Join("\n", ScriptSources(key.Theme));
+            var used = GetTexts(key.Theme, key.Language).Entries
+                .Where(e => e.Key.Contains("{0}", StringComparison.Ordinal)
+                    || scripts.Contains(JsString(e.Key, '"'), StringComparison.Ordinal)
+                    || scripts.Contains(JsString(e.Key, '\''), StringComparison.Ordinal))
+                .OrderBy(e => e.Key, StringComparer.Ordinal)
+                .ToDictionary(e => e.Key, e => e.Value, StringComparer.Ordinal);
+            return "window.vcoreTexts = " + System.Text.Json.JsonSerializer.Serialize(used) + ";\n" + ScriptTextFunction;
+        });
+
+    private const string ScriptTextFunction = """
+        (function () {
+          var texts = window.vcoreTexts, patterns = null;
+          function fill(text, values) {
+            return text.replace(/\{(\d)\}/g, function (m, i) { return values[+i] === undefined ? m : String(values[+i]); });
+          }
+          function escape(s) { return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"); }
+          window.vcoreText = function (text) {
+            var values = Array.prototype.slice.call(arguments, 1);
+            text = text == null ? "" : String(text);
+            if (Object.prototype.hasOwnProperty.call(texts, text)) return fill(texts[text], values);
+            if (values.length === 0) {
+              if (patterns === null) {
+                patterns = Object.keys(texts).filter(function (k) { return /\{\d\}/.test(k); }).map(function (k) {
+                  var order = [], names = {};
+                  k.replace(/['‘“„"]\{(\d)\}['’”“"]/g, function (m, n) { names[+n] = true; return m; });
+                  var source = k.split(/(\{\d\})/).map(function (part) {
+                    var m = /^\{(\d)\}$/.exec(part);
+                    if (m) { order.push(+m[1]); return "(.+?)"; }
+                    return escape(part);
+                  }).join("");
+                  return { re: new RegExp("^" + source + "$"), order: order, names: names, to: texts[k], fixed: k.replace(/\{\d\}/g, "").length };
+                }).sort(function (a, b) { return b.fixed - a.fixed; });
+              }
+              for (var i = 0; i < patterns.length; i++) {
+                var m = patterns[i].re.exec(text);
+                if (m) {
+                  var found = [];
+                  patterns[i].order.forEach(function (n, j) {
+                    var v = m[j + 1];
+                    found[n] = !patterns[i].names[n] && Object.prototype.hasOwnProperty.call(texts, v) ? texts[v] : v;
+                  });
+                  return fill(patterns[i].to, found);
+                }
+              }
+            }
+            return fill(text, values);
+          };
+        })();
+
+        """;
+
+    /// <summary>How a script writes <paramref name="text"/> as a string literal in <paramref name="quote"/>s.</summary>
+    private static string JsString(string text, char quote) =>
+        quote + text.Replace("\\", "\\\\", StringComparison.Ordinal).Replace(quote.ToString(), "\\" + quote, StringComparison.Ordinal) + quote;
+
+    private IEnumerable<string> ScriptSources(string themeName)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var name in GetTheme(themeName).Chain)
+        {
+            foreach (var (path, file) in GetTheme(name).Assets)
+            {
+                if (path.EndsWith(".js", StringComparison.Ordinal) && !path.StartsWith("vendor/", StringComparison.Ordinal) && seen.Add(path))
+                {
+                    yield return file.ReadText();
+                }
+            }
+        }
+    }
+
     internal static ParserOptions ParserOptions { get; } = new() { ExpressionDepthLimit = 100 };
 
     internal bool TryGetTemplate(string themeName, string templatePath, [NotNullWhen(true)] out ParsedTemplate? template)
@@ -265,7 +380,7 @@ public sealed class ThemeRegistry
         return variables with { LogoUrl = Resolve(variables.LogoUrl), FaviconUrl = Resolve(variables.FaviconUrl) };
     }
 
-    private static (ThemeManifest, Dictionary<string, ThemeFile>, Dictionary<string, ThemeFile>) ReadTheme(DirectoryInfo folder)
+    private static (ThemeManifest, Dictionary<string, ThemeFile>, Dictionary<string, ThemeFile>, Dictionary<string, TextCatalogue>) ReadTheme(DirectoryInfo folder)
     {
         var manifestFile = new FileInfo(Path.Combine(folder.FullName, ThemePaths.ManifestFileName));
         if (!manifestFile.Exists || manifestFile.Attributes.HasFlag(FileAttributes.ReparsePoint))
@@ -286,7 +401,26 @@ public sealed class ThemeRegistry
 
         return (manifest,
             IndexFiles(folder, ThemePaths.TemplatesFolder, ThemePaths.IsSafeTemplatePath),
-            IndexFiles(folder, ThemePaths.AssetsFolder, ThemePaths.IsSafeRelativePath));
+            IndexFiles(folder, ThemePaths.AssetsFolder, ThemePaths.IsSafeRelativePath),
+            ReadLocales(folder));
+    }
+
+    private static Dictionary<string, TextCatalogue> ReadLocales(DirectoryInfo folder)
+    {
+        var locales = new Dictionary<string, TextCatalogue>(StringComparer.Ordinal);
+        foreach (var (path, file) in IndexFiles(folder, ThemePaths.LocalesFolder, p => ThemePaths.LanguageOfLocale(p) is not null))
+        {
+            try
+            {
+                locales[ThemePaths.LanguageOfLocale(path)!] = TextCatalogue.Parse(file.ReadText());
+            }
+            catch (TextCatalogueException ex)
+            {
+                throw new ThemeValidationException([.. ex.Problems.Select(p => new ThemeValidationError($"{ThemePaths.LocalesFolder}/{path}", p.ToString()))]);
+            }
+        }
+
+        return locales;
     }
 
     private static Dictionary<string, ThemeFile> IndexFiles(DirectoryInfo theme, string subfolder, Func<string, bool> accept)
@@ -332,6 +466,7 @@ public sealed class ThemeRegistry
         ThemeVariables Variables,
         Dictionary<string, ThemeFile> Templates,
         Dictionary<string, ThemeFile> Assets,
+        Dictionary<string, TextCatalogue> Locales,
         bool IsPackage);
 }
 

@@ -56,6 +56,18 @@ public static class ThemeAssets
             return file.Path is { } onDisk ? Results.File(onDisk, contentType) : Results.Bytes(file.Content!.Value, contentType);
         }).ExcludeFromDescription();
 
+        // The texts the theme's scripts say, in the page's language (the layout loads it first).
+        endpoints.MapGet("/themes/{theme}/texts/{language}.js", async (string theme, string language, HttpContext http, ThemeRegistry themes, IThemeSelector selector) =>
+        {
+            if (!Localisation.PortalLanguages.IsSupported(language) || !await selector.MayServeAsync(http, theme))
+            {
+                return Results.NotFound();
+            }
+
+            http.Response.Headers.CacheControl = "public, max-age=3600";
+            return Results.Text(themes.GetScriptTexts(theme, language), ContentTypes[".js"]);
+        }).ExcludeFromDescription();
+
         endpoints.MapGet("/themes/{theme}/variables.css", async (string theme, HttpContext http, ThemeRegistry themes, IThemeSelector selector) =>
             await selector.MayServeAsync(http, theme)
                 ? Results.Text(VariablesCss(themes.GetVariables(theme)), ContentTypes[".css"])

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using VirtualCore.Framework.Localisation;
 using VirtualCore.Framework.Mediation;
 using VirtualCore.Framework.Tenancy;
 using VirtualCore.Framework.Views;
@@ -35,6 +36,7 @@ public sealed class ThemedPageRenderer(
         var permissions = services.GetService<IPermissionChecker>();
         var path = httpContext.Request.Path.Value ?? "/";
         var signedIn = tenant.UserId is not null && !ThemePreview.ShowsSignedOut(httpContext);
+        var language = RequestLanguage.Of(httpContext);
         var nav = services.GetServices<NavigationItem>()
             .Where(item => signedIn && permissions?.Has(item.Permission) == true)
             .OrderBy(item => item.Order)
@@ -49,6 +51,8 @@ public sealed class ThemedPageRenderer(
             ["path"] = path,
 
             ["brand"] = BrandOf(httpContext, theme),
+            ["lang"] = language,
+            ["languages"] = PortalLanguages.All.Select(code => new PageLanguage(code, PortalLanguages.NativeName(code), code == language)).ToArray(),
         };
         string html;
         try
@@ -82,6 +86,9 @@ internal sealed record NavLink(string Label, string Href, bool Current);
 internal sealed record PageUser(string Name, string DisplayName, string Role);
 
 internal sealed record CsrfField(string Name, string Value);
+
+/// <summary>A language the page can be switched to: its code, its name in itself, and whether the page is in it.</summary>
+internal sealed record PageLanguage(string Code, string Name, bool Current);
 
 /// <summary>Refuses a form post without a valid anti-forgery token (cross-site form posts).</summary>
 public sealed class AntiforgeryFilter(IAntiforgery antiforgery) : IEndpointFilter

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.EntityFrameworkCore;
 using VirtualCore.Framework.Leadership;
+using VirtualCore.Framework.Localisation;
 using VirtualCore.Framework.Mediation;
 using VirtualCore.Framework.Modules;
 using VirtualCore.Framework.Persistence;
@@ -93,7 +94,10 @@ internal static class PortalServices
             o.FormFieldName = "__csrf";
             o.HeaderName = ApiAntiforgery.HeaderName;
         });
-        services.AddProblemDetails();
+        // Problem documents speak the request's language (and a reseller's own texts), translated as they are written.
+        services.AddSingleton<PortalTexts>();
+        services.AddProblemDetails(o => o.CustomizeProblemDetails = context =>
+            context.HttpContext.RequestServices.GetRequiredService<PortalTexts>().Translate(context));
 
         // Binding failures (no body, JSON of the wrong shape, a query value that is no number) become exceptions that
         // RequestExceptionHandler turns into problem details naming the field, instead of a bare 400.

@@ -7,6 +7,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using VirtualCore.Framework.Localisation;
 using VirtualCore.Framework.Mediation;
 using VirtualCore.Framework.Modules;
 using VirtualCore.Framework.Security;
@@ -58,6 +59,7 @@ public sealed class IdentityModule : IModule
         services.AddSingleton<SignInGuard>();
         services.AddSingleton<SessionValidator>();
         services.AddSingleton<ISessionValidator>(sp => sp.GetRequiredService<SessionValidator>());
+        services.AddSingleton<IUserLanguages>(sp => sp.GetRequiredService<SessionValidator>());
         services.AddSingleton<BasicCredentialCache>();
         services.AddScoped<UserSessions>();
         services.AddScoped<IFreshProof, FreshProof>();
@@ -95,6 +97,7 @@ public sealed class IdentityModule : IModule
         services.AddScoped<IValidator<Login.Command>, Login.Validator>();
         services.AddScoped<IValidator<CreateUser>, CreateUserValidator>();
         services.AddScoped<IValidator<CreateApiToken>, CreateApiTokenValidator>();
+        services.AddScoped<IValidator<SetMyLanguage>, SetMyLanguageValidator>();
         services.AddScoped<IValidator<ListAuditEntries>, ListAuditEntriesValidator>();
 
         // Signing in happens before anyone is signed in; the endpoints pass only the pending user's own id.
@@ -103,7 +106,7 @@ public sealed class IdentityModule : IModule
         // The first operator: the setup token is the credential; the endpoint passes the provider of the host name.
         services.AddAnonymousRequests(typeof(CreateFirstOperator));
         services.AddRequestPermission(Permissions.Profile, typeof(ChangePassword), typeof(GetMyAccount), typeof(ListApiTokens), typeof(CreateApiToken), typeof(RevokeApiToken),
-            typeof(BeginMyOtpEnrolment), typeof(ConfirmMyOtpEnrolment), typeof(ConfirmIdentity));
+            typeof(BeginMyOtpEnrolment), typeof(ConfirmMyOtpEnrolment), typeof(ConfirmIdentity), typeof(SetMyLanguage));
         services.AddScoped<ProofVerifier>();
         services.AddRequestPermission(Permissions.UserManage, typeof(ResetOtpEnrolment), typeof(ListUsers), typeof(GetUser), typeof(CreateUser), typeof(SetUserDisabled), typeof(ListGrants), typeof(GrantAccess), typeof(RevokeGrant));
         services.AddRequestPermission(Permissions.AuditRead, typeof(ListAuditEntries));
@@ -126,6 +129,7 @@ public sealed class IdentityModule : IModule
             e.Property(x => x.PendingOtpSecret).HasMaxLength(500);
             e.Property(x => x.Role).HasConversion<string>().HasMaxLength(20);
             e.Property(x => x.SecurityStamp).HasMaxLength(32);
+            e.Property(x => x.Language).HasMaxLength(8);
             e.Ignore(x => x.RoleName);
             e.HasIndex(x => new { x.ResellerId, x.UserName }).IsUnique();
             e.HasMany(x => x.RecoveryCodes).WithOne().HasForeignKey(c => c.UserId).OnDelete(DeleteBehavior.Cascade);

@@ -3,7 +3,7 @@ using Mediator;
 namespace VirtualCore.Modules.Tenancy.Contracts;
 
 /// <summary>A reseller and its portal.</summary>
-public sealed record ResellerView(Guid Id, string Name, string BrandName, string ThemeName, bool IsProvider, bool OtpRequired, IReadOnlyList<string> HostNames, int Customers);
+public sealed record ResellerView(Guid Id, string Name, string BrandName, string ThemeName, bool IsProvider, bool OtpRequired, IReadOnlyList<string> HostNames, int Customers, string Language = "en");
 
 /// <summary>A customer of a reseller, with the capacity of its vDataCenter.</summary>
 public sealed record CustomerView(Guid Id, Guid ResellerId, string ResellerName, string Name, bool OtpRequired, DateTimeOffset CreatedAt, CustomerCapacity Capacity);
@@ -82,7 +82,9 @@ public sealed record ThemeOverview(
     ThemeVersionView? Draft,
     IReadOnlyDictionary<string, object> Settings,
     IReadOnlyDictionary<string, object> Inherited,
-    IReadOnlyList<ThemeSettingView> Schema);
+    IReadOnlyList<ThemeSettingView> Schema,
+    string Language,
+    IReadOnlyDictionary<string, string> Texts);
 
 /// <summary>Theme settings as the editor sends them: each key of the schema with a string (links: a list of label and url).</summary>
 public sealed record ThemeSettingsInput(Dictionary<string, System.Text.Json.JsonElement>? Settings, Guid? From);
@@ -104,3 +106,18 @@ public sealed record RollBackTheme : ICommand<ThemeOverview>;
 public sealed record GetThemePackage(Guid VersionId) : IQuery<ThemePackageFile>;
 
 public sealed record ThemePackageFile(string FileName, byte[] Content);
+
+/// <summary>The language the caller's portal speaks to visitors and to users who chose none (<c>en</c>, <c>de</c>).</summary>
+public sealed record SetPortalLanguage(string? Language) : ICommand<ThemeOverview>;
+
+/// <summary>
+/// Saves one language's own texts (a JSON object from English text to the portal's wording) over a version's theme
+/// (<see cref="From"/>, else the active one) as a new version; empty removes them.
+/// </summary>
+public sealed record SaveThemeTexts(string? Language, string? Texts, Guid? From) : ICommand<ThemeVersionView>;
+
+/// <summary>A body of <see cref="SetPortalLanguage"/>.</summary>
+public sealed record PortalLanguageInput(string? Language);
+
+/// <summary>A body of <see cref="SaveThemeTexts"/>.</summary>
+public sealed record ThemeTextsInput(string? Texts, Guid? From);

@@ -43,7 +43,9 @@ public sealed class TenancyModule : IModule
         services.AddSingleton<ThemeVersionLoader>();
         services.AddScoped<ThemeStore>();
         services.AddScoped<IValidator<SaveThemeSettings>, SaveThemeSettingsValidator>();
-        services.AddRequestPermission(Permissions.ThemeManage, typeof(GetTheme), typeof(SaveThemeSettings), typeof(UploadTheme), typeof(ActivateThemeVersion), typeof(RollBackTheme), typeof(GetThemePackage));
+        services.AddScoped<IValidator<SetPortalLanguage>, SetPortalLanguageValidator>();
+        services.AddScoped<IValidator<SaveThemeTexts>, SaveThemeTextsValidator>();
+        services.AddRequestPermission(Permissions.ThemeManage, typeof(GetTheme), typeof(SaveThemeSettings), typeof(UploadTheme), typeof(ActivateThemeVersion), typeof(RollBackTheme), typeof(GetThemePackage), typeof(SetPortalLanguage), typeof(SaveThemeTexts));
         services.AddSingleton(new NavigationItem("Theme", "/admin/theme", 62, Permissions.ThemeManage));
         services.Configure<ProviderOptions>(configuration.GetSection(ProviderOptions.Section));
         services.AddScoped<IRequiredData, ProviderReseller>();
@@ -72,6 +74,7 @@ public sealed class TenancyModule : IModule
             e.Property(x => x.Name).HasMaxLength(100);
             e.Property(x => x.BrandName).HasMaxLength(60);
             e.Property(x => x.ThemeName).HasMaxLength(60);
+            e.Property(x => x.Language).HasMaxLength(8).HasDefaultValue("en");
             e.HasMany(x => x.HostNames).WithOne().HasForeignKey(h => h.ResellerId).OnDelete(DeleteBehavior.Cascade);
         });
         modelBuilder.Entity<ThemeVersion>(e =>

@@ -7,7 +7,7 @@
     var status = form.querySelector("[data-reverse-status]");
     form.addEventListener("submit", function (event) {
       event.preventDefault();
-      status.textContent = "Saving…";
+      status.textContent = vcoreText("Saving…");
       status.dataset.kind = "";
       fetch("/api/v1/vms/" + list.dataset.vmId + "/addresses/" + encodeURIComponent(item.dataset.address) + "/reverse-name", {
         method: "PUT",
@@ -18,12 +18,12 @@
         return response.json().catch(function () { return {}; }).then(function (body) {
           if (response.ok) {
             form.elements.reverseName.value = body.reverseName || "";
-            status.textContent = "Saved.";
+            status.textContent = vcoreText("Saved.");
             status.dataset.kind = "ok";
             return;
           }
           var reasons = body.errors ? [].concat.apply([], Object.keys(body.errors).map(function (k) { return body.errors[k]; })) : [];
-          status.textContent = reasons.join(" ") || body.detail || "Not saved (" + response.status + ").";
+          status.textContent = reasons.join(" ") || body.detail || vcoreText("Not saved ({0}).", response.status);
           status.dataset.kind = "error";
         });
       });

@@ -20,7 +20,7 @@
   function problem(result) {
     var p = result.data || {};
     var reasons = p.errors ? [].concat.apply([], Object.keys(p.errors).map(function (k) { return p.errors[k]; })) : [];
-    return reasons.join(" ") || p.detail || p.title || "Not done (" + result.status + ").";
+    return reasons.join(" ") || p.detail || p.title || vcoreText("Not done ({0}).", result.status);
   }
 
   function say(text, kind) {
@@ -38,7 +38,7 @@
     } else if (button.dataset.ruleSwitch) {
       request = send("PUT", "/api/v1/alert-rules/" + button.dataset.ruleSwitch + "/enabled", { enabled: button.dataset.enabled === "true" });
     } else if (button.dataset.ruleDelete) {
-      if (!window.confirm("Delete the rule \u201c" + button.dataset.name + "\u201d? Its alerts stay in the history.")) return;
+      if (!window.confirm(vcoreText("Delete the rule “{0}”? Its alerts stay in the history.", button.dataset.name))) return;
       request = send("DELETE", "/api/v1/alert-rules/" + button.dataset.ruleDelete);
     } else if (button.hasAttribute("data-reload")) {
       window.location.reload();
@@ -91,14 +91,14 @@
       emails: f.emails.value.split(",").map(function (v) { return v.trim(); }).filter(function (v) { return v.length > 0; }),
       webhookUrl: f.webhookUrl.value.trim() || null,
     };
-    say("Adding…");
+    say(vcoreText("Adding…"));
     send("POST", "/api/v1/alert-rules", body).then(function (result) {
       if (!result.ok) { say(problem(result), "error"); return; }
       if (result.data.webhookSecret) {
         var box = root.querySelector("[data-rule-secret]");
         box.querySelector("[data-secret-value]").textContent = result.data.webhookSecret;
         box.hidden = false;
-        say("Rule added.");
+        say(vcoreText("Rule added."));
         return;
       }
       window.location.reload();

@@ -16,14 +16,14 @@ export async function openConsoleSocket({ vmId, kind, csrf, what, say, connect }
     });
     const body = await response.json().catch(() => ({}));
     if (!response.ok) {
-      say(body.detail || body.title || `The ${what} could not be opened (${response.status}).`, 'error');
+      say(body.detail || body.title || vcoreText('The {0} could not be opened ({1}).', vcoreText(what), response.status), 'error');
       connect.disabled = false;
-      connect.textContent = 'Try again';
+      connect.textContent = vcoreText('Try again');
       return null;
     }
     ticket = body;
   } catch {
-    say('The portal could not be reached.', 'error');
+    say(vcoreText('The portal could not be reached.'), 'error');
     connect.disabled = false;
     return null;
   }

@@ -40,7 +40,7 @@ function setUp(root) {
   async function open() {
     if (rfb) return;
     connect.disabled = true;
-    say('Connecting…');
+    say(vcoreText('Connecting…'));
     const address = await openConsoleSocket({ vmId, kind: 'screen', csrf: root.dataset.csrf, what: 'console', say, connect });
     if (!address) return;
     rfb = new RFB(screen, address, { shared: true });
@@ -48,8 +48,8 @@ function setUp(root) {
     rfb.focusOnClick = true;
     rfb.addEventListener('connect', () => {
       root.dataset.consoleState = 'connected';
-      say('Connected. Click the screen to type into it.', 'ok');
-      connect.textContent = 'Disconnect';
+      say(vcoreText('Connected. Click the screen to type into it.'), 'ok');
+      connect.textContent = vcoreText('Disconnect');
       connect.disabled = false;
       enable(true);
       rfb.focus();
@@ -58,8 +58,8 @@ function setUp(root) {
       root.dataset.consoleState = 'disconnected';
       rfb = null;
       enable(false);
-      say(event.detail.clean ? 'The console was closed.' : 'The connection to the screen was lost.', event.detail.clean ? '' : 'error');
-      connect.textContent = 'Reconnect';
+      say(vcoreText(event.detail.clean ? 'The console was closed.' : 'The connection to the screen was lost.'), event.detail.clean ? '' : 'error');
+      connect.textContent = vcoreText('Reconnect');
       connect.disabled = false;
     });
     rfb.addEventListener('desktopname', event => { screen.title = event.detail.name; });

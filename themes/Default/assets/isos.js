@@ -35,7 +35,7 @@
     sessionStorage.removeItem(FLASH);
     try {
       var done = JSON.parse(flash);
-      say("Uploaded " + done.title + ". SHA-256: " + done.sha256, "ok");
+      say(vcoreText("Uploaded {0}. SHA-256: {1}", done.title, done.sha256), "ok");
       var row = document.querySelector('tr[data-iso="' + CSS.escape(done.name) + '"]');
       if (row) row.classList.add("highlight");
     } catch (e) { /* an old entry: nothing to show */ }
@@ -77,9 +77,9 @@
     form.addEventListener("submit", function (event) {
       event.preventDefault();
       var file = fileInput.files && fileInput.files[0];
-      if (!file) { say("Choose an ISO file first.", "error"); fileInput.focus(); return; }
+      if (!file) { say(vcoreText("Choose an ISO file first."), "error"); fileInput.focus(); return; }
       var sha = shaInput.value.trim();
-      if (sha && !/^[0-9a-fA-F]{64}$/.test(sha)) { say("A SHA-256 is 64 hexadecimal digits, as sha256sum prints it.", "error"); shaInput.focus(); return; }
+      if (sha && !/^[0-9a-fA-F]{64}$/.test(sha)) { say(vcoreText("A SHA-256 is 64 hexadecimal digits, as sha256sum prints it."), "error"); shaInput.focus(); return; }
       var metadata = { filename: file.name };
       if (titleInput.value.trim()) metadata.title = titleInput.value.trim();
       if (sha) metadata.sha256 = sha.toLowerCase();
@@ -92,7 +92,7 @@
         removeFingerprintOnSuccess: true,
         onProgress: show,
         onError: function (error) {
-          var message = error.originalResponse ? problemText(error.originalResponse, "The upload failed (" + error.originalResponse.getStatus() + ").") : "The upload stopped: " + error.message + ". Choose the same file again to go on.";
+          var message = error.originalResponse ? problemText(error.originalResponse, vcoreText("The upload failed ({0}).", error.originalResponse.getStatus())) : vcoreText("The upload stopped: {0}. Choose the same file again to go on.", error.message);
           say(message, "error");
           if (error.originalResponse && error.originalResponse.getStatus() < 500) progress.hidden = true;
           idle();
@@ -105,7 +105,7 @@
             sha256: response ? response.getHeader("X-Iso-Sha256") : "",
           };
           sessionStorage.setItem(FLASH, JSON.stringify(done));
-          say("Uploaded " + done.title + ". SHA-256: " + done.sha256, "ok");
+          say(vcoreText("Uploaded {0}. SHA-256: {1}", done.title, done.sha256), "ok");
           idle();
           window.location.reload();
         },
@@ -113,15 +113,15 @@
       start.disabled = true;
       fileInput.disabled = true;
       pause.hidden = false;
-      pause.textContent = "Pause";
+      pause.textContent = vcoreText("Pause");
       cancel.hidden = false;
       progress.hidden = false;
       progressName.textContent = file.name;
-      say("Uploading…");
+      say(vcoreText("Uploading…"));
       upload.findPreviousUploads().then(function (previous) {
         if (previous.length) {
           upload.resumeFromPreviousUpload(previous[0]);
-          say("Going on where the last upload of this file stopped…");
+          say(vcoreText("Going on where the last upload of this file stopped…"));
         }
         startedAt = performance.now();
         startedBytes = 0;
@@ -133,12 +133,12 @@
       if (!upload) return;
       if (pause.textContent === "Pause") {
         upload.abort();
-        pause.textContent = "Resume";
-        say("Paused. It goes on from here, also after you close this page: choose the same file again.");
+        pause.textContent = vcoreText("Resume");
+        say(vcoreText("Paused. It goes on from here, also after you close this page: choose the same file again."));
       } else {
-        pause.textContent = "Pause";
+        pause.textContent = vcoreText("Pause");
         startedAt = performance.now();
-        say("Uploading…");
+        say(vcoreText("Uploading…"));
         upload.start();
       }
     });
@@ -147,11 +147,11 @@
       if (!upload) return;
       var current = upload;
       current.abort(true).then(function () {
-        say("Cancelled; what arrived was removed.");
+        say(vcoreText("Cancelled; what arrived was removed."));
         progress.hidden = true;
         idle();
       }, function () {
-        say("Cancelled.");
+        say(vcoreText("Cancelled."));
         progress.hidden = true;
         idle();
       });
@@ -171,7 +171,7 @@
         sha256: fetchCard.querySelector("[data-fetch-sha256]").value.trim(),
         title: fetchCard.querySelector("[data-fetch-title]").value.trim() || null,
       };
-      sayFetch("Asking the portal to fetch it…");
+      sayFetch(vcoreText("Asking the portal to fetch it…"));
       fetch("/api/v1/isos/fetches", {
         method: "POST",
         credentials: "same-origin",
@@ -180,7 +180,7 @@
       }).then(function (response) {
         return response.text().then(function (text) {
           if (response.ok) { window.location.reload(); return; }
-          sayFetch(problemText(text, "The image could not be added (" + response.status + ")."), "error");
+          sayFetch(problemText(text, vcoreText("The image could not be added ({0}).", response.status)), "error");
         });
       });
     });
@@ -212,7 +212,7 @@
   document.querySelectorAll("[data-iso-delete]").forEach(function (button) {
     button.addEventListener("click", function () {
       var name = button.getAttribute("data-iso-delete");
-      if (!window.confirm("Delete the image " + button.getAttribute("data-iso-label") + "?")) return;
+      if (!window.confirm(vcoreText("Delete the image {0}?", button.getAttribute("data-iso-label")))) return;
       button.disabled = true;
       fetch("/api/v1/isos/" + encodeURIComponent(name), {
         method: "DELETE",
@@ -221,12 +221,12 @@
       }).then(function (response) {
         if (response.ok) {
           button.closest("tr").remove();
-          say("Removed.", "ok");
+          say(vcoreText("Removed."), "ok");
           return;
         }
         return response.text().then(function (text) {
           button.disabled = false;
-          var message = problemText(text, "The image could not be deleted (" + response.status + ").");
+          var message = problemText(text, vcoreText("The image could not be deleted ({0}).", response.status));
           if (statusLine) say(message, "error"); else window.alert(message);
         });
       });

@@ -3,7 +3,7 @@
   "use strict";
   if (!window.signalR) { return; }
   var status = document.getElementById("live-status");
-  function setOnline(online) { if (status) { status.classList.toggle("offline", !online); status.title = online ? "Live updates on" : "Reconnecting…"; } }
+  function setOnline(online) { if (status) { status.classList.toggle("offline", !online); status.title = vcoreText(online ? "Live updates on" : "Reconnecting…"); } }
 
   function text(el, value) { el.textContent = value == null ? "" : String(value); }
   function stamp(value) { return value ? new Date(value).toISOString().replace(/\.\d{3}Z$/, "Z") : ""; }
@@ -19,14 +19,22 @@
 
   function renderJobRow(row, job) {
     row.replaceChildren(
-      cell("td", "", job.type),
+      cell("td", "", word(job.type)),
       (function () { var td = document.createElement("td"); var a = document.createElement("a"); a.href = "/vms/" + job.targetId; text(a, job.name); td.append(a); return td; })(),
-      cell("td", "", job.action + " (" + job.userName + ")"),
+      cell("td", "", word(job.action) + " (" + job.userName + ")"),
       timeCell(stamp(job.startedAt || job.queuedAt)),
       timeCell(stamp(job.endedAt)),
-      (function () { var td = document.createElement("td"); var b = document.createElement("span"); b.className = "badge badge-" + job.status; text(b, job.status); td.append(b); return td; })(),
-      cell("td", "wrap", job.info));
+      (function () { var td = document.createElement("td"); var b = document.createElement("span"); b.className = "badge badge-" + job.status; text(b, word(job.status)); td.append(b); return td; })(),
+      cell("td", "wrap", vcoreText(job.info)));
   }
+
+  // The words the live feed sends that a page shows (job types, actions and statuses, vServer states): said in the
+  // page's language — their translations come with the page's texts because they are listed here.
+  var WORDS = ["vServer", "queued", "running", "completed", "failed", "pending", "paused", "shutting-down", "shut-off",
+    "crashed", "parked", "missing", "unknown", "create", "start", "shutdown", "power-off", "restart", "reset", "pause",
+    "resume", "park", "unpark", "migrate", "hardware", "delete", "recovery-point", "recovery-point-delete", "revert",
+    "disk-export", "disk-export-delete"];
+  function word(value) { return WORDS.indexOf(value) >= 0 ? vcoreText(value) : value; }
 
   function stage(status) { return status === "queued" ? 0 : status === "running" ? 1 : 2; }
 
@@ -89,7 +97,7 @@
     }
     document.querySelectorAll('[data-vm-id="' + vm.id + '"]').forEach(function (host) {
       host.querySelectorAll("[data-vm-state]").forEach(function (badge) {
-        badge.className = "badge state-" + vm.state; text(badge, vm.state);
+        badge.className = "badge state-" + vm.state; text(badge, word(vm.state));
       });
       host.querySelectorAll("[data-vm-addresses]").forEach(function (cell) {
         text(cell, vm.addresses && vm.addresses.length ? vm.addresses.join(", ") : "—");

@@ -2,8 +2,10 @@
 // language, with the UTC moment on hover. Rows added later (the live job log) are formatted as they arrive.
 (function () {
   "use strict";
-  // The reader's own conventions (their browser's language), whatever language the page is in.
-  var lang = (navigator.languages && navigator.languages[0]) || navigator.language || document.documentElement.lang || undefined;
+  // The page's language, in the reader's own regional form of it when the browser has one (de-AT, en-US).
+  var page = document.documentElement.lang || "en";
+  var browser = (navigator.languages && navigator.languages.length ? navigator.languages : [navigator.language || ""]);
+  var lang = browser.filter(function (l) { return l && l.toLowerCase().split("-")[0] === page; })[0] || page;
   var withSeconds = new Intl.DateTimeFormat(lang, { year: "numeric", month: "short", day: "numeric", hour: "2-digit", minute: "2-digit", second: "2-digit" });
   // A day is a calendar day, the same everywhere: shown as it is, not moved into another zone.
   var dayOnly = new Intl.DateTimeFormat(lang, { year: "numeric", month: "short", day: "numeric", timeZone: "UTC" });

@@ -19,7 +19,7 @@
       nodeNames: list(f.nodeNames.value),
       customerId: f.customerId.value.trim() || null,
     };
-    status.textContent = "Adding…";
+    status.textContent = vcoreText("Adding…");
     status.dataset.kind = "";
     fetch("/api/v1/ip-pools", {
       method: "POST",
@@ -30,7 +30,7 @@
       return response.json().catch(function () { return {}; }).then(function (problem) {
         if (response.ok) { window.location.reload(); return; }
         var reasons = problem.errors ? [].concat.apply([], Object.keys(problem.errors).map(function (k) { return problem.errors[k]; })) : [];
-        status.textContent = reasons.join(" ") || problem.detail || problem.title || "Not added (" + response.status + ").";
+        status.textContent = reasons.join(" ") || problem.detail || problem.title || vcoreText("Not added ({0}).", response.status);
         status.dataset.kind = "error";
       });
     });

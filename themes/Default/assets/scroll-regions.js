@@ -5,7 +5,7 @@
   function label(wrap) {
     var card = wrap.closest("section, .card");
     var heading = card && card.querySelector("h2, h1");
-    return heading ? heading.textContent.trim() : "Table";
+    return heading ? heading.textContent.trim() : vcoreText("Table");
   }
 
   function update() {

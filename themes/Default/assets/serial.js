@@ -24,15 +24,15 @@ function setUp(root) {
   async function open() {
     if (socket) return;
     connect.disabled = true;
-    say('Connecting…');
+    say(vcoreText('Connecting…'));
     const address = await openConsoleSocket({ vmId, kind: 'serial', csrf: root.dataset.csrf, what: 'serial console', say, connect });
     if (!address) return;
     socket = new WebSocket(address);
     socket.binaryType = 'arraybuffer';
     socket.addEventListener('open', () => {
       root.dataset.serialState = 'connected';
-      say('Connected. Press Enter if the guest shows nothing yet.', 'ok');
-      connect.textContent = 'Disconnect';
+      say(vcoreText('Connected. Press Enter if the guest shows nothing yet.'), 'ok');
+      connect.textContent = vcoreText('Disconnect');
       connect.disabled = false;
       term.focus();
     });
@@ -40,8 +40,8 @@ function setUp(root) {
     socket.addEventListener('close', event => {
       root.dataset.serialState = 'disconnected';
       socket = null;
-      say(event.code === 4403 ? 'You may no longer operate this vServer.' : event.wasClean ? 'The serial console was closed.' : 'The connection was lost.', event.wasClean ? '' : 'error');
-      connect.textContent = 'Reconnect';
+      say(vcoreText(event.code === 4403 ? 'You may no longer operate this vServer.' : event.wasClean ? 'The serial console was closed.' : 'The connection was lost.'), event.wasClean ? '' : 'error');
+      connect.textContent = vcoreText('Reconnect');
       connect.disabled = false;
     });
   }

@@ -59,7 +59,7 @@
 
   function saveDraft() {
     var mine = ++sent;
-    status.textContent = "Updating the preview…";
+    status.textContent = vcoreText("Updating the preview…");
     fetch("/api/v1/theme/draft", {
       method: "PUT",
       credentials: "same-origin",
@@ -71,16 +71,16 @@
       if (mine !== sent) { return; }
       if (!result.ok) {
         showErrors(result.body.errors);
-        status.textContent = "The preview shows the last settings that were accepted.";
+        status.textContent = vcoreText("The preview shows the last settings that were accepted.");
         return;
       }
       showErrors({});
       preview.dataset.preview = result.body.id;
-      label.textContent = "of your unsaved changes";
+      label.textContent = vcoreText("of your unsaved changes");
       status.textContent = "";
       frame.src = previewUrl();
     }).catch(function () {
-      status.textContent = "The preview could not be updated; the portal did not answer.";
+      status.textContent = vcoreText("The preview could not be updated; the portal did not answer.");
     });
   }
 

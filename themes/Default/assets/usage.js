@@ -14,12 +14,12 @@
   const dashes = [[], [6, 4]];
 
   const groups = [
-    { title: "CPU", series: [["cpu", "CPU"]], format: v => v.toFixed(1) + " %", max: 100 },
-    { title: "Memory", series: [["memory", "Used"], ["memory-total", "Total"]], format: bytes },
-    { title: "Disk", series: [["disk-read", "Read"], ["disk-write", "Write"]], format: v => bytes(v) + "/s" },
-    { title: "Disk operations", series: [["disk-reads", "Reads"], ["disk-writes", "Writes"]], format: v => v.toFixed(1) + "/s" },
-    { title: "Network", series: [["net-in", "In"], ["net-out", "Out"]], format: v => bytes(v) + "/s" },
-    { title: "Load", series: [["load", "Load (1 min)"]], format: v => v.toFixed(2) },
+    { title: vcoreText("CPU"), series: [["cpu", vcoreText("CPU")]], format: v => v.toFixed(1) + " %", max: 100 },
+    { title: vcoreText("Memory"), series: [["memory", vcoreText("Used")], ["memory-total", vcoreText("Total")]], format: bytes },
+    { title: vcoreText("Disk"), series: [["disk-read", vcoreText("Read")], ["disk-write", vcoreText("Write")]], format: v => bytes(v) + "/s" },
+    { title: vcoreText("Disk operations"), series: [["disk-reads", vcoreText("Reads")], ["disk-writes", vcoreText("Writes")]], format: v => v.toFixed(1) + "/s" },
+    { title: vcoreText("Network"), series: [["net-in", vcoreText("In")], ["net-out", vcoreText("Out")]], format: v => bytes(v) + "/s" },
+    { title: vcoreText("Load"), series: [["load", vcoreText("Load (1 min)")]], format: v => v.toFixed(2) },
   ];
 
   function bytes(v) {
@@ -92,8 +92,8 @@
 
     const measured = view.series.some(s => s.avg.some(v => v != null));
     status.textContent = !measured
-      ? (section.dataset.empty || "Nothing measured in this range yet.")
-      : view.simulated ? "Simulated figures: this rack server is simulated, its usage is made up." : "";
+      ? (section.dataset.empty || vcoreText("Nothing measured in this range yet."))
+      : view.simulated ? vcoreText("Simulated figures: this rack server is simulated, its usage is made up.") : "";
     status.hidden = measured && !view.simulated;
     return drawn;
   }
@@ -102,9 +102,9 @@
   function load(range) {
     section.querySelectorAll("[data-range]").forEach(b => b.setAttribute("aria-pressed", String(b.dataset.range === range)));
     status.hidden = false;
-    status.textContent = "Loading usage…";
+    status.textContent = vcoreText("Loading usage…");
     fetch(section.dataset.usage + "?range=" + encodeURIComponent(range), { credentials: "same-origin", headers: { Accept: "application/json" } })
-      .then(r => r.ok ? r.json() : Promise.reject(new Error(r.status === 404 ? "No usage is known here." : "Usage could not be loaded (" + r.status + ").")))
+      .then(r => r.ok ? r.json() : Promise.reject(new Error(r.status === 404 ? vcoreText("No usage is known here.") : vcoreText("Usage could not be loaded ({0}).", r.status))))
       .then(view => { current = view; draw(view); section.dataset.loadedRange = range; })
       .catch(e => { status.textContent = e.message; });
   }

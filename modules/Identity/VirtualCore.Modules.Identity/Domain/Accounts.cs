@@ -37,6 +37,9 @@ internal sealed class UserAccount : ITenantOwned
 
     public DateTimeOffset? LastLoginAt { get; set; }
 
+    /// <summary>The language the person chose for the portal (<c>en</c>, <c>de</c>); null follows the reseller's default.</summary>
+    public string? Language { get; set; }
+
     /// <summary>
     /// Changes whenever the account's credentials or standing change (password, one-time password, disabled, role):
     /// every session and every cached sign-in issued with an older stamp stops working.

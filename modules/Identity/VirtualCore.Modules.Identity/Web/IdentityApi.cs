@@ -124,6 +124,14 @@ internal static class IdentityApi
             .WithSummary("Changes the caller's password, proven with the current password and, where enrolled, the current one-time password; the caller's other sessions end.")
             .ProducesValidationProblem();
 
+        api.MapPut("/profile/language", async (LanguageRequest body, ISender sender, CancellationToken ct) =>
+        {
+            await sender.Send(new SetMyLanguage(body.Language), ct);
+            return Results.NoContent();
+        }).WithTags("Profile").DenyApiTokens()
+            .WithSummary("Sets the language the portal speaks to the caller — pages, e-mails and problem details (en, de); null follows the reseller's default.")
+            .ProducesValidationProblem();
+
         api.MapGet("/audit", (string? actor, string? action, DateTimeOffset? from, DateTimeOffset? to, int? limit, ISender sender, CancellationToken ct) =>
                 sender.Send(new ListAuditEntries(actor, action, from, to, limit ?? 200), ct))
             .WithTags("Audit").RequireScope(ApiScopes.Read).WithSummary("The security audit log of what the caller administers, newest first.").ProducesValidationProblem();
@@ -158,6 +166,9 @@ public sealed record GrantRequest(Guid? VmId, string? Level);
 
 /// <param name="CurrentCode">The current one-time password, where the account has one.</param>
 public sealed record PasswordRequest(string? CurrentPassword, string? NewPassword, string? CurrentCode);
+
+/// <summary>The caller's language: <c>en</c>, <c>de</c>, or null for the reseller's default.</summary>
+public sealed record LanguageRequest(string? Language);
 
 /// <param name="Code">The current one-time password, where the account has one.</param>
 public sealed record ConfirmRequest(string? Password, string? Code);

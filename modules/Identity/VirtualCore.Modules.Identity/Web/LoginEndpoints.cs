@@ -5,11 +5,14 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using VirtualCore.Framework.Localisation;
 using VirtualCore.Framework.Mediation;
 using VirtualCore.Framework.Tenancy;
 using VirtualCore.Framework.Web;
 using VirtualCore.Modules.Identity.Features.Login;
 using VirtualCore.Modules.Identity.Features.Otp;
+
+using VirtualCore.Modules.Identity.Features.Users;
 
 namespace VirtualCore.Modules.Identity.Web;
 
@@ -103,6 +106,26 @@ internal static class LoginEndpoints
                 return await renderer.RenderAsync(http, "Identity/Enrol.sbn-html", "Set up your one-time password", EnrolPage.Of(enrolment, "/login/enrol", ex.Errors[0].Reason), StatusCodes.Status400BadRequest);
             }
         }).AllowAnonymous().AddEndpointFilter<AntiforgeryFilter>().RequireRateLimiting(SignInRateLimit.Policy);
+
+        // The language switch in every page's header and on the sign-in pages: a visitor's choice is kept in a cookie,
+        // a signed-in person's also in the account, so it follows them to other browsers.
+        pages.MapPost("/language", async (HttpContext http, ISender sender) =>
+        {
+            var form = await http.Request.ReadFormAsync(http.RequestAborted);
+            var language = form["language"].ToString();
+            if (!PortalLanguages.IsSupported(language))
+            {
+                throw new RequestValidationException("language", $"Choose one of: {string.Join(", ", PortalLanguages.All)}.");
+            }
+
+            if (http.User.Identity?.IsAuthenticated == true)
+            {
+                await sender.Send(new SetMyLanguage(language), http.RequestAborted);
+            }
+
+            RequestLanguage.RememberChoice(http, language);
+            return Results.Redirect(LocalUrl.OrFallback(form["returnUrl"].ToString(), "/"));
+        }).AllowAnonymous().AddEndpointFilter<AntiforgeryFilter>();
 
         pages.MapPost("/logout", async (HttpContext http, UserSessions sessions) =>
         {

@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using VirtualCore.Framework.Localisation;
 using VirtualCore.Framework.Mediation;
 using VirtualCore.Framework.Persistence;
 using VirtualCore.Framework.Security;
@@ -46,7 +47,7 @@ public sealed class SessionPolicy
 /// cached for a moment (<see cref="SessionPolicy.StateCacheDuration"/>) and dropped at once when this instance
 /// changes the account, so the next request after a change already sees it.
 /// </summary>
-internal sealed class SessionValidator(IServiceScopeFactory scopes, TimeProvider clock, IOptions<SessionPolicy> options) : ISessionValidator
+internal sealed class SessionValidator(IServiceScopeFactory scopes, TimeProvider clock, IOptions<SessionPolicy> options) : ISessionValidator, IUserLanguages
 {
     private readonly ConcurrentDictionary<Guid, Cached<AccountState?>> _accounts = new();
     private readonly ConcurrentDictionary<Guid, Cached<bool>> _sessions = new();
@@ -59,8 +60,7 @@ internal sealed class SessionValidator(IServiceScopeFactory scopes, TimeProvider
             return false;
         }
 
-        var account = await ReadAsync(_accounts, userId, (db, ct) => db.Set<UserAccount>().IgnoreQueryFilters().Where(u => u.Id == userId)
-            .Select(u => new AccountState(u.Disabled, u.SecurityStamp, u.Role)).SingleOrDefaultAsync(ct), cancellationToken);
+        var account = await ReadAccountAsync(userId, cancellationToken);
         if (account is null || account.Disabled || principal.FindFirst(ClaimTypes.Role)?.Value != UserAccount.RoleNameOf(account.Role))
         {
             return false;
@@ -110,7 +110,15 @@ internal sealed class SessionValidator(IServiceScopeFactory scopes, TimeProvider
         return value;
     }
 
-    private sealed record AccountState(bool Disabled, string SecurityStamp, UserRole Role);
+    /// <summary>The language the user chose, read with (and cached as) the rest of the account's standing.</summary>
+    public async ValueTask<string?> LanguageOfAsync(Guid userId, CancellationToken cancellationToken) =>
+        (await ReadAccountAsync(userId, cancellationToken))?.Language;
+
+    private ValueTask<AccountState?> ReadAccountAsync(Guid userId, CancellationToken cancellationToken) =>
+        ReadAsync(_accounts, userId, (db, ct) => db.Set<UserAccount>().IgnoreQueryFilters().Where(u => u.Id == userId)
+            .Select(u => new AccountState(u.Disabled, u.SecurityStamp, u.Role, u.Language)).SingleOrDefaultAsync(ct), cancellationToken);
+
+    private sealed record AccountState(bool Disabled, string SecurityStamp, UserRole Role, string? Language);
 
     private sealed record Cached<T>(T Value, DateTimeOffset ReadAt);
 }

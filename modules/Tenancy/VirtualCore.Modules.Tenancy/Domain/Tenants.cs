@@ -20,6 +20,9 @@ internal sealed class Reseller
 
     public bool OtpRequired { get; set; }
 
+    /// <summary>The language the portal speaks to visitors and to users who chose none (<c>en</c>, <c>de</c>).</summary>
+    public string Language { get; set; } = "en";
+
     public List<ResellerHostName> HostNames { get; set; } = [];
 
     public DateTimeOffset CreatedAt { get; set; }

@@ -67,7 +67,7 @@ internal static class TenancyAccess
 internal static class TenancyViews
 {
     public static ResellerView Of(Reseller r, int customers) =>
-        new(r.Id, r.Name, r.BrandName, r.ThemeName, r.IsProvider, r.OtpRequired, r.HostNames.Select(h => h.HostName).Order().ToArray(), customers);
+        new(r.Id, r.Name, r.BrandName, r.ThemeName, r.IsProvider, r.OtpRequired, r.HostNames.Select(h => h.HostName).Order().ToArray(), customers, r.Language);
 
     public static async Task<CustomerView> OfAsync(PortalDbContext db, Customer customer, CancellationToken cancellationToken)
     {

@@ -15,9 +15,9 @@ internal sealed class HostTenantResolver(PortalDbContext db) : IHostTenantResolv
         var name = TenancyRules.NormaliseHost(host);
         return await db.Set<ResellerHostName>().AsNoTracking()
             .Where(h => h.HostName == name)
-            .Join(db.Set<Reseller>(), h => h.ResellerId, r => r.Id, (_, r) => new { r.Id, r.Name, r.BrandName, r.ThemeName, r.ActiveThemeVersionId, r.IsProvider })
+            .Join(db.Set<Reseller>(), h => h.ResellerId, r => r.Id, (_, r) => new { r.Id, r.Name, r.BrandName, r.ThemeName, r.ActiveThemeVersionId, r.IsProvider, r.Language })
             .SingleOrDefaultAsync(cancellationToken) is { } r
-            ? new RequestReseller(r.Id, r.Name, r.BrandName, r.ActiveThemeVersionId is { } version ? ThemeVersionKeys.Of(version) : r.ThemeName, r.IsProvider)
+            ? new RequestReseller(r.Id, r.Name, r.BrandName, r.ActiveThemeVersionId is { } version ? ThemeVersionKeys.Of(version) : r.ThemeName, r.IsProvider, r.Language)
             : null;
     }
 }

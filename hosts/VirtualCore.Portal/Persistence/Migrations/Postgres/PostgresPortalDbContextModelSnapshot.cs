@@ -705,6 +705,10 @@ namespace VirtualCore.Portal.Persistence.Migrations.Postgres
                         .HasMaxLength(100)
                         .HasColumnType("character varying(100)");
 
+                    b.Property<string>("Language")
+                        .HasMaxLength(8)
+                        .HasColumnType("character varying(8)");
+
                     b.Property<long?>("LastLoginAt")
                         .HasColumnType("bigint");
 
@@ -1472,6 +1476,13 @@ namespace VirtualCore.Portal.Persistence.Migrations.Postgres
 
                     b.Property<bool>("IsProvider")
                         .HasColumnType("boolean");
+
+                    b.Property<string>("Language")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasMaxLength(8)
+                        .HasColumnType("character varying(8)")
+                        .HasDefaultValue("en");
 
                     b.Property<string>("Name")
                         .IsRequired()

@@ -698,6 +698,10 @@ namespace VirtualCore.Portal.Persistence.Migrations.Sqlite
                         .HasMaxLength(100)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("Language")
+                        .HasMaxLength(8)
+                        .HasColumnType("TEXT");
+
                     b.Property<long?>("LastLoginAt")
                         .HasColumnType("INTEGER");
 
@@ -1461,6 +1465,13 @@ namespace VirtualCore.Portal.Persistence.Migrations.Sqlite
 
                     b.Property<bool>("IsProvider")
                         .HasColumnType("INTEGER");
+
+                    b.Property<string>("Language")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasMaxLength(8)
+                        .HasColumnType("TEXT")
+                        .HasDefaultValue("en");
 
                     b.Property<string>("Name")
                         .IsRequired()

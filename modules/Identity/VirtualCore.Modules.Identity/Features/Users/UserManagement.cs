@@ -6,7 +6,7 @@ using VirtualCore.Modules.Identity.Domain;
 
 namespace VirtualCore.Modules.Identity.Features.Users;
 
-public sealed record UserView(Guid Id, string UserName, string DisplayName, string Role, Guid CustomerId, bool Disabled, bool OtpEnrolled, bool Locked, DateTimeOffset CreatedAt, DateTimeOffset? LastLoginAt);
+public sealed record UserView(Guid Id, string UserName, string DisplayName, string Role, Guid CustomerId, bool Disabled, bool OtpEnrolled, bool Locked, DateTimeOffset CreatedAt, DateTimeOffset? LastLoginAt, string? Language = null);
 
 public sealed record GrantView(Guid Id, Guid UserId, Guid? VmId, string Level, string GrantedBy, DateTimeOffset GrantedAt);
 
@@ -28,7 +28,7 @@ internal static class UserManagement
 
     /// <param name="locked">Locked out for at least one client address just now.</param>
     public static UserView View(UserAccount u, bool locked) =>
-        new(u.Id, u.UserName, u.DisplayName, u.RoleName, u.CustomerId, u.Disabled, u.OtpSecret is not null, locked, u.CreatedAt, u.LastLoginAt);
+        new(u.Id, u.UserName, u.DisplayName, u.RoleName, u.CustomerId, u.Disabled, u.OtpSecret is not null, locked, u.CreatedAt, u.LastLoginAt, u.Language);
 
     /// <summary>Which of the users are locked out for some client address now.</summary>
     public static async Task<HashSet<Guid>> LockedAsync(PortalDbContext db, IReadOnlyCollection<Guid> userIds, DateTimeOffset now, CancellationToken cancellationToken) =>

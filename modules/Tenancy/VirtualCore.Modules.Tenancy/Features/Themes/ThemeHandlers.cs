@@ -3,6 +3,7 @@ using System.Text.Json;
 using Mediator;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using VirtualCore.Framework.Localisation;
 using VirtualCore.Framework.Mediation;
 using VirtualCore.Framework.Persistence;
 using VirtualCore.Framework.Tenancy;
@@ -135,8 +136,10 @@ internal sealed class GetThemeHandler(PortalDbContext db, ThemeStore store) : IQ
         var reseller = await store.ResellerAsync(cancellationToken);
         var versions = await db.Set<ThemeVersion>().AsNoTracking().Where(v => v.ResellerId == reseller.Id).ToListAsync(cancellationToken);
         var rollBack = await RollBackThemeHandler.PreviousAsync(db, reseller.Id, cancellationToken);
-        var source = (await store.SourceAsync(null, cancellationToken)).Manifest;
+        var package = await store.SourceAsync(null, cancellationToken);
+        var source = package.Manifest;
         var settings = ThemeSettingsSchema.ToDictionary(source.Variables);
+        var ownTexts = package.Locales.ToDictionary(l => l.Key, l => l.Value, StringComparer.Ordinal);
         return new ThemeOverview(
             reseller.ActiveThemeVersionId,
             reseller.ThemeName,
@@ -152,7 +155,74 @@ internal sealed class GetThemeHandler(PortalDbContext db, ThemeStore store) : IQ
                 f.Label,
                 f.Help,
                 f.MaxLength,
-                f.Kind == ThemeSettingKind.Font ? [.. ThemeSettingsSchema.Fonts.Keys] : null))]);
+                f.Kind == ThemeSettingKind.Font ? [.. ThemeSettingsSchema.Fonts.Keys] : null))],
+            reseller.Language,
+            ownTexts);
+    }
+}
+
+internal sealed class SetPortalLanguageValidator : IValidator<SetPortalLanguage>
+{
+    public ValueTask<IReadOnlyList<FieldError>> ValidateAsync(SetPortalLanguage request, CancellationToken cancellationToken) =>
+        ValueTask.FromResult<IReadOnlyList<FieldError>>(PortalLanguages.IsSupported(request.Language)
+            ? []
+            : [new FieldError("language", $"Choose one of: {string.Join(", ", PortalLanguages.All)}.")]);
+}
+
+internal sealed class SetPortalLanguageHandler(PortalDbContext db, ThemeStore store, ISecurityAudit audit) : ICommandHandler<SetPortalLanguage, ThemeOverview>
+{
+    public async ValueTask<ThemeOverview> Handle(SetPortalLanguage command, CancellationToken cancellationToken)
+    {
+        var reseller = await store.ResellerAsync(cancellationToken);
+        if (reseller.Language != command.Language)
+        {
+            reseller.Language = command.Language!;
+            audit.Record("portal.language", reseller.Name, command.Language);
+        }
+
+        return await GetThemeHandler.OverviewAsync(db, store, cancellationToken);
+    }
+}
+
+internal sealed class SaveThemeTextsValidator : IValidator<SaveThemeTexts>
+{
+    public ValueTask<IReadOnlyList<FieldError>> ValidateAsync(SaveThemeTexts request, CancellationToken cancellationToken)
+    {
+        if (!PortalLanguages.IsSupported(request.Language))
+        {
+            return ValueTask.FromResult<IReadOnlyList<FieldError>>([new FieldError("language", $"Choose one of: {string.Join(", ", PortalLanguages.All)}.")]);
+        }
+
+        if (string.IsNullOrWhiteSpace(request.Texts))
+        {
+            return ValueTask.FromResult<IReadOnlyList<FieldError>>([]);
+        }
+
+        if (request.Texts.Length > 512 * 1024)
+        {
+            return ValueTask.FromResult<IReadOnlyList<FieldError>>([new FieldError("texts", "Your texts are larger than 512 KiB.")]);
+        }
+
+        try
+        {
+            TextCatalogue.Parse(request.Texts);
+            return ValueTask.FromResult<IReadOnlyList<FieldError>>([]);
+        }
+        catch (TextCatalogueException ex)
+        {
+            return ValueTask.FromResult<IReadOnlyList<FieldError>>([.. ex.Problems.Take(20).Select(p => new FieldError("texts", p.ToString()))]);
+        }
+    }
+}
+
+internal sealed class SaveThemeTextsHandler(ThemeStore store, ISecurityAudit audit) : ICommandHandler<SaveThemeTexts, ThemeVersionView>
+{
+    public async ValueTask<ThemeVersionView> Handle(SaveThemeTexts command, CancellationToken cancellationToken)
+    {
+        var source = await store.SourceAsync(command.From, cancellationToken);
+        var saved = await store.KeepAsync(source.WithTexts(command.Language!, command.Texts), "editor", draft: false, cancellationToken);
+        audit.Record("theme.saved", $"version {saved.Number}", $"texts ({command.Language}) edited");
+        return saved;
     }
 }
 

@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Options;
+using VirtualCore.Framework.Localisation;
 using VirtualCore.Framework.Mediation;
 using VirtualCore.Framework.Security;
 using VirtualCore.Framework.Web;
@@ -74,6 +75,34 @@ internal static class ThemePage
             await sender.Send(new RollBackTheme(), http.RequestAborted);
             return Results.Redirect("/admin/theme?notice=rolled-back");
         }).AddEndpointFilter<AntiforgeryFilter>();
+        admin.MapPost("/language", async (HttpContext http, IPageRenderer renderer, ISender sender) =>
+        {
+            var form = await http.Request.ReadFormAsync(http.RequestAborted);
+            try
+            {
+                await sender.Send(new SetPortalLanguage(form["language"].ToString()), http.RequestAborted);
+                return Results.Redirect("/admin/theme?notice=language");
+            }
+            catch (RequestValidationException ex)
+            {
+                return await RenderAsync(http, renderer, sender, null, null, null, ex.Errors, StatusCodes.Status400BadRequest);
+            }
+        }).AddEndpointFilter<AntiforgeryFilter>();
+        admin.MapPost("/texts", async (HttpContext http, IPageRenderer renderer, ISender sender) =>
+        {
+            var form = await http.Request.ReadFormAsync(http.RequestAborted);
+            var language = form["language"].ToString();
+            var texts = form["texts"].ToString();
+            try
+            {
+                var saved = await sender.Send(new SaveThemeTexts(language, texts, null), http.RequestAborted);
+                return Results.Redirect($"/admin/theme?preview={saved.Id}&notice=saved");
+            }
+            catch (RequestValidationException ex)
+            {
+                return await RenderAsync(http, renderer, sender, null, null, null, ex.Errors, StatusCodes.Status400BadRequest, texts: (language, texts));
+            }
+        }).AddEndpointFilter<AntiforgeryFilter>();
 
         var api = endpoints.MapGroup("/api/v1/theme").RequireAuthorization().RequireScope(ApiScopes.Manage).WithTags("Theme");
         api.MapGet("/", (ISender sender, CancellationToken ct) => sender.Send(new GetTheme(), ct))
@@ -101,6 +130,16 @@ internal static class ThemePage
         api.MapPost("/versions/{versionId:guid}/activate", (Guid versionId, ISender sender, CancellationToken ct) => sender.Send(new ActivateThemeVersion(versionId), ct))
             .WithName("ActivateThemeVersion").WithSummary("Puts a saved version in use on your portal.")
             .Produces<ThemeVersionView>().ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
+        api.MapPut("/language", (PortalLanguageInput? body, ISender sender, CancellationToken ct) => sender.Send(new SetPortalLanguage(body?.Language), ct))
+            .WithName("SetPortalLanguage").WithSummary("The language your portal speaks to visitors and to users who chose none: en or de.")
+            .Produces<ThemeOverview>().ProducesValidationProblem();
+        api.MapPut("/texts/{language}", async (string language, ThemeTextsInput? body, ISender sender, CancellationToken ct) =>
+            {
+                var saved = await sender.Send(new SaveThemeTexts(language, body?.Texts, body?.From), ct);
+                return Results.Created($"/api/v1/theme/versions/{saved.Id}", saved);
+            })
+            .WithName("SaveThemeTexts").WithSummary("Saves your own wording of a language as a new version: a JSON object from the portal's English text to yours (see docs/themes).")
+            .Produces<ThemeVersionView>(StatusCodes.Status201Created).ProducesValidationProblem();
         api.MapPost("/rollback", (ISender sender, CancellationToken ct) => sender.Send(new RollBackTheme(), ct))
             .WithName("RollBackTheme").WithSummary("Puts the theme in use before the last change back in use.")
             .Produces<ThemeOverview>().ProducesProblem(StatusCodes.Status409Conflict);
@@ -143,6 +182,7 @@ internal static class ThemePage
         "uploaded" => "The theme passed every check and is kept as a new version. Preview it, then use it.",
         "activated" => "Your portal now uses this version.",
         "rolled-back" => "Your portal uses the theme it had before the last change again.",
+        "language" => "Your portal's language is saved.",
         _ => null,
     };
 
@@ -155,7 +195,8 @@ internal static class ThemePage
         IReadOnlyDictionary<string, JsonElement>? input,
         IReadOnlyList<FieldError> errors,
         int status,
-        bool uploadFailed = false)
+        bool uploadFailed = false,
+        (string Language, string Texts)? texts = null)
     {
         var theme = await sender.Send(new GetTheme(), http.RequestAborted);
         var previewId = preview is { } wanted && (theme.Versions.Any(v => v.Id == wanted) || theme.Draft?.Id == wanted) ? wanted : theme.ActiveVersionId;
@@ -189,7 +230,15 @@ internal static class ThemePage
             previewId?.ToString(),
             previewId is { } id ? (theme.Draft?.Id == id ? "the draft" : theme.Versions.FirstOrDefault(v => v.Id == id) is { } shown ? $"version {shown.Number}" : "") : $"the installed theme ({theme.InstalledTheme})",
             uploadFailed ? [.. errors.Select(e => new ThemeProblemRow(e.Field, e.Reason))] : [],
-            input is not null && errors.Count > 0 ? "Some settings were not accepted; they are marked below." : null);
+            input is not null && errors.Count > 0 ? "Some settings were not accepted; they are marked below." : null,
+            theme.Language,
+            [.. PortalLanguages.All.Select(code => new ThemeLanguageRow(
+                code,
+                PortalLanguages.NativeName(code),
+                code == theme.Language,
+                texts is { } posted && posted.Language == code ? posted.Texts : theme.Texts.GetValueOrDefault(code, ""),
+                texts is { } failed && failed.Language == code && errors.Count > 0 ? string.Join(" ", errors.Select(e => e.Reason)) : null))],
+            byField.GetValueOrDefault("language"));
         return await renderer.RenderAsync(http, Template, "Theme", model, status);
     }
 
@@ -246,7 +295,15 @@ public sealed record ThemePageModel(
     string? PreviewId,
     string PreviewLabel,
     IReadOnlyList<ThemeProblemRow> UploadProblems,
-    string? SettingsError);
+    string? SettingsError,
+    string Language,
+    IReadOnlyList<ThemeLanguageRow> Languages,
+    string? LanguageError);
+
+/// <summary>A language of the portal in the editor: whether it is the default, and the reseller's own texts for it.</summary>
+/// <param name="Texts">The theme's own texts for the language as JSON (empty: none).</param>
+/// <param name="TextsError">Why the texts last posted were refused.</param>
+public sealed record ThemeLanguageRow(string Code, string Name, bool Default, string Texts, string? TextsError);
 
 /// <summary>One setting in the editor's form.</summary>
 /// <param name="InputType">text, color, email, tel.</param>
