@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Screenshots of every page, for every role, in both themes (the default and the sample Harbour), into
+# Screenshots of every page, for every role, in both themes (the default and the sample Harbour) and both languages, into
 # docs/screenshots/ (or the folder given). Needs what the test suite needs (./test.sh installs it): Chromium, libvirt.
 set -euo pipefail
 cd "$(dirname "$0")/.."

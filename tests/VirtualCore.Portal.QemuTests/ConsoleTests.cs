@@ -32,7 +32,7 @@ public sealed class ConsoleTests(QemuPortalFixture nodes, ITestOutputHelper outp
         await page.GotoAsync(baseUrl + "/vms");
         await page.FillAsync("#userName", "demo");
         await page.FillAsync("#password", "demo-pass-1");
-        await page.ClickAsync("button[type=submit]");
+        await page.ClickAsync("form[action='/login'] button[type=submit]");
         await page.WaitForURLAsync(baseUrl + "/vms", new PageWaitForURLOptions { WaitUntil = WaitUntilState.Commit, Timeout = 60_000 });
 
         var opened = Stopwatch.StartNew();

@@ -53,7 +53,7 @@ public sealed class ContentSecurityPolicyBrowserTests : IAsyncLifetime
         await AssertNoViolationsAsync(page, violations, "/login");
         await page.FillAsync("#userName", "demo");
         await page.FillAsync("#password", "demo-pass-1");
-        await page.ClickAsync("button[type=submit]");
+        await page.ClickAsync("form[action='/login'] button[type=submit]");
         await page.WaitForURLAsync(_baseUrl + "/vms", new PageWaitForURLOptions { WaitUntil = WaitUntilState.Commit, Timeout = 60_000 });
 
         string[] paths =
@@ -123,7 +123,7 @@ public sealed class ContentSecurityPolicyBrowserTests : IAsyncLifetime
         await page.GotoAsync(_baseUrl + "/login");
         await page.FillAsync("#userName", "operator");
         await page.FillAsync("#password", "operator-pass-1");
-        await page.ClickAsync("button[type=submit]");
+        await page.ClickAsync("form[action='/login'] button[type=submit]");
         await page.WaitForURLAsync(_baseUrl + "/vms", new PageWaitForURLOptions { WaitUntil = WaitUntilState.Commit, Timeout = 60_000 });
         foreach (var path in new[] { "/vms", "/nodes", "/jobs", "/admin/resellers", "/admin/customers", "/admin/users", "/admin/audit", "/isos", "/operations/ip-pools" })
         {

@@ -93,3 +93,12 @@ public static class RequestLanguage
         }
     }
 }
+
+/// <summary>
+/// How a reseller's portal speaks when no request is there to ask (e-mails sent in the background): its default
+/// language and the theme whose wording it uses. Implemented by the module that owns resellers.
+/// </summary>
+public interface IResellerLanguages
+{
+    ValueTask<(string Language, string? Theme)> OfAsync(Guid resellerId, CancellationToken cancellationToken);
+}

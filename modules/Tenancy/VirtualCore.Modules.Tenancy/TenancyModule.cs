@@ -4,6 +4,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using VirtualCore.Framework.Localisation;
 using VirtualCore.Framework.Mediation;
 using VirtualCore.Framework.Modules;
 using VirtualCore.Framework.Persistence;
@@ -41,6 +42,7 @@ public sealed class TenancyModule : IModule
         services.AddPageModel<ThemePageModel>(ThemePage.Template);
         services.Configure<ThemeStoreOptions>(configuration.GetSection(ThemeStoreOptions.Section));
         services.AddSingleton<ThemeVersionLoader>();
+        services.AddSingleton<IResellerLanguages, ResellerLanguages>();
         services.AddScoped<ThemeStore>();
         services.AddScoped<IValidator<SaveThemeSettings>, SaveThemeSettingsValidator>();
         services.AddScoped<IValidator<SetPortalLanguage>, SetPortalLanguageValidator>();

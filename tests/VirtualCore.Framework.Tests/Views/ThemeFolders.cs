@@ -57,7 +57,7 @@ internal sealed class ThemeFolders : IDisposable
         return Microsoft.Extensions.Options.Options.Create(options);
     }
 
-    private ThemeFolders AddFile(string theme, string subfolder, string path, string text)
+    public ThemeFolders AddFile(string theme, string subfolder, string path, string text)
     {
         var file = Path.Combine(Root, theme, subfolder, path);
         Directory.CreateDirectory(Path.GetDirectoryName(file)!);

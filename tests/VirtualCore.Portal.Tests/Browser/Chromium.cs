@@ -58,7 +58,7 @@ public abstract class PortalBrowserTests : IAsyncLifetime
         await page.GotoAsync(baseUrl + "/login");
         await page.FillAsync("#userName", user);
         await page.FillAsync("#password", password);
-        await page.ClickAsync("button[type=submit]");
+        await page.ClickAsync("form[action='/login'] button[type=submit]");
         await page.WaitForURLAsync(baseUrl + "/vms", new PageWaitForURLOptions { WaitUntil = WaitUntilState.Commit, Timeout = 60_000 });
         return page;
     }
@@ -71,7 +71,7 @@ public abstract class PortalBrowserTests : IAsyncLifetime
         Assert.EndsWith("/login?ReturnUrl=%2Fvms", page.Url);
         await page.FillAsync("#userName", user);
         await page.FillAsync("#password", password);
-        await page.ClickAsync("button[type=submit]");
+        await page.ClickAsync("form[action='/login'] button[type=submit]");
 
         // Arrived once the redirect to the list is committed; what each test looks at next it waits for itself (on a
         // machine busy with QEMU guests the whole load took more than the default 30 s).

@@ -26,7 +26,7 @@ public sealed class IsoLibraryPageTests : PortalBrowserTests
         await page.GotoAsync(BaseUrl + "/vms");
         await page.FillAsync("#userName", "demo");
         await page.FillAsync("#password", "demo-pass-1");
-        await page.ClickAsync("button[type=submit]");
+        await page.ClickAsync("form[action='/login'] button[type=submit]");
         await page.WaitForURLAsync(BaseUrl + "/vms", new PageWaitForURLOptions { WaitUntil = WaitUntilState.Commit, Timeout = 60_000 });
 
         await page.GetByRole(AriaRole.Link, new() { Name = "Images" }).ClickAsync();

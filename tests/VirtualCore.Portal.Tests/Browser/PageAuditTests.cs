@@ -8,13 +8,13 @@ namespace VirtualCore.Portal.Tests.Browser;
 
 /// <summary>
 /// Every page of every role in both themes (the default on the provider's portal, the sample Harbour on a reseller's)
-/// checked with axe-core in Chromium: no serious or critical accessibility violation. With VCORE_SCREENSHOTS set to a
+/// and both languages checked with axe-core in Chromium: no serious or critical accessibility violation. With VCORE_SCREENSHOTS set to a
 /// folder, each page is also saved there as a screenshot (<c>scripts/screenshots.sh</c> fills docs/screenshots).
 /// </summary>
 public sealed class PageAuditTests : PortalBrowserTests
 {
     [Fact]
-    public async Task Every_page_in_both_themes_has_no_serious_accessibility_violation()
+    public async Task Every_page_in_both_themes_and_both_languages_has_no_serious_accessibility_violation()
     {
         // The reseller kamp uses the sample theme; the provider's portal the default.
         // The portal listens on a real port here: the reseller's host name goes in the Host header.
@@ -50,21 +50,28 @@ public sealed class PageAuditTests : PortalBrowserTests
         var violations = new List<string>();
         foreach (var (theme, baseUrl, user, password, paths) in visits)
         {
-            await using var context = await Browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1280, Height = 800 } });
-            var page = user is null ? await context.NewPageAsync() : await SignedInPageAsync(context, user, password, baseUrl);
-
-            foreach (var path in paths)
+            foreach (var language in new[] { "en", "de" })
             {
-                var response = await page.GotoAsync(baseUrl + path, new PageGotoOptions { WaitUntil = WaitUntilState.Load });
-                Assert.True(response?.Ok == true, $"{theme} {user} {path}: {response?.Status}");
-                var result = await page.RunAxe();
-                violations.AddRange(result.Violations
-                    .Where(v => v.Impact is "serious" or "critical")
-                    .Select(v => $"{theme} {user ?? "visitor"} {path}: {v.Id} ({v.Impact}) {v.Help} — {string.Join(" | ", v.Nodes.Take(3).Select(n => n.Html))}"));
-                if (!string.IsNullOrEmpty(screenshots))
+                await using var context = await Browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1280, Height = 800 } });
+
+                // The language a visitor picks with the switch: signed in, it stays while the person has chosen none.
+                await context.AddCookiesAsync([new Cookie { Name = "vcore.lang", Value = language, Url = baseUrl }]);
+                var page = user is null ? await context.NewPageAsync() : await SignedInPageAsync(context, user, password, baseUrl);
+
+                foreach (var path in paths)
                 {
-                    var name = $"{theme}-{user ?? "visitor"}-{path.Trim('/').Replace('/', '-').Replace(demoVm.ToString(), "vm", StringComparison.Ordinal).Replace(kampVm.ToString(), "vm", StringComparison.Ordinal)}";
-                    await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(screenshots, name + ".png"), FullPage = true });
+                    var response = await page.GotoAsync(baseUrl + path, new PageGotoOptions { WaitUntil = WaitUntilState.Load });
+                    Assert.True(response?.Ok == true, $"{theme} {language} {user} {path}: {response?.Status}");
+                    Assert.Equal(language, await page.GetAttributeAsync("html", "lang"));
+                    var result = await page.RunAxe();
+                    violations.AddRange(result.Violations
+                        .Where(v => v.Impact is "serious" or "critical")
+                        .Select(v => $"{theme} {language} {user ?? "visitor"} {path}: {v.Id} ({v.Impact}) {v.Help} — {string.Join(" | ", v.Nodes.Take(3).Select(n => n.Html))}"));
+                    if (!string.IsNullOrEmpty(screenshots))
+                    {
+                        var name = $"{theme}-{language}-{user ?? "visitor"}-{path.Trim('/').Replace('/', '-').Replace(demoVm.ToString(), "vm", StringComparison.Ordinal).Replace(kampVm.ToString(), "vm", StringComparison.Ordinal)}";
+                        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(screenshots, name + ".png"), FullPage = true });
+                    }
                 }
             }
         }

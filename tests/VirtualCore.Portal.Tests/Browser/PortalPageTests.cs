@@ -203,7 +203,7 @@ public sealed class PortalPageTests : PortalBrowserTests
         await page.GotoAsync(BaseUrl + "/login");
         await page.FillAsync("#userName", "demo");
         await page.FillAsync("#password", "not-the-password");
-        await page.ClickAsync("button[type=submit]");
+        await page.ClickAsync("form[action='/login'] button[type=submit]");
         await Assertions.Expect(page.Locator(".alert-error")).ToHaveTextAsync(VirtualCore.Modules.Identity.Features.Login.LoginOutcome.Refusal);
         Assert.EndsWith("/login", page.Url);
     }

@@ -6,7 +6,7 @@
   var page = document.documentElement.lang || "en";
   var browser = (navigator.languages && navigator.languages.length ? navigator.languages : [navigator.language || ""]);
   var lang = browser.filter(function (l) { return l && l.toLowerCase().split("-")[0] === page; })[0] || page;
-  var withSeconds = new Intl.DateTimeFormat(lang, { year: "numeric", month: "short", day: "numeric", hour: "2-digit", minute: "2-digit", second: "2-digit" });
+  var withSeconds = new Intl.DateTimeFormat(lang, { year: "numeric", month: "short", day: "numeric", hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23" });
   // A day is a calendar day, the same everywhere: shown as it is, not moved into another zone.
   var dayOnly = new Intl.DateTimeFormat(lang, { year: "numeric", month: "short", day: "numeric", timeZone: "UTC" });
 

@@ -82,7 +82,7 @@ internal sealed class AlertEngine(PortalDbContext db, IVmFacts facts, ISender se
                 watched.Add((rule.Id, subject));
                 var observation = Observe(rule, subject, vmFacts, nodes, samples, traffic, now);
                 open.TryGetValue((rule.Id, subject), out var alert);
-                changes += Step(rule, alert, observation, subject, name, resellerId, customerId, now);
+                changes += await StepAsync(rule, alert, observation, subject, name, resellerId, customerId, now, cancellationToken);
             }
         }
 
@@ -95,7 +95,7 @@ internal sealed class AlertEngine(PortalDbContext db, IVmFacts facts, ISender se
             }
             else if (rules.FirstOrDefault(r => r.Id == ruleId) is { } rule)
             {
-                changes += Resolve(rule, alert, now, "Nothing watches it any more: the VM or rack server is gone.");
+                changes += await ResolveAsync(rule, alert, now, "Nothing watches it any more: the VM or rack server is gone.", cancellationToken);
             }
         }
 
@@ -122,7 +122,7 @@ internal sealed class AlertEngine(PortalDbContext db, IVmFacts facts, ISender se
             + await db.Set<Alert>().IgnoreQueryFilters().Where(a => a.State == AlertStates.Resolved && a.ResolvedAt < history).ExecuteDeleteAsync(cancellationToken);
     }
 
-    private int Step(AlertRule rule, Alert? alert, Observation seen, string subject, string name, Guid resellerId, Guid customerId, DateTimeOffset now)
+    private async Task<int> StepAsync(AlertRule rule, Alert? alert, Observation seen, string subject, string name, Guid resellerId, Guid customerId, DateTimeOffset now, CancellationToken cancellationToken)
     {
         if (alert is not null && seen.SeenAt is { } seenAt && seenAt > alert.LastSeenAt)
         {
@@ -160,7 +160,7 @@ internal sealed class AlertEngine(PortalDbContext db, IVmFacts facts, ISender se
                 {
                     alert.State = AlertStates.Firing;
                     alert.FiredAt = now;
-                    notifications.Queue(rule, alert, AlertEvents.Fired);
+                    await notifications.QueueAsync(rule, alert, AlertEvents.Fired, cancellationToken);
                     return 1;
                 }
             }
@@ -193,26 +193,26 @@ internal sealed class AlertEngine(PortalDbContext db, IVmFacts facts, ISender se
         alert.Peak = Max(alert.Peak, seen.Peak);
         if (seen.Cleared)
         {
-            return Resolve(rule, alert, now, rule.Condition switch
+            return await ResolveAsync(rule, alert, now, rule.Condition switch
             {
                 AlertConditions.Stopped => "The VM runs again, or was stopped on purpose.",
                 AlertConditions.Offline => "The rack server's agent reports again.",
                 _ => $"{AlertNotifications.Label(rule.Condition)} fell to {AlertNotifications.Figure(rule.Condition, seen.Value)}, below {AlertNotifications.Figure(rule.Condition, rule.ClearBelow)}.",
-            });
+            }, cancellationToken);
         }
 
         if (seen.Holds is null && now - alert.LastSeenAt > options.Value.StaleAfter)
         {
-            return Resolve(rule, alert, now, $"No figures have arrived for {options.Value.StaleAfter.TotalMinutes:0} minutes (the VM stopped or is gone).");
+            return await ResolveAsync(rule, alert, now, $"No figures have arrived for {options.Value.StaleAfter.TotalMinutes:0} minutes (the VM stopped or is gone).", cancellationToken);
         }
 
         return 0;
     }
 
-    private int Resolve(AlertRule rule, Alert alert, DateTimeOffset now, string why)
+    private async Task<int> ResolveAsync(AlertRule rule, Alert alert, DateTimeOffset now, string why, CancellationToken cancellationToken)
     {
         alert.Resolve(now, why);
-        notifications.Queue(rule, alert, AlertEvents.Resolved);
+        await notifications.QueueAsync(rule, alert, AlertEvents.Resolved, cancellationToken);
         return 1;
     }
 

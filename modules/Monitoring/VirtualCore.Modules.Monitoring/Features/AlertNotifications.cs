@@ -8,6 +8,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using MimeKit;
 using VirtualCore.Framework.Leadership;
+using VirtualCore.Framework.Localisation;
 using VirtualCore.Framework.Persistence;
 using VirtualCore.Framework.Webhooks;
 using VirtualCore.Modules.Monitoring.Contracts;
@@ -41,27 +42,37 @@ internal static class AlertEvents
 }
 
 /// <summary>Queues an alert's notifications to its rule's addresses and webhook, in the caller's unit of work.</summary>
-internal sealed class AlertNotifications(PortalDbContext db, TimeProvider clock)
+internal sealed class AlertNotifications(PortalDbContext db, TimeProvider clock, PortalTexts texts, IResellerLanguages languages)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
-    public void Queue(AlertRule rule, Alert alert, string @event)
+    /// <summary>
+    /// Queues the e-mails in the language of the rule's portal, worded as that portal's theme words it; the webhook's
+    /// body stays data (English keys and figures) for the program that receives it.
+    /// </summary>
+    public async Task QueueAsync(AlertRule rule, Alert alert, string @event, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
         var view = AlertRuleHandlers.View(alert);
-        foreach (var address in rule.EmailList)
+        if (rule.EmailList.Count > 0)
         {
-            db.Add(new AlertDelivery
+            var (language, theme) = await languages.OfAsync(rule.ResellerId, cancellationToken);
+            Say say = (text, values) => texts.Format(text, language, theme, values);
+            var payload = Subject(view, @event, say) + "\n" + Text(view, @event, say);
+            foreach (var address in rule.EmailList)
             {
-                AlertId = alert.Id,
-                RuleId = rule.Id,
-                Channel = AlertDelivery.Email,
-                Target = address,
-                Event = @event,
-                Payload = Subject(view, @event) + "\n" + Text(view, @event),
-                CreatedAt = now,
-                NextAttemptAt = now,
-            });
+                db.Add(new AlertDelivery
+                {
+                    AlertId = alert.Id,
+                    RuleId = rule.Id,
+                    Channel = AlertDelivery.Email,
+                    Target = address,
+                    Event = @event,
+                    Payload = payload,
+                    CreatedAt = now,
+                    NextAttemptAt = now,
+                });
+            }
         }
 
         if (rule.WebhookUrl is { } url)
@@ -80,24 +91,38 @@ internal sealed class AlertNotifications(PortalDbContext db, TimeProvider clock)
         }
     }
 
-    public static string Subject(AlertView alert, string @event) =>
-        $"[{(@event == AlertEvents.Fired ? "Firing" : "Resolved")}] {alert.RuleName}: {alert.SubjectName}";
+    /// <summary>Says a text with placeholders in a language: translated, then filled.</summary>
+    public delegate string Say(string text, params object?[] values);
 
-    public static string Text(AlertView alert, string @event)
+    private static string English(string text, params object?[] values) => TextCatalogue.Fill(text, values);
+
+    public static string Subject(AlertView alert, string @event, Say? say = null)
     {
-        var what = Describe(alert.Condition, alert.Value, alert.Threshold);
+        say ??= English;
+        return say(@event == AlertEvents.Fired ? "[Firing] {0}: {1}" : "[Resolved] {0}: {1}", alert.RuleName, alert.SubjectName);
+    }
+
+    public static string Text(AlertView alert, string @event, Say? say = null)
+    {
+        say ??= English;
+        var what = Describe(alert.Condition, alert.Value, alert.Threshold, say);
+        var at = (DateTimeOffset? moment) => moment?.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture) ?? "";
         return @event == AlertEvents.Fired
-            ? $"{alert.SubjectName}: {what}.\r\nFiring since {alert.FiredAt:yyyy-MM-dd HH:mm:ss} UTC (rule \"{alert.RuleName}\").\r\n"
-            : $"{alert.SubjectName}: resolved at {alert.ResolvedAt:yyyy-MM-dd HH:mm:ss} UTC. {alert.Resolution}\r\nIt fired at {alert.FiredAt:yyyy-MM-dd HH:mm:ss} UTC; highest figure: {Figure(alert.Condition, alert.Peak)}.\r\n";
+            ? say("{0}: {1}.\r\nFiring since {2} UTC (rule \"{3}\").\r\n", alert.SubjectName, what, at(alert.FiredAt), alert.RuleName)
+            : say("{0}: resolved at {1} UTC. {2}\r\nIt fired at {3} UTC; highest figure: {4}.\r\n", alert.SubjectName, at(alert.ResolvedAt), alert.Resolution is { } resolution ? say(resolution) : "", at(alert.FiredAt), Figure(alert.Condition, alert.Peak));
     }
 
     /// <summary>The condition in words, e.g. "CPU at 95.2 %, above 90 %".</summary>
-    public static string Describe(string condition, double? value, double? threshold) => condition switch
+    public static string Describe(string condition, double? value, double? threshold, Say? say = null)
     {
-        AlertConditions.Stopped => "not running, although nobody stopped it",
-        AlertConditions.Offline => "its agent does not report",
-        _ => $"{Label(condition)} at {Figure(condition, value)}, above {Figure(condition, threshold)}",
-    };
+        say ??= English;
+        return condition switch
+        {
+            AlertConditions.Stopped => say("not running, although nobody stopped it"),
+            AlertConditions.Offline => say("its agent does not report"),
+            _ => say("{0} at {1}, above {2}", say(Label(condition)), Figure(condition, value), Figure(condition, threshold)),
+        };
+    }
 
     public static string Label(string condition) => condition switch
     {

@@ -351,7 +351,7 @@ internal sealed class AlertRuleHandlers(
         {
             if (notify)
             {
-                notifications.Queue(rule, alert, AlertEvents.Resolved);
+                await notifications.QueueAsync(rule, alert, AlertEvents.Resolved, cancellationToken);
             }
         }
     }
