@@ -40,7 +40,7 @@ public sealed class ThemedPageRenderer(
         var nav = services.GetServices<NavigationItem>()
             .Where(item => signedIn && permissions?.Has(item.Permission) == true)
             .OrderBy(item => item.Order)
-            .Select(item => new NavLink(item.Label, item.Href, path == item.Href || path.StartsWith(item.Href + "/", StringComparison.Ordinal)))
+            .Select(item => new NavLink(item.Label, item.Href, path == item.Href || path.StartsWith(item.Href + "/", StringComparison.Ordinal), SectionOf(item.Href)))
             .ToArray();
         var globals = new Dictionary<string, object?>
         {
@@ -71,6 +71,11 @@ public sealed class ThemedPageRenderer(
         return Results.Content(html, "text/html; charset=utf-8", statusCode: statusCode);
     }
 
+    private static string SectionOf(string href) =>
+        href.StartsWith("/admin/", StringComparison.Ordinal) || href.StartsWith("/operations/", StringComparison.Ordinal) ? "admin"
+        : href == "/profile" ? "account"
+        : "main";
+
     /// <summary>
     /// The brand a reseller's own theme version names; else the reseller's brand on its portal; else the theme's.
     /// </summary>
@@ -81,7 +86,9 @@ public sealed class ThemedPageRenderer(
         ?? "VirtualCore";
 }
 
-internal sealed record NavLink(string Label, string Href, bool Current);
+/// <summary>A navigation entry as pages see it.</summary>
+/// <param name="Section">main (the everyday pages), admin (administration and operations) or account (one's profile).</param>
+internal sealed record NavLink(string Label, string Href, bool Current, string Section = "main");
 
 internal sealed record PageUser(string Name, string DisplayName, string Role);
 

@@ -98,6 +98,8 @@ public sealed partial class RoleJourneyTests : PortalBrowserTests
         {
             var page = await SignedInPageAsync(context, resellerAdmin, resellerAdmin + "-pass-1", url);
             await page.ClickAsync(".language-switch button[lang=de]");
+            await page.ClickAsync("nav .nav-menu summary");
+            await Assertions.Expect(page.Locator("nav .nav-menu summary")).ToHaveTextAsync("Verwaltung");
             await page.ClickAsync("nav a[href='/admin/theme']");
             await Assertions.Expect(page.Locator("h1")).ToHaveTextAsync("Theme");
             await page.SelectOptionAsync("#portal-language-choice", "de");
@@ -134,7 +136,9 @@ public sealed partial class RoleJourneyTests : PortalBrowserTests
         await page.ClickAsync("nav.mainnav a[href='/nodes']");
         await Assertions.Expect(page.Locator("h1")).ToHaveTextAsync("Rack-Server");
         await Assertions.Expect(page.Locator("[data-node=rack-1]")).ToContainTextAsync("online");
+        await page.ClickAsync("nav .nav-menu summary");
         await page.ClickAsync("nav.mainnav a[href='/admin/resellers']");
+        await Assertions.Expect(page.Locator("nav .nav-menu summary.current")).ToHaveCountAsync(1);
         await Assertions.Expect(page.Locator("h1")).ToHaveTextAsync("Reseller");
         await Assertions.Expect(page.Locator("main")).ToContainTextAsync("Kamp Cloud");
 

@@ -15,6 +15,7 @@ public sealed class ThemeEditorPageTests : PortalBrowserTests
         await using var context = await Browser.NewContextAsync();
         var page = await SignedInPageAsync(context, "kamp-admin", "kamp-admin-pass-1", HostUrl("kamp.localhost"));
 
+        await page.ClickAsync("nav .nav-menu summary");
         await page.ClickAsync("nav a[href='/admin/theme']");
         await Assertions.Expect(page.Locator("h1")).ToHaveTextAsync("Theme");
         var preview = page.FrameLocator("#preview-frame");
