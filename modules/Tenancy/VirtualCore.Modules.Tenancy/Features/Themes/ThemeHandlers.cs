@@ -45,8 +45,7 @@ internal sealed class ThemeStore(
         }
 
         var installed = registry.IsInstalled(reseller.ThemeName) ? reseller.ThemeName : "Default";
-        var manifest = new ThemeManifest("Theme", installed, new ThemeVariables(BrandName: reseller.BrandName), "1.0.0");
-        return reader.Read(ThemePackageReader.Write(ThemePackage.Of(manifest)), options.Value.Limits);
+        return ThemePackage.Of(new ThemeManifest("Theme", installed, new ThemeVariables(BrandName: reseller.BrandName), "1.0.0"));
     }
 
     /// <summary>The settings a theme built on <paramref name="baseTheme"/> inherits where it sets nothing.</summary>
