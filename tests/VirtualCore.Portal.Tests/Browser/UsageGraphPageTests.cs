@@ -58,6 +58,21 @@ public sealed class UsageGraphPageTests : PortalBrowserTests
         await Assertions.Expect(traffic).ToContainTextAsync("572 MiB");
         await Assertions.Expect(usage.Locator("a[download]")).ToHaveAttributeAsync("href", $"/api/v1/vms/{created.VmId}/traffic?format=csv");
 
+        // In German the same graphs speak German: the decimal comma, the moment hovered as Germans write it.
+        await using (var german = await Browser.NewContextAsync())
+        {
+            await german.AddCookiesAsync([new Cookie { Name = "vcore.lang", Value = "de", Url = BaseUrl }]);
+            var deutsch = await SignedInPageAsync(german);
+            await deutsch.GotoAsync($"{BaseUrl}/vms/{created.VmId}");
+            var nutzung = deutsch.Locator("#usage");
+            await Assertions.Expect(nutzung.Locator("figure.usage-chart figcaption")).ToHaveTextAsync(["CPU", "Arbeitsspeicher", "Festplatte", "Festplatten-Operationen", "Netzwerk"]);
+            var cpuDe = nutzung.Locator("figure[data-group=CPU]");
+            Assert.Contains("65,0 %", await NewestValueAsync(cpuDe));
+            await Assertions.Expect(cpuDe.Locator(".u-legend .u-series").First.Locator(".u-label")).ToHaveTextAsync("Zeit");
+            await cpuDe.Locator(".u-over").HoverAsync();
+            await Assertions.Expect(cpuDe.Locator(".u-legend .u-series").First.Locator(".u-value")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex(@"^\d{1,2}\. \w+\.? \d{4}, \d{2}:\d{2}$"));
+        }
+
         // The vServer list ends with the vDataCenter's use: its VMs' sums, no CPU share; nothing rolled up yet here.
         await page.GotoAsync($"{BaseUrl}/vms");
         await Assertions.Expect(page.Locator("#usage h2")).ToHaveTextAsync("Your vDataCenter's use");

@@ -13,20 +13,28 @@
   const palette = [colour("--brand", "#1f6feb"), colour("--accent", "#0f9d8a")];
   const dashes = [[], [6, 4]];
 
+  // Figures and times in the page's language (1,5 GiB and 14:00 on a German page).
+  const lang = document.documentElement.lang || "en";
+  const fixed = digits => new Intl.NumberFormat(lang, { minimumFractionDigits: digits, maximumFractionDigits: digits });
+  const one = fixed(1), two = fixed(2), none = fixed(0);
+  const moment = new Intl.DateTimeFormat(lang, { year: "numeric", month: "short", day: "numeric", hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
+  const ticksOf = step => new Intl.DateTimeFormat(lang, step < 86400 ? { hour: "2-digit", minute: "2-digit", hourCycle: "h23" }
+    : step < 86400 * 28 ? { day: "numeric", month: "short" } : { month: "short", year: "numeric" });
+
   const groups = [
-    { title: vcoreText("CPU"), series: [["cpu", vcoreText("CPU")]], format: v => v.toFixed(1) + " %", max: 100 },
-    { title: vcoreText("Memory"), series: [["memory", vcoreText("Used")], ["memory-total", vcoreText("Total")]], format: bytes },
-    { title: vcoreText("Disk"), series: [["disk-read", vcoreText("Read")], ["disk-write", vcoreText("Write")]], format: v => bytes(v) + "/s" },
-    { title: vcoreText("Disk operations"), series: [["disk-reads", vcoreText("Reads")], ["disk-writes", vcoreText("Writes")]], format: v => v.toFixed(1) + "/s" },
-    { title: vcoreText("Network"), series: [["net-in", vcoreText("In")], ["net-out", vcoreText("Out")]], format: v => bytes(v) + "/s" },
-    { title: vcoreText("Load"), series: [["load", vcoreText("Load (1 min)")]], format: v => v.toFixed(2) },
+    { key: "CPU", title: vcoreText("CPU"), series: [["cpu", vcoreText("CPU")]], format: v => one.format(v) + " %", max: 100 },
+    { key: "Memory", title: vcoreText("Memory"), series: [["memory", vcoreText("Used")], ["memory-total", vcoreText("Total")]], format: bytes },
+    { key: "Disk", title: vcoreText("Disk"), series: [["disk-read", vcoreText("Read")], ["disk-write", vcoreText("Write")]], format: v => bytes(v) + "/s" },
+    { key: "Disk operations", title: vcoreText("Disk operations"), series: [["disk-reads", vcoreText("Reads")], ["disk-writes", vcoreText("Writes")]], format: v => one.format(v) + "/s" },
+    { key: "Network", title: vcoreText("Network"), series: [["net-in", vcoreText("In")], ["net-out", vcoreText("Out")]], format: v => bytes(v) + "/s" },
+    { key: "Load", title: vcoreText("Load"), series: [["load", vcoreText("Load (1 min)")]], format: v => two.format(v) },
   ];
 
   function bytes(v) {
     const units = ["B", "KiB", "MiB", "GiB", "TiB"];
     let i = 0;
     while (Math.abs(v) >= 1024 && i < units.length - 1) { v /= 1024; i++; }
-    return (i === 0 || Math.abs(v) >= 100 ? v.toFixed(0) : v.toFixed(1)) + " " + units[i];
+    return (i === 0 || Math.abs(v) >= 100 ? none.format(v) : one.format(v)) + " " + units[i];
   }
 
   // A value with no neighbour draws no line: it is shown as a dot instead (a vServer that ran for a moment).
@@ -48,7 +56,7 @@
       const present = group.series.filter(([name]) => byName.has(name));
       if (present.length === 0) { continue; }
       const data = [view.times];
-      const series = [{}];
+      const series = [{ label: vcoreText("Time"), value: (u, v) => v == null ? "–" : moment.format(new Date(v * 1000)) }];
       const bands = [];
       const hidden = [];
       present.forEach(([name, label], i) => {
@@ -71,7 +79,7 @@
       });
       const figure = document.createElement("figure");
       figure.className = "usage-chart";
-      figure.dataset.group = group.title;
+      figure.dataset.group = group.key;
       const caption = document.createElement("figcaption");
       caption.textContent = group.title;
       figure.append(caption);
@@ -82,7 +90,10 @@
         series: series,
         bands: bands,
         scales: { x: { time: true }, y: group.max ? { range: [0, group.max] } : { range: (u, min, max) => [0, max > 0 ? max * 1.1 : 1] } },
-        axes: [{}, { values: (u, ticks) => ticks.map(group.format), size: 90 }],
+        axes: [
+          { values: (u, ticks) => { const f = ticksOf(ticks.length > 1 ? ticks[1] - ticks[0] : 3600); return ticks.map(t => f.format(new Date(t * 1000))); } },
+          { values: (u, ticks) => ticks.map(group.format), size: 90 },
+        ],
         legend: { live: true },
       }, data, figure);
       const rows = chart.root.querySelectorAll(".u-legend .u-series");
