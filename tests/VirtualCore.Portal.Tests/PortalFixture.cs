@@ -90,6 +90,14 @@ public sealed class PortalFixture : WebApplicationFactory<Program>
         return client;
     }
 
+    /// <summary>An API client with HTTP Basic on one portal's host name.</summary>
+    public HttpClient ApiClient(string user, string password, string host)
+    {
+        var client = ApiClient(user, password);
+        client.BaseAddress = new Uri($"http://{host}");
+        return client;
+    }
+
     public HttpClient Demo() => ApiClient("demo", "demo-pass-1");
 
     public HttpClient Other() => ApiClient("other", "other-pass-1");

@@ -30,8 +30,12 @@ public static class RequestLanguage
     {
         ArgumentNullException.ThrowIfNull(http);
         var culture = http.Features.Get<IRequestCultureFeature>()?.RequestCulture.UICulture.TwoLetterISOLanguageName;
-        return PortalLanguages.IsSupported(culture) ? culture! : HostTenancy.ResellerOf(http)?.Language is { } reseller && PortalLanguages.IsSupported(reseller) ? reseller : PortalLanguages.English;
+        return PortalLanguages.IsSupported(culture) ? culture! : ResellerDefault(http);
     }
+
+    /// <summary>The language of the host's reseller, for whoever chose none.</summary>
+    private static string ResellerDefault(HttpContext http) =>
+        HostTenancy.ResellerOf(http)?.Language is { } reseller && PortalLanguages.IsSupported(reseller) ? reseller : PortalLanguages.English;
 
     /// <summary>Decides the language after authentication (the user's choice needs the user).</summary>
     public static IApplicationBuilder UseRequestLanguage(this IApplicationBuilder app)
@@ -89,7 +93,7 @@ public static class RequestLanguage
                 return chosen;
             }
 
-            return HostTenancy.ResellerOf(http)?.Language is { } reseller && PortalLanguages.IsSupported(reseller) ? reseller : PortalLanguages.English;
+            return ResellerDefault(http);
         }
     }
 }

@@ -37,17 +37,18 @@ public sealed partial class TextCatalogue
     public const int MaxTextLength = 4000;
 
     private readonly FrozenDictionary<string, string> _entries;
-    private readonly (Regex Pattern, string Translation, HashSet<int> Names)[] _patterns;
+    private readonly Lazy<(Regex Pattern, string Translation, HashSet<int> Names)[]> _patterns;
 
     private TextCatalogue(Dictionary<string, string> entries)
     {
         _entries = entries.ToFrozenDictionary(StringComparer.Ordinal);
 
         // The most specific pattern first: the one with the most fixed text.
-        _patterns = [.. entries
+        // Compiled when a message first needs them: most catalogues (a theme's merged ones) only ever look texts up.
+        _patterns = new(() => [.. _entries
             .Where(e => Placeholder().IsMatch(e.Key))
             .OrderByDescending(e => Placeholder().Replace(e.Key, string.Empty).Length)
-            .Select(e => (PatternOf(e.Key), e.Value, NamePlaceholders(e.Key)))];
+            .Select(e => (PatternOf(e.Key), e.Value, NamePlaceholders(e.Key)))]);
     }
 
     public static TextCatalogue Empty { get; } = new([]);
@@ -138,7 +139,7 @@ public sealed partial class TextCatalogue
 
         if (text.Length <= MaxTextLength * 2)
         {
-            foreach (var (pattern, target, names) in _patterns)
+            foreach (var (pattern, target, names) in _patterns.Value)
             {
                 Match match;
                 try

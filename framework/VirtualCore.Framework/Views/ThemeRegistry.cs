@@ -252,9 +252,6 @@ public sealed class ThemeRegistry
             return merged;
         });
 
-    /// <summary>The catalogue a theme itself holds for a language (not its base themes'), if it has one.</summary>
-    public TextCatalogue? GetOwnTexts(string themeName, string language) => GetTheme(themeName).Locales.GetValueOrDefault(language);
-
     /// <summary>
     /// The texts the theme's scripts say, as a script for pages to load before them: <c>vcoreTexts</c>, the entries of
     /// <see cref="GetTexts"/> whose English text one of the chain's scripts holds as a string, and those with

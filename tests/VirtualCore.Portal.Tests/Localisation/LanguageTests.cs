@@ -228,12 +228,7 @@ public sealed class LanguageTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.NotFound, (await acme.Client.GetAsync($"/themes/{key}/texts/de.js")).StatusCode);
     }
 
-    private HttpClient Api(string host, string user, string password)
-    {
-        var client = _portal.ApiClient(user, password);
-        client.BaseAddress = new Uri($"http://{host}");
-        return client;
-    }
+    private HttpClient Api(string host, string user, string password) => _portal.ApiClient(user, password, host);
 
     private async Task<PortalSession> SignedInAsync(string host, string user, string password)
     {

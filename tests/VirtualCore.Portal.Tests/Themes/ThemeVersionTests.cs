@@ -238,12 +238,7 @@ public sealed class ThemeVersionTests : IAsyncLifetime
         Assert.DoesNotContain("class=\"topbar\"", vms);
     }
 
-    private HttpClient Api(string host, string user, string password)
-    {
-        var client = _portal.ApiClient(user, password);
-        client.BaseAddress = new Uri($"http://{host}");
-        return client;
-    }
+    private HttpClient Api(string host, string user, string password) => _portal.ApiClient(user, password, host);
 
     private async Task<PortalSession> SignedInAsync(string host, string user, string password)
     {

@@ -82,6 +82,9 @@ internal sealed class SessionValidator(IServiceScopeFactory scopes, TimeProvider
             || await ReadAsync(_sessions, sessionId, (db, ct) => db.Set<UserSession>().AnyAsync(s => s.Id == sessionId && s.UserId == userId && s.EndedAt == null, ct), cancellationToken);
     }
 
+    /// <summary>Drops what is cached about the account alone (its standing and language); sessions and tokens stay.</summary>
+    public void ForgetAccount(Guid userId) => _accounts.TryRemove(userId, out _);
+
     /// <summary>Drops what is cached about the account, its sessions and tokens: they changed.</summary>
     public void Forget(Guid userId)
     {

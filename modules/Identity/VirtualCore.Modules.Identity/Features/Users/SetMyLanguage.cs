@@ -31,7 +31,7 @@ internal sealed class SetMyLanguageHandler(PortalDbContext db, ITenantContext te
         // The language is read with the account's cached standing: the next request must see the change.
         afterCommit.Add(_ =>
         {
-            sessions.Forget(user.Id);
+            sessions.ForgetAccount(user.Id);
             return Task.CompletedTask;
         });
         return Unit.Value;
