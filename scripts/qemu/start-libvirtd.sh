@@ -2,17 +2,22 @@
 # Starts virtlogd and libvirtd (QEMU driver, system mode) as plain background processes, with their
 # configuration, pid files and logs under STATEDIR, starts the NAT network "default" (start-network.sh), and
 # prints the connection URI once libvirtd answers. Does nothing but print the URI when all of it already runs.
+# libvirtd runs in a network namespace of its own (NETNS, vc-n0 unless set): its bridge, NAT rules and the guests'
+# tap devices stay out of the machine's network, whose changes would otherwise reach every program watching it
+# (a browser drops its requests with ERR_NETWORK_CHANGED). Clients reach libvirtd by its Unix socket, consoles by
+# the descriptors libvirt hands over, so nothing needs a route into the namespace.
 # Usage: scripts/qemu/start-libvirtd.sh STATEDIR
 set -euo pipefail
 [ $# -eq 1 ] || { echo "usage: $0 STATEDIR" >&2; exit 2; }
 [ "$(id -u)" -eq 0 ] || { echo "libvirtd in system mode needs root" >&2; exit 1; }
-for tool in libvirtd virtlogd virsh; do
+for tool in ip libvirtd virtlogd virsh; do
   command -v "$tool" >/dev/null || { echo "$tool is missing: run scripts/qemu/install.sh" >&2; exit 1; }
 done
 mkdir -p "$1"
 state="$(cd "$1" && pwd)"
 here="$(cd "$(dirname "$0")" && pwd)"
 uri="qemu:///system"
+netns="${NETNS:-vc-n0}"
 timeout_seconds=60
 
 alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
@@ -41,11 +46,16 @@ CONF
 # Guest console and QEMU logs go to /var/log/libvirt/qemu; the package does not always create it.
 mkdir -p /var/log/libvirt/qemu
 
+if ! ip netns list | grep -qw "$netns"; then
+  ip netns add "$netns"
+  ip -n "$netns" link set lo up
+fi
+# In the namespace /sys is that namespace's and holds no cgroup hierarchies: libvirtd runs its guests without cgroups.
 if ! alive "$state/virtlogd.pid"; then
-  virtlogd -d -f "$state/virtlogd.conf" -p "$state/virtlogd.pid"
+  ip netns exec "$netns" virtlogd -d -f "$state/virtlogd.conf" -p "$state/virtlogd.pid"
 fi
 if ! alive "$state/libvirtd.pid"; then
-  libvirtd -d -f "$state/libvirtd.conf" -p "$state/libvirtd.pid"
+  ip netns exec "$netns" libvirtd -d -f "$state/libvirtd.conf" -p "$state/libvirtd.pid"
 fi
 
 deadline=$((SECONDS + timeout_seconds))

@@ -41,9 +41,9 @@ fi
 
 ip netns add "$prefix-n1"
 ip netns add "$prefix-n2"
-ip link add "$prefix-v1" type veth peer name "$prefix-v2"
+# The pair is made inside the namespaces: the machine's own network never sees it come or go.
+ip -n "$prefix-n1" link add "$prefix-v1" type veth peer name "$prefix-v2" netns "$prefix-n2"
 for n in 1 2; do
-  ip link set "$prefix-v$n" netns "$prefix-n$n"
   ip -n "$prefix-n$n" addr add "$subnet.$n/24" dev "$prefix-v$n"
   ip -n "$prefix-n$n" link set lo up
   ip -n "$prefix-n$n" link set "$prefix-v$n" up

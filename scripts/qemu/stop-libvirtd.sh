@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Stops the virtlogd and libvirtd that start-libvirtd.sh started for STATEDIR. Running domains and networks are
 # destroyed first: libvirtd leaves them (QEMU, dnsmasq) running when it exits. Does nothing when they are not running.
+# Removes the network namespace start-libvirtd.sh ran them in (NETNS, vc-n0 unless set) once nothing runs in it.
 # Usage: scripts/qemu/stop-libvirtd.sh STATEDIR
 set -euo pipefail
 [ $# -eq 1 ] || { echo "usage: $0 STATEDIR" >&2; exit 2; }
 state="$1"
 uri="qemu:///system"
+netns="${NETNS:-vc-n0}"
 
 alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
 
@@ -41,3 +43,6 @@ if alive "$state/libvirtd.pid"; then
 fi
 stop libvirtd
 stop virtlogd
+if ip netns list 2>/dev/null | grep -qw "$netns" && [ -z "$(ip netns pids "$netns" 2>/dev/null)" ]; then
+  ip netns del "$netns"
+fi
