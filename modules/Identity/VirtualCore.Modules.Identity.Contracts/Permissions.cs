@@ -36,6 +36,12 @@ public static class Permissions
     /// <summary>The look of one's own portal: its theme versions, editor, uploads and activation (resellers, the operator for the provider's).</summary>
     public const string ThemeManage = "theme.manage";
 
+    /// <summary>The catalogue with the prices one may see: everyone signed in to a portal.</summary>
+    public const string CatalogueRead = "billing.catalogue";
+
+    /// <summary>Prices: a reseller's retail price list (its staff), the wholesale prices and the catalogue (the operator).</summary>
+    public const string PriceManage = "billing.prices";
+
     /// <summary>The security audit log of what one administers.</summary>
     public const string AuditRead = "audit.read";
 

@@ -41,6 +41,67 @@ namespace VirtualCore.Portal.Persistence.Migrations.Postgres
                     b.ToTable("DataProtectionKeys", (string)null);
                 });
 
+            modelBuilder.Entity("VirtualCore.Modules.Billing.Domain.Product", b =>
+                {
+                    b.Property<string>("Code")
+                        .HasMaxLength(40)
+                        .HasColumnType("character varying(40)");
+
+                    b.Property<int?>("Cores")
+                        .HasColumnType("integer");
+
+                    b.Property<int?>("DiskGiB")
+                        .HasColumnType("integer");
+
+                    b.Property<int?>("IpAddresses")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)");
+
+                    b.Property<int?>("MemoryGiB")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(80)
+                        .HasColumnType("character varying(80)");
+
+                    b.Property<int>("Position")
+                        .HasColumnType("integer");
+
+                    b.Property<int?>("TrafficGiB")
+                        .HasColumnType("integer");
+
+                    b.Property<long>("WholesaleCents")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("Code");
+
+                    b.ToTable("Products", (string)null);
+                });
+
+            modelBuilder.Entity("VirtualCore.Modules.Billing.Domain.RetailPrice", b =>
+                {
+                    b.Property<Guid>("ResellerId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("ProductCode")
+                        .HasMaxLength(40)
+                        .HasColumnType("character varying(40)");
+
+                    b.Property<long>("Cents")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("ResellerId", "ProductCode");
+
+                    b.HasIndex("ProductCode");
+
+                    b.ToTable("RetailPrices", (string)null);
+                });
+
             modelBuilder.Entity("VirtualCore.Modules.Compute.Domain.ConsoleTicket", b =>
                 {
                     b.Property<Guid>("Id")
@@ -1601,6 +1662,15 @@ namespace VirtualCore.Portal.Persistence.Migrations.Postgres
                         .IsUnique();
 
                     b.ToTable("ThemeVersions", (string)null);
+                });
+
+            modelBuilder.Entity("VirtualCore.Modules.Billing.Domain.RetailPrice", b =>
+                {
+                    b.HasOne("VirtualCore.Modules.Billing.Domain.Product", null)
+                        .WithMany()
+                        .HasForeignKey("ProductCode")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("VirtualCore.Modules.Compute.Domain.CoreAllocation", b =>

@@ -34,6 +34,67 @@ namespace VirtualCore.Portal.Persistence.Migrations.Sqlite
                     b.ToTable("DataProtectionKeys", (string)null);
                 });
 
+            modelBuilder.Entity("VirtualCore.Modules.Billing.Domain.Product", b =>
+                {
+                    b.Property<string>("Code")
+                        .HasMaxLength(40)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int?>("Cores")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int?>("DiskGiB")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int?>("IpAddresses")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int?>("MemoryGiB")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(80)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Position")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int?>("TrafficGiB")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("WholesaleCents")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Code");
+
+                    b.ToTable("Products", (string)null);
+                });
+
+            modelBuilder.Entity("VirtualCore.Modules.Billing.Domain.RetailPrice", b =>
+                {
+                    b.Property<Guid>("ResellerId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ProductCode")
+                        .HasMaxLength(40)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Cents")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("ResellerId", "ProductCode");
+
+                    b.HasIndex("ProductCode");
+
+                    b.ToTable("RetailPrices", (string)null);
+                });
+
             modelBuilder.Entity("VirtualCore.Modules.Compute.Domain.ConsoleTicket", b =>
                 {
                     b.Property<Guid>("Id")
@@ -1588,6 +1649,15 @@ namespace VirtualCore.Portal.Persistence.Migrations.Sqlite
                         .IsUnique();
 
                     b.ToTable("ThemeVersions", (string)null);
+                });
+
+            modelBuilder.Entity("VirtualCore.Modules.Billing.Domain.RetailPrice", b =>
+                {
+                    b.HasOne("VirtualCore.Modules.Billing.Domain.Product", null)
+                        .WithMany()
+                        .HasForeignKey("ProductCode")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("VirtualCore.Modules.Compute.Domain.CoreAllocation", b =>

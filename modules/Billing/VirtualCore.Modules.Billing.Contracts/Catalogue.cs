@@ -1,0 +1,74 @@
+using Mediator;
+
+namespace VirtualCore.Modules.Billing.Contracts;
+
+/// <summary>What a product of the catalogue is.</summary>
+public static class ProductKinds
+{
+    /// <summary>A single virtual server of a fixed size.</summary>
+    public const string VServer = "vserver";
+
+    /// <summary>A vDataCenter: a pool of cores, RAM, disk, addresses and traffic the customer divides among its VMs.</summary>
+    public const string VDataCenter = "vdatacenter";
+
+    /// <summary>Booked beside a plan: failover protection, recovery points, extra addresses or traffic.</summary>
+    public const string AddOn = "addon";
+
+    public static IReadOnlyList<string> All { get; } = [VServer, VDataCenter, AddOn];
+}
+
+/// <summary>One product with the monthly net prices the caller may see (EUR).</summary>
+/// <param name="Code">Its stable code, e.g. "vserver-s".</param>
+/// <param name="Kind">vserver, vdatacenter or addon (<see cref="ProductKinds"/>).</param>
+/// <param name="Name">Its name in the catalogue.</param>
+/// <param name="Cores">Dedicated cores it includes, if any.</param>
+/// <param name="MemoryGiB">RAM in GiB it includes, if any.</param>
+/// <param name="DiskGiB">Disk storage in GiB it includes, if any.</param>
+/// <param name="IpAddresses">Public IPv4 addresses it includes, if any.</param>
+/// <param name="TrafficGiB">Monthly traffic in GiB it includes, if any.</param>
+/// <param name="WholesaleMonthlyNet">What the operator charges resellers a month, net; only resellers' staff and the operator see it.</param>
+/// <param name="RetailMonthlyNet">What the caller's reseller charges its customers a month, net; null when it does not offer the product.</param>
+public sealed record ProductView(
+    string Code,
+    string Kind,
+    string Name,
+    int? Cores,
+    int? MemoryGiB,
+    int? DiskGiB,
+    int? IpAddresses,
+    int? TrafficGiB,
+    decimal? WholesaleMonthlyNet,
+    decimal? RetailMonthlyNet)
+{
+    /// <summary>Prices are in euros.</summary>
+    public string Currency => "EUR";
+}
+
+/// <summary>The catalogue as the caller sees it.</summary>
+/// <param name="Reseller">The reseller whose retail prices these are.</param>
+/// <param name="SetsRetail">The caller sets these retail prices (its reseller's staff, the operator for the provider's own).</param>
+/// <param name="SetsWholesale">The caller sets the wholesale prices and adds products (the operator).</param>
+/// <param name="Products">Customers get only what their reseller offers; staff get every product.</param>
+public sealed record Catalogue(string Reseller, bool SetsRetail, bool SetsWholesale, IReadOnlyList<ProductView> Products);
+
+/// <summary>The catalogue with the caller's prices.</summary>
+public sealed record GetCatalogue : IQuery<Catalogue>;
+
+/// <summary>Adds a product to the catalogue (the operator).</summary>
+/// <param name="Code">Lower-case letters, digits and hyphens, 2–40 characters; never changes.</param>
+/// <param name="Kind">vserver, vdatacenter or addon.</param>
+/// <param name="Name">1–80 characters.</param>
+/// <param name="WholesaleMonthlyNet">The monthly net price for resellers, EUR, 0–100,000 with at most two decimals.</param>
+public sealed record CreateProduct(
+    string? Code, string? Kind, string? Name, int? Cores, int? MemoryGiB, int? DiskGiB, int? IpAddresses, int? TrafficGiB, decimal? WholesaleMonthlyNet)
+    : ICommand<ProductView>;
+
+/// <summary>Sets the monthly net price resellers pay for a product (the operator); never below what a reseller already charges.</summary>
+public sealed record SetWholesalePrice(string Code, decimal? MonthlyNet) : ICommand<ProductView>;
+
+/// <summary>Sets the monthly net price the caller's reseller charges its customers, at least the wholesale price; null stops offering it.</summary>
+public sealed record SetRetailPrice(string Code, decimal? MonthlyNet) : ICommand<ProductView>;
+
+/// <summary>A price as the API takes it.</summary>
+/// <param name="MonthlyNet">EUR a month, net; null (retail only) stops offering the product.</param>
+public sealed record PriceInput(decimal? MonthlyNet);
