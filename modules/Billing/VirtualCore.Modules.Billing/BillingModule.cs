@@ -29,7 +29,7 @@ public sealed class BillingModule : IModule
         services.AddScoped<IValidator<SetRetailPrice>, SetRetailPriceValidator>();
         services.AddRequestPermission(Permissions.CatalogueRead, typeof(GetCatalogue));
         services.AddRequestPermission(Permissions.PriceManage, typeof(CreateProduct), typeof(SetWholesalePrice), typeof(SetRetailPrice));
-        services.AddSingleton(new NavigationItem("Prices", "/prices", 40, Permissions.CatalogueRead));
+        services.AddSingleton(new NavigationItem("Prices", "/admin/prices", 40, Permissions.CatalogueRead));
         services.AddScoped<ISeedData, BillingDemoData>();
     }
 

@@ -235,32 +235,32 @@ public sealed class PriceListTests : IAsyncLifetime
     {
         using var customer = _portal.Session("kamp.localhost");
         Assert.Equal("/vms", await customer.SignInAsync("baecker", "baecker-pass-1"));
-        var customerPage = await customer.Client.GetStringAsync("/prices");
+        var customerPage = await customer.Client.GetStringAsync("/admin/prices");
         Assert.Contains("Monthly prices at Kamp Cloud, net, plus 19 % VAT.", customerPage);
         Assert.Contains("<td class=\"num\">75.00</td><td class=\"num\">89.25</td>", customerPage);
         Assert.DoesNotContain("52.50", customerPage);
-        Assert.DoesNotContain("action=\"/prices/", customerPage);
-        var refused = await customer.PostFormAsync("/prices/vserver-s/retail", new Dictionary<string, string> { ["monthlyNet"] = "1" }, "/prices");
+        Assert.DoesNotContain("action=\"/admin/prices/", customerPage);
+        var refused = await customer.PostFormAsync("/admin/prices/vserver-s/retail", new Dictionary<string, string> { ["monthlyNet"] = "1" }, "/admin/prices");
         Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
 
         using var reseller = _portal.Session("kamp.localhost");
         Assert.Equal("/vms", await reseller.SignInAsync("kamp-admin", "kamp-admin-pass-1"));
-        var below = await reseller.PostFormAsync("/prices/vserver-s/retail", new Dictionary<string, string> { ["monthlyNet"] = "50,00" }, "/prices");
+        var below = await reseller.PostFormAsync("/admin/prices/vserver-s/retail", new Dictionary<string, string> { ["monthlyNet"] = "50,00" }, "/admin/prices");
         Assert.Equal(HttpStatusCode.BadRequest, below.StatusCode);
         var html = await below.Content.ReadAsStringAsync();
         Assert.Contains("<span class=\"error\" role=\"alert\">At least the wholesale price, 52.50 EUR.</span>", html);
-        Assert.DoesNotContain("action=\"/prices/vserver-s/wholesale\"", html);
+        Assert.DoesNotContain("action=\"/admin/prices/vserver-s/wholesale\"", html);
 
-        var saved = await reseller.PostFormAsync("/prices/vserver-s/retail", new Dictionary<string, string> { ["monthlyNet"] = "80,50" }, "/prices");
+        var saved = await reseller.PostFormAsync("/admin/prices/vserver-s/retail", new Dictionary<string, string> { ["monthlyNet"] = "80,50" }, "/admin/prices");
         Assert.Equal(HttpStatusCode.Redirect, saved.StatusCode);
-        Assert.Contains("<td class=\"num\">80.50</td>", await customer.Client.GetStringAsync("/prices"));
-        Assert.Contains("<td class=\"num\">28.00</td>", await reseller.Client.GetStringAsync("/prices"));
+        Assert.Contains("<td class=\"num\">80.50</td>", await customer.Client.GetStringAsync("/admin/prices"));
+        Assert.Contains("<td class=\"num\">28.00</td>", await reseller.Client.GetStringAsync("/admin/prices"));
 
         // In German the same refusal, translated.
         using var deutsch = _portal.Session("kamp.localhost");
         await deutsch.SignInAsync("kamp-admin", "kamp-admin-pass-1");
-        await deutsch.PostFormAsync("/language", new Dictionary<string, string> { ["language"] = "de", ["returnUrl"] = "/prices" }, "/prices");
-        var german = await deutsch.PostFormAsync("/prices/vserver-m/retail", new Dictionary<string, string> { ["monthlyNet"] = "abc" }, "/prices");
+        await deutsch.PostFormAsync("/language", new Dictionary<string, string> { ["language"] = "de", ["returnUrl"] = "/admin/prices" }, "/admin/prices");
+        var german = await deutsch.PostFormAsync("/admin/prices/vserver-m/retail", new Dictionary<string, string> { ["monthlyNet"] = "abc" }, "/admin/prices");
         Assert.Contains("Geben Sie den monatlichen Nettopreis in EUR an.", await german.Content.ReadAsStringAsync());
     }
 

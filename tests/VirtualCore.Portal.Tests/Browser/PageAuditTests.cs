@@ -34,11 +34,11 @@ public sealed class PageAuditTests : PortalBrowserTests
         var visits = new List<(string Theme, string Base, string? User, string Password, string[] Paths)>
         {
             ("default", BaseUrl, null, "", ["/login"]),
-            ("default", BaseUrl, "demo", "demo-pass-1", ["/overview", "/vms", "/vms/new", $"/vms/{demoVm}", $"/vms/{demoVm}/hardware", $"/vms/{demoVm}/console", "/jobs", "/alerts", "/isos", "/admin/users", "/profile", "/admin/audit"]),
-            ("default", BaseUrl, "operator", "operator-pass-1", ["/overview", "/nodes", "/admin/resellers", "/admin/customers", "/admin/theme", "/operations/ip-pools", "/operations/dead-letters"]),
+            ("default", BaseUrl, "demo", "demo-pass-1", ["/overview", "/vms", "/vms/new", $"/vms/{demoVm}", $"/vms/{demoVm}/hardware", $"/vms/{demoVm}/console", "/jobs", "/alerts", "/isos", "/admin/prices", "/admin/users", "/profile", "/admin/audit"]),
+            ("default", BaseUrl, "operator", "operator-pass-1", ["/overview", "/nodes", "/admin/prices", "/admin/resellers", "/admin/customers", "/admin/theme", "/operations/ip-pools", "/operations/dead-letters"]),
             ("harbour", kampUrl, null, "", ["/login"]),
-            ("harbour", kampUrl, "baecker", "baecker-pass-1", ["/overview", "/vms", "/vms/new", $"/vms/{kampVm}", "/jobs", "/alerts", "/isos", "/profile"]),
-            ("harbour", kampUrl, "kamp-admin", "kamp-admin-pass-1", ["/admin/customers", "/admin/users", "/admin/theme"]),
+            ("harbour", kampUrl, "baecker", "baecker-pass-1", ["/overview", "/vms", "/vms/new", $"/vms/{kampVm}", "/jobs", "/alerts", "/isos", "/admin/prices", "/profile"]),
+            ("harbour", kampUrl, "kamp-admin", "kamp-admin-pass-1", ["/admin/prices", "/admin/customers", "/admin/users", "/admin/theme"]),
         };
 
         var screenshots = Environment.GetEnvironmentVariable("VCORE_SCREENSHOTS");

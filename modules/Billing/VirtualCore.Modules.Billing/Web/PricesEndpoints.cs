@@ -10,7 +10,7 @@ using VirtualCore.Modules.Billing.Contracts;
 
 namespace VirtualCore.Modules.Billing.Web;
 
-/// <summary>The catalogue and price lists: /api/v1/catalogue and the page /prices.</summary>
+/// <summary>The catalogue and price lists: /api/v1/catalogue and the page /admin/prices.</summary>
 internal static class PricesEndpoints
 {
     public const string Template = "Billing/Prices.sbn-html";
@@ -39,9 +39,9 @@ internal static class PricesEndpoints
             .WithSummary("Sets what your customers pay for a product a month, net: at least the wholesale price. `{\"monthlyNet\": null}` stops offering it.")
             .Produces<ProductView>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound);
 
-        endpoints.MapGet("/prices", (HttpContext http, IPageRenderer renderer, ISender sender) => RenderAsync(http, renderer, sender, null, null, StatusCodes.Status200OK))
+        endpoints.MapGet("/admin/prices", (HttpContext http, IPageRenderer renderer, ISender sender) => RenderAsync(http, renderer, sender, null, null, StatusCodes.Status200OK))
             .RequireAuthorization().ExcludeFromDescription();
-        endpoints.MapPost("/prices/{code}/{list:regex(^(retail|wholesale)$)}", async (string code, string list, HttpContext http, IPageRenderer renderer, ISender sender) =>
+        endpoints.MapPost("/admin/prices/{code}/{list:regex(^(retail|wholesale)$)}", async (string code, string list, HttpContext http, IPageRenderer renderer, ISender sender) =>
             {
                 var form = await http.Request.ReadFormAsync(http.RequestAborted);
                 var typed = form["monthlyNet"].ToString().Trim();
@@ -57,7 +57,7 @@ internal static class PricesEndpoints
                         await sender.Send(new SetWholesalePrice(code, price), http.RequestAborted);
                     }
 
-                    return Results.Redirect("/prices");
+                    return Results.Redirect("/admin/prices");
                 }
                 catch (RequestValidationException ex)
                 {
@@ -87,7 +87,7 @@ internal static class PricesEndpoints
             Figure(p.MemoryGiB),
             Figure(p.DiskGiB),
             Figure(p.IpAddresses),
-            Figure(p.TrafficGiB),
+            p.TrafficGiB is null or 0 ? "" : p.TrafficGiB % 1024 == 0 ? $"{p.TrafficGiB / 1024} TiB" : $"{p.TrafficGiB} GiB",
             Amount(p.WholesaleMonthlyNet),
             Amount(p.RetailMonthlyNet),
             p.RetailMonthlyNet is { } retail && p.WholesaleMonthlyNet is { } wholesale ? Amount(retail - wholesale) : "",
@@ -117,12 +117,12 @@ public sealed record PricesModel(string Reseller, bool SetsRetail, bool SetsWhol
 /// <param name="MemoryGib">RAM in GiB included.</param>
 /// <param name="DiskGib">Disk in GiB included.</param>
 /// <param name="Ips">Public IPv4 addresses included.</param>
-/// <param name="TrafficGib">Traffic a month in GiB included.</param>
+/// <param name="Traffic">Traffic a month included, in TiB or GiB ("5 TiB").</param>
 /// <param name="Wholesale">What the reseller pays a month, net (staff only).</param>
 /// <param name="Retail">What the customer pays a month, net; empty when not offered.</param>
 /// <param name="Margin">Retail less wholesale (staff only).</param>
 /// <param name="Gross">Retail with 19 % VAT.</param>
 /// <param name="Error">Why the last change of this product's price was refused.</param>
 public sealed record PriceRow(
-    string Code, string Name, string Kind, string Cores, string MemoryGib, string DiskGib, string Ips, string TrafficGib,
+    string Code, string Name, string Kind, string Cores, string MemoryGib, string DiskGib, string Ips, string Traffic,
     string Wholesale, string Retail, string Margin, string Gross, string Error);
