@@ -72,3 +72,35 @@ public sealed record SetRetailPrice(string Code, decimal? MonthlyNet) : ICommand
 /// <summary>A price as the API takes it.</summary>
 /// <param name="MonthlyNet">EUR a month, net; null (retail only) stops offering the product.</param>
 public sealed record PriceInput(decimal? MonthlyNet);
+
+/// <summary>A flat monthly contract for one product.</summary>
+/// <param name="Customer">The customer's company (for resellers' staff and the operator; empty for the customer itself).</param>
+/// <param name="MonthlyNet">The retail price when ordered, EUR a month, net.</param>
+/// <param name="Consumer">Ordered as a consumer (B2C): after the minimum term it runs on and ends one month after notice.</param>
+/// <param name="StartsOn">The first day it runs.</param>
+/// <param name="MinimumTermEndsOn">The last day of its minimum term (12 months).</param>
+/// <param name="NoticeMonths">Notice one gives to end it: one month for consumers, three for businesses before a term ends.</param>
+/// <param name="CancelledOn">The day notice was given, if it was.</param>
+/// <param name="EndsOn">Its last day, once notice was given.</param>
+public sealed record ContractView(
+    Guid Id, string Customer, string ProductCode, string ProductName, decimal MonthlyNet, bool Consumer, DateOnly StartsOn,
+    DateOnly MinimumTermEndsOn, int NoticeMonths, DateOnly? CancelledOn, DateOnly? EndsOn);
+
+/// <summary>The contracts the caller may see: a customer's own, a reseller's customers', all for the operator.</summary>
+public sealed record ListContracts : IQuery<IReadOnlyList<ContractView>>;
+
+/// <summary>Orders a product the caller's reseller offers at its current price (a customer's administrators).</summary>
+/// <param name="ProductCode">The product, as in the catalogue.</param>
+/// <param name="Consumer">Ordered as a consumer (B2C) rather than for a business.</param>
+public sealed record OrderContract(string? ProductCode, bool Consumer) : ICommand<ContractView>;
+
+/// <summary>When a contract would end if notice were given today, without giving it.</summary>
+public sealed record PreviewCancellation(Guid ContractId) : IQuery<CancellationPreview>;
+
+/// <summary>Gives notice on a contract today; it ends on the day the preview showed.</summary>
+public sealed record CancelContract(Guid ContractId) : ICommand<ContractView>;
+
+/// <param name="NoticeGivenOn">Today.</param>
+/// <param name="EndsOn">The contract's last day with notice given today.</param>
+/// <param name="Rule">Why that day, in words.</param>
+public sealed record CancellationPreview(Guid ContractId, DateOnly NoticeGivenOn, DateOnly EndsOn, string Rule);

@@ -19,7 +19,7 @@ namespace VirtualCore.Modules.Billing;
 /// <summary>What is sold: the operator's catalogue of plans and add-ons, its wholesale prices and each reseller's retail prices.</summary>
 public sealed class BillingModule : IModule
 {
-    public ModuleManifest Manifest { get; } = new("Billing", "Catalogue and prices", new Version(1, 0), ["Tenancy"], [PricesEndpoints.Template]);
+    public ModuleManifest Manifest { get; } = new("Billing", "Catalogue, prices and contracts", new Version(1, 0), ["Tenancy"], [PricesEndpoints.Template, ContractsEndpoints.Template, ContractsEndpoints.CancelTemplate]);
 
     public void ConfigureServices(IServiceCollection services, IConfiguration configuration)
     {
@@ -31,6 +31,12 @@ public sealed class BillingModule : IModule
         services.AddRequestPermission(Permissions.PriceManage, typeof(CreateProduct), typeof(SetWholesalePrice), typeof(SetRetailPrice));
         services.AddSingleton(new NavigationItem("Prices", "/admin/prices", 40, Permissions.CatalogueRead));
         services.AddScoped<ISeedData, BillingDemoData>();
+        services.AddPageModel<ContractsModel>(ContractsEndpoints.Template);
+        services.AddPageModel<CancelContractModel>(ContractsEndpoints.CancelTemplate);
+        services.AddScoped<IValidator<OrderContract>, OrderContractValidator>();
+        services.AddRequestPermission(Permissions.CatalogueRead, typeof(ListContracts), typeof(PreviewCancellation));
+        services.AddRequestPermission(Permissions.ContractManage, typeof(OrderContract), typeof(CancelContract));
+        services.AddSingleton(new NavigationItem("Contracts", "/admin/contracts", 41, Permissions.CatalogueRead));
     }
 
     public void ConfigureModel(ModelBuilder modelBuilder)
@@ -50,9 +56,20 @@ public sealed class BillingModule : IModule
             e.Property(x => x.ProductCode).HasMaxLength(40);
             e.HasOne<Product>().WithMany().HasForeignKey(x => x.ProductCode).OnDelete(DeleteBehavior.Cascade);
         });
+        modelBuilder.Entity<Contract>(e =>
+        {
+            e.ToTable("Contracts");
+            e.Property(x => x.ProductCode).HasMaxLength(40);
+            e.Property(x => x.ProductName).HasMaxLength(80);
+            e.Property(x => x.CreatedBy).HasMaxLength(200);
+        });
     }
 
-    public void MapEndpoints(IEndpointRouteBuilder endpoints) => PricesEndpoints.Map(endpoints);
+    public void MapEndpoints(IEndpointRouteBuilder endpoints)
+    {
+        PricesEndpoints.Map(endpoints);
+        ContractsEndpoints.Map(endpoints);
+    }
 }
 
 /// <summary>

@@ -42,6 +42,9 @@ public static class Permissions
     /// <summary>Prices: a reseller's retail price list (its staff), the wholesale prices and the catalogue (the operator).</summary>
     public const string PriceManage = "billing.prices";
 
+    /// <summary>Order contracts for one's account (a customer's administrators) and give notice on them (also its reseller's staff, the operator).</summary>
+    public const string ContractManage = "billing.contracts";
+
     /// <summary>The security audit log of what one administers.</summary>
     public const string AuditRead = "audit.read";
 

@@ -29,16 +29,17 @@ public sealed class PageAuditTests : PortalBrowserTests
         using var baeckerApi = Portal.ApiClient("baecker", "baecker-pass-1");
         baeckerApi.DefaultRequestHeaders.Host = "kamp.localhost";
         var kampVm = await baeckerApi.CreatedVmAsync("audit-kamp");
+        var contract = await (await baeckerApi.PostAsJsonAsync("/api/v1/contracts", new { productCode = "vserver-s" })).Content.ReadFromJsonAsync<VirtualCore.Modules.Billing.Contracts.ContractView>();
 
         var kampUrl = HostUrl("kamp.localhost");
         var visits = new List<(string Theme, string Base, string? User, string Password, string[] Paths)>
         {
             ("default", BaseUrl, null, "", ["/login"]),
-            ("default", BaseUrl, "demo", "demo-pass-1", ["/overview", "/vms", "/vms/new", $"/vms/{demoVm}", $"/vms/{demoVm}/hardware", $"/vms/{demoVm}/console", "/jobs", "/alerts", "/isos", "/admin/prices", "/admin/users", "/profile", "/admin/audit"]),
-            ("default", BaseUrl, "operator", "operator-pass-1", ["/overview", "/nodes", "/admin/prices", "/admin/resellers", "/admin/customers", "/admin/theme", "/operations/ip-pools", "/operations/dead-letters"]),
+            ("default", BaseUrl, "demo", "demo-pass-1", ["/overview", "/vms", "/vms/new", $"/vms/{demoVm}", $"/vms/{demoVm}/hardware", $"/vms/{demoVm}/console", "/jobs", "/alerts", "/isos", "/admin/prices", "/admin/contracts", "/admin/users", "/profile", "/admin/audit"]),
+            ("default", BaseUrl, "operator", "operator-pass-1", ["/overview", "/nodes", "/admin/prices", "/admin/contracts", "/admin/resellers", "/admin/customers", "/admin/theme", "/operations/ip-pools", "/operations/dead-letters"]),
             ("harbour", kampUrl, null, "", ["/login"]),
-            ("harbour", kampUrl, "baecker", "baecker-pass-1", ["/overview", "/vms", "/vms/new", $"/vms/{kampVm}", "/jobs", "/alerts", "/isos", "/admin/prices", "/profile"]),
-            ("harbour", kampUrl, "kamp-admin", "kamp-admin-pass-1", ["/admin/prices", "/admin/customers", "/admin/users", "/admin/theme"]),
+            ("harbour", kampUrl, "baecker", "baecker-pass-1", ["/overview", "/vms", "/vms/new", $"/vms/{kampVm}", "/jobs", "/alerts", "/isos", "/admin/prices", "/admin/contracts", $"/admin/contracts/{contract!.Id}/cancel", "/profile"]),
+            ("harbour", kampUrl, "kamp-admin", "kamp-admin-pass-1", ["/admin/prices", "/admin/contracts", "/admin/customers", "/admin/users", "/admin/theme"]),
         };
 
         var screenshots = Environment.GetEnvironmentVariable("VCORE_SCREENSHOTS");
@@ -69,7 +70,7 @@ public sealed class PageAuditTests : PortalBrowserTests
                         .Select(v => $"{theme} {language} {user ?? "visitor"} {path}: {v.Id} ({v.Impact}) {v.Help} — {string.Join(" | ", v.Nodes.Take(3).Select(n => n.Html))}"));
                     if (!string.IsNullOrEmpty(screenshots))
                     {
-                        var name = $"{theme}-{language}-{user ?? "visitor"}-{path.Trim('/').Replace('/', '-').Replace(demoVm.ToString(), "vm", StringComparison.Ordinal).Replace(kampVm.ToString(), "vm", StringComparison.Ordinal)}";
+                        var name = $"{theme}-{language}-{user ?? "visitor"}-{path.Trim('/').Replace('/', '-').Replace(demoVm.ToString(), "vm", StringComparison.Ordinal).Replace(kampVm.ToString(), "vm", StringComparison.Ordinal).Replace(contract.Id.ToString(), "contract", StringComparison.Ordinal)}";
                         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(screenshots, name + ".png"), FullPage = true });
                     }
                 }
