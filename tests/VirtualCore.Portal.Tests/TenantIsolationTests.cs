@@ -65,6 +65,7 @@ public sealed class TenantIsolationTests : IAsyncLifetime
         _ids["recoveryPointId"] = recoveryPoint.Id;
         _ids["exportId"] = export.Id;
         _ids["tokenId"] = token.Details.Id;
+        _ids["contractId"] = (await Created<JsonElement>(baecker.PostAsJsonAsync("/api/v1/contracts", new { productCode = "vserver-s" }))).GetProperty("id").GetGuid();
         _ids["customerId"] = DemoTenants.KampCustomerId;
         _ids["resellerId"] = DemoTenants.KampId;
 

@@ -41,34 +41,39 @@ internal static class PricesEndpoints
 
         endpoints.MapGet("/admin/prices", (HttpContext http, IPageRenderer renderer, ISender sender) => RenderAsync(http, renderer, sender, null, null, StatusCodes.Status200OK))
             .RequireAuthorization().ExcludeFromDescription();
-        endpoints.MapPost("/admin/prices/{code}/{list:regex(^(retail|wholesale)$)}", async (string code, string list, HttpContext http, IPageRenderer renderer, ISender sender) =>
-            {
-                var form = await http.Request.ReadFormAsync(http.RequestAborted);
-                var typed = form["monthlyNet"].ToString().Trim();
-                try
-                {
-                    decimal? price = typed.Length == 0 && list == "retail" ? null : Parse(typed);
-                    if (list == "retail")
-                    {
-                        await sender.Send(new SetRetailPrice(code, price), http.RequestAborted);
-                    }
-                    else
-                    {
-                        await sender.Send(new SetWholesalePrice(code, price), http.RequestAborted);
-                    }
-
-                    return Results.Redirect("/admin/prices");
-                }
-                catch (RequestValidationException ex)
-                {
-                    return await RenderAsync(http, renderer, sender, code, string.Join(" ", ex.Errors.Select(e => e.Reason)), StatusCodes.Status400BadRequest);
-                }
-                catch (ConflictException ex)
-                {
-                    return await RenderAsync(http, renderer, sender, code, ex.Message, StatusCodes.Status409Conflict);
-                }
-            })
+        endpoints.MapPost("/admin/prices/{code}/retail", (string code, HttpContext http, IPageRenderer renderer, ISender sender) => SaveAsync(code, "retail", http, renderer, sender))
             .RequireAuthorization().ExcludeFromDescription().AddEndpointFilter<AntiforgeryFilter>();
+        endpoints.MapPost("/admin/prices/{code}/wholesale", (string code, HttpContext http, IPageRenderer renderer, ISender sender) => SaveAsync(code, "wholesale", http, renderer, sender))
+            .RequireAuthorization().ExcludeFromDescription().AddEndpointFilter<AntiforgeryFilter>();
+    }
+
+    /// <summary>A price from a page's form: saved and back to the list, or the list again with the reason beside the product.</summary>
+    private static async Task<IResult> SaveAsync(string code, string list, HttpContext http, IPageRenderer renderer, ISender sender)
+    {
+        var form = await http.Request.ReadFormAsync(http.RequestAborted);
+        var typed = form["monthlyNet"].ToString().Trim();
+        try
+        {
+            decimal? price = typed.Length == 0 && list == "retail" ? null : Parse(typed);
+            if (list == "retail")
+            {
+                await sender.Send(new SetRetailPrice(code, price), http.RequestAborted);
+            }
+            else
+            {
+                await sender.Send(new SetWholesalePrice(code, price), http.RequestAborted);
+            }
+
+            return Results.Redirect("/admin/prices");
+        }
+        catch (RequestValidationException ex)
+        {
+            return await RenderAsync(http, renderer, sender, code, string.Join(" ", ex.Errors.Select(e => e.Reason)), StatusCodes.Status400BadRequest);
+        }
+        catch (ConflictException ex)
+        {
+            return await RenderAsync(http, renderer, sender, code, ex.Message, StatusCodes.Status409Conflict);
+        }
     }
 
     /// <summary>A price as typed: with a decimal point or comma; anything else is refused by the validator.</summary>
