@@ -103,4 +103,5 @@ public sealed record CancelContract(Guid ContractId) : ICommand<ContractView>;
 /// <param name="NoticeGivenOn">Today.</param>
 /// <param name="EndsOn">The contract's last day with notice given today.</param>
 /// <param name="Rule">Why that day, in words.</param>
-public sealed record CancellationPreview(Guid ContractId, DateOnly NoticeGivenOn, DateOnly EndsOn, string Rule);
+/// <param name="Contract">The contract as it is now.</param>
+public sealed record CancellationPreview(Guid ContractId, DateOnly NoticeGivenOn, DateOnly EndsOn, string Rule, ContractView Contract);

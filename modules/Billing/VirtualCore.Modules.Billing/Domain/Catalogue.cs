@@ -46,7 +46,10 @@ internal static class Money
     public static decimal Euros(long cents) => cents / 100m;
 
     /// <summary>"75.00 EUR".</summary>
-    public static string Format(long cents) => Euros(cents).ToString("0.00", System.Globalization.CultureInfo.InvariantCulture) + " EUR";
+    public static string Format(long cents) => Amount(Euros(cents)) + " EUR";
+
+    /// <summary>"75.00"; empty for no amount.</summary>
+    public static string Amount(decimal? euros) => euros?.ToString("0.00", System.Globalization.CultureInfo.InvariantCulture) ?? "";
 
     /// <summary>Why <paramref name="euros"/> is no price, or null when it is one.</summary>
     public static string? Problem(decimal? euros) => euros switch

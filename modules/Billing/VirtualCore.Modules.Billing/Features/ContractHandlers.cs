@@ -17,13 +17,21 @@ internal static class ContractViews
 
     public static DateOnly Today(TimeProvider clock) => DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime);
 
-    /// <summary>The contract if the caller sees it (the query filters keep other tenants' out) and may act on it.</summary>
-    public static async Task<Contract> OwnAsync(PortalDbContext db, ITenantContext tenant, Guid id, CancellationToken cancellationToken)
+    /// <summary>
+    /// The contract if the caller sees it (the query filters keep other tenants' out), may give notice on it, and notice
+    /// was not given yet.
+    /// </summary>
+    public static async Task<Contract> RunningAsync(PortalDbContext db, ITenantContext tenant, Guid id, CancellationToken cancellationToken)
     {
         var contract = await db.Set<Contract>().SingleOrDefaultAsync(c => c.Id == id, cancellationToken) ?? throw new NotFoundException("The contract");
         if (tenant.CustomerId is not null && tenant.Role != TenantClaims.CustomerAdminRole)
         {
             throw new ForbiddenException("Only your account's administrators give notice on its contracts.");
+        }
+
+        if (contract.EndsOn is { } ends)
+        {
+            throw new ConflictException($"Notice was given on this contract already; it ends on {ends:yyyy-MM-dd}.");
         }
 
         return contract;
@@ -91,15 +99,10 @@ internal sealed class PreviewCancellationHandler(PortalDbContext db, ITenantCont
 {
     public async ValueTask<CancellationPreview> Handle(PreviewCancellation query, CancellationToken cancellationToken)
     {
-        var contract = await ContractViews.OwnAsync(db, tenant, query.ContractId, cancellationToken);
-        if (contract.EndsOn is { } ends)
-        {
-            throw new ConflictException($"Notice was given on this contract already; it ends on {ends:yyyy-MM-dd}.");
-        }
-
+        var contract = await ContractViews.RunningAsync(db, tenant, query.ContractId, cancellationToken);
         var today = ContractViews.Today(clock);
         var (endsOn, rule) = ContractTerms.EndWithNoticeOn(contract, today);
-        return new CancellationPreview(contract.Id, today, endsOn, rule);
+        return new CancellationPreview(contract.Id, today, endsOn, rule, ContractViews.Of(contract));
     }
 }
 
@@ -107,12 +110,7 @@ internal sealed class CancelContractHandler(PortalDbContext db, ITenantContext t
 {
     public async ValueTask<ContractView> Handle(CancelContract command, CancellationToken cancellationToken)
     {
-        var contract = await ContractViews.OwnAsync(db, tenant, command.ContractId, cancellationToken);
-        if (contract.EndsOn is { } ends)
-        {
-            throw new ConflictException($"Notice was given on this contract already; it ends on {ends:yyyy-MM-dd}.");
-        }
-
+        var contract = await ContractViews.RunningAsync(db, tenant, command.ContractId, cancellationToken);
         var today = ContractViews.Today(clock);
         contract.CancelledOn = today;
         contract.EndsOn = ContractTerms.EndWithNoticeOn(contract, today).EndsOn;

@@ -1,4 +1,3 @@
-using System.Globalization;
 using Mediator;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -8,7 +7,9 @@ using VirtualCore.Framework.Mediation;
 using VirtualCore.Framework.Security;
 using VirtualCore.Framework.Tenancy;
 using VirtualCore.Framework.Web;
+using VirtualCore.Framework.Web.Pages;
 using VirtualCore.Modules.Billing.Contracts;
+using VirtualCore.Modules.Billing.Domain;
 
 namespace VirtualCore.Modules.Billing.Web;
 
@@ -60,11 +61,10 @@ internal static class ContractsEndpoints
             }).AddEndpointFilter<AntiforgeryFilter>();
         pages.MapGet("/{contractId:guid}/cancel", async (Guid contractId, HttpContext http, IPageRenderer renderer, ISender sender) =>
             {
-                var contract = (await sender.Send(new ListContracts(), http.RequestAborted)).SingleOrDefault(c => c.Id == contractId)
-                    ?? throw new NotFoundException("The contract");
                 var preview = await sender.Send(new PreviewCancellation(contractId), http.RequestAborted);
+                var contract = preview.Contract;
                 var model = new CancelContractModel(
-                    contract.Id.ToString(), contract.ProductName, Day(contract.StartsOn), Day(contract.MinimumTermEndsOn), Day(preview.NoticeGivenOn), Day(preview.EndsOn), preview.Rule);
+                    contract.Id.ToString(), contract.ProductName, PageFormat.Day(contract.StartsOn), PageFormat.Day(contract.MinimumTermEndsOn), PageFormat.Day(preview.NoticeGivenOn), PageFormat.Day(preview.EndsOn), preview.Rule);
                 return await renderer.RenderAsync(http, CancelTemplate, "Give notice", model);
             });
         pages.MapPost("/{contractId:guid}/cancel", async (Guid contractId, HttpContext http, ISender sender) =>
@@ -81,16 +81,14 @@ internal static class ContractsEndpoints
         var offer = orders ? (await sender.Send(new GetCatalogue(), http.RequestAborted)).Products : [];
         var model = new ContractsModel(
             contracts.Select(c => new ContractRow(
-                c.Id.ToString(), c.Customer, c.ProductName, c.MonthlyNet.ToString("0.00", CultureInfo.InvariantCulture), Day(c.StartsOn), Day(c.MinimumTermEndsOn),
-                c.Consumer, Day(c.EndsOn), c.EndsOn is null && (tenant.CustomerId is null || orders))).ToArray(),
+                c.Id.ToString(), c.Customer, c.ProductName, Money.Amount(c.MonthlyNet), PageFormat.Day(c.StartsOn), PageFormat.Day(c.MinimumTermEndsOn),
+                c.Consumer, PageFormat.Day(c.EndsOn), c.EndsOn is null && (tenant.CustomerId is null || orders))).ToArray(),
             tenant.CustomerId is null,
             orders,
-            offer.Select(p => new OfferOption(p.Code, p.Name, p.RetailMonthlyNet?.ToString("0.00", CultureInfo.InvariantCulture) ?? "")).ToArray(),
+            offer.Select(p => new OfferOption(p.Code, p.Name, Money.Amount(p.RetailMonthlyNet))).ToArray(),
             error);
         return await renderer.RenderAsync(http, Template, "Contracts", model, status);
     }
-
-    private static string Day(DateOnly? day) => day?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) ?? "";
 }
 
 /// <summary>What Billing/Contracts.sbn-html shows.</summary>

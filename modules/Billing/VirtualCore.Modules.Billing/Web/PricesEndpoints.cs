@@ -7,6 +7,7 @@ using VirtualCore.Framework.Mediation;
 using VirtualCore.Framework.Security;
 using VirtualCore.Framework.Web;
 using VirtualCore.Modules.Billing.Contracts;
+using VirtualCore.Modules.Billing.Domain;
 
 namespace VirtualCore.Modules.Billing.Web;
 
@@ -93,18 +94,16 @@ internal static class PricesEndpoints
             Figure(p.DiskGiB),
             Figure(p.IpAddresses),
             p.TrafficGiB is null or 0 ? "" : p.TrafficGiB % 1024 == 0 ? $"{p.TrafficGiB / 1024} TiB" : $"{p.TrafficGiB} GiB",
-            Amount(p.WholesaleMonthlyNet),
-            Amount(p.RetailMonthlyNet),
-            p.RetailMonthlyNet is { } retail && p.WholesaleMonthlyNet is { } wholesale ? Amount(retail - wholesale) : "",
-            p.RetailMonthlyNet is { } net ? Amount(decimal.Round(net * 1.19m, 2, MidpointRounding.AwayFromZero)) : "",
+            Money.Amount(p.WholesaleMonthlyNet),
+            Money.Amount(p.RetailMonthlyNet),
+            p.RetailMonthlyNet is { } retail && p.WholesaleMonthlyNet is { } wholesale ? Money.Amount(retail - wholesale) : "",
+            p.RetailMonthlyNet is { } net ? Money.Amount(decimal.Round(net * 1.19m, 2, MidpointRounding.AwayFromZero)) : "",
             p.Code == refusedCode ? refusal ?? "" : "")).ToArray();
         var model = new PricesModel(catalogue.Reseller, catalogue.SetsRetail, catalogue.SetsWholesale, rows);
         return await renderer.RenderAsync(http, Template, "Prices", model, status);
     }
 
     private static string Figure(int? value) => value is null or 0 ? "" : value.Value.ToString(CultureInfo.InvariantCulture);
-
-    private static string Amount(decimal? euros) => euros?.ToString("0.00", CultureInfo.InvariantCulture) ?? "";
 }
 
 /// <summary>What Billing/Prices.sbn-html shows: the catalogue with the caller's prices.</summary>
