@@ -3,7 +3,7 @@ using System.Text;
 using VirtualCore.LoadHarness;
 
 // The load harness: runs a portal of its own on loopback and measures the job pipeline end to end (see README).
-// Options: --scenario jobs|scale|upload|download  --customers N  --jobs N  --customer-vms N  --usage SECONDS (scale)  --size-mib N (upload, download)
+// Options: --scenario jobs|scale|upload|download|invoices  --contracts N (invoices)  --customers N  --jobs N  --customer-vms N  --usage SECONDS (scale)  --size-mib N (upload, download)
 // --topology embedded|rabbitmq|both  --vms N  --clients 8,64  --rounds N  --nodes N  --heartbeat SECONDS  --out FILE  --port P
 var arguments = Arguments.Parse(args);
 var topologies = arguments.Get("topology", "embedded") switch
@@ -58,6 +58,32 @@ if (transfer is "upload" or "download")
         if (Directory.Exists(uploadWork))
         {
             Directory.Delete(uploadWork, recursive: true);
+        }
+    }
+}
+
+if (transfer == "invoices")
+{
+    var invoiceWork = Path.Combine(Path.GetTempPath(), "vcore-load", Guid.NewGuid().ToString("N"));
+    try
+    {
+        var (customerCount, contractCount) = (arguments.Number("customers", 10_000), arguments.Number("contracts", 100_000));
+        var result = await new InvoiceRunBench(portalDll, invoiceWork, port, customerCount, contractCount, Console.Out).RunAsync();
+        var invoiceTable = InvoiceRunBench.Table(result, customerCount, contractCount);
+        var invoiceOutput = arguments.Get("out", Path.Combine(Repository.Root, "artifacts", "benchmarks", "invoices.md"));
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(invoiceOutput))!);
+        await File.WriteAllTextAsync(invoiceOutput, invoiceTable);
+        Console.WriteLine();
+        Console.WriteLine(invoiceTable);
+        Console.WriteLine($"written to {invoiceOutput}");
+        Environment.ExitCode = result.GapFree && result.Created == result.Issued && result.Already == result.Invoices ? 0 : 1;
+        return;
+    }
+    finally
+    {
+        if (Directory.Exists(invoiceWork))
+        {
+            Directory.Delete(invoiceWork, recursive: true);
         }
     }
 }

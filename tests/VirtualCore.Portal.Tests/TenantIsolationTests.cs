@@ -67,6 +67,10 @@ public sealed class TenantIsolationTests : IAsyncLifetime
         _ids["tokenId"] = token.Details.Id;
         _ids["contractId"] = (await Created<JsonElement>(baecker.PostAsJsonAsync("/api/v1/contracts", new { productCode = "vserver-s" }))).GetProperty("id").GetGuid();
         _ids["customerId"] = DemoTenants.KampCustomerId;
+
+        // This month's invoices, issued: Kamp's to the bakery among them.
+        Assert.Equal(HttpStatusCode.OK, (await _portal.ApiClient("operator", "operator-pass-1").PostAsJsonAsync("/api/v1/invoices/run", new { })).StatusCode);
+        _ids["invoiceId"] = (await baecker.GetAsync<JsonElement[]>("/api/v1/invoices")).Single().GetProperty("id").GetGuid();
         _ids["resellerId"] = DemoTenants.KampId;
 
         // An alert rule on the VM and an alert of it, firing.

@@ -129,10 +129,17 @@ public sealed class AuthorisationBehaviour<TMessage, TResponse>(
 /// read a small table (read whole, not through an index) conflicts with every other one writing to it: a hundred
 /// clients pausing a hundred different VMs failed each other over and over.
 /// </summary>
-public sealed class CommandIsolation(IEnumerable<ReadCommittedCommand> declared, IEnumerable<ExclusiveCommand> exclusive)
+public sealed class CommandIsolation(IEnumerable<ReadCommittedCommand> declared, IEnumerable<ExclusiveCommand> exclusive, IEnumerable<SelfCommittingCommand> selfCommitting)
 {
     private readonly HashSet<Type> _readCommitted = declared.Select(d => d.CommandType).ToHashSet();
     private readonly HashSet<Type> _exclusive = exclusive.Select(d => d.CommandType).ToHashSet();
+    private readonly HashSet<Type> _selfCommitting = selfCommitting.Select(d => d.CommandType).ToHashSet();
+
+    /// <summary>
+    /// Batch work that commits in steps of its own (the monthly invoice run): one transaction around it would hold
+    /// SQLite's single writer for the whole run and lose every step to an interruption. Its steps must be safe to repeat.
+    /// </summary>
+    public bool CommitsItself(Type commandType) => _selfCommitting.Contains(commandType);
 
     public IsolationLevel For(Type commandType) => _readCommitted.Contains(commandType) ? IsolationLevel.ReadCommitted : IsolationLevel.Serializable;
 
@@ -152,6 +159,9 @@ public sealed record ReadCommittedCommand(Type CommandType);
 /// <summary>One command that runs alone in this process (see <see cref="CommandIsolation.GateFor"/>).</summary>
 public sealed record ExclusiveCommand(Type CommandType);
 
+/// <summary>One command that commits in steps of its own (see <see cref="CommandIsolation.CommitsItself"/>).</summary>
+public sealed record SelfCommittingCommand(Type CommandType);
+
 public static class CommandIsolationExtensions
 {
     /// <summary>Declares commands that guard their own invariants with row versions and run at read committed.</summary>
@@ -161,6 +171,18 @@ public static class CommandIsolationExtensions
         foreach (var type in commandTypes)
         {
             services.AddSingleton(new ReadCommittedCommand(type));
+        }
+
+        return services;
+    }
+
+    /// <summary>Declares batch commands that commit in repeatable steps of their own, outside one transaction.</summary>
+    public static IServiceCollection AddSelfCommittingCommands(this IServiceCollection services, params Type[] commandTypes)
+    {
+        services.TryAddSingleton<CommandIsolation>();
+        foreach (var type in commandTypes)
+        {
+            services.AddSingleton(new SelfCommittingCommand(type));
         }
 
         return services;
@@ -203,6 +225,14 @@ public sealed class UnitOfWorkBehaviour<TMessage, TResponse>(PortalDbContext db,
         if (message is not IBaseCommand || db.Database.CurrentTransaction is not null)
         {
             return await next(message, cancellationToken);
+        }
+
+        if (isolation.CommitsItself(typeof(TMessage)))
+        {
+            var done = await next(message, cancellationToken);
+            await db.SaveChangesAsync(cancellationToken);
+            await afterCommit.RunAsync(cancellationToken);
+            return done;
         }
 
         var gate = isolation.GateFor(typeof(TMessage));

@@ -19,7 +19,9 @@ namespace VirtualCore.Modules.Billing;
 /// <summary>What is sold: the operator's catalogue of plans and add-ons, its wholesale prices and each reseller's retail prices.</summary>
 public sealed class BillingModule : IModule
 {
-    public ModuleManifest Manifest { get; } = new("Billing", "Catalogue, prices and contracts", new Version(1, 0), ["Tenancy"], [PricesEndpoints.Template, ContractsEndpoints.Template, ContractsEndpoints.CancelTemplate]);
+    public ModuleManifest Manifest { get; } = new(
+        "Billing", "Catalogue, prices, contracts and invoices", new Version(1, 0), ["Tenancy"],
+        [PricesEndpoints.Template, ContractsEndpoints.Template, ContractsEndpoints.CancelTemplate, InvoicesEndpoints.ListTemplate, InvoicesEndpoints.InvoiceTemplate, InvoicesEndpoints.DetailsTemplate]);
 
     public void ConfigureServices(IServiceCollection services, IConfiguration configuration)
     {
@@ -37,6 +39,19 @@ public sealed class BillingModule : IModule
         services.AddRequestPermission(Permissions.CatalogueRead, typeof(ListContracts), typeof(PreviewCancellation));
         services.AddRequestPermission(Permissions.ContractManage, typeof(OrderContract), typeof(CancelContract));
         services.AddSingleton(new NavigationItem("Contracts", "/admin/contracts", 41, Permissions.CatalogueRead));
+        services.AddPageModel<InvoicesModel>(InvoicesEndpoints.ListTemplate);
+        services.AddPageModel<InvoicePage>(InvoicesEndpoints.InvoiceTemplate);
+        services.AddPageModel<BillingDetailsModel>(InvoicesEndpoints.DetailsTemplate);
+        services.AddScoped<IValidator<SetBillingDetails>, SetBillingDetailsValidator>();
+        services.AddRequestPermission(Permissions.InvoiceRead, typeof(ListInvoices), typeof(GetInvoice), typeof(GetBillingDetails));
+        services.AddRequestPermission(Permissions.ContractManage, typeof(SetBillingDetails));
+        services.AddRequestPermission(Permissions.InvoiceIssue, typeof(RunInvoices), typeof(CancelInvoice));
+        services.AddSingleton(new NavigationItem("Invoices", "/admin/invoices", 42, Permissions.InvoiceRead));
+        services.AddSingleton(new NavigationItem("Billing details", "/admin/billing-details", 43, Permissions.InvoiceRead));
+        services.AddSingleton<InvoiceRun>();
+        services.AddSelfCommittingCommands(typeof(RunInvoices));
+        services.AddHostedService<InvoiceScheduler>();
+        services.AddScoped<ISeedData, BillingDetailsDemoData>();
     }
 
     public void ConfigureModel(ModelBuilder modelBuilder)
@@ -63,12 +78,81 @@ public sealed class BillingModule : IModule
             e.Property(x => x.ProductName).HasMaxLength(80);
             e.Property(x => x.CreatedBy).HasMaxLength(200);
         });
+        modelBuilder.Entity<BillingDetails>(e =>
+        {
+            e.ToTable("BillingDetails");
+            e.HasKey(x => x.PartyId);
+            e.HasIndex(x => x.ResellerId);
+            e.Property(x => x.LegalName).HasMaxLength(120);
+            e.Property(x => x.Street).HasMaxLength(120);
+            e.Property(x => x.PostalCode).HasMaxLength(16);
+            e.Property(x => x.City).HasMaxLength(80);
+            e.Property(x => x.CountryCode).HasMaxLength(2);
+            e.Property(x => x.VatId).HasMaxLength(15);
+            e.Property(x => x.Email).HasMaxLength(200);
+            e.Property(x => x.TaxNumber).HasMaxLength(20);
+            e.Property(x => x.Phone).HasMaxLength(30);
+            e.Property(x => x.Iban).HasMaxLength(34);
+        });
+        modelBuilder.Entity<Invoice>(e =>
+        {
+            e.ToTable("Invoices");
+            e.Ignore(x => x.Wholesale);
+            e.Property(x => x.Kind).HasMaxLength(16);
+            e.Property(x => x.Status).HasMaxLength(8);
+            e.Property(x => x.Number).HasMaxLength(24);
+            e.Property(x => x.VatTreatment).HasMaxLength(20);
+            e.Property(x => x.Note).HasMaxLength(300);
+            foreach (var name in new[] { nameof(Invoice.IssuerName), nameof(Invoice.IssuerStreet), nameof(Invoice.RecipientName), nameof(Invoice.RecipientStreet) })
+            {
+                e.Property(name).HasMaxLength(120);
+            }
+
+            foreach (var name in new[] { nameof(Invoice.IssuerCity), nameof(Invoice.RecipientCity) })
+            {
+                e.Property(name).HasMaxLength(80);
+            }
+
+            e.Property(x => x.IssuerPostalCode).HasMaxLength(16);
+            e.Property(x => x.RecipientPostalCode).HasMaxLength(16);
+            e.Property(x => x.IssuerCountry).HasMaxLength(2);
+            e.Property(x => x.RecipientCountry).HasMaxLength(2);
+            e.Property(x => x.IssuerVatId).HasMaxLength(15);
+            e.Property(x => x.RecipientVatId).HasMaxLength(15);
+            e.Property(x => x.IssuerEmail).HasMaxLength(200);
+            e.Property(x => x.RecipientEmail).HasMaxLength(200);
+            e.Property(x => x.IssuerTaxNumber).HasMaxLength(20);
+            e.Property(x => x.IssuerPhone).HasMaxLength(30);
+            e.Property(x => x.IssuerIban).HasMaxLength(34);
+
+            // One regular invoice per issuer, recipient, month and revision: a second instance running the month adds nothing.
+            e.HasIndex(x => new { x.IssuerId, x.RecipientId, x.PeriodStart, x.Kind, x.Revision }).IsUnique();
+
+            // A number once per issuer; an invoice is cancelled once.
+            e.HasIndex(x => new { x.IssuerId, x.Number }).IsUnique();
+            e.HasIndex(x => x.CancelsId).IsUnique();
+            e.HasIndex(x => new { x.Status, x.CreatedAt });
+            e.HasMany(x => x.Lines).WithOne().HasForeignKey(x => x.InvoiceId).OnDelete(DeleteBehavior.Restrict);
+        });
+        modelBuilder.Entity<InvoiceLine>(e =>
+        {
+            e.ToTable("InvoiceLines");
+            e.HasKey(x => new { x.InvoiceId, x.Position });
+            e.Property(x => x.Description).HasMaxLength(220);
+            e.HasIndex(x => new { x.ContractId, x.From });
+        });
+        modelBuilder.Entity<InvoiceSeries>(e =>
+        {
+            e.ToTable("InvoiceSeries");
+            e.HasKey(x => new { x.IssuerId, x.Year });
+        });
     }
 
     public void MapEndpoints(IEndpointRouteBuilder endpoints)
     {
         PricesEndpoints.Map(endpoints);
         ContractsEndpoints.Map(endpoints);
+        InvoicesEndpoints.Map(endpoints);
     }
 }
 
@@ -118,6 +202,50 @@ internal sealed class BillingDemoData(PortalDbContext db) : ISeedData
         Product("recovery-points", ProductKinds.AddOn, "Recovery points", null, null, null, null, null, 5.60m, 8m, null);
         Product("extra-ip", ProductKinds.AddOn, "Extra IPv4 address", null, null, null, 1, null, 2.10m, 3m, 3.50m);
         Product("extra-traffic", ProductKinds.AddOn, "Extra traffic, 1 TB", null, null, null, null, 1024, 7m, 10m, 12m);
+        await db.SaveChangesAsync(cancellationToken);
+    }
+}
+
+/// <summary>
+/// Billing details of the demo's tenants: the provider and Kamp in Germany, Acme a small business (§ 19 UStG); Demo GmbH
+/// and Bäckerei Kamp KG in Germany, Other AG in Austria with a VAT ID (reverse charge), Acme Widgets Ltd in the UK.
+/// </summary>
+internal sealed class BillingDetailsDemoData(PortalDbContext db, TimeProvider clock) : ISeedData
+{
+    public async Task SeedAsync(CancellationToken cancellationToken)
+    {
+        if (await db.Set<BillingDetails>().AnyAsync(cancellationToken))
+        {
+            return;
+        }
+
+        void Party(Guid party, Guid reseller, bool customer, string name, string street, string postalCode, string city, string country, string? vatId, string email, bool smallBusiness = false, string? taxNumber = null, string? phone = null, string? iban = null) =>
+            db.Add(new BillingDetails
+            {
+                PartyId = party,
+                ResellerId = reseller,
+                IsCustomer = customer,
+                LegalName = name,
+                Street = street,
+                PostalCode = postalCode,
+                City = city,
+                CountryCode = country,
+                VatId = vatId,
+                Email = email,
+                SmallBusiness = smallBusiness,
+                TaxNumber = taxNumber,
+                Phone = phone,
+                Iban = iban,
+                UpdatedAt = clock.GetUtcNow(),
+            });
+
+        Party(DemoTenants.ProviderId, DemoTenants.ProviderId, false, "VirtualCore Demo GmbH", "Friedrichstraße 100", "10117", "Berlin", "DE", "DE123456789", "billing@portal.localhost", phone: "+49 30 1234560", iban: "DE89370400440532013000");
+        Party(DemoTenants.KampId, DemoTenants.KampId, false, "Kamp Hosting GmbH", "Hafenweg 12", "48155", "Münster", "DE", "DE987654321", "rechnung@kamp.localhost", phone: "+49 251 987650", iban: "DE02120300000000202051");
+        Party(DemoTenants.AcmeId, DemoTenants.AcmeId, false, "Acme Hosting, Inh. Jana Acker", "Marktplatz 3", "35037", "Marburg", "DE", null, "billing@acme.localhost", smallBusiness: true, taxNumber: "026 123 45678", phone: "+49 6421 33333", iban: "DE02500105170137075030");
+        Party(DemoTenants.DemoCustomerId, DemoTenants.ProviderId, true, "Demo GmbH", "Hohe Straße 5", "50667", "Köln", "DE", "DE111222333", "it@demo.localhost");
+        Party(DemoTenants.OtherCustomerId, DemoTenants.ProviderId, true, "Other AG", "Kärntner Ring 1", "1010", "Wien", "AT", "ATU12345678", "office@other.localhost");
+        Party(DemoTenants.KampCustomerId, DemoTenants.KampId, true, "Bäckerei Kamp KG", "Prinzipalmarkt 8", "48143", "Münster", "DE", null, "buero@baeckerei.localhost");
+        Party(DemoTenants.AcmeCustomerId, DemoTenants.AcmeId, true, "Acme Widgets Ltd", "10 Fleet Street", "EC4Y 1AA", "London", "GB", "GB123456789", "accounts@widgets.localhost");
         await db.SaveChangesAsync(cancellationToken);
     }
 }

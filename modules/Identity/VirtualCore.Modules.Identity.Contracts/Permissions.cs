@@ -45,6 +45,12 @@ public static class Permissions
     /// <summary>Order contracts for one's account (a customer's administrators) and give notice on them (also its reseller's staff, the operator).</summary>
     public const string ContractManage = "billing.contracts";
 
+    /// <summary>Invoices one issued or received and one's own billing details (a customer's administrators, resellers' staff, the operator).</summary>
+    public const string InvoiceRead = "billing.invoices";
+
+    /// <summary>Cancelling invoices one issued (resellers' staff, the operator) and the monthly run (the operator).</summary>
+    public const string InvoiceIssue = "billing.invoicing";
+
     /// <summary>The security audit log of what one administers.</summary>
     public const string AuditRead = "audit.read";
 

@@ -17,6 +17,9 @@ internal sealed class Contract : ITenantOwned
 
     public long MonthlyNetCents { get; set; }
 
+    /// <summary>The wholesale price when ordered: what the operator invoices the reseller for it a month, net, in euro cents.</summary>
+    public long WholesaleCents { get; set; }
+
     public bool Consumer { get; set; }
 
     public DateOnly StartsOn { get; set; }

@@ -73,7 +73,7 @@ internal sealed class OrderContractHandler(PortalDbContext db, ITenantContext te
         var offer = await (from p in db.Set<Product>()
                            join r in db.Set<RetailPrice>() on p.Code equals r.ProductCode
                            where p.Code == command.ProductCode && r.ResellerId == resellerId
-                           select new { p.Code, p.Name, r.Cents }).SingleOrDefaultAsync(cancellationToken)
+                           select new { p.Code, p.Name, r.Cents, p.WholesaleCents }).SingleOrDefaultAsync(cancellationToken)
             ?? throw new NotFoundException("The product");
         var contract = new Contract
         {
@@ -83,6 +83,7 @@ internal sealed class OrderContractHandler(PortalDbContext db, ITenantContext te
             ProductCode = offer.Code,
             ProductName = offer.Name,
             MonthlyNetCents = offer.Cents,
+            WholesaleCents = offer.WholesaleCents,
             Consumer = command.Consumer,
             StartsOn = ContractViews.Today(clock),
             NoticeMonths = ContractTerms.NoticeMonths(command.Consumer),

@@ -1,0 +1,104 @@
+using Mediator;
+
+namespace VirtualCore.Modules.Billing.Contracts;
+
+/// <summary>How VAT applies to an invoice (the issuer is in Germany).</summary>
+public static class VatTreatments
+{
+    /// <summary>19 % German VAT.</summary>
+    public const string Standard = "standard";
+
+    /// <summary>A business in another EU member state with a VAT ID owes the VAT itself (§13b UStG); no VAT on the invoice.</summary>
+    public const string ReverseCharge = "reverse-charge";
+
+    /// <summary>A business outside the EU: the service is not taxable in Germany (§3a (2) UStG).</summary>
+    public const string NotTaxable = "not-taxable";
+
+    /// <summary>The issuer is a small business (§19 UStG) and charges no VAT.</summary>
+    public const string SmallBusiness = "small-business";
+}
+
+/// <summary>A party's name, address and tax details as they appear on invoices.</summary>
+/// <param name="LegalName">The full name of the company or person, 1–120 characters.</param>
+/// <param name="Street">Street and number (or PO box), 1–120 characters.</param>
+/// <param name="PostalCode">Postal code, 1–16 letters, digits, spaces or hyphens.</param>
+/// <param name="City">Town or city, 1–80 characters.</param>
+/// <param name="CountryCode">ISO 3166-1 alpha-2 country code, e.g. DE.</param>
+/// <param name="VatId">VAT identification number (e.g. DE123456789), if the party has one; needed for reverse charge.</param>
+/// <param name="Email">Where invoices are sent, if given.</param>
+/// <param name="SmallBusiness">An issuer that charges no VAT under §19 UStG (a reseller's or the operator's own details only).</param>
+/// <param name="TaxNumber">An issuer's tax number (Steuernummer), which its invoices show when it has no VAT ID.</param>
+/// <param name="Phone">A telephone number for questions about invoices.</param>
+/// <param name="Iban">An issuer's bank account its invoices ask to be paid to.</param>
+public sealed record BillingDetailsView(
+    string LegalName, string Street, string PostalCode, string City, string CountryCode, string? VatId, string? Email, bool SmallBusiness,
+    string? TaxNumber = null, string? Phone = null, string? Iban = null);
+
+/// <summary>The caller's own billing details: its customer's for a customer's administrator, its reseller's for staff.</summary>
+public sealed record GetBillingDetails : IQuery<BillingDetailsView?>;
+
+/// <summary>Sets the caller's own billing details (see <see cref="GetBillingDetails"/>); every later invoice shows them.</summary>
+public sealed record SetBillingDetails(
+    string? LegalName, string? Street, string? PostalCode, string? City, string? CountryCode, string? VatId, string? Email, bool SmallBusiness,
+    string? TaxNumber = null, string? Phone = null, string? Iban = null)
+    : ICommand<BillingDetailsView>;
+
+/// <summary>One line of an invoice: a contract's month or part of it.</summary>
+/// <param name="Description">What is charged, e.g. "vServer S".</param>
+/// <param name="From">First day charged.</param>
+/// <param name="To">Last day charged.</param>
+/// <param name="Days">Days charged; the whole month unless the contract started or ended in it.</param>
+/// <param name="DaysInMonth">Days of the month, the basis of the part charged.</param>
+/// <param name="MonthlyNet">The contract's monthly net price, EUR.</param>
+/// <param name="Net">The line's net amount, EUR (the monthly price, or days ÷ days in month of it, rounded to the cent).</param>
+public sealed record InvoiceLineView(int Position, Guid? ContractId, string Description, DateOnly From, DateOnly To, int Days, int DaysInMonth, decimal MonthlyNet, decimal Net);
+
+/// <summary>An invoice (or a cancellation invoice) as issued.</summary>
+/// <param name="IssuerId">The reseller (or the operator's provider) that issued it.</param>
+/// <param name="Number">Its number in the issuer's gap-free series, e.g. "2026-000042"; empty while it is a draft.</param>
+/// <param name="Kind">"invoice", or "cancellation" for one that cancels another in full.</param>
+/// <param name="Status">"draft" (not issued yet) or "final" (issued; it never changes again).</param>
+/// <param name="IssuedOn">The invoice date.</param>
+/// <param name="PeriodStart">First day of the month it covers.</param>
+/// <param name="PeriodEnd">Last day of the month it covers.</param>
+/// <param name="Issuer">Who issues it, as printed.</param>
+/// <param name="Recipient">Who receives it, as printed.</param>
+/// <param name="Wholesale">The operator invoicing a reseller.</param>
+/// <param name="VatTreatment">standard, reverse-charge, not-taxable or small-business (<see cref="VatTreatments"/>).</param>
+/// <param name="VatRate">The VAT rate in per cent (19 or 0).</param>
+/// <param name="Note">What the law asks the invoice to say about its VAT, if anything.</param>
+/// <param name="Cancels">The number of the invoice a cancellation invoice cancels.</param>
+/// <param name="CancelledBy">The number of the cancellation invoice that cancelled this one.</param>
+public sealed record InvoiceView(
+    Guid Id, Guid IssuerId, string Number, string Kind, string Status, DateOnly? IssuedOn, DateOnly PeriodStart, DateOnly PeriodEnd,
+    BillingDetailsView Issuer, BillingDetailsView Recipient, bool Wholesale, string VatTreatment, decimal VatRate, string Note,
+    decimal Net, decimal Vat, decimal Gross, string? Cancels, string? CancelledBy, IReadOnlyList<InvoiceLineView> Lines)
+{
+    /// <summary>Amounts are in euros.</summary>
+    public string Currency => "EUR";
+}
+
+/// <summary>The invoices the caller issued or received, newest first; <paramref name="Period"/> ("2026-12") narrows them to one month.</summary>
+public sealed record ListInvoices(string? Period) : IQuery<IReadOnlyList<InvoiceView>>;
+
+/// <summary>One invoice the caller issued or received.</summary>
+public sealed record GetInvoice(Guid InvoiceId) : IQuery<InvoiceView>;
+
+/// <summary>
+/// The monthly run (the operator): for the month <paramref name="Period"/> ("2026-12"; this month when empty) every reseller
+/// invoices its customers their contracts and the operator invoices the resellers the wholesale prices, in advance and
+/// prorated by day. Safe to repeat and to run on several portal instances at once.
+/// </summary>
+public sealed record RunInvoices(string? Period) : ICommand<InvoiceRunResult>;
+
+/// <param name="Created">Invoices this run created.</param>
+/// <param name="Issued">Invoices this run gave a number (its own and drafts an interrupted run left).</param>
+/// <param name="AlreadyInvoiced">Recipients already invoiced for the month.</param>
+/// <param name="Skipped">Who could not be invoiced, and why (missing billing details).</param>
+public sealed record InvoiceRunResult(string Period, int Created, int Issued, int AlreadyInvoiced, IReadOnlyList<string> Skipped);
+
+/// <summary>Cancels a final invoice in full with a cancellation invoice (its issuer's staff); the next run invoices the month anew.</summary>
+public sealed record CancelInvoice(Guid InvoiceId) : ICommand<InvoiceView>;
+
+/// <summary>The run's month as the API takes it: "2026-12".</summary>
+public sealed record InvoiceRunInput(string? Period);

@@ -1,0 +1,254 @@
+using Mediator;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using VirtualCore.Framework.Mediation;
+using VirtualCore.Framework.Security;
+using VirtualCore.Framework.Tenancy;
+using VirtualCore.Framework.Web;
+using VirtualCore.Framework.Web.Pages;
+using VirtualCore.Modules.Billing.Contracts;
+using VirtualCore.Modules.Billing.Domain;
+
+namespace VirtualCore.Modules.Billing.Web;
+
+/// <summary>Invoices and billing details: /api/v1/invoices, /api/v1/billing-details and the pages /admin/invoices and /admin/billing-details.</summary>
+internal static class InvoicesEndpoints
+{
+    public const string ListTemplate = "Billing/Invoices.sbn-html";
+
+    public const string InvoiceTemplate = "Billing/Invoice.sbn-html";
+
+    public const string DetailsTemplate = "Billing/BillingDetails.sbn-html";
+
+    public static void Map(IEndpointRouteBuilder endpoints)
+    {
+        var api = endpoints.MapGroup("/api/v1/invoices").RequireAuthorization().WithTags("Invoices");
+        api.MapGet("/", (string? period, ISender sender, CancellationToken ct) => sender.Send(new ListInvoices(period), ct))
+            .RequireScope(ApiScopes.Read).WithName("ListInvoices")
+            .WithSummary("The invoices you issued or received, newest month first, without their lines; `period=2026-12` for one month.")
+            .Produces<IReadOnlyList<InvoiceView>>().ProducesValidationProblem();
+        api.MapGet("/{invoiceId:guid}", (Guid invoiceId, ISender sender, CancellationToken ct) => sender.Send(new GetInvoice(invoiceId), ct))
+            .RequireScope(ApiScopes.Read).WithName("GetInvoice")
+            .WithSummary("One invoice with its lines.")
+            .Produces<InvoiceView>().ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapGet("/{invoiceId:guid}/xrechnung", async (Guid invoiceId, ISender sender, CancellationToken ct) =>
+            {
+                var invoice = await sender.Send(new GetInvoice(invoiceId), ct);
+                if (invoice.Status != Invoice.Final)
+                {
+                    throw new ConflictException("A draft has no number yet; the run issues it.");
+                }
+
+                using var buffer = new MemoryStream();
+                await Features.XRechnung.Of(invoice).SaveAsync(buffer, System.Xml.Linq.SaveOptions.None, ct);
+                return Results.File(buffer.ToArray(), "application/xml", $"{invoice.Number}.xml");
+            })
+            .RequireScope(ApiScopes.Read).WithName("GetInvoiceXRechnung")
+            .WithSummary("The issued invoice as an electronic invoice: XRechnung 3.0, UBL 2.1 (EN 16931); a cancellation invoice as a UBL credit note.")
+            .Produces(StatusCodes.Status200OK, contentType: "application/xml").ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
+        api.MapPost("/run", (InvoiceRunInput? body, ISender sender, CancellationToken ct) => sender.Send(new RunInvoices(body?.Period), ct))
+            .RequireScope(ApiScopes.Manage).WithName("RunInvoices")
+            .WithSummary("The operator's monthly run for `period` (this month when empty): every customer's and reseller's invoice for the month, numbered. Safe to repeat.")
+            .Produces<InvoiceRunResult>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status403Forbidden);
+        api.MapPost("/{invoiceId:guid}/cancellation", (Guid invoiceId, ISender sender, CancellationToken ct) => sender.Send(new CancelInvoice(invoiceId), ct))
+            .RequireScope(ApiScopes.Manage).WithName("CancelInvoice")
+            .WithSummary("Cancels an invoice you issued with a cancellation invoice of the negated amounts; the next run for its month invoices the month anew.")
+            .Produces<InvoiceView>().ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
+
+        var details = endpoints.MapGroup("/api/v1/billing-details").RequireAuthorization().WithTags("Invoices");
+        details.MapGet("/", async (ISender sender, CancellationToken ct) => await sender.Send(new GetBillingDetails(), ct) is { } d ? Results.Ok(d) : Results.NoContent())
+            .RequireScope(ApiScopes.Read).WithName("GetBillingDetails")
+            .WithSummary("Your billing details as invoices show them: your account's (a customer's administrators) or your reseller's (staff); 204 when none are kept yet.")
+            .Produces<BillingDetailsView>().Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status403Forbidden);
+        details.MapPut("/", (SetBillingDetails? body, ISender sender, CancellationToken ct) => sender.Send(body ?? new SetBillingDetails(null, null, null, null, null, null, null, false), ct))
+            .RequireScope(ApiScopes.Manage).WithName("SetBillingDetails")
+            .WithSummary("Sets your billing details; invoices issued from now on show them.")
+            .Produces<BillingDetailsView>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status403Forbidden);
+
+        var pages = endpoints.MapGroup("/admin").RequireAuthorization().ExcludeFromDescription();
+        pages.MapGet("/invoices", (HttpContext http, IPageRenderer renderer, ISender sender, ITenantContext tenant) => RenderListAsync(http, renderer, sender, tenant, null, "", StatusCodes.Status200OK));
+        pages.MapPost("/invoices", async (HttpContext http, IPageRenderer renderer, ISender sender, ITenantContext tenant) =>
+            {
+                var form = await http.Request.ReadFormAsync(http.RequestAborted);
+                try
+                {
+                    var result = await sender.Send(new RunInvoices(form["period"].ToString()), http.RequestAborted);
+                    return await RenderListAsync(http, renderer, sender, tenant, result, "", StatusCodes.Status200OK);
+                }
+                catch (RequestValidationException ex)
+                {
+                    return await RenderListAsync(http, renderer, sender, tenant, null, string.Join(" ", ex.Errors.Select(e => e.Reason)), StatusCodes.Status400BadRequest);
+                }
+            }).AddEndpointFilter<AntiforgeryFilter>();
+        pages.MapGet("/invoices/{invoiceId:guid}", async (Guid invoiceId, HttpContext http, IPageRenderer renderer, ISender sender, ITenantContext tenant) =>
+            {
+                var invoice = await sender.Send(new GetInvoice(invoiceId), http.RequestAborted);
+                var canCancel = invoice is { Kind: Invoice.Regular, Status: Invoice.Final, CancelledBy: null } && invoice.IssuerId == tenant.ResellerId
+                    && tenant.CustomerId is null && http.RequestServices.GetRequiredService<IPermissionChecker>().Has(Identity.Contracts.Permissions.InvoiceIssue);
+                return await renderer.RenderAsync(http, InvoiceTemplate, Title(invoice), InvoicePage.Of(invoice, canCancel));
+            });
+        pages.MapPost("/invoices/{invoiceId:guid}/cancel", async (Guid invoiceId, HttpContext http, ISender sender) =>
+            {
+                var cancellation = await sender.Send(new CancelInvoice(invoiceId), http.RequestAborted);
+                return Results.Redirect($"/admin/invoices/{cancellation.Id}");
+            }).AddEndpointFilter<AntiforgeryFilter>();
+        pages.MapGet("/billing-details", async (HttpContext http, IPageRenderer renderer, ISender sender, ITenantContext tenant) =>
+            {
+                var d = await sender.Send(new GetBillingDetails(), http.RequestAborted);
+                return await RenderDetailsAsync(http, renderer, tenant, d is null ? Empty : Form(d), new Dictionary<string, string>(), false, StatusCodes.Status200OK);
+            });
+        pages.MapPost("/billing-details", async (HttpContext http, IPageRenderer renderer, ISender sender, ITenantContext tenant) =>
+            {
+                var form = await http.Request.ReadFormAsync(http.RequestAborted);
+                var input = new SetBillingDetails(
+                    form["legalName"].ToString(), form["street"].ToString(), form["postalCode"].ToString(), form["city"].ToString(),
+                    form["countryCode"].ToString(), form["vatId"].ToString(), form["email"].ToString(), form["smallBusiness"] == "on",
+                    form["taxNumber"].ToString(), form["phone"].ToString(), form["iban"].ToString());
+                try
+                {
+                    var saved = await sender.Send(input, http.RequestAborted);
+                    return await RenderDetailsAsync(http, renderer, tenant, Form(saved), new Dictionary<string, string>(), true, StatusCodes.Status200OK);
+                }
+                catch (RequestValidationException ex)
+                {
+                    var typed = new BillingDetailsForm(
+                        input.LegalName ?? "", input.Street ?? "", input.PostalCode ?? "", input.City ?? "", input.CountryCode ?? "", input.VatId ?? "", input.Email ?? "", input.SmallBusiness,
+                        input.TaxNumber ?? "", input.Phone ?? "", input.Iban ?? "");
+                    var errors = ex.Errors.GroupBy(e => e.Field).ToDictionary(g => g.Key, g => g.First().Reason);
+                    return await RenderDetailsAsync(http, renderer, tenant, typed, errors, false, StatusCodes.Status400BadRequest);
+                }
+            }).AddEndpointFilter<AntiforgeryFilter>();
+    }
+
+    private static readonly BillingDetailsForm Empty = new("", "", "", "", "DE", "", "", false, "", "", "");
+
+    private static BillingDetailsForm Form(BillingDetailsView d) =>
+        new(d.LegalName, d.Street, d.PostalCode, d.City, d.CountryCode, d.VatId ?? "", d.Email ?? "", d.SmallBusiness, d.TaxNumber ?? "", d.Phone ?? "", d.Iban ?? "");
+
+    private static string Title(InvoiceView i) => i.Kind == Invoice.Cancellation ? "Cancellation invoice" : "Invoice";
+
+    private static Task<IResult> RenderDetailsAsync(HttpContext http, IPageRenderer renderer, ITenantContext tenant, BillingDetailsForm form, IReadOnlyDictionary<string, string> errors, bool saved, int status) =>
+        renderer.RenderAsync(http, DetailsTemplate, "Billing details", new BillingDetailsModel(form, tenant.CustomerId is null, errors, saved), status);
+
+    private static async Task<IResult> RenderListAsync(HttpContext http, IPageRenderer renderer, ISender sender, ITenantContext tenant, InvoiceRunResult? run, string error, int status)
+    {
+        var invoices = await sender.Send(new ListInvoices(null), http.RequestAborted);
+        var me = tenant.ResellerId;
+        var today = DateOnly.FromDateTime(DateTime.UtcNow);
+        var model = new InvoicesModel(
+            [.. invoices.Select(i => new InvoiceRow(
+                i.Id.ToString(), i.Number, i.Kind == Invoice.Cancellation, i.Status == Invoice.Draft, PageFormat.Day(i.IssuedOn),
+                i.PeriodStart.ToString("yyyy-MM", System.Globalization.CultureInfo.InvariantCulture),
+                i.IssuerId == me && tenant.CustomerId is null ? i.Recipient.LegalName : i.Issuer.LegalName,
+                i.IssuerId == me && tenant.CustomerId is null,
+                Money.Amount(i.Net), Money.Amount(i.Vat), Money.Amount(i.Gross), i.CancelledBy ?? ""))],
+            tenant.IsOperator,
+            new DateOnly(today.Year, today.Month, 1).ToString("yyyy-MM", System.Globalization.CultureInfo.InvariantCulture),
+            run is null ? null : new RunSummary(run.Period, run.Created, run.Issued, run.AlreadyInvoiced, run.Skipped),
+            error);
+        return await renderer.RenderAsync(http, ListTemplate, "Invoices", model, status);
+    }
+}
+
+/// <summary>What Billing/Invoices.sbn-html shows.</summary>
+/// <param name="Invoices">Newest month first.</param>
+/// <param name="CanRun">The caller starts the monthly run (the operator).</param>
+/// <param name="ThisMonth">The month the run form offers, "2026-12".</param>
+/// <param name="Run">What the run just did, if the page answers one.</param>
+/// <param name="Error">Why the run was refused.</param>
+public sealed record InvoicesModel(IReadOnlyList<InvoiceRow> Invoices, bool CanRun, string ThisMonth, RunSummary? Run, string Error);
+
+/// <param name="Id">The invoice's id.</param>
+/// <param name="Number">Its number; empty for a draft.</param>
+/// <param name="Cancellation">A cancellation invoice.</param>
+/// <param name="Draft">Not issued yet.</param>
+/// <param name="IssuedOn">The invoice date.</param>
+/// <param name="Period">The month it covers, "2026-12".</param>
+/// <param name="Party">The recipient (invoices the caller issued) or the issuer (invoices it received).</param>
+/// <param name="Issued">The caller issued it.</param>
+/// <param name="Net">EUR, net.</param>
+/// <param name="Vat">EUR of VAT.</param>
+/// <param name="Gross">EUR, gross.</param>
+/// <param name="CancelledBy">The number of the cancellation invoice that cancelled it, if any.</param>
+public sealed record InvoiceRow(string Id, string Number, bool Cancellation, bool Draft, string IssuedOn, string Period, string Party, bool Issued, string Net, string Vat, string Gross, string CancelledBy);
+
+/// <param name="Period">The month run.</param>
+/// <param name="Created">Invoices created.</param>
+/// <param name="Issued">Invoices numbered.</param>
+/// <param name="AlreadyInvoiced">Recipients invoiced for the month before.</param>
+/// <param name="Skipped">Who was not invoiced, and why.</param>
+public sealed record RunSummary(string Period, int Created, int Issued, int AlreadyInvoiced, IReadOnlyList<string> Skipped);
+
+/// <summary>What Billing/Invoice.sbn-html shows: one invoice as a document.</summary>
+/// <param name="Id">The invoice's id.</param>
+/// <param name="Title">"Invoice" or "Cancellation invoice".</param>
+/// <param name="Number">Its number; empty for a draft.</param>
+/// <param name="IssuedOn">The invoice date.</param>
+/// <param name="PeriodFrom">First day of the service period.</param>
+/// <param name="PeriodTo">Last day of the service period.</param>
+/// <param name="Issuer">Issuer's name and address lines.</param>
+/// <param name="IssuerVatId">Issuer's VAT ID.</param>
+/// <param name="IssuerTaxNumber">Issuer's tax number (shown when it has no VAT ID).</param>
+/// <param name="IssuerContact">Issuer's e-mail and telephone, as one line.</param>
+/// <param name="IssuerIban">Where to pay.</param>
+/// <param name="Recipient">Recipient's name and address lines.</param>
+/// <param name="RecipientVatId">Recipient's VAT ID.</param>
+/// <param name="Lines">What is charged.</param>
+/// <param name="Net">Net total, EUR.</param>
+/// <param name="VatRate">VAT rate in per cent.</param>
+/// <param name="Vat">VAT, EUR.</param>
+/// <param name="Gross">Gross total, EUR.</param>
+/// <param name="Note">What the law asks it to say about VAT.</param>
+/// <param name="Cancels">The number of the invoice it cancels.</param>
+/// <param name="CancelledBy">The number of the invoice that cancelled it.</param>
+/// <param name="Draft">Not issued yet.</param>
+/// <param name="CanCancel">The caller issued it and may cancel it.</param>
+public sealed record InvoicePage(
+    string Id, string Title, string Number, string IssuedOn, string PeriodFrom, string PeriodTo, IReadOnlyList<string> Issuer, string IssuerVatId, string IssuerTaxNumber, string IssuerContact, string IssuerIban,
+    IReadOnlyList<string> Recipient, string RecipientVatId, IReadOnlyList<InvoicePageLine> Lines, string Net, string VatRate, string Vat, string Gross,
+    string Note, string Cancels, string CancelledBy, bool Draft, bool CanCancel)
+{
+    public static InvoicePage Of(InvoiceView i, bool canCancel) => new(
+        i.Id.ToString(), i.Kind == Invoice.Cancellation ? "Cancellation invoice" : "Invoice", i.Number, PageFormat.Day(i.IssuedOn),
+        PageFormat.Day(i.PeriodStart), PageFormat.Day(i.PeriodEnd), AddressOf(i.Issuer), i.Issuer.VatId ?? "", i.Issuer.TaxNumber ?? "",
+        string.Join(" · ", new[] { i.Issuer.Email, i.Issuer.Phone }.Where(x => !string.IsNullOrEmpty(x))), i.Issuer.Iban ?? "", AddressOf(i.Recipient), i.Recipient.VatId ?? "",
+        [.. i.Lines.Select(l => new InvoicePageLine(l.Position, l.Description, PageFormat.Day(l.From), PageFormat.Day(l.To), l.Days, l.DaysInMonth, l.Days != l.DaysInMonth, Money.Amount(l.MonthlyNet), Money.Amount(l.Net)))],
+        Money.Amount(i.Net), i.VatRate.ToString("0.##", System.Globalization.CultureInfo.InvariantCulture), Money.Amount(i.Vat), Money.Amount(i.Gross), i.Note,
+        i.Cancels ?? "", i.CancelledBy ?? "", i.Status == Invoice.Draft, canCancel);
+
+    private static IReadOnlyList<string> AddressOf(BillingDetailsView d) => [d.LegalName, d.Street, $"{d.PostalCode} {d.City}", d.CountryCode];
+}
+
+/// <param name="Position">1, 2, …</param>
+/// <param name="Description">What is charged.</param>
+/// <param name="From">First day charged.</param>
+/// <param name="To">Last day charged.</param>
+/// <param name="Days">Days charged.</param>
+/// <param name="DaysInMonth">Days of that month.</param>
+/// <param name="Part">Only part of the month is charged.</param>
+/// <param name="MonthlyNet">The monthly price, EUR.</param>
+/// <param name="Net">The line's amount, EUR.</param>
+public sealed record InvoicePageLine(int Position, string Description, string From, string To, int Days, int DaysInMonth, bool Part, string MonthlyNet, string Net);
+
+/// <summary>What Billing/BillingDetails.sbn-html shows.</summary>
+/// <param name="Form">The details as kept, or as typed when refused.</param>
+/// <param name="Issuer">The caller keeps an issuer's details (a reseller's or the operator's): the small-business choice applies.</param>
+/// <param name="Errors">Why a field was refused, by the field's name.</param>
+/// <param name="Saved">The details were just saved.</param>
+public sealed record BillingDetailsModel(BillingDetailsForm Form, bool Issuer, IReadOnlyDictionary<string, string> Errors, bool Saved);
+
+/// <param name="LegalName">Full legal name.</param>
+/// <param name="Street">Street and number.</param>
+/// <param name="PostalCode">Postal code.</param>
+/// <param name="City">Town or city.</param>
+/// <param name="CountryCode">Two-letter country code.</param>
+/// <param name="VatId">VAT ID.</param>
+/// <param name="Email">E-mail address for invoices.</param>
+/// <param name="SmallBusiness">No VAT under § 19 UStG.</param>
+/// <param name="TaxNumber">Tax number (issuers).</param>
+/// <param name="Phone">Telephone number.</param>
+/// <param name="Iban">Bank account to be paid to (issuers).</param>
+public sealed record BillingDetailsForm(
+    string LegalName, string Street, string PostalCode, string City, string CountryCode, string VatId, string Email, bool SmallBusiness, string TaxNumber, string Phone, string Iban);
