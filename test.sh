@@ -18,6 +18,7 @@ harness=(dotnet tests/VirtualCore.LoadHarness/bin/Debug/net10.0/VirtualCore.Load
 "${harness[@]}" --topology both --vms 40 --clients 8 --rounds 1 --port 5192 --out artifacts/benchmarks/load-ci.md || status=$?
 "${harness[@]}" --scenario upload --size-mib 64 --port 5194 --out artifacts/benchmarks/upload-ci.md || status=$?
 "${harness[@]}" --scenario download --size-mib 64 --port 5195 --out artifacts/benchmarks/download-ci.md || status=$?
+"${harness[@]}" --scenario invoices --customers 500 --contracts 5000 --port 5196 --out artifacts/benchmarks/invoices-ci.md || status=$?
 "${harness[@]}" --scenario scale --vms 400 --nodes 20 --customers 40 --customer-vms 100 --jobs 20000 --port 5193 --out artifacts/benchmarks/scale-ci.md || status=$?
 # One closing line for all test assemblies together.
 awk '/^(Passed|Failed)!/ { for (i = 1; i <= NF; i++) { gsub(",", "", $(i+1)); if ($i == "Failed:") f += $(i+1); if ($i == "Passed:") p += $(i+1); if ($i == "Skipped:") s += $(i+1) } }
