@@ -5,6 +5,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Data.Sqlite;
+using static VirtualCore.LoadHarness.SeedSql;
 
 namespace VirtualCore.LoadHarness;
 
@@ -159,27 +160,6 @@ internal sealed class InvoiceRunBench(string portalDll, string workDirectory, in
         .AppendLine()
         .AppendLine(CultureInfo.InvariantCulture, $"{r.Invoices} invoices for the month in the database; numbers gap-free per issuer: {(r.GapFree ? "yes" : "NO")}. Portal resident memory at most {r.PeakMiB:F0} MiB during the runs.")
         .ToString();
-
-    private static SqliteCommand Command(SqliteConnection connection, SqliteTransaction transaction, string sql)
-    {
-        var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = sql;
-        return command;
-    }
-
-    private static void Run(SqliteCommand command, params (string Name, object Value)[] values)
-    {
-        command.Parameters.Clear();
-        foreach (var (name, value) in values)
-        {
-            command.Parameters.AddWithValue(name, value);
-        }
-
-        command.ExecuteNonQuery();
-    }
-
-    private static string Text(Guid id) => id.ToString("D").ToUpperInvariant();
 
     private static string Day(DateOnly day) => day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
 }

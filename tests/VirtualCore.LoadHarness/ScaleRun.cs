@@ -6,6 +6,7 @@ using System.Text;
 using System.Text.Json;
 using System.Xml.Linq;
 using Microsoft.Data.Sqlite;
+using static VirtualCore.LoadHarness.SeedSql;
 
 namespace VirtualCore.LoadHarness;
 
@@ -413,27 +414,6 @@ internal sealed class ScaleRun(LoadOptions options, int customers, int jobs, int
 
         return client;
     }
-
-    private static SqliteCommand Command(SqliteConnection connection, SqliteTransaction transaction, string sql)
-    {
-        var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = sql;
-        return command;
-    }
-
-    private static void Run(SqliteCommand command, params (string Name, object Value)[] values)
-    {
-        command.Parameters.Clear();
-        foreach (var (name, value) in values)
-        {
-            command.Parameters.AddWithValue(name, value);
-        }
-
-        command.ExecuteNonQuery();
-    }
-
-    private static string Text(Guid id) => id.ToString("D").ToUpperInvariant();
 
     public static string Header =>
         "| read | requests | client p50 / p95 / p99 ms | server p50 / p95 / p99 ms | rows |\n| --- | ---: | ---: | ---: | ---: |";
