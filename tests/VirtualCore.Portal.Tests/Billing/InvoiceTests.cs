@@ -9,7 +9,7 @@ using VirtualCore.Modules.Tenancy.Contracts;
 
 namespace VirtualCore.Portal.Tests.Billing;
 
-/// <summary>One portal for the invoice tests; each test invoices a month of its own (in 2031) with contracts bounded to it.</summary>
+/// <summary>One portal for the invoice tests; each test invoices a month of its own (in 2025, before the month the tests run in) with contracts bounded to it.</summary>
 public sealed class InvoicePortal : IAsyncLifetime
 {
     public PortalFixture Portal { get; } = new();
@@ -83,45 +83,45 @@ public sealed class InvoiceTests(InvoicePortal fixture) : IClassFixture<InvoiceP
     [Fact]
     public async Task The_run_invoices_each_customer_and_each_reseller_for_the_month_by_the_day_with_vat_by_where_the_recipient_is()
     {
-        await ContractAsync(DemoTenants.KampId, DemoTenants.KampCustomerId, "vserver-s", 7500, 5250, "2030-01-01", "2031-03-31");
-        await ContractAsync(DemoTenants.KampId, DemoTenants.KampCustomerId, "vserver-m", 13000, 9100, "2031-03-11", "2031-03-31");
-        await ContractAsync(DemoTenants.ProviderId, DemoTenants.DemoCustomerId, "vdc-12", 199000, 140000, "2030-06-01", "2031-03-15");
-        await ContractAsync(DemoTenants.ProviderId, DemoTenants.OtherCustomerId, "vserver-s", 7500, 5250, "2030-01-01", "2031-03-31");
-        await ContractAsync(DemoTenants.AcmeId, DemoTenants.AcmeCustomerId, "vserver-m", 13900, 9100, "2030-01-01", "2031-03-31");
+        await ContractAsync(DemoTenants.KampId, DemoTenants.KampCustomerId, "vserver-s", 7500, 5250, "2024-01-01", "2025-03-31");
+        await ContractAsync(DemoTenants.KampId, DemoTenants.KampCustomerId, "vserver-m", 13000, 9100, "2025-03-11", "2025-03-31");
+        await ContractAsync(DemoTenants.ProviderId, DemoTenants.DemoCustomerId, "vdc-12", 199000, 140000, "2024-06-01", "2025-03-15");
+        await ContractAsync(DemoTenants.ProviderId, DemoTenants.OtherCustomerId, "vserver-s", 7500, 5250, "2024-01-01", "2025-03-31");
+        await ContractAsync(DemoTenants.AcmeId, DemoTenants.AcmeCustomerId, "vserver-m", 13900, 9100, "2024-01-01", "2025-03-31");
 
-        var run = await RunAsync("2031-03");
-        Assert.Equal(("2031-03", 6, 6, 0), (run.Period, run.Created, run.Issued, run.AlreadyInvoiced));
+        var run = await RunAsync("2025-03");
+        Assert.Equal(("2025-03", 6, 6, 0), (run.Period, run.Created, run.Issued, run.AlreadyInvoiced));
         Assert.Empty(run.Skipped);
 
         // The bakery: its whole vServer S and 21 of 31 days of its vServer M, 19 % VAT; it sees only its own invoice.
         using var baecker = Kamp("baecker");
-        var bakery = Assert.Single(await InvoicesAsync(baecker, "2031-03"));
+        var bakery = Assert.Single(await InvoicesAsync(baecker, "2025-03"));
         var lines = (await baecker.GetAsync<InvoiceView>($"/api/v1/invoices/{bakery.Id}")).Lines;
         Assert.Equal(new[] { ("vserver s", 31, 75.00m, 75.00m), ("vserver m", 21, 130.00m, 88.06m) }, lines.Select(l => (l.Description, l.Days, l.MonthlyNet, l.Net)));
         Assert.Equal((163.06m, 30.98m, 194.04m, 19m, VatTreatments.Standard, ""), (bakery.Net, bakery.Vat, bakery.Gross, bakery.VatRate, bakery.VatTreatment, bakery.Note));
         Assert.Equal(("Kamp Hosting GmbH", "48155", "DE987654321"), (bakery.Issuer.LegalName, bakery.Issuer.PostalCode, bakery.Issuer.VatId));
-        Assert.Equal(("Bäckerei Kamp KG", "Münster", "final", new DateOnly(2031, 3, 1), new DateOnly(2031, 3, 31)), (bakery.Recipient.LegalName, bakery.Recipient.City, bakery.Status, bakery.PeriodStart, bakery.PeriodEnd));
+        Assert.Equal(("Bäckerei Kamp KG", "Münster", "final", new DateOnly(2025, 3, 1), new DateOnly(2025, 3, 31)), (bakery.Recipient.LegalName, bakery.Recipient.City, bakery.Status, bakery.PeriodStart, bakery.PeriodEnd));
         Assert.Equal(DateOnly.FromDateTime(DateTime.UtcNow), bakery.IssuedOn);
 
         // The operator to Kamp: the wholesale prices of the same days, naming the customer; Kamp sees what it issued and received.
         using var kampAdmin = Kamp("kamp-admin");
-        var kamps = await InvoicesAsync(kampAdmin, "2031-03");
+        var kamps = await InvoicesAsync(kampAdmin, "2025-03");
         Assert.Equal(2, kamps.Length);
         var wholesale = Assert.Single(kamps, i => i.Wholesale);
         Assert.Equal(("VirtualCore Demo GmbH", "Kamp Hosting GmbH", 52.50m + 61.65m, 21.69m), (wholesale.Issuer.LegalName, wholesale.Recipient.LegalName, wholesale.Net, wholesale.Vat));
         Assert.All((await kampAdmin.GetAsync<InvoiceView>($"/api/v1/invoices/{wholesale.Id}")).Lines, l => Assert.EndsWith("— Bäckerei Kamp KG", l.Description, StringComparison.Ordinal));
 
         // Reverse charge for the Austrian business, half a month of the vDataCenter, § 19 for Acme's invoices, German VAT on Acme's wholesale.
-        var provider = await InvoicesAsync(Operator(), "2031-03");
+        var provider = await InvoicesAsync(Operator(), "2025-03");
         var other = Assert.Single(provider, i => i.Recipient.LegalName == "Other AG");
         Assert.Equal((VatTreatments.ReverseCharge, 0m, 75m, 75m), (other.VatTreatment, other.Vat, other.Net, other.Gross));
         Assert.Contains("Reverse charge", other.Note, StringComparison.Ordinal);
         var demo = Assert.Single(provider, i => i.Recipient.LegalName == "Demo GmbH");
         Assert.Equal((962.90m, 182.95m, 1145.85m), (demo.Net, demo.Vat, demo.Gross));
-        var widgets = Assert.Single(await InvoicesAsync(Acme("widget"), "2031-03"));
+        var widgets = Assert.Single(await InvoicesAsync(Acme("widget"), "2025-03"));
         Assert.Equal((VatTreatments.SmallBusiness, 139m, 0m, 139m), (widgets.VatTreatment, widgets.Net, widgets.Vat, widgets.Gross));
         Assert.Contains("§ 19 UStG", widgets.Note, StringComparison.Ordinal);
-        var acmeWholesale = Assert.Single(await InvoicesAsync(Acme("acme-admin"), "2031-03"), i => i.Wholesale);
+        var acmeWholesale = Assert.Single(await InvoicesAsync(Acme("acme-admin"), "2025-03"), i => i.Wholesale);
         Assert.Equal((VatTreatments.Standard, 91m, 17.29m), (acmeWholesale.VatTreatment, acmeWholesale.Net, acmeWholesale.Vat));
 
         // Nobody sees another's: the operator does not list Kamp's invoice to its customer, nor Acme's staff Kamp's.
@@ -132,9 +132,9 @@ public sealed class InvoiceTests(InvoicePortal fixture) : IClassFixture<InvoiceP
         Assert.Equal(HttpStatusCode.Forbidden, (await Kamp("geselle").GetAsync("/api/v1/invoices")).StatusCode);
 
         // Run again: nothing new, nothing renumbered.
-        var again = await RunAsync("2031-03");
+        var again = await RunAsync("2025-03");
         Assert.Equal((0, 0, 6), (again.Created, again.Issued, again.AlreadyInvoiced));
-        Assert.Equal(bakery.Number, Assert.Single(await InvoicesAsync(baecker, "2031-03")).Number);
+        Assert.Equal(bakery.Number, Assert.Single(await InvoicesAsync(baecker, "2025-03")).Number);
         await AssertNumbersGapFreeAsync();
     }
 
@@ -146,11 +146,11 @@ public sealed class InvoiceTests(InvoicePortal fixture) : IClassFixture<InvoiceP
         {
             for (var i = 0; i < 30; i++)
             {
-                await ContractAsync(DemoTenants.ProviderId, customer, "vserver-s", 7500, 5250, "2031-05-01", "2031-05-31");
+                await ContractAsync(DemoTenants.ProviderId, customer, "vserver-s", 7500, 5250, "2025-05-01", "2025-05-31");
             }
         }
 
-        await ContractAsync(DemoTenants.KampId, DemoTenants.KampCustomerId, "vserver-s", 7500, 5250, "2031-05-01", "2031-05-31");
+        await ContractAsync(DemoTenants.KampId, DemoTenants.KampCustomerId, "vserver-s", 7500, 5250, "2025-05-01", "2025-05-31");
 
         // An interrupted run: the bakery's invoice added as a draft, never numbered.
         var draftId = Guid.NewGuid();
@@ -163,8 +163,8 @@ public sealed class InvoiceTests(InvoicePortal fixture) : IClassFixture<InvoiceP
                 ResellerId = DemoTenants.KampId,
                 CustomerId = DemoTenants.KampCustomerId,
                 RecipientId = DemoTenants.KampCustomerId,
-                PeriodStart = new DateOnly(2031, 5, 1),
-                PeriodEnd = new DateOnly(2031, 5, 31),
+                PeriodStart = new DateOnly(2025, 5, 1),
+                PeriodEnd = new DateOnly(2025, 5, 31),
                 IssuerName = "Kamp Hosting GmbH",
                 RecipientName = "Bäckerei Kamp KG",
                 NetCents = 7500,
@@ -175,10 +175,10 @@ public sealed class InvoiceTests(InvoicePortal fixture) : IClassFixture<InvoiceP
             });
             return await db.SaveChangesAsync();
         });
-        Assert.Empty(await InvoicesAsync(Kamp("baecker"), "2031-05"));
+        Assert.Empty(await InvoicesAsync(Kamp("baecker"), "2025-05"));
 
         var run = _portal.Services.GetRequiredService<InvoiceRun>();
-        var month = new DateOnly(2031, 5, 1);
+        var month = new DateOnly(2025, 5, 1);
         var results = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(() => run.RunAsync(month, CancellationToken.None))));
 
         // Demo GmbH, Other AG and the wholesale invoice to Kamp were added once; the draft was numbered, not added again.
@@ -187,7 +187,7 @@ public sealed class InvoiceTests(InvoicePortal fixture) : IClassFixture<InvoiceP
         var invoices = await _portal.DbAsync(db => db.Set<Invoice>().Where(i => i.PeriodStart == month).ToListAsync());
         Assert.Equal(4, invoices.Count);
         Assert.All(invoices, i => Assert.Equal(Invoice.Final, i.Status));
-        Assert.Equal(draftId, Assert.Single(await InvoicesAsync(Kamp("baecker"), "2031-05")).Id);
+        Assert.Equal(draftId, Assert.Single(await InvoicesAsync(Kamp("baecker"), "2025-05")).Id);
         Assert.Equal(30, (await Operator().GetAsync<InvoiceView>($"/api/v1/invoices/{invoices.Single(i => i.RecipientId == DemoTenants.DemoCustomerId).Id}")).Lines.Count);
         await AssertNumbersGapFreeAsync();
     }
@@ -195,10 +195,10 @@ public sealed class InvoiceTests(InvoicePortal fixture) : IClassFixture<InvoiceP
     [Fact]
     public async Task An_issuer_cancels_an_invoice_with_a_cancellation_invoice_and_the_next_run_invoices_the_month_anew()
     {
-        await ContractAsync(DemoTenants.KampId, DemoTenants.KampCustomerId, "vserver-l", 19500, 13650, "2031-07-01", "2031-07-31");
-        await RunAsync("2031-07");
+        await ContractAsync(DemoTenants.KampId, DemoTenants.KampCustomerId, "vserver-l", 19500, 13650, "2025-07-01", "2025-07-31");
+        await RunAsync("2025-07");
         using var kampAdmin = Kamp("kamp-admin");
-        var invoices = await InvoicesAsync(kampAdmin, "2031-07");
+        var invoices = await InvoicesAsync(kampAdmin, "2025-07");
         var bakery = Assert.Single(invoices, i => !i.Wholesale);
         var wholesale = Assert.Single(invoices, i => i.Wholesale);
         var before = await _portal.DbAsync(db => db.Set<Invoice>().AsNoTracking().SingleAsync(i => i.Id == bakery.Id));
@@ -222,12 +222,12 @@ public sealed class InvoiceTests(InvoicePortal fixture) : IClassFixture<InvoiceP
         var after = await _portal.DbAsync(db => db.Set<Invoice>().AsNoTracking().SingleAsync(i => i.Id == bakery.Id));
         Assert.Equivalent(before, after);
         Assert.Equal(cancellation.Number, (await Kamp("baecker").GetAsync<InvoiceView>($"/api/v1/invoices/{bakery.Id}")).CancelledBy);
-        Assert.Equal(2, (await InvoicesAsync(Kamp("baecker"), "2031-07")).Length);
+        Assert.Equal(2, (await InvoicesAsync(Kamp("baecker"), "2025-07")).Length);
 
         // The next run issues the month's invoice anew, with the next number; the wholesale invoice stands.
-        var rerun = await RunAsync("2031-07");
+        var rerun = await RunAsync("2025-07");
         Assert.Equal((1, 1), (rerun.Created, rerun.Issued));
-        var fresh = Assert.Single(await InvoicesAsync(Kamp("baecker"), "2031-07"), i => i.Kind == "invoice" && i.CancelledBy is null);
+        var fresh = Assert.Single(await InvoicesAsync(Kamp("baecker"), "2025-07"), i => i.Kind == "invoice" && i.CancelledBy is null);
         Assert.Equal(195m, fresh.Net);
         Assert.NotEqual(bakery.Id, fresh.Id);
         await AssertNumbersGapFreeAsync();
@@ -236,23 +236,46 @@ public sealed class InvoiceTests(InvoicePortal fixture) : IClassFixture<InvoiceP
     [Fact]
     public async Task A_contract_ordered_after_its_month_was_invoiced_comes_on_the_next_months_invoice()
     {
-        await ContractAsync(DemoTenants.KampId, DemoTenants.KampCustomerId, "vserver-s", 7500, 5250, "2031-09-01", "2031-10-31");
-        await RunAsync("2031-09");
-        await ContractAsync(DemoTenants.KampId, DemoTenants.KampCustomerId, "vserver-m", 13000, 9100, "2031-09-21", "2031-10-31");
-        var repeated = await RunAsync("2031-09");
+        await ContractAsync(DemoTenants.KampId, DemoTenants.KampCustomerId, "vserver-s", 7500, 5250, "2025-09-01", "2025-10-31");
+        await RunAsync("2025-09");
+        await ContractAsync(DemoTenants.KampId, DemoTenants.KampCustomerId, "vserver-m", 13000, 9100, "2025-09-21", "2025-10-31");
+        var repeated = await RunAsync("2025-09");
         Assert.Equal((0, 2), (repeated.Created, repeated.AlreadyInvoiced));
 
-        await RunAsync("2031-10");
+        await RunAsync("2025-10");
         using var baecker = Kamp("baecker");
-        var october = Assert.Single(await InvoicesAsync(baecker, "2031-10"));
+        var october = Assert.Single(await InvoicesAsync(baecker, "2025-10"));
         var lines = (await baecker.GetAsync<InvoiceView>($"/api/v1/invoices/{october.Id}")).Lines;
         Assert.Equal(
-            new[] { ("vserver m", new DateOnly(2031, 9, 21), 43.33m), ("vserver m", new DateOnly(2031, 10, 1), 130m), ("vserver s", new DateOnly(2031, 10, 1), 75m) },
+            new[] { ("vserver m", new DateOnly(2025, 9, 21), 43.33m), ("vserver m", new DateOnly(2025, 10, 1), 130m), ("vserver s", new DateOnly(2025, 10, 1), 75m) },
             lines.Select(l => (l.Description, l.From, l.Net)).OrderBy(l => l.Description).ThenBy(l => l.From));
 
         // The reseller's wholesale invoice catches up the same days.
-        var wholesale = Assert.Single(await InvoicesAsync(Kamp("kamp-admin"), "2031-10"), i => i.Wholesale);
+        var wholesale = Assert.Single(await InvoicesAsync(Kamp("kamp-admin"), "2025-10"), i => i.Wholesale);
         Assert.Equal(52.50m + 30.33m + 91m, wholesale.Net);
+    }
+
+    [Fact]
+    public async Task Days_that_came_on_a_later_months_invoice_are_not_invoiced_again_when_their_own_month_runs_late()
+    {
+        var late = await ContractAsync(DemoTenants.KampId, DemoTenants.KampCustomerId, "vserver-late", 6000, 4200, "2024-04-21", "2024-05-31");
+        await RunAsync("2024-05");
+        using var baecker = Kamp("baecker");
+        var may = await baecker.GetAsync<InvoiceView>($"/api/v1/invoices/{Assert.Single(await InvoicesAsync(baecker, "2024-05")).Id}");
+        Assert.Equal(
+            new[] { (new DateOnly(2024, 4, 21), 10, 20.00m), (new DateOnly(2024, 5, 1), 31, 60.00m) },
+            may.Lines.Where(l => l.ContractId == late).Select(l => (l.From, l.Days, l.Net)));
+
+        // April is run afterwards: its last ten days are on May's invoices already, to the customer and to the reseller.
+        await RunAsync("2024-04");
+        using var kampAdmin = Kamp("kamp-admin");
+        foreach (var invoice in await InvoicesAsync(kampAdmin, "2024-04"))
+        {
+            Assert.DoesNotContain((await kampAdmin.GetAsync<InvoiceView>($"/api/v1/invoices/{invoice.Id}")).Lines, l => l.ContractId == late);
+        }
+
+        var wholesaleMay = await kampAdmin.GetAsync<InvoiceView>($"/api/v1/invoices/{Assert.Single(await InvoicesAsync(kampAdmin, "2024-05"), i => i.Wholesale).Id}");
+        Assert.Equal(new[] { 14.00m, 42.00m }, wholesaleMay.Lines.Where(l => l.ContractId == late).Select(l => l.Net));
     }
 
     [Fact]
@@ -261,9 +284,9 @@ public sealed class InvoiceTests(InvoicePortal fixture) : IClassFixture<InvoiceP
         using var kampAdmin = Kamp("kamp-admin");
         var created = await kampAdmin.PostAsJsonAsync("/api/v1/customers", new { name = "Konditorei Ohneadresse", otpRequired = false });
         var konditorei = (await created.Content.ReadFromJsonAsync<CustomerView>())!;
-        await ContractAsync(DemoTenants.KampId, konditorei.Id, "vserver-s", 7500, 5250, "2031-11-01", "2031-11-30");
+        await ContractAsync(DemoTenants.KampId, konditorei.Id, "vserver-s", 7500, 5250, "2025-11-01", "2025-11-30");
 
-        var run = await RunAsync("2031-11");
+        var run = await RunAsync("2025-11");
         Assert.Equal("Kamp Hosting → Konditorei Ohneadresse: the recipient has no billing details.", Assert.Single(run.Skipped));
         Assert.Equal(1, run.Created); // the wholesale invoice to Kamp
 
@@ -275,10 +298,10 @@ public sealed class InvoiceTests(InvoicePortal fixture) : IClassFixture<InvoiceP
         var kept = await ohne.GetAsync<BillingDetailsView>("/api/v1/billing-details");
         Assert.Equal(("DE", (string?)null), (kept.CountryCode, kept.VatId));
 
-        var again = await RunAsync("2031-11");
+        var again = await RunAsync("2025-11");
         Assert.Equal((1, 1), (again.Created, again.AlreadyInvoiced));
         Assert.Empty(again.Skipped);
-        Assert.Equal("Konditorei GmbH", Assert.Single(await InvoicesAsync(ohne, "2031-11")).Recipient.LegalName);
+        Assert.Equal("Konditorei GmbH", Assert.Single(await InvoicesAsync(ohne, "2025-11")).Recipient.LegalName);
     }
 
     public static TheoryData<string, object> BadDetails => new()
@@ -341,9 +364,13 @@ public sealed class InvoiceTests(InvoicePortal fixture) : IClassFixture<InvoiceP
     [Fact]
     public async Task Only_the_operator_runs_invoices_and_a_month_is_typed_as_year_and_month()
     {
-        Assert.Equal(HttpStatusCode.Forbidden, (await Kamp("kamp-admin").PostAsJsonAsync("/api/v1/invoices/run", new { period = "2031-12" })).StatusCode);
-        Assert.Equal(HttpStatusCode.Forbidden, (await Kamp("baecker").PostAsJsonAsync("/api/v1/invoices/run", new { period = "2031-12" })).StatusCode);
-        var bad = await Operator().PostAsJsonAsync("/api/v1/invoices/run", new { period = "2031-13" });
+        Assert.Equal(HttpStatusCode.Forbidden, (await Kamp("kamp-admin").PostAsJsonAsync("/api/v1/invoices/run", new { period = "2025-12" })).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await Kamp("baecker").PostAsJsonAsync("/api/v1/invoices/run", new { period = "2025-12" })).StatusCode);
+        var nextButOne = DateOnly.FromDateTime(DateTime.UtcNow).AddMonths(2).ToString("yyyy-MM", System.Globalization.CultureInfo.InvariantCulture);
+        var ahead = await Operator().PostAsJsonAsync("/api/v1/invoices/run", new { period = nextButOne });
+        Assert.Equal(HttpStatusCode.BadRequest, ahead.StatusCode);
+        Assert.True((await ahead.ProblemAsync()).GetProperty("errors").TryGetProperty("period", out _));
+        var bad = await Operator().PostAsJsonAsync("/api/v1/invoices/run", new { period = "2025-13" });
         Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
         Assert.True((await bad.ProblemAsync()).GetProperty("errors").TryGetProperty("period", out _));
         Assert.Equal(HttpStatusCode.BadRequest, (await Operator().GetAsync("/api/v1/invoices?period=13-2031")).StatusCode);
@@ -352,22 +379,22 @@ public sealed class InvoiceTests(InvoicePortal fixture) : IClassFixture<InvoiceP
     [Fact]
     public async Task The_pages_run_a_month_show_an_invoice_as_a_document_and_let_its_issuer_cancel_it()
     {
-        await ContractAsync(DemoTenants.KampId, DemoTenants.KampCustomerId, "vserver-s", 7500, 5250, "2031-12-01", "2031-12-31");
+        await ContractAsync(DemoTenants.KampId, DemoTenants.KampCustomerId, "vserver-s", 7500, 5250, "2025-12-01", "2025-12-31");
         using var op = _portal.Session();
         await op.SignInAsync("operator", "operator-pass-1");
-        var run = await op.PostFormAsync("/admin/invoices", new Dictionary<string, string> { ["period"] = "2031-12" }, "/admin/invoices");
+        var run = await op.PostFormAsync("/admin/invoices", new Dictionary<string, string> { ["period"] = "2025-12" }, "/admin/invoices");
         Assert.Equal(HttpStatusCode.OK, run.StatusCode);
-        Assert.Contains("Run for 2031-12: 2 invoices created, 2 issued, 0 already invoiced.", await run.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Contains("Run for 2025-12: 2 invoices created, 2 issued, 0 already invoiced.", await run.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         var refused = await op.PostFormAsync("/admin/invoices", new Dictionary<string, string> { ["period"] = "December" }, "/admin/invoices");
         Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
         Assert.Contains("Give the month as YYYY-MM", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
 
         using var kamp = _portal.Session("kamp.localhost");
         await kamp.SignInAsync("kamp-admin", "kamp-admin-pass-1");
-        var bakery = Assert.Single(await InvoicesAsync(Kamp("kamp-admin"), "2031-12"), i => !i.Wholesale);
+        var bakery = Assert.Single(await InvoicesAsync(Kamp("kamp-admin"), "2025-12"), i => !i.Wholesale);
         Assert.Contains(bakery.Number, await kamp.Client.GetStringAsync("/admin/invoices"), StringComparison.Ordinal);
         var page = await kamp.Client.GetStringAsync($"/admin/invoices/{bakery.Id}");
-        foreach (var shown in new[] { "Kamp Hosting GmbH", "Hafenweg 12", "VAT ID DE987654321", "Bäckerei Kamp KG", "Prinzipalmarkt 8", "2031-12-01", "2031-12-31", "75.00", "14.25", "89.25", "IBAN DE02120300000000202051", "Cancel this invoice" })
+        foreach (var shown in new[] { "Kamp Hosting GmbH", "Hafenweg 12", "VAT ID DE987654321", "Bäckerei Kamp KG", "Prinzipalmarkt 8", "2025-12-01", "2025-12-31", "75.00", "14.25", "89.25", "IBAN DE02120300000000202051", "Cancel this invoice" })
         {
             Assert.Contains(shown, page, StringComparison.Ordinal);
         }
@@ -387,12 +414,12 @@ public sealed class InvoiceTests(InvoicePortal fixture) : IClassFixture<InvoiceP
     [Fact]
     public async Task Each_issued_invoice_is_an_xrechnung_that_keeps_the_en16931_rules_for_its_vat_category()
     {
-        await ContractAsync(DemoTenants.KampId, DemoTenants.KampCustomerId, "vserver-s", 7500, 5250, "2032-01-10", "2032-01-31");
-        await ContractAsync(DemoTenants.ProviderId, DemoTenants.OtherCustomerId, "vserver-m", 13000, 9100, "2032-01-01", "2032-01-31");
-        await ContractAsync(DemoTenants.AcmeId, DemoTenants.AcmeCustomerId, "vserver-s", 7900, 5250, "2032-01-01", "2032-01-31");
-        await RunAsync("2032-01");
+        await ContractAsync(DemoTenants.KampId, DemoTenants.KampCustomerId, "vserver-s", 7500, 5250, "2025-06-10", "2025-06-30");
+        await ContractAsync(DemoTenants.ProviderId, DemoTenants.OtherCustomerId, "vserver-m", 13000, 9100, "2025-06-01", "2025-06-30");
+        await ContractAsync(DemoTenants.AcmeId, DemoTenants.AcmeCustomerId, "vserver-s", 7900, 5250, "2025-06-01", "2025-06-30");
+        await RunAsync("2025-06");
         using var kampAdmin = Kamp("kamp-admin");
-        var bakery = Assert.Single(await InvoicesAsync(kampAdmin, "2032-01"), i => !i.Wholesale);
+        var bakery = Assert.Single(await InvoicesAsync(kampAdmin, "2025-06"), i => !i.Wholesale);
         var cancellation = (await (await kampAdmin.PostAsync($"/api/v1/invoices/{bakery.Id}/cancellation", null)).Content.ReadFromJsonAsync<InvoiceView>())!;
 
         var documents = new List<(string Category, System.Xml.Linq.XDocument Xml)>();
@@ -406,8 +433,8 @@ public sealed class InvoiceTests(InvoicePortal fixture) : IClassFixture<InvoiceP
 
         await Fetch(Kamp("baecker"), bakery, "S");
         await Fetch(Kamp("baecker"), cancellation, "S");
-        await Fetch(Operator(), Assert.Single(await InvoicesAsync(Operator(), "2032-01"), i => i.Recipient.LegalName == "Other AG"), "AE");
-        await Fetch(Acme("widget"), Assert.Single(await InvoicesAsync(Acme("widget"), "2032-01")), "E");
+        await Fetch(Operator(), Assert.Single(await InvoicesAsync(Operator(), "2025-06"), i => i.Recipient.LegalName == "Other AG"), "AE");
+        await Fetch(Acme("widget"), Assert.Single(await InvoicesAsync(Acme("widget"), "2025-06")), "E");
 
         System.Xml.Linq.XNamespace cac = "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2";
         System.Xml.Linq.XNamespace cbc = "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2";

@@ -263,6 +263,12 @@ internal sealed class RunInvoicesHandler(InvoiceRun run, ITenantContext tenant, 
         }
 
         var month = InvoiceViews.Month(command.Period, clock);
+        var today = ContractViews.Today(clock);
+        if (month > new DateOnly(today.Year, today.Month, 1).AddMonths(1))
+        {
+            throw new RequestValidationException("period", "Invoices are issued in advance for this month or the next, not later.");
+        }
+
         var result = await run.RunAsync(month, cancellationToken);
         audit.Record("invoices.run", result.Period, $"{result.Created} created, {result.Issued} issued, {result.Skipped.Count} skipped");
         return result;

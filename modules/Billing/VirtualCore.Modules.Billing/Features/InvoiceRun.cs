@@ -64,25 +64,12 @@ internal sealed class InvoiceRun(IServiceScopeFactory scopes, TimeProvider clock
             .Where(i => i.PeriodStart == month && i.Kind == Invoice.Cancellation && i.CancelsId != null)
             .Select(i => i.CancelsId!.Value).ToListAsync(cancellationToken)).ToHashSet();
 
-        // A contract ordered last month after its customer's invoice for that month was issued: its first days come on
-        // this month's invoice.
-        var previous = month.AddMonths(-1);
-        var startedLastMonth = contracts.Where(c => c.StartsOn >= previous && c.StartsOn < month).Select(c => c.Id).ToList();
-        var invoicedLastMonth = startedLastMonth.Count == 0
-            ? []
-            : (await (from l in db.Set<InvoiceLine>()
-                      join i in db.Set<Invoice>() on l.InvoiceId equals i.Id
-                      where i.Kind == Invoice.Regular && l.From >= previous && l.From < month && l.ContractId != null && startedLastMonth.Contains(l.ContractId.Value)
-                            && !db.Set<Invoice>().Any(x => x.CancelsId == i.Id)
-                      select new { Contract = l.ContractId!.Value, Wholesale = i.CustomerId == Guid.Empty }).ToListAsync(cancellationToken))
-                .Select(x => (x.Contract, x.Wholesale)).ToHashSet();
-
         var recipients = contracts.GroupBy(c => (c.ResellerId, c.CustomerId))
             .Select(g => new Recipient(g.Key.ResellerId, g.Key.CustomerId, g.Key.ResellerId, g.Key.CustomerId, [.. g]))
             .Concat(contracts.Where(c => c.ResellerId != provider.Id).GroupBy(c => c.ResellerId)
                 .Select(g => new Recipient(provider.Id, g.Key, g.Key, Guid.Empty, [.. g])));
 
-        var drafts = new List<Invoice>();
+        var pending = new List<(Recipient Recipient, BillingDetails Issuer, BillingDetails Details, int Revision)>();
         var skipped = new List<string>();
         var already = 0;
         foreach (var r in recipients)
@@ -94,29 +81,53 @@ internal sealed class InvoiceRun(IServiceScopeFactory scopes, TimeProvider clock
                 continue;
             }
 
+            var who = $"{names.GetValueOrDefault(r.IssuerId, r.IssuerId.ToString())} → {names.GetValueOrDefault(r.RecipientId, r.RecipientId.ToString())}";
             if (!details.TryGetValue(r.IssuerId, out var issuer))
             {
-                skipped.Add($"{names.GetValueOrDefault(r.IssuerId, r.IssuerId.ToString())} → {names.GetValueOrDefault(r.RecipientId, r.RecipientId.ToString())}: the issuer has no billing details.");
-                continue;
+                skipped.Add($"{who}: the issuer has no billing details.");
             }
-
-            if (issuer.VatId is null && issuer.TaxNumber is null)
+            else if (issuer.VatId is null && issuer.TaxNumber is null)
             {
-                skipped.Add($"{names.GetValueOrDefault(r.IssuerId, r.IssuerId.ToString())} → {names.GetValueOrDefault(r.RecipientId, r.RecipientId.ToString())}: the issuer has neither a VAT ID nor a tax number (§ 14 UStG).");
-                continue;
+                skipped.Add($"{who}: the issuer has neither a VAT ID nor a tax number (§ 14 UStG).");
             }
-
-            if (!details.TryGetValue(r.RecipientId, out var recipient))
+            else if (!details.TryGetValue(r.RecipientId, out var recipient))
             {
-                skipped.Add($"{names.GetValueOrDefault(r.IssuerId, r.IssuerId.ToString())} → {names.GetValueOrDefault(r.RecipientId, r.RecipientId.ToString())}: the recipient has no billing details.");
-                continue;
+                skipped.Add($"{who}: the recipient has no billing details.");
             }
+            else
+            {
+                pending.Add((r, issuer, recipient, before.Count == 0 ? 0 : before.Max(i => i.Revision) + 1));
+            }
+        }
 
+        // Days already invoiced, by contract, side (retail or wholesale) and month, on invoices not cancelled: a contract
+        // ordered last month after its customer's invoice for that month was made has its first days come on this month's
+        // invoice, and a month's days that came on a later invoice that way are not invoiced again.
+        var previous = month.AddMonths(-1);
+        var ids = pending.SelectMany(p => p.Recipient.Contracts).Select(c => c.Id).Distinct().ToList();
+        var invoiced = ids.Count == 0
+            ? []
+            : (await (from l in db.Set<InvoiceLine>()
+                      join i in db.Set<Invoice>() on l.InvoiceId equals i.Id
+                      where i.Kind == Invoice.Regular && l.From >= previous && l.From <= last && l.ContractId != null && ids.Contains(l.ContractId.Value)
+                            && !db.Set<Invoice>().Any(x => x.CancelsId == i.Id)
+                      select new { Contract = l.ContractId!.Value, Wholesale = i.CustomerId == Guid.Empty, l.From }).ToListAsync(cancellationToken))
+                .Select(x => (x.Contract, x.Wholesale, x.From >= month ? month : previous)).ToHashSet();
+
+        var drafts = new List<Invoice>();
+        foreach (var (r, issuer, recipient, revision) in pending)
+        {
             var wholesale = r.CustomerId == Guid.Empty;
-            var invoice = Build(month, r, issuer, recipient, languages.GetValueOrDefault(r.IssuerId, "en"), c => c.StartsOn < month && !invoicedLastMonth.Contains((c.Id, wholesale)), c =>
+            var invoice = Build(month, r, issuer, recipient, languages.GetValueOrDefault(r.IssuerId, "en"), (c, of) => !invoiced.Contains((c.Id, wholesale, of)), c =>
                 wholesale ? $"{c.ProductName} — {(details.TryGetValue(c.CustomerId, out var d) ? d.LegalName : names.GetValueOrDefault(c.CustomerId, ""))}" : c.ProductName,
                 wholesale ? c => c.WholesaleCents : c => c.MonthlyNetCents);
-            invoice.Revision = before.Count == 0 ? 0 : before.Max(i => i.Revision) + 1;
+            if (invoice.Lines.Count == 0)
+            {
+                already++;
+                continue;
+            }
+
+            invoice.Revision = revision;
             drafts.Add(invoice);
         }
 
@@ -130,7 +141,7 @@ internal sealed class InvoiceRun(IServiceScopeFactory scopes, TimeProvider clock
     }
 
     private Invoice Build(
-        DateOnly month, Recipient r, BillingDetails issuer, BillingDetails recipient, string language, Func<Contract, bool> missedLastMonth, Func<Contract, string> describe, Func<Contract, long> monthly)
+        DateOnly month, Recipient r, BillingDetails issuer, BillingDetails recipient, string language, Func<Contract, DateOnly, bool> due, Func<Contract, string> describe, Func<Contract, long> monthly)
     {
         var invoice = new Invoice
         {
@@ -146,8 +157,9 @@ internal sealed class InvoiceRun(IServiceScopeFactory scopes, TimeProvider clock
         invoice.Issuer(issuer);
         invoice.Recipient(recipient);
         var parts = r.Contracts.Select(c => (Contract: c, Month: month.AddMonths(-1)))
-            .Where(p => p.Contract.StartsOn >= p.Month && missedLastMonth(p.Contract))
-            .Concat(r.Contracts.Select(c => (Contract: c, Month: month)));
+            .Where(p => p.Contract.StartsOn >= p.Month && p.Contract.StartsOn < month)
+            .Concat(r.Contracts.Select(c => (Contract: c, Month: month)))
+            .Where(p => due(p.Contract, p.Month));
         foreach (var (c, of) in parts)
         {
             if (InvoiceMath.Prorate(of, c.StartsOn, c.EndsOn, monthly(c)) is { } part)
