@@ -16,7 +16,13 @@ public sealed class AdapterPlugins(string pluginsPath)
 
     public string PluginsPath { get; } = pluginsPath;
 
-    public static AdapterPlugins FromAppDirectory() => new(Path.Combine(AppContext.BaseDirectory, "plugins"));
+    private static readonly Lazy<AdapterPlugins> AppDirectory = new(() => new(Path.Combine(AppContext.BaseDirectory, "plugins")));
+
+    /// <summary>
+    /// The plugins beside the application, loaded once per process: every host the process runs shares one load
+    /// context per plugin, as the native hypervisor library it wraps is also loaded once.
+    /// </summary>
+    public static AdapterPlugins FromAppDirectory() => AppDirectory.Value;
 
     public IHypervisorAdapterFactory Get(string adapterName)
     {

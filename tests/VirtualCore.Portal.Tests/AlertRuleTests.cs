@@ -115,35 +115,45 @@ public sealed class AlertRuleTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.BadRequest, (await demo.GetAsync("/api/v1/alerts?limit=501")).StatusCode);
     }
 
-    [Theory]
-    [InlineData("http://hooks.example.com/x")]
-    [InlineData("https://127.0.0.1/x")]
-    [InlineData("https://127.1/x")]
-    [InlineData("https://2130706433/x")]
-    [InlineData("https://localhost:8443/x")]
-    [InlineData("https://portal.localhost/x")]
-    [InlineData("https://169.254.169.254/latest/meta-data/")]
-    [InlineData("https://10.0.0.5/x")]
-    [InlineData("https://192.168.1.1/x")]
-    [InlineData("https://172.16.0.1/x")]
-    [InlineData("https://100.64.0.1/x")]
-    [InlineData("https://[::1]/x")]
-    [InlineData("https://[::ffff:127.0.0.1]/x")]
-    [InlineData("https://[fd00::1]/x")]
-    [InlineData("https://[fe80::1]/x")]
-    [InlineData("https://0.0.0.0/x")]
-    [InlineData("https://metadata.google.internal/x")]
-    [InlineData("https://user:secret@hooks.example.com/x")]
-    [InlineData("ftp://hooks.example.com/x")]
-    [InlineData("javascript:alert(1)")]
-    [InlineData("/relative")]
-    public async Task A_webhook_into_the_providers_own_network_or_not_over_https_is_refused(string url)
+    /// <summary>Every address the portal must not call for a customer: its own host, its network, the cloud's metadata, or not https.</summary>
+    private static readonly string[] ForbiddenWebhooks =
+    [
+        "http://hooks.example.com/x",
+        "https://127.0.0.1/x",
+        "https://127.1/x",
+        "https://2130706433/x",
+        "https://localhost:8443/x",
+        "https://portal.localhost/x",
+        "https://169.254.169.254/latest/meta-data/",
+        "https://10.0.0.5/x",
+        "https://192.168.1.1/x",
+        "https://172.16.0.1/x",
+        "https://100.64.0.1/x",
+        "https://[::1]/x",
+        "https://[::ffff:127.0.0.1]/x",
+        "https://[fd00::1]/x",
+        "https://[fe80::1]/x",
+        "https://0.0.0.0/x",
+        "https://metadata.google.internal/x",
+        "https://user:secret@hooks.example.com/x",
+        "ftp://hooks.example.com/x",
+        "javascript:alert(1)",
+        "/relative",
+    ];
+
+    [Fact]
+    public async Task A_webhook_into_the_providers_own_network_or_not_over_https_is_refused()
     {
         var demo = _portal.Demo();
         var vm = await demo.CreatedVmAsync("hooked");
-        var response = await demo.PostAsJsonAsync("/api/v1/alert-rules", new { name = "n", scope = "vm", subject = vm, condition = "cpu", threshold = 80, webhookUrl = url });
-        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        Assert.Equal("webhookUrl", Field(await response.ProblemAsync()));
+        foreach (var url in ForbiddenWebhooks)
+        {
+            var response = await demo.PostAsJsonAsync("/api/v1/alert-rules", new { name = "n", scope = "vm", subject = vm, condition = "cpu", threshold = 80, webhookUrl = url });
+            Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{url}: {response.StatusCode}");
+            Assert.Equal(("webhookUrl", url), (Field(await response.ProblemAsync()), url));
+        }
+
+        Assert.Empty(await demo.GetAsync<AlertRuleView[]>("/api/v1/alert-rules"));
     }
 
     [Fact]

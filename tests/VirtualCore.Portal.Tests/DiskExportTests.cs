@@ -76,32 +76,27 @@ public sealed class DiskExportTests : IAsyncLifetime
         Assert.Equal(SimulatedBytes, head.Content.Headers.ContentLength);
     }
 
-    [Theory]
-    [InlineData("bytes=16777216-")]
-    [InlineData("bytes=99999999999-")]
-    [InlineData("bytes=500-100")]
-    [InlineData("bytes=-0")]
-    [InlineData("bytes=0-1,4-5")]
-    [InlineData("pages=0-1")]
-    public async Task A_range_outside_the_export_or_of_several_pieces_is_refused_with_416_and_the_size_and_a_foreign_one_ignored(string range)
+    [Fact]
+    public async Task A_range_outside_the_export_or_of_several_pieces_is_refused_with_416_and_the_size_and_a_foreign_one_ignored()
     {
         var api = _portal.Demo();
         var vmId = await StoppedVmAsync(api, "export-416");
         var export = await ExportAsync(api, vmId, "raw");
-        using var request = new HttpRequestMessage(HttpMethod.Get, export.DownloadPath);
-        request.Headers.TryAddWithoutValidation("Range", range);
-        using var response = await api.SendAsync(request);
-        if (range is "pages=0-1" or "bytes=500-100")
+        foreach (var range in new[] { "bytes=16777216-", "bytes=99999999999-", "bytes=-0", "bytes=0-1,4-5" })
         {
-            // Not a byte range, or not a valid one: the header is ignored, as HTTP requires, and the whole file sent.
-            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-            Assert.Equal(SimulatedBytes, response.Content.Headers.ContentLength);
-            return;
+            using var response = await api.SendAsync(Ranged(export, range));
+            Assert.True(response.StatusCode == HttpStatusCode.RequestedRangeNotSatisfiable, $"{range}: {response.StatusCode}");
+            Assert.Equal($"bytes */{SimulatedBytes}", response.Content.Headers.ContentRange!.ToString());
+            Assert.Equal("Range", (await response.ProblemAsync()).GetProperty("field").GetString());
         }
 
-        Assert.Equal(HttpStatusCode.RequestedRangeNotSatisfiable, response.StatusCode);
-        Assert.Equal($"bytes */{SimulatedBytes}", response.Content.Headers.ContentRange!.ToString());
-        Assert.Equal("Range", (await response.ProblemAsync()).GetProperty("field").GetString());
+        // Not a byte range, or not a valid one: the header is ignored, as HTTP requires, and the whole file sent.
+        foreach (var range in new[] { "pages=0-1", "bytes=500-100" })
+        {
+            using var response = await api.SendAsync(Ranged(export, range));
+            Assert.True(response.StatusCode == HttpStatusCode.OK, $"{range}: {response.StatusCode}");
+            Assert.Equal(SimulatedBytes, response.Content.Headers.ContentLength);
+        }
     }
 
     [Fact]
