@@ -32,18 +32,14 @@ internal sealed class InvoiceRunBench(string portalDll, string workDirectory, in
         var address = new Uri($"http://127.0.0.1:{port}");
         var data = Path.Combine(workDirectory, "portal");
         var settings = new Dictionary<string, string> { ["environment"] = "Embedded", ["DemoVms"] = "false", ["Billing:MonthlyRun"] = "false", ["Logging:LogLevel:Default"] = "Warning" };
-        using (await PortalProcess.StartAsync(portalDll, address, data, settings))
-        {
-            // Started once: schema migrated, demo tenants and their billing details written.
-        }
-
         var today = DateOnly.FromDateTime(DateTime.UtcNow);
         var month = new DateOnly(today.Year, today.Month, 1).AddMonths(1);
-        var watch = Stopwatch.StartNew();
-        Seed(data, month);
-        console.WriteLine($"seeded {customers} customers with {contracts} contracts in {watch.Elapsed.TotalSeconds:F0} s");
-
-        using var portal = await PortalProcess.StartAsync(portalDll, address, data, settings);
+        using var portal = await PortalProcess.StartSeededAsync(portalDll, address, data, settings, () =>
+        {
+            var watch = Stopwatch.StartNew();
+            Seed(data, month);
+            console.WriteLine($"seeded {customers} customers with {contracts} contracts in {watch.Elapsed.TotalSeconds:F0} s");
+        });
         try
         {
             using var client = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromMinutes(10) };

@@ -26,6 +26,20 @@ internal sealed class PortalProcess : IDisposable
 
     public int Pid => _process.Id;
 
+    /// <summary>
+    /// Starts the portal once (schema migrated, demo tenants and node files written), stops it, lets <paramref name="seed"/>
+    /// write what the run needs straight into its database, and starts it again on that.
+    /// </summary>
+    public static async Task<PortalProcess> StartSeededAsync(string portalDll, Uri address, string dataDirectory, IReadOnlyDictionary<string, string> settings, Action seed)
+    {
+        using (await StartAsync(portalDll, address, dataDirectory, settings))
+        {
+        }
+
+        seed();
+        return await StartAsync(portalDll, address, dataDirectory, settings);
+    }
+
     public static async Task<PortalProcess> StartAsync(string portalDll, Uri address, string dataDirectory, IReadOnlyDictionary<string, string> settings)
     {
         if (!File.Exists(portalDll))

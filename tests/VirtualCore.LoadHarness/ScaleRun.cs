@@ -54,16 +54,12 @@ internal sealed class ScaleRun(LoadOptions options, int customers, int jobs, int
         var address = new Uri($"http://127.0.0.1:{options.Port}");
         var data = Path.Combine(options.WorkDirectory, "portal");
         var settings = Settings();
-        using (await PortalProcess.StartAsync(options.PortalDll, address, data, settings))
+        using var portal = await PortalProcess.StartSeededAsync(options.PortalDll, address, data, settings, () =>
         {
-            // Started once: schema migrated, demo tenants written, node files created.
-        }
-
-        var watch = Stopwatch.StartNew();
-        Seed(data);
-        console.WriteLine($"seeded {options.Vms} VMs, {customers} customers, {jobs} jobs on {options.Nodes} rack servers in {watch.Elapsed.TotalSeconds:F0} s");
-
-        using var portal = await PortalProcess.StartAsync(options.PortalDll, address, data, settings);
+            var watch = Stopwatch.StartNew();
+            Seed(data);
+            console.WriteLine($"seeded {options.Vms} VMs, {customers} customers, {jobs} jobs on {options.Nodes} rack servers in {watch.Elapsed.TotalSeconds:F0} s");
+        });
         try
         {
             // Every rack server has reported at least once and its domains were reconciled.

@@ -195,6 +195,21 @@ internal sealed class InvoiceLine
     public long MonthlyCents { get; set; }
 
     public long NetCents { get; set; }
+
+    /// <summary>This line on a cancellation invoice: the same days and price, the amount taken back.</summary>
+    public InvoiceLine Negated(Guid cancellationId) => new()
+    {
+        InvoiceId = cancellationId,
+        Position = Position,
+        ContractId = ContractId,
+        Description = Description,
+        From = From,
+        To = To,
+        Days = Days,
+        DaysInMonth = DaysInMonth,
+        MonthlyCents = MonthlyCents,
+        NetCents = -NetCents,
+    };
 }
 
 /// <summary>The last number an issuer gave in a year; the next invoice takes one more, in the same transaction.</summary>

@@ -318,19 +318,7 @@ internal sealed class CancelInvoiceHandler(PortalDbContext db, ITenantContext te
             CreatedAt = clock.GetUtcNow(),
         };
         cancellation.PartiesOf(original);
-        cancellation.Lines = [.. original.Lines.OrderBy(l => l.Position).Select(l => new InvoiceLine
-        {
-            InvoiceId = cancellation.Id,
-            Position = l.Position,
-            ContractId = l.ContractId,
-            Description = l.Description,
-            From = l.From,
-            To = l.To,
-            Days = l.Days,
-            DaysInMonth = l.DaysInMonth,
-            MonthlyCents = l.MonthlyCents,
-            NetCents = -l.NetCents,
-        })];
+        cancellation.Lines = [.. original.Lines.OrderBy(l => l.Position).Select(l => l.Negated(cancellation.Id))];
         db.Add(cancellation);
         await InvoiceRun.NumberAsync(db, [cancellation], ContractViews.Today(clock), cancellationToken);
         audit.Record("invoice.cancelled", original.Number ?? "", $"cancelled by {cancellation.Number}", original.ResellerId, original.CustomerId == Guid.Empty ? null : original.CustomerId);

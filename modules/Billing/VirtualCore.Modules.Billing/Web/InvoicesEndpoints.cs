@@ -10,6 +10,7 @@ using VirtualCore.Framework.Web;
 using VirtualCore.Framework.Web.Pages;
 using VirtualCore.Modules.Billing.Contracts;
 using VirtualCore.Modules.Billing.Domain;
+using VirtualCore.Modules.Billing.Features;
 
 namespace VirtualCore.Modules.Billing.Web;
 
@@ -136,7 +137,7 @@ internal static class InvoicesEndpoints
     {
         var invoices = await sender.Send(new ListInvoices(null), http.RequestAborted);
         var me = tenant.ResellerId;
-        var today = DateOnly.FromDateTime(DateTime.UtcNow);
+        var thisMonth = InvoiceViews.Month(null, http.RequestServices.GetRequiredService<TimeProvider>());
         var model = new InvoicesModel(
             [.. invoices.Select(i => new InvoiceRow(
                 i.Id.ToString(), i.Number, i.Kind == Invoice.Cancellation, i.Status == Invoice.Draft, PageFormat.Day(i.IssuedOn),
@@ -145,7 +146,7 @@ internal static class InvoicesEndpoints
                 i.IssuerId == me && tenant.CustomerId is null,
                 Money.Amount(i.Net), Money.Amount(i.Vat), Money.Amount(i.Gross), i.CancelledBy ?? ""))],
             tenant.IsOperator,
-            new DateOnly(today.Year, today.Month, 1).ToString("yyyy-MM", System.Globalization.CultureInfo.InvariantCulture),
+            thisMonth.ToString("yyyy-MM", System.Globalization.CultureInfo.InvariantCulture),
             run is null ? null : new RunSummary(run.Period, run.Created, run.Issued, run.AlreadyInvoiced, run.Skipped),
             error);
         return await renderer.RenderAsync(http, ListTemplate, "Invoices", model, status);
