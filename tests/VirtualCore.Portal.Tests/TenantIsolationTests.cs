@@ -73,6 +73,18 @@ public sealed class TenantIsolationTests : IAsyncLifetime
         _ids["invoiceId"] = (await baecker.GetAsync<JsonElement[]>("/api/v1/invoices")).Single().GetProperty("id").GetGuid();
         _ids["resellerId"] = DemoTenants.KampId;
 
+        // A notice given on Kamp's "Cancel contracts here" page, not yet handled.
+        _ids["noticeId"] = Guid.NewGuid();
+        await _portal.DbAsync(async db =>
+        {
+            db.Add(new VirtualCore.Modules.Billing.Domain.ContractNotice
+            {
+                Id = _ids["noticeId"], ResellerId = DemoTenants.KampId, Reference = "KN-ISOLATE", ReceivedAt = DateTimeOffset.UtcNow,
+                Name = "Berta", Email = "berta@baecker.example", Account = "Bäckerei", Contract = "all",
+            });
+            return await db.SaveChangesAsync();
+        });
+
         // An alert rule on the VM and an alert of it, firing.
         var rule = await Created<CreatedAlertRule>(baecker.PostAsJsonAsync("/api/v1/alert-rules", new { name = "shop busy", scope = "vm", subject = vm.VmId, condition = "cpu", threshold = 90 }));
         _ids["ruleId"] = rule.Rule.Id;

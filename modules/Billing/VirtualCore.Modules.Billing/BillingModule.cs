@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using VirtualCore.Framework.Mail;
 using VirtualCore.Framework.Mediation;
 using VirtualCore.Framework.Modules;
 using VirtualCore.Framework.Persistence;
@@ -21,7 +22,8 @@ public sealed class BillingModule : IModule
 {
     public ModuleManifest Manifest { get; } = new(
         "Billing", "Catalogue, prices, contracts and invoices", new Version(1, 0), ["Tenancy"],
-        [PricesEndpoints.Template, ContractsEndpoints.Template, ContractsEndpoints.CancelTemplate, InvoicesEndpoints.ListTemplate, InvoicesEndpoints.InvoiceTemplate, InvoicesEndpoints.DetailsTemplate]);
+        [PricesEndpoints.Template, ContractsEndpoints.Template, ContractsEndpoints.CancelTemplate, InvoicesEndpoints.ListTemplate, InvoicesEndpoints.InvoiceTemplate, InvoicesEndpoints.DetailsTemplate,
+         ContractNoticeEndpoints.FormTemplate, ContractNoticeEndpoints.ListTemplate]);
 
     public void ConfigureServices(IServiceCollection services, IConfiguration configuration)
     {
@@ -51,6 +53,14 @@ public sealed class BillingModule : IModule
         services.AddSingleton<InvoiceRun>();
         services.AddSelfCommittingCommands(typeof(RunInvoices));
         services.AddHostedService<InvoiceScheduler>();
+        services.AddMailer(configuration);
+        services.AddPageModel<GiveNoticeModel>(ContractNoticeEndpoints.FormTemplate);
+        services.AddPageModel<ContractNoticesModel>(ContractNoticeEndpoints.ListTemplate);
+        services.AddScoped<IValidator<GiveNotice>, GiveNoticeValidator>();
+        services.AddAnonymousRequests(typeof(GiveNotice));
+        services.AddRequestPermission(Permissions.ContractManage, typeof(ListContractNotices), typeof(ApplyContractNotice), typeof(DismissContractNotice));
+        services.AddSelfCommittingCommands(typeof(GiveNotice));
+        ContractNoticeEndpoints.AddRateLimit(services);
         services.AddScoped<ISeedData, BillingDetailsDemoData>();
     }
 
@@ -146,6 +156,21 @@ public sealed class BillingModule : IModule
             e.ToTable("InvoiceSeries");
             e.HasKey(x => new { x.IssuerId, x.Year });
         });
+        modelBuilder.Entity<ContractNotice>(e =>
+        {
+            e.ToTable("ContractNotices");
+            e.HasIndex(x => new { x.ResellerId, x.ReceivedAt });
+            e.Property(x => x.Reference).HasMaxLength(16);
+            e.Property(x => x.Name).HasMaxLength(200);
+            e.Property(x => x.Email).HasMaxLength(200);
+            e.Property(x => x.Account).HasMaxLength(200);
+            e.Property(x => x.Contract).HasMaxLength(200);
+            e.Property(x => x.Reason).HasMaxLength(2000);
+            e.Property(x => x.Status).HasMaxLength(16);
+            e.Property(x => x.HandledBy).HasMaxLength(200);
+            e.Property(x => x.Note).HasMaxLength(200);
+            e.Property(x => x.ConfirmationError).HasMaxLength(500);
+        });
     }
 
     public void MapEndpoints(IEndpointRouteBuilder endpoints)
@@ -153,6 +178,7 @@ public sealed class BillingModule : IModule
         PricesEndpoints.Map(endpoints);
         ContractsEndpoints.Map(endpoints);
         InvoicesEndpoints.Map(endpoints);
+        ContractNoticeEndpoints.Map(endpoints);
     }
 }
 

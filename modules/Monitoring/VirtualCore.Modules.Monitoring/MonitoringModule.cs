@@ -4,6 +4,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using VirtualCore.Framework.Mail;
 using VirtualCore.Framework.Mediation;
 using VirtualCore.Framework.Modules;
 using VirtualCore.Framework.Tenancy;
@@ -47,7 +48,7 @@ public sealed class MonitoringModule : IModule
         services.AddRequestPermission(Permissions.OperationsRead, typeof(GetNodeMetrics));
 
         services.Configure<AlertOptions>(configuration.GetSection("Alerts"));
-        services.Configure<SmtpOptions>(configuration.GetSection("Smtp"));
+        services.AddMailer(configuration);
         services.Configure<WebhookOptions>(configuration.GetSection("Webhooks"));
         services.AddScoped<AlertEngine>();
         services.AddScoped<AlertNotifications>();

@@ -32,16 +32,25 @@ public sealed class PageAuditTests : PortalBrowserTests
         var contract = await (await baeckerApi.PostAsJsonAsync("/api/v1/contracts", new { productCode = "vserver-s" })).Content.ReadFromJsonAsync<VirtualCore.Modules.Billing.Contracts.ContractView>();
         await Portal.ApiClient("operator", "operator-pass-1").PostAsJsonAsync("/api/v1/invoices/run", new { });
         var invoice = (await baeckerApi.GetAsync<VirtualCore.Modules.Billing.Contracts.InvoiceView[]>("/api/v1/invoices")).Single();
+        await Portal.DbAsync(async db =>
+        {
+            db.Add(new VirtualCore.Modules.Billing.Domain.ContractNotice
+            {
+                Id = Guid.NewGuid(), ResellerId = VirtualCore.Modules.Tenancy.Contracts.DemoTenants.KampId, Reference = "KN-AUDIT001", ReceivedAt = DateTimeOffset.UtcNow,
+                Name = "Berta Bäcker", Email = "berta@baecker.example", Account = "Bäckerei Kamp", Contract = "vServer S", Extraordinary = true, Reason = "Moving abroad",
+            });
+            return await db.SaveChangesAsync();
+        });
 
         var kampUrl = HostUrl("kamp.localhost");
         var visits = new List<(string Theme, string Base, string? User, string Password, string[] Paths)>
         {
-            ("default", BaseUrl, null, "", ["/login"]),
+            ("default", BaseUrl, null, "", ["/login", "/cancel-contracts"]),
             ("default", BaseUrl, "demo", "demo-pass-1", ["/overview", "/vms", "/vms/new", $"/vms/{demoVm}", $"/vms/{demoVm}/hardware", $"/vms/{demoVm}/console", "/jobs", "/alerts", "/isos", "/admin/prices", "/admin/contracts", "/admin/users", "/profile", "/admin/audit"]),
             ("default", BaseUrl, "operator", "operator-pass-1", ["/overview", "/nodes", "/admin/prices", "/admin/contracts", "/admin/invoices", "/admin/billing-details", "/admin/resellers", "/admin/customers", "/admin/theme", "/operations/ip-pools", "/operations/dead-letters"]),
-            ("harbour", kampUrl, null, "", ["/login"]),
+            ("harbour", kampUrl, null, "", ["/login", "/cancel-contracts"]),
             ("harbour", kampUrl, "baecker", "baecker-pass-1", ["/overview", "/vms", "/vms/new", $"/vms/{kampVm}", "/jobs", "/alerts", "/isos", "/admin/prices", "/admin/contracts", $"/admin/contracts/{contract!.Id}/cancel", "/admin/invoices", $"/admin/invoices/{invoice.Id}", "/admin/billing-details", "/profile"]),
-            ("harbour", kampUrl, "kamp-admin", "kamp-admin-pass-1", ["/admin/prices", "/admin/contracts", "/admin/invoices", $"/admin/invoices/{invoice.Id}", "/admin/customers", "/admin/users", "/admin/theme"]),
+            ("harbour", kampUrl, "kamp-admin", "kamp-admin-pass-1", ["/admin/prices", "/admin/contracts", "/admin/invoices", $"/admin/invoices/{invoice.Id}", "/admin/contract-notices", "/admin/customers", "/admin/users", "/admin/theme"]),
         };
 
         var screenshots = Environment.GetEnvironmentVariable("VCORE_SCREENSHOTS");

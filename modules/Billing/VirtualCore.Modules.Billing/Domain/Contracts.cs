@@ -55,6 +55,32 @@ internal static class ContractTerms
     /// <summary>The last day of the <paramref name="term"/>-th term (1 is the minimum term).</summary>
     public static DateOnly TermEnd(Contract contract, int term) => contract.StartsOn.AddMonths(contract.MinimumTermMonths * term).AddDays(-1);
 
+    /// <summary>
+    /// The contract's last day with notice given on <paramref name="day"/> for the end of <paramref name="wanted"/> or
+    /// later: the first day it may end on or after that day.
+    /// </summary>
+    public static DateOnly EndWithNoticeOn(Contract contract, DateOnly day, DateOnly? wanted)
+    {
+        var earliest = EndWithNoticeOn(contract, day).EndsOn;
+        if (wanted is not { } later || later <= earliest)
+        {
+            return earliest;
+        }
+
+        if (contract.Consumer)
+        {
+            return later;
+        }
+
+        var term = 1;
+        while (TermEnd(contract, term) < later)
+        {
+            term++;
+        }
+
+        return TermEnd(contract, term);
+    }
+
     /// <summary>The contract's last day if notice is given on <paramref name="day"/>, and the rule that made it so.</summary>
     public static (DateOnly EndsOn, string Rule) EndWithNoticeOn(Contract contract, DateOnly day)
     {

@@ -1,39 +1,17 @@
 using System.Globalization;
 using System.Text.Json;
-using MailKit.Net.Smtp;
-using MailKit.Security;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
-using MimeKit;
 using VirtualCore.Framework.Leadership;
 using VirtualCore.Framework.Localisation;
+using VirtualCore.Framework.Mail;
 using VirtualCore.Framework.Persistence;
 using VirtualCore.Framework.Webhooks;
 using VirtualCore.Modules.Monitoring.Contracts;
 using VirtualCore.Modules.Monitoring.Domain;
 
 namespace VirtualCore.Modules.Monitoring.Features;
-
-/// <summary>
-/// The SMTP server alerts are mailed through: <c>Smtp:Host</c> (none: no e-mail), <c>Smtp:Port</c> (25), <c>Smtp:Security</c>
-/// (auto, none, starttls, tls), <c>Smtp:UserName</c> and <c>Smtp:Password</c> when it wants them, <c>Smtp:From</c>.
-/// </summary>
-public sealed class SmtpOptions
-{
-    public string? Host { get; set; }
-
-    public int Port { get; set; } = 25;
-
-    public string Security { get; set; } = "auto";
-
-    public string? UserName { get; set; }
-
-    public string? Password { get; set; }
-
-    public string From { get; set; } = "VirtualCore <alerts@localhost>";
-}
 
 internal static class AlertEvents
 {
@@ -176,7 +154,7 @@ internal sealed class AlertDeliveryService(IServiceScopeFactory scopes, ILeaderL
 internal sealed class AlertSender(
     PortalDbContext db,
     IHttpClientFactory http,
-    IOptions<SmtpOptions> smtp,
+    IMailer mailer,
     TimeProvider clock,
     ILogger<AlertSender> logger)
 {
@@ -234,36 +212,8 @@ internal sealed class AlertSender(
 
     private async Task<string?> MailAsync(AlertDelivery delivery, CancellationToken cancellationToken)
     {
-        var options = smtp.Value;
-        if (string.IsNullOrEmpty(options.Host))
-        {
-            return "No SMTP server is configured (Smtp:Host).";
-        }
-
         var (subject, text) = (delivery.Payload[..delivery.Payload.IndexOf('\n', StringComparison.Ordinal)], delivery.Payload[(delivery.Payload.IndexOf('\n', StringComparison.Ordinal) + 1)..]);
-        using var message = new MimeMessage();
-        message.From.Add(MailboxAddress.Parse(options.From));
-        message.To.Add(MailboxAddress.Parse(delivery.Target));
-        message.Subject = subject;
-        message.Headers.Add("X-VirtualCore-Event", delivery.Event);
-        message.Body = new TextPart("plain") { Text = text };
-        using var client = new SmtpClient { Timeout = 15_000 };
-        var security = options.Security.ToLowerInvariant() switch
-        {
-            "none" => SecureSocketOptions.None,
-            "starttls" => SecureSocketOptions.StartTls,
-            "tls" => SecureSocketOptions.SslOnConnect,
-            _ => SecureSocketOptions.Auto,
-        };
-        await client.ConnectAsync(options.Host, options.Port, security, cancellationToken);
-        if (!string.IsNullOrEmpty(options.UserName))
-        {
-            await client.AuthenticateAsync(options.UserName, options.Password ?? "", cancellationToken);
-        }
-
-        await client.SendAsync(message, cancellationToken);
-        await client.DisconnectAsync(true, cancellationToken);
-        return null;
+        return await mailer.SendAsync(delivery.Target, subject, text, delivery.Event, cancellationToken);
     }
 
     private async Task<string?> PostAsync(AlertDelivery delivery, string? secret, CancellationToken cancellationToken)

@@ -2,6 +2,7 @@ using System.Net.Mail;
 using Mediator;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using VirtualCore.Framework.Mail;
 using VirtualCore.Framework.Mediation;
 using VirtualCore.Framework.Persistence;
 using VirtualCore.Framework.Tenancy;
