@@ -79,8 +79,14 @@ public sealed class TenantIsolationTests : IAsyncLifetime
         {
             db.Add(new VirtualCore.Modules.Billing.Domain.ContractNotice
             {
-                Id = _ids["noticeId"], ResellerId = DemoTenants.KampId, Reference = "KN-ISOLATE", ReceivedAt = DateTimeOffset.UtcNow,
-                Name = "Berta", Email = "berta@baecker.example", Account = "Bäckerei", Contract = "all",
+                Id = _ids["noticeId"],
+                ResellerId = DemoTenants.KampId,
+                Reference = "KN-ISOLATE",
+                ReceivedAt = DateTimeOffset.UtcNow,
+                Name = "Berta",
+                Email = "berta@baecker.example",
+                Account = "Bäckerei",
+                Contract = "all",
             });
             return await db.SaveChangesAsync();
         });

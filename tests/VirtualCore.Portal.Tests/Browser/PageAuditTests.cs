@@ -36,8 +36,16 @@ public sealed class PageAuditTests : PortalBrowserTests
         {
             db.Add(new VirtualCore.Modules.Billing.Domain.ContractNotice
             {
-                Id = Guid.NewGuid(), ResellerId = VirtualCore.Modules.Tenancy.Contracts.DemoTenants.KampId, Reference = "KN-AUDIT001", ReceivedAt = DateTimeOffset.UtcNow,
-                Name = "Berta Bäcker", Email = "berta@baecker.example", Account = "Bäckerei Kamp", Contract = "vServer S", Extraordinary = true, Reason = "Moving abroad",
+                Id = Guid.NewGuid(),
+                ResellerId = VirtualCore.Modules.Tenancy.Contracts.DemoTenants.KampId,
+                Reference = "KN-AUDIT001",
+                ReceivedAt = DateTimeOffset.UtcNow,
+                Name = "Berta Bäcker",
+                Email = "berta@baecker.example",
+                Account = "Bäckerei Kamp",
+                Contract = "vServer S",
+                Extraordinary = true,
+                Reason = "Moving abroad",
             });
             return await db.SaveChangesAsync();
         });
