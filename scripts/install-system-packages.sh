@@ -3,8 +3,8 @@
 # Usage: scripts/install-system-packages.sh run|test|qemu
 set -euo pipefail
 case "${1:-run}" in
-  run)  wanted=(libvirt0) ;;
-  test) wanted=(libvirt0 libvirt-clients chromium oathtool postgresql rabbitmq-server xorriso) ;;
+  run)  wanted=(libvirt0 fonts-dejavu-core) ;;
+  test) wanted=(libvirt0 libvirt-clients chromium oathtool postgresql rabbitmq-server xorriso fonts-dejavu-core poppler-utils) ;;
   # libvirtd with the QEMU driver, QEMU, and the tools that build the tiny test guest and its boot ISO.
   qemu) wanted=(libvirt-daemon libvirt-daemon-driver-qemu libvirt-daemon-system libvirt-clients qemu-system-x86
                 qemu-utils dnsmasq-base busybox-static cpio kmod isolinux syslinux-common xorriso) ;;

@@ -54,6 +54,11 @@ public sealed class BillingModule : IModule
         services.AddSelfCommittingCommands(typeof(RunInvoices));
         services.AddHostedService<InvoiceScheduler>();
         services.AddMailer(configuration);
+        if (configuration["Billing:FontDirectory"] is { Length: > 0 } fonts)
+        {
+            InvoiceFonts.Directory = fonts;
+        }
+
         services.AddPageModel<GiveNoticeModel>(ContractNoticeEndpoints.FormTemplate);
         services.AddPageModel<ContractNoticesModel>(ContractNoticeEndpoints.ListTemplate);
         services.AddScoped<IValidator<GiveNotice>, GiveNoticeValidator>();

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using Microsoft.EntityFrameworkCore;
@@ -504,5 +505,76 @@ public sealed class InvoiceTests(InvoicePortal fixture) : IClassFixture<InvoiceP
         }
 
         Assert.Equal(HttpStatusCode.NotFound, (await Acme("acme-admin").GetAsync($"/api/v1/invoices/{bakery.Id}/xrechnung")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Each_issued_invoice_is_a_pdf_in_the_issuers_brand_with_what_the_law_asks_of_it_in_the_readers_language()
+    {
+        await ContractAsync(DemoTenants.KampId, DemoTenants.KampCustomerId, "vserver-l", 19500, 13650, "2024-08-11", "2024-08-31");
+        await RunAsync("2024-08");
+        using var baecker = Kamp("baecker");
+        var listed = Assert.Single(await InvoicesAsync(baecker, "2024-08"));
+        var invoice = await baecker.GetAsync<InvoiceView>($"/api/v1/invoices/{listed.Id}");
+
+        var text = await PdfTextAsync(baecker, invoice.Id);
+        var line = Assert.Single(invoice.Lines, l => l.Description == "vserver l");
+        foreach (var expected in new[]
+        {
+            "Kamp Cloud", invoice.Number, invoice.Issuer.LegalName, invoice.Issuer.VatId ?? invoice.Issuer.TaxNumber!, invoice.Recipient.LegalName, invoice.Recipient.Street,
+            $"{invoice.Recipient.PostalCode} {invoice.Recipient.City}", "Invoice date", "2024-08-01 – 2024-08-31", "vserver l", "2024-08-11 – 2024-08-31",
+            $"{line.Days}/{line.DaysInMonth}", line.Net.ToString("#,##0.00", CultureInfo.InvariantCulture), "VAT 19 %",
+            $"{invoice.Vat.ToString("#,##0.00", CultureInfo.InvariantCulture)} EUR", $"{invoice.Gross.ToString("#,##0.00", CultureInfo.InvariantCulture)} EUR",
+        })
+        {
+            Assert.True(text.Contains(expected, StringComparison.Ordinal), $"the PDF lacks '{expected}':\n{text}");
+        }
+
+        // A reader who chose German reads it in German.
+        Assert.Equal(HttpStatusCode.NoContent, (await baecker.PutAsJsonAsync("/api/v1/profile/language", new { language = "de" })).StatusCode);
+        try
+        {
+            var german = await PdfTextAsync(baecker, invoice.Id);
+            Assert.Contains("Rechnungsnummer", german);
+            Assert.Contains("Leistungszeitraum", german);
+            Assert.Contains("USt. 19 %", german);
+        }
+        finally
+        {
+            await baecker.PutAsJsonAsync("/api/v1/profile/language", new { language = (string?)null });
+        }
+
+        // Nobody else's: another reseller's staff get the same answer as for an invoice that does not exist.
+        Assert.Equal(HttpStatusCode.NotFound, (await Acme("acme-admin").GetAsync($"/api/v1/invoices/{invoice.Id}/pdf")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await Acme("acme-admin").GetAsync($"/api/v1/invoices/{Guid.NewGuid()}/pdf")).StatusCode);
+    }
+
+    /// <summary>The PDF's text as poppler's pdftotext reads it, after checking it is a PDF.</summary>
+    private static async Task<string> PdfTextAsync(HttpClient client, Guid invoiceId)
+    {
+        var response = await client.GetAsync($"/api/v1/invoices/{invoiceId}/pdf");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("application/pdf", response.Content.Headers.ContentType?.MediaType);
+        var bytes = await response.Content.ReadAsByteArrayAsync();
+        Assert.Equal("%PDF-", System.Text.Encoding.ASCII.GetString(bytes, 0, 5));
+        var file = Path.Combine(Path.GetTempPath(), $"invoice-{Guid.NewGuid():N}.pdf");
+        await File.WriteAllBytesAsync(file, bytes);
+        try
+        {
+            var start = new System.Diagnostics.ProcessStartInfo("pdftotext") { RedirectStandardOutput = true, RedirectStandardError = true };
+            start.ArgumentList.Add("-layout");
+            start.ArgumentList.Add("-enc");
+            start.ArgumentList.Add("UTF-8");
+            start.ArgumentList.Add(file);
+            start.ArgumentList.Add("-");
+            using var process = System.Diagnostics.Process.Start(start) ?? throw new InvalidOperationException("pdftotext did not start (scripts/install-system-packages.sh test installs poppler-utils)");
+            var text = await process.StandardOutput.ReadToEndAsync();
+            await process.WaitForExitAsync();
+            Assert.True(process.ExitCode == 0, await process.StandardError.ReadToEndAsync());
+            return text;
+        }
+        finally
+        {
+            File.Delete(file);
+        }
     }
 }

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using VirtualCore.Framework.Localisation;
 using VirtualCore.Framework.Mediation;
 using VirtualCore.Framework.Security;
 using VirtualCore.Framework.Tenancy;
@@ -49,6 +50,24 @@ internal static class InvoicesEndpoints
             .RequireScope(ApiScopes.Read).WithName("GetInvoiceXRechnung")
             .WithSummary("The issued invoice as an electronic invoice: XRechnung 3.0, UBL 2.1 (EN 16931); a cancellation invoice as a UBL credit note.")
             .Produces(StatusCodes.Status200OK, contentType: "application/xml").ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
+        api.MapGet("/{invoiceId:guid}/pdf", async (Guid invoiceId, HttpContext http, ISender sender, PortalTexts texts, CancellationToken ct) =>
+            {
+                var invoice = await sender.Send(new GetInvoice(invoiceId), ct);
+                if (invoice.Status != Invoice.Final)
+                {
+                    throw new ConflictException("A draft has no number yet; the run issues it.");
+                }
+
+                // In the brand of the portal it is read on when that portal's reseller issued it; else under the issuer's name.
+                var portal = HostTenancy.ResellerOf(http);
+                var language = RequestLanguage.Of(http);
+                var pdf = Features.InvoicePdf.Render(
+                    invoice, portal?.Id == invoice.IssuerId ? portal.BrandName : null, (text, values) => texts.Format(text, language, portal?.ThemeName, values));
+                return Results.File(pdf, "application/pdf", $"{invoice.Number}.pdf");
+            })
+            .RequireScope(ApiScopes.Read).WithName("GetInvoicePdf")
+            .WithSummary("The issued invoice as a PDF in the issuer's brand, in the reader's language.")
+            .Produces(StatusCodes.Status200OK, contentType: "application/pdf").ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
         api.MapPost("/run", (InvoiceRunInput? body, ISender sender, CancellationToken ct) => sender.Send(new RunInvoices(body?.Period), ct))
             .RequireScope(ApiScopes.Manage).WithName("RunInvoices")
             .WithSummary("The operator's monthly run for `period` (this month when empty): every customer's and reseller's invoice for the month, numbered. Safe to repeat.")
