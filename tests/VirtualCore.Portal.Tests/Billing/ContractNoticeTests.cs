@@ -184,7 +184,11 @@ public sealed class ContractNoticeTests(NoticePortal fixture) : IClassFixture<No
     public async Task Staff_dismiss_a_notice_that_matches_no_contract_with_the_reason_on_the_page()
     {
         using var visitor = _portal.Session("kamp.localhost");
-        Assert.Equal(HttpStatusCode.OK, (await visitor.PostFormAsync("/cancel-contracts", Notice("nobody@example.com", "Unknown GmbH", "all of them"), "/cancel-contracts")).StatusCode);
+        var hostile = Notice("nobody@example.com", "Unknown GmbH", "<script>alert('notice')</script>");
+        hostile["name"] = "<img src=x onerror=alert(1)>";
+        var received = await visitor.PostFormAsync("/cancel-contracts", hostile, "/cancel-contracts");
+        Assert.Equal(HttpStatusCode.OK, received.StatusCode);
+        Assert.DoesNotContain("<script>alert('notice')", await received.Content.ReadAsStringAsync());
         var notice = await _portal.DbAsync(db => db.Set<ContractNotice>().SingleAsync(n => n.Email == "nobody@example.com"));
 
         using var staff = _portal.Session("kamp.localhost");
@@ -198,6 +202,11 @@ public sealed class ContractNoticeTests(NoticePortal fixture) : IClassFixture<No
         var list = await staff.Client.GetStringAsync("/admin/contract-notices");
         Assert.Contains(notice.Reference, list);
         Assert.Contains("Unknown GmbH", list);
+
+        // What a visitor typed is text on the staff's page, never markup.
+        Assert.DoesNotContain("<script>alert('notice')", list);
+        Assert.DoesNotContain("<img src=x", list);
+        Assert.Contains("&lt;img src=x onerror=alert(1)&gt;", list);
 
         var empty = await staff.PostFormAsync($"/admin/contract-notices/{notice.Id}/dismiss", new Dictionary<string, string> { ["reason"] = "" }, "/admin/contract-notices");
         Assert.Equal(HttpStatusCode.BadRequest, empty.StatusCode);
