@@ -85,15 +85,24 @@ function setUp(root) {
     rfb.focus();
   });
   scale.addEventListener('change', () => { if (rfb) rfb.scaleViewport = scale.checked; });
-  type.addEventListener('click', () => {
-    if (!rfb) return;
-    for (const ch of text.value.replace(/\r\n?/g, '\n')) {
-      const shift = needsShift(ch);
-      if (shift) rfb.sendKey(XK.Shift_L, 'ShiftLeft', true);
-      rfb.sendKey(keysymOf(ch), null);
-      if (shift) rfb.sendKey(XK.Shift_L, 'ShiftLeft', false);
+  type.addEventListener('click', async () => {
+    const target = rfb;
+    if (!target) return;
+    type.disabled = true;
+    try {
+      for (const ch of text.value.replace(/\r\n?/g, '\n')) {
+        if (rfb !== target) return;
+        const shift = needsShift(ch);
+        if (shift) target.sendKey(XK.Shift_L, 'ShiftLeft', true);
+        target.sendKey(keysymOf(ch), null);
+        if (shift) target.sendKey(XK.Shift_L, 'ShiftLeft', false);
+        // A guest's PS/2 keyboard holds only a few keys: sent all at once, a busy guest loses some of them.
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+    } finally {
+      type.disabled = false;
     }
-    rfb.focus();
+    target.focus();
   });
 
   if ('consoleAutoconnect' in root.dataset) open();
