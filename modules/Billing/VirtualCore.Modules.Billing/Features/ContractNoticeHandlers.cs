@@ -18,14 +18,25 @@ internal static class ContractNoticeViews
         n.Id, n.Reference, n.ReceivedAt, n.Name, n.Email, n.Account, n.Contract, n.Extraordinary, n.Reason, n.WantedOn, n.Status, n.ContractId, n.EndsOn,
         n.HandledBy, n.Note, n.ConfirmedAt is not null, n.ConfirmationError);
 
-    /// <summary>The notice if the caller handles notices of its portal: a reseller's staff or the operator, never a customer.</summary>
-    public static async Task<ContractNotice> OpenAsync(PortalDbContext db, ITenantContext tenant, Guid id, CancellationToken cancellationToken)
+    /// <summary>Notices are a reseller's staff's (or the operator's) to see and handle, never a customer's.</summary>
+    public static void EnsureStaff(ITenantContext tenant)
     {
         if (tenant.CustomerId is not null)
         {
             throw new ForbiddenException("Notices given on the portal are handled by its reseller's staff.");
         }
+    }
 
+    /// <summary>When a notice arrived, to the second, as the receipt page and the confirmation mail both say it.</summary>
+    public static string Moment(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture) + " UTC";
+
+    /// <summary>One line of text: not empty, at most <see cref="GiveNoticeValidator.MaxText"/> characters, no control characters.</summary>
+    public static bool IsLine(string text) => text.Length is > 0 and <= GiveNoticeValidator.MaxText && !text.Any(char.IsControl);
+
+    /// <summary>The notice if the caller handles notices of its portal: a reseller's staff or the operator, never a customer.</summary>
+    public static async Task<ContractNotice> OpenAsync(PortalDbContext db, ITenantContext tenant, Guid id, CancellationToken cancellationToken)
+    {
+        EnsureStaff(tenant);
         var notice = await db.Set<ContractNotice>().SingleOrDefaultAsync(n => n.Id == id, cancellationToken) ?? throw new NotFoundException("The notice");
         if (notice.Status != ContractNotice.Received)
         {
@@ -76,8 +87,7 @@ internal sealed class GiveNoticeValidator(TimeProvider clock) : IValidator<GiveN
 
     private static void Text(List<FieldError> errors, string field, string? value, string reason)
     {
-        var text = value?.Trim() ?? "";
-        if (text.Length is 0 or > MaxText || text.Any(char.IsControl))
+        if (!ContractNoticeViews.IsLine(value?.Trim() ?? ""))
         {
             errors.Add(new FieldError(field, reason));
         }
@@ -142,7 +152,7 @@ internal sealed class GiveNoticeHandler(PortalDbContext db, IMailer mailer, Port
     private (string Subject, string Text) Confirmation(ContractNotice n, string language, string theme)
     {
         string Say(string text, params object?[] values) => texts.Format(text, language, theme, values);
-        var received = n.ReceivedAt.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture) + " UTC";
+        var received = ContractNoticeViews.Moment(n.ReceivedAt);
         var lines = new List<string>
         {
             Say("We received your notice of cancellation on {0}.", received),
@@ -171,11 +181,7 @@ internal sealed class ListContractNoticesHandler(PortalDbContext db, ITenantCont
 {
     public async ValueTask<IReadOnlyList<ContractNoticeView>> Handle(ListContractNotices query, CancellationToken cancellationToken)
     {
-        if (tenant.CustomerId is not null)
-        {
-            throw new ForbiddenException("Notices given on the portal are handled by its reseller's staff.");
-        }
-
+        ContractNoticeViews.EnsureStaff(tenant);
         var notices = await db.Set<ContractNotice>().AsNoTracking().OrderByDescending(n => n.ReceivedAt).Take(500).ToListAsync(cancellationToken);
         return [.. notices.Select(ContractNoticeViews.Of)];
     }
@@ -225,7 +231,7 @@ internal sealed class DismissContractNoticeHandler(PortalDbContext db, ITenantCo
         // Found (and the caller's) first: a reason refused for a notice of another portal would tell that it exists.
         var notice = await ContractNoticeViews.OpenAsync(db, tenant, command.NoticeId, cancellationToken);
         var reason = command.Reason?.Trim() ?? "";
-        if (reason.Length is 0 or > GiveNoticeValidator.MaxText || reason.Any(char.IsControl))
+        if (!ContractNoticeViews.IsLine(reason))
         {
             throw new RequestValidationException([new FieldError("reason", "Say why the notice matches no contract (at most 200 characters).")]);
         }

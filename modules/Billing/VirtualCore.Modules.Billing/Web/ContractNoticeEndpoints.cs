@@ -89,7 +89,7 @@ internal static class ContractNoticeEndpoints
                         new GiveNotice(reseller.Id, RequestLanguage.Of(http), reseller.ThemeName, typed.Name, typed.Email, typed.Account, typed.Contract, typed.Extraordinary, typed.Reason, wanted),
                         http.RequestAborted);
                     var shown = new NoticeReceipt(
-                        receipt.Reference, receipt.ReceivedAt.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture) + " UTC",
+                        receipt.Reference, Features.ContractNoticeViews.Moment(receipt.ReceivedAt),
                         receipt.Name, receipt.Email, receipt.Account, receipt.Contract, receipt.Extraordinary, receipt.Reason, PageFormat.Day(receipt.WantedOn), receipt.Confirmed);
                     return await renderer.RenderAsync(http, FormTemplate, "Notice received", new GiveNoticeModel(NoticeForm.Empty, new Dictionary<string, string>(), shown));
                 }
