@@ -116,7 +116,7 @@ public sealed class AuthorisationBehaviour<TMessage, TResponse>(
         {
             var guard = services.GetService<IVmGuard>()
                 ?? throw new ForbiddenException($"'{typeof(TMessage).Name}' is about a VM, and no module guards VMs.");
-            await guard.EnsureAsync(vmId, level, cancellationToken);
+            await guard.EnsureAsync(vmId, level, acting: message is IBaseCommand, cancellationToken);
         }
 
         return await next(message, cancellationToken);

@@ -45,6 +45,12 @@ public sealed record VmRequestDeclaration(Type RequestType, Func<object, Guid> V
 /// <summary>Checks a caller's access to one VM; implemented by the module that owns VMs.</summary>
 public interface IVmGuard
 {
-    /// <summary>Throws "not found" when the caller cannot see the VM, "not allowed" when it lacks <paramref name="needed"/>.</summary>
-    ValueTask EnsureAsync(Guid vmId, AccessLevel needed, CancellationToken cancellationToken);
+    /// <summary>Throws "not found" when the caller cannot see the VM, "not allowed" when it lacks <paramref name="needed"/> or may not act now.</summary>
+    ValueTask EnsureAsync(Guid vmId, AccessLevel needed, CancellationToken cancellationToken) => EnsureAsync(vmId, needed, acting: true, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="EnsureAsync(Guid, AccessLevel, CancellationToken)"/>; <paramref name="acting"/> is false for a request
+    /// that only reads, which a caller who may not act now (a suspended customer's user) still makes.
+    /// </summary>
+    ValueTask EnsureAsync(Guid vmId, AccessLevel needed, bool acting, CancellationToken cancellationToken);
 }

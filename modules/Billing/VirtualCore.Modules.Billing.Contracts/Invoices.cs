@@ -69,17 +69,86 @@ public sealed record InvoiceLineView(int Position, Guid? ContractId, string Desc
 /// <param name="Note">What the law asks the invoice to say about its VAT, if anything.</param>
 /// <param name="Cancels">The number of the invoice a cancellation invoice cancels.</param>
 /// <param name="CancelledBy">The number of the cancellation invoice that cancelled this one.</param>
+/// <param name="DueOn">The day an issued invoice is to be paid by.</param>
+/// <param name="Paid">EUR received for it.</param>
+/// <param name="Open">EUR still to pay (0 for a paid, cancelled or cancellation invoice).</param>
+/// <param name="Payment">paid, open, overdue or cancelled (<see cref="PaymentStates"/>); empty for a draft or a cancellation invoice.</param>
+/// <param name="Payments">The payments received, oldest first (with one invoice only).</param>
+/// <param name="Reminders">The dunning steps taken, first first (with one invoice only).</param>
 public sealed record InvoiceView(
     Guid Id, Guid IssuerId, string Number, string Kind, string Status, DateOnly? IssuedOn, DateOnly PeriodStart, DateOnly PeriodEnd,
     BillingDetailsView Issuer, BillingDetailsView Recipient, bool Wholesale, string VatTreatment, decimal VatRate, string Note,
-    decimal Net, decimal Vat, decimal Gross, string? Cancels, string? CancelledBy, IReadOnlyList<InvoiceLineView> Lines)
+    decimal Net, decimal Vat, decimal Gross, string? Cancels, string? CancelledBy, IReadOnlyList<InvoiceLineView> Lines,
+    DateOnly? DueOn = null, decimal Paid = 0, decimal Open = 0, string Payment = "",
+    IReadOnlyList<InvoicePaymentView>? Payments = null, IReadOnlyList<DunningStepView>? Reminders = null)
 {
     /// <summary>Amounts are in euros.</summary>
     public string Currency => "EUR";
 }
 
-/// <summary>The invoices the caller issued or received, newest first; <paramref name="Period"/> ("2026-12") narrows them to one month.</summary>
-public sealed record ListInvoices(string? Period) : IQuery<IReadOnlyList<InvoiceView>>;
+/// <summary>Where an issued invoice stands with its payment.</summary>
+public static class PaymentStates
+{
+    public const string Paid = "paid";
+
+    /// <summary>Not paid in full, and not due yet.</summary>
+    public const string Open = "open";
+
+    /// <summary>Not paid in full after its due day.</summary>
+    public const string Overdue = "overdue";
+
+    /// <summary>Cancelled by a cancellation invoice: nothing is due.</summary>
+    public const string Cancelled = "cancelled";
+}
+
+/// <summary>How a payment came in.</summary>
+public static class PaymentMethods
+{
+    public static readonly IReadOnlyList<string> All = ["transfer", "direct-debit", "card", "cash", "other"];
+}
+
+/// <summary>A payment received for an invoice, as its issuer's staff recorded it.</summary>
+/// <param name="Amount">EUR received.</param>
+/// <param name="PaidOn">The day it was received (the value date of a transfer).</param>
+/// <param name="Method">transfer, direct-debit, card, cash or other.</param>
+/// <param name="Reference">The bank's or the payment service's reference, if any.</param>
+public sealed record InvoicePaymentView(Guid Id, decimal Amount, DateOnly PaidOn, string Method, string Reference, string RecordedBy, DateTimeOffset RecordedAt);
+
+/// <summary>A step of the dunning sequence taken on an unpaid invoice.</summary>
+/// <param name="Level">1 payment reminder, 2 second reminder, 3 final notice (announcing the suspension), 4 suspension.</param>
+/// <param name="At">When it was taken.</param>
+/// <param name="Open">EUR unpaid then.</param>
+/// <param name="Mailed">The recipient was mailed (the suspension is mailed too).</param>
+/// <param name="MailError">Why the mail did not go out yet, if it did not; it is tried again with each round.</param>
+public sealed record DunningStepView(int Level, DateTimeOffset At, decimal Open, bool Mailed, string? MailError);
+
+/// <summary>The invoices the caller issued or received, newest first; <paramref name="Period"/> ("2026-12") narrows them to one month, <paramref name="Unpaid"/> to those not paid yet.</summary>
+public sealed record ListInvoices(string? Period, bool Unpaid = false) : IQuery<IReadOnlyList<InvoiceView>>;
+
+/// <summary>
+/// Records a payment received for an invoice (its issuer's staff). When it settles the last invoice that got its
+/// customer suspended, the suspension is lifted and the VMs it stopped start again.
+/// </summary>
+/// <param name="Amount">EUR received, more than 0 and at most what is open.</param>
+/// <param name="PaidOn">The day it was received; today when empty; not in the future.</param>
+/// <param name="Method">transfer (when empty), direct-debit, card, cash or other.</param>
+/// <param name="Reference">The bank's or the payment service's reference, up to 140 characters; a reference is recorded once per invoice.</param>
+public sealed record RecordPayment(Guid InvoiceId, decimal? Amount, DateOnly? PaidOn, string? Method, string? Reference) : ICommand<InvoiceView>;
+
+/// <summary>A body of <see cref="RecordPayment"/>.</summary>
+public sealed record RecordPaymentInput(decimal? Amount, DateOnly? PaidOn, string? Method, string? Reference);
+
+/// <summary>
+/// The dunning round (the operator; it also runs every hour): every issued invoice unpaid after its due day gets the
+/// next step of the sequence once the last one is old enough — a payment reminder, a second reminder, a final notice,
+/// and then its customer's suspension. Safe to repeat and to run on several instances at once.
+/// </summary>
+public sealed record RunDunning : ICommand<DunningRunResult>;
+
+/// <param name="Reminders">Reminders and final notices this round sent (or tried to send).</param>
+/// <param name="Suspended">Customers this round suspended.</param>
+/// <param name="MailFailures">Mails that did not go out; the next round tries them again.</param>
+public sealed record DunningRunResult(int Reminders, int Suspended, int MailFailures);
 
 /// <summary>One invoice the caller issued or received.</summary>
 public sealed record GetInvoice(Guid InvoiceId) : IQuery<InvoiceView>;

@@ -47,7 +47,12 @@ public sealed class BillingModule : IModule
         services.AddScoped<IValidator<SetBillingDetails>, SetBillingDetailsValidator>();
         services.AddRequestPermission(Permissions.InvoiceRead, typeof(ListInvoices), typeof(GetInvoice), typeof(GetBillingDetails));
         services.AddRequestPermission(Permissions.ContractManage, typeof(SetBillingDetails));
-        services.AddRequestPermission(Permissions.InvoiceIssue, typeof(RunInvoices), typeof(CancelInvoice));
+        services.AddRequestPermission(Permissions.InvoiceIssue, typeof(RunInvoices), typeof(CancelInvoice), typeof(RecordPayment), typeof(RunDunning));
+        services.AddScoped<IValidator<RecordPayment>, RecordPaymentValidator>();
+        services.Configure<DunningOptions>(configuration.GetSection(DunningOptions.Section));
+        services.AddSingleton<Dunning>();
+        services.AddSelfCommittingCommands(typeof(RunDunning));
+        services.AddHostedService<DunningScheduler>();
         services.AddSingleton(new NavigationItem("Invoices", "/admin/invoices", 42, Permissions.InvoiceRead));
         services.AddSingleton(new NavigationItem("Billing details", "/admin/billing-details", 43, Permissions.InvoiceRead));
         services.AddSingleton<InvoiceRun>();
@@ -155,6 +160,22 @@ public sealed class BillingModule : IModule
             e.HasKey(x => new { x.InvoiceId, x.Position });
             e.Property(x => x.Description).HasMaxLength(220);
             e.HasIndex(x => new { x.ContractId, x.From });
+        });
+        modelBuilder.Entity<InvoicePayment>(e =>
+        {
+            e.ToTable("InvoicePayments");
+            e.Property(x => x.Method).HasMaxLength(16);
+            e.Property(x => x.Reference).HasMaxLength(140);
+            e.Property(x => x.RecordedBy).HasMaxLength(200);
+
+            // A reference (a bank statement line) is recorded once per invoice, however often it is imported.
+            e.HasIndex(x => new { x.InvoiceId, x.Reference }).IsUnique();
+        });
+        modelBuilder.Entity<DunningStep>(e =>
+        {
+            e.ToTable("DunningSteps");
+            e.HasKey(x => new { x.InvoiceId, x.Level });
+            e.Property(x => x.MailError).HasMaxLength(500);
         });
         modelBuilder.Entity<InvoiceSeries>(e =>
         {

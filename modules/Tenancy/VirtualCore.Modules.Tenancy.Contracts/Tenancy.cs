@@ -6,7 +6,44 @@ namespace VirtualCore.Modules.Tenancy.Contracts;
 public sealed record ResellerView(Guid Id, string Name, string BrandName, string ThemeName, bool IsProvider, bool OtpRequired, IReadOnlyList<string> HostNames, int Customers, string Language = "en");
 
 /// <summary>A customer of a reseller, with the capacity of its vDataCenter.</summary>
-public sealed record CustomerView(Guid Id, Guid ResellerId, string ResellerName, string Name, bool OtpRequired, DateTimeOffset CreatedAt, CustomerCapacity Capacity);
+public sealed record CustomerView(Guid Id, Guid ResellerId, string ResellerName, string Name, bool OtpRequired, DateTimeOffset CreatedAt, CustomerCapacity Capacity, CustomerSuspension? Suspension = null);
+
+/// <summary>
+/// A customer is suspended: its running VMs were stopped, and its users may not start, operate, create or open the
+/// console of any VM until the suspension is lifted. Its disks, data and sign-in stay; its users still see their VMs
+/// and invoices.
+/// </summary>
+/// <param name="Since">When it was suspended.</param>
+/// <param name="By"><see cref="ByBilling"/> when the dunning sequence suspended it for an unpaid invoice, else the staff member's name.</param>
+/// <param name="Reason">Why, as the customer's users are told.</param>
+public sealed record CustomerSuspension(DateTimeOffset Since, string By, string Reason)
+{
+    /// <summary>The suspender of a customer suspended for non-payment: paying lifts it.</summary>
+    public const string ByBilling = "billing";
+}
+
+/// <summary>Whether a customer the caller may see is suspended (null: in good standing).</summary>
+public sealed record GetCustomerSuspension(Guid CustomerId) : IQuery<CustomerSuspension?>;
+
+/// <summary>
+/// Suspends a customer (its reseller's staff or the operator, and the dunning sequence): from now on its users may not
+/// start, operate, create or open the console of any VM. Stopping its VMs is the caller's part. A customer already
+/// suspended stays suspended as it was.
+/// </summary>
+/// <param name="Reason">Why, 1–300 characters, shown to the customer's users.</param>
+public sealed record SuspendCustomer(Guid CustomerId, string? Reason) : ICommand<CustomerView>;
+
+/// <summary>Lifts a customer's suspension; with <paramref name="OnlyBilling"/>, only one the dunning sequence made (a payment lifts no suspension staff made).</summary>
+public sealed record LiftCustomerSuspension(Guid CustomerId, bool OnlyBilling = false) : ICommand<CustomerView>;
+
+/// <summary>
+/// Published in the transaction that suspends a customer or lifts its suspension, for the modules that act on it:
+/// Compute powers off the customer's running VMs, and starts them again when the suspension is lifted.
+/// </summary>
+public sealed record CustomerSuspensionChanged(Guid CustomerId, bool Suspended) : INotification;
+
+/// <summary>A body of <see cref="SuspendCustomer"/>.</summary>
+public sealed record SuspendCustomerInput(string? Reason);
 
 /// <summary>
 /// What a customer's vDataCenter holds at most: the VMs it creates may together use no more. A null member has no

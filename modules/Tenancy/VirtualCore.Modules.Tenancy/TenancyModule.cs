@@ -55,14 +55,16 @@ public sealed class TenancyModule : IModule
         services.AddScoped<IValidator<CreateReseller>, CreateResellerValidator>();
         services.AddScoped<IValidator<CreateCustomer>, CreateCustomerValidator>();
         services.AddScoped<IValidator<SetCustomerCapacity>, SetCustomerCapacityValidator>();
+        services.AddScoped<IValidator<SuspendCustomer>, SuspendCustomerValidator>();
 
         // Reading the policy is part of signing in, before anyone is signed in.
         services.AddAnonymousRequests(typeof(GetTenantPolicy));
         services.AddRequestPermission(Permissions.ResellerManage, typeof(ListResellers), typeof(CreateReseller), typeof(SetResellerOtpPolicy));
-        services.AddRequestPermission(Permissions.CustomerManage, typeof(ListCustomers), typeof(GetCustomer), typeof(CreateCustomer), typeof(SetCustomerOtpPolicy), typeof(SetCustomerCapacity));
+        services.AddRequestPermission(Permissions.CustomerManage, typeof(ListCustomers), typeof(GetCustomer), typeof(CreateCustomer), typeof(SetCustomerOtpPolicy), typeof(SetCustomerCapacity),
+            typeof(SuspendCustomer), typeof(LiftCustomerSuspension));
 
         // Whoever sees a customer's VMs may know how much room its vDataCenter has; the handler checks which customer.
-        services.AddRequestPermission(Permissions.VmRead, typeof(GetCustomerCapacity));
+        services.AddRequestPermission(Permissions.VmRead, typeof(GetCustomerCapacity), typeof(GetCustomerSuspension));
 
         services.AddSingleton(new NavigationItem("Resellers", "/admin/resellers", 60, Permissions.ResellerManage));
         services.AddSingleton(new NavigationItem("Customers", "/admin/customers", 61, Permissions.CustomerManage));
@@ -106,6 +108,8 @@ public sealed class TenancyModule : IModule
         {
             e.ToTable("Customers");
             e.Property(x => x.Name).HasMaxLength(100);
+            e.Property(x => x.SuspendedBy).HasMaxLength(200);
+            e.Property(x => x.SuspensionReason).HasMaxLength(300);
             e.HasIndex(x => x.ResellerId);
         });
     }

@@ -88,6 +88,9 @@ internal sealed class Invoice : ITenantOwned, IVersioned
 
     public DateOnly? IssuedOn { get; set; }
 
+    /// <summary>The day it is to be paid by, set when it is issued.</summary>
+    public DateOnly? DueOn { get; set; }
+
     public string IssuerName { get; set; } = "";
 
     public string IssuerStreet { get; set; } = "";
@@ -171,6 +174,63 @@ internal sealed class Invoice : ITenantOwned, IVersioned
     }
 
     public BillingDetailsView RecipientView() => new(RecipientName, RecipientStreet, RecipientPostalCode, RecipientCity, RecipientCountry, RecipientVatId, RecipientEmail, false);
+}
+
+/// <summary>A payment received for an invoice; the invoice itself never changes.</summary>
+internal sealed class InvoicePayment : ITenantOwned
+{
+    public Guid Id { get; set; }
+
+    public Guid InvoiceId { get; set; }
+
+    /// <summary>The invoice's.</summary>
+    public Guid ResellerId { get; set; }
+
+    /// <summary>The invoice's.</summary>
+    public Guid CustomerId { get; set; }
+
+    public long AmountCents { get; set; }
+
+    public DateOnly PaidOn { get; set; }
+
+    public string Method { get; set; } = "transfer";
+
+    public string? Reference { get; set; }
+
+    public string RecordedBy { get; set; } = "";
+
+    public DateTimeOffset RecordedAt { get; set; }
+}
+
+/// <summary>A step of the dunning sequence on an invoice: one row per invoice and level, so no step is taken twice.</summary>
+internal sealed class DunningStep : ITenantOwned
+{
+    public const int FirstReminder = 1;
+
+    public const int FinalNotice = 3;
+
+    public const int Suspension = 4;
+
+    /// <summary>How often a step's mail is tried (once per round) before it is given up.</summary>
+    public const int MailTries = 5;
+
+    public Guid InvoiceId { get; set; }
+
+    public int Level { get; set; }
+
+    public Guid ResellerId { get; set; }
+
+    public Guid CustomerId { get; set; }
+
+    public DateTimeOffset At { get; set; }
+
+    public long OpenCents { get; set; }
+
+    public DateTimeOffset? MailedAt { get; set; }
+
+    public string? MailError { get; set; }
+
+    public int MailAttempts { get; set; }
 }
 
 /// <summary>One line of an invoice.</summary>

@@ -6,6 +6,7 @@ using VirtualCore.Framework.Persistence;
 using VirtualCore.Framework.Tenancy;
 using VirtualCore.Modules.Billing.Contracts;
 using VirtualCore.Modules.Billing.Domain;
+using VirtualCore.Modules.Tenancy.Contracts;
 
 namespace VirtualCore.Modules.Billing.Features;
 
@@ -195,7 +196,8 @@ internal static class InvoiceViews
             : invoices.Where(i => i.IssuerId == me || (i.RecipientId == me && i.Status == Invoice.Final));
     }
 
-    public static async Task<IReadOnlyList<InvoiceView>> ViewsAsync(PortalDbContext db, IReadOnlyList<Invoice> invoices, bool withLines, CancellationToken cancellationToken)
+    public static async Task<IReadOnlyList<InvoiceView>> ViewsAsync(
+        PortalDbContext db, IReadOnlyList<Invoice> invoices, bool withLines, TimeProvider clock, CancellationToken cancellationToken)
     {
         var ids = invoices.Select(i => i.Id).ToList();
         var cancelsIds = invoices.Where(i => i.CancelsId != null).Select(i => i.CancelsId!.Value).ToList();
@@ -206,13 +208,34 @@ internal static class InvoiceViews
         var lines = withLines
             ? (await db.Set<InvoiceLine>().AsNoTracking().Where(l => ids.Contains(l.InvoiceId)).ToListAsync(cancellationToken)).ToLookup(l => l.InvoiceId)
             : Enumerable.Empty<InvoiceLine>().ToLookup(l => l.InvoiceId);
-        return [.. invoices.Select(i => new InvoiceView(
-            i.Id, i.IssuerId, i.Number ?? "", i.Kind, i.Status, i.IssuedOn, i.PeriodStart, i.PeriodEnd, i.IssuerView(), i.RecipientView(), i.Wholesale,
-            i.VatTreatment, i.VatRateBasisPoints / 100m, i.Note, Money.Euros(i.NetCents), Money.Euros(i.VatCents), Money.Euros(i.GrossCents),
-            i.CancelsId is { } of ? cancels.GetValueOrDefault(of) : null,
-            cancelledBy.GetValueOrDefault(i.Id),
-            [.. lines[i.Id].OrderBy(l => l.Position).Select(l => new InvoiceLineView(
-                l.Position, l.ContractId, l.Description, l.From, l.To, l.Days, l.DaysInMonth, Money.Euros(l.MonthlyCents), Money.Euros(l.NetCents)))]))];
+        var payments = (await db.Set<InvoicePayment>().AsNoTracking().Where(p => ids.Contains(p.InvoiceId)).ToListAsync(cancellationToken)).ToLookup(p => p.InvoiceId);
+        var steps = withLines
+            ? (await db.Set<DunningStep>().AsNoTracking().Where(s => ids.Contains(s.InvoiceId)).ToListAsync(cancellationToken)).ToLookup(s => s.InvoiceId)
+            : Enumerable.Empty<DunningStep>().ToLookup(s => s.InvoiceId);
+        var today = ContractViews.Today(clock);
+        return [.. invoices.Select(i =>
+        {
+            var paid = payments[i.Id].Sum(p => p.AmountCents);
+            var cancelled = cancelledBy.ContainsKey(i.Id);
+            var open = i.Kind == Invoice.Regular && i.Status == Invoice.Final && !cancelled ? Math.Max(0, i.GrossCents - paid) : 0;
+            var state = i.Kind != Invoice.Regular || i.Status != Invoice.Final ? ""
+                : cancelled ? PaymentStates.Cancelled
+                : open == 0 ? PaymentStates.Paid
+                : i.DueOn is { } due && due < today ? PaymentStates.Overdue
+                : PaymentStates.Open;
+            return new InvoiceView(
+                i.Id, i.IssuerId, i.Number ?? "", i.Kind, i.Status, i.IssuedOn, i.PeriodStart, i.PeriodEnd, i.IssuerView(), i.RecipientView(), i.Wholesale,
+                i.VatTreatment, i.VatRateBasisPoints / 100m, i.Note, Money.Euros(i.NetCents), Money.Euros(i.VatCents), Money.Euros(i.GrossCents),
+                i.CancelsId is { } of ? cancels.GetValueOrDefault(of) : null,
+                cancelledBy.GetValueOrDefault(i.Id),
+                [.. lines[i.Id].OrderBy(l => l.Position).Select(l => new InvoiceLineView(
+                    l.Position, l.ContractId, l.Description, l.From, l.To, l.Days, l.DaysInMonth, Money.Euros(l.MonthlyCents), Money.Euros(l.NetCents)))],
+                i.DueOn, Money.Euros(paid), Money.Euros(open), state,
+                withLines ? [.. payments[i.Id].OrderBy(p => p.PaidOn).ThenBy(p => p.RecordedAt).Select(p => new InvoicePaymentView(
+                    p.Id, Money.Euros(p.AmountCents), p.PaidOn, p.Method, p.Reference ?? "", p.RecordedBy, p.RecordedAt))] : null,
+                withLines ? [.. steps[i.Id].OrderBy(s => s.Level).Select(s => new DunningStepView(
+                    s.Level, s.At, Money.Euros(s.OpenCents), s.MailedAt is not null, s.MailError))] : null);
+        })];
     }
 
     public static DateOnly Month(string? period, TimeProvider clock, string field = "period")
@@ -239,17 +262,24 @@ internal sealed class ListInvoicesHandler(PortalDbContext db, ITenantContext ten
             invoices = invoices.Where(i => i.PeriodStart == month);
         }
 
+        if (query.Unpaid)
+        {
+            // Issued, not cancelled, and paid less than in full: the open items.
+            invoices = invoices.Where(i => i.Kind == Invoice.Regular && i.Status == Invoice.Final && !db.Set<Invoice>().Any(c => c.CancelsId == i.Id)
+                && (db.Set<InvoicePayment>().Where(p => p.InvoiceId == i.Id).Sum(p => (long?)p.AmountCents) ?? 0) < i.GrossCents);
+        }
+
         var page = await invoices.OrderByDescending(i => i.PeriodStart).ThenByDescending(i => i.Number).ThenBy(i => i.RecipientName).Take(500).ToListAsync(cancellationToken);
-        return await InvoiceViews.ViewsAsync(db, page, withLines: false, cancellationToken);
+        return await InvoiceViews.ViewsAsync(db, page, withLines: false, clock, cancellationToken);
     }
 }
 
-internal sealed class GetInvoiceHandler(PortalDbContext db, ITenantContext tenant) : IQueryHandler<GetInvoice, InvoiceView>
+internal sealed class GetInvoiceHandler(PortalDbContext db, ITenantContext tenant, TimeProvider clock) : IQueryHandler<GetInvoice, InvoiceView>
 {
     public async ValueTask<InvoiceView> Handle(GetInvoice query, CancellationToken cancellationToken)
     {
         var invoice = await InvoiceViews.Visible(db, tenant).SingleOrDefaultAsync(i => i.Id == query.InvoiceId, cancellationToken) ?? throw new NotFoundException("The invoice");
-        return (await InvoiceViews.ViewsAsync(db, [invoice], withLines: true, cancellationToken))[0];
+        return (await InvoiceViews.ViewsAsync(db, [invoice], withLines: true, clock, cancellationToken))[0];
     }
 }
 
@@ -275,7 +305,7 @@ internal sealed class RunInvoicesHandler(InvoiceRun run, ITenantContext tenant, 
     }
 }
 
-internal sealed class CancelInvoiceHandler(PortalDbContext db, ITenantContext tenant, ISecurityAudit audit, TimeProvider clock) : ICommandHandler<CancelInvoice, InvoiceView>
+internal sealed class CancelInvoiceHandler(PortalDbContext db, ITenantContext tenant, ISender sender, ISecurityAudit audit, TimeProvider clock) : ICommandHandler<CancelInvoice, InvoiceView>
 {
     public async ValueTask<InvoiceView> Handle(CancelInvoice command, CancellationToken cancellationToken)
     {
@@ -323,6 +353,13 @@ internal sealed class CancelInvoiceHandler(PortalDbContext db, ITenantContext te
         await InvoiceRun.NumberAsync(db, [cancellation], ContractViews.Today(clock), cancellationToken);
         audit.Record("invoice.cancelled", original.Number ?? "", $"cancelled by {cancellation.Number}", original.ResellerId, original.CustomerId == Guid.Empty ? null : original.CustomerId);
         await db.SaveChangesAsync(cancellationToken);
-        return (await InvoiceViews.ViewsAsync(db, [cancellation], withLines: true, cancellationToken))[0];
+
+        // Nothing is due on a cancelled invoice: if its customer was suspended for it alone, the suspension ends.
+        if (!original.Wholesale && !await Payments.AnySuspendingAsync(db, original.CustomerId, cancellationToken))
+        {
+            await sender.Send(new LiftCustomerSuspension(original.CustomerId, OnlyBilling: true), cancellationToken);
+        }
+
+        return (await InvoiceViews.ViewsAsync(db, [cancellation], withLines: true, clock, cancellationToken))[0];
     }
 }

@@ -260,11 +260,12 @@ internal sealed class InvoiceRun(IServiceScopeFactory scopes, TimeProvider clock
                 return issued;
             }
 
+            var term = scope.ServiceProvider.GetRequiredService<Microsoft.Extensions.Options.IOptions<DunningOptions>>().Value.PaymentTermDays;
             var drafts = await db.Set<Invoice>().Where(i => i.Status == Invoice.Draft && i.IssuerId == issuerId)
                 .OrderBy(i => i.CreatedAt).ThenBy(i => i.RecipientId).ThenBy(i => i.Id).Take(Batch).ToListAsync(cancellationToken);
             try
             {
-                await NumberAsync(db, drafts, DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime), cancellationToken);
+                await NumberAsync(db, drafts, DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime), cancellationToken, term);
                 await db.SaveChangesAsync(cancellationToken);
                 issued += drafts.Count;
             }
@@ -277,8 +278,11 @@ internal sealed class InvoiceRun(IServiceScopeFactory scopes, TimeProvider clock
         return issued;
     }
 
-    /// <summary>Gives <paramref name="drafts"/> (one issuer's) the next numbers of that issuer's series; the caller saves.</summary>
-    public static async Task NumberAsync(PortalDbContext db, IReadOnlyList<Invoice> drafts, DateOnly today, CancellationToken cancellationToken)
+    /// <summary>
+    /// Gives <paramref name="drafts"/> (one issuer's) the next numbers of that issuer's series, and an invoice its due day
+    /// <paramref name="termDays"/> after today (a cancellation invoice has none); the caller saves.
+    /// </summary>
+    public static async Task NumberAsync(PortalDbContext db, IReadOnlyList<Invoice> drafts, DateOnly today, CancellationToken cancellationToken, int termDays = 0)
     {
         if (drafts.Count == 0)
         {
@@ -298,6 +302,7 @@ internal sealed class InvoiceRun(IServiceScopeFactory scopes, TimeProvider clock
             series.Last++;
             draft.Number = InvoiceMath.Number(today.Year, series.Last);
             draft.IssuedOn = today;
+            draft.DueOn = draft.Kind == Invoice.Regular ? today.AddDays(termDays) : null;
             draft.Status = Invoice.Final;
         }
     }

@@ -27,9 +27,9 @@ internal static class InvoicesEndpoints
     public static void Map(IEndpointRouteBuilder endpoints)
     {
         var api = endpoints.MapGroup("/api/v1/invoices").RequireAuthorization().WithTags("Invoices");
-        api.MapGet("/", (string? period, ISender sender, CancellationToken ct) => sender.Send(new ListInvoices(period), ct))
+        api.MapGet("/", (string? period, bool? unpaid, ISender sender, CancellationToken ct) => sender.Send(new ListInvoices(period, unpaid ?? false), ct))
             .RequireScope(ApiScopes.Read).WithName("ListInvoices")
-            .WithSummary("The invoices you issued or received, newest month first, without their lines; `period=2026-12` for one month.")
+            .WithSummary("The invoices you issued or received, newest month first, without their lines; `period=2026-12` for one month, `unpaid=true` for the open items.")
             .Produces<IReadOnlyList<InvoiceView>>().ProducesValidationProblem();
         api.MapGet("/{invoiceId:guid}", (Guid invoiceId, ISender sender, CancellationToken ct) => sender.Send(new GetInvoice(invoiceId), ct))
             .RequireScope(ApiScopes.Read).WithName("GetInvoice")
@@ -72,6 +72,15 @@ internal static class InvoicesEndpoints
             .RequireScope(ApiScopes.Manage).WithName("RunInvoices")
             .WithSummary("The operator's monthly run for `period` (this month when empty): every customer's and reseller's invoice for the month, numbered. Safe to repeat.")
             .Produces<InvoiceRunResult>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status403Forbidden);
+        api.MapPost("/{invoiceId:guid}/payments", (Guid invoiceId, RecordPaymentInput? body, ISender sender, CancellationToken ct) =>
+                sender.Send(new RecordPayment(invoiceId, body?.Amount, body?.PaidOn, body?.Method, body?.Reference), ct))
+            .RequireScope(ApiScopes.Manage).WithName("RecordPayment")
+            .WithSummary("Records a payment received for an invoice you issued; paying the last invoice a customer was suspended for lifts the suspension and starts the VMs it stopped.")
+            .Produces<InvoiceView>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
+        api.MapPost("/dunning", (ISender sender, CancellationToken ct) => sender.Send(new RunDunning(), ct))
+            .RequireScope(ApiScopes.Manage).WithName("RunDunning")
+            .WithSummary("The operator's dunning round now (it runs every hour): reminders, final notices and suspensions for invoices unpaid after their due day. Safe to repeat.")
+            .Produces<DunningRunResult>().ProducesProblem(StatusCodes.Status403Forbidden);
         api.MapPost("/{invoiceId:guid}/cancellation", (Guid invoiceId, ISender sender, CancellationToken ct) => sender.Send(new CancelInvoice(invoiceId), ct))
             .RequireScope(ApiScopes.Manage).WithName("CancelInvoice")
             .WithSummary("Cancels an invoice you issued with a cancellation invoice of the negated amounts; the next run for its month invoices the month anew.")
@@ -102,13 +111,40 @@ internal static class InvoicesEndpoints
                     return await RenderListAsync(http, renderer, sender, tenant, null, string.Join(" ", ex.Errors.Select(e => e.Reason)), StatusCodes.Status400BadRequest);
                 }
             }).AddEndpointFilter<AntiforgeryFilter>();
-        pages.MapGet("/invoices/{invoiceId:guid}", async (Guid invoiceId, HttpContext http, IPageRenderer renderer, ISender sender, ITenantContext tenant) =>
+        pages.MapGet("/invoices/{invoiceId:guid}", (Guid invoiceId, HttpContext http, IPageRenderer renderer, ISender sender, ITenantContext tenant) =>
+            RenderInvoiceAsync(http, renderer, sender, tenant, invoiceId, null, new Dictionary<string, string>(), StatusCodes.Status200OK));
+        pages.MapPost("/invoices/{invoiceId:guid}/payments", async (Guid invoiceId, HttpContext http, IPageRenderer renderer, ISender sender, ITenantContext tenant) =>
             {
-                var invoice = await sender.Send(new GetInvoice(invoiceId), http.RequestAborted);
-                var canCancel = invoice is { Kind: Invoice.Regular, Status: Invoice.Final, CancelledBy: null } && invoice.IssuerId == tenant.ResellerId
-                    && tenant.CustomerId is null && http.RequestServices.GetRequiredService<IPermissionChecker>().Has(Identity.Contracts.Permissions.InvoiceIssue);
-                return await renderer.RenderAsync(http, InvoiceTemplate, Title(invoice), InvoicePage.Of(invoice, canCancel));
-            });
+                var form = await http.Request.ReadFormAsync(http.RequestAborted);
+                var typed = new PaymentForm(form["amount"].ToString(), form["paidOn"].ToString(), form["method"].ToString(), form["reference"].ToString());
+                var errors = new Dictionary<string, string>();
+                var amount = decimal.TryParse(typed.Amount.Trim().Replace(',', '.'), System.Globalization.NumberStyles.Number, System.Globalization.CultureInfo.InvariantCulture, out var a) ? a : (decimal?)null;
+                var paidOn = DateOnly.TryParseExact(typed.PaidOn.Trim(), "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out var d) ? d : (DateOnly?)null;
+                if (amount is null && typed.Amount.Trim() != "")
+                {
+                    errors["amount"] = "Give the amount received in EUR.";
+                }
+
+                if (paidOn is null && typed.PaidOn.Trim() != "")
+                {
+                    errors["paidOn"] = "Give the day as YYYY-MM-DD.";
+                }
+
+                if (errors.Count == 0)
+                {
+                    try
+                    {
+                        await sender.Send(new RecordPayment(invoiceId, amount, paidOn, typed.Method, typed.Reference), http.RequestAborted);
+                        return Results.Redirect($"/admin/invoices/{invoiceId}");
+                    }
+                    catch (RequestValidationException ex)
+                    {
+                        errors = ex.Errors.GroupBy(e => e.Field).ToDictionary(g => g.Key, g => g.First().Reason);
+                    }
+                }
+
+                return await RenderInvoiceAsync(http, renderer, sender, tenant, invoiceId, typed, errors, StatusCodes.Status400BadRequest);
+            }).AddEndpointFilter<AntiforgeryFilter>();
         pages.MapPost("/invoices/{invoiceId:guid}/cancel", async (Guid invoiceId, HttpContext http, ISender sender) =>
             {
                 var cancellation = await sender.Send(new CancelInvoice(invoiceId), http.RequestAborted);
@@ -147,6 +183,19 @@ internal static class InvoicesEndpoints
     private static BillingDetailsForm Form(BillingDetailsView d) =>
         new(d.LegalName, d.Street, d.PostalCode, d.City, d.CountryCode, d.VatId ?? "", d.Email ?? "", d.SmallBusiness, d.TaxNumber ?? "", d.Phone ?? "", d.Iban ?? "");
 
+    private static async Task<IResult> RenderInvoiceAsync(
+        HttpContext http, IPageRenderer renderer, ISender sender, ITenantContext tenant, Guid invoiceId, PaymentForm? typed, IReadOnlyDictionary<string, string> errors, int status)
+    {
+        var invoice = await sender.Send(new GetInvoice(invoiceId), http.RequestAborted);
+        var issuerStaff = invoice.IssuerId == tenant.ResellerId && tenant.CustomerId is null
+            && http.RequestServices.GetRequiredService<IPermissionChecker>().Has(Identity.Contracts.Permissions.InvoiceIssue);
+        var canCancel = issuerStaff && invoice is { Kind: Invoice.Regular, Status: Invoice.Final, CancelledBy: null };
+        var canPay = issuerStaff && invoice.Payment is PaymentStates.Open or PaymentStates.Overdue;
+        var today = ContractViews.Today(http.RequestServices.GetRequiredService<TimeProvider>());
+        var form = typed ?? new PaymentForm(Money.Amount(invoice.Open), today.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture), "transfer", "");
+        return await renderer.RenderAsync(http, InvoiceTemplate, Title(invoice), InvoicePage.Of(invoice, canCancel, canPay, form, errors), status);
+    }
+
     private static string Title(InvoiceView i) => i.Kind == Invoice.Cancellation ? "Cancellation invoice" : "Invoice";
 
     private static Task<IResult> RenderDetailsAsync(HttpContext http, IPageRenderer renderer, ITenantContext tenant, BillingDetailsForm form, IReadOnlyDictionary<string, string> errors, bool saved, int status) =>
@@ -154,7 +203,8 @@ internal static class InvoicesEndpoints
 
     private static async Task<IResult> RenderListAsync(HttpContext http, IPageRenderer renderer, ISender sender, ITenantContext tenant, InvoiceRunResult? run, string error, int status)
     {
-        var invoices = await sender.Send(new ListInvoices(null), http.RequestAborted);
+        var unpaid = http.Request.Query["unpaid"] == "true";
+        var invoices = await sender.Send(new ListInvoices(null, unpaid), http.RequestAborted);
         var me = tenant.ResellerId;
         var thisMonth = InvoiceViews.Month(null, http.RequestServices.GetRequiredService<TimeProvider>());
         var model = new InvoicesModel(
@@ -163,11 +213,12 @@ internal static class InvoicesEndpoints
                 i.PeriodStart.ToString("yyyy-MM", System.Globalization.CultureInfo.InvariantCulture),
                 i.IssuerId == me && tenant.CustomerId is null ? i.Recipient.LegalName : i.Issuer.LegalName,
                 i.IssuerId == me && tenant.CustomerId is null,
-                Money.Amount(i.Net), Money.Amount(i.Vat), Money.Amount(i.Gross), i.CancelledBy ?? ""))],
+                Money.Amount(i.Net), Money.Amount(i.Vat), Money.Amount(i.Gross), i.CancelledBy ?? "", i.Payment, Money.Amount(i.Open)))],
             tenant.IsOperator,
             thisMonth.ToString("yyyy-MM", System.Globalization.CultureInfo.InvariantCulture),
             run is null ? null : new RunSummary(run.Period, run.Created, run.Issued, run.AlreadyInvoiced, run.Skipped),
-            error);
+            error,
+            unpaid);
         return await renderer.RenderAsync(http, ListTemplate, "Invoices", model, status);
     }
 }
@@ -178,7 +229,8 @@ internal static class InvoicesEndpoints
 /// <param name="ThisMonth">The month the run form offers, "2026-12".</param>
 /// <param name="Run">What the run just did, if the page answers one.</param>
 /// <param name="Error">Why the run was refused.</param>
-public sealed record InvoicesModel(IReadOnlyList<InvoiceRow> Invoices, bool CanRun, string ThisMonth, RunSummary? Run, string Error);
+/// <param name="Unpaid">Only the invoices not paid yet are shown.</param>
+public sealed record InvoicesModel(IReadOnlyList<InvoiceRow> Invoices, bool CanRun, string ThisMonth, RunSummary? Run, string Error, bool Unpaid = false);
 
 /// <param name="Id">The invoice's id.</param>
 /// <param name="Number">Its number; empty for a draft.</param>
@@ -192,7 +244,9 @@ public sealed record InvoicesModel(IReadOnlyList<InvoiceRow> Invoices, bool CanR
 /// <param name="Vat">EUR of VAT.</param>
 /// <param name="Gross">EUR, gross.</param>
 /// <param name="CancelledBy">The number of the cancellation invoice that cancelled it, if any.</param>
-public sealed record InvoiceRow(string Id, string Number, bool Cancellation, bool Draft, string IssuedOn, string Period, string Party, bool Issued, string Net, string Vat, string Gross, string CancelledBy);
+/// <param name="Payment">paid, open or overdue; empty for drafts, cancelled and cancellation invoices.</param>
+/// <param name="Open">EUR still to pay.</param>
+public sealed record InvoiceRow(string Id, string Number, bool Cancellation, bool Draft, string IssuedOn, string Period, string Party, bool Issued, string Net, string Vat, string Gross, string CancelledBy, string Payment = "", string Open = "");
 
 /// <param name="Period">The month run.</param>
 /// <param name="Created">Invoices created.</param>
@@ -228,18 +282,42 @@ public sealed record RunSummary(string Period, int Created, int Issued, int Alre
 public sealed record InvoicePage(
     string Id, string Title, string Number, string IssuedOn, string PeriodFrom, string PeriodTo, IReadOnlyList<string> Issuer, string IssuerVatId, string IssuerTaxNumber, string IssuerContact, string IssuerIban,
     IReadOnlyList<string> Recipient, string RecipientVatId, IReadOnlyList<InvoicePageLine> Lines, string Net, string VatRate, string Vat, string Gross,
-    string Note, string Cancels, string CancelledBy, bool Draft, bool CanCancel)
+    string Note, string Cancels, string CancelledBy, bool Draft, bool CanCancel,
+    string DueOn = "", string Payment = "", string Paid = "", string Open = "", IReadOnlyList<InvoicePagePayment>? Payments = null,
+    IReadOnlyList<InvoicePageReminder>? Reminders = null, bool CanRecordPayment = false, PaymentForm? PaymentForm = null,
+    IReadOnlyDictionary<string, string>? PaymentErrors = null, IReadOnlyList<string>? Methods = null)
 {
-    public static InvoicePage Of(InvoiceView i, bool canCancel) => new(
+    public static InvoicePage Of(InvoiceView i, bool canCancel, bool canPay, PaymentForm form, IReadOnlyDictionary<string, string> errors) => new(
         i.Id.ToString(), i.Kind == Invoice.Cancellation ? "Cancellation invoice" : "Invoice", i.Number, PageFormat.Day(i.IssuedOn),
         PageFormat.Day(i.PeriodStart), PageFormat.Day(i.PeriodEnd), AddressOf(i.Issuer), i.Issuer.VatId ?? "", i.Issuer.TaxNumber ?? "",
         string.Join(" · ", new[] { i.Issuer.Email, i.Issuer.Phone }.Where(x => !string.IsNullOrEmpty(x))), i.Issuer.Iban ?? "", AddressOf(i.Recipient), i.Recipient.VatId ?? "",
         [.. i.Lines.Select(l => new InvoicePageLine(l.Position, l.Description, PageFormat.Day(l.From), PageFormat.Day(l.To), l.Days, l.DaysInMonth, l.Days != l.DaysInMonth, Money.Amount(l.MonthlyNet), Money.Amount(l.Net)))],
         Money.Amount(i.Net), i.VatRate.ToString("0.##", System.Globalization.CultureInfo.InvariantCulture), Money.Amount(i.Vat), Money.Amount(i.Gross), i.Note,
-        i.Cancels ?? "", i.CancelledBy ?? "", i.Status == Invoice.Draft, canCancel);
+        i.Cancels ?? "", i.CancelledBy ?? "", i.Status == Invoice.Draft, canCancel,
+        PageFormat.Day(i.DueOn), i.Payment, Money.Amount(i.Paid), Money.Amount(i.Open),
+        [.. (i.Payments ?? []).Select(p => new InvoicePagePayment(PageFormat.Day(p.PaidOn), Money.Amount(p.Amount), p.Method, p.Reference, p.RecordedBy))],
+        [.. (i.Reminders ?? []).Select(r => new InvoicePageReminder(r.Level, PageFormat.Day(DateOnly.FromDateTime(r.At.UtcDateTime)), Money.Amount(r.Open), r.Mailed, r.MailError ?? ""))],
+        canPay, form, errors, PaymentMethods.All);
 
     private static IReadOnlyList<string> AddressOf(BillingDetailsView d) => [d.LegalName, d.Street, $"{d.PostalCode} {d.City}", d.CountryCode];
 }
+
+/// <param name="PaidOn">The day it was received.</param>
+/// <param name="Amount">EUR.</param>
+/// <param name="Method">transfer, direct-debit, card, cash or other.</param>
+/// <param name="Reference">The bank's reference, if any.</param>
+/// <param name="RecordedBy">Who recorded it.</param>
+public sealed record InvoicePagePayment(string PaidOn, string Amount, string Method, string Reference, string RecordedBy);
+
+/// <param name="Level">1 reminder, 2 second reminder, 3 final notice, 4 suspension.</param>
+/// <param name="On">The day it was taken.</param>
+/// <param name="Open">EUR open then.</param>
+/// <param name="Mailed">The recipient was mailed.</param>
+/// <param name="MailError">Why the mail did not go out (yet).</param>
+public sealed record InvoicePageReminder(int Level, string On, string Open, bool Mailed, string MailError);
+
+/// <summary>The record-payment form's values, as shown or as typed.</summary>
+public sealed record PaymentForm(string Amount, string PaidOn, string Method, string Reference);
 
 /// <param name="Position">1, 2, …</param>
 /// <param name="Description">What is charged.</param>

@@ -80,6 +80,9 @@ internal sealed class VirtualMachine : ITenantOwned, IVersioned
 
     public required string CreatedBy { get; set; }
 
+    /// <summary>The customer's suspension powered it off; lifting the suspension starts it again.</summary>
+    public bool StoppedBySuspension { get; set; }
+
     /// <summary>The client's idempotency key of the create request.</summary>
     public Guid? RequestId { get; set; }
 

@@ -57,4 +57,13 @@ internal sealed class Customer
     public int? DiskLimitGiB { get; set; }
 
     public DateTimeOffset CreatedAt { get; set; }
+
+    /// <summary>Since when the customer is suspended (its VMs stopped, starting and consoles refused); null while in good standing.</summary>
+    public DateTimeOffset? SuspendedAt { get; set; }
+
+    /// <summary>Who suspended it: <see cref="Contracts.CustomerSuspension.ByBilling"/> or a user's name.</summary>
+    public string? SuspendedBy { get; set; }
+
+    /// <summary>Why, as its users are told.</summary>
+    public string? SuspensionReason { get; set; }
 }

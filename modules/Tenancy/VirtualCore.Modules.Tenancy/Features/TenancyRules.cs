@@ -74,6 +74,7 @@ internal static class TenancyViews
         var reseller = await db.Set<Reseller>().SingleAsync(r => r.Id == customer.ResellerId, cancellationToken);
         return new CustomerView(
             customer.Id, customer.ResellerId, reseller.Name, customer.Name, customer.OtpRequired, customer.CreatedAt,
-            new CustomerCapacity(customer.CoreLimit, customer.MemoryLimitGiB, customer.DiskLimitGiB));
+            new CustomerCapacity(customer.CoreLimit, customer.MemoryLimitGiB, customer.DiskLimitGiB),
+            customer.SuspendedAt is { } since ? new CustomerSuspension(since, customer.SuspendedBy ?? "", customer.SuspensionReason ?? "") : null);
     }
 }

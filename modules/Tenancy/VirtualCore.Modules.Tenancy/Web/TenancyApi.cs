@@ -28,6 +28,14 @@ internal static class TenancyApi
         api.MapPut("/customers/{customerId:guid}/otp-policy", (Guid customerId, OtpPolicyRequest body, ISender sender, CancellationToken ct) =>
             sender.Send(new SetCustomerOtpPolicy(customerId, body.OtpRequired), ct)).WithSummary("Requires one-time passwords for the customer's users, or not.")
             .ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapPut("/customers/{customerId:guid}/suspension", (Guid customerId, SuspendCustomerInput? body, ISender sender, CancellationToken ct) =>
+            sender.Send(new SuspendCustomer(customerId, body?.Reason), ct)).WithName("SuspendCustomer")
+            .WithSummary("Suspends the customer: its users may no longer start, operate, create or open the console of a VM, and its running VMs are powered off (disks kept). A suspended customer stays as it was.")
+            .Produces<CustomerView>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapDelete("/customers/{customerId:guid}/suspension", (Guid customerId, ISender sender, CancellationToken ct) =>
+            sender.Send(new LiftCustomerSuspension(customerId), ct)).WithName("LiftCustomerSuspension")
+            .WithSummary("Lifts the customer's suspension; the VMs the suspension stopped start again.")
+            .Produces<CustomerView>().ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound);
     }
 }
 

@@ -267,6 +267,43 @@ namespace VirtualCore.Portal.Persistence.Migrations.Postgres
                     b.ToTable("ContractNotices", (string)null);
                 });
 
+            modelBuilder.Entity("VirtualCore.Modules.Billing.Domain.DunningStep", b =>
+                {
+                    b.Property<Guid>("InvoiceId")
+                        .HasColumnType("uuid");
+
+                    b.Property<int>("Level")
+                        .HasColumnType("integer");
+
+                    b.Property<long>("At")
+                        .HasColumnType("bigint");
+
+                    b.Property<Guid>("CustomerId")
+                        .HasColumnType("uuid");
+
+                    b.Property<int>("MailAttempts")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("MailError")
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)");
+
+                    b.Property<long?>("MailedAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("OpenCents")
+                        .HasColumnType("bigint");
+
+                    b.Property<Guid>("ResellerId")
+                        .HasColumnType("uuid");
+
+                    b.HasKey("InvoiceId", "Level");
+
+                    b.HasIndex("ResellerId", "CustomerId");
+
+                    b.ToTable("DunningSteps", (string)null);
+                });
+
             modelBuilder.Entity("VirtualCore.Modules.Billing.Domain.Invoice", b =>
                 {
                     b.Property<Guid>("Id")
@@ -281,6 +318,9 @@ namespace VirtualCore.Portal.Persistence.Migrations.Postgres
 
                     b.Property<Guid>("CustomerId")
                         .HasColumnType("uuid");
+
+                    b.Property<DateOnly?>("DueOn")
+                        .HasColumnType("date");
 
                     b.Property<long>("GrossCents")
                         .HasColumnType("bigint");
@@ -481,6 +521,54 @@ namespace VirtualCore.Portal.Persistence.Migrations.Postgres
                     b.HasIndex("ContractId", "From");
 
                     b.ToTable("InvoiceLines", (string)null);
+                });
+
+            modelBuilder.Entity("VirtualCore.Modules.Billing.Domain.InvoicePayment", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<long>("AmountCents")
+                        .HasColumnType("bigint");
+
+                    b.Property<Guid>("CustomerId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid>("InvoiceId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("Method")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.Property<DateOnly>("PaidOn")
+                        .HasColumnType("date");
+
+                    b.Property<long>("RecordedAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("RecordedBy")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<string>("Reference")
+                        .HasMaxLength(140)
+                        .HasColumnType("character varying(140)");
+
+                    b.Property<Guid>("ResellerId")
+                        .HasColumnType("uuid");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("InvoiceId", "Reference")
+                        .IsUnique();
+
+                    b.HasIndex("ResellerId", "CustomerId");
+
+                    b.ToTable("InvoicePayments", (string)null);
                 });
 
             modelBuilder.Entity("VirtualCore.Modules.Billing.Domain.InvoiceSeries", b =>
@@ -984,6 +1072,9 @@ namespace VirtualCore.Portal.Persistence.Migrations.Postgres
 
                     b.Property<long>("StateChangedAt")
                         .HasColumnType("bigint");
+
+                    b.Property<bool>("StoppedBySuspension")
+                        .HasColumnType("boolean");
 
                     b.Property<int>("VCpus")
                         .HasColumnType("integer");
@@ -1972,6 +2063,17 @@ namespace VirtualCore.Portal.Persistence.Migrations.Postgres
 
                     b.Property<Guid>("ResellerId")
                         .HasColumnType("uuid");
+
+                    b.Property<long?>("SuspendedAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("SuspendedBy")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<string>("SuspensionReason")
+                        .HasMaxLength(300)
+                        .HasColumnType("character varying(300)");
 
                     b.HasKey("Id");
 

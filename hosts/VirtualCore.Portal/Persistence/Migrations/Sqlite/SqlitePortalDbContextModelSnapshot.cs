@@ -260,6 +260,43 @@ namespace VirtualCore.Portal.Persistence.Migrations.Sqlite
                     b.ToTable("ContractNotices", (string)null);
                 });
 
+            modelBuilder.Entity("VirtualCore.Modules.Billing.Domain.DunningStep", b =>
+                {
+                    b.Property<Guid>("InvoiceId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Level")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("At")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid>("CustomerId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("MailAttempts")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("MailError")
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("MailedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("OpenCents")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid>("ResellerId")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("InvoiceId", "Level");
+
+                    b.HasIndex("ResellerId", "CustomerId");
+
+                    b.ToTable("DunningSteps", (string)null);
+                });
+
             modelBuilder.Entity("VirtualCore.Modules.Billing.Domain.Invoice", b =>
                 {
                     b.Property<Guid>("Id")
@@ -273,6 +310,9 @@ namespace VirtualCore.Portal.Persistence.Migrations.Sqlite
                         .HasColumnType("INTEGER");
 
                     b.Property<Guid>("CustomerId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateOnly?>("DueOn")
                         .HasColumnType("TEXT");
 
                     b.Property<long>("GrossCents")
@@ -474,6 +514,54 @@ namespace VirtualCore.Portal.Persistence.Migrations.Sqlite
                     b.HasIndex("ContractId", "From");
 
                     b.ToTable("InvoiceLines", (string)null);
+                });
+
+            modelBuilder.Entity("VirtualCore.Modules.Billing.Domain.InvoicePayment", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("AmountCents")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid>("CustomerId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("InvoiceId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Method")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateOnly>("PaidOn")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("RecordedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("RecordedBy")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Reference")
+                        .HasMaxLength(140)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("ResellerId")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("InvoiceId", "Reference")
+                        .IsUnique();
+
+                    b.HasIndex("ResellerId", "CustomerId");
+
+                    b.ToTable("InvoicePayments", (string)null);
                 });
 
             modelBuilder.Entity("VirtualCore.Modules.Billing.Domain.InvoiceSeries", b =>
@@ -976,6 +1064,9 @@ namespace VirtualCore.Portal.Persistence.Migrations.Sqlite
                         .HasColumnType("TEXT");
 
                     b.Property<long>("StateChangedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("StoppedBySuspension")
                         .HasColumnType("INTEGER");
 
                     b.Property<int>("VCpus")
@@ -1960,6 +2051,17 @@ namespace VirtualCore.Portal.Persistence.Migrations.Sqlite
                         .HasColumnType("INTEGER");
 
                     b.Property<Guid>("ResellerId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("SuspendedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("SuspendedBy")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("SuspensionReason")
+                        .HasMaxLength(300)
                         .HasColumnType("TEXT");
 
                     b.HasKey("Id");

@@ -165,6 +165,8 @@ internal sealed class CreateVmHandler(
             }
         }
 
+        await Actions.VmGuard.EnsureNotSuspendedAsync(sender, customerId, cancellationToken);
+
         // The customer's own vDataCenter first: its limits hold whatever room the rack servers have.
         await capacity.EnsureRoomAsync(customerId, command.VCpus, command.MemoryGiB, command.DiskGiB, cancellationToken);
 

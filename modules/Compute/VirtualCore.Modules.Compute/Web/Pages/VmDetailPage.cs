@@ -29,6 +29,7 @@ namespace VirtualCore.Modules.Compute.Web.Pages;
 /// <param name="ConsoleAutoconnect">True when the console connects as the page opens (its own page), false when on a click.</param>
 /// <param name="Assigned">The addresses it holds from the provider's pools.</param>
 /// <param name="DiskExports">Its disk exports, newest first (only for those who may manage it).</param>
+/// <param name="Suspension">Why the caller's account is suspended (its users may then do nothing with the VM); empty otherwise.</param>
 public sealed record VmDetailModel(
     VmRow Vm,
     IReadOnlyList<JobRow> Jobs,
@@ -44,7 +45,8 @@ public sealed record VmDetailModel(
     bool ConsoleSimulated = false,
     bool ConsoleAutoconnect = false,
     IReadOnlyList<AssignedAddressRow>? Assigned = null,
-    IReadOnlyList<DiskExportRow>? DiskExports = null);
+    IReadOnlyList<DiskExportRow>? DiskExports = null,
+    string Suspension = "");
 
 /// <summary>A disk export of the VM.</summary>
 /// <param name="Id">Its id.</param>
@@ -161,7 +163,10 @@ internal static class VmDetailPage
         var vm = await sender.Send(new GetVm(vmId), http.RequestAborted);
         var level = await http.RequestServices.GetRequiredService<IResourceAccess>().VmAccessAsync(vmId, http.RequestAborted);
         var points = await sender.Send(new ListRecoveryPoints(vmId), http.RequestAborted);
-        var operate = level >= AccessLevel.Operate;
+        var suspension = http.RequestServices.GetRequiredService<ITenantContext>().CustomerId is { } customer
+            ? (await sender.Send(new Tenancy.Contracts.GetCustomerSuspension(customer), http.RequestAborted))?.Reason ?? ""
+            : "";
+        var operate = level >= AccessLevel.Operate && suspension == "";
         var targets = level >= AccessLevel.Manage ? await sender.Send(new ListMigrationTargets(vmId), http.RequestAborted) : [];
         var exports = level >= AccessLevel.Manage ? await sender.Send(new ListDiskExports(vmId), http.RequestAborted) : [];
         return await renderer.RenderAsync(http, Template, vm.Name, new VmDetailModel(
@@ -188,6 +193,7 @@ internal static class VmDetailPage
                 e.SizeBytes is { } size ? PageFormat.Bytes(size) : "",
                 PageFormat.Timestamp(e.CreatedAt),
                 PageFormat.Timestamp(e.ExpiresAt),
-                e.DownloadPath ?? "")).ToArray()), status);
+                e.DownloadPath ?? "")).ToArray(),
+            Suspension: suspension), status);
     }
 }

@@ -135,7 +135,7 @@ internal static class VmHardwarePage
         VmView vm, HttpContext http, IPageRenderer renderer, ISender sender, HardwareForm input, IReadOnlyList<FieldError> errors, string? error, int status)
     {
         // The form is for those who may change the hardware: the same guard and words as the command itself.
-        await http.RequestServices.GetRequiredService<IVmGuard>().EnsureAsync(vm.Id, EditVmHardwareHandler.Action.Level, http.RequestAborted);
+        await http.RequestServices.GetRequiredService<IVmGuard>().EnsureAsync(vm.Id, EditVmHardwareHandler.Action.Level, acting: false, http.RequestAborted);
         var isos = (await sender.Send(new ListIsoImages(), http.RequestAborted)).Where(i => i.Format == IsoImageFormats.Iso).ToList();
         var usage = (await sender.Send(new ListNodeUsage(), http.RequestAborted)).SingleOrDefault(n => n.Name == vm.NodeName);
         var server = (await sender.Send(new ListRackServers(), http.RequestAborted)).SingleOrDefault(n => n.Name == vm.NodeName);

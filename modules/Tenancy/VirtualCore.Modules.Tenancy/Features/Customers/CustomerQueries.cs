@@ -13,7 +13,8 @@ internal sealed class ListCustomersHandler(PortalDbContext db, ITenantContext te
 {
     public async ValueTask<IReadOnlyList<CustomerView>> Handle(ListCustomers query, CancellationToken cancellationToken) =>
         await TenancyAccess.Customers(db, tenant).OrderBy(c => c.Name)
-            .Join(db.Set<Reseller>(), c => c.ResellerId, r => r.Id, (c, r) => new CustomerView(c.Id, c.ResellerId, r.Name, c.Name, c.OtpRequired, c.CreatedAt, new CustomerCapacity(c.CoreLimit, c.MemoryLimitGiB, c.DiskLimitGiB)))
+            .Join(db.Set<Reseller>(), c => c.ResellerId, r => r.Id, (c, r) => new CustomerView(c.Id, c.ResellerId, r.Name, c.Name, c.OtpRequired, c.CreatedAt, new CustomerCapacity(c.CoreLimit, c.MemoryLimitGiB, c.DiskLimitGiB),
+                c.SuspendedAt == null ? null : new CustomerSuspension(c.SuspendedAt.Value, c.SuspendedBy ?? "", c.SuspensionReason ?? "")))
             .ToListAsync(cancellationToken);
 }
 
@@ -22,7 +23,8 @@ internal sealed class GetCustomerHandler(PortalDbContext db, ITenantContext tena
 {
     public async ValueTask<CustomerView> Handle(GetCustomer query, CancellationToken cancellationToken) =>
         await TenancyAccess.Customers(db, tenant).Where(c => c.Id == query.CustomerId)
-            .Join(db.Set<Reseller>(), c => c.ResellerId, r => r.Id, (c, r) => new CustomerView(c.Id, c.ResellerId, r.Name, c.Name, c.OtpRequired, c.CreatedAt, new CustomerCapacity(c.CoreLimit, c.MemoryLimitGiB, c.DiskLimitGiB)))
+            .Join(db.Set<Reseller>(), c => c.ResellerId, r => r.Id, (c, r) => new CustomerView(c.Id, c.ResellerId, r.Name, c.Name, c.OtpRequired, c.CreatedAt, new CustomerCapacity(c.CoreLimit, c.MemoryLimitGiB, c.DiskLimitGiB),
+                c.SuspendedAt == null ? null : new CustomerSuspension(c.SuspendedAt.Value, c.SuspendedBy ?? "", c.SuspensionReason ?? "")))
             .SingleOrDefaultAsync(cancellationToken) ?? throw new NotFoundException("The customer");
 }
 
@@ -33,4 +35,16 @@ internal sealed class GetCustomerCapacityHandler(PortalDbContext db, ITenantCont
         await TenancyAccess.Customers(db, tenant).Where(c => c.Id == query.CustomerId)
             .Select(c => new CustomerCapacity(c.CoreLimit, c.MemoryLimitGiB, c.DiskLimitGiB))
             .SingleOrDefaultAsync(cancellationToken) ?? throw new NotFoundException("The customer");
+}
+
+/// <summary>The suspension of a customer the caller may see (its own users among them), or null.</summary>
+internal sealed class GetCustomerSuspensionHandler(PortalDbContext db, ITenantContext tenant) : IQueryHandler<GetCustomerSuspension, CustomerSuspension?>
+{
+    public async ValueTask<CustomerSuspension?> Handle(GetCustomerSuspension query, CancellationToken cancellationToken)
+    {
+        var c = await TenancyAccess.Customers(db, tenant).AsNoTracking().Where(c => c.Id == query.CustomerId)
+            .Select(c => new { c.SuspendedAt, c.SuspendedBy, c.SuspensionReason }).SingleOrDefaultAsync(cancellationToken)
+            ?? throw new NotFoundException("The customer");
+        return c.SuspendedAt is { } since ? new CustomerSuspension(since, c.SuspendedBy ?? "", c.SuspensionReason ?? "") : null;
+    }
 }
