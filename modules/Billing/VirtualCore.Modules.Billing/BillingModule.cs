@@ -48,7 +48,6 @@ public sealed class BillingModule : IModule
         services.AddRequestPermission(Permissions.InvoiceRead, typeof(ListInvoices), typeof(GetInvoice), typeof(GetBillingDetails));
         services.AddRequestPermission(Permissions.ContractManage, typeof(SetBillingDetails));
         services.AddRequestPermission(Permissions.InvoiceIssue, typeof(RunInvoices), typeof(CancelInvoice), typeof(RecordPayment), typeof(RunDunning));
-        services.AddScoped<IValidator<RecordPayment>, RecordPaymentValidator>();
         services.Configure<DunningOptions>(configuration.GetSection(DunningOptions.Section));
         services.AddSingleton<Dunning>();
         services.AddSelfCommittingCommands(typeof(RunDunning));

@@ -55,7 +55,6 @@ public sealed class TenancyModule : IModule
         services.AddScoped<IValidator<CreateReseller>, CreateResellerValidator>();
         services.AddScoped<IValidator<CreateCustomer>, CreateCustomerValidator>();
         services.AddScoped<IValidator<SetCustomerCapacity>, SetCustomerCapacityValidator>();
-        services.AddScoped<IValidator<SuspendCustomer>, SuspendCustomerValidator>();
 
         // Reading the policy is part of signing in, before anyone is signed in.
         services.AddAnonymousRequests(typeof(GetTenantPolicy));

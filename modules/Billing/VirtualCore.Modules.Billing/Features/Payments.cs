@@ -27,12 +27,12 @@ public sealed class DunningOptions
     public bool Enabled { get; set; } = true;
 }
 
-/// <summary>A payment's amount, day, method and reference, each with its reason.</summary>
-internal sealed class RecordPaymentValidator(TimeProvider clock) : IValidator<RecordPayment>
+/// <summary>A payment's amount, day, method and reference, each with its reason (checked once the invoice was found).</summary>
+internal static class RecordPaymentRules
 {
     public const int MaxReference = 140;
 
-    public ValueTask<IReadOnlyList<FieldError>> ValidateAsync(RecordPayment request, CancellationToken cancellationToken)
+    public static List<FieldError> Check(RecordPayment request, DateOnly today)
     {
         var errors = new List<FieldError>();
         if (request.Amount is not { } amount)
@@ -48,7 +48,6 @@ internal sealed class RecordPaymentValidator(TimeProvider clock) : IValidator<Re
             errors.Add(new FieldError("amount", "An amount has at most two decimal places (cents)."));
         }
 
-        var today = ContractViews.Today(clock);
         if (request.PaidOn is { } day && (day > today || day.Year < 2000))
         {
             errors.Add(new FieldError("paidOn", "A payment is received today or on a day before, not in the future."));
@@ -69,7 +68,7 @@ internal sealed class RecordPaymentValidator(TimeProvider clock) : IValidator<Re
             errors.Add(new FieldError("reference", "Write the reference on one line, without control characters."));
         }
 
-        return ValueTask.FromResult<IReadOnlyList<FieldError>>(errors);
+        return errors;
     }
 }
 
@@ -87,6 +86,11 @@ internal sealed class RecordPaymentHandler(PortalDbContext db, ITenantContext te
         if (invoice.IssuerId != tenant.ResellerId || tenant.CustomerId is not null)
         {
             throw new ForbiddenException("Only its issuer records payments for an invoice.");
+        }
+
+        if (RecordPaymentRules.Check(command, ContractViews.Today(clock)) is { Count: > 0 } errors)
+        {
+            throw new RequestValidationException(errors);
         }
 
         if (invoice.Kind != Invoice.Regular)

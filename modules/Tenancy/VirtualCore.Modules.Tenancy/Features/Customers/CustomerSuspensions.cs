@@ -8,34 +8,36 @@ using VirtualCore.Modules.Tenancy.Domain;
 
 namespace VirtualCore.Modules.Tenancy.Features.Customers;
 
-/// <summary>A suspension's reason: 1–300 characters of one line.</summary>
-internal sealed class SuspendCustomerValidator : IValidator<SuspendCustomer>
-{
-    public const int MaxReason = 300;
-
-    public ValueTask<IReadOnlyList<FieldError>> ValidateAsync(SuspendCustomer request, CancellationToken cancellationToken)
-    {
-        var reason = request.Reason?.Trim() ?? "";
-        IReadOnlyList<FieldError> errors =
-            reason.Length == 0 ? [new FieldError("reason", "Say why the customer is suspended; its users are told.")]
-            : reason.Length > MaxReason ? [new FieldError("reason", $"Keep the reason to {MaxReason} characters.")]
-            : reason.Any(char.IsControl) ? [new FieldError("reason", "Write the reason on one line, without control characters.")]
-            : [];
-        return ValueTask.FromResult(errors);
-    }
-}
-
 /// <summary>Suspends a customer: its reseller's staff, the operator, or the dunning sequence (the system).</summary>
 internal sealed class SuspendCustomerHandler(PortalDbContext db, ITenantContext tenant, ISecurityAudit audit, IPublisher publisher, TimeProvider clock) : ICommandHandler<SuspendCustomer, CustomerView>
 {
+    public const int MaxReason = 300;
+
     public async ValueTask<CustomerView> Handle(SuspendCustomer command, CancellationToken cancellationToken)
     {
+        // The customer first, so that someone else's customer is not found whatever the body says.
         var customer = await CustomerSuspensions.StaffCustomerAsync(db, tenant, command.CustomerId, cancellationToken);
+        var reason = command.Reason?.Trim() ?? "";
+        if (reason.Length == 0)
+        {
+            throw new RequestValidationException("reason", "Say why the customer is suspended; its users are told.");
+        }
+
+        if (reason.Length > MaxReason)
+        {
+            throw new RequestValidationException("reason", $"Keep the reason to {MaxReason} characters.");
+        }
+
+        if (reason.Any(char.IsControl))
+        {
+            throw new RequestValidationException("reason", "Write the reason on one line, without control characters.");
+        }
+
         if (customer.SuspendedAt is null)
         {
             customer.SuspendedAt = clock.GetUtcNow();
             customer.SuspendedBy = tenant.IsSystem ? CustomerSuspension.ByBilling : tenant.UserName;
-            customer.SuspensionReason = command.Reason!.Trim();
+            customer.SuspensionReason = reason;
             audit.Record("customer.suspended", customer.Name, customer.SuspensionReason, customer.ResellerId, customer.Id);
             await publisher.Publish(new CustomerSuspensionChanged(customer.Id, true), cancellationToken);
         }
