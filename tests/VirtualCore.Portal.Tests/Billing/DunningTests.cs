@@ -293,10 +293,12 @@ public sealed class DunningTests(DunningPortal fixture) : IClassFixture<DunningP
         Assert.Equal(HttpStatusCode.Forbidden, start.StatusCode);
         Assert.Contains("Abuse report", (await start.ProblemAsync()).GetProperty("detail").GetString());
 
-        // Its reseller's staff still act on the VM; the customer's page shows the reason as text.
+        // The customer's VM page says why, as text, and offers no button that would be refused.
         using var page = _portal.Session("acme.localhost");
         await page.SignInAsync("widget", "widget-pass-1");
         var html = await page.Client.GetStringAsync($"/vms/{vm}");
+        Assert.Contains("id=\"suspension\"", html);
+        Assert.Contains("Abuse report &lt;script&gt;", html);
         Assert.DoesNotContain("<script>alert(1)</script>", html);
 
         // A payment lifts only what billing suspended.
@@ -309,5 +311,59 @@ public sealed class DunningTests(DunningPortal fixture) : IClassFixture<DunningP
         Assert.Equal(HttpStatusCode.OK, lifted.StatusCode);
         Assert.Null((await lifted.Content.ReadFromJsonAsync<CustomerView>(Api.Json))!.Suspension);
         await Api.WaitUntilAsync(() => StateAsync(widget, vm), s => s == VmStates.Running);
+
+        // The same on the customers page: a suspension needs its reason, shows it, and is lifted there.
+        using var staff = _portal.Session("acme.localhost");
+        await staff.SignInAsync("acme-admin", "acme-admin-pass-1");
+        var form = $"/admin/customers/{DemoTenants.AcmeCustomerId}/suspension";
+        var noReason = await staff.PostFormAsync(form, new Dictionary<string, string> { ["reason"] = " " }, "/admin/customers");
+        Assert.Equal(HttpStatusCode.BadRequest, noReason.StatusCode);
+        Assert.Contains("Say why the customer is suspended", await noReason.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.Redirect, (await staff.PostFormAsync(form, new Dictionary<string, string> { ["reason"] = "Unpaid since May" }, "/admin/customers")).StatusCode);
+        var listed = await staff.Client.GetStringAsync("/admin/customers");
+        Assert.Contains("data-suspended=\"true\"", listed);
+        Assert.Contains("Unpaid since May", listed);
+        Assert.Contains("Unpaid since May", await page.Client.GetStringAsync($"/vms/{vm}"));
+        Assert.Equal(HttpStatusCode.Redirect, (await staff.PostFormAsync(form + "/lift", new Dictionary<string, string>(), "/admin/customers")).StatusCode);
+        Assert.Null((await Acme("acme-admin").GetAsync<CustomerView>($"/api/v1/customers/{DemoTenants.AcmeCustomerId}")).Suspension);
+    }
+
+    [Fact]
+    public async Task The_issuer_records_a_payment_on_the_invoice_page_which_says_what_is_wrong_with_a_bad_one_and_the_recipient_sees_no_form()
+    {
+        await ContractAsync(DemoTenants.KampId, DemoTenants.KampCustomerId, 2_000, 1_400, "2025-09");
+        var invoice = await InvoiceOfAsync(Kamp("kamp-admin"), "2025-09", DemoTenants.KampCustomerId);
+        var page = $"/admin/invoices/{invoice.Id}";
+
+        using var staff = _portal.Session("kamp.localhost");
+        await staff.SignInAsync("kamp-admin", "kamp-admin-pass-1");
+        var html = await staff.Client.GetStringAsync(page);
+        Assert.Contains("id=\"payment-form\"", html);
+        Assert.Contains("open: 23.80 EUR", html);
+        Assert.Contains(invoice.Id.ToString(), await staff.Client.GetStringAsync("/admin/invoices?unpaid=true"));
+
+        var bad = await staff.PostFormAsync($"{page}/payments", new Dictionary<string, string> { ["amount"] = "zwölf", ["paidOn"] = "2025-13-01", ["method"] = "transfer", ["reference"] = "" }, page);
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        var refused = await bad.Content.ReadAsStringAsync();
+        Assert.Contains("Give the amount received in EUR.", refused);
+        Assert.Contains("Give the day as YYYY-MM-DD.", refused);
+        Assert.Contains("value=\"zwölf\"", refused);
+
+        // A German decimal comma is read as the amount it is.
+        var paid = await staff.PostFormAsync($"{page}/payments", new Dictionary<string, string> { ["amount"] = "23,80", ["paidOn"] = "", ["method"] = "direct-debit", ["reference"] = "<b>LS-1</b>" }, page);
+        Assert.Equal(HttpStatusCode.Redirect, paid.StatusCode);
+        html = await staff.Client.GetStringAsync(page);
+        Assert.Contains("data-payment=\"paid\"", html);
+        Assert.Contains("&lt;b&gt;LS-1&lt;/b&gt;", html);
+        Assert.DoesNotContain("id=\"payment-form\"", html);
+        Assert.DoesNotContain(invoice.Id.ToString(), await staff.Client.GetStringAsync("/admin/invoices?unpaid=true"));
+
+        using var customer = _portal.Session("kamp.localhost");
+        await customer.SignInAsync("baecker", "baecker-pass-1");
+        html = await customer.Client.GetStringAsync(page);
+        Assert.Contains("data-payment=\"paid\"", html);
+        Assert.DoesNotContain("id=\"payment-form\"", html);
+        var forged = await customer.PostFormAsync($"{page}/payments", new Dictionary<string, string> { ["amount"] = "1", ["paidOn"] = "", ["method"] = "cash", ["reference"] = "" }, page);
+        Assert.Equal(HttpStatusCode.Forbidden, forged.StatusCode);
     }
 }

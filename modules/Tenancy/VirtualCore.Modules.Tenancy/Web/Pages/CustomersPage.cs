@@ -45,6 +45,24 @@ internal static class CustomersPage
                 return await RenderAsync(http, renderer, sender, null, ex.Errors, StatusCodes.Status400BadRequest, customerId);
             }
         }).AddEndpointFilter<AntiforgeryFilter>();
+        admin.MapPost("/customers/{customerId:guid}/suspension", async (Guid customerId, HttpContext http, IPageRenderer renderer, ISender sender) =>
+        {
+            var form = await http.Request.ReadFormAsync(http.RequestAborted);
+            try
+            {
+                await sender.Send(new SuspendCustomer(customerId, form["reason"].ToString()), http.RequestAborted);
+                return Results.Redirect("/admin/customers");
+            }
+            catch (RequestValidationException ex)
+            {
+                return await RenderAsync(http, renderer, sender, null, ex.Errors, StatusCodes.Status400BadRequest, suspensionOf: customerId);
+            }
+        }).AddEndpointFilter<AntiforgeryFilter>();
+        admin.MapPost("/customers/{customerId:guid}/suspension/lift", async (Guid customerId, HttpContext http, ISender sender) =>
+        {
+            await sender.Send(new LiftCustomerSuspension(customerId), http.RequestAborted);
+            return Results.Redirect("/admin/customers");
+        }).AddEndpointFilter<AntiforgeryFilter>();
         admin.MapPost("/customers/{customerId:guid}/otp-policy", async (Guid customerId, HttpContext http, ISender sender) =>
         {
             var form = await http.Request.ReadFormAsync(http.RequestAborted);
@@ -54,8 +72,9 @@ internal static class CustomersPage
     }
 
     /// <param name="capacityOf">The customer whose capacity form the errors belong to, or null for the new-customer form.</param>
+    /// <param name="suspensionOf">The customer whose suspension form the errors belong to.</param>
     private static async Task<IResult> RenderAsync(
-        HttpContext http, IPageRenderer renderer, ISender sender, CustomerForm? input, IReadOnlyList<FieldError> errors, int status, Guid? capacityOf = null)
+        HttpContext http, IPageRenderer renderer, ISender sender, CustomerForm? input, IReadOnlyList<FieldError> errors, int status, Guid? capacityOf = null, Guid? suspensionOf = null)
     {
         var customers = await sender.Send(new ListCustomers(), http.RequestAborted);
         var model = new CustomersPageModel(
@@ -68,10 +87,14 @@ internal static class CustomersPage
                 PageFormat.Number(c.Capacity.Cores),
                 PageFormat.Number(c.Capacity.MemoryGiB),
                 PageFormat.Number(c.Capacity.DiskGiB),
-                c.Id == capacityOf ? string.Join(" ", errors.Select(e => e.Reason)) : "")).ToArray(),
+                c.Id == capacityOf ? string.Join(" ", errors.Select(e => e.Reason)) : "",
+                c.Suspension is not null,
+                c.Suspension is { } since ? PageFormat.Day(since.Since) : "",
+                c.Suspension?.Reason ?? "",
+                c.Id == suspensionOf ? string.Join(" ", errors.Select(e => e.Reason)) : "")).ToArray(),
             input ?? new CustomerForm("", false, "", "", ""),
-            capacityOf is null && errors.Count > 0,
-            capacityOf is null ? PageForms.ErrorsByField(errors) : new Dictionary<string, string>());
+            capacityOf is null && suspensionOf is null && errors.Count > 0,
+            capacityOf is null && suspensionOf is null ? PageForms.ErrorsByField(errors) : new Dictionary<string, string>());
         return await renderer.RenderAsync(http, "Tenancy/Customers.sbn-html", "Customers", model, status);
     }
 
@@ -96,7 +119,13 @@ public sealed record CustomersPageModel(IReadOnlyList<CustomerRow> Customers, Cu
 /// <param name="MemoryGib">Its vDataCenter's RAM in GiB; empty for no limit.</param>
 /// <param name="DiskGib">Its vDataCenter's disk in GiB; empty for no limit.</param>
 /// <param name="CapacityErrors">Why its capacity was not changed; empty otherwise.</param>
-public sealed record CustomerRow(string Id, string Name, string Reseller, bool OtpRequired, string Created, string Cores, string MemoryGib, string DiskGib, string CapacityErrors);
+/// <param name="Suspended">It is suspended.</param>
+/// <param name="SuspendedSince">The day it was suspended.</param>
+/// <param name="SuspensionReason">Why.</param>
+/// <param name="SuspensionErrors">Why it was not suspended; empty otherwise.</param>
+public sealed record CustomerRow(
+    string Id, string Name, string Reseller, bool OtpRequired, string Created, string Cores, string MemoryGib, string DiskGib, string CapacityErrors,
+    bool Suspended = false, string SuspendedSince = "", string SuspensionReason = "", string SuspensionErrors = "");
 
 /// <summary>The new-customer form's values.</summary>
 /// <param name="Name">The company as typed.</param>
