@@ -52,6 +52,9 @@ public sealed class BillingModule : IModule
         services.AddSingleton<Dunning>();
         services.AddSelfCommittingCommands(typeof(RunDunning));
         services.AddHostedService<DunningScheduler>();
+        services.Configure<StripeOptions>(configuration.GetSection(StripeOptions.Section));
+        services.AddSingleton<StripeCheckout>();
+        services.AddRequestPermission(Permissions.InvoiceRead, typeof(PayInvoiceByCard));
         services.AddSingleton(new NavigationItem("Invoices", "/admin/invoices", 42, Permissions.InvoiceRead));
         services.AddSingleton(new NavigationItem("Billing details", "/admin/billing-details", 43, Permissions.InvoiceRead));
         services.AddSingleton<InvoiceRun>();
@@ -203,6 +206,7 @@ public sealed class BillingModule : IModule
         PricesEndpoints.Map(endpoints);
         ContractsEndpoints.Map(endpoints);
         InvoicesEndpoints.Map(endpoints);
+        CardPaymentEndpoints.Map(endpoints);
         ContractNoticeEndpoints.Map(endpoints);
     }
 }

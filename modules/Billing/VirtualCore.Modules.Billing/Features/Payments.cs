@@ -126,6 +126,20 @@ internal sealed class RecordPaymentHandler(PortalDbContext db, ITenantContext te
             throw new ConflictException("A payment with this reference is recorded on this invoice already.");
         }
 
+        await Payments.ApplyAsync(
+            db, sender, audit, invoice, cents, open, command.PaidOn ?? ContractViews.Today(clock), string.IsNullOrEmpty(command.Method) ? "transfer" : command.Method,
+            reference, tenant.UserName, clock, cancellationToken);
+        return (await InvoiceViews.ViewsAsync(db, [invoice], withLines: true, clock, cancellationToken))[0];
+    }
+}
+
+internal static class Payments
+{
+    /// <summary>Adds the payment; when it settles the last invoice its customer was suspended for, lifts the suspension.</summary>
+    public static async Task ApplyAsync(
+        PortalDbContext db, ISender sender, ISecurityAudit audit, Invoice invoice, long cents, long open, DateOnly paidOn, string method, string? reference, string by,
+        TimeProvider clock, CancellationToken cancellationToken)
+    {
         db.Add(new InvoicePayment
         {
             Id = Guid.NewGuid(),
@@ -133,26 +147,21 @@ internal sealed class RecordPaymentHandler(PortalDbContext db, ITenantContext te
             ResellerId = invoice.ResellerId,
             CustomerId = invoice.CustomerId,
             AmountCents = cents,
-            PaidOn = command.PaidOn ?? ContractViews.Today(clock),
-            Method = string.IsNullOrEmpty(command.Method) ? "transfer" : command.Method,
+            PaidOn = paidOn,
+            Method = method,
             Reference = reference,
-            RecordedBy = tenant.UserName,
+            RecordedBy = by,
             RecordedAt = clock.GetUtcNow(),
         });
-        audit.Record("invoice.payment", invoice.Number ?? "", $"{Money.Format(cents)} received, {Money.Format(open - cents)} open", invoice.ResellerId, invoice.Wholesale ? null : invoice.CustomerId);
+        audit.Record("invoice.payment", invoice.Number ?? "", $"{Money.Format(cents)} received ({method}), {Money.Format(open - cents)} open", invoice.ResellerId, invoice.Wholesale ? null : invoice.CustomerId);
         await db.SaveChangesAsync(cancellationToken);
 
-        if (open == cents && !invoice.Wholesale && !await Payments.AnySuspendingAsync(db, invoice.CustomerId, cancellationToken))
+        if (open == cents && !invoice.Wholesale && !await AnySuspendingAsync(db, invoice.CustomerId, cancellationToken))
         {
             await sender.Send(new LiftCustomerSuspension(invoice.CustomerId, OnlyBilling: true), cancellationToken);
         }
-
-        return (await InvoiceViews.ViewsAsync(db, [invoice], withLines: true, clock, cancellationToken))[0];
     }
-}
 
-internal static class Payments
-{
     public static async Task<long> PaidCentsAsync(PortalDbContext db, Guid invoiceId, CancellationToken cancellationToken) =>
         await db.Set<InvoicePayment>().Where(p => p.InvoiceId == invoiceId).SumAsync(p => (long?)p.AmountCents, cancellationToken) ?? 0;
 

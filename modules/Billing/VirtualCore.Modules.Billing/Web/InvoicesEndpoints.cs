@@ -193,7 +193,15 @@ internal static class InvoicesEndpoints
         var canPay = issuerStaff && invoice.Payment is PaymentStates.Open or PaymentStates.Overdue;
         var today = ContractViews.Today(http.RequestServices.GetRequiredService<TimeProvider>());
         var form = typed ?? new PaymentForm(Money.Amount(invoice.Open), today.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture), "transfer", "");
-        return await renderer.RenderAsync(http, InvoiceTemplate, Title(invoice), InvoicePage.Of(invoice, canCancel, canPay, form, errors), status);
+        var recipient = tenant.CustomerId is not null || (invoice.Wholesale && invoice.IssuerId != tenant.ResellerId);
+        var canPayByCard = recipient && invoice.Payment is PaymentStates.Open or PaymentStates.Overdue
+            && http.RequestServices.GetRequiredService<StripeCheckout>().Options.Enabled;
+        var page = InvoicePage.Of(invoice, canCancel, canPay, form, errors) with
+        {
+            CanPayByCard = canPayByCard,
+            CardReturned = http.Request.Query["card"] == "paid" && invoice.Payment != PaymentStates.Paid,
+        };
+        return await renderer.RenderAsync(http, InvoiceTemplate, Title(invoice), page, status);
     }
 
     private static string Title(InvoiceView i) => i.Kind == Invoice.Cancellation ? "Cancellation invoice" : "Invoice";
@@ -285,7 +293,7 @@ public sealed record InvoicePage(
     string Note, string Cancels, string CancelledBy, bool Draft, bool CanCancel,
     string DueOn = "", string Payment = "", string Paid = "", string Open = "", IReadOnlyList<InvoicePagePayment>? Payments = null,
     IReadOnlyList<InvoicePageReminder>? Reminders = null, bool CanRecordPayment = false, PaymentForm? PaymentForm = null,
-    IReadOnlyDictionary<string, string>? PaymentErrors = null, IReadOnlyList<string>? Methods = null)
+    IReadOnlyDictionary<string, string>? PaymentErrors = null, IReadOnlyList<string>? Methods = null, bool CanPayByCard = false, bool CardReturned = false)
 {
     public static InvoicePage Of(InvoiceView i, bool canCancel, bool canPay, PaymentForm form, IReadOnlyDictionary<string, string> errors) => new(
         i.Id.ToString(), i.Kind == Invoice.Cancellation ? "Cancellation invoice" : "Invoice", i.Number, PageFormat.Day(i.IssuedOn),
