@@ -124,6 +124,9 @@ public sealed class DunningTests(DunningPortal fixture) : IClassFixture<DunningP
         Assert.Equal(PaymentStates.Open, invoice.Payment);
         Assert.Equal(89.25m, invoice.Open);
         Assert.Equal(invoice.IssuedOn, invoice.DueOn);
+        var xml = await Operator().GetStringAsync($"/api/v1/invoices/{invoice.Id}/xrechnung");
+        Assert.Contains($"<cbc:DueDate>{invoice.DueOn:yyyy-MM-dd}</cbc:DueDate>", xml);
+        Assert.Contains("Payable within 0 days of the invoice date", xml);
         var wholesale = await InvoiceOfAsync(Operator(), "2025-02", DemoTenants.KampId);
 
         // Due today, they are not overdue yet: a round leaves them alone. Then a day passes (their due day is moved back).

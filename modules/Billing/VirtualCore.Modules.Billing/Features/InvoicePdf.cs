@@ -165,7 +165,7 @@ internal static class InvoicePdf
 
         if (invoice.Kind != "cancellation" && invoice.Gross > 0)
         {
-            var due = invoice.IssuedOn?.AddDays(XRechnung.PaymentDays);
+            var due = invoice.DueOn ?? invoice.IssuedOn?.AddDays(XRechnung.PaymentDays);
             var pay = string.IsNullOrEmpty(issuer.Iban)
                 ? say("Please pay by {0}.", Day(due))
                 : say("Please pay by {0} to IBAN {1}, quoting the invoice number.", Day(due), issuer.Iban);

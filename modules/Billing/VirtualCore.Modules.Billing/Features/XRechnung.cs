@@ -24,7 +24,7 @@ internal static class XRechnung
 
     public const string Profile = "urn:fdc:peppol.eu:2017:poacc:billing:01:1.0";
 
-    /// <summary>Days to pay after the invoice date.</summary>
+    /// <summary>Days to pay after the invoice date, for an invoice issued before due days were kept with it.</summary>
     public const int PaymentDays = 14;
 
     public static XDocument Of(InvoiceView invoice)
@@ -40,6 +40,7 @@ internal static class XRechnung
         var category = Category(invoice.VatTreatment);
         var (exemptionCode, exemptionReason) = Exemption(invoice.VatTreatment);
         var issued = invoice.IssuedOn!.Value;
+        var due = invoice.DueOn ?? issued.AddDays(PaymentDays);
 
         XElement TaxCategory(string name, bool withAmounts) => new(Cac + name,
             new XElement(Cbc + "ID", category),
@@ -66,7 +67,7 @@ internal static class XRechnung
             new XElement(Cbc + "ProfileID", Profile),
             new XElement(Cbc + "ID", invoice.Number),
             new XElement(Cbc + "IssueDate", Day(issued)),
-            credit ? null : new XElement(Cbc + "DueDate", Day(issued.AddDays(PaymentDays))),
+            credit ? null : new XElement(Cbc + "DueDate", Day(due)),
             new XElement(Cbc + (credit ? "CreditNoteTypeCode" : "InvoiceTypeCode"), credit ? "381" : "380"),
             invoice.Note == "" ? null : new XElement(Cbc + "Note", invoice.Note),
             new XElement(Cbc + "DocumentCurrencyCode", "EUR"),
@@ -81,7 +82,7 @@ internal static class XRechnung
                 new XElement(Cbc + "PaymentMeansCode", invoice.Issuer.Iban is null ? "1" : "58"),
                 new XElement(Cbc + "PaymentID", invoice.Number),
                 invoice.Issuer.Iban is { } iban ? new XElement(Cac + "PayeeFinancialAccount", new XElement(Cbc + "ID", iban)) : null),
-            new XElement(Cac + "PaymentTerms", new XElement(Cbc + "Note", credit ? $"Cancels invoice {invoice.Cancels}." : $"Payable within {PaymentDays} days of the invoice date, by {Day(issued.AddDays(PaymentDays))}.")),
+            new XElement(Cac + "PaymentTerms", new XElement(Cbc + "Note", credit ? $"Cancels invoice {invoice.Cancels}." : $"Payable within {due.DayNumber - issued.DayNumber} days of the invoice date, by {Day(due)}.")),
             new XElement(Cac + "TaxTotal",
                 Money("TaxAmount", sign * invoice.Vat),
                 new XElement(Cac + "TaxSubtotal",
