@@ -75,13 +75,8 @@ public sealed class CardPortal : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Stripe = await StripeStandIn.StartAsync();
-        Portal = new PortalFixture(settings: new Dictionary<string, string>
+        Portal = new PortalFixture(settings: new Dictionary<string, string>(DunningPortal.Settings)
         {
-            ["Billing:MonthlyRun"] = "false",
-            ["Billing:Dunning:Enabled"] = "false",
-            ["Billing:Dunning:PaymentTermDays"] = "0",
-            ["Billing:Dunning:FirstReminderDays"] = "0",
-            ["Billing:Dunning:StepDays"] = "0",
             ["Billing:Stripe:SecretKey"] = "sk_test_standin",
             ["Billing:Stripe:WebhookSecret"] = WebhookSecret,
             ["Billing:Stripe:ApiBase"] = Stripe.Address,
@@ -111,27 +106,7 @@ public sealed class CardPaymentTests(CardPortal fixture) : IClassFixture<CardPor
 
     private async Task<InvoiceView> InvoiceAsync(Guid reseller, Guid customer, long cents, string month)
     {
-        await _portal.DbAsync(async db =>
-        {
-            var first = DateOnly.Parse(month + "-01", System.Globalization.CultureInfo.InvariantCulture);
-            db.Add(new Contract
-            {
-                Id = Guid.NewGuid(),
-                ResellerId = reseller,
-                CustomerId = customer,
-                ProductCode = "vserver-s",
-                ProductName = "vServer S",
-                MonthlyNetCents = cents,
-                WholesaleCents = cents / 2,
-                StartsOn = first,
-                EndsOn = first.AddMonths(1).AddDays(-1),
-                NoticeMonths = 3,
-                CreatedAt = DateTimeOffset.UtcNow,
-                CreatedBy = "test",
-            });
-            await db.SaveChangesAsync();
-            return 0;
-        });
+        await BillingTestData.MonthContractAsync(_portal, reseller, customer, cents, cents / 2, month);
         Assert.Equal(HttpStatusCode.OK, (await Operator().PostAsJsonAsync("/api/v1/invoices/run", new { period = month })).StatusCode);
         var id = await _portal.DbAsync(db => db.Set<Invoice>().Where(i => i.RecipientId == customer && i.PeriodStart == DateOnly.Parse(month + "-01", System.Globalization.CultureInfo.InvariantCulture)).Select(i => i.Id).SingleAsync());
         var issuer = reseller == DemoTenants.KampId ? Kamp("kamp-admin") : _portal.ApiClient("acme-admin", "acme-admin-pass-1", "acme.localhost");

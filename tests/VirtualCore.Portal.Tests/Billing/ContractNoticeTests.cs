@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Http.Json;
-using System.Net.Sockets;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using netDumbster.smtp;
@@ -14,19 +13,10 @@ public sealed class NoticePortal : IAsyncLifetime
 {
     public NoticePortal()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        Smtp = SimpleSmtpServer.Start(port);
-        Portal = new PortalFixture(settings: new Dictionary<string, string>
-        {
-            ["Smtp:Host"] = "127.0.0.1",
-            ["Smtp:Port"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["Smtp:Security"] = "none",
-            ["Smtp:From"] = "Kamp Cloud <vertrag@kamp.example>",
-            ["Billing:NoticesPerAddressPerHour"] = "1000",
-        });
+        (Smtp, var settings) = BillingTestData.MailServer();
+        settings["Smtp:From"] = "Kamp Cloud <vertrag@kamp.example>";
+        settings["Billing:NoticesPerAddressPerHour"] = "1000";
+        Portal = new PortalFixture(settings: settings);
     }
 
     public PortalFixture Portal { get; }
@@ -220,56 +210,5 @@ public sealed class ContractNoticeTests(NoticePortal fixture) : IClassFixture<No
     }
 
     private Task<Guid> ContractAsync(Guid reseller, Guid customer, DateOnly starts, bool consumer) =>
-        _portal.DbAsync(async db =>
-        {
-            var contract = new Contract
-            {
-                Id = Guid.NewGuid(),
-                ResellerId = reseller,
-                CustomerId = customer,
-                ProductCode = "vserver-s",
-                ProductName = "vServer S",
-                MonthlyNetCents = 7500,
-                WholesaleCents = 6000,
-                Consumer = consumer,
-                StartsOn = starts,
-                NoticeMonths = consumer ? 1 : 3,
-                CreatedAt = DateTimeOffset.UtcNow,
-                CreatedBy = "test",
-            };
-            db.Add(contract);
-            await db.SaveChangesAsync();
-            return contract.Id;
-        });
-}
-
-/// <summary>The page answers an anonymous visitor only so often an hour: the mail server is not anybody's to fill.</summary>
-public sealed class ContractNoticeLimitTests : IAsyncLifetime
-{
-    private readonly PortalFixture _portal = new(settings: new Dictionary<string, string> { ["Billing:NoticesPerAddressPerHour"] = "3" });
-
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public async Task DisposeAsync() => await _portal.DisposeAsync();
-
-    [Fact]
-    public async Task A_visitor_gives_at_most_so_many_notices_an_hour()
-    {
-        using var visitor = _portal.Session("kamp.localhost");
-        var answers = new List<HttpStatusCode>();
-        for (var i = 0; i < 5; i++)
-        {
-            answers.Add((await visitor.PostFormAsync("/cancel-contracts", new Dictionary<string, string>
-            {
-                ["name"] = "Mallory",
-                ["email"] = $"victim{i}@example.com",
-                ["account"] = "x",
-                ["contract"] = "x",
-                ["kind"] = "ordinary",
-            }, "/cancel-contracts")).StatusCode);
-        }
-
-        Assert.Equal([HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.TooManyRequests, HttpStatusCode.TooManyRequests], answers);
-        Assert.Equal(3, await _portal.DbAsync(db => db.Set<ContractNotice>().CountAsync()));
-    }
+        BillingTestData.ContractAsync(_portal, reseller, customer, 7500, 6000, starts, null, consumer: consumer, name: "vServer S");
 }

@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Http.Json;
-using System.Net.Sockets;
 using Microsoft.EntityFrameworkCore;
 using netDumbster.smtp;
 using VirtualCore.Modules.Billing.Contracts;
@@ -19,23 +18,24 @@ public sealed class DunningPortal : IAsyncLifetime
 {
     public DunningPortal()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        Smtp = SimpleSmtpServer.Start(port);
-        Portal = new PortalFixture(settings: new Dictionary<string, string>
+        (Smtp, var settings) = BillingTestData.MailServer();
+        foreach (var (key, value) in Settings)
         {
-            ["Smtp:Host"] = "127.0.0.1",
-            ["Smtp:Port"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["Smtp:Security"] = "none",
-            ["Billing:MonthlyRun"] = "false",
-            ["Billing:Dunning:Enabled"] = "false",
-            ["Billing:Dunning:PaymentTermDays"] = "0",
-            ["Billing:Dunning:FirstReminderDays"] = "0",
-            ["Billing:Dunning:StepDays"] = "0",
-        });
+            settings[key] = value;
+        }
+
+        Portal = new PortalFixture(settings: settings);
     }
+
+    /// <summary>No runs of its own; invoices due the day they are issued; each dunning step the round after the last.</summary>
+    public static readonly IReadOnlyDictionary<string, string> Settings = new Dictionary<string, string>
+    {
+        ["Billing:MonthlyRun"] = "false",
+        ["Billing:Dunning:Enabled"] = "false",
+        ["Billing:Dunning:PaymentTermDays"] = "0",
+        ["Billing:Dunning:FirstReminderDays"] = "0",
+        ["Billing:Dunning:StepDays"] = "0",
+    };
 
     public PortalFixture Portal { get; }
 
@@ -66,27 +66,7 @@ public sealed class DunningTests(DunningPortal fixture) : IClassFixture<DunningP
     private HttpClient Acme(string user) => _portal.ApiClient(user, $"{user}-pass-1", "acme.localhost");
 
     private Task ContractAsync(Guid reseller, Guid customer, long retail, long wholesale, string month) =>
-        _portal.DbAsync(async db =>
-        {
-            var first = DateOnly.Parse(month + "-01", System.Globalization.CultureInfo.InvariantCulture);
-            db.Add(new Contract
-            {
-                Id = Guid.NewGuid(),
-                ResellerId = reseller,
-                CustomerId = customer,
-                ProductCode = "vserver-s",
-                ProductName = "vServer S",
-                MonthlyNetCents = retail,
-                WholesaleCents = wholesale,
-                StartsOn = first,
-                EndsOn = first.AddMonths(1).AddDays(-1),
-                NoticeMonths = 3,
-                CreatedAt = DateTimeOffset.UtcNow,
-                CreatedBy = "test",
-            });
-            await db.SaveChangesAsync();
-            return 0;
-        });
+        BillingTestData.MonthContractAsync(_portal, reseller, customer, retail, wholesale, month);
 
     private async Task<InvoiceView> InvoiceOfAsync(HttpClient staff, string month, Guid recipient)
     {

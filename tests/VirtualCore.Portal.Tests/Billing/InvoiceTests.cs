@@ -36,27 +36,7 @@ public sealed class InvoiceTests(InvoicePortal fixture) : IClassFixture<InvoiceP
     private HttpClient Acme(string user) => _portal.ApiClient(user, $"{user}-pass-1", "acme.localhost");
 
     private Task<Guid> ContractAsync(Guid reseller, Guid customer, string product, long retail, long wholesale, string starts, string ends) =>
-        _portal.DbAsync(async db =>
-        {
-            var contract = new Contract
-            {
-                Id = Guid.NewGuid(),
-                ResellerId = reseller,
-                CustomerId = customer,
-                ProductCode = product,
-                ProductName = product.Replace("-", " ", StringComparison.Ordinal),
-                MonthlyNetCents = retail,
-                WholesaleCents = wholesale,
-                StartsOn = DateOnly.Parse(starts),
-                EndsOn = DateOnly.Parse(ends),
-                NoticeMonths = 3,
-                CreatedAt = DateTimeOffset.UtcNow,
-                CreatedBy = "test",
-            };
-            db.Add(contract);
-            await db.SaveChangesAsync();
-            return contract.Id;
-        });
+        BillingTestData.ContractAsync(_portal, reseller, customer, retail, wholesale, DateOnly.Parse(starts), DateOnly.Parse(ends), product);
 
     private async Task<InvoiceRunResult> RunAsync(string period)
     {
