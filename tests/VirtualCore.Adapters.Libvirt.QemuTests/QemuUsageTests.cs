@@ -50,7 +50,9 @@ public sealed class QemuUsageTests(QemuNodeFixture node)
             Assert.True(after.Disks.Single(d => d.Name == "vda").WriteOperations > before.Disks.Single(d => d.Name == "vda").WriteOperations);
 
             var busy = (after.CpuNanoseconds - start.CpuNanoseconds) / ((end.TakenAt - startedAt).TotalSeconds * 1e9);
-            Assert.True(busy > 0.5, $"A guest in a busy loop used {busy:P0} of its vCPU.");
+            // An idle guest uses a few per cent; a busy one all the host gives it, which on two cores shared with other
+            // test runs (the guest emulated by TCG) was as little as 47 %.
+            Assert.True(busy > 0.25, $"A guest in a busy loop used {busy:P0} of its vCPU.");
             Assert.Equal(1, after.VCpus);
             Assert.InRange(after.MemoryBytes, 1, 256 * MiB);
 

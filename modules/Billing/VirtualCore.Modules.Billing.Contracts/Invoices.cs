@@ -169,5 +169,27 @@ public sealed record InvoiceRunResult(string Period, int Created, int Issued, in
 /// <summary>Cancels a final invoice in full with a cancellation invoice (its issuer's staff); the next run invoices the month anew.</summary>
 public sealed record CancelInvoice(Guid InvoiceId) : ICommand<InvoiceView>;
 
+/// <summary>What the caller (the operator's or a reseller's staff) invoiced, received and still has open in a year, by month.</summary>
+/// <param name="Year">The year; this year when empty.</param>
+public sealed record GetRevenue(int? Year) : IQuery<RevenueView>;
+
+/// <param name="Year">The year shown.</param>
+/// <param name="Months">January to December.</param>
+/// <param name="Total">The year's sums.</param>
+/// <param name="Purchases">The caller buys wholesale (a reseller): <see cref="RevenueMonth.Purchased"/> and <see cref="RevenueMonth.Margin"/> apply.</param>
+public sealed record RevenueView(int Year, IReadOnlyList<RevenueMonth> Months, RevenueMonth Total, bool Purchases);
+
+/// <summary>One month of a year's revenue, by the month the invoices cover; amounts in EUR.</summary>
+/// <param name="Month">"2026-12", or the year for the total.</param>
+/// <param name="Invoices">Invoices issued for it (cancellation invoices not counted).</param>
+/// <param name="Net">Net invoiced, less cancellations.</param>
+/// <param name="Gross">Gross invoiced, less cancellations.</param>
+/// <param name="Paid">Received on its invoices.</param>
+/// <param name="Open">Still open on its invoices.</param>
+/// <param name="Overdue">Of what is open, what is past its due day.</param>
+/// <param name="Purchased">Net the operator invoiced the caller for it (a reseller's wholesale cost), less cancellations.</param>
+/// <param name="Margin">Net less purchased.</param>
+public sealed record RevenueMonth(string Month, int Invoices, decimal Net, decimal Gross, decimal Paid, decimal Open, decimal Overdue, decimal Purchased, decimal Margin);
+
 /// <summary>The run's month as the API takes it: "2026-12".</summary>
 public sealed record InvoiceRunInput(string? Period);

@@ -55,6 +55,9 @@ public sealed class BillingModule : IModule
         services.Configure<StripeOptions>(configuration.GetSection(StripeOptions.Section));
         services.AddSingleton<StripeCheckout>();
         services.AddRequestPermission(Permissions.InvoiceRead, typeof(PayInvoiceByCard));
+        services.AddRequestPermission(Permissions.InvoiceIssue, typeof(GetRevenue));
+        services.AddPageModel<RevenueModel>(InvoicesEndpoints.RevenueTemplate);
+        services.AddSingleton(new NavigationItem("Revenue", "/admin/revenue", 44, Permissions.InvoiceIssue));
         services.AddSingleton(new NavigationItem("Invoices", "/admin/invoices", 42, Permissions.InvoiceRead));
         services.AddSingleton(new NavigationItem("Billing details", "/admin/billing-details", 43, Permissions.InvoiceRead));
         services.AddSingleton<InvoiceRun>();

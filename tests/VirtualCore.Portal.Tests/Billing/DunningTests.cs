@@ -99,6 +99,7 @@ public sealed class DunningTests(DunningPortal fixture) : IClassFixture<DunningP
 
         // Demo GmbH owes the provider 89.25 EUR (75 + 19 %); Bäckerei Kamp owes Kamp, and Kamp owes the provider wholesale.
         await ContractAsync(DemoTenants.ProviderId, DemoTenants.DemoCustomerId, 7_500, 5_250, "2025-02");
+        await ContractAsync(DemoTenants.ProviderId, DemoTenants.DemoCustomerId, 1_000, 700, "2025-01");
         await ContractAsync(DemoTenants.KampId, DemoTenants.KampCustomerId, 7_500, 5_250, "2025-02");
         var invoice = await InvoiceOfAsync(Operator(), "2025-02", DemoTenants.DemoCustomerId);
         Assert.Equal(PaymentStates.Open, invoice.Payment);
@@ -108,11 +109,12 @@ public sealed class DunningTests(DunningPortal fixture) : IClassFixture<DunningP
         Assert.Contains($"<cbc:DueDate>{invoice.DueOn:yyyy-MM-dd}</cbc:DueDate>", xml);
         Assert.Contains("Payable within 0 days of the invoice date", xml);
         var wholesale = await InvoiceOfAsync(Operator(), "2025-02", DemoTenants.KampId);
+        var earlier = await InvoiceOfAsync(Operator(), "2025-01", DemoTenants.DemoCustomerId); // Demo GmbH owes 11.90 EUR more
 
         // Due today, they are not overdue yet: a round leaves them alone. Then a day passes (their due day is moved back).
         await RoundAsync();
         Assert.Empty((await Operator().GetAsync<InvoiceView>($"/api/v1/invoices/{invoice.Id}")).Reminders!);
-        await _portal.DbAsync(db => db.Set<Invoice>().Where(i => i.PeriodStart == new DateOnly(2025, 2, 1))
+        await _portal.DbAsync(db => db.Set<Invoice>().Where(i => i.PeriodStart == new DateOnly(2025, 2, 1) || i.PeriodStart == new DateOnly(2025, 1, 1))
             .ExecuteUpdateAsync(u => u.SetProperty(i => i.DueOn, i => i.DueOn!.Value.AddDays(-1))));
         Assert.Equal(PaymentStates.Overdue, (await demo.GetAsync<InvoiceView>($"/api/v1/invoices/{invoice.Id}")).Payment);
 
@@ -122,7 +124,7 @@ public sealed class DunningTests(DunningPortal fixture) : IClassFixture<DunningP
         foreach (var (expected, level) in new[] { ("Payment reminder", 1), ("Second reminder", 2), ("Final notice", 3) })
         {
             var round = await RoundAsync();
-            Assert.True(round.Reminders >= 3, $"{round}"); // Demo GmbH's, Bäckerei Kamp's and Kamp's wholesale invoice
+            Assert.True(round.Reminders >= 4, $"{round}"); // Demo GmbH's two, Bäckerei Kamp's and Kamp's wholesale invoice
             Assert.Equal(0, round.Suspended);
             Assert.Equal(0, round.MailFailures);
             Assert.Equal(Enumerable.Range(1, level), (await Operator().GetAsync<InvoiceView>($"/api/v1/invoices/{invoice.Id}")).Reminders!.Select(r => r.Level));
@@ -131,19 +133,22 @@ public sealed class DunningTests(DunningPortal fixture) : IClassFixture<DunningP
         }
 
         Assert.Equal("running", await StateAsync(demo, running));
-        var mails = fixture.Smtp.ReceivedEmail.Where(m => m.ToAddresses.Any(a => a.Address == "it@demo.localhost")).Select(m => m.Subject).ToList();
+        var mails = fixture.Smtp.ReceivedEmail.Where(m => m.ToAddresses.Any(a => a.Address == "it@demo.localhost") && m.Subject.EndsWith(invoice.Number, StringComparison.Ordinal))
+            .Select(m => m.Subject).ToList();
         Assert.Equal(subjects.Select(s => $"{s}: invoice {invoice.Number}").Order(), mails.Order());
         var finalNotice = fixture.Smtp.ReceivedEmail.Single(m => m.Subject == $"Final notice: invoice {invoice.Number}" && m.ToAddresses.Any(a => a.Address == "it@demo.localhost")).MessageParts[0].BodyData;
         Assert.Contains("your account will be suspended", finalNotice);
         Assert.Contains("DE89370400440532013000", finalNotice);
 
-        // The fourth round suspends both customers; Kamp, a reseller, gets no fourth step for its wholesale invoice.
+        // The fourth round suspends both customers (Demo GmbH once for its two invoices); Kamp, a reseller, gets no
+        // fourth step for its wholesale invoice.
         var fourth = await RoundAsync();
         Assert.Equal(2, fourth.Suspended);
+        Assert.Equal(4, (await Operator().GetAsync<InvoiceView>($"/api/v1/invoices/{earlier.Id}")).Reminders!.Count);
         Assert.Equal(new[] { 1, 2, 3 }, (await Operator().GetAsync<InvoiceView>($"/api/v1/invoices/{wholesale.Id}")).Reminders!.Select(r => r.Level));
         var customer = await Operator().GetAsync<CustomerView>($"/api/v1/customers/{DemoTenants.DemoCustomerId}");
         Assert.Equal(CustomerSuspension.ByBilling, customer.Suspension!.By);
-        Assert.Contains(invoice.Number, customer.Suspension.Reason);
+        Assert.True(customer.Suspension.Reason.Contains(invoice.Number, StringComparison.Ordinal) || customer.Suspension.Reason.Contains(earlier.Number, StringComparison.Ordinal), customer.Suspension.Reason);
         Assert.Contains(fixture.Smtp.ReceivedEmail, m => m.Subject == $"Your account is suspended: invoice {invoice.Number} is unpaid" && m.ToAddresses.Any(a => a.Address == "it@demo.localhost"));
 
         // Another round takes no further step on them.
@@ -159,7 +164,7 @@ public sealed class DunningTests(DunningPortal fixture) : IClassFixture<DunningP
         {
             var refused = body is null ? await demo.PostAsync(path, null) : await demo.PostAsJsonAsync(path, body);
             Assert.True(refused.StatusCode == HttpStatusCode.Forbidden, $"{path}: {(int)refused.StatusCode}");
-            Assert.Contains(invoice.Number, (await refused.ProblemAsync()).GetProperty("detail").GetString());
+            Assert.Contains(customer.Suspension.Reason, (await refused.ProblemAsync()).GetProperty("detail").GetString());
         }
 
         Assert.Equal(new[] { 1, 2, 3, 4 }, (await demo.GetAsync<InvoiceView>($"/api/v1/invoices/{invoice.Id}")).Reminders!.Select(r => r.Level));
@@ -174,6 +179,11 @@ public sealed class DunningTests(DunningPortal fixture) : IClassFixture<DunningP
         var paid = (await rest.Content.ReadFromJsonAsync<InvoiceView>(Api.Json))!;
         Assert.Equal(PaymentStates.Paid, paid.Payment);
         Assert.Equal(["SEPA-1", "SEPA-2"], paid.Payments!.Select(p => p.Reference));
+
+        // The other invoice it was suspended for is still open: still suspended, until that is paid too.
+        Assert.NotNull((await Operator().GetAsync<CustomerView>($"/api/v1/customers/{DemoTenants.DemoCustomerId}")).Suspension);
+        Assert.Equal(VmStates.ShutOff, await StateAsync(demo, running));
+        Assert.Equal(HttpStatusCode.OK, (await PayAsync(Operator(), earlier.Id, new { amount = 11.90m })).StatusCode);
         Assert.Null((await Operator().GetAsync<CustomerView>($"/api/v1/customers/{DemoTenants.DemoCustomerId}")).Suspension);
         await Api.WaitUntilAsync(() => StateAsync(demo, running), s => s == VmStates.Running);
         Assert.Equal(VmStates.ShutOff, await StateAsync(demo, off));
@@ -275,6 +285,9 @@ public sealed class DunningTests(DunningPortal fixture) : IClassFixture<DunningP
         var start = await widget.PostAsync($"/api/v1/vms/{vm}/start", null);
         Assert.Equal(HttpStatusCode.Forbidden, start.StatusCode);
         Assert.Contains("Abuse report", (await start.ProblemAsync()).GetProperty("detail").GetString());
+        var order = await widget.PostAsJsonAsync("/api/v1/contracts", new { productCode = "vserver-s" });
+        Assert.Equal(HttpStatusCode.Forbidden, order.StatusCode);
+        Assert.Contains("Nothing new can be ordered", (await order.ProblemAsync()).GetProperty("detail").GetString());
 
         // The customer's VM page says why, as text, and offers no button that would be refused.
         using var page = _portal.Session("acme.localhost");
@@ -348,5 +361,45 @@ public sealed class DunningTests(DunningPortal fixture) : IClassFixture<DunningP
         Assert.DoesNotContain("id=\"payment-form\"", html);
         var forged = await customer.PostFormAsync($"{page}/payments", new Dictionary<string, string> { ["amount"] = "1", ["paidOn"] = "", ["method"] = "cash", ["reference"] = "" }, page);
         Assert.Equal(HttpStatusCode.Forbidden, forged.StatusCode);
+    }
+
+    [Fact]
+    public async Task Revenue_shows_each_month_invoiced_paid_open_and_overdue_and_a_resellers_margin_to_its_staff_only()
+    {
+        await ContractAsync(DemoTenants.KampId, DemoTenants.KampCustomerId, 7_500, 5_250, "2024-03");
+        await ContractAsync(DemoTenants.KampId, DemoTenants.KampCustomerId, 7_500, 5_250, "2024-04");
+        var march = await InvoiceOfAsync(Kamp("kamp-admin"), "2024-03", DemoTenants.KampCustomerId);
+        var april = await InvoiceOfAsync(Kamp("kamp-admin"), "2024-04", DemoTenants.KampCustomerId);
+        Assert.Equal(HttpStatusCode.OK, (await PayAsync(Kamp("kamp-admin"), march.Id, new { amount = 89.25m })).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await PayAsync(Kamp("kamp-admin"), april.Id, new { amount = 9.25m })).StatusCode);
+        await _portal.DbAsync(db => db.Set<Invoice>().Where(i => i.Id == april.Id).ExecuteUpdateAsync(u => u.SetProperty(i => i.DueOn, i => i.DueOn!.Value.AddDays(-1))));
+
+        var revenue = await Kamp("kamp-admin").GetAsync<RevenueView>("/api/v1/invoices/revenue?year=2024");
+        Assert.True(revenue.Purchases);
+        Assert.Equal(new RevenueMonth("2024-03", 1, 75m, 89.25m, 89.25m, 0m, 0m, 52.50m, 22.50m), revenue.Months[2]);
+        Assert.Equal(new RevenueMonth("2024-04", 1, 75m, 89.25m, 9.25m, 80m, 80m, 52.50m, 22.50m), revenue.Months[3]);
+        Assert.Equal(new RevenueMonth("2024", 2, 150m, 178.50m, 98.50m, 80m, 80m, 105m, 45m), revenue.Total);
+        Assert.All(revenue.Months.Where((_, i) => i is not (2 or 3)), m => Assert.Equal(0, m.Invoices));
+
+        // The operator sees what it invoiced Kamp, with no purchases of its own.
+        var provider = await Operator().GetAsync<RevenueView>("/api/v1/invoices/revenue?year=2024");
+        Assert.False(provider.Purchases);
+        Assert.Equal(52.50m, provider.Months[2].Net);
+
+        // Kamp cancels April: it leaves the month's sums.
+        Assert.Equal(HttpStatusCode.OK, (await Kamp("kamp-admin").PostAsync($"/api/v1/invoices/{april.Id}/cancellation", null)).StatusCode);
+        var after = await Kamp("kamp-admin").GetAsync<RevenueView>("/api/v1/invoices/revenue?year=2024");
+        Assert.Equal(new RevenueMonth("2024-04", 1, 0m, 0m, 9.25m, 0m, 0m, 52.50m, -52.50m), after.Months[3]);
+
+        Assert.Equal(HttpStatusCode.Forbidden, (await Kamp("baecker").GetAsync("/api/v1/invoices/revenue?year=2024")).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await Kamp("kamp-admin").GetAsync("/api/v1/invoices/revenue?year=1999")).StatusCode);
+        Assert.Equal(0, (await Acme("acme-admin").GetAsync<RevenueView>("/api/v1/invoices/revenue?year=2024")).Total.Invoices);
+
+        using var page = _portal.Session("kamp.localhost");
+        await page.SignInAsync("kamp-admin", "kamp-admin-pass-1");
+        var html = await page.Client.GetStringAsync("/admin/revenue?year=2024");
+        Assert.Contains("id=\"revenue-table\"", html);
+        Assert.Contains("<td class=\"num\">-52.50</td>", html); // April's margin once cancelled
+        Assert.Contains("href=\"/admin/revenue?year=2025\"", html);
     }
 }

@@ -58,13 +58,19 @@ internal sealed class OrderContractValidator : IValidator<OrderContract>
             : []);
 }
 
-internal sealed class OrderContractHandler(PortalDbContext db, ITenantContext tenant, ISecurityAudit audit, TimeProvider clock) : ICommandHandler<OrderContract, ContractView>
+internal sealed class OrderContractHandler(PortalDbContext db, ITenantContext tenant, ISender sender, ISecurityAudit audit, TimeProvider clock) : ICommandHandler<OrderContract, ContractView>
 {
     public async ValueTask<ContractView> Handle(OrderContract command, CancellationToken cancellationToken)
     {
         if (tenant.CustomerId is not { } customerId || tenant.Role != TenantClaims.CustomerAdminRole)
         {
             throw new ForbiddenException("Contracts are ordered by a customer's administrators.");
+        }
+
+        // A suspended customer settles what it owes before it orders more.
+        if (await sender.Send(new GetCustomerSuspension(customerId), cancellationToken) is { } suspension)
+        {
+            throw new ForbiddenException($"This account is suspended: {suspension.Reason} Nothing new can be ordered until the suspension is lifted.");
         }
 
         var resellerId = PriceAccess.Reseller(tenant);

@@ -91,7 +91,7 @@ internal sealed class Dunning(IServiceScopeFactory scopes, IOptions<DunningOptio
     {
         var o = options.Value;
         var today = ContractViews.Today(clock);
-        List<(Guid Id, int Level)> due;
+        List<(Guid Id, int Level, Guid Customer)> due;
         await using (var scope = SystemScope())
         {
             var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
@@ -101,7 +101,7 @@ internal sealed class Dunning(IServiceScopeFactory scopes, IOptions<DunningOptio
                     && !db.Set<Invoice>().Any(c => c.CancelsId == i.Id)
                     && (db.Set<InvoicePayment>().Where(p => p.InvoiceId == i.Id).Sum(p => (long?)p.AmountCents) ?? 0) < i.GrossCents
                     && !db.Set<DunningStep>().Any(s => s.InvoiceId == i.Id && s.Level == DunningStep.Suspension))
-                .Select(i => new { i.Id, Wholesale = i.CustomerId == Guid.Empty })
+                .Select(i => new { i.Id, i.CustomerId })
                 .ToListAsync(cancellationToken);
             var ids = candidates.Select(c => c.Id).ToList();
             var last = (await db.Set<DunningStep>().AsNoTracking().Where(s => ids.Contains(s.InvoiceId)).ToListAsync(cancellationToken))
@@ -112,22 +112,30 @@ internal sealed class Dunning(IServiceScopeFactory scopes, IOptions<DunningOptio
                 var step = last.GetValueOrDefault(c.Id);
                 var next = (step?.Level ?? 0) + 1;
                 if ((step is null || DateOnly.FromDateTime(step.At.UtcDateTime).AddDays(o.StepDays) <= today)
-                    && (next < DunningStep.Suspension || !c.Wholesale))
+                    && (next < DunningStep.Suspension || c.CustomerId != Guid.Empty))
                 {
-                    due.Add((c.Id, next));
+                    due.Add((c.Id, next, c.CustomerId));
                 }
             }
         }
 
-        int reminders = 0, suspended = 0;
-        foreach (var (id, level) in due)
+        var reminders = 0;
+        var suspended = new HashSet<Guid>();
+        foreach (var (id, level, customer) in due)
         {
             try
             {
                 await using var scope = SystemScope();
                 if (await scope.ServiceProvider.GetRequiredService<ISender>().Send(new TakeDunningStep(id, level), cancellationToken))
                 {
-                    _ = level == DunningStep.Suspension ? suspended++ : reminders++;
+                    if (level == DunningStep.Suspension)
+                    {
+                        suspended.Add(customer);
+                    }
+                    else
+                    {
+                        reminders++;
+                    }
                 }
             }
             catch (DbUpdateException e)
@@ -138,12 +146,12 @@ internal sealed class Dunning(IServiceScopeFactory scopes, IOptions<DunningOptio
         }
 
         var failures = await MailAsync(cancellationToken);
-        if (reminders + suspended + failures > 0)
+        if (reminders + suspended.Count + failures > 0)
         {
-            logger.LogInformation("Dunning round: {Reminders} reminders, {Suspended} customers suspended, {Failures} mails not sent", reminders, suspended, failures);
+            logger.LogInformation("Dunning round: {Reminders} reminders, {Suspended} customers suspended, {Failures} mails not sent", reminders, suspended.Count, failures);
         }
 
-        return new DunningRunResult(reminders, suspended, failures);
+        return new DunningRunResult(reminders, suspended.Count, failures);
     }
 
     private AsyncServiceScope SystemScope()

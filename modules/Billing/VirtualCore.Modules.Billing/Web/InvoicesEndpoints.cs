@@ -24,6 +24,8 @@ internal static class InvoicesEndpoints
 
     public const string DetailsTemplate = "Billing/BillingDetails.sbn-html";
 
+    public const string RevenueTemplate = "Billing/Revenue.sbn-html";
+
     public static void Map(IEndpointRouteBuilder endpoints)
     {
         var api = endpoints.MapGroup("/api/v1/invoices").RequireAuthorization().WithTags("Invoices");
@@ -31,6 +33,10 @@ internal static class InvoicesEndpoints
             .RequireScope(ApiScopes.Read).WithName("ListInvoices")
             .WithSummary("The invoices you issued or received, newest month first, without their lines; `period=2026-12` for one month, `unpaid=true` for the open items.")
             .Produces<IReadOnlyList<InvoiceView>>().ProducesValidationProblem();
+        api.MapGet("/revenue", (int? year, ISender sender, CancellationToken ct) => sender.Send(new GetRevenue(year), ct))
+            .RequireScope(ApiScopes.Read).WithName("GetRevenue")
+            .WithSummary("Your invoicing of a year by month (`year=2026`, this year when empty): net and gross invoiced less cancellations, paid, open, overdue; a reseller's wholesale cost and margin.")
+            .Produces<RevenueView>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status403Forbidden);
         api.MapGet("/{invoiceId:guid}", (Guid invoiceId, ISender sender, CancellationToken ct) => sender.Send(new GetInvoice(invoiceId), ct))
             .RequireScope(ApiScopes.Read).WithName("GetInvoice")
             .WithSummary("One invoice with its lines.")
@@ -150,6 +156,12 @@ internal static class InvoicesEndpoints
                 var cancellation = await sender.Send(new CancelInvoice(invoiceId), http.RequestAborted);
                 return Results.Redirect($"/admin/invoices/{cancellation.Id}");
             }).AddEndpointFilter<AntiforgeryFilter>();
+        pages.MapGet("/revenue", async (HttpContext http, IPageRenderer renderer, ISender sender, TimeProvider clock) =>
+            {
+                var year = int.TryParse(http.Request.Query["year"], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var y) ? y : (int?)null;
+                var revenue = await sender.Send(new GetRevenue(year), http.RequestAborted);
+                return await renderer.RenderAsync(http, RevenueTemplate, "Revenue", RevenueModel.Of(revenue, ContractViews.Today(clock).Year));
+            });
         pages.MapGet("/billing-details", async (HttpContext http, IPageRenderer renderer, ISender sender, ITenantContext tenant) =>
             {
                 var d = await sender.Send(new GetBillingDetails(), http.RequestAborted);
@@ -229,6 +241,39 @@ internal static class InvoicesEndpoints
             unpaid);
         return await renderer.RenderAsync(http, ListTemplate, "Invoices", model, status);
     }
+}
+
+/// <summary>What Billing/Revenue.sbn-html shows: a year's months with amounts as EUR text.</summary>
+/// <param name="Year">The year shown.</param>
+/// <param name="Previous">The year before.</param>
+/// <param name="Next">The year after, unless it is in the future; else empty.</param>
+/// <param name="Months">January to December.</param>
+/// <param name="Total">The year.</param>
+/// <param name="Purchases">Show the wholesale cost and the margin (a reseller).</param>
+public sealed record RevenueModel(int Year, string Previous, string Next, IReadOnlyList<RevenueRow> Months, RevenueRow Total, bool Purchases)
+{
+    public static RevenueModel Of(RevenueView r, int thisYear) => new(
+        r.Year,
+        (r.Year - 1).ToString(System.Globalization.CultureInfo.InvariantCulture),
+        r.Year < thisYear ? (r.Year + 1).ToString(System.Globalization.CultureInfo.InvariantCulture) : "",
+        [.. r.Months.Select(RevenueRow.Of)],
+        RevenueRow.Of(r.Total),
+        r.Purchases);
+}
+
+/// <param name="Month">"2026-12", or the year.</param>
+/// <param name="Invoices">Invoices issued.</param>
+/// <param name="Net">EUR.</param>
+/// <param name="Gross">EUR.</param>
+/// <param name="Paid">EUR.</param>
+/// <param name="Open">EUR.</param>
+/// <param name="Overdue">EUR.</param>
+/// <param name="Purchased">EUR.</param>
+/// <param name="Margin">EUR.</param>
+public sealed record RevenueRow(string Month, int Invoices, string Net, string Gross, string Paid, string Open, string Overdue, string Purchased, string Margin)
+{
+    public static RevenueRow Of(RevenueMonth m) => new(
+        m.Month, m.Invoices, Money.Amount(m.Net), Money.Amount(m.Gross), Money.Amount(m.Paid), Money.Amount(m.Open), Money.Amount(m.Overdue), Money.Amount(m.Purchased), Money.Amount(m.Margin));
 }
 
 /// <summary>What Billing/Invoices.sbn-html shows.</summary>
