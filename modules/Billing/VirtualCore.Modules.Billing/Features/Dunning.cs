@@ -96,11 +96,8 @@ internal sealed class Dunning(IServiceScopeFactory scopes, IOptions<DunningOptio
         {
             var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
             var latest = today.AddDays(-o.FirstReminderDays - 1);
-            var candidates = await db.Set<Invoice>().AsNoTracking()
-                .Where(i => i.Kind == Invoice.Regular && i.Status == Invoice.Final && i.GrossCents > 0 && i.DueOn != null && i.DueOn <= latest
-                    && !db.Set<Invoice>().Any(c => c.CancelsId == i.Id)
-                    && (db.Set<InvoicePayment>().Where(p => p.InvoiceId == i.Id).Sum(p => (long?)p.AmountCents) ?? 0) < i.GrossCents
-                    && !db.Set<DunningStep>().Any(s => s.InvoiceId == i.Id && s.Level == DunningStep.Suspension))
+            var candidates = await Payments.Unpaid(db.Set<Invoice>().AsNoTracking(), db)
+                .Where(i => i.DueOn != null && i.DueOn <= latest && !db.Set<DunningStep>().Any(s => s.InvoiceId == i.Id && s.Level == DunningStep.Suspension))
                 .Select(i => new { i.Id, i.CustomerId })
                 .ToListAsync(cancellationToken);
             var ids = candidates.Select(c => c.Id).ToList();

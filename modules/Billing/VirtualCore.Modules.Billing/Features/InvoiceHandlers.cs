@@ -265,8 +265,7 @@ internal sealed class ListInvoicesHandler(PortalDbContext db, ITenantContext ten
         if (query.Unpaid)
         {
             // Issued, not cancelled, and paid less than in full: the open items.
-            invoices = invoices.Where(i => i.Kind == Invoice.Regular && i.Status == Invoice.Final && !db.Set<Invoice>().Any(c => c.CancelsId == i.Id)
-                && (db.Set<InvoicePayment>().Where(p => p.InvoiceId == i.Id).Sum(p => (long?)p.AmountCents) ?? 0) < i.GrossCents);
+            invoices = Payments.Unpaid(invoices, db);
         }
 
         var page = await invoices.OrderByDescending(i => i.PeriodStart).ThenByDescending(i => i.Number).ThenBy(i => i.RecipientName).Take(500).ToListAsync(cancellationToken);

@@ -165,21 +165,13 @@ internal static class Payments
     public static async Task<long> PaidCentsAsync(PortalDbContext db, Guid invoiceId, CancellationToken cancellationToken) =>
         await db.Set<InvoicePayment>().Where(p => p.InvoiceId == invoiceId).SumAsync(p => (long?)p.AmountCents, cancellationToken) ?? 0;
 
-    /// <summary>An invoice of the customer that got it suspended is still not paid in full.</summary>
-    public static async Task<bool> AnySuspendingAsync(PortalDbContext db, Guid customerId, CancellationToken cancellationToken)
-    {
-        var suspending = await (from s in db.Set<DunningStep>()
-                                join i in db.Set<Invoice>() on s.InvoiceId equals i.Id
-                                where s.Level == DunningStep.Suspension && i.CustomerId == customerId && !db.Set<Invoice>().Any(c => c.CancelsId == i.Id)
-                                select new { i.Id, i.GrossCents }).ToListAsync(cancellationToken);
-        foreach (var invoice in suspending)
-        {
-            if (await PaidCentsAsync(db, invoice.Id, cancellationToken) < invoice.GrossCents)
-            {
-                return true;
-            }
-        }
+    /// <summary>The issued invoices among <paramref name="invoices"/> that are not cancelled and not paid in full: the open items.</summary>
+    public static IQueryable<Invoice> Unpaid(IQueryable<Invoice> invoices, PortalDbContext db) =>
+        invoices.Where(i => i.Kind == Invoice.Regular && i.Status == Invoice.Final && !db.Set<Invoice>().Any(c => c.CancelsId == i.Id)
+            && (db.Set<InvoicePayment>().Where(p => p.InvoiceId == i.Id).Sum(p => (long?)p.AmountCents) ?? 0) < i.GrossCents);
 
-        return false;
-    }
+    /// <summary>An invoice of the customer that got it suspended is still not paid in full.</summary>
+    public static Task<bool> AnySuspendingAsync(PortalDbContext db, Guid customerId, CancellationToken cancellationToken) =>
+        Unpaid(db.Set<Invoice>().Where(i => i.CustomerId == customerId), db)
+            .AnyAsync(i => db.Set<DunningStep>().Any(s => s.InvoiceId == i.Id && s.Level == DunningStep.Suspension), cancellationToken);
 }
