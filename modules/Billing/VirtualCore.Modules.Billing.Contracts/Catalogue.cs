@@ -81,10 +81,17 @@ public sealed record PriceInput(decimal? MonthlyNet);
 /// <param name="MinimumTermEndsOn">The last day of its minimum term (12 months).</param>
 /// <param name="NoticeMonths">Notice one gives to end it: one month for consumers, three for businesses before a term ends.</param>
 /// <param name="CancelledOn">The day notice was given, if it was.</param>
-/// <param name="EndsOn">Its last day, once notice was given.</param>
+/// <param name="EndsOn">Its last day, once notice was given or a larger plan replaces it.</param>
+/// <param name="Kind">vserver, vdatacenter or addon.</param>
+/// <param name="Cores">The cores a plan adds to the customer's vDataCenter.</param>
+/// <param name="MemoryGiB">The RAM in GiB a plan adds.</param>
+/// <param name="DiskGiB">The disk storage in GiB a plan adds.</param>
+/// <param name="ReplacesId">The smaller plan's contract this one replaced (an upgrade).</param>
+/// <param name="ReplacedById">The larger plan's contract that replaces this one after its last day.</param>
 public sealed record ContractView(
     Guid Id, string Customer, string ProductCode, string ProductName, decimal MonthlyNet, bool Consumer, DateOnly StartsOn,
-    DateOnly MinimumTermEndsOn, int NoticeMonths, DateOnly? CancelledOn, DateOnly? EndsOn);
+    DateOnly MinimumTermEndsOn, int NoticeMonths, DateOnly? CancelledOn, DateOnly? EndsOn,
+    string Kind, int? Cores, int? MemoryGiB, int? DiskGiB, Guid? ReplacesId, Guid? ReplacedById);
 
 /// <summary>The contracts the caller may see: a customer's own, a reseller's customers', all for the operator.</summary>
 public sealed record ListContracts : IQuery<IReadOnlyList<ContractView>>;
@@ -93,6 +100,37 @@ public sealed record ListContracts : IQuery<IReadOnlyList<ContractView>>;
 /// <param name="ProductCode">The product, as in the catalogue.</param>
 /// <param name="Consumer">Ordered as a consumer (B2C) rather than for a business.</param>
 public sealed record OrderContract(string? ProductCode, bool Consumer) : ICommand<ContractView>;
+
+/// <summary>
+/// Replaces a running plan's contract with a larger plan of the same kind from a day (today or later): the smaller
+/// plan's contract ends the day before, the larger one's starts that day at the reseller's current price and keeps the
+/// minimum term running. Days already invoiced at the smaller plan's price after its last day are credited on the next
+/// invoice, prorated by day. A customer's administrators.
+/// </summary>
+/// <param name="ContractId">The running plan's contract.</param>
+/// <param name="ProductCode">The larger plan, as in the catalogue.</param>
+/// <param name="From">The larger plan's first day; today when not given.</param>
+public sealed record UpgradeContract(Guid ContractId, string? ProductCode, DateOnly? From) : ICommand<ContractView>;
+
+/// <summary>An upgrade as the API takes it.</summary>
+/// <param name="ProductCode">The larger plan.</param>
+/// <param name="From">Its first day (yyyy-MM-dd), today or up to a year ahead; today when not given.</param>
+public sealed record UpgradeInput(string? ProductCode, DateOnly? From);
+
+/// <summary>The larger plans a contract can be upgraded to, and the days it can happen on.</summary>
+public sealed record GetUpgradeOptions(Guid ContractId) : IQuery<UpgradeOptions>;
+
+/// <param name="Contract">The contract as it is now.</param>
+/// <param name="EarliestFrom">Today.</param>
+/// <param name="LatestFrom">A year from today.</param>
+/// <param name="Plans">Larger plans of the same kind the customer's reseller offers, smallest first.</param>
+public sealed record UpgradeOptions(ContractView Contract, DateOnly EarliestFrom, DateOnly LatestFrom, IReadOnlyList<UpgradePlan> Plans);
+
+/// <param name="Code">The plan's code.</param>
+/// <param name="Name">Its name.</param>
+/// <param name="MonthlyNet">The reseller's price, EUR a month, net.</param>
+/// <param name="MonthlyDifference">What it costs a month more than the contract now.</param>
+public sealed record UpgradePlan(string Code, string Name, decimal MonthlyNet, decimal MonthlyDifference, int? Cores, int? MemoryGiB, int? DiskGiB);
 
 /// <summary>When a contract would end if notice were given today, without giving it.</summary>
 public sealed record PreviewCancellation(Guid ContractId) : IQuery<CancellationPreview>;

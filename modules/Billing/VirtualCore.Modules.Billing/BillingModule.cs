@@ -39,7 +39,10 @@ public sealed class BillingModule : IModule
         services.AddPageModel<CancelContractModel>(ContractsEndpoints.CancelTemplate);
         services.AddScoped<IValidator<OrderContract>, OrderContractValidator>();
         services.AddRequestPermission(Permissions.CatalogueRead, typeof(ListContracts), typeof(PreviewCancellation));
-        services.AddRequestPermission(Permissions.ContractManage, typeof(OrderContract), typeof(CancelContract));
+        services.AddRequestPermission(Permissions.ContractManage, typeof(OrderContract), typeof(CancelContract), typeof(UpgradeContract), typeof(GetUpgradeOptions), typeof(SettleContractedCapacity));
+        services.AddPageModel<UpgradeContractModel>(ContractsEndpoints.UpgradeTemplate);
+        services.AddSingleton<ContractDays>();
+        services.AddHostedService<ContractDaysScheduler>();
         services.AddSingleton(new NavigationItem("Contracts", "/admin/contracts", 41, Permissions.CatalogueRead));
         services.AddPageModel<InvoicesModel>(InvoicesEndpoints.ListTemplate);
         services.AddPageModel<InvoicePage>(InvoicesEndpoints.InvoiceTemplate);
@@ -163,7 +166,7 @@ public sealed class BillingModule : IModule
         {
             e.ToTable("InvoiceLines");
             e.HasKey(x => new { x.InvoiceId, x.Position });
-            e.Property(x => x.Description).HasMaxLength(220);
+            e.Property(x => x.Description).HasMaxLength(InvoiceLine.MaxDescription);
             e.HasIndex(x => new { x.ContractId, x.From });
         });
         modelBuilder.Entity<InvoicePayment>(e =>

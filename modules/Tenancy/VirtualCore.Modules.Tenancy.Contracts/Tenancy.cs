@@ -89,6 +89,13 @@ public sealed record SetCustomerOtpPolicy(Guid CustomerId, bool OtpRequired) : I
 /// <summary>Sets the capacity of a customer's vDataCenter (its reseller's staff or the operator); null removes a limit.</summary>
 public sealed record SetCustomerCapacity(Guid CustomerId, int? Cores, int? MemoryGiB, int? DiskGiB) : ICommand<CustomerView>;
 
+/// <summary>
+/// Grows or shrinks a customer's vDataCenter by what a plan brings (Billing: a plan ordered or starting, a plan ending);
+/// a limit the reseller left open stays open, none goes below zero. The customer's own administrators ordering, its
+/// reseller's staff, the operator or the system. Not an endpoint of its own: the amounts come from the contracts.
+/// </summary>
+public sealed record ChangeContractedCapacity(Guid CustomerId, int Cores, int MemoryGiB, int DiskGiB) : ICommand<CustomerCapacity>;
+
 /// <summary>The capacity of a customer's vDataCenter, for a caller who may see that customer (its own users among them).</summary>
 public sealed record GetCustomerCapacity(Guid CustomerId) : IQuery<CustomerCapacity>;
 

@@ -64,6 +64,7 @@ public sealed class TenancyModule : IModule
 
         // Whoever sees a customer's VMs may know how much room its vDataCenter has; the handler checks which customer.
         services.AddRequestPermission(Permissions.VmRead, typeof(GetCustomerCapacity), typeof(GetCustomerSuspension));
+        services.AddRequestPermission(Permissions.ContractManage, typeof(ChangeContractedCapacity));
 
         services.AddSingleton(new NavigationItem("Resellers", "/admin/resellers", 60, Permissions.ResellerManage));
         services.AddSingleton(new NavigationItem("Customers", "/admin/customers", 61, Permissions.CustomerManage));

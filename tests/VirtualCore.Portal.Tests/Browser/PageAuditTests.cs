@@ -57,7 +57,7 @@ public sealed class PageAuditTests : PortalBrowserTests
             ("default", BaseUrl, "demo", "demo-pass-1", ["/overview", "/vms", "/vms/new", $"/vms/{demoVm}", $"/vms/{demoVm}/hardware", $"/vms/{demoVm}/console", "/jobs", "/alerts", "/isos", "/admin/prices", "/admin/contracts", "/admin/users", "/profile", "/admin/audit"]),
             ("default", BaseUrl, "operator", "operator-pass-1", ["/overview", "/nodes", "/admin/prices", "/admin/contracts", "/admin/invoices", "/admin/invoices?unpaid=true", "/admin/revenue", "/admin/billing-details", "/admin/resellers", "/admin/customers", "/admin/theme", "/operations/ip-pools", "/operations/dead-letters"]),
             ("harbour", kampUrl, null, "", ["/login", "/cancel-contracts"]),
-            ("harbour", kampUrl, "baecker", "baecker-pass-1", ["/overview", "/vms", "/vms/new", $"/vms/{kampVm}", "/jobs", "/alerts", "/isos", "/admin/prices", "/admin/contracts", $"/admin/contracts/{contract!.Id}/cancel", "/admin/invoices", $"/admin/invoices/{invoice.Id}", "/admin/billing-details", "/profile"]),
+            ("harbour", kampUrl, "baecker", "baecker-pass-1", ["/overview", "/vms", "/vms/new", $"/vms/{kampVm}", "/jobs", "/alerts", "/isos", "/admin/prices", "/admin/contracts", $"/admin/contracts/{contract!.Id}/cancel", $"/admin/contracts/{contract.Id}/upgrade", "/admin/invoices", $"/admin/invoices/{invoice.Id}", "/admin/billing-details", "/profile"]),
             ("harbour", kampUrl, "kamp-admin", "kamp-admin-pass-1", ["/admin/prices", "/admin/contracts", "/admin/invoices", $"/admin/invoices/{invoice.Id}", "/admin/revenue", "/admin/contract-notices", "/admin/customers", "/admin/users", "/admin/theme"]),
         };
 

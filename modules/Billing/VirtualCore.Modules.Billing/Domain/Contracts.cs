@@ -1,4 +1,5 @@
 using VirtualCore.Framework.Tenancy;
+using VirtualCore.Modules.Billing.Contracts;
 
 namespace VirtualCore.Modules.Billing.Domain;
 
@@ -15,6 +16,18 @@ internal sealed class Contract : ITenantOwned
 
     public string ProductName { get; set; } = "";
 
+    /// <summary>vserver, vdatacenter or addon, as the product was when ordered.</summary>
+    public string Kind { get; set; } = "";
+
+    /// <summary>The cores a plan adds to the customer's vDataCenter; null for an add-on.</summary>
+    public int? Cores { get; set; }
+
+    /// <summary>The RAM in GiB a plan adds to the customer's vDataCenter.</summary>
+    public int? MemoryGiB { get; set; }
+
+    /// <summary>The disk storage in GiB a plan adds to the customer's vDataCenter.</summary>
+    public int? DiskGiB { get; set; }
+
     public long MonthlyNetCents { get; set; }
 
     /// <summary>The wholesale price when ordered: what the operator invoices the reseller for it a month, net, in euro cents.</summary>
@@ -23,6 +36,27 @@ internal sealed class Contract : ITenantOwned
     public bool Consumer { get; set; }
 
     public DateOnly StartsOn { get; set; }
+
+    /// <summary>
+    /// For a contract that replaced a smaller plan, the day its terms are counted from: the smaller plan's (an upgrade
+    /// keeps the term running, it does not start a new one). Null: from its first day.
+    /// </summary>
+    public DateOnly? TermStartsOn { get; set; }
+
+    /// <summary>The smaller plan's contract this one replaced from its first day, if it was an upgrade.</summary>
+    public Guid? ReplacesId { get; set; }
+
+    /// <summary>The larger plan's contract that replaced this one the day after its last day.</summary>
+    public Guid? ReplacedById { get; set; }
+
+    /// <summary>Its plan's cores, RAM and disk were added to the customer's vDataCenter (from its first day).</summary>
+    public bool Provisioned { get; set; }
+
+    /// <summary>
+    /// Its plan's cores, RAM and disk were taken off the customer's vDataCenter again (after its last day), or were never
+    /// added (contracts from before plans were provisioned).
+    /// </summary>
+    public bool Released { get; set; }
 
     public int MinimumTermMonths { get; set; } = ContractTerms.MinimumTermMonths;
 
@@ -35,6 +69,12 @@ internal sealed class Contract : ITenantOwned
     public DateTimeOffset CreatedAt { get; set; }
 
     public string CreatedBy { get; set; } = "";
+
+    /// <summary>A plan, as opposed to an add-on: it sets the size of the customer's vDataCenter.</summary>
+    public bool IsPlan => Kind is ProductKinds.VServer or ProductKinds.VDataCenter;
+
+    /// <summary>It runs on <paramref name="day"/>.</summary>
+    public bool RunsOn(DateOnly day) => StartsOn <= day && (EndsOn is null || EndsOn >= day);
 }
 
 /// <summary>
@@ -53,7 +93,7 @@ internal static class ContractTerms
     public static int NoticeMonths(bool consumer) => consumer ? ConsumerNoticeMonths : BusinessNoticeMonths;
 
     /// <summary>The last day of the <paramref name="term"/>-th term (1 is the minimum term).</summary>
-    public static DateOnly TermEnd(Contract contract, int term) => contract.StartsOn.AddMonths(contract.MinimumTermMonths * term).AddDays(-1);
+    public static DateOnly TermEnd(Contract contract, int term) => (contract.TermStartsOn ?? contract.StartsOn).AddMonths(contract.MinimumTermMonths * term).AddDays(-1);
 
     /// <summary>
     /// The contract's last day with notice given on <paramref name="day"/> for the end of <paramref name="wanted"/> or

@@ -236,6 +236,8 @@ internal sealed class DunningStep : ITenantOwned
 /// <summary>One line of an invoice.</summary>
 internal sealed class InvoiceLine
 {
+    public const int MaxDescription = 220;
+
     public Guid InvoiceId { get; set; }
 
     public int Position { get; set; }
@@ -362,6 +364,11 @@ internal static class InvoiceMath
         (VatTreatments.SmallBusiness, _) => "No VAT is charged: small business under § 19 UStG.",
         _ => "",
     };
+
+    /// <summary>What a credit line for days invoiced after a contract's last day says after the product, in the issuer's language.</summary>
+    public static string Credit(DateOnly lastDay, string language) => language == "de"
+        ? $"Erstattung: nach dem {lastDay:dd.MM.yyyy} nicht mehr berechnet"
+        : $"credit: not charged after {lastDay:yyyy-MM-dd}";
 
     /// <summary>"2026-000042": the year and the number within the issuer's series for that year.</summary>
     public static string Number(int year, long sequence) => $"{year}-{sequence:000000}";

@@ -13,7 +13,7 @@ internal static class ContractViews
 {
     public static ContractView Of(Contract c, string customer = "") => new(
         c.Id, customer, c.ProductCode, c.ProductName, Money.Euros(c.MonthlyNetCents), c.Consumer, c.StartsOn,
-        ContractTerms.TermEnd(c, 1), c.NoticeMonths, c.CancelledOn, c.EndsOn);
+        ContractTerms.TermEnd(c, 1), c.NoticeMonths, c.CancelledOn, c.EndsOn, c.Kind, c.Cores, c.MemoryGiB, c.DiskGiB, c.ReplacesId, c.ReplacedById);
 
     public static DateOnly Today(TimeProvider clock) => DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime);
 
@@ -27,6 +27,11 @@ internal static class ContractViews
         if (tenant.CustomerId is not null && tenant.Role != TenantClaims.CustomerAdminRole)
         {
             throw new ForbiddenException("Only your account's administrators give notice on its contracts.");
+        }
+
+        if (contract.ReplacedById is not null)
+        {
+            throw new ConflictException("A larger plan replaces this contract; give notice on that one.");
         }
 
         if (contract.EndsOn is { } ends)
@@ -79,7 +84,7 @@ internal sealed class OrderContractHandler(PortalDbContext db, ITenantContext te
         var offer = await (from p in db.Set<Product>()
                            join r in db.Set<RetailPrice>() on p.Code equals r.ProductCode
                            where p.Code == command.ProductCode && r.ResellerId == resellerId
-                           select new { p.Code, p.Name, r.Cents, p.WholesaleCents }).SingleOrDefaultAsync(cancellationToken)
+                           select new { p.Code, p.Name, p.Kind, p.Cores, p.MemoryGiB, p.DiskGiB, r.Cents, p.WholesaleCents }).SingleOrDefaultAsync(cancellationToken)
             ?? throw new NotFoundException("The product");
         var contract = new Contract
         {
@@ -88,6 +93,10 @@ internal sealed class OrderContractHandler(PortalDbContext db, ITenantContext te
             CustomerId = customerId,
             ProductCode = offer.Code,
             ProductName = offer.Name,
+            Kind = offer.Kind,
+            Cores = offer.Cores,
+            MemoryGiB = offer.MemoryGiB,
+            DiskGiB = offer.DiskGiB,
             MonthlyNetCents = offer.Cents,
             WholesaleCents = offer.WholesaleCents,
             Consumer = command.Consumer,
@@ -98,6 +107,13 @@ internal sealed class OrderContractHandler(PortalDbContext db, ITenantContext te
         };
         db.Add(contract);
         audit.Record("contract.ordered", offer.Name, $"{Money.Format(offer.Cents)} a month from {contract.StartsOn:yyyy-MM-dd}{(command.Consumer ? ", as a consumer" : "")}");
+
+        // A plan is provisioned as it is ordered: the customer's vDataCenter grows by it at once.
+        if (contract.IsPlan)
+        {
+            await ContractedCapacity.SettleAsync(db, sender, customerId, contract.StartsOn, cancellationToken);
+        }
+
         return ContractViews.Of(contract);
     }
 }

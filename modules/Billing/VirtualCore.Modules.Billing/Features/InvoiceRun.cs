@@ -48,10 +48,15 @@ internal sealed class InvoiceRun(IServiceScopeFactory scopes, TimeProvider clock
             names[c.Id] = c.Name;
         }
 
+        // Contracts that ended last month too, when days were invoiced after their last day (in advance, before a larger
+        // plan replaced them): those days are credited.
+        var previous = month.AddMonths(-1);
         var contracts = await db.Set<Contract>().AsNoTracking()
-            .Where(c => c.StartsOn <= last && (c.EndsOn == null || c.EndsOn >= month))
+            .Where(c => c.StartsOn <= last && (c.EndsOn == null || c.EndsOn >= previous))
             .OrderBy(c => c.StartsOn).ThenBy(c => c.CreatedAt).ThenBy(c => c.Id)
             .ToListAsync(cancellationToken);
+        var credits = await CreditsAsync(db, [.. contracts.Where(c => c.EndsOn is not null)], previous, cancellationToken);
+        contracts.RemoveAll(c => c.EndsOn < month && !credits.Contains((c.Id, false)) && !credits.Contains((c.Id, true)));
         var details = await db.Set<BillingDetails>().AsNoTracking().ToDictionaryAsync(d => d.PartyId, cancellationToken);
 
         // What each month's regular invoices already cover: a recipient is done while one of them is not cancelled.
@@ -103,7 +108,6 @@ internal sealed class InvoiceRun(IServiceScopeFactory scopes, TimeProvider clock
         // Days already invoiced, by contract, side (retail or wholesale) and month, on invoices not cancelled: a contract
         // ordered last month after its customer's invoice for that month was made has its first days come on this month's
         // invoice, and a month's days that came on a later invoice that way are not invoiced again.
-        var previous = month.AddMonths(-1);
         var ids = pending.SelectMany(p => p.Recipient.Contracts).Select(c => c.Id).Distinct().ToList();
         var invoiced = ids.Count == 0
             ? []
@@ -120,7 +124,7 @@ internal sealed class InvoiceRun(IServiceScopeFactory scopes, TimeProvider clock
             var wholesale = r.CustomerId == Guid.Empty;
             var invoice = Build(month, r, issuer, recipient, languages.GetValueOrDefault(r.IssuerId, "en"), (c, of) => !invoiced.Contains((c.Id, wholesale, of)), c =>
                 wholesale ? $"{c.ProductName} — {(details.TryGetValue(c.CustomerId, out var d) ? d.LegalName : names.GetValueOrDefault(c.CustomerId, ""))}" : c.ProductName,
-                wholesale ? c => c.WholesaleCents : c => c.MonthlyNetCents);
+                wholesale ? c => c.WholesaleCents : c => c.MonthlyNetCents, c => credits[(c.Id, wholesale)]);
             if (invoice.Lines.Count == 0)
             {
                 already++;
@@ -140,8 +144,46 @@ internal sealed class InvoiceRun(IServiceScopeFactory scopes, TimeProvider clock
         return (created, already + (drafts.Count - created), skipped);
     }
 
+    private sealed record Credit(DateOnly From, DateOnly To, int Days, int DaysInMonth, long MonthlyCents, long Cents);
+
+    /// <summary>
+    /// What to credit, by contract and side (wholesale or not): the days of lines on invoices not cancelled, from last
+    /// month on, that lie after the contract's last day — it was invoiced in advance and then ended earlier (a larger plan
+    /// replaced it). A day credited once, on an invoice not cancelled, is not credited again.
+    /// </summary>
+    private static async Task<ILookup<(Guid, bool), Credit>> CreditsAsync(PortalDbContext db, IReadOnlyList<Contract> ended, DateOnly previous, CancellationToken cancellationToken)
+    {
+        if (ended.Count == 0)
+        {
+            return Array.Empty<Credit>().ToLookup(_ => (Guid.Empty, false));
+        }
+
+        var ids = ended.Select(c => c.Id).ToList();
+        var lines = await (from l in db.Set<InvoiceLine>()
+                           join i in db.Set<Invoice>() on l.InvoiceId equals i.Id
+                           where i.Kind == Invoice.Regular && l.To >= previous && l.ContractId != null && ids.Contains(l.ContractId.Value)
+                                 && !db.Set<Invoice>().Any(x => x.CancelsId == i.Id)
+                           select new { Contract = l.ContractId!.Value, Wholesale = i.CustomerId == Guid.Empty, l.From, l.To, l.MonthlyCents, l.NetCents })
+            .ToListAsync(cancellationToken);
+        var credited = lines.Where(l => l.NetCents < 0).Select(l => (l.Contract, l.Wholesale, l.From)).ToHashSet();
+        var lastDay = ended.ToDictionary(c => c.Id, c => c.EndsOn!.Value);
+        var credits = new List<((Guid, bool) Key, Credit Credit)>();
+        foreach (var l in lines.Where(l => l.NetCents > 0 && l.To > lastDay[l.Contract]))
+        {
+            var from = lastDay[l.Contract] >= l.From ? lastDay[l.Contract].AddDays(1) : l.From;
+            if (!credited.Contains((l.Contract, l.Wholesale, from))
+                && InvoiceMath.Prorate(new DateOnly(l.From.Year, l.From.Month, 1), from, l.To, l.MonthlyCents) is { } part)
+            {
+                credits.Add(((l.Contract, l.Wholesale), new Credit(part.From, part.To, part.Days, part.DaysInMonth, l.MonthlyCents, -part.Cents)));
+            }
+        }
+
+        return credits.ToLookup(c => c.Key, c => c.Credit);
+    }
+
     private Invoice Build(
-        DateOnly month, Recipient r, BillingDetails issuer, BillingDetails recipient, string language, Func<Contract, DateOnly, bool> due, Func<Contract, string> describe, Func<Contract, long> monthly)
+        DateOnly month, Recipient r, BillingDetails issuer, BillingDetails recipient, string language, Func<Contract, DateOnly, bool> due, Func<Contract, string> describe, Func<Contract, long> monthly,
+        Func<Contract, IEnumerable<Credit>> credits)
     {
         var invoice = new Invoice
         {
@@ -180,6 +222,26 @@ internal sealed class InvoiceRun(IServiceScopeFactory scopes, TimeProvider clock
             }
         }
 
+        foreach (var c in r.Contracts)
+        {
+            foreach (var credit in credits(c))
+            {
+                invoice.Lines.Add(new InvoiceLine
+                {
+                    InvoiceId = invoice.Id,
+                    Position = invoice.Lines.Count + 1,
+                    ContractId = c.Id,
+                    Description = Fit($"{describe(c)} — {InvoiceMath.Credit(c.EndsOn!.Value, language)}"),
+                    From = credit.From,
+                    To = credit.To,
+                    Days = credit.Days,
+                    DaysInMonth = credit.DaysInMonth,
+                    MonthlyCents = credit.MonthlyCents,
+                    NetCents = credit.Cents,
+                });
+            }
+        }
+
         invoice.VatTreatment = InvoiceMath.Treatment(issuer.SmallBusiness, recipient.CountryCode, recipient.VatId);
         invoice.VatRateBasisPoints = InvoiceMath.RateBasisPoints(invoice.VatTreatment);
         invoice.Note = InvoiceMath.Note(invoice.VatTreatment, language);
@@ -188,6 +250,9 @@ internal sealed class InvoiceRun(IServiceScopeFactory scopes, TimeProvider clock
         invoice.GrossCents = invoice.NetCents + invoice.VatCents;
         return invoice;
     }
+
+    /// <summary>A line's description within its column (a wholesale line names the customer too).</summary>
+    private static string Fit(string description) => description.Length <= InvoiceLine.MaxDescription ? description : description[..(InvoiceLine.MaxDescription - 1)] + "…";
 
     /// <summary>
     /// Adds the drafts together, or one by one when the database refused the batch: a draft another instance added in

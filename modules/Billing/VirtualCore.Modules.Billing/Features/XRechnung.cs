@@ -51,14 +51,15 @@ internal static class XRechnung
 
         var lines = invoice.Lines.Select(l => new XElement(Cac + (credit ? "CreditNoteLine" : "InvoiceLine"),
             new XElement(Cbc + "ID", l.Position.ToString(CultureInfo.InvariantCulture)),
-            new XElement(Cbc + (credit ? "CreditedQuantity" : "InvoicedQuantity"), new XAttribute("unitCode", "C62"), "1"),
+            // A price is never negative (BR-27): a line that takes off (a credit for days no longer used) has quantity -1.
+            new XElement(Cbc + (credit ? "CreditedQuantity" : "InvoicedQuantity"), new XAttribute("unitCode", "C62"), sign * l.Net < 0 ? "-1" : "1"),
             Money("LineExtensionAmount", sign * l.Net),
             new XElement(Cac + "InvoicePeriod", new XElement(Cbc + "StartDate", Day(l.From)), new XElement(Cbc + "EndDate", Day(l.To))),
             new XElement(Cac + "Item",
                 new XElement(Cbc + "Description", l.Days == l.DaysInMonth ? $"{l.Description}, {l.From:yyyy-MM}" : $"{l.Description}, {l.Days}/{l.DaysInMonth} of {l.From:yyyy-MM}"),
                 new XElement(Cbc + "Name", l.Description),
                 TaxCategory("ClassifiedTaxCategory", withAmounts: false)),
-            new XElement(Cac + "Price", Money("PriceAmount", sign * l.Net))));
+            new XElement(Cac + "Price", Money("PriceAmount", Math.Abs(l.Net)))));
 
         var root = new XElement(ns + (credit ? "CreditNote" : "Invoice"),
             new XAttribute(XNamespace.Xmlns + "cac", Cac),

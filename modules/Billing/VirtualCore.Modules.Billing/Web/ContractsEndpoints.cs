@@ -20,6 +20,8 @@ internal static class ContractsEndpoints
 
     public const string CancelTemplate = "Billing/CancelContract.sbn-html";
 
+    public const string UpgradeTemplate = "Billing/UpgradeContract.sbn-html";
+
     public static void Map(IEndpointRouteBuilder endpoints)
     {
         var api = endpoints.MapGroup("/api/v1/contracts").RequireAuthorization().WithTags("Contracts");
@@ -43,6 +45,19 @@ internal static class ContractsEndpoints
             .RequireScope(ApiScopes.Manage).WithName("CancelContract")
             .WithSummary("Gives notice today; the answer has the contract's last day (as the preview said).")
             .Produces<ContractView>().ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
+        api.MapGet("/{contractId:guid}/upgrade", (Guid contractId, ISender sender, CancellationToken ct) => sender.Send(new GetUpgradeOptions(contractId), ct))
+            .RequireScope(ApiScopes.Read).WithName("GetUpgradeOptions")
+            .WithSummary("The larger plans of the same kind your reseller offers for this contract, with what each costs a month more, and the days an upgrade can start on.")
+            .Produces<UpgradeOptions>().ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
+        api.MapPost("/{contractId:guid}/upgrade", async (Guid contractId, UpgradeInput? body, ISender sender, CancellationToken ct) =>
+            {
+                var larger = await sender.Send(new UpgradeContract(contractId, body?.ProductCode, body?.From), ct);
+                return Results.Created($"/api/v1/contracts/{larger.Id}", larger);
+            })
+            .RequireScope(ApiScopes.Manage).WithName("UpgradeContract")
+            .WithSummary("Replaces the plan with a larger one from a day (today when not given): this contract ends the day before, the new one keeps its minimum term, and days already invoiced after that are credited on the next invoice. Your vDataCenter grows on that day.")
+            .Produces<ContractView>(StatusCodes.Status201Created).ProducesValidationProblem().ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
 
         var pages = endpoints.MapGroup("/admin/contracts").RequireAuthorization().ExcludeFromDescription();
         pages.MapGet("/", (HttpContext http, IPageRenderer renderer, ISender sender, ITenantContext tenant) => RenderAsync(http, renderer, sender, tenant, "", StatusCodes.Status200OK));
@@ -67,12 +82,55 @@ internal static class ContractsEndpoints
                     contract.Id.ToString(), contract.ProductName, PageFormat.Day(contract.StartsOn), PageFormat.Day(contract.MinimumTermEndsOn), PageFormat.Day(preview.NoticeGivenOn), PageFormat.Day(preview.EndsOn), preview.Rule);
                 return await renderer.RenderAsync(http, CancelTemplate, "Give notice", model);
             });
+        pages.MapGet("/{contractId:guid}/upgrade", (Guid contractId, HttpContext http, IPageRenderer renderer, ISender sender) =>
+            RenderUpgradeAsync(http, renderer, sender, contractId, "", "", StatusCodes.Status200OK));
+        pages.MapPost("/{contractId:guid}/upgrade", async (Guid contractId, HttpContext http, IPageRenderer renderer, ISender sender) =>
+            {
+                var form = await http.Request.ReadFormAsync(http.RequestAborted);
+                var code = form["productCode"].ToString();
+                var fromText = form["from"].ToString();
+                DateOnly? from = null;
+                try
+                {
+                    if (fromText.Length > 0)
+                    {
+                        from = DateOnly.TryParseExact(fromText, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out var day)
+                            ? day
+                            : throw new RequestValidationException("from", "Give the day as yyyy-MM-dd.");
+                    }
+
+                    await sender.Send(new UpgradeContract(contractId, code, from), http.RequestAborted);
+                    return Results.Redirect("/admin/contracts");
+                }
+                catch (RequestValidationException ex)
+                {
+                    return await RenderUpgradeAsync(http, renderer, sender, contractId, code, fromText, StatusCodes.Status400BadRequest, ex.Errors);
+                }
+            }).AddEndpointFilter<AntiforgeryFilter>();
         pages.MapPost("/{contractId:guid}/cancel", async (Guid contractId, HttpContext http, ISender sender) =>
             {
                 await sender.Send(new CancelContract(contractId), http.RequestAborted);
                 return Results.Redirect("/admin/contracts");
             }).AddEndpointFilter<AntiforgeryFilter>();
     }
+
+    private static async Task<IResult> RenderUpgradeAsync(
+        HttpContext http, IPageRenderer renderer, ISender sender, Guid contractId, string code, string from, int status, IReadOnlyList<FieldError>? errors = null)
+    {
+        var options = await sender.Send(new GetUpgradeOptions(contractId), http.RequestAborted);
+        var contract = options.Contract;
+        var chosen = code.Length > 0 ? code : options.Plans.FirstOrDefault()?.Code ?? "";
+        var model = new UpgradeContractModel(
+            contract.Id.ToString(), contract.ProductName, Money.Amount(contract.MonthlyNet), Sizes(contract.Cores, contract.MemoryGiB, contract.DiskGiB),
+            PageFormat.Day(contract.MinimumTermEndsOn),
+            options.Plans.Select(p => new UpgradePlanRow(p.Code, p.Name, Money.Amount(p.MonthlyNet), Money.Amount(p.MonthlyDifference), Sizes(p.Cores, p.MemoryGiB, p.DiskGiB), p.Code == chosen)).ToArray(),
+            from.Length > 0 ? from : PageFormat.Day(options.EarliestFrom), PageFormat.Day(options.EarliestFrom), PageFormat.Day(options.LatestFrom),
+            (errors ?? []).ToDictionary(e => e.Field, e => e.Reason));
+        return await renderer.RenderAsync(http, UpgradeTemplate, "Upgrade", model, status);
+    }
+
+    private static string Sizes(int? cores, int? memoryGiB, int? diskGiB) =>
+        cores is null && memoryGiB is null && diskGiB is null ? "" : $"{cores ?? 0} / {memoryGiB ?? 0} / {diskGiB ?? 0}";
 
     private static async Task<IResult> RenderAsync(HttpContext http, IPageRenderer renderer, ISender sender, ITenantContext tenant, string error, int status)
     {
@@ -82,7 +140,8 @@ internal static class ContractsEndpoints
         var model = new ContractsModel(
             contracts.Select(c => new ContractRow(
                 c.Id.ToString(), c.Customer, c.ProductName, Money.Amount(c.MonthlyNet), PageFormat.Day(c.StartsOn), PageFormat.Day(c.MinimumTermEndsOn),
-                c.Consumer, PageFormat.Day(c.EndsOn), c.EndsOn is null && (tenant.CustomerId is null || orders))).ToArray(),
+                c.Consumer, PageFormat.Day(c.EndsOn), c.EndsOn is null && (tenant.CustomerId is null || orders),
+                Sizes(c.Cores, c.MemoryGiB, c.DiskGiB), c.ReplacedById is not null, orders && c.EndsOn is null && c.Kind is ProductKinds.VServer or ProductKinds.VDataCenter)).ToArray(),
             tenant.CustomerId is null,
             orders,
             offer.Select(p => new OfferOption(p.Code, p.Name, Money.Amount(p.RetailMonthlyNet))).ToArray(),
@@ -108,7 +167,34 @@ public sealed record ContractsModel(IReadOnlyList<ContractRow> Contracts, bool S
 /// <param name="Consumer">Ordered as a consumer.</param>
 /// <param name="Ends">Its last day once notice was given; empty while it runs on.</param>
 /// <param name="CanCancel">The caller may give notice on it.</param>
-public sealed record ContractRow(string Id, string Customer, string Product, string MonthlyNet, string Starts, string MinimumTermEnds, bool Consumer, string Ends, bool CanCancel);
+/// <param name="Sizes">A plan's cores / GiB RAM / GiB disk; empty for an add-on.</param>
+/// <param name="Replaced">A larger plan replaces it after its last day.</param>
+/// <param name="CanUpgrade">The caller may replace it with a larger plan.</param>
+public sealed record ContractRow(
+    string Id, string Customer, string Product, string MonthlyNet, string Starts, string MinimumTermEnds, bool Consumer, string Ends, bool CanCancel, string Sizes, bool Replaced, bool CanUpgrade);
+
+/// <summary>What Billing/UpgradeContract.sbn-html shows: the larger plans, and the day the upgrade starts.</summary>
+/// <param name="Id">The contract's id.</param>
+/// <param name="Product">The plan's name.</param>
+/// <param name="MonthlyNet">What it costs a month now, EUR net.</param>
+/// <param name="Sizes">Its cores / GiB RAM / GiB disk.</param>
+/// <param name="MinimumTermEnds">The last day of the minimum term, which the upgrade keeps.</param>
+/// <param name="Plans">The larger plans, smallest first.</param>
+/// <param name="From">The day typed, or today.</param>
+/// <param name="EarliestFrom">Today.</param>
+/// <param name="LatestFrom">A year from today.</param>
+/// <param name="Errors">Why the last try was refused, by field.</param>
+public sealed record UpgradeContractModel(
+    string Id, string Product, string MonthlyNet, string Sizes, string MinimumTermEnds, IReadOnlyList<UpgradePlanRow> Plans, string From, string EarliestFrom, string LatestFrom,
+    IReadOnlyDictionary<string, string> Errors);
+
+/// <param name="Code">The plan's code.</param>
+/// <param name="Name">Its name.</param>
+/// <param name="MonthlyNet">EUR a month, net.</param>
+/// <param name="Difference">EUR a month more than now.</param>
+/// <param name="Sizes">Its cores / GiB RAM / GiB disk.</param>
+/// <param name="Chosen">Selected in the form.</param>
+public sealed record UpgradePlanRow(string Code, string Name, string MonthlyNet, string Difference, string Sizes, bool Chosen);
 
 /// <param name="Code">The product's code.</param>
 /// <param name="Name">Its name.</param>

@@ -123,6 +123,9 @@ namespace VirtualCore.Portal.Persistence.Migrations.Postgres
                     b.Property<bool>("Consumer")
                         .HasColumnType("boolean");
 
+                    b.Property<int?>("Cores")
+                        .HasColumnType("integer");
+
                     b.Property<long>("CreatedAt")
                         .HasColumnType("bigint");
 
@@ -134,8 +137,18 @@ namespace VirtualCore.Portal.Persistence.Migrations.Postgres
                     b.Property<Guid>("CustomerId")
                         .HasColumnType("uuid");
 
+                    b.Property<int?>("DiskGiB")
+                        .HasColumnType("integer");
+
                     b.Property<DateOnly?>("EndsOn")
                         .HasColumnType("date");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<int?>("MemoryGiB")
+                        .HasColumnType("integer");
 
                     b.Property<int>("MinimumTermMonths")
                         .HasColumnType("integer");
@@ -156,10 +169,25 @@ namespace VirtualCore.Portal.Persistence.Migrations.Postgres
                         .HasMaxLength(80)
                         .HasColumnType("character varying(80)");
 
+                    b.Property<bool>("Provisioned")
+                        .HasColumnType("boolean");
+
+                    b.Property<bool>("Released")
+                        .HasColumnType("boolean");
+
+                    b.Property<Guid?>("ReplacedById")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid?>("ReplacesId")
+                        .HasColumnType("uuid");
+
                     b.Property<Guid>("ResellerId")
                         .HasColumnType("uuid");
 
                     b.Property<DateOnly>("StartsOn")
+                        .HasColumnType("date");
+
+                    b.Property<DateOnly?>("TermStartsOn")
                         .HasColumnType("date");
 
                     b.Property<long>("WholesaleCents")

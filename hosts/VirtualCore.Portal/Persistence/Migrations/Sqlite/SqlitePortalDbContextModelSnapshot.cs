@@ -116,6 +116,9 @@ namespace VirtualCore.Portal.Persistence.Migrations.Sqlite
                     b.Property<bool>("Consumer")
                         .HasColumnType("INTEGER");
 
+                    b.Property<int?>("Cores")
+                        .HasColumnType("INTEGER");
+
                     b.Property<long>("CreatedAt")
                         .HasColumnType("INTEGER");
 
@@ -127,8 +130,18 @@ namespace VirtualCore.Portal.Persistence.Migrations.Sqlite
                     b.Property<Guid>("CustomerId")
                         .HasColumnType("TEXT");
 
+                    b.Property<int?>("DiskGiB")
+                        .HasColumnType("INTEGER");
+
                     b.Property<DateOnly?>("EndsOn")
                         .HasColumnType("TEXT");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<int?>("MemoryGiB")
+                        .HasColumnType("INTEGER");
 
                     b.Property<int>("MinimumTermMonths")
                         .HasColumnType("INTEGER");
@@ -149,10 +162,25 @@ namespace VirtualCore.Portal.Persistence.Migrations.Sqlite
                         .HasMaxLength(80)
                         .HasColumnType("TEXT");
 
+                    b.Property<bool>("Provisioned")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("Released")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid?>("ReplacedById")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid?>("ReplacesId")
+                        .HasColumnType("TEXT");
+
                     b.Property<Guid>("ResellerId")
                         .HasColumnType("TEXT");
 
                     b.Property<DateOnly>("StartsOn")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateOnly?>("TermStartsOn")
                         .HasColumnType("TEXT");
 
                     b.Property<long>("WholesaleCents")

@@ -36,3 +36,28 @@ internal sealed class SetCustomerCapacityHandler(PortalDbContext db, ITenantCont
         return await TenancyViews.OfAsync(db, customer, cancellationToken);
     }
 }
+
+/// <summary>Grows or shrinks a customer's vDataCenter by a plan (see <see cref="ChangeContractedCapacity"/>).</summary>
+internal sealed class ChangeContractedCapacityHandler(PortalDbContext db, ITenantContext tenant, ISecurityAudit audit) : ICommandHandler<ChangeContractedCapacity, CustomerCapacity>
+{
+    public async ValueTask<CustomerCapacity> Handle(ChangeContractedCapacity command, CancellationToken cancellationToken)
+    {
+        var customer = await TenancyAccess.Customers(db, tenant).SingleOrDefaultAsync(c => c.Id == command.CustomerId, cancellationToken)
+            ?? throw new NotFoundException("The customer");
+        var own = tenant.CustomerId == customer.Id && tenant.Role == TenantClaims.CustomerAdminRole;
+        if (!own && !tenant.IsOperator && !tenant.IsSystem && tenant.Role != TenantClaims.ResellerAdminRole)
+        {
+            throw new ForbiddenException("Only your account's administrators order contracts.");
+        }
+
+        static int? By(int? limit, int change) => limit is { } l ? Math.Max(0, l + change) : null;
+        var capacity = new CustomerCapacity(By(customer.CoreLimit, command.Cores), By(customer.MemoryLimitGiB, command.MemoryGiB), By(customer.DiskLimitGiB, command.DiskGiB));
+        if (capacity != new CustomerCapacity(customer.CoreLimit, customer.MemoryLimitGiB, customer.DiskLimitGiB))
+        {
+            (customer.CoreLimit, customer.MemoryLimitGiB, customer.DiskLimitGiB) = (capacity.Cores, capacity.MemoryGiB, capacity.DiskGiB);
+            audit.Record("customer.capacity", customer.Name, $"vDataCenter {CapacityRules.Describe(capacity)}, as contracted", customer.ResellerId, customer.Id);
+        }
+
+        return capacity;
+    }
+}
