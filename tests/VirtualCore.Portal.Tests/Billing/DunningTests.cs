@@ -288,6 +288,13 @@ public sealed class DunningTests(DunningPortal fixture) : IClassFixture<DunningP
         var order = await widget.PostAsJsonAsync("/api/v1/contracts", new { productCode = "vserver-s" });
         Assert.Equal(HttpStatusCode.Forbidden, order.StatusCode);
         Assert.Contains("Nothing new can be ordered", (await order.ProblemAsync()).GetProperty("detail").GetString());
+        var upload = new HttpRequestMessage(HttpMethod.Post, "/api/v1/isos/uploads");
+        upload.Headers.Add("Tus-Resumable", "1.0.0");
+        upload.Headers.Add("Upload-Length", "65536");
+        upload.Headers.Add("Upload-Metadata", "filename " + Convert.ToBase64String("rescue.iso"u8.ToArray()));
+        var uploading = await widget.SendAsync(upload);
+        Assert.Equal(HttpStatusCode.Forbidden, uploading.StatusCode);
+        Assert.Contains("none can be uploaded", (await uploading.ProblemAsync()).GetProperty("detail").GetString());
 
         // The customer's VM page says why, as text, and offers no button that would be refused.
         using var page = _portal.Session("acme.localhost");

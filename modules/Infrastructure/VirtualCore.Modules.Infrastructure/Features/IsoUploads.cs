@@ -10,6 +10,7 @@ using VirtualCore.Framework.Tenancy;
 using VirtualCore.Framework.Web.Pages;
 using VirtualCore.Modules.Infrastructure.Contracts;
 using VirtualCore.Modules.Infrastructure.Domain;
+using VirtualCore.Modules.Tenancy.Contracts;
 
 namespace VirtualCore.Modules.Infrastructure.Features;
 
@@ -84,7 +85,7 @@ internal static partial class IsoVisibility
     public static partial Regex NotInName();
 }
 
-internal sealed class StartIsoUploadHandler(PortalDbContext db, ITenantContext tenant, IOptions<InfrastructureOptions> options, TimeProvider clock)
+internal sealed class StartIsoUploadHandler(PortalDbContext db, ITenantContext tenant, IOptions<InfrastructureOptions> options, TimeProvider clock, ISender sender)
     : ICommandHandler<StartIsoUpload, IsoUploadView>
 {
     /// <summary>System area (16 sectors), a primary volume descriptor and a terminator, 2,048 bytes each.</summary>
@@ -100,6 +101,12 @@ internal sealed class StartIsoUploadHandler(PortalDbContext db, ITenantContext t
         if (!tenant.IsOperator && tenant.CustomerId is null)
         {
             throw new ForbiddenException("Images are uploaded by a customer's administrators for their VMs, or by the provider into the library.");
+        }
+
+        // A suspended customer keeps its images but adds none.
+        if (tenant.CustomerId is { } uploader && await sender.Send(new GetCustomerSuspension(uploader), cancellationToken) is { } suspension)
+        {
+            throw new ForbiddenException($"This account is suspended: {suspension.Reason} Its images are kept; none can be uploaded until the suspension is lifted.");
         }
 
         var errors = new List<FieldError>();
