@@ -122,8 +122,25 @@ public sealed record InvoicePaymentView(Guid Id, decimal Amount, DateOnly PaidOn
 /// <param name="MailError">Why the mail did not go out yet, if it did not; it is tried again with each round.</param>
 public sealed record DunningStepView(int Level, DateTimeOffset At, decimal Open, bool Mailed, string? MailError);
 
-/// <summary>The invoices the caller issued or received, newest first; <paramref name="Period"/> ("2026-12") narrows them to one month, <paramref name="Unpaid"/> to those not paid yet.</summary>
-public sealed record ListInvoices(string? Period, bool Unpaid = false) : IQuery<IReadOnlyList<InvoiceView>>;
+/// <summary>
+/// The invoices the caller issued or received, newest first, <see cref="InvoiceList.PageSize"/> a page;
+/// <paramref name="Period"/> ("2026-12") narrows them to one month, <paramref name="Unpaid"/> to those not paid yet.
+/// </summary>
+/// <param name="Page">1 for the newest, 2 for the next older ones, …</param>
+public sealed record ListInvoices(string? Period, bool Unpaid = false, int Page = 1) : IQuery<InvoiceList>;
+
+/// <summary>One page of the invoice list.</summary>
+/// <param name="Invoices">Newest month first, without their lines.</param>
+/// <param name="Page">Which page this is (1: the newest).</param>
+/// <param name="More">Older invoices follow on the next page.</param>
+public sealed record InvoiceList(IReadOnlyList<InvoiceView> Invoices, int Page, bool More)
+{
+    /// <summary>Invoices a page.</summary>
+    public const int PageSize = 200;
+
+    /// <summary>The last page one may ask for.</summary>
+    public const int MaxPage = 100_000;
+}
 
 /// <summary>
 /// Records a payment received for an invoice (its issuer's staff). When it settles the last invoice that got its

@@ -251,10 +251,15 @@ internal static class InvoiceViews
     }
 }
 
-internal sealed class ListInvoicesHandler(PortalDbContext db, ITenantContext tenant, TimeProvider clock) : IQueryHandler<ListInvoices, IReadOnlyList<InvoiceView>>
+internal sealed class ListInvoicesHandler(PortalDbContext db, ITenantContext tenant, TimeProvider clock) : IQueryHandler<ListInvoices, InvoiceList>
 {
-    public async ValueTask<IReadOnlyList<InvoiceView>> Handle(ListInvoices query, CancellationToken cancellationToken)
+    public async ValueTask<InvoiceList> Handle(ListInvoices query, CancellationToken cancellationToken)
     {
+        if (query.Page is < 1 or > InvoiceList.MaxPage)
+        {
+            throw new RequestValidationException("page", $"Pages are numbered from 1 to {InvoiceList.MaxPage}.");
+        }
+
         var invoices = InvoiceViews.Visible(db, tenant);
         if (!string.IsNullOrWhiteSpace(query.Period))
         {
@@ -268,8 +273,11 @@ internal sealed class ListInvoicesHandler(PortalDbContext db, ITenantContext ten
             invoices = Payments.Unpaid(invoices, db);
         }
 
-        var page = await invoices.OrderByDescending(i => i.PeriodStart).ThenByDescending(i => i.Number).ThenBy(i => i.RecipientName).Take(500).ToListAsync(cancellationToken);
-        return await InvoiceViews.ViewsAsync(db, page, withLines: false, clock, cancellationToken);
+        // One more than a page says whether another follows; the id keeps the order of equal rows the same on every page.
+        var page = await invoices.OrderByDescending(i => i.PeriodStart).ThenByDescending(i => i.Number).ThenBy(i => i.RecipientName).ThenBy(i => i.Id)
+            .Skip((query.Page - 1) * InvoiceList.PageSize).Take(InvoiceList.PageSize + 1).ToListAsync(cancellationToken);
+        var more = page.Count > InvoiceList.PageSize;
+        return new InvoiceList(await InvoiceViews.ViewsAsync(db, [.. page.Take(InvoiceList.PageSize)], withLines: false, clock, cancellationToken), query.Page, more);
     }
 }
 

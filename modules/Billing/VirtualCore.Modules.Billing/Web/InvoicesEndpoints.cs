@@ -29,9 +29,20 @@ internal static class InvoicesEndpoints
     public static void Map(IEndpointRouteBuilder endpoints)
     {
         var api = endpoints.MapGroup("/api/v1/invoices").RequireAuthorization().WithTags("Invoices");
-        api.MapGet("/", (string? period, bool? unpaid, ISender sender, CancellationToken ct) => sender.Send(new ListInvoices(period, unpaid ?? false), ct))
+        api.MapGet("/", async (string? period, bool? unpaid, int? page, HttpContext http, ISender sender, CancellationToken ct) =>
+            {
+                var list = await sender.Send(new ListInvoices(period, unpaid ?? false, page ?? 1), ct);
+                if (list.More)
+                {
+                    var next = QueryString.Create([.. new[] { ("period", period), ("unpaid", unpaid is null ? null : unpaid.Value ? "true" : "false"), ("page", (list.Page + 1).ToString(System.Globalization.CultureInfo.InvariantCulture)) }
+                        .Where(p => p.Item2 is not null).Select(p => new KeyValuePair<string, string?>(p.Item1, p.Item2))]);
+                    http.Response.Headers.Link = $"</api/v1/invoices{next}>; rel=\"next\"";
+                }
+
+                return list.Invoices;
+            })
             .RequireScope(ApiScopes.Read).WithName("ListInvoices")
-            .WithSummary("The invoices you issued or received, newest month first, without their lines; `period=2026-12` for one month, `unpaid=true` for the open items.")
+            .WithSummary($"The invoices you issued or received, newest month first, without their lines, {InvoiceList.PageSize} a page (`page=2` for the next; a `Link` header with `rel=\"next\"` says there is one); `period=2026-12` for one month, `unpaid=true` for the open items.")
             .Produces<IReadOnlyList<InvoiceView>>().ProducesValidationProblem();
         api.MapGet("/revenue", (int? year, ISender sender, CancellationToken ct) => sender.Send(new GetRevenue(year), ct))
             .RequireScope(ApiScopes.Read).WithName("GetRevenue")
@@ -224,7 +235,11 @@ internal static class InvoicesEndpoints
     private static async Task<IResult> RenderListAsync(HttpContext http, IPageRenderer renderer, ISender sender, ITenantContext tenant, InvoiceRunResult? run, string error, int status)
     {
         var unpaid = http.Request.Query["unpaid"] == "true";
-        var invoices = await sender.Send(new ListInvoices(null, unpaid), http.RequestAborted);
+        var number = int.TryParse(http.Request.Query["page"], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var p) && p is >= 1 and <= InvoiceList.MaxPage ? p : 1;
+        var list = await sender.Send(new ListInvoices(null, unpaid, number), http.RequestAborted);
+        var invoices = list.Invoices;
+        string PageUrl(int n) => "/admin/invoices" + QueryString.Create([.. new[] { ("unpaid", unpaid ? "true" : null), ("page", n == 1 ? null : n.ToString(System.Globalization.CultureInfo.InvariantCulture)) }
+            .Where(q => q.Item2 is not null).Select(q => new KeyValuePair<string, string?>(q.Item1, q.Item2))]);
         var me = tenant.ResellerId;
         var thisMonth = InvoiceViews.Month(null, http.RequestServices.GetRequiredService<TimeProvider>());
         var model = new InvoicesModel(
@@ -238,7 +253,9 @@ internal static class InvoicesEndpoints
             thisMonth.ToString("yyyy-MM", System.Globalization.CultureInfo.InvariantCulture),
             run is null ? null : new RunSummary(run.Period, run.Created, run.Issued, run.AlreadyInvoiced, run.Skipped),
             error,
-            unpaid);
+            unpaid,
+            number > 1 ? PageUrl(number - 1) : "",
+            list.More ? PageUrl(number + 1) : "");
         return await renderer.RenderAsync(http, ListTemplate, "Invoices", model, status);
     }
 }
@@ -283,7 +300,9 @@ public sealed record RevenueRow(string Month, int Invoices, string Net, string G
 /// <param name="Run">What the run just did, if the page answers one.</param>
 /// <param name="Error">Why the run was refused.</param>
 /// <param name="Unpaid">Only the invoices not paid yet are shown.</param>
-public sealed record InvoicesModel(IReadOnlyList<InvoiceRow> Invoices, bool CanRun, string ThisMonth, RunSummary? Run, string Error, bool Unpaid = false);
+/// <param name="NewerUrl">The page of newer invoices; empty on the first.</param>
+/// <param name="OlderUrl">The page of older invoices; empty on the last.</param>
+public sealed record InvoicesModel(IReadOnlyList<InvoiceRow> Invoices, bool CanRun, string ThisMonth, RunSummary? Run, string Error, bool Unpaid = false, string NewerUrl = "", string OlderUrl = "");
 
 /// <param name="Id">The invoice's id.</param>
 /// <param name="Number">Its number; empty for a draft.</param>
