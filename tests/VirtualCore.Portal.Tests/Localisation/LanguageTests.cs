@@ -56,6 +56,24 @@ public sealed class LanguageTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Amounts_on_a_german_page_have_a_decimal_comma_and_the_price_form_still_takes_and_keeps_the_price()
+    {
+        using var kamp = _portal.ApiClient("kamp-admin", "kamp-admin-pass-1", "kamp.localhost");
+        Assert.Equal(HttpStatusCode.NoContent, (await kamp.PutAsJsonAsync("/api/v1/profile/language", new { language = "de" })).StatusCode);
+        using var session = await SignedInAsync("kamp.localhost", "kamp-admin", "kamp-admin-pass-1");
+        var prices = await session.Client.GetStringAsync("/admin/prices");
+        Assert.Contains("<td class=\"num\">590,00</td>", prices); // vDataCenter 12: 1990 less 1400 wholesale
+        Assert.DoesNotContain(">590.00<", prices);
+
+        // A number input's value is written as HTML wants it; the browser shows it in the page's language.
+        Assert.Contains("value=\"1990.00\"", prices);
+        var saved = await session.PostFormAsync("/admin/prices/vserver-s/retail", new Dictionary<string, string> { ["monthlyNet"] = "80,50" }, "/admin/prices");
+        Assert.Equal(HttpStatusCode.Redirect, saved.StatusCode);
+        Assert.Equal(80.50m, (await kamp.GetAsync<JsonElement>("/api/v1/catalogue")).GetProperty("products").EnumerateArray().Single(p => p.GetProperty("code").GetString() == "vserver-s").GetProperty("retailMonthlyNet").GetDecimal());
+        Assert.Contains("<td class=\"num\">28,00</td>", await session.Client.GetStringAsync("/admin/prices")); // 80.50 less 52.50 wholesale
+    }
+
+    [Fact]
     public async Task A_language_the_portal_does_not_speak_is_refused_with_the_field()
     {
         using var kamp = Api("kamp.localhost", "kamp-admin", "kamp-admin-pass-1");

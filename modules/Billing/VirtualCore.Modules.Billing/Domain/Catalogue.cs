@@ -45,11 +45,17 @@ internal static class Money
 
     public static decimal Euros(long cents) => cents / 100m;
 
-    /// <summary>"75.00 EUR".</summary>
-    public static string Format(long cents) => Amount(Euros(cents)) + " EUR";
+    /// <summary>"75.00 EUR", the same in every language: for the audit, logs and messages.</summary>
+    public static string Format(long cents) => Euros(cents).ToString("0.00", System.Globalization.CultureInfo.InvariantCulture) + " EUR";
 
-    /// <summary>"75.00"; empty for no amount.</summary>
-    public static string Amount(decimal? euros) => euros?.ToString("0.00", System.Globalization.CultureInfo.InvariantCulture) ?? "";
+    /// <summary>
+    /// For a page: "75.00" in English, "75,00" in German (the request's language, its UI culture); empty for no amount.
+    /// The portal's forms read either decimal separator back.
+    /// </summary>
+    public static string Amount(decimal? euros) => euros?.ToString("0.00", System.Globalization.CultureInfo.CurrentUICulture) ?? "";
+
+    /// <summary>"75.00" in every language, as a form's number input takes its value; empty for no amount.</summary>
+    public static string Value(decimal? euros) => euros?.ToString("0.00", System.Globalization.CultureInfo.InvariantCulture) ?? "";
 
     /// <summary>Why <paramref name="euros"/> is no price, or null when it is one.</summary>
     public static string? Problem(decimal? euros) => euros switch

@@ -98,7 +98,9 @@ internal static class PricesEndpoints
             Money.Amount(p.RetailMonthlyNet),
             p.RetailMonthlyNet is { } retail && p.WholesaleMonthlyNet is { } wholesale ? Money.Amount(retail - wholesale) : "",
             p.RetailMonthlyNet is { } net ? Money.Amount(decimal.Round(net * 1.19m, 2, MidpointRounding.AwayFromZero)) : "",
-            p.Code == refusedCode ? refusal ?? "" : "")).ToArray();
+            p.Code == refusedCode ? refusal ?? "" : "",
+            Money.Value(p.WholesaleMonthlyNet),
+            Money.Value(p.RetailMonthlyNet))).ToArray();
         var model = new PricesModel(catalogue.Reseller, catalogue.SetsRetail, catalogue.SetsWholesale, rows);
         return await renderer.RenderAsync(http, Template, "Prices", model, status);
     }
@@ -127,6 +129,8 @@ public sealed record PricesModel(string Reseller, bool SetsRetail, bool SetsWhol
 /// <param name="Margin">Retail less wholesale (staff only).</param>
 /// <param name="Gross">Retail with 19 % VAT.</param>
 /// <param name="Error">Why the last change of this product's price was refused.</param>
+/// <param name="WholesaleValue">The wholesale price as a number input takes it ("75.00" in every language).</param>
+/// <param name="RetailValue">The retail price as a number input takes it.</param>
 public sealed record PriceRow(
     string Code, string Name, string Kind, string Cores, string MemoryGib, string DiskGib, string Ips, string Traffic,
-    string Wholesale, string Retail, string Margin, string Gross, string Error);
+    string Wholesale, string Retail, string Margin, string Gross, string Error, string WholesaleValue, string RetailValue);
