@@ -15,6 +15,15 @@ internal static class ContractViews
         c.Id, customer, c.ProductCode, c.ProductName, Money.Euros(c.MonthlyNetCents), c.Consumer, c.StartsOn,
         ContractTerms.TermEnd(c, 1), c.NoticeMonths, c.CancelledOn, c.EndsOn, c.Kind, c.Cores, c.MemoryGiB, c.DiskGiB, c.ReplacesId, c.ReplacedById);
 
+    /// <summary>A suspended customer settles what it owes before it orders more, or larger.</summary>
+    public static async Task EnsureNotSuspendedAsync(ISender sender, Guid customerId, CancellationToken cancellationToken)
+    {
+        if (await sender.Send(new GetCustomerSuspension(customerId), cancellationToken) is { } suspension)
+        {
+            throw new ForbiddenException($"This account is suspended: {suspension.Reason} Nothing new can be ordered until the suspension is lifted.");
+        }
+    }
+
     public static DateOnly Today(TimeProvider clock) => DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime);
 
     /// <summary>
@@ -72,11 +81,7 @@ internal sealed class OrderContractHandler(PortalDbContext db, ITenantContext te
             throw new ForbiddenException("Contracts are ordered by a customer's administrators.");
         }
 
-        // A suspended customer settles what it owes before it orders more.
-        if (await sender.Send(new GetCustomerSuspension(customerId), cancellationToken) is { } suspension)
-        {
-            throw new ForbiddenException($"This account is suspended: {suspension.Reason} Nothing new can be ordered until the suspension is lifted.");
-        }
+        await ContractViews.EnsureNotSuspendedAsync(sender, customerId, cancellationToken);
 
         var resellerId = PriceAccess.Reseller(tenant);
 

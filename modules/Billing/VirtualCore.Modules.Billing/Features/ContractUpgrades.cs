@@ -123,10 +123,7 @@ internal sealed class UpgradeContractHandler(PortalDbContext db, ITenantContext 
     {
         // The contract first: someone else's is not found, whatever the body says.
         var contract = await ContractUpgrades.UpgradableAsync(db, tenant, command.ContractId, cancellationToken);
-        if (await sender.Send(new GetCustomerSuspension(contract.CustomerId), cancellationToken) is { } suspension)
-        {
-            throw new ForbiddenException($"This account is suspended: {suspension.Reason} Nothing new can be ordered until the suspension is lifted.");
-        }
+        await ContractViews.EnsureNotSuspendedAsync(sender, contract.CustomerId, cancellationToken);
 
         var today = ContractViews.Today(clock);
         var from = command.From ?? today;
