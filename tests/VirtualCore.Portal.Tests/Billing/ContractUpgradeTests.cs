@@ -288,6 +288,33 @@ public sealed class ContractUpgradeTests : IAsyncLifetime
         Assert.Equal(1, again);
     }
 
+    [Fact]
+    public async Task A_plan_ordered_after_its_month_was_invoiced_and_upgraded_in_that_month_has_both_plans_days_on_the_next_invoice()
+    {
+        // February was invoiced before vServer S was ordered on the 10th; vServer M replaced it on the 20th.
+        using var op = _portal.ApiClient("operator", "operator-pass-1");
+        Assert.Equal(HttpStatusCode.OK, (await op.PostAsJsonAsync("/api/v1/invoices/run", new { period = "2025-02" })).StatusCode);
+        var small = await PlanAsync("vserver-s", "vServer S", 7500, 5250, new DateOnly(2025, 2, 10));
+        var medium = await PlanAsync("vserver-m", "vServer M", 13000, 9100, new DateOnly(2025, 2, 20), replaces: small);
+
+        Assert.Equal(HttpStatusCode.OK, (await op.PostAsJsonAsync("/api/v1/invoices/run", new { period = "2025-03" })).StatusCode);
+        var march = await _portal.DbAsync(db => db.Set<Invoice>().Include(i => i.Lines)
+            .SingleAsync(i => i.RecipientId == DemoTenants.KampCustomerId && i.PeriodStart == new DateOnly(2025, 3, 1)));
+        Assert.Equal(
+            [
+                (small, new DateOnly(2025, 2, 10), new DateOnly(2025, 2, 19), 2679L),
+                (medium, new DateOnly(2025, 2, 20), new DateOnly(2025, 2, 28), 4179L),
+                (medium, new DateOnly(2025, 3, 1), new DateOnly(2025, 3, 31), 13000L),
+            ],
+            march.Lines.OrderBy(l => l.From).ThenBy(l => l.Position).Select(l => (l.ContractId, l.From, l.To, l.NetCents)));
+
+        // April has only the larger plan.
+        Assert.Equal(HttpStatusCode.OK, (await op.PostAsJsonAsync("/api/v1/invoices/run", new { period = "2025-04" })).StatusCode);
+        var april = await _portal.DbAsync(db => db.Set<InvoiceLine>().Where(l => l.ContractId == small || l.ContractId == medium)
+            .Where(l => l.From >= new DateOnly(2025, 4, 1)).Select(l => l.ContractId).ToListAsync());
+        Assert.Equal([medium, medium], april); // retail and wholesale
+    }
+
     private Task<Guid> PlanAsync(string code, string name, long retail, long wholesale, DateOnly starts, Guid? replaces = null) =>
         _portal.DbAsync(async db =>
         {

@@ -49,14 +49,15 @@ internal sealed class InvoiceRun(IServiceScopeFactory scopes, TimeProvider clock
         }
 
         // Contracts that ended last month too, when days were invoiced after their last day (in advance, before a larger
-        // plan replaced them): those days are credited.
+        // plan replaced them): those days are credited. A plan ordered last month after its invoice and replaced in the
+        // same month has its days come on this month's invoice, as any contract ordered after its month was invoiced.
         var previous = month.AddMonths(-1);
         var contracts = await db.Set<Contract>().AsNoTracking()
             .Where(c => c.StartsOn <= last && (c.EndsOn == null || c.EndsOn >= previous))
             .OrderBy(c => c.StartsOn).ThenBy(c => c.CreatedAt).ThenBy(c => c.Id)
             .ToListAsync(cancellationToken);
         var credits = await CreditsAsync(db, [.. contracts.Where(c => c.EndsOn is not null)], previous, cancellationToken);
-        contracts.RemoveAll(c => c.EndsOn < month && !credits.Contains((c.Id, false)) && !credits.Contains((c.Id, true)));
+        contracts.RemoveAll(c => c.EndsOn < month && c.ReplacedById is null && !credits.Contains((c.Id, false)) && !credits.Contains((c.Id, true)));
         var details = await db.Set<BillingDetails>().AsNoTracking().ToDictionaryAsync(d => d.PartyId, cancellationToken);
 
         // What each month's regular invoices already cover: a recipient is done while one of them is not cancelled.
