@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace VirtualCore.Framework.Tenancy;
 
@@ -94,4 +95,17 @@ public sealed record FixedTenantContext(Guid? ResellerId, Guid? CustomerId, Guid
     public bool IsOperator => Role == TenantClaims.OperatorRole;
 
     public bool IsSystem => false;
+}
+
+/// <summary>Scopes for work the portal does on its own (rounds, schedulers), outside anyone's request.</summary>
+public static class SystemScopes
+{
+    /// <summary>A new scope whose tenant is the system: its queries see every tenant, its commands act as the portal.</summary>
+    public static AsyncServiceScope CreateSystemScope(this IServiceScopeFactory scopes)
+    {
+        ArgumentNullException.ThrowIfNull(scopes);
+        var scope = scopes.CreateAsyncScope();
+        scope.ServiceProvider.GetRequiredService<ScopedTenantContext>().Use(SystemTenantContext.Instance);
+        return scope;
+    }
 }

@@ -135,8 +135,7 @@ internal sealed class StripeCheckout(IOptions<StripeOptions> options, IServiceSc
 
         if (_provider is null)
         {
-            await using var scope = scopes.CreateAsyncScope();
-            scope.ServiceProvider.GetRequiredService<ScopedTenantContext>().Use(SystemTenantContext.Instance);
+            await using var scope = scopes.CreateSystemScope();
             _provider = (await scope.ServiceProvider.GetRequiredService<ISender>().Send(new ListResellers(), cancellationToken)).Single(r => r.IsProvider).Id;
         }
 

@@ -210,7 +210,7 @@ internal sealed class ContractDays(IServiceScopeFactory scopes, TimeProvider clo
     {
         var today = ContractViews.Today(clock);
         List<Guid> customers;
-        await using (var scope = SystemScope())
+        await using (var scope = scopes.CreateSystemScope())
         {
             var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
             customers = await ContractedCapacity.Due(db.Set<Contract>(), today).Select(c => c.CustomerId).Distinct().ToListAsync(cancellationToken);
@@ -218,7 +218,7 @@ internal sealed class ContractDays(IServiceScopeFactory scopes, TimeProvider clo
 
         foreach (var customer in customers)
         {
-            await using var scope = SystemScope();
+            await using var scope = scopes.CreateSystemScope();
             var sender = scope.ServiceProvider.GetRequiredService<ISender>();
             try
             {
@@ -233,12 +233,6 @@ internal sealed class ContractDays(IServiceScopeFactory scopes, TimeProvider clo
         return customers.Count;
     }
 
-    private AsyncServiceScope SystemScope()
-    {
-        var scope = scopes.CreateAsyncScope();
-        scope.ServiceProvider.GetRequiredService<ScopedTenantContext>().Use(SystemTenantContext.Instance);
-        return scope;
-    }
 }
 
 /// <summary>Settles one customer's vDataCenter with its plans on a day, in one transaction (the system only).</summary>

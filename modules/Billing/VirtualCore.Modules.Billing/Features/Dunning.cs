@@ -92,7 +92,7 @@ internal sealed class Dunning(IServiceScopeFactory scopes, IOptions<DunningOptio
         var o = options.Value;
         var today = ContractViews.Today(clock);
         List<(Guid Id, int Level, Guid Customer)> due;
-        await using (var scope = SystemScope())
+        await using (var scope = scopes.CreateSystemScope())
         {
             var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
             var latest = today.AddDays(-o.FirstReminderDays - 1);
@@ -122,7 +122,7 @@ internal sealed class Dunning(IServiceScopeFactory scopes, IOptions<DunningOptio
         {
             try
             {
-                await using var scope = SystemScope();
+                await using var scope = scopes.CreateSystemScope();
                 if (await scope.ServiceProvider.GetRequiredService<ISender>().Send(new TakeDunningStep(id, level), cancellationToken))
                 {
                     if (level == DunningStep.Suspension)
@@ -151,17 +151,11 @@ internal sealed class Dunning(IServiceScopeFactory scopes, IOptions<DunningOptio
         return new DunningRunResult(reminders, suspended.Count, failures);
     }
 
-    private AsyncServiceScope SystemScope()
-    {
-        var scope = scopes.CreateAsyncScope();
-        scope.ServiceProvider.GetRequiredService<ScopedTenantContext>().Use(SystemTenantContext.Instance);
-        return scope;
-    }
 
     /// <summary>Mails every step not mailed yet (up to <see cref="DunningStep.MailTries"/> tries each); answers how many failed.</summary>
     private async Task<int> MailAsync(CancellationToken cancellationToken)
     {
-        await using var scope = SystemScope();
+        await using var scope = scopes.CreateSystemScope();
         var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
         var mailer = scope.ServiceProvider.GetRequiredService<IMailer>();
         var texts = scope.ServiceProvider.GetRequiredService<PortalTexts>();
