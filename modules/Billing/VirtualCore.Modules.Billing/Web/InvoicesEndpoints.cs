@@ -34,8 +34,7 @@ internal static class InvoicesEndpoints
                 var list = await sender.Send(new ListInvoices(period, unpaid ?? false, page ?? 1), ct);
                 if (list.More)
                 {
-                    var next = QueryString.Create([.. new[] { ("period", period), ("unpaid", unpaid is null ? null : unpaid.Value ? "true" : "false"), ("page", (list.Page + 1).ToString(System.Globalization.CultureInfo.InvariantCulture)) }
-                        .Where(p => p.Item2 is not null).Select(p => new KeyValuePair<string, string?>(p.Item1, p.Item2))]);
+                    var next = Query(("period", period), ("unpaid", unpaid is null ? null : unpaid.Value ? "true" : "false"), ("page", (list.Page + 1).ToString(System.Globalization.CultureInfo.InvariantCulture)));
                     http.Response.Headers.Link = $"</api/v1/invoices{next}>; rel=\"next\"";
                 }
 
@@ -232,14 +231,17 @@ internal static class InvoicesEndpoints
     private static Task<IResult> RenderDetailsAsync(HttpContext http, IPageRenderer renderer, ITenantContext tenant, BillingDetailsForm form, IReadOnlyDictionary<string, string> errors, bool saved, int status) =>
         renderer.RenderAsync(http, DetailsTemplate, "Billing details", new BillingDetailsModel(form, tenant.CustomerId is null, errors, saved), status);
 
+    /// <summary>A query string of the parameters that have a value, in the order given.</summary>
+    private static QueryString Query(params (string Name, string? Value)[] parameters) =>
+        QueryString.Create(parameters.Where(p => p.Value is not null).Select(p => new KeyValuePair<string, string?>(p.Name, p.Value)));
+
     private static async Task<IResult> RenderListAsync(HttpContext http, IPageRenderer renderer, ISender sender, ITenantContext tenant, InvoiceRunResult? run, string error, int status)
     {
         var unpaid = http.Request.Query["unpaid"] == "true";
         var number = int.TryParse(http.Request.Query["page"], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var p) && p is >= 1 and <= InvoiceList.MaxPage ? p : 1;
         var list = await sender.Send(new ListInvoices(null, unpaid, number), http.RequestAborted);
         var invoices = list.Invoices;
-        string PageUrl(int n) => "/admin/invoices" + QueryString.Create([.. new[] { ("unpaid", unpaid ? "true" : null), ("page", n == 1 ? null : n.ToString(System.Globalization.CultureInfo.InvariantCulture)) }
-            .Where(q => q.Item2 is not null).Select(q => new KeyValuePair<string, string?>(q.Item1, q.Item2))]);
+        string PageUrl(int n) => "/admin/invoices" + Query(("unpaid", unpaid ? "true" : null), ("page", n == 1 ? null : n.ToString(System.Globalization.CultureInfo.InvariantCulture)));
         var me = tenant.ResellerId;
         var thisMonth = InvoiceViews.Month(null, http.RequestServices.GetRequiredService<TimeProvider>());
         var model = new InvoicesModel(
