@@ -27,6 +27,13 @@ public sealed class NodeAgentOptions
     public TimeSpan ShutdownPollInterval { get; set; } = TimeSpan.FromMilliseconds(250);
 
     /// <summary>
+    /// How long a guest is given after each press of the ACPI power button before it is pressed again: a guest that
+    /// was still booting, or busy while the press came, misses it and never shuts down on one press alone. Each press
+    /// is a progress report too, so the portal hears the job is alive while the guest takes its time.
+    /// </summary>
+    public TimeSpan ShutdownPressInterval { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>
     /// A job still running after this long is reported as started; one that ends sooner is reported once, with its
     /// start time in the end report. Most actions take milliseconds, and a report each is a message and a database
     /// write in the portal. Zero reports every start at once.

@@ -68,21 +68,31 @@ internal sealed class NodeCommandConsumer(NodeAgent agent) :
     {
         var vmId = context.Message.VmId;
         await adapter.ShutdownDomainAsync(vmId, ct);
-        var deadline = DateTimeOffset.UtcNow + agent.Options.ShutdownTimeout;
+        var pressedAt = DateTimeOffset.UtcNow;
+        var deadline = pressedAt + agent.Options.ShutdownTimeout;
+        var presses = 1;
         var announced = false;
         while (await adapter.GetDomainStateAsync(vmId, ct) != DomainState.ShutOff)
         {
-            if (DateTimeOffset.UtcNow > deadline)
+            var now = DateTimeOffset.UtcNow;
+            if (now > deadline)
             {
                 throw new HypervisorAdapterException(
                     AdapterErrorCode.OperationFailed,
                     $"The guest did not shut down within {agent.Options.ShutdownTimeout.TotalSeconds:0} s of the ACPI request; power it off if it hangs.");
             }
 
+            if (now - pressedAt >= agent.Options.ShutdownPressInterval && await PressAgainAsync(adapter, vmId, ct))
+            {
+                pressedAt = now;
+                presses++;
+                announced = false;
+            }
+
             if (!announced)
             {
                 announced = true;
-                var waiting = Fact("shutdown-waiting");
+                var waiting = Fact("shutdown-waiting", ("presses", Number(presses)));
                 await context.Publish(new NodeJobProgress(context.Message.JobId, agent.NodeName, 50, waiting.Info, DateTimeOffset.UtcNow, waiting.Result), ct);
             }
 
@@ -91,6 +101,28 @@ internal sealed class NodeCommandConsumer(NodeAgent agent) :
 
         return Fact("shut-down");
     });
+
+    /// <summary>
+    /// The power button pressed once more; false when the guest went off in between (libvirt refuses a press on a
+    /// domain that is no longer running, which is no failure of the shutdown).
+    /// </summary>
+    private static async Task<bool> PressAgainAsync(IHypervisorAdapter adapter, Guid vmId, CancellationToken ct)
+    {
+        try
+        {
+            await adapter.ShutdownDomainAsync(vmId, ct);
+            return true;
+        }
+        catch (HypervisorAdapterException) when (!ct.IsCancellationRequested)
+        {
+            if (await adapter.GetDomainStateAsync(vmId, ct) == DomainState.Running)
+            {
+                throw;
+            }
+
+            return false;
+        }
+    }
 
     public Task Consume(ConsumeContext<PowerOffDomain> context) => RunAsync(context, async (adapter, ct) =>
     {

@@ -17,7 +17,12 @@ internal static class AgentProgram
             throw new InvalidOperationException("NodeAgent:NodeName and NodeAgent:Uri are required.");
         }
 
-        builder.Services.AddMassTransit(bus => AgentBus.UseRabbitMq(bus, builder.Configuration));
+        builder.Services.AddMassTransit(bus =>
+        {
+            // A rack server's agent reports to its portal only: MassTransit's usage report is off.
+            bus.DisableUsageTelemetry();
+            AgentBus.UseRabbitMq(bus, builder.Configuration);
+        });
         builder.Services.AddNodeAgents([node]);
         await builder.Build().RunAsync();
     }

@@ -3,12 +3,20 @@ using VirtualCore.Plugins.Sdk;
 
 namespace VirtualCore.NodeAgent.Tests;
 
-/// <summary>Hands out the inner factory's adapters behind a proxy that counts the address reads.</summary>
-internal sealed class CountingAdapterFactory(IHypervisorAdapterFactory inner) : IHypervisorAdapterFactory
+/// <summary>
+/// Hands out the inner factory's adapters behind a proxy that counts the address reads and the presses of the ACPI
+/// power button, and lets a guest miss the first <paramref name="missedPresses"/> presses (as one still booting does).
+/// </summary>
+internal sealed class CountingAdapterFactory(IHypervisorAdapterFactory inner, int missedPresses = 0) : IHypervisorAdapterFactory
 {
     private int _addressReads;
+    private int _shutdownPresses;
 
     public int AddressReads => Volatile.Read(ref _addressReads);
+
+    public int ShutdownPresses => Volatile.Read(ref _shutdownPresses);
+
+    private int MissedPresses => missedPresses;
 
     public string Name => inner.Name;
 
@@ -34,6 +42,11 @@ internal sealed class CountingAdapterFactory(IHypervisorAdapterFactory inner) : 
             if (targetMethod.Name == nameof(IHypervisorAdapter.GetInterfaceAddressesAsync))
             {
                 Interlocked.Increment(ref _owner._addressReads);
+            }
+
+            if (targetMethod.Name == nameof(IHypervisorAdapter.ShutdownDomainAsync) && Interlocked.Increment(ref _owner._shutdownPresses) <= _owner.MissedPresses)
+            {
+                return Task.CompletedTask;
             }
 
             try

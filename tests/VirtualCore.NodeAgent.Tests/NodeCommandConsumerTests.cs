@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using VirtualCore.Adapters.Libvirt;
 using VirtualCore.Node.Contracts.V1;
+using VirtualCore.Plugins.Sdk;
 
 namespace VirtualCore.NodeAgent.Tests;
 
@@ -29,7 +30,10 @@ public sealed class NodeCommandConsumerTests : IAsyncLifetime
     }
 
     // The start of a job is reported once it has run for the delay: an hour means never, for these jobs; zero, always.
-    private async Task<NodeAgent> StartAgentAsync(string node, TimeSpan startedReportDelay)
+    private Task<NodeAgent> StartAgentAsync(string node, TimeSpan startedReportDelay) =>
+        StartAgentAsync(node, new LibvirtAdapterFactory(), new NodeAgentOptions { StartedReportDelay = startedReportDelay });
+
+    private async Task<NodeAgent> StartAgentAsync(string node, IHypervisorAdapterFactory factory, NodeAgentOptions options)
     {
         var file = Path.Combine(_directory, $"{node}.xml");
         if (!File.Exists(file))
@@ -37,11 +41,10 @@ public sealed class NodeCommandConsumerTests : IAsyncLifetime
             TestDriverNodeFile.Write(file, node, 1, 4, 1, 8L * 1024 * 1024 * 1024);
         }
 
-        var agent = new NodeAgent(
-            new NodeAgentOptions { NodeName = node, Uri = "test://" + file, HeartbeatInterval = TimeSpan.FromHours(1), StartedReportDelay = startedReportDelay },
-            new LibvirtAdapterFactory(),
-            _harness.Bus,
-            NullLogger.Instance);
+        options.NodeName = node;
+        options.Uri = "test://" + file;
+        options.HeartbeatInterval = TimeSpan.FromHours(1);
+        var agent = new NodeAgent(options, factory, _harness.Bus, NullLogger.Instance);
         await agent.StartAsync(CancellationToken.None);
         return agent;
     }
@@ -200,6 +203,45 @@ public sealed class NodeCommandConsumerTests : IAsyncLifetime
         Assert.All(running, a => Assert.Equal(running[0], a));
         Assert.Null(beats[4].Domains.Single(d => d.VmId == vmId).Addresses);
         Assert.NotEmpty(beats[5].Domains.Single(d => d.VmId == vmId).Addresses!);
+    }
+
+    [Fact]
+    public async Task A_guest_that_misses_the_power_button_gets_it_pressed_again_and_the_job_says_so()
+    {
+        const string node = "rack-p";
+        var counting = new CountingAdapterFactory(new LibvirtAdapterFactory(), missedPresses: 2);
+        await using var agent = await StartAgentAsync(node, counting, new NodeAgentOptions { ShutdownPressInterval = TimeSpan.FromMilliseconds(100) });
+        var vmId = Guid.NewGuid();
+        await RunAsync(new DefineDomain(Guid.NewGuid(), node, vmId, Spec(vmId)), node);
+        await RunAsync(new StartDomain(Guid.NewGuid(), node, vmId), node);
+
+        var shutdown = new ShutdownDomain(Guid.NewGuid(), node, vmId);
+        var done = await RunAsync(shutdown, node);
+
+        Assert.Equal(("shut-down", "shut-off"), (done.Result!.Code, done.DomainState));
+        Assert.Equal(3, counting.ShutdownPresses);
+        var waits = await _harness.Published.SelectAsync<NodeJobProgress>(m => m.Context.Message.JobId == shutdown.JobId).Select(p => p.Context.Message.Result!.Values["presses"]).ToListAsync();
+        Assert.Equal(["1", "2", "3"], waits);
+    }
+
+    [Fact]
+    public async Task A_guest_that_never_answers_the_power_button_fails_the_job_at_the_timeout_with_the_reason_and_keeps_running()
+    {
+        const string node = "rack-h";
+        var counting = new CountingAdapterFactory(new LibvirtAdapterFactory(), missedPresses: int.MaxValue);
+        await using var agent = await StartAgentAsync(node, counting, new NodeAgentOptions { ShutdownTimeout = TimeSpan.FromSeconds(1), ShutdownPressInterval = TimeSpan.FromMilliseconds(300) });
+        var vmId = Guid.NewGuid();
+        await RunAsync(new DefineDomain(Guid.NewGuid(), node, vmId, Spec(vmId)), node);
+        await RunAsync(new StartDomain(Guid.NewGuid(), node, vmId), node);
+
+        var shutdown = new ShutdownDomain(Guid.NewGuid(), node, vmId);
+        await SendAsync(shutdown, node);
+        Assert.True(await _harness.Published.Any<NodeJobFailed>(m => m.Context.Message.JobId == shutdown.JobId));
+        var failed = (await _harness.Published.SelectAsync<NodeJobFailed>(m => m.Context.Message.JobId == shutdown.JobId).First()).Context.Message;
+
+        Assert.Equal("The guest did not shut down within 1 s of the ACPI request; power it off if it hangs.", failed.Error);
+        Assert.Equal("running", failed.DomainState);
+        Assert.InRange(counting.ShutdownPresses, 2, 5);
     }
 
     private static DomainSpecV1 Spec(Guid vmId) => new(

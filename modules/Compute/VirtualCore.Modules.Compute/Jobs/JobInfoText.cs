@@ -38,6 +38,7 @@ internal static class JobInfoText
         {
             "defined" => $"Defined on {Value("node")} with {Value("vcpus")} vCPUs and {Value("memoryMiB")} MiB.",
             "started" => $"Running on {Value("node")}.",
+            "shutdown-waiting" when Number("presses") > 1 => $"ACPI shutdown requested again ({Number("presses")} presses of the power button); waiting for the guest.",
             "shutdown-waiting" => "ACPI shutdown requested; waiting for the guest.",
             "shut-down" => "Shut down by ACPI.",
             "powered-off" => "Powered off.",
