@@ -85,6 +85,8 @@ public static class BusSetup
         services.AddMassTransit(bus =>
         {
             bus.SetEndpointNameFormatter(new KebabCaseEndpointNameFormatter("vcore", false));
+            // A self-hosted portal tells no one outside how it is run: MassTransit's usage report is off.
+            bus.DisableUsageTelemetry();
             configure(bus);
             if (options.IsRabbitMq)
             {
