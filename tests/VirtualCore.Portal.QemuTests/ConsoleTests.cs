@@ -30,10 +30,7 @@ public sealed class ConsoleTests(QemuPortalFixture nodes, ITestOutputHelper outp
         var page = await context.NewPageAsync();
         var baseUrl = nodes.Portal.ClientOptions.BaseAddress.ToString().TrimEnd('/');
         await page.GotoAsync(baseUrl + "/vms");
-        await page.FillAsync("#userName", "demo");
-        await page.FillAsync("#password", "demo-pass-1");
-        await page.ClickAsync("form[action='/login'] button[type=submit]");
-        await page.WaitForURLAsync(baseUrl + "/vms", new PageWaitForURLOptions { WaitUntil = WaitUntilState.Commit, Timeout = 60_000 });
+        await Chromium.SignInAsync(page, baseUrl, "demo", "demo-pass-1");
 
         var opened = Stopwatch.StartNew();
         await page.GotoAsync($"{baseUrl}/vms/{vm.Id}/console");

@@ -51,10 +51,7 @@ public sealed class ContentSecurityPolicyBrowserTests : IAsyncLifetime
 
         await page.GotoAsync(_baseUrl + "/login");
         await AssertNoViolationsAsync(page, violations, "/login");
-        await page.FillAsync("#userName", "demo");
-        await page.FillAsync("#password", "demo-pass-1");
-        await page.ClickAsync("form[action='/login'] button[type=submit]");
-        await page.WaitForURLAsync(_baseUrl + "/vms", new PageWaitForURLOptions { WaitUntil = WaitUntilState.Commit, Timeout = 60_000 });
+        await Chromium.SignInAsync(page, _baseUrl, "demo", "demo-pass-1");
 
         string[] paths =
         [
@@ -121,10 +118,7 @@ public sealed class ContentSecurityPolicyBrowserTests : IAsyncLifetime
         var page = await context.NewPageAsync();
         var violations = await WatchAsync(page);
         await page.GotoAsync(_baseUrl + "/login");
-        await page.FillAsync("#userName", "operator");
-        await page.FillAsync("#password", "operator-pass-1");
-        await page.ClickAsync("form[action='/login'] button[type=submit]");
-        await page.WaitForURLAsync(_baseUrl + "/vms", new PageWaitForURLOptions { WaitUntil = WaitUntilState.Commit, Timeout = 60_000 });
+        await Chromium.SignInAsync(page, _baseUrl, "operator", "operator-pass-1");
         foreach (var path in new[] { "/vms", "/nodes", "/jobs", "/admin/resellers", "/admin/customers", "/admin/users", "/admin/audit", "/isos", "/operations/ip-pools" })
         {
             await page.GotoAsync(_baseUrl + path);

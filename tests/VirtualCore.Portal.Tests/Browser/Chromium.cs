@@ -12,6 +12,36 @@ public static class Chromium
             Headless = true,
             Args = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-quic"],
         });
+
+    /// <summary>
+    /// Signs in through the login form <paramref name="page"/> shows and waits until the redirect to the VM list at
+    /// <paramref name="baseUrl"/> is committed. On a machine busy with QEMU guests and other suites that took more than
+    /// the default 30 s; when it does not arrive at all, the failure says where the page is and what it shows.
+    /// </summary>
+    public static async Task SignInAsync(IPage page, string baseUrl, string user, string password)
+    {
+        await page.FillAsync("#userName", user);
+        await page.FillAsync("#password", password);
+        await page.ClickAsync("form[action='/login'] button[type=submit]");
+        try
+        {
+            await page.WaitForURLAsync(baseUrl + "/vms", new PageWaitForURLOptions { WaitUntil = WaitUntilState.Commit, Timeout = 90_000 });
+        }
+        catch (TimeoutException ex)
+        {
+            string shown;
+            try
+            {
+                shown = await page.Locator("body").InnerTextAsync(new LocatorInnerTextOptions { Timeout = 5_000 });
+            }
+            catch (PlaywrightException unreadable)
+            {
+                shown = "(unreadable: " + unreadable.Message + ")";
+            }
+
+            throw new TimeoutException($"Signing in as '{user}' did not reach {baseUrl}/vms; the page is at {page.Url} and shows: {shown}", ex);
+        }
+    }
 }
 
 /// <summary>
@@ -56,10 +86,7 @@ public abstract class PortalBrowserTests : IAsyncLifetime
     {
         var page = await context.NewPageAsync();
         await page.GotoAsync(baseUrl + "/login");
-        await page.FillAsync("#userName", user);
-        await page.FillAsync("#password", password);
-        await page.ClickAsync("form[action='/login'] button[type=submit]");
-        await page.WaitForURLAsync(baseUrl + "/vms", new PageWaitForURLOptions { WaitUntil = WaitUntilState.Commit, Timeout = 60_000 });
+        await Chromium.SignInAsync(page, baseUrl, user, password);
         return page;
     }
 
@@ -69,13 +96,9 @@ public abstract class PortalBrowserTests : IAsyncLifetime
         var page = await context.NewPageAsync();
         await page.GotoAsync(BaseUrl + "/vms");
         Assert.EndsWith("/login?ReturnUrl=%2Fvms", page.Url);
-        await page.FillAsync("#userName", user);
-        await page.FillAsync("#password", password);
-        await page.ClickAsync("form[action='/login'] button[type=submit]");
 
-        // Arrived once the redirect to the list is committed; what each test looks at next it waits for itself (on a
-        // machine busy with QEMU guests the whole load took more than the default 30 s).
-        await page.WaitForURLAsync(BaseUrl + "/vms", new PageWaitForURLOptions { WaitUntil = WaitUntilState.Commit, Timeout = 60_000 });
+        // Arrived once the redirect to the list is committed; what each test looks at next it waits for itself.
+        await Chromium.SignInAsync(page, BaseUrl, user, password);
         return page;
     }
 }
