@@ -33,6 +33,50 @@ public sealed partial class SignInTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Unauthorized, (await _portal.CreateClient().SendAsync(forged)).StatusCode);
     }
 
+    [Fact]
+    public async Task Every_bare_refusal_of_the_api_is_a_problem_document_with_the_reason_in_the_callers_language()
+    {
+        async Task<(HttpStatusCode Status, string? Type, string? Title, string? Detail)> AskAsync(HttpClient client, string path, string? language = null)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, path);
+            if (language is not null)
+            {
+                request.Headers.Add("Cookie", "vcore.lang=" + language);
+            }
+
+            using var response = await client.SendAsync(request);
+            var problem = await response.ProblemAsync();
+            return (response.StatusCode, response.Content.Headers.ContentType?.MediaType, problem.GetProperty("title").GetString(), problem.GetProperty("detail").GetString());
+        }
+
+        var anonymous = _portal.CreateClient();
+        Assert.Equal(
+            (HttpStatusCode.Unauthorized, "application/problem+json", "Not signed in.", VirtualCore.Framework.Web.HtmlErrorPages.SignInFirst),
+            await AskAsync(anonymous, "/api/v1/vms"));
+
+        // Wrong credentials say why they were refused — and no more than the sign-in form does.
+        using var wrong = _portal.ApiClient("demo", "not-the-password");
+        Assert.Equal((HttpStatusCode.Unauthorized, "application/problem+json", "Not signed in.", LoginOutcome.Refusal), await AskAsync(wrong, "/api/v1/vms"));
+
+        // Telling the reason checked the password no second time: one wrong request, one failure counted.
+        Assert.Equal(1, await _portal.DbAsync(db => db.Set<SignInThrottle>().Where(t => db.Set<UserAccount>().Any(u => u.Id == t.UserId && u.UserName == "demo")).SumAsync(t => t.Failures)));
+        using var forged = _portal.CreateClient();
+        forged.DefaultRequestHeaders.Authorization = new("Bearer", "vct_" + new string('a', 40));
+        var token = await AskAsync(forged, "/api/v1/vms");
+        Assert.Equal(HttpStatusCode.Unauthorized, token.Status);
+        Assert.Contains("API token", token.Detail, StringComparison.Ordinal);
+
+        // A route that does not exist, asked by a signed-in user.
+        using var demo = _portal.ApiClient("demo", "demo-pass-1");
+        Assert.Equal((HttpStatusCode.NotFound, "application/problem+json", "Not found."), (await AskAsync(demo, "/api/v1/no-such-thing")) is var missing ? (missing.Status, missing.Type, missing.Title) : default);
+
+        // In German for a caller who chose German.
+        var german = await AskAsync(anonymous, "/api/v1/vms", "de");
+        Assert.Equal(HttpStatusCode.Unauthorized, german.Status);
+        Assert.StartsWith("Senden Sie ein API-Token", german.Detail, StringComparison.Ordinal);
+        Assert.NotEqual("Not signed in.", german.Title);
+    }
+
     [Theory]
     [InlineData("kamp.localhost", "Kamp Cloud")]
     [InlineData("acme.localhost", "Acme Cloud")]

@@ -1,7 +1,9 @@
 using System.Diagnostics;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.DependencyInjection;
 using VirtualCore.Framework.Security;
 
@@ -37,10 +39,14 @@ public static class HtmlErrorPages
         await result.ExecuteAsync(http);
     }
 
+    /// <summary>The detail of a bare 401 from the API when the credentials sent were not even looked at.</summary>
+    public const string SignInFirst = "Send an API token (Authorization: Bearer …), HTTP Basic credentials or the session cookie of POST /api/v1/session.";
+
     /// <summary>
     /// Renders status-code-only responses (unknown routes, 403s) as themed pages for browsers; API clients get a
-    /// problem document for the bare refusals of a request's form that the framework answers itself (415 for a body
-    /// that is not JSON, 405, …).
+    /// problem document for every bare refusal the framework answers itself — no credentials or wrong ones (401, with
+    /// the reason the credentials were refused), no permission (403), no such route (404), too many sign-in attempts
+    /// (429), a request of the wrong form (400, 405, 406, 413, 415) — so a script always has a reason to show.
     /// </summary>
     public static IApplicationBuilder UseHtmlStatusPages(this IApplicationBuilder app) =>
         app.UseStatusCodePages(async context =>
@@ -50,17 +56,28 @@ public static class HtmlErrorPages
             {
                 await RenderAsync(http, http.Response.StatusCode, null);
             }
-            else if (http.Request.Path.StartsWithSegments("/api") && http.Response.StatusCode is 400 or 405 or 406 or 413 or 415)
+            else if (http.Request.Path.StartsWithSegments("/api") && await ApiProblemAsync(http) is { } problem)
             {
-                await http.RequestServices.GetRequiredService<IProblemDetailsService>().TryWriteAsync(new ProblemDetailsContext
-                {
-                    HttpContext = http,
-                    ProblemDetails = http.Response.StatusCode == StatusCodes.Status415UnsupportedMediaType
-                        ? new() { Status = 415, Title = "Unsupported content type.", Detail = "Send the body as application/json." }
-                        : new() { Status = http.Response.StatusCode },
-                });
+                await http.RequestServices.GetRequiredService<IProblemDetailsService>().TryWriteAsync(new ProblemDetailsContext { HttpContext = http, ProblemDetails = problem });
             }
         });
+
+    private static async Task<ProblemDetails?> ApiProblemAsync(HttpContext http) => http.Response.StatusCode switch
+    {
+        // The handler remembers its outcome for the request: asking again checks no password twice.
+        StatusCodes.Status401Unauthorized => new()
+        {
+            Status = StatusCodes.Status401Unauthorized,
+            Title = "Not signed in.",
+            Detail = (await http.AuthenticateAsync()).Failure?.Message ?? SignInFirst,
+        },
+        StatusCodes.Status403Forbidden => new() { Status = StatusCodes.Status403Forbidden, Title = "Not allowed.", Detail = "Your account may not do this." },
+        StatusCodes.Status404NotFound => new() { Status = StatusCodes.Status404NotFound, Title = "Not found.", Detail = "There is nothing here — or nothing you may see." },
+        StatusCodes.Status429TooManyRequests => new() { Status = StatusCodes.Status429TooManyRequests, Title = "Too many attempts.", Detail = "Too many attempts from your address. Wait a minute and try again." },
+        StatusCodes.Status415UnsupportedMediaType => new() { Status = StatusCodes.Status415UnsupportedMediaType, Title = "Unsupported content type.", Detail = "Send the body as application/json." },
+        StatusCodes.Status400BadRequest or StatusCodes.Status405MethodNotAllowed or StatusCodes.Status406NotAcceptable or StatusCodes.Status413PayloadTooLarge => new() { Status = http.Response.StatusCode },
+        _ => null,
+    };
 }
 
 /// <summary>Shows pipeline outcomes (not found, not allowed, conflict) and failures to browsers as themed pages.</summary>
