@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # Runs the whole test suite. Installs what the tests need from Debian first (libvirt client library and
-# tools, libvirtd and QEMU, Chromium for the browser tests, oathtool).
+# tools, libvirtd and QEMU, Chromium for the browser tests, oathtool) and from npm (Redocly CLI for the API document).
 set -euo pipefail
 cd "$(dirname "$0")"
 scripts/install-system-packages.sh test
 # Real libvirtd and QEMU for the adapter's tests against a real hypervisor (guests run under TCG).
 scripts/qemu/install.sh
 dotnet tool restore >/dev/null
+# Redocly CLI, pinned by build/openapi-lint/package-lock.json, for the test that lints the API document (needs Node.js
+# 20.19 or later, as this machine has; Debian 12's own nodejs is 18).
+command -v npm >/dev/null || scripts/install-system-packages.sh node
+npm ci --prefix build/openapi-lint --no-audit --no-fund --loglevel=error >/dev/null
 dotnet build VirtualCore.Platform.sln -nologo -v quiet
 dotnet format VirtualCore.Platform.sln --verify-no-changes --no-restore
 log="$(mktemp)"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian packages VirtualCore Platform needs that are not there yet, and says which.
-# Usage: scripts/install-system-packages.sh run|test|qemu
+# Usage: scripts/install-system-packages.sh run|test|qemu|node
 set -euo pipefail
 case "${1:-run}" in
   run)  wanted=(libvirt0 fonts-dejavu-core) ;;
@@ -8,7 +8,9 @@ case "${1:-run}" in
   # libvirtd with the QEMU driver, QEMU, and the tools that build the tiny test guest and its boot ISO.
   qemu) wanted=(libvirt-daemon libvirt-daemon-driver-qemu libvirt-daemon-system libvirt-clients qemu-system-x86
                 qemu-utils dnsmasq-base busybox-static cpio kmod isolinux syslinux-common xorriso) ;;
-  *) echo "usage: $0 run|test|qemu" >&2; exit 2 ;;
+  # Node.js and npm where the machine has none (the test command's linter of the API document).
+  node) wanted=(nodejs npm) ;;
+  *) echo "usage: $0 run|test|qemu|node" >&2; exit 2 ;;
 esac
 missing=()
 for package in "${wanted[@]}"; do

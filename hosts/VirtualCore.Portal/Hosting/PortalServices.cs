@@ -112,7 +112,9 @@ internal static class PortalServices
                 + "its scope — read ⊂ operate ⊂ manage — bounds what it can reach, see each operation's x-vcore-scope), HTTP Basic, "
                 + "or the session cookie from POST /api/v1/session (then send unsafe methods with the anti-forgery header).";
             return Task.CompletedTask;
-        }).AddOperationTransformer(ApiScopeDocumentation.DescribeAsync));
+        }).AddDocumentTransformer(ApiDocumentConventions.DescribeDocumentAsync)
+            .AddOperationTransformer(ApiScopeDocumentation.DescribeAsync)
+            .AddOperationTransformer(ApiDocumentConventions.DescribeOperationAsync));
         services.Configure<ForwardedHeadersOptions>(o => o.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto);
         return services;
     }

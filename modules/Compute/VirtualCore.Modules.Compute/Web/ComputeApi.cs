@@ -106,27 +106,27 @@ internal static class ComputeApi
 
         var points = vms.MapGroup("/{vmId:guid}/recovery-points").WithTags("Recovery points");
         points.MapGet("/", (Guid vmId, ISender sender, CancellationToken ct) => sender.Send(new ListRecoveryPoints(vmId), ct))
-            .RequireScope(ApiScopes.Read).WithSummary("The vServer's recovery points, newest first.").ProducesProblem(StatusCodes.Status404NotFound);
+            .RequireScope(ApiScopes.Read).WithName("ListRecoveryPoints").WithSummary("The vServer's recovery points, newest first.").ProducesProblem(StatusCodes.Status404NotFound);
         points.MapPost("/", async (Guid vmId, RecoveryPointRequest? body, HttpContext http, ISender sender, CancellationToken ct) =>
             {
                 var accepted = await sender.Send(new CreateRecoveryPoint(vmId, body?.Note, IdempotencyKey.Of(http)), ct);
                 return Results.Accepted($"/api/v1/jobs/{accepted.JobId}", accepted);
             })
-            .RequireScope(ScopeFor(RecoveryPointHandlers.Take)).WithSummary(RecoveryPointHandlers.Take.Summary).Produces<JobAccepted>(StatusCodes.Status202Accepted)
+            .RequireScope(ScopeFor(RecoveryPointHandlers.Take)).WithName("TakeRecoveryPoint").WithSummary(RecoveryPointHandlers.Take.Summary).Produces<JobAccepted>(StatusCodes.Status202Accepted)
             .ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
         points.MapPost("/{recoveryPointId:guid}/revert", async (Guid vmId, Guid recoveryPointId, bool? confirm, HttpContext http, ISender sender, CancellationToken ct) =>
             {
                 var accepted = await sender.Send(new RevertToRecoveryPoint(vmId, recoveryPointId, confirm == true, IdempotencyKey.Of(http)), ct);
                 return Results.Accepted($"/api/v1/jobs/{accepted.JobId}", accepted);
             })
-            .RequireScope(ScopeFor(RecoveryPointHandlers.Revert)).WithSummary(RecoveryPointHandlers.Revert.Summary).Produces<JobAccepted>(StatusCodes.Status202Accepted)
+            .RequireScope(ScopeFor(RecoveryPointHandlers.Revert)).WithName("RevertToRecoveryPoint").WithSummary(RecoveryPointHandlers.Revert.Summary).Produces<JobAccepted>(StatusCodes.Status202Accepted)
             .ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
         points.MapDelete("/{recoveryPointId:guid}", async (Guid vmId, Guid recoveryPointId, HttpContext http, ISender sender, CancellationToken ct) =>
             {
                 var accepted = await sender.Send(new DeleteRecoveryPoint(vmId, recoveryPointId, IdempotencyKey.Of(http)), ct);
                 return Results.Accepted($"/api/v1/jobs/{accepted.JobId}", accepted);
             })
-            .RequireScope(ScopeFor(RecoveryPointHandlers.Delete)).WithSummary(RecoveryPointHandlers.Delete.Summary).Produces<JobAccepted>(StatusCodes.Status202Accepted)
+            .RequireScope(ScopeFor(RecoveryPointHandlers.Delete)).WithName("DeleteRecoveryPoint").WithSummary(RecoveryPointHandlers.Delete.Summary).Produces<JobAccepted>(StatusCodes.Status202Accepted)
             .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
 
         var exports = vms.MapGroup("/{vmId:guid}/disk-exports").WithTags("Disk exports");

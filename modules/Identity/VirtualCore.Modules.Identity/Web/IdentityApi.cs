@@ -35,16 +35,17 @@ internal static class IdentityApi
                 LoginStage.NeedsEnrolment => Results.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "One-time password enrolment required.", detail: "Sign in once in the browser to enrol a one-time password."),
                 _ => Results.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Not signed in.", detail: LoginOutcome.Refusal),
             };
-        }).AllowAnonymous().RequireRateLimiting(SignInRateLimit.Policy)
+        }).AllowAnonymous().RequireRateLimiting(SignInRateLimit.Policy).WithName("SignIn")
+            .Produces<SessionResponse>().ProducesProblem(StatusCodes.Status401Unauthorized)
             .WithSummary("Sign in with user name, password and (where enrolled) the one-time password; sets the session cookie. "
                 + "With the cookie, calls that change something send csrfToken in the " + ApiAntiforgery.HeaderName + " header.");
         session.MapGet("/", (HttpContext http) => Results.Ok(SessionResponse.From(http.User, ApiAntiforgery.IssueToken(http))))
-            .RequireAuthorization().RequireScope(ApiScopes.Read).WithSummary("Who is signed in, and the anti-forgery token for calls with the session cookie.");
+            .RequireAuthorization().RequireScope(ApiScopes.Read).WithName("GetSession").Produces<SessionResponse>().WithSummary("Who is signed in, and the anti-forgery token for calls with the session cookie.");
         session.MapDelete("/", async (HttpContext http, UserSessions sessions) =>
         {
             await sessions.SignOutAsync(http);
             return Results.NoContent();
-        }).RequireAuthorization().DenyApiTokens().WithSummary("Sign out: this session ends, also for any copy of its cookie.");
+        }).RequireAuthorization().DenyApiTokens().WithName("SignOut").Produces(StatusCodes.Status204NoContent).WithSummary("Sign out: this session ends, also for any copy of its cookie.");
         session.MapPost("/confirm", async (HttpContext http, ISender sender, UserSessions sessions, ConfirmRequest body) =>
         {
             var errors = await sender.Send(new ConfirmIdentity(body.Password, body.Code), http.RequestAborted);
@@ -59,52 +60,52 @@ internal static class IdentityApi
             }
 
             return Results.NoContent();
-        }).RequireAuthorization().DenyApiTokens().RequireRateLimiting(SignInRateLimit.Policy)
+        }).RequireAuthorization().DenyApiTokens().RequireRateLimiting(SignInRateLimit.Policy).WithName("ConfirmIdentity").Produces(StatusCodes.Status204NoContent)
             .WithSummary("Confirms it is you (password, and the current one-time password where enrolled): for ten minutes the session may change credentials and create tokens.")
             .ProducesValidationProblem();
 
         var api = endpoints.MapGroup("/api/v1").RequireAuthorization();
         var users = api.MapGroup("/users").WithTags("Users").RequireScope(ApiScopes.Manage);
-        users.MapGet("/", (ISender sender, CancellationToken ct) => sender.Send(new ListUsers(), ct)).WithSummary("The users the caller administers.");
+        users.MapGet("/", (ISender sender, CancellationToken ct) => sender.Send(new ListUsers(), ct)).WithName("ListUsers").WithSummary("The users the caller administers.");
         users.MapGet("/{userId:guid}", (Guid userId, ISender sender, CancellationToken ct) => sender.Send(new GetUser(userId), ct))
-            .WithSummary("One user.").ProducesProblem(StatusCodes.Status404NotFound);
+            .WithName("GetUser").WithSummary("One user.").ProducesProblem(StatusCodes.Status404NotFound);
         users.MapPost("/", async (CreateUser body, ISender sender, CancellationToken ct) =>
         {
             var user = await sender.Send(body, ct);
             return Results.Created($"/api/v1/users/{user.Id}", user);
-        }).WithSummary("Creates a user.").ProducesValidationProblem();
+        }).WithName("CreateUser").Produces<UserView>(StatusCodes.Status201Created).WithSummary("Creates a user.").ProducesValidationProblem();
         users.MapPost("/{userId:guid}/disable", (Guid userId, ISender sender, CancellationToken ct) => sender.Send(new SetUserDisabled(userId, true), ct))
-            .WithSummary("Disables a user: no sign-in, no API token works.").ProducesProblem(StatusCodes.Status404NotFound);
+            .WithName("DisableUser").WithSummary("Disables a user: no sign-in, no API token works.").ProducesProblem(StatusCodes.Status404NotFound);
         users.MapPost("/{userId:guid}/enable", (Guid userId, ISender sender, CancellationToken ct) => sender.Send(new SetUserDisabled(userId, false), ct))
-            .WithSummary("Enables a user again.").ProducesProblem(StatusCodes.Status404NotFound);
+            .WithName("EnableUser").WithSummary("Enables a user again.").ProducesProblem(StatusCodes.Status404NotFound);
         users.MapDelete("/{userId:guid}/otp", async (Guid userId, ISender sender, CancellationToken ct) =>
         {
             await sender.Send(new ResetOtpEnrolment(userId), ct);
             return Results.NoContent();
-        }).WithSummary("Resets the user's one-time password: enrolment again at the next sign-in.").ProducesProblem(StatusCodes.Status404NotFound);
+        }).WithName("ResetUserOtp").Produces(StatusCodes.Status204NoContent).WithSummary("Resets the user's one-time password: enrolment again at the next sign-in.").ProducesProblem(StatusCodes.Status404NotFound);
         users.MapGet("/{userId:guid}/grants", (Guid userId, ISender sender, CancellationToken ct) => sender.Send(new ListGrants(userId), ct))
-            .WithSummary("A customer user's grants.").ProducesProblem(StatusCodes.Status404NotFound);
+            .WithName("ListGrants").WithSummary("A customer user's grants.").ProducesProblem(StatusCodes.Status404NotFound);
         users.MapPost("/{userId:guid}/grants", (Guid userId, GrantRequest body, ISender sender, CancellationToken ct) => sender.Send(new GrantAccess(userId, body.VmId, body.Level), ct))
-            .WithSummary("Grants view, operate or manage on one VM, or on the whole account (no vmId).").ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound);
+            .WithName("GrantAccess").WithSummary("Grants view, operate or manage on one VM, or on the whole account (no vmId).").ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound);
         api.MapDelete("/grants/{grantId:guid}", async (Guid grantId, ISender sender, CancellationToken ct) =>
         {
             await sender.Send(new RevokeGrant(grantId), ct);
             return Results.NoContent();
-        }).WithTags("Users").RequireScope(ApiScopes.Manage).WithSummary("Revokes a grant.").ProducesProblem(StatusCodes.Status404NotFound);
+        }).WithTags("Users").RequireScope(ApiScopes.Manage).WithName("RevokeGrant").Produces(StatusCodes.Status204NoContent).WithSummary("Revokes a grant.").ProducesProblem(StatusCodes.Status404NotFound);
 
         var tokens = api.MapGroup("/tokens").WithTags("API tokens").DenyApiTokens();
-        tokens.MapGet("/", (ISender sender, CancellationToken ct) => sender.Send(new ListApiTokens(), ct)).WithSummary("The caller's API tokens, with last use.");
+        tokens.MapGet("/", (ISender sender, CancellationToken ct) => sender.Send(new ListApiTokens(), ct)).WithName("ListApiTokens").WithSummary("The caller's API tokens, with last use.");
         tokens.MapPost("/", async (CreateApiToken body, ISender sender, CancellationToken ct) =>
         {
             var created = await sender.Send(body, ct);
             return Results.Created($"/api/v1/tokens/{created.Details.Id}", created);
-        }).WithSummary("Creates an API token; the token is in the answer, this once. Needs a fresh proof (HTTP Basic, or POST /api/v1/session/confirm within ten minutes).")
+        }).WithName("CreateApiToken").Produces<CreatedApiToken>(StatusCodes.Status201Created).WithSummary("Creates an API token; the token is in the answer, this once. Needs a fresh proof (HTTP Basic, or POST /api/v1/session/confirm within ten minutes).")
             .ProducesValidationProblem().ProducesProblem(StatusCodes.Status403Forbidden);
         tokens.MapDelete("/{tokenId:guid}", async (Guid tokenId, ISender sender, CancellationToken ct) =>
         {
             await sender.Send(new RevokeApiToken(tokenId), ct);
             return Results.NoContent();
-        }).WithSummary("Revokes an API token at once.").ProducesProblem(StatusCodes.Status404NotFound);
+        }).WithName("RevokeApiToken").Produces(StatusCodes.Status204NoContent).WithSummary("Revokes an API token at once.").ProducesProblem(StatusCodes.Status404NotFound);
 
         api.MapPost("/profile/password", async (HttpContext http, PasswordRequest body, ISender sender, UserSessions sessions) =>
         {
@@ -120,7 +121,7 @@ internal static class IdentityApi
             }
 
             return Results.NoContent();
-        }).WithTags("Profile").DenyApiTokens()
+        }).WithTags("Profile").DenyApiTokens().WithName("ChangePassword").Produces(StatusCodes.Status204NoContent)
             .WithSummary("Changes the caller's password, proven with the current password and, where enrolled, the current one-time password; the caller's other sessions end.")
             .ProducesValidationProblem();
 
@@ -128,13 +129,13 @@ internal static class IdentityApi
         {
             await sender.Send(new SetMyLanguage(body.Language), ct);
             return Results.NoContent();
-        }).WithTags("Profile").DenyApiTokens()
+        }).WithTags("Profile").DenyApiTokens().WithName("SetLanguage").Produces(StatusCodes.Status204NoContent)
             .WithSummary("Sets the language the portal speaks to the caller — pages, e-mails and problem details (en, de); null follows the reseller's default.")
             .ProducesValidationProblem();
 
         api.MapGet("/audit", (string? actor, string? action, DateTimeOffset? from, DateTimeOffset? to, int? limit, ISender sender, CancellationToken ct) =>
                 sender.Send(new ListAuditEntries(actor, action, from, to, limit ?? 200), ct))
-            .WithTags("Audit").RequireScope(ApiScopes.Read).WithSummary("The security audit log of what the caller administers, newest first.").ProducesValidationProblem();
+            .WithTags("Audit").RequireScope(ApiScopes.Read).WithName("ListAuditEntries").WithSummary("The security audit log of what the caller administers, newest first.").ProducesValidationProblem();
     }
 
     private static async Task<IResult> SignedInAsync(HttpContext http, UserSessions sessions, LoginOutcome outcome)

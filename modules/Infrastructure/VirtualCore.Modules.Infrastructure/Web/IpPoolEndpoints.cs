@@ -32,11 +32,11 @@ internal static class IpPoolEndpoints
                 await sender.Send(new DeleteIpPool(poolId), ct);
                 return Results.NoContent();
             })
-            .RequireScope(ApiScopes.Manage).WithName("DeleteIpPool").WithSummary("Removes a pool none of whose addresses is held.")
+            .RequireScope(ApiScopes.Manage).WithName("DeleteIpPool").Produces(StatusCodes.Status204NoContent).WithSummary("Removes a pool none of whose addresses is held.")
             .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
         pools.MapGet("/{poolId:guid}/reverse-zone", async (Guid poolId, ISender sender, CancellationToken ct) =>
                 Results.Text(await sender.Send(new GetReverseZone(poolId), ct), "text/dns; charset=utf-8"))
-            .RequireScope(ApiScopes.Read).WithName("GetReverseZone")
+            .RequireScope(ApiScopes.Read).WithName("GetReverseZone").Produces<string>(StatusCodes.Status200OK, "text/dns")
             .WithSummary("The pool's reverse DNS as zone file lines (PTR records of the names customers gave), to include in the in-addr.arpa or ip6.arpa zone.")
             .ProducesProblem(StatusCodes.Status404NotFound);
 

@@ -33,7 +33,7 @@ internal static class IsoUploadEndpoints
                 await sender.Send(new DeleteIsoImage(name), ct);
                 return Results.NoContent();
             })
-            .RequireScope(ApiScopes.Manage).WithName("DeleteIsoImage")
+            .RequireScope(ApiScopes.Manage).WithName("DeleteIsoImage").Produces(StatusCodes.Status204NoContent)
             .WithSummary("Removes an uploaded image (the customer's own; the provider's library by the provider); refused while a VM has it in its drive.")
             .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
 
@@ -86,7 +86,7 @@ internal static class IsoUploadEndpoints
                 http.Response.Headers["Upload-Length"] = upload.Length.ToString(CultureInfo.InvariantCulture);
                 return Results.Ok();
             })
-            .WithName("GetIsoUploadOffset").WithSummary("How many bytes of the upload arrived (Upload-Offset).").ProducesProblem(StatusCodes.Status404NotFound);
+            .WithName("GetIsoUploadOffset").Produces(StatusCodes.Status200OK).WithSummary("How many bytes of the upload arrived (Upload-Offset).").ProducesProblem(StatusCodes.Status404NotFound);
         uploads.MapPatch("/{uploadId:guid}", async (Guid uploadId, HttpContext http, ISender sender, IsoUploadWriter writer) =>
             {
                 // Whose upload it is comes first: another user's is not found, whatever else the request has.
@@ -140,7 +140,7 @@ internal static class IsoUploadEndpoints
 
                 return appended.Aborted ? Results.Empty : Results.NoContent();
             })
-            .WithName("AppendIsoUpload")
+            .WithName("AppendIsoUpload").Produces(StatusCodes.Status204NoContent)
             .WithSummary("Appends bytes at Upload-Offset (application/offset+octet-stream). With the last byte the image is checked (ISO 9660 or UDF, the SHA-256 given) and becomes ready; a refused image is removed and the answer says why.")
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status404NotFound)
@@ -152,7 +152,7 @@ internal static class IsoUploadEndpoints
                 writer.Forget(uploadId);
                 return Results.NoContent();
             })
-            .WithName("CancelIsoUpload").WithSummary("Gives up an upload and removes what arrived of it (tus termination).").ProducesProblem(StatusCodes.Status404NotFound);
+            .WithName("CancelIsoUpload").Produces(StatusCodes.Status204NoContent).WithSummary("Gives up an upload and removes what arrived of it (tus termination).").ProducesProblem(StatusCodes.Status404NotFound);
     }
 
     /// <summary>tus: every answer says the protocol's version; a request for another version is refused with 412.</summary>

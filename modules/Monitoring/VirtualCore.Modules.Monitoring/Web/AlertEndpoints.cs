@@ -55,7 +55,7 @@ internal static class AlertEndpoints
                 await sender.Send(new DeleteAlertRule(ruleId), ct);
                 return Results.NoContent();
             })
-            .RequireScope(ApiScopes.Operate).WithName("DeleteAlertRule").WithSummary("Deletes a rule; its alerts stay in the history.")
+            .RequireScope(ApiScopes.Operate).WithName("DeleteAlertRule").Produces(StatusCodes.Status204NoContent).WithSummary("Deletes a rule; its alerts stay in the history.")
             .ProducesProblem(StatusCodes.Status404NotFound);
 
         endpoints.MapGet("/alerts", async (HttpContext http, IPageRenderer renderer, ISender sender, ITenantContext tenant) =>
