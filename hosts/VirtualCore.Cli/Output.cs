@@ -1,0 +1,99 @@
+using System.Globalization;
+using System.Text.Json;
+using Spectre.Console;
+using Spectre.Console.Rendering;
+
+namespace VirtualCore.Cli;
+
+/// <summary>A column of a table: its header and how a row's JSON gives its cell.</summary>
+public sealed record Column(string Header, Func<JsonElement, string> Cell);
+
+/// <summary>
+/// What a command prints on stdout: a table (or name–value lines for one thing) for people, or the API's own JSON for
+/// scripts (<c>--output json</c>) — never both, and nothing else on stdout; messages go to stderr.
+/// </summary>
+public sealed class Output(TextWriter stdout, bool json)
+{
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+
+    public bool IsJson => json;
+
+    public void Rows(JsonElement array, params Column[] columns)
+    {
+        if (json)
+        {
+            Json(array);
+            return;
+        }
+
+        var table = new Table().Border(System.Console.IsOutputRedirected ? TableBorder.None : TableBorder.Minimal);
+        foreach (var column in columns)
+        {
+            table.AddColumn(new TableColumn(column.Header).NoWrap());
+        }
+
+        foreach (var row in array.EnumerateArray())
+        {
+            table.AddRow(columns.Select(c => (IRenderable)new Text(c.Cell(row))).ToArray());
+        }
+
+        Console().Write(table);
+    }
+
+    public void One(JsonElement item, params Column[] fields)
+    {
+        if (json)
+        {
+            Json(item);
+            return;
+        }
+
+        var width = fields.Max(f => f.Header.Length);
+        foreach (var field in fields)
+        {
+            stdout.WriteLine($"{(field.Header + ":").PadRight(width + 2)}{field.Cell(item)}");
+        }
+    }
+
+    public void Json(JsonElement element) => stdout.WriteLine(JsonSerializer.Serialize(element, Indented));
+
+    public void Line(string text)
+    {
+        if (!json)
+        {
+            stdout.WriteLine(text);
+        }
+    }
+
+    private IAnsiConsole Console()
+    {
+        var console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Out = new AnsiConsoleOutput(stdout),
+            Ansi = System.Console.IsOutputRedirected ? AnsiSupport.No : AnsiSupport.Detect,
+            ColorSystem = System.Console.IsOutputRedirected ? ColorSystemSupport.NoColors : ColorSystemSupport.Detect,
+        });
+
+        // A pipe has no width: a table for grep or a log keeps each row on one line.
+        if (System.Console.IsOutputRedirected)
+        {
+            console.Profile.Width = 400;
+        }
+
+        return console;
+    }
+
+    public static string Text(JsonElement e, string property) =>
+        e.TryGetProperty(property, out var v) ? v.ValueKind switch
+        {
+            JsonValueKind.String => v.GetString() ?? "",
+            JsonValueKind.Null or JsonValueKind.Undefined => "",
+            JsonValueKind.Array => string.Join(", ", v.EnumerateArray().Select(x => x.ValueKind == JsonValueKind.String ? x.GetString() : x.GetRawText())),
+            _ => v.GetRawText(),
+        } : "";
+
+    public static string Time(JsonElement e, string property) =>
+        e.TryGetProperty(property, out var v) && v.ValueKind == JsonValueKind.String && DateTimeOffset.TryParse(v.GetString(), CultureInfo.InvariantCulture, DateTimeStyles.None, out var at)
+            ? at.ToLocalTime().ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)
+            : "";
+}

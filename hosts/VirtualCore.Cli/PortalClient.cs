@@ -1,0 +1,137 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+
+namespace VirtualCore.Cli;
+
+/// <summary>
+/// The portal's REST API as vcore uses it: JSON in and out, and every refusal turned into a <see cref="CliException"/>
+/// with the problem document's title and detail (and each field's reason) and the exit code its status means.
+/// </summary>
+public sealed class PortalClient : IDisposable
+{
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    private readonly HttpClient _http;
+
+    public PortalClient(Uri baseAddress, AuthenticationHeaderValue? credentials, HttpMessageHandler? handler = null)
+    {
+        _http = handler is null ? new HttpClient() : new HttpClient(handler);
+        _http.BaseAddress = baseAddress;
+        _http.Timeout = TimeSpan.FromSeconds(100);
+        _http.DefaultRequestHeaders.Authorization = credentials;
+        _http.DefaultRequestHeaders.UserAgent.Add(new ProductInfoHeaderValue("vcore", typeof(PortalClient).Assembly.GetName().Version?.ToString(3) ?? "0"));
+        _http.DefaultRequestHeaders.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+    }
+
+    public Uri BaseAddress => _http.BaseAddress!;
+
+    /// <summary>Extra headers sent with every request from now on (the anti-forgery token of a session).</summary>
+    public HttpRequestHeaders Headers => _http.DefaultRequestHeaders;
+
+    public static PortalClient WithToken(string url, string token) =>
+        new(ParseUrl(url), new AuthenticationHeaderValue("Bearer", token));
+
+    public static Uri ParseUrl(string url)
+    {
+        if (!Uri.TryCreate(url.TrimEnd('/') + "/", UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
+        {
+            throw new CliException(ExitCodes.Usage, $"'{url}' is not a portal address: give one like https://cloud.example.com.");
+        }
+
+        return uri;
+    }
+
+    public Task<JsonElement> GetAsync(string path, CancellationToken ct) => SendAsync(HttpMethod.Get, path, null, ct);
+
+    public Task<JsonElement> PostAsync(string path, object? body, CancellationToken ct) => SendAsync(HttpMethod.Post, path, body, ct);
+
+    public Task<JsonElement> DeleteAsync(string path, CancellationToken ct) => SendAsync(HttpMethod.Delete, path, null, ct);
+
+    public async Task<JsonElement> SendAsync(HttpMethod method, string path, object? body, CancellationToken ct)
+    {
+        using var request = new HttpRequestMessage(method, path.TrimStart('/'));
+        if (body is not null)
+        {
+            request.Content = JsonContent.Create(body, body.GetType(), options: Json);
+        }
+
+        HttpResponseMessage response;
+        try
+        {
+            response = await _http.SendAsync(request, ct);
+        }
+        catch (HttpRequestException ex)
+        {
+            throw new CliException(ExitCodes.Unreachable, $"Cannot reach the portal at {BaseAddress}: {ex.Message}");
+        }
+        catch (TaskCanceledException) when (!ct.IsCancellationRequested)
+        {
+            throw new CliException(ExitCodes.Unreachable, $"The portal at {BaseAddress} did not answer within {_http.Timeout.TotalSeconds:0} s.");
+        }
+
+        using (response)
+        {
+            var text = await response.Content.ReadAsStringAsync(ct);
+            if (!response.IsSuccessStatusCode)
+            {
+                throw Refusal(response.StatusCode, text);
+            }
+
+            if (string.IsNullOrWhiteSpace(text) || response.Content.Headers.ContentType?.MediaType?.Contains("json", StringComparison.OrdinalIgnoreCase) != true)
+            {
+                return default;
+            }
+
+            using var document = JsonDocument.Parse(text);
+            return document.RootElement.Clone();
+        }
+    }
+
+    /// <summary>The exit code a refusal's status means.</summary>
+    public static int ExitCodeOf(HttpStatusCode status) => (int)status switch
+    {
+        401 => ExitCodes.NotSignedIn,
+        403 => ExitCodes.NotAllowed,
+        404 or 410 => ExitCodes.NotFound,
+        >= 500 => ExitCodes.Unreachable,
+        _ => ExitCodes.Refused,
+    };
+
+    private static CliException Refusal(HttpStatusCode status, string text)
+    {
+        var message = new StringBuilder();
+        try
+        {
+            using var problem = JsonDocument.Parse(text);
+            var root = problem.RootElement;
+            var title = root.TryGetProperty("title", out var t) ? t.GetString() : null;
+            var detail = root.TryGetProperty("detail", out var d) ? d.GetString() : null;
+            message.Append(title ?? $"{(int)status} {status}");
+            if (root.TryGetProperty("errors", out var errors) && errors.ValueKind == JsonValueKind.Object)
+            {
+                foreach (var field in errors.EnumerateObject())
+                {
+                    foreach (var reason in field.Value.EnumerateArray())
+                    {
+                        message.Append('\n').Append("  ").Append(field.Name).Append(": ").Append(reason.GetString());
+                    }
+                }
+            }
+            else if (!string.IsNullOrEmpty(detail))
+            {
+                message.Append(' ').Append(detail);
+            }
+        }
+        catch (JsonException)
+        {
+            message.Append((int)status).Append(' ').Append(status);
+        }
+
+        return new CliException(ExitCodeOf(status), message.ToString());
+    }
+
+    public void Dispose() => _http.Dispose();
+}

@@ -1,0 +1,179 @@
+using System.Diagnostics;
+using System.Text.Json;
+using VirtualCore.Modules.Compute.Contracts;
+
+namespace VirtualCore.Portal.Tests.Cli;
+
+/// <summary>
+/// The real <c>vcore</c> tool, run as its own process against a portal on a real port: signing in stores a token in a
+/// file only its owner can read; a vServer's life runs through it with <c>--wait</c>; every refusal has the exit code
+/// scripts rely on and the portal's reason on stderr; JSON for scripts, a table for people.
+/// </summary>
+public sealed class VcoreCommandLineTests : IAsyncLifetime
+{
+    private readonly PortalFixture _portal = new(realServer: true);
+    private readonly string _home = Directory.CreateTempSubdirectory("vcore-cli-").FullName;
+    private string _url = "";
+
+    public Task InitializeAsync()
+    {
+        _portal.StartServer();
+        _url = _portal.ClientOptions.BaseAddress.ToString().TrimEnd('/');
+        return Task.CompletedTask;
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _portal.DisposeAsync();
+        Directory.Delete(_home, recursive: true);
+    }
+
+    [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public async Task A_user_signs_in_and_runs_a_vservers_life_with_wait_json_for_scripts_and_a_table_for_people()
+    {
+        var config = Path.Combine(_home, "demo", "config.json");
+        var login = await VcoreAsync(config, "demo-pass-1\n", "login", "--url", _url, "--user", "demo", "--password-stdin");
+        Assert.Equal(0, login.Exit);
+        Assert.Contains("as demo", login.Out, StringComparison.Ordinal);
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(config));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(Path.GetDirectoryName(config)!));
+        var stored = JsonDocument.Parse(await File.ReadAllTextAsync(config)).RootElement;
+        Assert.StartsWith("vct_", stored.GetProperty("token").GetString(), StringComparison.Ordinal);
+
+        var created = await VcoreAsync(config, null, "vm", "create", "--name", "cli-web", "--vcpus", "2", "--memory", "2", "--disk", "20", "--wait", "-o", "json");
+        Assert.True(created.Exit == 0, created.Err);
+        Assert.Equal(("create", "completed"), Job(created.Out));
+
+        var started = await VcoreAsync(config, null, "vm", "start", "cli-web", "--wait", "-o", "json");
+        Assert.True(started.Exit == 0, started.Err);
+        var shown = JsonDocument.Parse((await VcoreAsync(config, null, "vm", "show", "cli-web", "-o", "json")).Out).RootElement;
+        Assert.Equal((VmStates.Running, 2, 2), (shown.GetProperty("state").GetString(), shown.GetProperty("vCpus").GetInt32(), shown.GetProperty("memoryGiB").GetInt32()));
+
+        // People get a table with a header line and one row per vServer; the same list as JSON holds the API's objects.
+        var table = await VcoreAsync(config, null, "vm", "list");
+        var lines = table.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Matches(@"^\s*NAME\s+STATE\s+VCPUS", lines[0]);
+        Assert.Contains(lines, l => l.Contains("cli-web", StringComparison.Ordinal) && l.Contains("running", StringComparison.Ordinal));
+        var listed = JsonDocument.Parse((await VcoreAsync(config, null, "vm", "list", "--search", "cli-", "-o", "json")).Out).RootElement;
+        Assert.Equal(["cli-web"], listed.EnumerateArray().Select(v => v.GetProperty("name").GetString()));
+
+        // An action the vServer's state does not allow is refused by the portal, with its reason.
+        var refused = await VcoreAsync(config, null, "vm", "start", "cli-web");
+        Assert.Equal(6, refused.Exit);
+        Assert.StartsWith("vcore: ", refused.Err, StringComparison.Ordinal);
+
+        // Deleting needs --yes: there is no undo.
+        Assert.Equal(2, (await VcoreAsync(config, null, "vm", "delete", "cli-web")).Exit);
+
+        Assert.Equal(0, (await VcoreAsync(config, null, "vm", "power-off", "cli-web", "--wait")).Exit);
+        var deleted = await VcoreAsync(config, null, "vm", "delete", "cli-web", "--yes", "--wait", "-o", "json");
+        Assert.True(deleted.Exit == 0, deleted.Err);
+        Assert.Equal(("delete", "completed"), Job(deleted.Out));
+        var gone = await VcoreAsync(config, null, "vm", "show", "cli-web");
+        Assert.Equal((5, "vcore: No vServer named 'cli-web' that you may see."), (gone.Exit, gone.Err.Trim()));
+
+        var jobs = JsonDocument.Parse((await VcoreAsync(config, null, "job", "list", "--limit", "4", "-o", "json")).Out).RootElement;
+        Assert.Equal(["delete", "power-off", "start", "create"], jobs.EnumerateArray().Select(j => j.GetProperty("action").GetString()));
+        Assert.Equal(0, (await VcoreAsync(config, null, "logout")).Exit);
+        Assert.False(File.Exists(config));
+    }
+
+    [Fact]
+    public async Task Each_refusal_has_its_exit_code_and_the_portals_reason_and_no_tenant_is_crossed()
+    {
+        var nobody = Path.Combine(_home, "nobody", "config.json");
+        Assert.Equal(3, (await VcoreAsync(nobody, null, "vm", "list")).Exit);
+        var forged = await VcoreAsync(nobody, null, "vm", "list", "--url", _url, "--token", "vct_" + new string('x', 40));
+        Assert.Equal(3, forged.Exit);
+        Assert.Contains("The API token is unknown, expired or revoked.", forged.Err, StringComparison.Ordinal);
+        var wrongPassword = await VcoreAsync(nobody, "not-the-password\n", "login", "--url", _url, "--user", "demo", "--password-stdin");
+        Assert.Equal(3, wrongPassword.Exit);
+        Assert.False(File.Exists(nobody));
+        Assert.Equal(2, (await VcoreAsync(nobody, null, "vm", "explode", "x")).Exit);
+        Assert.Equal(2, (await VcoreAsync(nobody, null, "--output", "xml", "vm", "list")).Exit);
+        Assert.Equal(9, (await VcoreAsync(nobody, null, "vm", "list", "--url", "http://127.0.0.1:1", "--token", "vct_x")).Exit);
+
+        // A token of scope read lists but may not start anything.
+        var reader = Path.Combine(_home, "reader", "config.json");
+        Assert.Equal(0, (await VcoreAsync(reader, "demo-pass-1\n", "login", "--url", _url, "--user", "demo", "--password-stdin", "--scope", "read")).Exit);
+        var demo = _portal.Demo();
+        var mine = await demo.CompleteAsync(demo.CreateVmAsync("cli-mine"));
+        Assert.Equal(0, (await VcoreAsync(reader, null, "vm", "show", "cli-mine")).Exit);
+        var notAllowed = await VcoreAsync(reader, null, "vm", "start", "cli-mine");
+        Assert.Equal(4, notAllowed.Exit);
+
+        // Another customer's vServer does not exist for demo, by name or by id.
+        var other = _portal.ApiClient("other", "other-pass-1");
+        var theirs = await other.CompleteAsync(other.CreateVmAsync("cli-theirs"));
+        Assert.Equal(5, (await VcoreAsync(reader, null, "vm", "show", "cli-theirs")).Exit);
+        Assert.Equal(5, (await VcoreAsync(reader, null, "vm", "show", theirs.TargetId.ToString())).Exit);
+
+        // Invalid input comes back with the field and its reason.
+        var writer = Path.Combine(_home, "writer", "config.json");
+        Assert.Equal(0, (await VcoreAsync(writer, "demo-pass-1\n", "login", "--url", _url, "--user", "demo", "--password-stdin")).Exit);
+        var invalid = await VcoreAsync(writer, null, "vm", "create", "--name", "cli-huge", "--vcpus", "99");
+        Assert.Equal(6, invalid.Exit);
+        Assert.Contains("vCpus:", invalid.Err, StringComparison.OrdinalIgnoreCase);
+        Assert.NotEqual(Guid.Empty, mine.TargetId);
+    }
+
+    private static (string? Action, string? Status) Job(string json)
+    {
+        var job = JsonDocument.Parse(json).RootElement;
+        return (job.GetProperty("action").GetString(), job.GetProperty("status").GetString());
+    }
+
+    private static async Task<(int Exit, string Out, string Err)> VcoreAsync(string config, string? input, params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(ToolPath());
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        start.Environment["VCORE_CONFIG"] = config;
+        start.Environment.Remove("VCORE_URL");
+        start.Environment.Remove("VCORE_TOKEN");
+        using var process = Process.Start(start)!;
+        if (input is not null)
+        {
+            await process.StandardInput.WriteAsync(input);
+        }
+
+        process.StandardInput.Close();
+        var output = process.StandardOutput.ReadToEndAsync();
+        var errors = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"vcore {string.Join(' ', args)} did not end within 3 minutes: {await output} {await errors}");
+        }
+
+        return (process.ExitCode, await output, await errors);
+    }
+
+    private static string ToolPath()
+    {
+        // The tool's build beside this assembly's: tests/VirtualCore.Portal.Tests/bin/<configuration>/net10.0/.
+        var here = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
+        var framework = here.Name;
+        var configuration = here.Parent!.Name;
+        for (var dir = here; dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "VirtualCore.Platform.sln")))
+            {
+                var path = Path.Combine(dir.FullName, "hosts", "VirtualCore.Cli", "bin", configuration, framework, "vcore.dll");
+                return File.Exists(path) ? path : throw new FileNotFoundException($"Build the solution first: {path} is missing.");
+            }
+        }
+
+        throw new InvalidOperationException($"No VirtualCore.Platform.sln above {AppContext.BaseDirectory}.");
+    }
+}
