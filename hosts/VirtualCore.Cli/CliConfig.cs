@@ -63,8 +63,10 @@ public static class CliConfig
         }
 
         // Written beside and moved over: a reader never sees half a file, and the mode is set before the token is in it.
+        // CreateNew refuses to follow a link someone left at the temporary name.
         var temporary = path + ".tmp";
-        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
+        File.Delete(temporary);
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
         if (!OperatingSystem.IsWindows())
         {
             options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;

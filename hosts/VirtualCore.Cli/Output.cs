@@ -34,7 +34,7 @@ public sealed class Output(TextWriter stdout, bool json)
 
         foreach (var row in array.EnumerateArray())
         {
-            table.AddRow(columns.Select(c => (IRenderable)new Text(c.Cell(row))).ToArray());
+            table.AddRow(columns.Select(c => (IRenderable)new Text(Printable(c.Cell(row)))).ToArray());
         }
 
         Console().Write(table);
@@ -51,9 +51,16 @@ public sealed class Output(TextWriter stdout, bool json)
         var width = fields.Max(f => f.Header.Length);
         foreach (var field in fields)
         {
-            stdout.WriteLine($"{(field.Header + ":").PadRight(width + 2)}{field.Cell(item)}");
+            stdout.WriteLine($"{(field.Header + ":").PadRight(width + 2)}{Printable(field.Cell(item))}");
         }
     }
+
+    /// <summary>
+    /// Text from the portal as a terminal may show it: names and job texts come from users and rack servers, and a
+    /// control character in them (an escape sequence) must not re-colour, retitle or rewrite the user's terminal.
+    /// </summary>
+    public static string Printable(string text) =>
+        text.Any(char.IsControl) ? string.Concat(text.Select(c => char.IsControl(c) ? '?' : c)) : text;
 
     public void Json(JsonElement element) => stdout.WriteLine(JsonSerializer.Serialize(element, Indented));
 

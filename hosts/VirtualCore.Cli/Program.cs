@@ -1,470 +1,476 @@
 using System.CommandLine;
 using System.Net;
 using System.Text.Json;
-using VirtualCore.Cli;
 
-var cli = new VcoreCommands(Console.Out, Console.Error, Console.In);
-return await cli.RunAsync(args);
+namespace VirtualCore.Cli;
 
-namespace VirtualCore.Cli
+/// <summary>The entry point of <c>vcore</c>.</summary>
+public static class Program
 {
-    /// <summary>
-    /// vcore's commands: <c>login</c>/<c>logout</c>, <c>vm</c> (list, show, create, the lifecycle actions, delete),
-    /// <c>job</c> (list, show, wait) and <c>node list</c>, each on the portal's REST API with an API token.
-    /// </summary>
-    public sealed class VcoreCommands(TextWriter stdout, TextWriter stderr, TextReader stdin)
+    public static Task<int> Main(string[] args) => new VcoreCommands(Console.Out, Console.Error, Console.In).RunAsync(args);
+}
+
+/// <summary>
+/// vcore's commands: <c>login</c>/<c>logout</c>, <c>vm</c> (list, show, create, the lifecycle actions, delete),
+/// <c>job</c> (list, show, wait) and <c>node list</c>, each on the portal's REST API with an API token.
+/// </summary>
+public sealed class VcoreCommands(TextWriter stdout, TextWriter stderr, TextReader stdin)
+{
+    /// <summary>The actions <c>vcore vm &lt;action&gt; &lt;vm&gt;</c> takes, by the API's names.</summary>
+    public static readonly string[] VmActions = ["start", "shutdown", "power-off", "restart", "reset", "pause", "resume", "park", "unpark"];
+
+    private static readonly Dictionary<string, string> ActionHelp = new(StringComparer.Ordinal)
     {
-        /// <summary>The actions <c>vcore vm &lt;action&gt; &lt;vm&gt;</c> takes, by the API's names.</summary>
-        public static readonly string[] VmActions = ["start", "shutdown", "power-off", "restart", "reset", "pause", "resume", "park", "unpark"];
+        ["start"] = "Starts the vServer.",
+        ["shutdown"] = "Asks the guest to shut down (ACPI power button).",
+        ["power-off"] = "Powers the vServer off at once, like pulling the plug.",
+        ["restart"] = "Asks the guest to restart (ACPI).",
+        ["reset"] = "Resets the vServer at once, like the reset button.",
+        ["pause"] = "Stops the vCPUs and keeps the memory.",
+        ["resume"] = "Runs a paused vServer again.",
+        ["park"] = "Saves the memory to disk and frees the rack server's cores and RAM.",
+        ["unpark"] = "Restores a parked vServer where it was.",
+    };
 
-        private static readonly Dictionary<string, string> ActionHelp = new(StringComparer.Ordinal)
+    private readonly Option<string?> _url = new("--url") { Description = "The portal's address (else $VCORE_URL, else the one vcore login stored).", Recursive = true };
+    private readonly Option<string?> _token = new("--token") { Description = "An API token (else $VCORE_TOKEN, else the one vcore login stored).", Recursive = true };
+    private readonly Option<string> _output = new("--output", "-o") { Description = "table for people, json for scripts.", DefaultValueFactory = _ => "table", Recursive = true };
+
+    public async Task<int> RunAsync(string[] args)
+    {
+        _output.AcceptOnlyFromAmong("table", "json");
+        var root = new RootCommand("vcore: the VirtualCore Platform portal from the command line — vServers, jobs, rack servers.\n" + ExitCodes.Help);
+        root.Options.Add(_url);
+        root.Options.Add(_token);
+        root.Options.Add(_output);
+        root.Subcommands.Add(Login());
+        root.Subcommands.Add(Logout());
+        root.Subcommands.Add(Vm());
+        root.Subcommands.Add(Job());
+        root.Subcommands.Add(Node());
+
+        var parsed = root.Parse(args);
+        if (parsed.Errors.Count > 0)
         {
-            ["start"] = "Starts the vServer.",
-            ["shutdown"] = "Asks the guest to shut down (ACPI power button).",
-            ["power-off"] = "Powers the vServer off at once, like pulling the plug.",
-            ["restart"] = "Asks the guest to restart (ACPI).",
-            ["reset"] = "Resets the vServer at once, like the reset button.",
-            ["pause"] = "Stops the vCPUs and keeps the memory.",
-            ["resume"] = "Runs a paused vServer again.",
-            ["park"] = "Saves the memory to disk and frees the rack server's cores and RAM.",
-            ["unpark"] = "Restores a parked vServer where it was.",
-        };
-
-        private readonly Option<string?> _url = new("--url") { Description = "The portal's address (else $VCORE_URL, else the one vcore login stored).", Recursive = true };
-        private readonly Option<string?> _token = new("--token") { Description = "An API token (else $VCORE_TOKEN, else the one vcore login stored).", Recursive = true };
-        private readonly Option<string> _output = new("--output", "-o") { Description = "table for people, json for scripts.", DefaultValueFactory = _ => "table", Recursive = true };
-
-        public async Task<int> RunAsync(string[] args)
-        {
-            _output.AcceptOnlyFromAmong("table", "json");
-            var root = new RootCommand("vcore: the VirtualCore Platform portal from the command line — vServers, jobs, rack servers.\n" + ExitCodes.Help);
-            root.Options.Add(_url);
-            root.Options.Add(_token);
-            root.Options.Add(_output);
-            root.Subcommands.Add(Login());
-            root.Subcommands.Add(Logout());
-            root.Subcommands.Add(Vm());
-            root.Subcommands.Add(Job());
-            root.Subcommands.Add(Node());
-
-            var parsed = root.Parse(args);
-            if (parsed.Errors.Count > 0)
+            foreach (var error in parsed.Errors)
             {
-                foreach (var error in parsed.Errors)
-                {
-                    await stderr.WriteLineAsync($"vcore: {error.Message}");
-                }
-
-                await stderr.WriteLineAsync("Try 'vcore --help'.");
-                return ExitCodes.Usage;
+                await stderr.WriteLineAsync($"vcore: {error.Message}");
             }
 
-            return await parsed.InvokeAsync(new InvocationConfiguration { Output = stdout, Error = stderr });
+            await stderr.WriteLineAsync("Try 'vcore --help'.");
+            return ExitCodes.Usage;
         }
 
-        private Command Login()
+        return await parsed.InvokeAsync(new InvocationConfiguration { Output = stdout, Error = stderr });
+    }
+
+    private Command Login()
+    {
+        var user = new Option<string?>("--user", "-u") { Description = "Your user name (asked when not given and a terminal is there)." };
+        var passwordStdin = new Option<bool>("--password-stdin") { Description = "Read the password from the first line of stdin (for scripts)." };
+        var code = new Option<string?>("--code") { Description = "The current one-time password, where your account has one (asked when needed on a terminal)." };
+        var token = new Option<string?>("--with-token") { Description = "Store this API token instead of signing in with a password; it is checked first." };
+        var scope = new Option<string>("--scope") { Description = "What the new token may do: read, operate or manage (bounded by your own rights).", DefaultValueFactory = _ => "manage" };
+        scope.AcceptOnlyFromAmong("read", "operate", "manage");
+        var days = new Option<int>("--days") { Description = "How long the new token lives (1–365 days).", DefaultValueFactory = _ => 90 };
+        var command = new Command("login", "Signs in to a portal and stores an API token for the next commands (in a file only you can read).") { user, passwordStdin, code, token, scope, days };
+        command.SetAction((p, ct) => GuardAsync(async () =>
         {
-            var user = new Option<string?>("--user", "-u") { Description = "Your user name (asked when not given and a terminal is there)." };
-            var passwordStdin = new Option<bool>("--password-stdin") { Description = "Read the password from the first line of stdin (for scripts)." };
-            var code = new Option<string?>("--code") { Description = "The current one-time password, where your account has one (asked when needed on a terminal)." };
-            var token = new Option<string?>("--with-token") { Description = "Store this API token instead of signing in with a password; it is checked first." };
-            var scope = new Option<string>("--scope") { Description = "What the new token may do: read, operate or manage (bounded by your own rights).", DefaultValueFactory = _ => "manage" };
-            scope.AcceptOnlyFromAmong("read", "operate", "manage");
-            var days = new Option<int>("--days") { Description = "How long the new token lives (1–365 days).", DefaultValueFactory = _ => 90 };
-            var command = new Command("login", "Signs in to a portal and stores an API token for the next commands (in a file only you can read).") { user, passwordStdin, code, token, scope, days };
-            command.SetAction((p, ct) => GuardAsync(async () =>
-            {
-                var url = p.GetValue(_url) ?? Environment.GetEnvironmentVariable("VCORE_URL")
-                    ?? throw new CliException(ExitCodes.Usage, "Name the portal: vcore login --url https://cloud.example.com");
-                var baseUrl = PortalClient.ParseUrl(url);
-                var output = OutputOf(p);
-                string stored;
-                string who;
-                if (p.GetValue(token) is { Length: > 0 } given)
-                {
-                    using var client = PortalClient.WithToken(baseUrl.ToString(), given);
-                    who = Output.Text(await client.GetAsync("api/v1/session", ct), "userName");
-                    stored = given;
-                }
-                else
-                {
-                    (stored, who) = await CreateTokenAsync(baseUrl, p.GetValue(user), p.GetValue(passwordStdin), p.GetValue(code), p.GetValue(scope)!, p.GetValue(days), ct);
-                }
-
-                CliConfig.Save(new StoredLogin(baseUrl.ToString().TrimEnd('/'), stored, who));
-                output.Line($"Signed in to {baseUrl.ToString().TrimEnd('/')} as {who}; the token is in {CliConfig.FilePath()}.");
-                return ExitCodes.Ok;
-            }));
-            return command;
-        }
-
-        private async Task<(string Token, string User)> CreateTokenAsync(Uri baseUrl, string? user, bool passwordFromStdin, string? code, string scope, int days, CancellationToken ct)
-        {
-            user ??= Console.IsInputRedirected ? null : Ask("User name: ", secret: false);
-            if (string.IsNullOrWhiteSpace(user))
-            {
-                throw new CliException(ExitCodes.Usage, "Give your user name with --user.");
-            }
-
-            var password = passwordFromStdin ? await stdin.ReadLineAsync(ct)
-                : Console.IsInputRedirected ? throw new CliException(ExitCodes.Usage, "Give the password on stdin with --password-stdin, or use --with-token.")
-                : Ask("Password: ", secret: true);
-
-            // A session of its own (cookie and anti-forgery token) creates the token, then ends.
-            using var handler = new HttpClientHandler { CookieContainer = new CookieContainer(), UseCookies = true };
-            using var session = new PortalClient(baseUrl, null, handler);
-            JsonElement signedIn;
-            try
-            {
-                signedIn = await session.PostAsync("api/v1/session", new { userName = user, password, code }, ct);
-            }
-            catch (CliException ex) when (ex.ExitCode == ExitCodes.NotSignedIn && code is null && ex.Message.StartsWith("One-time password required.", StringComparison.Ordinal) && !Console.IsInputRedirected)
-            {
-                code = Ask("One-time password: ", secret: false);
-                signedIn = await session.PostAsync("api/v1/session", new { userName = user, password, code }, ct);
-            }
-
-            session.Headers.Add("X-CSRF-Token", Output.Text(signedIn, "csrfToken"));
-            var name = $"vcore on {Environment.MachineName}".Trim();
-            var created = await session.PostAsync("api/v1/tokens", new { name = name.Length > 60 ? name[..60] : name, scopes = new[] { scope }, expiresInDays = days }, ct);
-            try
-            {
-                await session.DeleteAsync("api/v1/session", ct);
-            }
-            catch (CliException)
-            {
-                // The token is made; a session that could not be ended expires by itself.
-            }
-
-            return (created.GetProperty("token").GetString()!, Output.Text(signedIn, "userName"));
-        }
-
-        private Command Logout()
-        {
-            var command = new Command("logout", "Forgets the stored token (revoke it in the portal under Profile → API tokens).");
-            command.SetAction((p, _) => GuardAsync(() =>
-            {
-                OutputOf(p).Line(CliConfig.Delete() ? $"Removed {CliConfig.FilePath()}." : "Nothing stored.");
-                return Task.FromResult(ExitCodes.Ok);
-            }));
-            return command;
-        }
-
-        private Command Vm()
-        {
-            var vm = new Command("vm", "vServers: list, show, create, operate, delete.");
-
-            var search = new Option<string?>("--search") { Description = "Only vServers whose name contains this." };
-            var state = new Option<string?>("--state") { Description = "Only vServers in this state (running, shut-off, paused, …)." };
-            var list = new Command("list", "The vServers you may see, by name.") { search, state };
-            list.SetAction((p, ct) => WithPortalAsync(p, async (client, output) =>
-            {
-                var query = new List<string>();
-                if (p.GetValue(search) is { Length: > 0 } s)
-                {
-                    query.Add("search=" + Uri.EscapeDataString(s));
-                }
-
-                if (p.GetValue(state) is { Length: > 0 } st)
-                {
-                    query.Add("state=" + Uri.EscapeDataString(st));
-                }
-
-                var vms = await client.GetAsync("api/v1/vms" + (query.Count > 0 ? "?" + string.Join('&', query) : ""), ct);
-                output.Rows(vms, VmColumns);
-                return ExitCodes.Ok;
-            }));
-            vm.Subcommands.Add(list);
-
-            var target = new Argument<string>("vm") { Description = "The vServer's name or id." };
-            var show = new Command("show", "One vServer.") { target };
-            show.SetAction((p, ct) => WithPortalAsync(p, async (client, output) =>
-            {
-                output.One(await ResolveVmAsync(client, p.GetValue(target)!, ct), [.. VmColumns, new Column("ID", e => Output.Text(e, "id")), new Column("CREATED", e => Output.Time(e, "createdAt")), new Column("ISO", e => Output.Text(e, "isoName")), new Column("OPEN JOB", e => Output.Text(e, "openJobId"))]);
-                return ExitCodes.Ok;
-            }));
-            vm.Subcommands.Add(show);
-
-            var name = new Option<string>("--name") { Description = "The new vServer's name.", Required = true };
-            var vcpus = new Option<int>("--vcpus") { Description = "vCPUs (1–8).", DefaultValueFactory = _ => 1 };
-            var memory = new Option<int>("--memory") { Description = "RAM in GiB (1–16).", DefaultValueFactory = _ => 1 };
-            var disk = new Option<int>("--disk") { Description = "Disk in GiB.", DefaultValueFactory = _ => 10 };
-            var iso = new Option<string?>("--iso") { Description = "An ISO image to boot from (vcore's image names, as the portal lists them)." };
-            var image = new Option<string?>("--image") { Description = "A disk image to start from." };
-            var (wait, timeout) = WaitOptions();
-            var create = new Command("create", "Creates a vServer within your vDataCenter.") { name, vcpus, memory, disk, iso, image, wait, timeout };
-            create.SetAction((p, ct) => WithPortalAsync(p, async (client, output) =>
-            {
-                var accepted = await client.PostAsync("api/v1/vms", new { name = p.GetValue(name), vCpus = p.GetValue(vcpus), memoryGiB = p.GetValue(memory), diskGiB = p.GetValue(disk), isoName = p.GetValue(iso), imageName = p.GetValue(image) }, ct);
-                return await AcceptedAsync(client, output, accepted, p.GetValue(wait), p.GetValue(timeout), ct);
-            }));
-            vm.Subcommands.Add(create);
-
-            foreach (var action in VmActions)
-            {
-                var which = new Argument<string>("vm") { Description = "The vServer's name or id." };
-                var (waitAction, timeoutAction) = WaitOptions();
-                var command = new Command(action, ActionHelp[action]) { which, waitAction, timeoutAction };
-                command.SetAction((p, ct) => WithPortalAsync(p, async (client, output) =>
-                {
-                    var id = Output.Text(await ResolveVmAsync(client, p.GetValue(which)!, ct), "id");
-                    var accepted = await client.PostAsync($"api/v1/vms/{id}/{action}", null, ct);
-                    return await AcceptedAsync(client, output, accepted, p.GetValue(waitAction), p.GetValue(timeoutAction), ct);
-                }));
-                vm.Subcommands.Add(command);
-            }
-
-            var doomed = new Argument<string>("vm") { Description = "The vServer's name or id." };
-            var yes = new Option<bool>("--yes") { Description = "Confirms that the vServer and its disks are deleted (required: there is no undo)." };
-            var (waitDelete, timeoutDelete) = WaitOptions();
-            var delete = new Command("delete", "Deletes a shut-off vServer with its disks.") { doomed, yes, waitDelete, timeoutDelete };
-            delete.SetAction((p, ct) => WithPortalAsync(p, async (client, output) =>
-            {
-                if (!p.GetValue(yes))
-                {
-                    throw new CliException(ExitCodes.Usage, "Deleting removes the vServer and its disks for good: add --yes to confirm.");
-                }
-
-                var found = await ResolveVmAsync(client, p.GetValue(doomed)!, ct);
-                var accepted = await client.DeleteAsync($"api/v1/vms/{Output.Text(found, "id")}?confirm={Uri.EscapeDataString(Output.Text(found, "name"))}", ct);
-                return await AcceptedAsync(client, output, accepted, p.GetValue(waitDelete), p.GetValue(timeoutDelete), ct);
-            }));
-            vm.Subcommands.Add(delete);
-            return vm;
-        }
-
-        private Command Job()
-        {
-            var job = new Command("job", "The job log: list, show, wait.");
-            var status = new Option<string?>("--status") { Description = "Only jobs with this status (queued, running, completed, failed)." };
-            var vm = new Option<string?>("--vm") { Description = "Only the jobs of this vServer (name or id)." };
-            var limit = new Option<int>("--limit") { Description = "How many, newest first (1–1000).", DefaultValueFactory = _ => 20 };
-            var list = new Command("list", "The newest jobs you may see.") { status, vm, limit };
-            list.SetAction((p, ct) => WithPortalAsync(p, async (client, output) =>
-            {
-                var query = new List<string> { "limit=" + p.GetValue(limit) };
-                if (p.GetValue(status) is { Length: > 0 } s)
-                {
-                    query.Add("status=" + Uri.EscapeDataString(s));
-                }
-
-                if (p.GetValue(vm) is { Length: > 0 } v)
-                {
-                    query.Add("vmId=" + Output.Text(await ResolveVmAsync(client, v, ct), "id"));
-                }
-
-                output.Rows(await client.GetAsync("api/v1/jobs?" + string.Join('&', query), ct), JobColumns);
-                return ExitCodes.Ok;
-            }));
-            job.Subcommands.Add(list);
-
-            var id = new Argument<Guid>("job") { Description = "The job's id." };
-            var show = new Command("show", "One job.") { id };
-            show.SetAction((p, ct) => WithPortalAsync(p, async (client, output) =>
-            {
-                output.One(await client.GetAsync($"api/v1/jobs/{p.GetValue(id)}", ct), JobColumns);
-                return ExitCodes.Ok;
-            }));
-            job.Subcommands.Add(show);
-
-            var waited = new Argument<Guid>("job") { Description = "The job's id." };
-            var timeout = new Option<int>("--timeout") { Description = "Seconds to wait at most.", DefaultValueFactory = _ => 600 };
-            var wait = new Command("wait", "Waits until the job has completed (exit 0) or failed (exit 7).") { waited, timeout };
-            wait.SetAction((p, ct) => WithPortalAsync(p, async (client, output) =>
-                await FinishedAsync(client, output, p.GetValue(waited), p.GetValue(timeout), ct)));
-            job.Subcommands.Add(wait);
-            return job;
-        }
-
-        private Command Node()
-        {
-            var node = new Command("node", "Rack servers.");
-            var list = new Command("list", "The rack servers with their cores and RAM in use (the operator's).");
-            list.SetAction((p, ct) => WithPortalAsync(p, async (client, output) =>
-            {
-                output.Rows(
-                    await client.GetAsync("api/v1/nodes", ct),
-                    new Column("NAME", e => Output.Text(e, "name")),
-                    new Column("ROLE", e => Output.Text(e, "role")),
-                    new Column("ONLINE", e => Output.Text(e, "online") == "true" ? "yes" : "no"),
-                    new Column("CORES USED", e => $"{Output.Text(e, "usedCores")}/{Output.Text(e, "coresForVms")}"),
-                    new Column("RAM USED GiB", e => $"{Gib(e, "usedMemoryBytes")}/{Gib(e, "memoryForVmsBytes")}"),
-                    new Column("LAST HEARTBEAT", e => Output.Time(e, "lastHeartbeatAt")));
-                return ExitCodes.Ok;
-            }));
-            node.Subcommands.Add(list);
-            return node;
-        }
-
-        private static readonly Column[] VmColumns =
-        [
-            new("NAME", e => Output.Text(e, "name")),
-            new("STATE", e => Output.Text(e, "state")),
-            new("VCPUS", e => Output.Text(e, "vCpus")),
-            new("RAM GiB", e => Output.Text(e, "memoryGiB")),
-            new("DISK GiB", e => Output.Text(e, "diskGiB")),
-            new("RACK SERVER", e => Output.Text(e, "nodeName")),
-            new("ADDRESSES", e => Output.Text(e, "addresses")),
-        ];
-
-        private static readonly Column[] JobColumns =
-        [
-            new("ID", e => Output.Text(e, "id")),
-            new("ACTION", e => Output.Text(e, "action")),
-            new("NAME", e => Output.Text(e, "name")),
-            new("USER", e => Output.Text(e, "userName")),
-            new("STATUS", e => Output.Text(e, "status")),
-            new("PROGRESS", e => Output.Text(e, "progress") + " %"),
-            new("QUEUED", e => Output.Time(e, "queuedAt")),
-            new("ENDED", e => Output.Time(e, "endedAt")),
-            new("INFO", e => Output.Text(e, "info")),
-        ];
-
-        private static string Gib(JsonElement e, string property) =>
-            e.TryGetProperty(property, out var v) && v.TryGetInt64(out var bytes) ? (bytes / (1024L * 1024 * 1024)).ToString(System.Globalization.CultureInfo.InvariantCulture) : "";
-
-        private static (Option<bool> Wait, Option<int> Timeout) WaitOptions() =>
-            (new Option<bool>("--wait") { Description = "Wait until the job has completed (exit 0) or failed (exit 7)." },
-             new Option<int>("--timeout") { Description = "Seconds to wait at most with --wait (exit 8 after).", DefaultValueFactory = _ => 600 });
-
-        /// <summary>A vServer by id, or by its exact name among those the caller may see.</summary>
-        public static async Task<JsonElement> ResolveVmAsync(PortalClient client, string nameOrId, CancellationToken ct)
-        {
-            if (Guid.TryParse(nameOrId, out var id))
-            {
-                return await client.GetAsync($"api/v1/vms/{id}", ct);
-            }
-
-            var matches = (await client.GetAsync("api/v1/vms?search=" + Uri.EscapeDataString(nameOrId), ct)).EnumerateArray()
-                .Where(v => string.Equals(Output.Text(v, "name"), nameOrId, StringComparison.Ordinal)).ToList();
-            return matches.Count switch
-            {
-                1 => matches[0],
-                0 => throw new CliException(ExitCodes.NotFound, $"No vServer named '{nameOrId}' that you may see."),
-                _ => throw new CliException(ExitCodes.Refused, $"{matches.Count} vServers are named '{nameOrId}': give the id ({string.Join(", ", matches.Select(m => Output.Text(m, "id")))})."),
-            };
-        }
-
-        private async Task<int> AcceptedAsync(PortalClient client, Output output, JsonElement accepted, bool wait, int timeoutSeconds, CancellationToken ct)
-        {
-            var jobId = Guid.Parse(Output.Text(accepted, "jobId"));
-            if (!wait)
-            {
-                if (output.IsJson)
-                {
-                    output.Json(accepted);
-                }
-                else
-                {
-                    output.Line($"Job {jobId} {Output.Text(accepted, "status")} (vServer {Output.Text(accepted, "vmId")}); follow it with: vcore job wait {jobId}");
-                }
-
-                return ExitCodes.Ok;
-            }
-
-            return await FinishedAsync(client, output, jobId, timeoutSeconds, ct);
-        }
-
-        /// <summary>Polls the job until it ends: quickly at first (most jobs take milliseconds), then once a second.</summary>
-        private async Task<int> FinishedAsync(PortalClient client, Output output, Guid jobId, int timeoutSeconds, CancellationToken ct)
-        {
-            var deadline = DateTimeOffset.UtcNow.AddSeconds(Math.Max(1, timeoutSeconds));
-            var pause = TimeSpan.FromMilliseconds(100);
-            var said = "";
-            while (true)
-            {
-                var job = await client.GetAsync($"api/v1/jobs/{jobId}", ct);
-                var status = Output.Text(job, "status");
-                if (status is "completed" or "failed")
-                {
-                    output.One(job, JobColumns);
-                    if (status == "failed")
-                    {
-                        throw new CliException(ExitCodes.JobFailed, $"Job {jobId} ({Output.Text(job, "action")} {Output.Text(job, "name")}) failed: {Output.Text(job, "info")}");
-                    }
-
-                    return ExitCodes.Ok;
-                }
-
-                var now = $"{status} {Output.Text(job, "progress")} % {Output.Text(job, "info")}".Trim();
-                if (now != said && !Console.IsErrorRedirected)
-                {
-                    await stderr.WriteLineAsync($"  {now}");
-                    said = now;
-                }
-
-                if (DateTimeOffset.UtcNow >= deadline)
-                {
-                    throw new CliException(ExitCodes.TimedOut, $"Job {jobId} is still {status} after {timeoutSeconds} s: {Output.Text(job, "info")}");
-                }
-
-                await Task.Delay(pause, ct);
-                pause = TimeSpan.FromMilliseconds(Math.Min(1000, pause.TotalMilliseconds * 2));
-            }
-        }
-
-        private Output OutputOf(ParseResult p) => new(stdout, p.GetValue(_output) == "json");
-
-        private Task<int> WithPortalAsync(ParseResult p, Func<PortalClient, Output, Task<int>> work) => GuardAsync(async () =>
-        {
-            var stored = CliConfig.Load();
-            var url = p.GetValue(_url) ?? Environment.GetEnvironmentVariable("VCORE_URL") ?? stored?.Url
-                ?? throw new CliException(ExitCodes.NotSignedIn, "No portal: run 'vcore login --url https://…' or set VCORE_URL.");
+            var url = p.GetValue(_url) ?? Environment.GetEnvironmentVariable("VCORE_URL")
+                ?? throw new CliException(ExitCodes.Usage, "Name the portal: vcore login --url https://cloud.example.com");
             var baseUrl = PortalClient.ParseUrl(url);
-            var token = p.GetValue(_token) ?? Environment.GetEnvironmentVariable("VCORE_TOKEN")
-                ?? (stored is not null && PortalClient.ParseUrl(stored.Url) == baseUrl ? stored.Token : null)
-                ?? throw new CliException(ExitCodes.NotSignedIn, $"Not signed in to {baseUrl.ToString().TrimEnd('/')}: run 'vcore login' or set VCORE_TOKEN.");
-            using var client = PortalClient.WithToken(baseUrl.ToString(), token);
-            return await work(client, OutputOf(p));
-        });
+            var output = OutputOf(p);
+            if (baseUrl.Scheme == Uri.UriSchemeHttp && !baseUrl.IsLoopback)
+            {
+                await stderr.WriteLineAsync($"vcore: warning: {baseUrl.Host} is reached over plain http — the password and the token cross the network unencrypted; use https.");
+            }
 
-        private async Task<int> GuardAsync(Func<Task<int>> work)
+            string stored;
+            string who;
+            if (p.GetValue(token) is { Length: > 0 } given)
+            {
+                using var client = PortalClient.WithToken(baseUrl.ToString(), given);
+                who = Output.Text(await client.GetAsync("api/v1/session", ct), "userName");
+                stored = given;
+            }
+            else
+            {
+                (stored, who) = await CreateTokenAsync(baseUrl, p.GetValue(user), p.GetValue(passwordStdin), p.GetValue(code), p.GetValue(scope)!, p.GetValue(days), ct);
+            }
+
+            CliConfig.Save(new StoredLogin(baseUrl.ToString().TrimEnd('/'), stored, who));
+            output.Line($"Signed in to {baseUrl.ToString().TrimEnd('/')} as {who}; the token is in {CliConfig.FilePath()}.");
+            return ExitCodes.Ok;
+        }));
+        return command;
+    }
+
+    private async Task<(string Token, string User)> CreateTokenAsync(Uri baseUrl, string? user, bool passwordFromStdin, string? code, string scope, int days, CancellationToken ct)
+    {
+        user ??= Console.IsInputRedirected ? null : Ask("User name: ", secret: false);
+        if (string.IsNullOrWhiteSpace(user))
         {
-            try
-            {
-                return await work();
-            }
-            catch (CliException ex)
-            {
-                await stderr.WriteLineAsync($"vcore: {ex.Message}");
-                return ex.ExitCode;
-            }
-            catch (OperationCanceledException)
-            {
-                await stderr.WriteLineAsync("vcore: cancelled.");
-                return ExitCodes.Failed;
-            }
+            throw new CliException(ExitCodes.Usage, "Give your user name with --user.");
         }
 
-        private string Ask(string prompt, bool secret)
+        var password = passwordFromStdin ? await stdin.ReadLineAsync(ct)
+            : Console.IsInputRedirected ? throw new CliException(ExitCodes.Usage, "Give the password on stdin with --password-stdin, or use --with-token.")
+            : Ask("Password: ", secret: true);
+
+        // A session of its own (cookie and anti-forgery token) creates the token, then ends.
+        using var handler = new HttpClientHandler { CookieContainer = new CookieContainer(), UseCookies = true };
+        using var session = new PortalClient(baseUrl, null, handler);
+        JsonElement signedIn;
+        try
         {
-            stderr.Write(prompt);
-            if (!secret)
+            signedIn = await session.PostAsync("api/v1/session", new { userName = user, password, code }, ct);
+        }
+        catch (CliException ex) when (ex.ExitCode == ExitCodes.NotSignedIn && code is null && ex.Message.StartsWith("One-time password required.", StringComparison.Ordinal) && !Console.IsInputRedirected)
+        {
+            code = Ask("One-time password: ", secret: false);
+            signedIn = await session.PostAsync("api/v1/session", new { userName = user, password, code }, ct);
+        }
+
+        session.Headers.Add("X-CSRF-Token", Output.Text(signedIn, "csrfToken"));
+        var name = $"vcore on {Environment.MachineName}".Trim();
+        var created = await session.PostAsync("api/v1/tokens", new { name = name.Length > 60 ? name[..60] : name, scopes = new[] { scope }, expiresInDays = days }, ct);
+        try
+        {
+            await session.DeleteAsync("api/v1/session", ct);
+        }
+        catch (CliException)
+        {
+            // The token is made; a session that could not be ended expires by itself.
+        }
+
+        return (created.GetProperty("token").GetString()!, Output.Text(signedIn, "userName"));
+    }
+
+    private Command Logout()
+    {
+        var command = new Command("logout", "Forgets the stored token (revoke it in the portal under Profile → API tokens).");
+        command.SetAction((p, _) => GuardAsync(() =>
+        {
+            OutputOf(p).Line(CliConfig.Delete() ? $"Removed {CliConfig.FilePath()}." : "Nothing stored.");
+            return Task.FromResult(ExitCodes.Ok);
+        }));
+        return command;
+    }
+
+    private Command Vm()
+    {
+        var vm = new Command("vm", "vServers: list, show, create, operate, delete.");
+
+        var search = new Option<string?>("--search") { Description = "Only vServers whose name contains this." };
+        var state = new Option<string?>("--state") { Description = "Only vServers in this state (running, shut-off, paused, …)." };
+        var list = new Command("list", "The vServers you may see, by name.") { search, state };
+        list.SetAction((p, ct) => WithPortalAsync(p, async (client, output) =>
+        {
+            var query = new List<string>();
+            if (p.GetValue(search) is { Length: > 0 } s)
             {
-                return stdin.ReadLine() ?? "";
+                query.Add("search=" + Uri.EscapeDataString(s));
             }
 
-            var typed = new System.Text.StringBuilder();
-            while (true)
+            if (p.GetValue(state) is { Length: > 0 } st)
             {
-                var key = Console.ReadKey(intercept: true);
-                if (key.Key == ConsoleKey.Enter)
+                query.Add("state=" + Uri.EscapeDataString(st));
+            }
+
+            var vms = await client.GetAsync("api/v1/vms" + (query.Count > 0 ? "?" + string.Join('&', query) : ""), ct);
+            output.Rows(vms, VmColumns);
+            return ExitCodes.Ok;
+        }));
+        vm.Subcommands.Add(list);
+
+        var target = new Argument<string>("vm") { Description = "The vServer's name or id." };
+        var show = new Command("show", "One vServer.") { target };
+        show.SetAction((p, ct) => WithPortalAsync(p, async (client, output) =>
+        {
+            output.One(await ResolveVmAsync(client, p.GetValue(target)!, ct), [.. VmColumns, new Column("ID", e => Output.Text(e, "id")), new Column("CREATED", e => Output.Time(e, "createdAt")), new Column("ISO", e => Output.Text(e, "isoName")), new Column("OPEN JOB", e => Output.Text(e, "openJobId"))]);
+            return ExitCodes.Ok;
+        }));
+        vm.Subcommands.Add(show);
+
+        var name = new Option<string>("--name") { Description = "The new vServer's name.", Required = true };
+        var vcpus = new Option<int>("--vcpus") { Description = "vCPUs (1–8).", DefaultValueFactory = _ => 1 };
+        var memory = new Option<int>("--memory") { Description = "RAM in GiB (1–16).", DefaultValueFactory = _ => 1 };
+        var disk = new Option<int>("--disk") { Description = "Disk in GiB.", DefaultValueFactory = _ => 10 };
+        var iso = new Option<string?>("--iso") { Description = "An ISO image to boot from (vcore's image names, as the portal lists them)." };
+        var image = new Option<string?>("--image") { Description = "A disk image to start from." };
+        var (wait, timeout) = WaitOptions();
+        var create = new Command("create", "Creates a vServer within your vDataCenter.") { name, vcpus, memory, disk, iso, image, wait, timeout };
+        create.SetAction((p, ct) => WithPortalAsync(p, async (client, output) =>
+        {
+            var accepted = await client.PostAsync("api/v1/vms", new { name = p.GetValue(name), vCpus = p.GetValue(vcpus), memoryGiB = p.GetValue(memory), diskGiB = p.GetValue(disk), isoName = p.GetValue(iso), imageName = p.GetValue(image) }, ct);
+            return await AcceptedAsync(client, output, accepted, p.GetValue(wait), p.GetValue(timeout), ct);
+        }));
+        vm.Subcommands.Add(create);
+
+        foreach (var action in VmActions)
+        {
+            var which = new Argument<string>("vm") { Description = "The vServer's name or id." };
+            var (waitAction, timeoutAction) = WaitOptions();
+            var command = new Command(action, ActionHelp[action]) { which, waitAction, timeoutAction };
+            command.SetAction((p, ct) => WithPortalAsync(p, async (client, output) =>
+            {
+                var id = Output.Text(await ResolveVmAsync(client, p.GetValue(which)!, ct), "id");
+                var accepted = await client.PostAsync($"api/v1/vms/{id}/{action}", null, ct);
+                return await AcceptedAsync(client, output, accepted, p.GetValue(waitAction), p.GetValue(timeoutAction), ct);
+            }));
+            vm.Subcommands.Add(command);
+        }
+
+        var doomed = new Argument<string>("vm") { Description = "The vServer's name or id." };
+        var yes = new Option<bool>("--yes") { Description = "Confirms that the vServer and its disks are deleted (required: there is no undo)." };
+        var (waitDelete, timeoutDelete) = WaitOptions();
+        var delete = new Command("delete", "Deletes a shut-off vServer with its disks.") { doomed, yes, waitDelete, timeoutDelete };
+        delete.SetAction((p, ct) => WithPortalAsync(p, async (client, output) =>
+        {
+            if (!p.GetValue(yes))
+            {
+                throw new CliException(ExitCodes.Usage, "Deleting removes the vServer and its disks for good: add --yes to confirm.");
+            }
+
+            var found = await ResolveVmAsync(client, p.GetValue(doomed)!, ct);
+            var accepted = await client.DeleteAsync($"api/v1/vms/{Output.Text(found, "id")}?confirm={Uri.EscapeDataString(Output.Text(found, "name"))}", ct);
+            return await AcceptedAsync(client, output, accepted, p.GetValue(waitDelete), p.GetValue(timeoutDelete), ct);
+        }));
+        vm.Subcommands.Add(delete);
+        return vm;
+    }
+
+    private Command Job()
+    {
+        var job = new Command("job", "The job log: list, show, wait.");
+        var status = new Option<string?>("--status") { Description = "Only jobs with this status (queued, running, completed, failed)." };
+        var vm = new Option<string?>("--vm") { Description = "Only the jobs of this vServer (name or id)." };
+        var limit = new Option<int>("--limit") { Description = "How many, newest first (1–1000).", DefaultValueFactory = _ => 20 };
+        var list = new Command("list", "The newest jobs you may see.") { status, vm, limit };
+        list.SetAction((p, ct) => WithPortalAsync(p, async (client, output) =>
+        {
+            var query = new List<string> { "limit=" + p.GetValue(limit) };
+            if (p.GetValue(status) is { Length: > 0 } s)
+            {
+                query.Add("status=" + Uri.EscapeDataString(s));
+            }
+
+            if (p.GetValue(vm) is { Length: > 0 } v)
+            {
+                query.Add("vmId=" + Output.Text(await ResolveVmAsync(client, v, ct), "id"));
+            }
+
+            output.Rows(await client.GetAsync("api/v1/jobs?" + string.Join('&', query), ct), JobColumns);
+            return ExitCodes.Ok;
+        }));
+        job.Subcommands.Add(list);
+
+        var id = new Argument<Guid>("job") { Description = "The job's id." };
+        var show = new Command("show", "One job.") { id };
+        show.SetAction((p, ct) => WithPortalAsync(p, async (client, output) =>
+        {
+            output.One(await client.GetAsync($"api/v1/jobs/{p.GetValue(id)}", ct), JobColumns);
+            return ExitCodes.Ok;
+        }));
+        job.Subcommands.Add(show);
+
+        var waited = new Argument<Guid>("job") { Description = "The job's id." };
+        var timeout = new Option<int>("--timeout") { Description = "Seconds to wait at most.", DefaultValueFactory = _ => 600 };
+        var wait = new Command("wait", "Waits until the job has completed (exit 0) or failed (exit 7).") { waited, timeout };
+        wait.SetAction((p, ct) => WithPortalAsync(p, async (client, output) =>
+            await FinishedAsync(client, output, p.GetValue(waited), p.GetValue(timeout), ct)));
+        job.Subcommands.Add(wait);
+        return job;
+    }
+
+    private Command Node()
+    {
+        var node = new Command("node", "Rack servers.");
+        var list = new Command("list", "The rack servers with their cores and RAM in use (the operator's).");
+        list.SetAction((p, ct) => WithPortalAsync(p, async (client, output) =>
+        {
+            output.Rows(
+                await client.GetAsync("api/v1/nodes", ct),
+                new Column("NAME", e => Output.Text(e, "name")),
+                new Column("ROLE", e => Output.Text(e, "role")),
+                new Column("ONLINE", e => Output.Text(e, "online") == "true" ? "yes" : "no"),
+                new Column("CORES USED", e => $"{Output.Text(e, "usedCores")}/{Output.Text(e, "coresForVms")}"),
+                new Column("RAM USED GiB", e => $"{Gib(e, "usedMemoryBytes")}/{Gib(e, "memoryForVmsBytes")}"),
+                new Column("LAST HEARTBEAT", e => Output.Time(e, "lastHeartbeatAt")));
+            return ExitCodes.Ok;
+        }));
+        node.Subcommands.Add(list);
+        return node;
+    }
+
+    private static readonly Column[] VmColumns =
+    [
+        new("NAME", e => Output.Text(e, "name")),
+        new("STATE", e => Output.Text(e, "state")),
+        new("VCPUS", e => Output.Text(e, "vCpus")),
+        new("RAM GiB", e => Output.Text(e, "memoryGiB")),
+        new("DISK GiB", e => Output.Text(e, "diskGiB")),
+        new("RACK SERVER", e => Output.Text(e, "nodeName")),
+        new("ADDRESSES", e => Output.Text(e, "addresses")),
+    ];
+
+    private static readonly Column[] JobColumns =
+    [
+        new("ID", e => Output.Text(e, "id")),
+        new("ACTION", e => Output.Text(e, "action")),
+        new("NAME", e => Output.Text(e, "name")),
+        new("USER", e => Output.Text(e, "userName")),
+        new("STATUS", e => Output.Text(e, "status")),
+        new("PROGRESS", e => Output.Text(e, "progress") + " %"),
+        new("QUEUED", e => Output.Time(e, "queuedAt")),
+        new("ENDED", e => Output.Time(e, "endedAt")),
+        new("INFO", e => Output.Text(e, "info")),
+    ];
+
+    private static string Gib(JsonElement e, string property) =>
+        e.TryGetProperty(property, out var v) && v.TryGetInt64(out var bytes) ? (bytes / (1024L * 1024 * 1024)).ToString(System.Globalization.CultureInfo.InvariantCulture) : "";
+
+    private static (Option<bool> Wait, Option<int> Timeout) WaitOptions() =>
+        (new Option<bool>("--wait") { Description = "Wait until the job has completed (exit 0) or failed (exit 7)." },
+         new Option<int>("--timeout") { Description = "Seconds to wait at most with --wait (exit 8 after).", DefaultValueFactory = _ => 600 });
+
+    /// <summary>A vServer by id, or by its exact name among those the caller may see.</summary>
+    public static async Task<JsonElement> ResolveVmAsync(PortalClient client, string nameOrId, CancellationToken ct)
+    {
+        if (Guid.TryParse(nameOrId, out var id))
+        {
+            return await client.GetAsync($"api/v1/vms/{id}", ct);
+        }
+
+        var matches = (await client.GetAsync("api/v1/vms?search=" + Uri.EscapeDataString(nameOrId), ct)).EnumerateArray()
+            .Where(v => string.Equals(Output.Text(v, "name"), nameOrId, StringComparison.Ordinal)).ToList();
+        return matches.Count switch
+        {
+            1 => matches[0],
+            0 => throw new CliException(ExitCodes.NotFound, $"No vServer named '{nameOrId}' that you may see."),
+            _ => throw new CliException(ExitCodes.Refused, $"{matches.Count} vServers are named '{nameOrId}': give the id ({string.Join(", ", matches.Select(m => Output.Text(m, "id")))})."),
+        };
+    }
+
+    private async Task<int> AcceptedAsync(PortalClient client, Output output, JsonElement accepted, bool wait, int timeoutSeconds, CancellationToken ct)
+    {
+        var jobId = Guid.Parse(Output.Text(accepted, "jobId"));
+        if (!wait)
+        {
+            if (output.IsJson)
+            {
+                output.Json(accepted);
+            }
+            else
+            {
+                output.Line($"Job {jobId} {Output.Text(accepted, "status")} (vServer {Output.Text(accepted, "vmId")}); follow it with: vcore job wait {jobId}");
+            }
+
+            return ExitCodes.Ok;
+        }
+
+        return await FinishedAsync(client, output, jobId, timeoutSeconds, ct);
+    }
+
+    /// <summary>Polls the job until it ends: quickly at first (most jobs take milliseconds), then once a second.</summary>
+    private async Task<int> FinishedAsync(PortalClient client, Output output, Guid jobId, int timeoutSeconds, CancellationToken ct)
+    {
+        var deadline = DateTimeOffset.UtcNow.AddSeconds(Math.Max(1, timeoutSeconds));
+        var pause = TimeSpan.FromMilliseconds(100);
+        var said = "";
+        while (true)
+        {
+            var job = await client.GetAsync($"api/v1/jobs/{jobId}", ct);
+            var status = Output.Text(job, "status");
+            if (status is "completed" or "failed")
+            {
+                output.One(job, JobColumns);
+                if (status == "failed")
                 {
-                    stderr.WriteLine();
-                    return typed.ToString();
+                    throw new CliException(ExitCodes.JobFailed, $"Job {jobId} ({Output.Text(job, "action")} {Output.Text(job, "name")}) failed: {Output.Text(job, "info")}");
                 }
 
-                if (key.Key == ConsoleKey.Backspace)
+                return ExitCodes.Ok;
+            }
+
+            var now = $"{status} {Output.Text(job, "progress")} % {Output.Text(job, "info")}".Trim();
+            if (now != said && !Console.IsErrorRedirected)
+            {
+                await stderr.WriteLineAsync($"  {now}");
+                said = now;
+            }
+
+            if (DateTimeOffset.UtcNow >= deadline)
+            {
+                throw new CliException(ExitCodes.TimedOut, $"Job {jobId} is still {status} after {timeoutSeconds} s: {Output.Text(job, "info")}");
+            }
+
+            await Task.Delay(pause, ct);
+            pause = TimeSpan.FromMilliseconds(Math.Min(1000, pause.TotalMilliseconds * 2));
+        }
+    }
+
+    private Output OutputOf(ParseResult p) => new(stdout, p.GetValue(_output) == "json");
+
+    private Task<int> WithPortalAsync(ParseResult p, Func<PortalClient, Output, Task<int>> work) => GuardAsync(async () =>
+    {
+        var stored = CliConfig.Load();
+        var url = p.GetValue(_url) ?? Environment.GetEnvironmentVariable("VCORE_URL") ?? stored?.Url
+            ?? throw new CliException(ExitCodes.NotSignedIn, "No portal: run 'vcore login --url https://…' or set VCORE_URL.");
+        var baseUrl = PortalClient.ParseUrl(url);
+        var token = p.GetValue(_token) ?? Environment.GetEnvironmentVariable("VCORE_TOKEN")
+            ?? (stored is not null && PortalClient.ParseUrl(stored.Url) == baseUrl ? stored.Token : null)
+            ?? throw new CliException(ExitCodes.NotSignedIn, $"Not signed in to {baseUrl.ToString().TrimEnd('/')}: run 'vcore login' or set VCORE_TOKEN.");
+        using var client = PortalClient.WithToken(baseUrl.ToString(), token);
+        return await work(client, OutputOf(p));
+    });
+
+    private async Task<int> GuardAsync(Func<Task<int>> work)
+    {
+        try
+        {
+            return await work();
+        }
+        catch (CliException ex)
+        {
+            await stderr.WriteLineAsync($"vcore: {ex.Message}");
+            return ex.ExitCode;
+        }
+        catch (OperationCanceledException)
+        {
+            await stderr.WriteLineAsync("vcore: cancelled.");
+            return ExitCodes.Failed;
+        }
+    }
+
+    private string Ask(string prompt, bool secret)
+    {
+        stderr.Write(prompt);
+        if (!secret)
+        {
+            return stdin.ReadLine() ?? "";
+        }
+
+        var typed = new System.Text.StringBuilder();
+        while (true)
+        {
+            var key = Console.ReadKey(intercept: true);
+            if (key.Key == ConsoleKey.Enter)
+            {
+                stderr.WriteLine();
+                return typed.ToString();
+            }
+
+            if (key.Key == ConsoleKey.Backspace)
+            {
+                if (typed.Length > 0)
                 {
-                    if (typed.Length > 0)
-                    {
-                        typed.Length--;
-                    }
+                    typed.Length--;
                 }
-                else if (!char.IsControl(key.KeyChar))
-                {
-                    typed.Append(key.KeyChar);
-                }
+            }
+            else if (!char.IsControl(key.KeyChar))
+            {
+                typed.Append(key.KeyChar);
             }
         }
     }

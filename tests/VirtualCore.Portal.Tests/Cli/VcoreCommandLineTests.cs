@@ -118,6 +118,21 @@ public sealed class VcoreCommandLineTests : IAsyncLifetime
         Assert.NotEqual(Guid.Empty, mine.TargetId);
     }
 
+    [Fact]
+    public void Text_from_the_portal_reaches_a_terminal_without_its_control_characters()
+    {
+        // A job's text comes from a rack server and a name from a user: an escape sequence in either must not reach
+        // the terminal as one (it could retitle the window or rewrite what is shown); JSON keeps the text as it is.
+        using var rows = JsonDocument.Parse("""[{"name":"web\u001b]0;pwned\u0007", "state":"run\u001b[2Jning"}]""");
+        var people = new StringWriter();
+        new VirtualCore.Cli.Output(people, json: false).Rows(rows.RootElement, new("NAME", e => VirtualCore.Cli.Output.Text(e, "name")), new("STATE", e => VirtualCore.Cli.Output.Text(e, "state")));
+        Assert.DoesNotContain(people.ToString(), c => c is '\u001b' or '\u0007');
+        Assert.Contains("web?]0;pwned?", people.ToString(), StringComparison.Ordinal);
+        var scripts = new StringWriter();
+        new VirtualCore.Cli.Output(scripts, json: true).Rows(rows.RootElement);
+        Assert.Equal("web\u001b]0;pwned\u0007", JsonDocument.Parse(scripts.ToString()).RootElement[0].GetProperty("name").GetString());
+    }
+
     private static (string? Action, string? Status) Job(string json)
     {
         var job = JsonDocument.Parse(json).RootElement;
