@@ -4,7 +4,7 @@
 set -euo pipefail
 case "${1:-run}" in
   run)  wanted=(libvirt0 fonts-dejavu-core) ;;
-  test) wanted=(libvirt0 libvirt-clients chromium oathtool postgresql rabbitmq-server xorriso fonts-dejavu-core poppler-utils) ;;
+  test) wanted=(libvirt0 libvirt-clients chromium oathtool postgresql rabbitmq-server xorriso fonts-dejavu-core poppler-utils curl jq) ;;
   # libvirtd with the QEMU driver, QEMU, and the tools that build the tiny test guest and its boot ISO.
   qemu) wanted=(libvirt-daemon libvirt-daemon-driver-qemu libvirt-daemon-system libvirt-clients qemu-system-x86
                 qemu-utils dnsmasq-base busybox-static cpio kmod isolinux syslinux-common xorriso) ;;
