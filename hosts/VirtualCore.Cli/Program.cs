@@ -48,6 +48,7 @@ public sealed class VcoreCommands(TextWriter stdout, TextWriter stderr, TextRead
         root.Subcommands.Add(Vm());
         root.Subcommands.Add(Job());
         root.Subcommands.Add(Node());
+        root.Subcommands.Add(Completion());
 
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
@@ -166,18 +167,7 @@ public sealed class VcoreCommands(TextWriter stdout, TextWriter stderr, TextRead
         var list = new Command("list", "The vServers you may see, by name.") { search, state };
         list.SetAction((p, ct) => WithPortalAsync(p, async (client, output) =>
         {
-            var query = new List<string>();
-            if (p.GetValue(search) is { Length: > 0 } s)
-            {
-                query.Add("search=" + Uri.EscapeDataString(s));
-            }
-
-            if (p.GetValue(state) is { Length: > 0 } st)
-            {
-                query.Add("state=" + Uri.EscapeDataString(st));
-            }
-
-            var vms = await client.GetAsync("api/v1/vms" + (query.Count > 0 ? "?" + string.Join('&', query) : ""), ct);
+            var vms = await client.GetAsync("api/v1/vms" + Query(("search", p.GetValue(search)), ("state", p.GetValue(state))), ct);
             output.Rows(vms, VmColumns);
             return ExitCodes.Ok;
         }));
@@ -249,18 +239,9 @@ public sealed class VcoreCommands(TextWriter stdout, TextWriter stderr, TextRead
         var list = new Command("list", "The newest jobs you may see.") { status, vm, limit };
         list.SetAction((p, ct) => WithPortalAsync(p, async (client, output) =>
         {
-            var query = new List<string> { "limit=" + p.GetValue(limit) };
-            if (p.GetValue(status) is { Length: > 0 } s)
-            {
-                query.Add("status=" + Uri.EscapeDataString(s));
-            }
-
-            if (p.GetValue(vm) is { Length: > 0 } v)
-            {
-                query.Add("vmId=" + Output.Text(await ResolveVmAsync(client, v, ct), "id"));
-            }
-
-            output.Rows(await client.GetAsync("api/v1/jobs?" + string.Join('&', query), ct), JobColumns);
+            var vmId = p.GetValue(vm) is { Length: > 0 } v ? Output.Text(await ResolveVmAsync(client, v, ct), "id") : null;
+            var query = Query(("limit", p.GetValue(limit).ToString(System.Globalization.CultureInfo.InvariantCulture)), ("status", p.GetValue(status)), ("vmId", vmId));
+            output.Rows(await client.GetAsync("api/v1/jobs" + query, ct), JobColumns);
             return ExitCodes.Ok;
         }));
         job.Subcommands.Add(list);
@@ -303,6 +284,39 @@ public sealed class VcoreCommands(TextWriter stdout, TextWriter stderr, TextRead
         return node;
     }
 
+    private Command Completion()
+    {
+        var shell = new Argument<string>("shell") { Description = "bash or zsh." };
+        shell.AcceptOnlyFromAmong("bash", "zsh");
+        var command = new Command("completion", "Prints the shell's completion for vcore: eval \"$(vcore completion bash)\" in ~/.bashrc (zsh: in ~/.zshrc).") { shell };
+        command.SetAction(async (p, _) =>
+        {
+            // Both ask vcore itself ([suggest:N] directive): the completions are always those of the installed version.
+            await stdout.WriteAsync(p.GetValue(shell) == "zsh" ? ZshCompletion : BashCompletion);
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private const string BashCompletion = """
+        _vcore_complete() {
+          local IFS=$'\n'
+          COMPREPLY=( $(compgen -W "$(vcore "[suggest:${COMP_POINT}]" "${COMP_LINE}" 2>/dev/null)" -- "${COMP_WORDS[COMP_CWORD]}") )
+        }
+        complete -o default -F _vcore_complete vcore
+
+        """;
+
+    private const string ZshCompletion = """
+        _vcore_complete() {
+          local -a completions
+          completions=( ${(f)"$(vcore "[suggest:${#BUFFER}]" "$BUFFER" 2>/dev/null)"} )
+          compadd -a completions
+        }
+        compdef _vcore_complete vcore
+
+        """;
+
     private static readonly Column[] VmColumns =
     [
         new("NAME", e => Output.Text(e, "name")),
@@ -326,6 +340,13 @@ public sealed class VcoreCommands(TextWriter stdout, TextWriter stderr, TextRead
         new("ENDED", e => Output.Time(e, "endedAt")),
         new("INFO", e => Output.Text(e, "info")),
     ];
+
+    /// <summary>A query string of the parameters that have a value ("" when none has).</summary>
+    private static string Query(params (string Name, string? Value)[] parameters)
+    {
+        var given = parameters.Where(q => !string.IsNullOrEmpty(q.Value)).Select(q => $"{q.Name}={Uri.EscapeDataString(q.Value!)}").ToList();
+        return given.Count == 0 ? "" : "?" + string.Join('&', given);
+    }
 
     private static string Gib(JsonElement e, string property) =>
         e.TryGetProperty(property, out var v) && v.TryGetInt64(out var bytes) ? (bytes / (1024L * 1024 * 1024)).ToString(System.Globalization.CultureInfo.InvariantCulture) : "";

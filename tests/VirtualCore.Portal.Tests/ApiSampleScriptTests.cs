@@ -44,7 +44,7 @@ public sealed class ApiSampleScriptTests : IAsyncLifetime
 
     private async Task<(int Exit, string Out, string Err)> RunAsync(string token, string name)
     {
-        var script = Path.Combine(RepositoryRoot(), "samples", "api", "curl", "vm-lifecycle.sh");
+        var script = Path.Combine(RepositoryFolder.Root, "samples", "api", "curl", "vm-lifecycle.sh");
         var start = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true, ArgumentList = { script, name } };
         start.Environment["VCORE_URL"] = _portal.ClientOptions.BaseAddress.ToString();
         start.Environment["VCORE_TOKEN"] = token;
@@ -54,18 +54,5 @@ public sealed class ApiSampleScriptTests : IAsyncLifetime
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
         await process.WaitForExitAsync(timeout.Token);
         return (process.ExitCode, await output, await errors);
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "VirtualCore.Platform.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException($"No VirtualCore.Platform.sln above {AppContext.BaseDirectory}.");
     }
 }

@@ -28,7 +28,7 @@ public sealed class GeneratedApiClientTests : IAsyncLifetime
     [Fact]
     public async Task The_checked_in_client_is_what_kiota_generates_from_the_served_document()
     {
-        var root = RepositoryRoot();
+        var root = RepositoryFolder.Root;
         var work = Directory.CreateTempSubdirectory("vcore-kiota-").FullName;
         var document = JsonNode.Parse(await _portal.CreateClient().GetStringAsync("/openapi/v1.json"))!.AsObject();
 
@@ -133,18 +133,5 @@ public sealed class GeneratedApiClientTests : IAsyncLifetime
             Directory.CreateDirectory(Path.GetDirectoryName(target)!);
             File.Copy(file, target);
         }
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "VirtualCore.Platform.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException($"No VirtualCore.Platform.sln above {AppContext.BaseDirectory}.");
     }
 }

@@ -22,7 +22,7 @@ public sealed class OpenApiLintTests : IAsyncLifetime
     [Fact]
     public async Task The_api_document_passes_redocly_recommended_rules_with_no_error_and_no_warning()
     {
-        var lint = Path.Combine(RepositoryRoot(), "build", "openapi-lint");
+        var lint = Path.Combine(RepositoryFolder.Root, "build", "openapi-lint");
         var cli = Path.Combine(lint, "node_modules", "@redocly", "cli", "bin", "cli.js");
         Assert.True(File.Exists(cli), $"Redocly CLI is not installed: run `npm ci --prefix {lint}` (test.sh does).");
 
@@ -55,18 +55,5 @@ public sealed class OpenApiLintTests : IAsyncLifetime
         Assert.Equal((0, 0), (totals.GetProperty("errors").GetInt32(), totals.GetProperty("warnings").GetInt32()));
         Assert.Equal(0, node.ExitCode);
         File.Delete(document);
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "VirtualCore.Platform.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException($"No VirtualCore.Platform.sln above {AppContext.BaseDirectory}.");
     }
 }

@@ -119,6 +119,38 @@ public sealed class VcoreCommandLineTests : IAsyncLifetime
     }
 
     [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public async Task The_shell_completion_asks_vcore_for_what_fits_at_the_cursor()
+    {
+        var config = Path.Combine(_home, "completion", "config.json");
+        var suggested = await VcoreAsync(config, null, "[suggest:10]", "vcore vm s");
+        Assert.Equal(0, suggested.Exit);
+        Assert.Equal(["show", "shutdown", "start"], suggested.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Take(3));
+
+        // Bash, given the script, completes "vcore vm s" with the three commands that begin with it, asking vcore (found
+        // on the PATH as a shell wrapper of the built tool).
+        var script = await VcoreAsync(config, null, "completion", "bash");
+        Assert.Equal(0, script.Exit);
+        var bin = Directory.CreateDirectory(Path.Combine(_home, "bin")).FullName;
+        var wrapper = Path.Combine(bin, "vcore");
+        await File.WriteAllTextAsync(wrapper, $"#!/bin/sh\nexec dotnet '{ToolPath()}' \"$@\"\n");
+        File.SetUnixFileMode(wrapper, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var file = Path.Combine(_home, "completion.bash");
+        await File.WriteAllTextAsync(file, script.Out);
+        var complete = $"source '{file}' && complete -p vcore && COMP_LINE='vcore vm s' COMP_POINT=10 COMP_WORDS=(vcore vm s) COMP_CWORD=2 && _vcore_complete && printf '%s\\n' \"${{COMPREPLY[@]}}\"";
+        var bash = new ProcessStartInfo("bash", ["-c", complete]) { RedirectStandardOutput = true, RedirectStandardError = true };
+        bash.Environment["PATH"] = bin + ":" + Environment.GetEnvironmentVariable("PATH");
+        bash.Environment["VCORE_CONFIG"] = config;
+        using var shell = Process.Start(bash)!;
+        var completed = await shell.StandardOutput.ReadToEndAsync();
+        var complaints = await shell.StandardError.ReadToEndAsync();
+        await shell.WaitForExitAsync();
+        Assert.True(shell.ExitCode == 0, complaints);
+        Assert.Equal(["complete -o default -F _vcore_complete vcore", "show", "shutdown", "start"], completed.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Equal(2, (await VcoreAsync(config, null, "completion", "fish")).Exit);
+    }
+
+    [Fact]
     public void Text_from_the_portal_reaches_a_terminal_without_its_control_characters()
     {
         // A job's text comes from a rack server and a name from a user: an escape sequence in either must not reach
@@ -178,17 +210,7 @@ public sealed class VcoreCommandLineTests : IAsyncLifetime
     {
         // The tool's build beside this assembly's: tests/VirtualCore.Portal.Tests/bin/<configuration>/net10.0/.
         var here = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
-        var framework = here.Name;
-        var configuration = here.Parent!.Name;
-        for (var dir = here; dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "VirtualCore.Platform.sln")))
-            {
-                var path = Path.Combine(dir.FullName, "hosts", "VirtualCore.Cli", "bin", configuration, framework, "vcore.dll");
-                return File.Exists(path) ? path : throw new FileNotFoundException($"Build the solution first: {path} is missing.");
-            }
-        }
-
-        throw new InvalidOperationException($"No VirtualCore.Platform.sln above {AppContext.BaseDirectory}.");
+        var path = RepositoryFolder.Of("hosts", "VirtualCore.Cli", "bin", here.Parent!.Name, here.Name, "vcore.dll");
+        return File.Exists(path) ? path : throw new FileNotFoundException($"Build the solution first: {path} is missing.");
     }
 }
