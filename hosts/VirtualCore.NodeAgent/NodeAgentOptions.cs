@@ -34,6 +34,13 @@ public sealed class NodeAgentOptions
     public TimeSpan ShutdownPressInterval { get; set; } = TimeSpan.FromSeconds(15);
 
     /// <summary>
+    /// How long a job's report may take to go out. A publish caught by a broker restart can wait for good; past this the
+    /// report is given up (the job's outcome stays in memory and is sent again when the portal sends the command again),
+    /// so the consumer and the VM's lock are free for the next command.
+    /// </summary>
+    public TimeSpan ReportTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
     /// A job still running after this long is reported as started; one that ends sooner is reported once, with its
     /// start time in the end report. Most actions take milliseconds, and a report each is a message and a database
     /// write in the portal. Zero reports every start at once.

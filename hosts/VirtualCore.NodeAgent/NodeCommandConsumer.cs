@@ -1,4 +1,5 @@
 using MassTransit;
+using Microsoft.Extensions.Logging;
 using VirtualCore.Node.Contracts.V1;
 using VirtualCore.Plugins.Sdk;
 
@@ -359,6 +360,7 @@ internal sealed class NodeCommandConsumer(NodeAgent agent) :
         {
             var gate = agent.LockFor(command.VmId);
             await gate.WaitAsync(ct);
+            object result;
             try
             {
                 var startedAt = DateTimeOffset.UtcNow;
@@ -383,7 +385,7 @@ internal sealed class NodeCommandConsumer(NodeAgent agent) :
                 // The end report carries the domain's state: the portal moves the job and the VM together.
                 var state = await DomainStateAsync(command.VmId, ct);
                 agent.ReportedState(command.VmId, state);
-                object result = failure is null
+                result = failure is null
                     ? new NodeJobCompleted(command.JobId, agent.NodeName, done!.Info, DateTimeOffset.UtcNow, state, done.NextBoot, done.Migration, done.Result, startedAt)
                     : new NodeJobFailed(
                         command.JobId,
@@ -394,16 +396,38 @@ internal sealed class NodeCommandConsumer(NodeAgent agent) :
                         state,
                         startedAt);
                 agent.RememberFinished(command.JobId, result);
-                await context.Publish(result, result.GetType(), ct);
             }
             finally
             {
                 gate.Release();
             }
+
+            // Reported after the VM's lock is given back: a report that cannot go out (the broker restarting under
+            // the publish) must not hold the VM's next command. What was not sent within the time is sent again from
+            // memory when the portal, having heard nothing, sends the command again.
+            await ReportAsync(context, command.JobId, result, ct);
         }
         finally
         {
             agent.EndJob(command.JobId);
+        }
+    }
+
+    /// <summary>Publishes a report of a job within <see cref="NodeAgentOptions.ReportTimeout"/>; false when it could not.</summary>
+    private async Task<bool> ReportAsync<T>(ConsumeContext<T> context, Guid jobId, object report, CancellationToken ct)
+        where T : class
+    {
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        limit.CancelAfter(agent.Options.ReportTimeout);
+        try
+        {
+            await context.Publish(report, report.GetType(), limit.Token);
+            return true;
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            agent.Logger.LogWarning("The {Report} of job {Job} on {Node} could not be sent within {Seconds} s; it goes again when the portal asks again", report.GetType().Name, jobId, agent.NodeName, agent.Options.ReportTimeout.TotalSeconds);
+            return false;
         }
     }
 
@@ -422,7 +446,7 @@ internal sealed class NodeCommandConsumer(NodeAgent agent) :
                 await Task.Delay(delay, running);
             }
 
-            await context.Publish(new NodeJobStarted(jobId, agent.NodeName, startedAt), context.CancellationToken);
+            await ReportAsync(context, jobId, new NodeJobStarted(jobId, agent.NodeName, startedAt), context.CancellationToken);
         }
         catch (OperationCanceledException) when (running.IsCancellationRequested)
         {
