@@ -16,9 +16,9 @@ public sealed class PortalClient : IDisposable
 
     private readonly HttpClient _http;
 
-    public PortalClient(Uri baseAddress, AuthenticationHeaderValue? credentials, HttpMessageHandler? handler = null)
+    public PortalClient(Uri baseAddress, AuthenticationHeaderValue? credentials, CookieContainer? cookies = null)
     {
-        _http = handler is null ? new HttpClient() : new HttpClient(handler);
+        _http = new HttpClient(Handler(cookies));
         _http.BaseAddress = baseAddress;
         _http.Timeout = TimeSpan.FromSeconds(100);
         _http.DefaultRequestHeaders.Authorization = credentials;
@@ -27,6 +27,48 @@ public sealed class PortalClient : IDisposable
     }
 
     public Uri BaseAddress => _http.BaseAddress!;
+
+    /// <summary>
+    /// Whether <paramref name="uri"/> names this machine: a loopback address, <c>localhost</c> or a name below it
+    /// (RFC 6761: every <c>*.localhost</c> is this machine, as browsers resolve it for a reseller's portal such as
+    /// <c>kamp.localhost</c>).
+    /// </summary>
+    public static bool IsThisMachine(Uri uri) =>
+        uri.IsLoopback || uri.Host.EndsWith(".localhost", StringComparison.OrdinalIgnoreCase) || string.Equals(uri.Host, "localhost", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// The connection handler: names below <c>localhost</c> connect to this machine's loopback address (the system's
+    /// resolver knows only <c>localhost</c> itself), with the request still carrying the name — the portal tells its
+    /// resellers apart by it.
+    /// </summary>
+    private static SocketsHttpHandler Handler(CookieContainer? cookies)
+    {
+        var handler = new SocketsHttpHandler { UseCookies = cookies is not null, CookieContainer = cookies ?? new CookieContainer() };
+        handler.ConnectCallback = async (context, ct) =>
+        {
+            var host = context.DnsEndPoint.Host;
+            var socket = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp) { NoDelay = true };
+            try
+            {
+                if (host.EndsWith(".localhost", StringComparison.OrdinalIgnoreCase))
+                {
+                    await socket.ConnectAsync(new IPEndPoint(IPAddress.Loopback, context.DnsEndPoint.Port), ct);
+                }
+                else
+                {
+                    await socket.ConnectAsync(context.DnsEndPoint, ct);
+                }
+
+                return new System.Net.Sockets.NetworkStream(socket, ownsSocket: true);
+            }
+            catch
+            {
+                socket.Dispose();
+                throw;
+            }
+        };
+        return handler;
+    }
 
     /// <summary>Extra headers sent with every request from now on (the anti-forgery token of a session).</summary>
     public HttpRequestHeaders Headers => _http.DefaultRequestHeaders;

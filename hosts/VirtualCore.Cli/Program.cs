@@ -48,6 +48,9 @@ public sealed class VcoreCommands(TextWriter stdout, TextWriter stderr, TextRead
         root.Subcommands.Add(Vm());
         root.Subcommands.Add(Job());
         root.Subcommands.Add(Node());
+        root.Subcommands.Add(RecoveryPoint());
+        root.Subcommands.Add(Iso());
+        root.Subcommands.Add(Invoice());
         root.Subcommands.Add(Completion());
 
         var parsed = root.Parse(args);
@@ -81,7 +84,7 @@ public sealed class VcoreCommands(TextWriter stdout, TextWriter stderr, TextRead
                 ?? throw new CliException(ExitCodes.Usage, "Name the portal: vcore login --url https://cloud.example.com");
             var baseUrl = PortalClient.ParseUrl(url);
             var output = OutputOf(p);
-            if (baseUrl.Scheme == Uri.UriSchemeHttp && !baseUrl.IsLoopback)
+            if (baseUrl.Scheme == Uri.UriSchemeHttp && !PortalClient.IsThisMachine(baseUrl))
             {
                 await stderr.WriteLineAsync($"vcore: warning: {baseUrl.Host} is reached over plain http — the password and the token cross the network unencrypted; use https.");
             }
@@ -119,8 +122,7 @@ public sealed class VcoreCommands(TextWriter stdout, TextWriter stderr, TextRead
             : Ask("Password: ", secret: true);
 
         // A session of its own (cookie and anti-forgery token) creates the token, then ends.
-        using var handler = new HttpClientHandler { CookieContainer = new CookieContainer(), UseCookies = true };
-        using var session = new PortalClient(baseUrl, null, handler);
+        using var session = new PortalClient(baseUrl, null, new CookieContainer());
         JsonElement signedIn;
         try
         {
@@ -282,6 +284,110 @@ public sealed class VcoreCommands(TextWriter stdout, TextWriter stderr, TextRead
         }));
         node.Subcommands.Add(list);
         return node;
+    }
+
+    private Command RecoveryPoint()
+    {
+        var points = new Command("recovery-point", "A vServer's recovery points: list, take, revert, delete.");
+        points.Aliases.Add("rp");
+
+        var listed = new Argument<string>("vm") { Description = "The vServer's name or id." };
+        var list = new Command("list", "The vServer's recovery points, newest first.") { listed };
+        list.SetAction((p, ct) => WithPortalAsync(p, async (client, output) =>
+        {
+            var id = Output.Text(await ResolveVmAsync(client, p.GetValue(listed)!, ct), "id");
+            output.Rows(
+                await client.GetAsync($"api/v1/vms/{id}/recovery-points", ct),
+                new Column("ID", e => Output.Text(e, "id")),
+                new Column("NAME", e => Output.Text(e, "name")),
+                new Column("NOTE", e => Output.Text(e, "note")),
+                new Column("CREATED", e => Output.Time(e, "createdAt")),
+                new Column("STATUS", e => Output.Text(e, "status")));
+            return ExitCodes.Ok;
+        }));
+        points.Subcommands.Add(list);
+
+        var taken = new Argument<string>("vm") { Description = "The vServer's name or id." };
+        var note = new Option<string?>("--note") { Description = "What the recovery point is for." };
+        var (waitTake, timeoutTake) = WaitOptions();
+        var take = new Command("take", "Takes a recovery point of the vServer's disks (and memory, while it runs).") { taken, note, waitTake, timeoutTake };
+        take.SetAction((p, ct) => WithPortalAsync(p, async (client, output) =>
+        {
+            var id = Output.Text(await ResolveVmAsync(client, p.GetValue(taken)!, ct), "id");
+            var accepted = await client.PostAsync($"api/v1/vms/{id}/recovery-points", new { note = p.GetValue(note) }, ct);
+            return await AcceptedAsync(client, output, accepted, p.GetValue(waitTake), p.GetValue(timeoutTake), ct);
+        }));
+        points.Subcommands.Add(take);
+
+        foreach (var (name, help) in new[] { ("revert", "Takes the vServer back to the recovery point; what changed since is lost (needs --yes)."), ("delete", "Deletes the recovery point.") })
+        {
+            var vm = new Argument<string>("vm") { Description = "The vServer's name or id." };
+            var point = new Argument<Guid>("recovery-point") { Description = "The recovery point's id (vcore recovery-point list)." };
+            var yes = new Option<bool>("--yes") { Description = "Confirms that what changed since the recovery point is lost." };
+            var (wait, timeout) = WaitOptions();
+            var command = new Command(name, help) { vm, point, wait, timeout };
+            if (name == "revert")
+            {
+                command.Options.Add(yes);
+            }
+
+            command.SetAction((p, ct) => WithPortalAsync(p, async (client, output) =>
+            {
+                if (name == "revert" && !p.GetValue(yes))
+                {
+                    throw new CliException(ExitCodes.Usage, "Going back loses what changed since the recovery point: add --yes to confirm.");
+                }
+
+                var id = Output.Text(await ResolveVmAsync(client, p.GetValue(vm)!, ct), "id");
+                var path = $"api/v1/vms/{id}/recovery-points/{p.GetValue(point)}";
+                var accepted = name == "revert" ? await client.PostAsync(path + "/revert?confirm=true", null, ct) : await client.DeleteAsync(path, ct);
+                return await AcceptedAsync(client, output, accepted, p.GetValue(wait), p.GetValue(timeout), ct);
+            }));
+            points.Subcommands.Add(command);
+        }
+
+        return points;
+    }
+
+    private Command Iso()
+    {
+        var iso = new Command("iso", "ISO and disk images.");
+        var list = new Command("list", "The images you may boot or start a vServer from: the provider's library and your own.");
+        list.SetAction((p, ct) => WithPortalAsync(p, async (client, output) =>
+        {
+            output.Rows(
+                await client.GetAsync("api/v1/isos", ct),
+                new Column("NAME", e => Output.Text(e, "name")),
+                new Column("TITLE", e => Output.Text(e, "title")),
+                new Column("FORMAT", e => Output.Text(e, "format")),
+                new Column("SIZE MiB", e => e.TryGetProperty("sizeBytes", out var v) && v.TryGetInt64(out var bytes) ? (bytes / (1024 * 1024)).ToString(System.Globalization.CultureInfo.InvariantCulture) : ""),
+                new Column("OWNER", e => Output.Text(e, "owner")),
+                new Column("SHA-256", e => Output.Text(e, "sha256")));
+            return ExitCodes.Ok;
+        }));
+        iso.Subcommands.Add(list);
+        return iso;
+    }
+
+    private Command Invoice()
+    {
+        var invoice = new Command("invoice", "Invoices.");
+        var list = new Command("list", "The invoices you may see, newest first (the first 200).");
+        list.SetAction((p, ct) => WithPortalAsync(p, async (client, output) =>
+        {
+            output.Rows(
+                await client.GetAsync("api/v1/invoices", ct),
+                new Column("NUMBER", e => Output.Text(e, "number")),
+                new Column("PERIOD", e => $"{Output.Text(e, "periodStart")} – {Output.Text(e, "periodEnd")}"),
+                new Column("ISSUER", e => e.TryGetProperty("issuer", out var who) ? Output.Text(who, "legalName") : ""),
+                new Column("RECIPIENT", e => e.TryGetProperty("recipient", out var who) ? Output.Text(who, "legalName") : ""),
+                new Column("GROSS EUR", e => Output.Text(e, "gross")),
+                new Column("OPEN EUR", e => Output.Text(e, "open")),
+                new Column("STATUS", e => Output.Text(e, "payment") is { Length: > 0 } payment ? payment : Output.Text(e, "status")));
+            return ExitCodes.Ok;
+        }));
+        invoice.Subcommands.Add(list);
+        return invoice;
     }
 
     private Command Completion()
