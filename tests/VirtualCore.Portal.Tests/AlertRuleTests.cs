@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using VirtualCore.Framework.Webhooks;
-using VirtualCore.Modules.Identity.Features.Tokens;
 using VirtualCore.Modules.Monitoring.Contracts;
 
 namespace VirtualCore.Portal.Tests;
@@ -58,7 +57,7 @@ public sealed class AlertRuleTests : IAsyncLifetime
         Assert.Equal(2, (await provider.GetAsync<AlertRuleView[]>("/api/v1/alert-rules")).Length);
 
         // A read-only token reads rules but changes none.
-        var token = await TokenAsync(demo, "read");
+        var token = await demo.TokenAsync("read");
         var reader = _portal.CreateClient();
         reader.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
         Assert.Single(await reader.GetAsync<AlertRuleView[]>("/api/v1/alert-rules"));
@@ -236,10 +235,4 @@ public sealed class AlertRuleTests : IAsyncLifetime
     private static string Field(System.Text.Json.JsonElement problem) => Assert.Single(problem.GetProperty("errors").EnumerateObject()).Name;
 
 
-    private static async Task<string> TokenAsync(HttpClient client, string scope)
-    {
-        var response = await client.PostAsJsonAsync("/api/v1/tokens", new { name = $"alerts {scope}", scopes = new[] { scope }, expiresInDays = 1 });
-        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
-        return (await response.Content.ReadFromJsonAsync<CreatedApiToken>(Api.Json))!.Token;
-    }
 }

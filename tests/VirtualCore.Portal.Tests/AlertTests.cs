@@ -1,7 +1,5 @@
-using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Json;
-using System.Net.Sockets;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -23,18 +21,14 @@ namespace VirtualCore.Portal.Tests;
 /// </summary>
 public sealed class AlertTests : IAsyncLifetime
 {
-    private readonly int _smtpPort = FreePort();
+    private readonly int _smtpPort = WebhookReceiver.FreePort();
     private readonly SimpleSmtpServer _smtp;
-    private readonly HttpListener _hooks = new();
-    private readonly ConcurrentQueue<(string Signature, string Event, string Body)> _received = new();
+    private readonly WebhookReceiver _hooks = new();
     private readonly PortalFixture _portal;
-    private int _hookStatus = 200;
 
     public AlertTests()
     {
         _smtp = SimpleSmtpServer.Start(_smtpPort);
-        _hookPort = FreePort();
-        _hooks.Prefixes.Add($"http://127.0.0.1:{_hookPort}/");
         _portal = new PortalFixture(settings: new Dictionary<string, string>
         {
             ["NodeAgentDefaults:UsageInterval"] = "00:00:00",
@@ -49,45 +43,17 @@ public sealed class AlertTests : IAsyncLifetime
         });
     }
 
-    private readonly int _hookPort;
-
-    private string HookUrl => $"http://127.0.0.1:{_hookPort}/hook";
+    private string HookUrl => _hooks.Url();
 
     public Task InitializeAsync()
     {
-        _hooks.Start();
-        _ = Task.Run(async () =>
-        {
-            while (_hooks.IsListening)
-            {
-                HttpListenerContext context;
-                try
-                {
-                    context = await _hooks.GetContextAsync();
-                }
-                catch (Exception e) when (e is HttpListenerException or ObjectDisposedException)
-                {
-                    return;
-                }
-
-                using var reader = new StreamReader(context.Request.InputStream);
-                var body = await reader.ReadToEndAsync();
-                context.Response.StatusCode = _hookStatus;
-                if (_hookStatus < 300)
-                {
-                    _received.Enqueue((context.Request.Headers[WebhookSignature.Header] ?? "", context.Request.Headers["VirtualCore-Event"] ?? "", body));
-                }
-
-                context.Response.Close();
-            }
-        });
         return Task.CompletedTask;
     }
 
     public async Task DisposeAsync()
     {
         await _portal.DisposeAsync();
-        _hooks.Close();
+        _hooks.Dispose();
         _smtp.Dispose();
     }
 
@@ -282,7 +248,7 @@ public sealed class AlertTests : IAsyncLifetime
         var api = _portal.Demo();
         var vmId = await api.CreatedVmAsync("retried");
         await CreateRuleAsync(api, new { name = "retry", scope = "vm", subject = vmId.ToString(), condition = "cpu", threshold = 50, durationSeconds = 0, webhookUrl = HookUrl });
-        _hookStatus = 503;
+        _hooks.Answer = _ => 503;
         var t0 = Aligned(DateTimeOffset.UtcNow);
         await CpuAsync(vmId, t0, 80);
         Assert.Equal(1, await EvaluateAsync(t0.AddSeconds(1)));
@@ -295,12 +261,34 @@ public sealed class AlertTests : IAsyncLifetime
             d => d.Count == 2 && d[0].Attempts >= 1);
         Assert.Contains("503", failed[0].LastError);
         Assert.Equal(0, failed[1].Attempts);
-        Assert.Empty(_received);
+        Assert.Empty(_hooks.Taken);
 
-        _hookStatus = 200;
+        _hooks.Answer = _ => 200;
         await _portal.DbAsync(db => db.Set<VirtualCore.Modules.Monitoring.Domain.AlertDelivery>().ExecuteUpdateAsync(s => s.SetProperty(d => d.NextAttemptAt, DateTimeOffset.UtcNow)));
         await HookAsync(2);
-        Assert.Equal(["alert.fired", "alert.resolved"], _received.Select(r => r.Event));
+        Assert.Equal(["alert.fired", "alert.resolved"], _hooks.Taken.Select(r => r.Event));
+    }
+
+    [Fact]
+    public async Task A_webhook_subscription_hears_alerts_fire_and_resolve_without_the_rule_naming_it()
+    {
+        var api = _portal.Demo();
+        var subscribed = await api.PostAsJsonAsync("/api/v1/webhooks", new { url = HookUrl, events = new[] { "alert.fired", "alert.resolved" } });
+        Assert.Equal(HttpStatusCode.Created, subscribed.StatusCode);
+        var secret = (await subscribed.Content.ReadFromJsonAsync<VirtualCore.Modules.Automation.Contracts.CreatedWebhook>(Api.Json))!.Secret;
+        var vmId = await api.CreatedVmAsync("subscribed");
+        await CreateRuleAsync(api, new { name = "heard", scope = "vm", subject = vmId.ToString(), condition = "cpu", threshold = 50, durationSeconds = 0 });
+        var t0 = Aligned(DateTimeOffset.UtcNow);
+        await CpuAsync(vmId, t0, 80);
+        Assert.Equal(1, await EvaluateAsync(t0.AddSeconds(1)));
+        await CpuAsync(vmId, t0.AddSeconds(10), 10);
+        Assert.Equal(1, await EvaluateAsync(t0.AddSeconds(11)));
+
+        await HookAsync(2);
+        Assert.Equal(["alert.fired", "alert.resolved"], _hooks.Taken.Select(r => r.Event));
+        var fired = System.Text.Json.JsonDocument.Parse(_hooks.Taken[0].Body).RootElement.GetProperty("data").GetProperty("alert");
+        Assert.Equal(("heard", "subscribed"), (fired.GetProperty("ruleName").GetString(), fired.GetProperty("subjectName").GetString()));
+        Assert.All(_hooks.Taken, r => Assert.True(WebhookSignature.Verify(secret, r.Signature, r.Body, DateTimeOffset.UtcNow, TimeSpan.FromMinutes(5))));
     }
 
     [Fact]
@@ -359,17 +347,5 @@ public sealed class AlertTests : IAsyncLifetime
         return mails.Single(x => x.Headers["Subject"] == subject);
     }
 
-    private async Task<(string Signature, string Event, string Body)> HookAsync(int count)
-    {
-        var hooks = await Api.WaitUntilAsync(() => Task.FromResult(_received.ToArray()), h => h.Length >= count);
-        return hooks[count - 1];
-    }
-
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    private async Task<WebhookReceiver.Received> HookAsync(int count) => (await _hooks.WaitForAsync(h => h.Count >= count))[count - 1];
 }

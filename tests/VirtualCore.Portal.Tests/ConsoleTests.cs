@@ -10,7 +10,6 @@ using Microsoft.EntityFrameworkCore;
 using VirtualCore.Modules.Compute.Contracts;
 using VirtualCore.Modules.Compute.Domain;
 using VirtualCore.Modules.Identity.Domain;
-using VirtualCore.Modules.Identity.Features.Tokens;
 using VirtualCore.Modules.Identity.Features.Users;
 
 namespace VirtualCore.Portal.Tests;
@@ -36,7 +35,7 @@ public sealed class ConsoleTests : IAsyncLifetime
     public async Task A_ticket_opens_the_screen_once_and_the_keys_typed_change_it()
     {
         var vm = await RunningVmAsync("console-1");
-        var token = await TokenAsync(_admin, "operate");
+        var token = await _admin.TokenAsync("operate");
         var ticket = await TicketAsync(Bearer(token), vm);
         Assert.True(ticket.Simulated);
         var audited = await _portal.DbAsync(db => db.Set<AuditEntry>().Where(e => e.Action == "console.opened" && e.Target == "console-1").ToListAsync());
@@ -76,7 +75,7 @@ public sealed class ConsoleTests : IAsyncLifetime
     {
         var vm = await RunningVmAsync("console-2");
         var other = await RunningVmAsync("console-3");
-        var token = await TokenAsync(_admin, "operate");
+        var token = await _admin.TokenAsync("operate");
         var client = Bearer(token);
 
         // Cross-site WebSocket hijacking: the user's credentials, a foreign or missing Origin.
@@ -90,7 +89,7 @@ public sealed class ConsoleTests : IAsyncLifetime
 
         // Another user of the same customer, who may operate the VM, with the first user's ticket.
         var geselle = await GrantAsync(vm, "operate");
-        var geselleToken = await TokenAsync(Basic("geselle", "geselle-pass-1"), "operate");
+        var geselleToken = await Basic("geselle", "geselle-pass-1").TokenAsync("operate");
         Assert.Equal(HttpStatusCode.Forbidden, await RefusedAsync((await TicketAsync(client, vm)).SocketPath, geselleToken));
         Assert.NotEqual(Guid.Empty, geselle);
 
@@ -120,7 +119,7 @@ public sealed class ConsoleTests : IAsyncLifetime
         await GrantAsync(vm, "view");
         var viewer = Basic("geselle", "geselle-pass-1");
         Assert.Equal(HttpStatusCode.Forbidden, (await viewer.PostAsync($"/api/v1/vms/{vm}/console", null)).StatusCode);
-        Assert.Equal(HttpStatusCode.Forbidden, (await Bearer(await TokenAsync(_admin, "read")).PostAsync($"/api/v1/vms/{vm}/console", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await Bearer(await _admin.TokenAsync("read")).PostAsync($"/api/v1/vms/{vm}/console", null)).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await _portal.Demo().PostAsync($"/api/v1/vms/{vm}/console", null)).StatusCode);
 
         // A VM that is off has no screen: the answer says so.
@@ -135,7 +134,7 @@ public sealed class ConsoleTests : IAsyncLifetime
     {
         var vm = await RunningVmAsync("console-5");
         var grant = await GrantAsync(vm, "operate");
-        var token = await TokenAsync(Basic("geselle", "geselle-pass-1"), "operate");
+        var token = await Basic("geselle", "geselle-pass-1").TokenAsync("operate");
         using var socket = await ConnectAsync((await TicketAsync(Bearer(token), vm)).SocketPath, token);
         var rfb = new RfbClient(socket);
         await rfb.HandshakeAsync();
@@ -151,7 +150,7 @@ public sealed class ConsoleTests : IAsyncLifetime
     public async Task A_serial_ticket_opens_the_vms_serial_port_and_an_unknown_kind_is_refused_on_its_field()
     {
         var vm = await RunningVmAsync("serial-1");
-        var token = await TokenAsync(_admin, "operate");
+        var token = await _admin.TokenAsync("operate");
         var client = Bearer(token);
 
         var unknown = await client.PostAsync($"/api/v1/vms/{vm}/console?kind=telnet", null);
@@ -183,7 +182,7 @@ public sealed class ConsoleTests : IAsyncLifetime
     {
         var vm = await RunningVmAsync("console-6");
         await GrantAsync(vm, "manage");
-        var token = await TokenAsync(Basic("geselle", "geselle-pass-1"), "operate");
+        var token = await Basic("geselle", "geselle-pass-1").TokenAsync("operate");
         using var socket = await ConnectAsync((await TicketAsync(Bearer(token), vm)).SocketPath, token);
         var rfb = new RfbClient(socket);
         await rfb.HandshakeAsync();
@@ -219,12 +218,6 @@ public sealed class ConsoleTests : IAsyncLifetime
         return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
     }
 
-    private static async Task<string> TokenAsync(HttpClient client, string scope)
-    {
-        var response = await client.PostAsJsonAsync("/api/v1/tokens", new { name = $"console {scope} {Guid.NewGuid():N}", scopes = new[] { scope }, expiresInDays = 1 });
-        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
-        return (await response.Content.ReadFromJsonAsync<CreatedApiToken>(Api.Json))!.Token;
-    }
 
     private HttpClient Basic(string user, string password)
     {

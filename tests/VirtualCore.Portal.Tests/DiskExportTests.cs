@@ -9,7 +9,6 @@ using Microsoft.Extensions.Logging.Abstractions;
 using VirtualCore.Modules.Compute.Contracts;
 using VirtualCore.Modules.Compute.Domain;
 using VirtualCore.Modules.Compute.Features.DiskExports;
-using VirtualCore.Modules.Identity.Features.Tokens;
 using VirtualCore.Modules.Identity.Features.Users;
 
 namespace VirtualCore.Portal.Tests;
@@ -172,13 +171,13 @@ public sealed class DiskExportTests : IAsyncLifetime
 
         foreach (var scope in new[] { "read", "operate" })
         {
-            var token = Bearer(await TokenAsync(api, scope));
+            var token = Bearer(await api.TokenAsync(scope));
             Assert.Equal(HttpStatusCode.Forbidden, (await token.GetAsync(export.DownloadPath)).StatusCode);
             Assert.Equal(HttpStatusCode.Forbidden, (await token.PostAsJsonAsync(list, new { format = "raw" })).StatusCode);
             Assert.Equal(HttpStatusCode.Forbidden, (await token.DeleteAsync(delete)).StatusCode);
         }
 
-        var manage = Bearer(await TokenAsync(api, "manage"));
+        var manage = Bearer(await api.TokenAsync("manage"));
         Assert.Equal(HttpStatusCode.PartialContent, (await manage.SendAsync(Ranged(export, "bytes=0-7"))).StatusCode);
 
         Assert.Single(await api.GetAsync<DiskExportView[]>(list));
@@ -340,12 +339,6 @@ public sealed class DiskExportTests : IAsyncLifetime
         Assert.True(expected.AsSpan((int)(start - aligned), bytes.Length).SequenceEqual(bytes), $"the bytes from {start} are not the export's");
     }
 
-    private static async Task<string> TokenAsync(HttpClient client, string scope)
-    {
-        var response = await client.PostAsJsonAsync("/api/v1/tokens", new { name = $"export {scope} {Guid.NewGuid():N}", scopes = new[] { scope }, expiresInDays = 1 });
-        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
-        return (await response.Content.ReadFromJsonAsync<CreatedApiToken>(Api.Json))!.Token;
-    }
 
     private HttpClient Bearer(string token)
     {

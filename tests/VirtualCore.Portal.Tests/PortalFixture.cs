@@ -205,6 +205,14 @@ public static class Api
 {
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
+    /// <summary>A new API token of the client's user with one scope, valid a day.</summary>
+    public static async Task<string> TokenAsync(this HttpClient client, string scope)
+    {
+        var response = await client.PostAsJsonAsync("/api/v1/tokens", new { name = $"{scope} {Guid.NewGuid():N}", scopes = new[] { scope }, expiresInDays = 1 });
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        return (await response.Content.ReadFromJsonAsync<VirtualCore.Modules.Identity.Features.Tokens.CreatedApiToken>(Json))!.Token;
+    }
+
     public static async Task<JobAccepted> CreateVmAsync(this HttpClient client, string name, int vcpus = 1, int memoryGiB = 1, int diskGiB = 20, string? iso = "debian-12.8.0-amd64-netinst", Guid? requestId = null)
     {
         var response = await client.PostAsJsonAsync("/api/v1/vms", new { name, vCpus = vcpus, memoryGiB, diskGiB, isoName = iso, requestId });

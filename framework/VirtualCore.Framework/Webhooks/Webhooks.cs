@@ -20,6 +20,16 @@ public sealed class WebhookOptions
 
     /// <summary>How long one delivery may take.</summary>
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>The pause after the first failed attempt; each further one doubles it, up to an hour, for 24 hours.</summary>
+    public TimeSpan FirstRetryAfter { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How many webhook subscriptions one account (customer, reseller, the provider) may have.</summary>
+    public int MaxSubscriptions { get; set; } = 25;
+
+    /// <summary>The pause before attempt number <paramref name="attempts"/> + 1 after <paramref name="attempts"/> failed ones.</summary>
+    public TimeSpan RetryPause(int attempts) =>
+        TimeSpan.FromSeconds(Math.Min(3_600, FirstRetryAfter.TotalSeconds * Math.Pow(2, Math.Min(Math.Max(attempts - 1, 0), 20))));
 }
 
 /// <summary>Checks webhook URLs and the addresses they resolve to, when a URL is saved and again at every connection.</summary>

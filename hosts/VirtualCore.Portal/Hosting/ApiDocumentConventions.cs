@@ -47,6 +47,7 @@ internal static class ApiDocumentConventions
         ["Contracts"] = "A customer's contracts: order, upgrade, notice, and when each ends.",
         ["Invoices"] = "Monthly invoices with their PDF and XRechnung, credit notes and payments.",
         ["Prices"] = "The operator's wholesale and each reseller's retail price lists.",
+        ["Webhooks"] = "Signed HTTP callbacks for jobs, VM states, invoices and alerts: subscriptions, secret rotation and the delivery log.",
     };
 
     public static async Task DescribeDocumentAsync(OpenApiDocument document, OpenApiDocumentTransformerContext context, CancellationToken cancellationToken)

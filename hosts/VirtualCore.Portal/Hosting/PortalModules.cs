@@ -1,4 +1,5 @@
 using VirtualCore.Framework.Modules;
+using VirtualCore.Modules.Automation;
 using VirtualCore.Modules.Billing;
 using VirtualCore.Modules.Compute;
 using VirtualCore.Modules.Identity;
@@ -11,5 +12,5 @@ namespace VirtualCore.Portal;
 /// <summary>The modules this portal is composed of. The portal is the only place that names them.</summary>
 public static class PortalModules
 {
-    public static ModuleCatalog Catalog() => ModuleCatalog.Create([new TenancyModule(), new IdentityModule(), new InfrastructureModule(), new ComputeModule(), new MonitoringModule(), new BillingModule()]);
+    public static ModuleCatalog Catalog() => ModuleCatalog.Create([new TenancyModule(), new IdentityModule(), new InfrastructureModule(), new ComputeModule(), new MonitoringModule(), new BillingModule(), new AutomationModule()]);
 }

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.EntityFrameworkCore;
+using VirtualCore.Framework.Events;
 using VirtualCore.Framework.Leadership;
 using VirtualCore.Framework.Localisation;
 using VirtualCore.Framework.Mediation;
@@ -54,14 +55,14 @@ internal static class PortalServices
         {
             var connectionString = configuration["Database:ConnectionString"]
                 ?? throw new InvalidOperationException("Database:ConnectionString is required for PostgreSQL.");
-            services.AddDbContext<PostgresPortalDbContext>(o => o.UseNpgsql(connectionString));
+            services.AddDbContext<PostgresPortalDbContext>((sp, o) => o.UseNpgsql(connectionString).AddInterceptors(new TenantEventInterceptor(sp)));
             services.AddScoped<PortalDbContext>(sp => sp.GetRequiredService<PostgresPortalDbContext>());
             services.AddLeaderLease(configuration, connectionString);
         }
         else if (string.Equals(provider, "Sqlite", StringComparison.OrdinalIgnoreCase))
         {
             var connectionString = configuration["Database:ConnectionString"] ?? $"Data Source={Path.Combine(dataDirectory, "virtualcore.db")}";
-            services.AddDbContext<SqlitePortalDbContext>(o => o.UseSqlite(connectionString).AddInterceptors(new SqliteConnectionSetup()));
+            services.AddDbContext<SqlitePortalDbContext>((sp, o) => o.UseSqlite(connectionString).AddInterceptors(new SqliteConnectionSetup(), new TenantEventInterceptor(sp)));
             services.AddScoped<PortalDbContext>(sp => sp.GetRequiredService<SqlitePortalDbContext>());
             services.AddLeaderLease(configuration, postgresConnectionString: null);
         }

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using VirtualCore.Framework.Events;
 using VirtualCore.Framework.Mail;
 using VirtualCore.Framework.Mediation;
 using VirtualCore.Framework.Modules;
@@ -27,6 +28,7 @@ public sealed class BillingModule : IModule
 
     public void ConfigureServices(IServiceCollection services, IConfiguration configuration)
     {
+        services.AddTenantEvents<InvoiceEvents>(InvoiceEvents.Types);
         services.AddPageModel<PricesModel>(PricesEndpoints.Template);
         services.AddScoped<IValidator<CreateProduct>, CreateProductValidator>();
         services.AddScoped<IValidator<SetWholesalePrice>, SetWholesalePriceValidator>();

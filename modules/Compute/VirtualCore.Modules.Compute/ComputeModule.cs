@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using VirtualCore.Framework.Events;
 using VirtualCore.Framework.Mediation;
 using VirtualCore.Framework.Messaging;
 using VirtualCore.Framework.Modules;
@@ -72,6 +73,7 @@ public sealed class ComputeModule : IModule
 
         // What takes or gives back cores and RAM is decided one at a time: each reads what every rack server holds.
         services.AddExclusiveCommands(typeof(CreateVm), typeof(EditVmHardware), typeof(MigrateVm), typeof(UnparkVm), typeof(ParkVm), typeof(DeleteVm));
+        services.AddTenantEvents<ComputeEvents>(ComputeEvents.Types);
         services.AddScoped<IJobCompletion, CreateVmCompletion>();
         services.AddScoped<IJobCompletion, DeleteVmCompletion>();
         services.AddScoped<IJobCompletion, EditVmHardwareCompletion>();

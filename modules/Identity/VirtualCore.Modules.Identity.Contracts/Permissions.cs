@@ -51,6 +51,9 @@ public static class Permissions
     /// <summary>Cancelling invoices one issued (resellers' staff, the operator) and the monthly run (the operator).</summary>
     public const string InvoiceIssue = "billing.invoicing";
 
+    /// <summary>The webhooks of one's account: a customer's administrators, resellers' staff, the operator.</summary>
+    public const string WebhookManage = "automation.webhooks";
+
     /// <summary>The security audit log of what one administers.</summary>
     public const string AuditRead = "audit.read";
 

@@ -4,6 +4,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using VirtualCore.Framework.Events;
 using VirtualCore.Framework.Mail;
 using VirtualCore.Framework.Mediation;
 using VirtualCore.Framework.Modules;
@@ -50,6 +51,7 @@ public sealed class MonitoringModule : IModule
         services.Configure<AlertOptions>(configuration.GetSection("Alerts"));
         services.AddMailer(configuration);
         services.Configure<WebhookOptions>(configuration.GetSection("Webhooks"));
+        services.AddTenantEvents<AlertEventSource>(AlertEventSource.Types);
         services.AddScoped<AlertEngine>();
         services.AddScoped<AlertNotifications>();
         services.AddScoped<AlertSender>();

@@ -14,9 +14,9 @@ internal sealed class RolePermissionChecker(ITenantContext tenant, IHttpContextA
 
     private static readonly Dictionary<string, HashSet<string>> ByRole = new(StringComparer.Ordinal)
     {
-        [TenantClaims.OperatorRole] = [.. Read, Permissions.AlertManage, Permissions.ImageUpload, Permissions.NetworkManage, Permissions.Profile, Permissions.UserManage, Permissions.CustomerManage, Permissions.ResellerManage, Permissions.ThemeManage, Permissions.PriceManage, Permissions.ContractManage, Permissions.InvoiceRead, Permissions.InvoiceIssue, Permissions.AuditRead, Permissions.OperationsRead],
-        [TenantClaims.ResellerAdminRole] = [.. Read, Permissions.Profile, Permissions.UserManage, Permissions.CustomerManage, Permissions.ThemeManage, Permissions.PriceManage, Permissions.ContractManage, Permissions.InvoiceRead, Permissions.InvoiceIssue, Permissions.AuditRead],
-        [TenantClaims.CustomerAdminRole] = [.. Read, Permissions.AlertManage, Permissions.VmCreate, Permissions.ImageUpload, Permissions.VmOperate, Permissions.Profile, Permissions.UserManage, Permissions.ContractManage, Permissions.InvoiceRead, Permissions.AuditRead],
+        [TenantClaims.OperatorRole] = [.. Read, Permissions.AlertManage, Permissions.ImageUpload, Permissions.NetworkManage, Permissions.Profile, Permissions.UserManage, Permissions.CustomerManage, Permissions.ResellerManage, Permissions.ThemeManage, Permissions.PriceManage, Permissions.ContractManage, Permissions.InvoiceRead, Permissions.InvoiceIssue, Permissions.AuditRead, Permissions.OperationsRead, Permissions.WebhookManage],
+        [TenantClaims.ResellerAdminRole] = [.. Read, Permissions.Profile, Permissions.UserManage, Permissions.CustomerManage, Permissions.ThemeManage, Permissions.PriceManage, Permissions.ContractManage, Permissions.InvoiceRead, Permissions.InvoiceIssue, Permissions.AuditRead, Permissions.WebhookManage],
+        [TenantClaims.CustomerAdminRole] = [.. Read, Permissions.AlertManage, Permissions.VmCreate, Permissions.ImageUpload, Permissions.VmOperate, Permissions.Profile, Permissions.UserManage, Permissions.ContractManage, Permissions.InvoiceRead, Permissions.AuditRead, Permissions.WebhookManage],
         [TenantClaims.CustomerUserRole] = [.. Read, Permissions.AlertManage, Permissions.VmOperate, Permissions.Profile],
     };
 
@@ -25,7 +25,7 @@ internal sealed class RolePermissionChecker(ITenantContext tenant, IHttpContextA
     {
         [ApiScopes.Read] = [.. Read, Permissions.AuditRead, Permissions.InvoiceRead],
         [ApiScopes.Operate] = [.. Read, Permissions.AuditRead, Permissions.InvoiceRead, Permissions.VmOperate, Permissions.AlertManage],
-        [ApiScopes.Manage] = [.. Read, Permissions.AuditRead, Permissions.VmOperate, Permissions.AlertManage, Permissions.VmCreate, Permissions.ImageUpload, Permissions.NetworkManage, Permissions.UserManage, Permissions.CustomerManage, Permissions.ResellerManage, Permissions.ThemeManage, Permissions.PriceManage, Permissions.ContractManage, Permissions.InvoiceRead, Permissions.InvoiceIssue],
+        [ApiScopes.Manage] = [.. Read, Permissions.AuditRead, Permissions.VmOperate, Permissions.AlertManage, Permissions.VmCreate, Permissions.ImageUpload, Permissions.NetworkManage, Permissions.UserManage, Permissions.CustomerManage, Permissions.ResellerManage, Permissions.ThemeManage, Permissions.PriceManage, Permissions.ContractManage, Permissions.InvoiceRead, Permissions.InvoiceIssue, Permissions.WebhookManage],
     };
 
     /// <summary>The highest scope of a principal that came with an API token; null for a person (cookie or Basic).</summary>

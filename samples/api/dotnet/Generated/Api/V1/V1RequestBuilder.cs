@@ -30,6 +30,7 @@ using VirtualCore.Samples.ApiClient.Generated.Api.V1.Theme;
 using VirtualCore.Samples.ApiClient.Generated.Api.V1.Tokens;
 using VirtualCore.Samples.ApiClient.Generated.Api.V1.Users;
 using VirtualCore.Samples.ApiClient.Generated.Api.V1.Vms;
+using VirtualCore.Samples.ApiClient.Generated.Api.V1.Webhooks;
 namespace VirtualCore.Samples.ApiClient.Generated.Api.V1
 {
     /// <summary>
@@ -157,6 +158,11 @@ namespace VirtualCore.Samples.ApiClient.Generated.Api.V1
         public global::VirtualCore.Samples.ApiClient.Generated.Api.V1.Vms.VmsRequestBuilder Vms
         {
             get => new global::VirtualCore.Samples.ApiClient.Generated.Api.V1.Vms.VmsRequestBuilder(PathParameters, RequestAdapter);
+        }
+        /// <summary>The webhooks property</summary>
+        public global::VirtualCore.Samples.ApiClient.Generated.Api.V1.Webhooks.WebhooksRequestBuilder Webhooks
+        {
+            get => new global::VirtualCore.Samples.ApiClient.Generated.Api.V1.Webhooks.WebhooksRequestBuilder(PathParameters, RequestAdapter);
         }
         /// <summary>
         /// Instantiates a new <see cref="global::VirtualCore.Samples.ApiClient.Generated.Api.V1.V1RequestBuilder"/> and sets the default values.
