@@ -84,7 +84,10 @@ public sealed class PortalFixture : WebApplicationFactory<Program>
 
     /// <summary>A browser-like client for one portal host name: keeps cookies, follows no redirects.</summary>
     public PortalSession Session(string host = "localhost") =>
-        new(CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true, BaseAddress = new Uri($"http://{host}") }));
+        new(CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true, BaseAddress = HostAddress(host) }));
+
+    /// <summary>The portal under a host name: on the real server's port when there is one.</summary>
+    private Uri HostAddress(string host) => _realServer ? new UriBuilder(BaseAddress) { Host = host }.Uri : new Uri($"http://{host}");
 
     public NodeAgentHost Agents => Services.GetRequiredService<NodeAgentHost>();
 

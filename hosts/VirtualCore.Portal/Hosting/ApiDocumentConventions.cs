@@ -47,6 +47,7 @@ internal static class ApiDocumentConventions
         ["Contracts"] = "A customer's contracts: order, upgrade, notice, and when each ends.",
         ["Invoices"] = "Monthly invoices with their PDF and XRechnung, credit notes and payments.",
         ["Prices"] = "The operator's wholesale and each reseller's retail price lists.",
+        ["SOAP"] = "The VM lifecycle as a SOAP 1.1 service with a WSDL, for automation written against SOAP.",
         ["Webhooks"] = "Signed HTTP callbacks for jobs, VM states, invoices and alerts: subscriptions, secret rotation and the delivery log.",
     };
 

@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using SoapCore;
 using VirtualCore.Framework.Mediation;
 using VirtualCore.Framework.Modules;
 using VirtualCore.Framework.Views;
@@ -16,10 +17,13 @@ using VirtualCore.Modules.Identity.Contracts;
 
 namespace VirtualCore.Modules.Automation;
 
-/// <summary>Signed webhooks: accounts subscribe URLs to the events other modules raise; deliveries are queued with the change and retried for a day.</summary>
+/// <summary>
+/// Automation: signed webhooks (accounts subscribe URLs to the events other modules raise; deliveries are queued with the
+/// change and retried for a day) and the VM lifecycle as a SOAP service.
+/// </summary>
 public sealed class AutomationModule : IModule
 {
-    public ModuleManifest Manifest { get; } = new("Automation", "Webhooks", new Version(1, 0), ["Tenancy", "Identity"], [WebhookPages.ListTemplate, WebhookPages.DetailTemplate]);
+    public ModuleManifest Manifest { get; } = new("Automation", "Webhooks and the SOAP service", new Version(1, 0), ["Tenancy", "Identity"], [WebhookPages.ListTemplate, WebhookPages.DetailTemplate]);
 
     public void ConfigureServices(IServiceCollection services, IConfiguration configuration)
     {
@@ -27,6 +31,8 @@ public sealed class AutomationModule : IModule
         services.AddPageModel<WebhooksModel>(WebhookPages.ListTemplate);
         services.AddPageModel<WebhookModel>(WebhookPages.DetailTemplate);
         services.AddSingleton(new NavigationItem("Webhooks", "/webhooks", 90, Permissions.WebhookManage));
+        services.AddSoapCore();
+        services.AddScoped<IVirtualCoreSoap, VirtualCoreSoap>();
         services.AddScoped<WebhookSender>();
         services.AddHostedService<WebhookDeliveryService>();
         services.AddHttpClient(WebhookSender.HttpClientName, (sp, client) => client.Timeout = sp.GetRequiredService<IOptions<WebhookOptions>>().Value.Timeout)
@@ -74,6 +80,7 @@ public sealed class AutomationModule : IModule
     public void MapEndpoints(IEndpointRouteBuilder endpoints)
     {
         WebhookEndpoints.Map(endpoints);
+        SoapEndpoint.Map(endpoints);
         WebhookPages.Map(endpoints);
     }
 }

@@ -97,6 +97,15 @@ internal static class IdentityAuthentication
         if (IsApi(context.HttpContext) || context.Request.Path.StartsWithSegments("/hubs") || IsConsoleSocket(context.HttpContext))
         {
             context.Response.StatusCode = status;
+            if (status == StatusCodes.Status401Unauthorized && IsApi(context.HttpContext))
+            {
+                // Say how to authenticate (RFC 9110): a token, or Basic — the latter only to callers without a session
+                // cookie, so a page whose session ran out never makes the browser ask for a password in a dialog.
+                context.Response.Headers.WWWAuthenticate = context.Request.Headers.Cookie.Count == 0
+                    ? "Bearer, Basic realm=\"VirtualCore\", charset=\"UTF-8\""
+                    : "Bearer";
+            }
+
             return Task.CompletedTask;
         }
 

@@ -6,6 +6,7 @@ using System.Collections.Generic;
 using System.IO;
 using System.Threading.Tasks;
 using System;
+using VirtualCore.Samples.ApiClient.Generated.Api.Soap;
 using VirtualCore.Samples.ApiClient.Generated.Api.V1;
 namespace VirtualCore.Samples.ApiClient.Generated.Api
 {
@@ -15,6 +16,11 @@ namespace VirtualCore.Samples.ApiClient.Generated.Api
     [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
     public partial class ApiRequestBuilder : BaseRequestBuilder
     {
+        /// <summary>The soap property</summary>
+        public global::VirtualCore.Samples.ApiClient.Generated.Api.Soap.SoapRequestBuilder Soap
+        {
+            get => new global::VirtualCore.Samples.ApiClient.Generated.Api.Soap.SoapRequestBuilder(PathParameters, RequestAdapter);
+        }
         /// <summary>The v1 property</summary>
         public global::VirtualCore.Samples.ApiClient.Generated.Api.V1.V1RequestBuilder V1
         {
