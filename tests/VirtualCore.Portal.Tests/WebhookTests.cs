@@ -280,22 +280,22 @@ public sealed class WebhookTests(WebhookPortal fixture) : IClassFixture<WebhookP
 
         using var owner = _portal.Session();
         await owner.SignInAsync("demo", "demo-pass-1");
-        var list = await owner.Client.GetStringAsync("/webhooks");
+        var list = await owner.Client.GetStringAsync("/admin/webhooks");
         Assert.Contains(_receiver.Url("page"), list);
         Assert.Contains("job.failed", list); // offered in the form
-        var detail = await owner.Client.GetStringAsync($"/webhooks/{hook.Webhook.Id}");
+        var detail = await owner.Client.GetStringAsync($"/admin/webhooks/{hook.Webhook.Id}");
         Assert.Contains("ping", detail);
         Assert.Contains("data-redeliver", detail);
 
         using var stranger = _portal.Session();
         await stranger.SignInAsync("other", "other-pass-1");
-        Assert.Equal(HttpStatusCode.NotFound, (await stranger.Client.GetAsync($"/webhooks/{hook.Webhook.Id}")).StatusCode);
-        Assert.DoesNotContain(_receiver.Url("page"), await stranger.Client.GetStringAsync("/webhooks"));
+        Assert.Equal(HttpStatusCode.NotFound, (await stranger.Client.GetAsync($"/admin/webhooks/{hook.Webhook.Id}")).StatusCode);
+        Assert.DoesNotContain(_receiver.Url("page"), await stranger.Client.GetStringAsync("/admin/webhooks"));
 
         // A customer's user has no webhooks page.
         using var user = _portal.Session("kamp.localhost");
         await user.SignInAsync("geselle", "geselle-pass-1");
-        Assert.Equal(HttpStatusCode.Forbidden, (await user.Client.GetAsync("/webhooks")).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await user.Client.GetAsync("/admin/webhooks")).StatusCode);
     }
 }
 

@@ -30,7 +30,7 @@ public sealed class AutomationModule : IModule
         services.Configure<WebhookOptions>(configuration.GetSection("Webhooks"));
         services.AddPageModel<WebhooksModel>(WebhookPages.ListTemplate);
         services.AddPageModel<WebhookModel>(WebhookPages.DetailTemplate);
-        services.AddSingleton(new NavigationItem("Webhooks", "/webhooks", 90, Permissions.WebhookManage));
+        services.AddSingleton(new NavigationItem("Webhooks", "/admin/webhooks", 65, Permissions.WebhookManage));
         services.AddSoapCore();
         services.AddScoped<IVirtualCoreSoap, VirtualCoreSoap>();
         services.AddScoped<WebhookSender>();

@@ -50,15 +50,18 @@ public sealed class PageAuditTests : PortalBrowserTests
             return await db.SaveChangesAsync();
         });
 
+        var hook = await Portal.Demo().PostAsJsonAsync("/api/v1/webhooks", new { url = "https://hooks.example.com/audit", events = new[] { "job.completed" }, description = "audit" });
+        var hookId = (await hook.Content.ReadFromJsonAsync<VirtualCore.Modules.Automation.Contracts.CreatedWebhook>(Api.Json))!.Webhook.Id;
+        await Portal.Demo().PostAsync($"/api/v1/webhooks/{hookId}/ping", null);
         var kampUrl = HostUrl("kamp.localhost");
         var visits = new List<(string Theme, string Base, string? User, string Password, string[] Paths)>
         {
             ("default", BaseUrl, null, "", ["/login", "/cancel-contracts"]),
-            ("default", BaseUrl, "demo", "demo-pass-1", ["/overview", "/vms", "/vms/new", $"/vms/{demoVm}", $"/vms/{demoVm}/hardware", $"/vms/{demoVm}/console", "/jobs", "/alerts", "/isos", "/admin/prices", "/admin/contracts", "/admin/users", "/profile", "/admin/audit"]),
+            ("default", BaseUrl, "demo", "demo-pass-1", ["/overview", "/vms", "/vms/new", $"/vms/{demoVm}", $"/vms/{demoVm}/hardware", $"/vms/{demoVm}/console", "/jobs", "/alerts", "/isos", "/admin/prices", "/admin/contracts", "/admin/users", "/profile", "/admin/audit", "/admin/webhooks", $"/admin/webhooks/{hookId}"]),
             ("default", BaseUrl, "operator", "operator-pass-1", ["/overview", "/nodes", "/admin/prices", "/admin/contracts", "/admin/invoices", "/admin/invoices?unpaid=true", "/admin/revenue", "/admin/billing-details", "/admin/resellers", "/admin/customers", "/admin/theme", "/operations/ip-pools", "/operations/dead-letters"]),
             ("harbour", kampUrl, null, "", ["/login", "/cancel-contracts"]),
             ("harbour", kampUrl, "baecker", "baecker-pass-1", ["/overview", "/vms", "/vms/new", $"/vms/{kampVm}", "/jobs", "/alerts", "/isos", "/admin/prices", "/admin/contracts", $"/admin/contracts/{contract!.Id}/cancel", $"/admin/contracts/{contract.Id}/upgrade", "/admin/invoices", $"/admin/invoices/{invoice.Id}", "/admin/billing-details", "/profile"]),
-            ("harbour", kampUrl, "kamp-admin", "kamp-admin-pass-1", ["/admin/prices", "/admin/contracts", "/admin/invoices", $"/admin/invoices/{invoice.Id}", "/admin/revenue", "/admin/contract-notices", "/admin/customers", "/admin/users", "/admin/theme"]),
+            ("harbour", kampUrl, "kamp-admin", "kamp-admin-pass-1", ["/admin/prices", "/admin/contracts", "/admin/invoices", $"/admin/invoices/{invoice.Id}", "/admin/revenue", "/admin/contract-notices", "/admin/customers", "/admin/users", "/admin/theme", "/admin/webhooks"]),
         };
 
         var screenshots = Environment.GetEnvironmentVariable("VCORE_SCREENSHOTS");

@@ -8,7 +8,7 @@ using VirtualCore.Modules.Automation.Contracts;
 
 namespace VirtualCore.Modules.Automation.Web;
 
-/// <summary>The pages /webhooks (the account's subscriptions, a new one) and /webhooks/{id} (its delivery log, send again, the secret).</summary>
+/// <summary>The pages /admin/webhooks (the account's subscriptions, a new one) and /admin/webhooks/{id} (its delivery log, send again, the secret).</summary>
 internal static class WebhookPages
 {
     public const string ListTemplate = "Automation/Webhooks.sbn-html";
@@ -17,7 +17,7 @@ internal static class WebhookPages
 
     public static void Map(IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapGet("/webhooks", async (HttpContext http, IPageRenderer renderer, ISender sender) =>
+        endpoints.MapGet("/admin/webhooks", async (HttpContext http, IPageRenderer renderer, ISender sender) =>
             {
                 var ct = http.RequestAborted;
                 var hooks = await sender.Send(new ListWebhooks(), ct);
@@ -29,7 +29,7 @@ internal static class WebhookPages
             })
             .RequireAuthorization().ExcludeFromDescription();
 
-        endpoints.MapGet("/webhooks/{webhookId:guid}", async (Guid webhookId, long? before, HttpContext http, IPageRenderer renderer, ISender sender) =>
+        endpoints.MapGet("/admin/webhooks/{webhookId:guid}", async (Guid webhookId, long? before, HttpContext http, IPageRenderer renderer, ISender sender) =>
             {
                 var ct = http.RequestAborted;
                 var hook = await sender.Send(new GetWebhook(webhookId), ct);
@@ -46,7 +46,7 @@ internal static class WebhookPages
                         d.LastError ?? "",
                         PageFormat.Timestamp(d.NextAttemptAt),
                         d.RedeliveryOf?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "")).ToArray(),
-                    deliveries.More ? $"/webhooks/{webhookId}?before={deliveries.Deliveries[^1].Id}" : "");
+                    deliveries.More ? $"/admin/webhooks/{webhookId}?before={deliveries.Deliveries[^1].Id}" : "");
                 return await renderer.RenderAsync(http, DetailTemplate, "Webhook", model);
             })
             .RequireAuthorization().ExcludeFromDescription();
