@@ -51,6 +51,7 @@ public sealed class VcoreCommands(TextWriter stdout, TextWriter stderr, TextRead
         root.Subcommands.Add(RecoveryPoint());
         root.Subcommands.Add(Iso());
         root.Subcommands.Add(Invoice());
+        root.Subcommands.Add(Webhook());
         root.Subcommands.Add(Completion());
 
         var parsed = root.Parse(args);
@@ -368,6 +369,86 @@ public sealed class VcoreCommands(TextWriter stdout, TextWriter stderr, TextRead
         iso.Subcommands.Add(list);
         return iso;
     }
+
+    private Command Webhook()
+    {
+        var webhook = new Command("webhook", "Webhooks of your account: list, create, ping, deliveries, delete.");
+        Column[] columns =
+        [
+            new("ID", e => Output.Text(e, "id")),
+            new("URL", e => Output.Text(e, "url")),
+            new("EVENTS", e => Output.Text(e, "events")),
+            new("ON", e => e.TryGetProperty("enabled", out var on) && on.ValueKind == JsonValueKind.True ? "yes" : "no"),
+            new("WAITING", e => Output.Text(e, "waiting")),
+            new("LAST ERROR", e => Output.Text(e, "lastError")),
+        ];
+
+        var list = new Command("list", "Your account's webhook subscriptions.");
+        list.SetAction((p, ct) => WithPortalAsync(p, async (client, output) =>
+        {
+            output.Rows(await client.GetAsync("api/v1/webhooks", ct), columns);
+            return ExitCodes.Ok;
+        }));
+        webhook.Subcommands.Add(list);
+
+        var url = new Option<string>("--url") { Description = "Where events go: an https URL on a public address.", Required = true };
+        var events = new Option<string[]>("--event") { Description = "An event type (repeat it; * for all): job.completed, job.failed, vm.state-changed, invoice.issued, alert.fired, alert.resolved.", Required = true, AllowMultipleArgumentsPerToken = true };
+        var description = new Option<string?>("--description") { Description = "What it is for." };
+        var create = new Command("create", "Subscribes a URL to events; prints the signing secret, this once.") { url, events, description };
+        create.SetAction((p, ct) => WithPortalAsync(p, async (client, output) =>
+        {
+            var created = await client.PostAsync("api/v1/webhooks", new { url = p.GetValue(url), events = p.GetValue(events), description = p.GetValue(description) }, ct);
+            output.One(created, new Column("ID", e => Output.Text(e.GetProperty("webhook"), "id")), new Column("URL", e => Output.Text(e.GetProperty("webhook"), "url")), new Column("SECRET", e => Output.Text(e, "secret")));
+            return ExitCodes.Ok;
+        }));
+        webhook.Subcommands.Add(create);
+
+        var pinged = new Argument<Guid>("webhook") { Description = "The webhook's id (vcore webhook list)." };
+        var ping = new Command("ping", "Queues a ping event to the webhook, to try its receiver.") { pinged };
+        ping.SetAction((p, ct) => WithPortalAsync(p, async (client, output) =>
+        {
+            output.One(await client.PostAsync($"api/v1/webhooks/{p.GetValue(pinged)}/ping", null, ct), DeliveryColumns);
+            return ExitCodes.Ok;
+        }));
+        webhook.Subcommands.Add(ping);
+
+        var logged = new Argument<Guid>("webhook") { Description = "The webhook's id." };
+        var limit = new Option<int>("--limit") { Description = "How many (1–200), newest first.", DefaultValueFactory = _ => 50 };
+        var deliveries = new Command("deliveries", "The webhook's delivery log: status, attempts, the receiver's last answer.") { logged, limit };
+        deliveries.SetAction((p, ct) => WithPortalAsync(p, async (client, output) =>
+        {
+            var log = await client.GetAsync($"api/v1/webhooks/{p.GetValue(logged)}/deliveries?limit={p.GetValue(limit)}", ct);
+            output.Rows(log.GetProperty("deliveries"), DeliveryColumns);
+            return ExitCodes.Ok;
+        }));
+        webhook.Subcommands.Add(deliveries);
+
+        var doomed = new Argument<Guid>("webhook") { Description = "The webhook's id." };
+        var yes = new Option<bool>("--yes") { Description = "Confirms: its log goes with it and nothing waiting is sent." };
+        var delete = new Command("delete", "Deletes the webhook and its delivery log (needs --yes).") { doomed, yes };
+        delete.SetAction((p, ct) => WithPortalAsync(p, async (client, output) =>
+        {
+            if (!p.GetValue(yes))
+            {
+                throw new CliException(ExitCodes.Usage, "Deleting the webhook drops its log and what waits: add --yes to confirm.");
+            }
+
+            await client.DeleteAsync($"api/v1/webhooks/{p.GetValue(doomed)}", ct);
+            return ExitCodes.Ok;
+        }));
+        webhook.Subcommands.Add(delete);
+        return webhook;
+    }
+
+    private static readonly Column[] DeliveryColumns =
+    [
+        new("NO", e => Output.Text(e, "id")),
+        new("EVENT", e => Output.Text(e, "event")),
+        new("QUEUED", e => Output.Time(e, "createdAt")),
+        new("STATUS", e => Output.Text(e, "status")),
+        new("ATTEMPTS", e => Output.Text(e, "attempts")),
+        new("ANSWER", e => $"{Output.Text(e, "lastStatusCode")} {Output.Text(e, "lastError")}".Trim()),
+    ];
 
     private Command Invoice()
     {

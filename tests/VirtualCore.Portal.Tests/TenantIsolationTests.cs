@@ -36,6 +36,9 @@ public sealed class TenantIsolationTests : IAsyncLifetime
     });
     private readonly Dictionary<string, Guid> _ids = [];
 
+    /// <summary>Resources whose routes take a number (a webhook delivery's).</summary>
+    private readonly Dictionary<string, long> _numbers = [];
+
     public async Task InitializeAsync()
     {
         var kampAdmin = _portal.ApiClient("kamp-admin", "kamp-admin-pass-1");
@@ -134,6 +137,30 @@ public sealed class TenantIsolationTests : IAsyncLifetime
         _ids["poolId"] = (await Created<JsonElement>(provider.PostAsJsonAsync("/api/v1/ip-pools", new { name = "isolation", subnet = "198.51.100.0/24" }))).GetProperty("id").GetGuid();
         _ids["address"] = Guid.NewGuid();
 
+        // A webhook of the bakery's (switched off, so nothing it hears changes the database meanwhile) and one delivery of it.
+        var hook = await Created<JsonElement>(baecker.PostAsJsonAsync("/api/v1/webhooks", new { url = "https://hooks.example.com/isolation", events = new[] { "*" } }));
+        _ids["webhookId"] = hook.GetProperty("webhook").GetProperty("id").GetGuid();
+        Assert.Equal(HttpStatusCode.OK, (await baecker.PatchAsJsonAsync($"/api/v1/webhooks/{_ids["webhookId"]}", new { enabled = false })).StatusCode);
+        _numbers["deliveryId"] = await _portal.DbAsync(async db =>
+        {
+            var delivery = new VirtualCore.Modules.Automation.Domain.WebhookDelivery
+            {
+                SubscriptionId = _ids["webhookId"],
+                ResellerId = DemoTenants.KampId,
+                CustomerId = DemoTenants.KampCustomerId,
+                EventId = Guid.NewGuid(),
+                Event = "ping",
+                Body = "{}",
+                CreatedAt = DateTimeOffset.UtcNow,
+                NextAttemptAt = DateTimeOffset.UtcNow,
+                DeliveredAt = DateTimeOffset.UtcNow,
+                Attempts = 1,
+            };
+            db.Add(delivery);
+            await db.SaveChangesAsync();
+            return delivery.Id;
+        });
+
         // An agent's console delivery: no tenant's resource, only a waiting session's secret opens it.
         _ids["sessionId"] = Guid.NewGuid();
 
@@ -177,9 +204,10 @@ public sealed class TenantIsolationTests : IAsyncLifetime
         var failures = new List<string>();
         foreach (var (template, method, pattern) in endpoints)
         {
-            var real = await CallAsync(session, method, Url(pattern, name => _ids.TryGetValue(name, out var id) ? id
+            var real = await CallAsync(session, method, Url(pattern, name => _ids.TryGetValue(name, out var id) ? id.ToString()
+                : _numbers.TryGetValue(name, out var number) ? number.ToString(System.Globalization.CultureInfo.InvariantCulture)
                 : throw new InvalidOperationException($"{template} takes '{name}': give the test a resource of that kind to try.")), csrf);
-            var madeUp = await CallAsync(session, method, Url(pattern, _ => Guid.NewGuid()), csrf);
+            var madeUp = await CallAsync(session, method, Url(pattern, name => _numbers.ContainsKey(name) ? "987654321" : Guid.NewGuid().ToString()), csrf);
             var sameCustomer = who == "the same customer without a grant";
             var acceptable = real == HttpStatusCode.NotFound
                 || (real == HttpStatusCode.Forbidden && (sameCustomer || madeUp == HttpStatusCode.Forbidden));
@@ -200,11 +228,11 @@ public sealed class TenantIsolationTests : IAsyncLifetime
             .Where(e => !e.Item1.StartsWith("/hubs", StringComparison.Ordinal))
             .ToArray();
 
-    private static string Url(RoutePattern pattern, Func<string, Guid> id) =>
+    private static string Url(RoutePattern pattern, Func<string, string> id) =>
         "/" + string.Join("/", pattern.PathSegments.Select(segment => string.Concat(segment.Parts.Select(part => part switch
         {
             RoutePatternLiteralPart literal => literal.Content,
-            RoutePatternParameterPart parameter => id(parameter.Name).ToString(),
+            RoutePatternParameterPart parameter => id(parameter.Name),
             _ => "",
         }))));
 

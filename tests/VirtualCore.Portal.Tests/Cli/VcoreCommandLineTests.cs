@@ -97,6 +97,45 @@ public sealed class VcoreCommandLineTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Webhooks_are_made_pinged_logged_and_deleted_from_the_command_line_within_the_accounts_rights()
+    {
+        var config = Path.Combine(_home, "hooks", "config.json");
+        Assert.Equal(0, (await VcoreAsync(config, "demo-pass-1\n", "login", "--url", _url, "--user", "demo", "--password-stdin")).Exit);
+
+        var refused = await VcoreAsync(config, null, "webhook", "create", "--url", "https://169.254.169.254/latest", "--event", "job.failed");
+        Assert.Equal(6, refused.Exit);
+        Assert.Contains("public addresses only", refused.Err, StringComparison.Ordinal);
+
+        var created = await VcoreAsync(config, null, "webhook", "create", "--url", "https://hooks.example.com/cli", "--event", "job.failed", "--event", "vm.state-changed", "-o", "json");
+        Assert.True(created.Exit == 0, created.Err);
+        var made = JsonDocument.Parse(created.Out).RootElement;
+        Assert.StartsWith("whsec_", made.GetProperty("secret").GetString(), StringComparison.Ordinal);
+        var id = made.GetProperty("webhook").GetProperty("id").GetString()!;
+
+        var table = await VcoreAsync(config, null, "webhook", "list");
+        Assert.Contains(table.Out.Split('\n'), l => l.Contains(id, StringComparison.Ordinal) && l.Contains("https://hooks.example.com/cli", StringComparison.Ordinal) && l.Contains("job.failed, vm.state-changed", StringComparison.Ordinal));
+        Assert.DoesNotContain("whsec_", table.Out, StringComparison.Ordinal);
+
+        Assert.Equal(0, (await VcoreAsync(config, null, "webhook", "ping", id)).Exit);
+        var log = JsonDocument.Parse((await VcoreAsync(config, null, "webhook", "deliveries", id, "-o", "json")).Out).RootElement;
+        Assert.Equal(["ping"], log.EnumerateArray().Select(d => d.GetProperty("event").GetString()));
+
+        // Another customer's administrator does not find it; deleting needs --yes.
+        var other = Path.Combine(_home, "other-hooks", "config.json");
+        Assert.Equal(0, (await VcoreAsync(other, "other-pass-1\n", "login", "--url", _url, "--user", "other", "--password-stdin")).Exit);
+        Assert.Equal(5, (await VcoreAsync(other, null, "webhook", "ping", id)).Exit);
+        Assert.Equal(5, (await VcoreAsync(other, null, "webhook", "delete", id, "--yes")).Exit);
+        Assert.Equal(2, (await VcoreAsync(config, null, "webhook", "delete", id)).Exit);
+        Assert.Equal(0, (await VcoreAsync(config, null, "webhook", "delete", id, "--yes")).Exit);
+        Assert.Empty(JsonDocument.Parse((await VcoreAsync(config, null, "webhook", "list", "-o", "json")).Out).RootElement.EnumerateArray());
+
+        // A token of scope read may not even list them (webhooks are the account administrators' to manage).
+        var reader = Path.Combine(_home, "hooks-reader", "config.json");
+        Assert.Equal(0, (await VcoreAsync(reader, "demo-pass-1\n", "login", "--url", _url, "--user", "demo", "--password-stdin", "--scope", "read")).Exit);
+        Assert.Equal(4, (await VcoreAsync(reader, null, "webhook", "list")).Exit);
+    }
+
+    [Fact]
     public async Task Each_refusal_has_its_exit_code_and_the_portals_reason_and_no_tenant_is_crossed()
     {
         var nobody = Path.Combine(_home, "nobody", "config.json");
