@@ -3,6 +3,7 @@ using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using VirtualCore.Framework.Leadership;
 using VirtualCore.Framework.Localisation;
 using VirtualCore.Framework.Mail;
@@ -154,6 +155,7 @@ internal sealed class AlertDeliveryService(IServiceScopeFactory scopes, ILeaderL
 internal sealed class AlertSender(
     PortalDbContext db,
     IHttpClientFactory http,
+    IOptions<WebhookOptions> options,
     IMailer mailer,
     TimeProvider clock,
     ILogger<AlertSender> logger)
@@ -198,8 +200,7 @@ internal sealed class AlertSender(
             else
             {
                 delivery.LastError = error.Length > 500 ? error[..500] : error;
-                var pause = TimeSpan.FromSeconds(Math.Min(3_600, 10 * Math.Pow(2, Math.Min(delivery.Attempts - 1, 20))));
-                delivery.NextAttemptAt = clock.GetUtcNow() + pause;
+                delivery.NextAttemptAt = clock.GetUtcNow() + options.Value.RetryPause(delivery.Attempts);
                 delivery.Abandoned = rule is null || delivery.NextAttemptAt - delivery.CreatedAt > AlertDeliveryService.GiveUpAfter;
                 logger.LogInformation("Alert notification {Id} to {Channel} not delivered (attempt {Attempts}): {Error}", delivery.Id, delivery.Channel, delivery.Attempts, delivery.LastError);
             }
