@@ -78,6 +78,7 @@ app.UseRateLimiter();
 // The console's WebSockets (each checks its own Origin: same origin only, see ConsoleEndpoints).
 app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(20) });
 app.MapOpenApi("/openapi/{documentName}.json");
+app.MapApiReference();
 app.MapThemeAssets();
 app.MapGet("/health", () => Results.Ok(new { status = "ok" })).ExcludeFromDescription();
 app.MapPortalObservability();

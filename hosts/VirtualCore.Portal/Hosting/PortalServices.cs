@@ -105,9 +105,13 @@ internal static class PortalServices
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.AddExceptionHandler<HtmlExceptionHandler>();
         services.AddExceptionHandler<RequestExceptionHandler>();
-        services.AddOpenApi("v1", o => o.AddDocumentTransformer((document, _, _) =>
+        services.AddOpenApi("v1", o => o.AddDocumentTransformer((document, context, _) =>
         {
-            document.Info.Title = "VirtualCore Platform API";
+            // A reseller's portal describes its API under the reseller's brand (white label); the provider's says VirtualCore.
+            var reseller = context.ApplicationServices.GetRequiredService<IHttpContextAccessor>().HttpContext is { } http
+                ? HostTenancy.ResellerOf(http)
+                : null;
+            document.Info.Title = reseller is { IsProvider: false } ? $"{reseller.BrandName} API" : "VirtualCore Platform API";
             document.Info.Version = "v1";
             document.Info.Description = "vServers, jobs and rack servers. Authenticate with an API token (Authorization: Bearer vct_…; "
                 + "its scope — read ⊂ operate ⊂ manage — bounds what it can reach, see each operation's x-vcore-scope), HTTP Basic, "

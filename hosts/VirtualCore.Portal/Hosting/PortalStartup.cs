@@ -105,12 +105,12 @@ internal static class PortalStartup
         {
             logger.LogInformation(
                 "VirtualCore Platform is running. Sign in at {Url}/login as 'demo' with password 'demo-pass-1' (customer admin of Demo GmbH); "
-                + "'operator' / 'operator-pass-1' for the provider. API: {Url}/openapi/v1.json. Simulated rack servers: {Embedded}.",
+                + "'operator' / 'operator-pass-1' for the provider. API: {Url}/api/docs. Simulated rack servers: {Embedded}.",
                 url, url, embedded);
         }
         else
         {
-            logger.LogInformation("VirtualCore Platform is running at {Url}. API: {Url}/openapi/v1.json. Simulated rack servers: {Embedded}.", url, url, embedded);
+            logger.LogInformation("VirtualCore Platform is running at {Url}. API: {Url}/api/docs. Simulated rack servers: {Embedded}.", url, url, embedded);
         }
     }
 }

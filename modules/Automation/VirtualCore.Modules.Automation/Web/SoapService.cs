@@ -238,7 +238,8 @@ internal static class SoapEndpoint
             })
             .RequireAuthorization().RequireScope(ApiScopes.Read) // the least an operation needs; each one's permission is checked as in the REST API
             .WithTags("SOAP").WithName("CallSoapOperation")
-            .WithSummary("The VM lifecycle as a SOAP 1.1 service (contract urn:virtualcore:soap:v1, WSDL at GET /api/soap/v1?wsdl): "
+            .WithSummary("Call a SOAP operation")
+            .WithDescription("The VM lifecycle as a SOAP 1.1 service (contract urn:virtualcore:soap:v1, WSDL at GET /api/soap/v1?wsdl): "
                 + "ListVms, GetVm, CreateVm, StartVm, ShutdownVm, PowerOffVm, RestartVm, ResetVm, PauseVm, ResumeVm, DeleteVm, GetJob. "
                 + "The same permissions, tenants and jobs as the REST API; refusals are faults with the code NotFound, Forbidden, Invalid or Conflict.")
             .Accepts<string>("text/xml")

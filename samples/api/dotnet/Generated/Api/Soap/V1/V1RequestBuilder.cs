@@ -34,7 +34,7 @@ namespace VirtualCore.Samples.ApiClient.Generated.Api.Soap.V1
         {
         }
         /// <summary>
-        /// API token scope: `read` or higher.
+        /// The VM lifecycle as a SOAP 1.1 service (contract urn:virtualcore:soap:v1, WSDL at GET /api/soap/v1?wsdl): ListVms, GetVm, CreateVm, StartVm, ShutdownVm, PowerOffVm, RestartVm, ResetVm, PauseVm, ResumeVm, DeleteVm, GetJob. The same permissions, tenants and jobs as the REST API; refusals are faults with the code NotFound, Forbidden, Invalid or Conflict.API token scope: `read` or higher.
         /// </summary>
         /// <returns>A <see cref="Stream"/></returns>
         /// <param name="body">Binary request body</param>
@@ -65,7 +65,7 @@ namespace VirtualCore.Samples.ApiClient.Generated.Api.Soap.V1
             return await RequestAdapter.SendPrimitiveAsync<Stream>(requestInfo, errorMapping, cancellationToken).ConfigureAwait(false);
         }
         /// <summary>
-        /// API token scope: `read` or higher.
+        /// The VM lifecycle as a SOAP 1.1 service (contract urn:virtualcore:soap:v1, WSDL at GET /api/soap/v1?wsdl): ListVms, GetVm, CreateVm, StartVm, ShutdownVm, PowerOffVm, RestartVm, ResetVm, PauseVm, ResumeVm, DeleteVm, GetJob. The same permissions, tenants and jobs as the REST API; refusals are faults with the code NotFound, Forbidden, Invalid or Conflict.API token scope: `read` or higher.
         /// </summary>
         /// <returns>A <see cref="RequestInformation"/></returns>
         /// <param name="body">Binary request body</param>
