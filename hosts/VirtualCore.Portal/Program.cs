@@ -71,6 +71,7 @@ app.UseHostTenancy();
 app.UseAuthentication();
 app.UseRequestLanguage();
 app.UseHostTenancyCheck();
+app.UseApiRateLimits();
 app.UseApiAntiforgery();
 app.UseAuthorization();
 app.UseRateLimiter();

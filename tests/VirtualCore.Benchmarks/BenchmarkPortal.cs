@@ -80,6 +80,7 @@ internal sealed class BenchmarkPortal(IReadOnlyDictionary<string, string>? setti
 
         // The dispatcher is woken on commit; a short poll only bounds the wait when a wake-up races a running pass.
         builder.UseSetting("Jobs:PollInterval", "00:00:00.010");
+        builder.UseSetting("ApiRateLimits:RequestsPerWindow", "0");
 
         // Per-request information logs go to the console and would be measured as well as interleave with the results.
         builder.UseSetting("Logging:LogLevel:Default", "Warning");

@@ -15,6 +15,9 @@ public static class ApiScopes
 
     public static readonly IReadOnlyList<string> All = [Read, Operate, Manage];
 
+    /// <summary>The claim that carries the id of the API token a caller came with.</summary>
+    public const string TokenIdClaim = "vcore:token";
+
     /// <summary>The access level a scope stands for; null for an unknown word.</summary>
     public static AccessLevel? LevelOf(string scope) => scope switch
     {

@@ -138,6 +138,16 @@ internal static class ApiDocumentConventions
         {
             Add(operation, StatusCodes.Status429TooManyRequests, "Too many sign-in attempts from this address; wait a minute (Retry-After).", problem);
         }
+        else if (!anonymous)
+        {
+            Add(operation, StatusCodes.Status429TooManyRequests, "Over the caller's rate limit (per API token, else per account); every answer says where the caller stands.", problem);
+            ((OpenApiResponse)operation.Responses["429"]).Headers = new Dictionary<string, IOpenApiHeader>
+            {
+                ["RateLimit-Policy"] = new OpenApiHeader { Description = "The caller's limit: `\"caller\";q=<requests>;w=<seconds>` (IETF draft-ietf-httpapi-ratelimit-headers); sent on every counted answer.", Schema = new OpenApiSchema { Type = JsonSchemaType.String } },
+                ["RateLimit"] = new OpenApiHeader { Description = "Where the caller stands: `\"caller\";r=<requests remaining>;t=<seconds until the window ends>`; sent on every counted answer.", Schema = new OpenApiSchema { Type = JsonSchemaType.String } },
+                ["Retry-After"] = new OpenApiHeader { Description = "Seconds until the next request is accepted.", Schema = new OpenApiSchema { Type = JsonSchemaType.Integer } },
+            };
+        }
 
         // Every refusal is a problem document, also where an endpoint declared only its status.
         foreach (var (code, response) in operation.Responses)

@@ -26,6 +26,7 @@ internal static class PortalServices
         services.AddSingleton(modules);
         services.AddSingleton(TimeProvider.System);
         services.AddHttpContextAccessor();
+        services.AddApiRateLimits();
         services.AddScoped<ScopedTenantContext>();
         services.AddScoped<ITenantContext>(sp => sp.GetRequiredService<ScopedTenantContext>());
         services.AddScoped<AfterCommitActions>();

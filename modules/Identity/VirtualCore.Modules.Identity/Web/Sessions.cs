@@ -29,7 +29,7 @@ internal static class SessionClaims
     public const string ProofAt = "vcore:proof-at";
 
     /// <summary>The API token a principal came with.</summary>
-    public const string TokenId = "vcore:token";
+    public const string TokenId = ApiScopes.TokenIdClaim;
 }
 
 /// <summary>How long a proof counts as fresh, and how long account state may be cached.</summary>

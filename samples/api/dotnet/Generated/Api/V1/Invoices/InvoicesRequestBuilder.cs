@@ -73,6 +73,7 @@ namespace VirtualCore.Samples.ApiClient.Generated.Api.V1.Invoices
         /// <exception cref="global::VirtualCore.Samples.ApiClient.Generated.Models.HttpValidationProblemDetails">When receiving a 400 status code</exception>
         /// <exception cref="global::VirtualCore.Samples.ApiClient.Generated.Models.ProblemDetails">When receiving a 401 status code</exception>
         /// <exception cref="global::VirtualCore.Samples.ApiClient.Generated.Models.ProblemDetails">When receiving a 403 status code</exception>
+        /// <exception cref="global::VirtualCore.Samples.ApiClient.Generated.Models.ProblemDetails">When receiving a 429 status code</exception>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
         public async Task<List<global::VirtualCore.Samples.ApiClient.Generated.Models.InvoiceView>?> GetAsync(Action<RequestConfiguration<global::VirtualCore.Samples.ApiClient.Generated.Api.V1.Invoices.InvoicesRequestBuilder.InvoicesRequestBuilderGetQueryParameters>>? requestConfiguration = default, CancellationToken cancellationToken = default)
@@ -88,6 +89,7 @@ namespace VirtualCore.Samples.ApiClient.Generated.Api.V1.Invoices
                 { "400", global::VirtualCore.Samples.ApiClient.Generated.Models.HttpValidationProblemDetails.CreateFromDiscriminatorValue },
                 { "401", global::VirtualCore.Samples.ApiClient.Generated.Models.ProblemDetails.CreateFromDiscriminatorValue },
                 { "403", global::VirtualCore.Samples.ApiClient.Generated.Models.ProblemDetails.CreateFromDiscriminatorValue },
+                { "429", global::VirtualCore.Samples.ApiClient.Generated.Models.ProblemDetails.CreateFromDiscriminatorValue },
             };
             var collectionResult = await RequestAdapter.SendCollectionAsync<global::VirtualCore.Samples.ApiClient.Generated.Models.InvoiceView>(requestInfo, global::VirtualCore.Samples.ApiClient.Generated.Models.InvoiceView.CreateFromDiscriminatorValue, errorMapping, cancellationToken).ConfigureAwait(false);
             return collectionResult?.AsList();

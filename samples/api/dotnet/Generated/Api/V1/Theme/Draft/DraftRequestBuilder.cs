@@ -43,6 +43,7 @@ namespace VirtualCore.Samples.ApiClient.Generated.Api.V1.Theme.Draft
         /// <exception cref="global::VirtualCore.Samples.ApiClient.Generated.Models.HttpValidationProblemDetails">When receiving a 400 status code</exception>
         /// <exception cref="global::VirtualCore.Samples.ApiClient.Generated.Models.ProblemDetails">When receiving a 401 status code</exception>
         /// <exception cref="global::VirtualCore.Samples.ApiClient.Generated.Models.ProblemDetails">When receiving a 403 status code</exception>
+        /// <exception cref="global::VirtualCore.Samples.ApiClient.Generated.Models.ProblemDetails">When receiving a 429 status code</exception>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
         public async Task<global::VirtualCore.Samples.ApiClient.Generated.Models.ThemeVersionView?> PutAsync(global::VirtualCore.Samples.ApiClient.Generated.Models.ThemeSettingsInput body, Action<RequestConfiguration<DefaultQueryParameters>>? requestConfiguration = default, CancellationToken cancellationToken = default)
@@ -59,6 +60,7 @@ namespace VirtualCore.Samples.ApiClient.Generated.Api.V1.Theme.Draft
                 { "400", global::VirtualCore.Samples.ApiClient.Generated.Models.HttpValidationProblemDetails.CreateFromDiscriminatorValue },
                 { "401", global::VirtualCore.Samples.ApiClient.Generated.Models.ProblemDetails.CreateFromDiscriminatorValue },
                 { "403", global::VirtualCore.Samples.ApiClient.Generated.Models.ProblemDetails.CreateFromDiscriminatorValue },
+                { "429", global::VirtualCore.Samples.ApiClient.Generated.Models.ProblemDetails.CreateFromDiscriminatorValue },
             };
             return await RequestAdapter.SendAsync<global::VirtualCore.Samples.ApiClient.Generated.Models.ThemeVersionView>(requestInfo, global::VirtualCore.Samples.ApiClient.Generated.Models.ThemeVersionView.CreateFromDiscriminatorValue, errorMapping, cancellationToken).ConfigureAwait(false);
         }

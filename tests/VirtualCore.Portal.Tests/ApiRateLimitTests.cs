@@ -1,0 +1,151 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text.Json;
+
+namespace VirtualCore.Portal.Tests;
+
+/// <summary>
+/// The API's rate limits, tried over the limit: each token has its own budget, an account calling with its password
+/// has one beside its tokens, other accounts are untouched, every counted answer says where the caller stands in the
+/// RateLimit fields, the refusal is a 429 problem document with Retry-After (in German for German callers), callers
+/// that are not signed in are not counted, and the portal's pages are not API calls.
+/// </summary>
+public sealed class ApiRateLimitTests : IAsyncLifetime
+{
+    private const int Limit = 4;
+
+    private readonly PortalFixture _portal = new(settings: new Dictionary<string, string>
+    {
+        ["ApiRateLimits:RequestsPerWindow"] = Limit.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["ApiRateLimits:Window"] = "01:00:00",
+    });
+
+    private string _tokenA = "";
+    private string _tokenB = "";
+
+    public async Task InitializeAsync()
+    {
+        // Two tokens of the demo account, made with its password (two of the password's own four requests).
+        using var demo = _portal.Demo();
+        _tokenA = await demo.TokenAsync("read");
+        _tokenB = await demo.TokenAsync("read");
+    }
+
+    public async Task DisposeAsync() => await _portal.DisposeAsync();
+
+    private HttpClient WithToken(string token)
+    {
+        var client = _portal.CreateClient();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return client;
+    }
+
+    [Fact]
+    public async Task A_token_over_its_limit_gets_429_with_when_to_try_again_and_its_other_tokens_and_other_accounts_go_on()
+    {
+        using var a = WithToken(_tokenA);
+        for (var remaining = Limit - 1; remaining >= 0; remaining--)
+        {
+            using var ok = await a.GetAsync("/api/v1/vms");
+            Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
+            Assert.Equal($"\"caller\";q={Limit};w=3600", Header(ok, "RateLimit-Policy"));
+            AssertStanding(ok, remaining);
+        }
+
+        // Over the limit: every kind of call is refused, with the time to wait, until the window ends.
+        foreach (var refused in new[] { await a.GetAsync("/api/v1/vms"), await a.GetAsync("/api/v1/jobs"), await a.PostAsync("/api/v1/vms/00000000-0000-0000-0000-000000000001/start", null) })
+        {
+            using (refused)
+            {
+                Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
+                Assert.Equal("application/problem+json", refused.Content.Headers.ContentType?.MediaType);
+                var wait = refused.Headers.RetryAfter?.Delta;
+                Assert.NotNull(wait);
+                Assert.InRange(wait.Value.TotalSeconds, 1, 3600);
+                var seconds = AssertStanding(refused, 0);
+                Assert.Equal(wait.Value.TotalSeconds, seconds);
+                using var problem = JsonDocument.Parse(await refused.Content.ReadAsStringAsync());
+                Assert.Equal(429, problem.RootElement.GetProperty("status").GetInt32());
+                Assert.Equal("Too many requests.", problem.RootElement.GetProperty("title").GetString());
+                Assert.Contains("RateLimit", problem.RootElement.GetProperty("detail").GetString(), StringComparison.Ordinal);
+            }
+        }
+
+        // The account's other token has a budget of its own, and so has another account.
+        using var b = WithToken(_tokenB);
+        using (var response = await b.GetAsync("/api/v1/vms"))
+        {
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            AssertStanding(response, Limit - 1);
+        }
+
+        using var other = _portal.Other();
+        using (var response = await other.GetAsync("/api/v1/vms"))
+        {
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            AssertStanding(response, Limit - 1);
+        }
+
+        // In German for a caller who chose German.
+        using var german = new HttpRequestMessage(HttpMethod.Get, "/api/v1/vms");
+        german.Headers.Add("Cookie", "vcore.lang=de");
+        using var refusedInGerman = await a.SendAsync(german);
+        Assert.Equal(HttpStatusCode.TooManyRequests, refusedInGerman.StatusCode);
+        Assert.Contains("Zu viele Anfragen", await refusedInGerman.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_password_counts_for_the_account_and_callers_that_are_not_signed_in_and_pages_are_not_counted()
+    {
+        // The demo account used two of its four requests to make the tokens; two remain.
+        using var demo = _portal.Demo();
+        using (var response = await demo.GetAsync("/api/v1/vms"))
+        {
+            AssertStanding(response, 1);
+        }
+
+        using (var response = await demo.GetAsync("/api/v1/vms"))
+        {
+            AssertStanding(response, 0);
+        }
+
+        using (var response = await demo.GetAsync("/api/v1/vms"))
+        {
+            Assert.Equal(HttpStatusCode.TooManyRequests, response.StatusCode);
+        }
+
+        // The account's pages are not API calls: signed in in a browser, it still reads its VM list.
+        using var session = _portal.Session();
+        Assert.NotNull(await session.SignInAsync("demo", "demo-pass-1"));
+        using var page = await session.Client.GetAsync("/vms");
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+        Assert.False(page.Headers.Contains("RateLimit"));
+
+        // A wrong password is not the account: it gets its 401 (and in the end the lockout), uncounted, however often.
+        using var wrong = _portal.ApiClient("demo", "not-the-password");
+        for (var i = 0; i < Limit + 2; i++)
+        {
+            using var response = await wrong.GetAsync("/api/v1/vms");
+            Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+            Assert.False(response.Headers.Contains("RateLimit"));
+        }
+
+        // The API documentation is not a call either.
+        using var docs = await demo.GetAsync("/api/docs");
+        Assert.Equal(HttpStatusCode.OK, docs.StatusCode);
+    }
+
+    private static string Header(HttpResponseMessage response, string name) =>
+        Assert.Single(response.Headers.GetValues(name));
+
+    /// <summary>Checks the RateLimit field's remaining requests; returns its seconds until the window ends.</summary>
+    private static int AssertStanding(HttpResponseMessage response, int remaining)
+    {
+        var match = System.Text.RegularExpressions.Regex.Match(Header(response, "RateLimit"), "^\"caller\";r=(\\d+);t=(\\d+)$");
+        Assert.True(match.Success, Header(response, "RateLimit"));
+        Assert.Equal(remaining, int.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture));
+        var seconds = int.Parse(match.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.InRange(seconds, 1, 3600);
+        return seconds;
+    }
+}
