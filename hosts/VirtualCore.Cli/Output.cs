@@ -10,17 +10,19 @@ public sealed record Column(string Header, Func<JsonElement, string> Cell);
 
 /// <summary>
 /// What a command prints on stdout: a table (or name–value lines for one thing) for people, or the API's own JSON for
-/// scripts (<c>--output json</c>) — never both, and nothing else on stdout; messages go to stderr.
+/// scripts (<c>--output json</c>), or the same as YAML (<c>--output yaml</c>) — never both, and nothing else on stdout;
+/// messages go to stderr.
 /// </summary>
-public sealed class Output(TextWriter stdout, bool json)
+public sealed class Output(TextWriter stdout, bool json, bool yaml = false)
 {
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
 
-    public bool IsJson => json;
+    /// <summary>For scripts: the API's objects as they are (JSON or YAML), no table.</summary>
+    public bool IsJson => json || yaml;
 
     public void Rows(JsonElement array, params Column[] columns)
     {
-        if (json)
+        if (IsJson)
         {
             Json(array);
             return;
@@ -42,7 +44,7 @@ public sealed class Output(TextWriter stdout, bool json)
 
     public void One(JsonElement item, params Column[] fields)
     {
-        if (json)
+        if (IsJson)
         {
             Json(item);
             return;
@@ -62,11 +64,20 @@ public sealed class Output(TextWriter stdout, bool json)
     public static string Printable(string text) =>
         text.Any(char.IsControl) ? string.Concat(text.Select(c => char.IsControl(c) ? '?' : c)) : text;
 
-    public void Json(JsonElement element) => stdout.WriteLine(JsonSerializer.Serialize(element, Indented));
+    public void Json(JsonElement element)
+    {
+        if (yaml)
+        {
+            stdout.Write(YamlText.Of(element));
+            return;
+        }
+
+        stdout.WriteLine(JsonSerializer.Serialize(element, Indented));
+    }
 
     public void Line(string text)
     {
-        if (!json)
+        if (!IsJson)
         {
             stdout.WriteLine(text);
         }

@@ -12,7 +12,8 @@ public static class Program
 
 /// <summary>
 /// vcore's commands: <c>login</c>/<c>logout</c>, <c>vm</c> (list, show, create, the lifecycle actions, delete),
-/// <c>job</c> (list, show, wait) and <c>node list</c>, each on the portal's REST API with an API token.
+/// <c>job</c> (list, show, wait), <c>node list</c>, recovery points, images, invoices, webhooks and <c>metrics</c>, each on
+/// the portal's REST API with an API token.
 /// </summary>
 public sealed class VcoreCommands(TextWriter stdout, TextWriter stderr, TextReader stdin)
 {
@@ -34,11 +35,11 @@ public sealed class VcoreCommands(TextWriter stdout, TextWriter stderr, TextRead
 
     private readonly Option<string?> _url = new("--url") { Description = "The portal's address (else $VCORE_URL, else the one vcore login stored).", Recursive = true };
     private readonly Option<string?> _token = new("--token") { Description = "An API token (else $VCORE_TOKEN, else the one vcore login stored).", Recursive = true };
-    private readonly Option<string> _output = new("--output", "-o") { Description = "table for people, json for scripts.", DefaultValueFactory = _ => "table", Recursive = true };
+    private readonly Option<string> _output = new("--output", "-o") { Description = "table for people, json or yaml for scripts.", DefaultValueFactory = _ => "table", Recursive = true };
 
     public async Task<int> RunAsync(string[] args)
     {
-        _output.AcceptOnlyFromAmong("table", "json");
+        _output.AcceptOnlyFromAmong("table", "json", "yaml");
         var root = new RootCommand("vcore: the VirtualCore Platform portal from the command line — vServers, jobs, rack servers.\n" + ExitCodes.Help);
         root.Options.Add(_url);
         root.Options.Add(_token);
@@ -51,6 +52,7 @@ public sealed class VcoreCommands(TextWriter stdout, TextWriter stderr, TextRead
         root.Subcommands.Add(RecoveryPoint());
         root.Subcommands.Add(Iso());
         root.Subcommands.Add(Invoice());
+        root.Subcommands.Add(Metrics());
         root.Subcommands.Add(Webhook());
         root.Subcommands.Add(Completion());
 
@@ -163,7 +165,7 @@ public sealed class VcoreCommands(TextWriter stdout, TextWriter stderr, TextRead
 
     private Command Vm()
     {
-        var vm = new Command("vm", "vServers: list, show, create, operate, delete.");
+        var vm = new Command("vm", "vServers: list, show, create, operate, edit, migrate, delete.");
 
         var search = new Option<string?>("--search") { Description = "Only vServers whose name contains this." };
         var state = new Option<string?>("--state") { Description = "Only vServers in this state (running, shut-off, paused, …)." };
@@ -213,6 +215,57 @@ public sealed class VcoreCommands(TextWriter stdout, TextWriter stderr, TextRead
             }));
             vm.Subcommands.Add(command);
         }
+
+        var edited = new Argument<string>("vm") { Description = "The vServer's name or id." };
+        var newVcpus = new Option<int?>("--vcpus") { Description = "vCPUs." };
+        var newMemory = new Option<int?>("--memory") { Description = "RAM in GiB." };
+        var newDisk = new Option<int?>("--disk") { Description = "Disk in GiB (grows only)." };
+        var newIso = new Option<string?>("--iso") { Description = "Inserts this ISO image into the vServer's drive." };
+        var eject = new Option<bool>("--eject") { Description = "Takes the ISO image out of the drive." };
+        var boot = new Option<string[]>("--boot") { Description = "The boot order: disk, cdrom, network (repeat it, first first).", AllowMultipleArgumentsPerToken = true };
+        var diskBus = new Option<string?>("--disk-bus") { Description = "virtio, scsi, sata or ide." };
+        var nicModel = new Option<string?>("--nic-model") { Description = "virtio, e1000 or rtl8139." };
+        var (waitEdit, timeoutEdit) = WaitOptions();
+        var edit = new Command("edit", "Changes the vServer's hardware; only what is given changes. What a running guest cannot take at once applies at its next boot.")
+        {
+            edited, newVcpus, newMemory, newDisk, newIso, eject, boot, diskBus, nicModel, waitEdit, timeoutEdit,
+        };
+        edit.SetAction((p, ct) => WithPortalAsync(p, async (client, output) =>
+        {
+            var bootOrder = p.GetValue(boot) is { Length: > 0 } order ? order : null;
+            if (p.GetValue(newVcpus) is null && p.GetValue(newMemory) is null && p.GetValue(newDisk) is null && p.GetValue(newIso) is null
+                && !p.GetValue(eject) && bootOrder is null && p.GetValue(diskBus) is null && p.GetValue(nicModel) is null)
+            {
+                throw new CliException(ExitCodes.Usage, "Say what to change: --vcpus, --memory, --disk, --iso, --eject, --boot, --disk-bus or --nic-model.");
+            }
+
+            var id = Output.Text(await ResolveVmAsync(client, p.GetValue(edited)!, ct), "id");
+            var accepted = await client.SendAsync(HttpMethod.Patch, $"api/v1/vms/{id}/hardware", new
+            {
+                vCpus = p.GetValue(newVcpus),
+                memoryGiB = p.GetValue(newMemory),
+                diskGiB = p.GetValue(newDisk),
+                isoName = p.GetValue(newIso),
+                detachIso = p.GetValue(eject) ? true : (bool?)null,
+                bootOrder,
+                diskBus = p.GetValue(diskBus),
+                nicModel = p.GetValue(nicModel),
+            }, ct);
+            return await AcceptedAsync(client, output, accepted, p.GetValue(waitEdit), p.GetValue(timeoutEdit), ct);
+        }));
+        vm.Subcommands.Add(edit);
+
+        var moved = new Argument<string>("vm") { Description = "The vServer's name or id." };
+        var to = new Option<string?>("--to") { Description = "The rack server to move to; the portal chooses one with room when left out." };
+        var (waitMove, timeoutMove) = WaitOptions();
+        var migrate = new Command("migrate", "Moves a running vServer live to another rack server.") { moved, to, waitMove, timeoutMove };
+        migrate.SetAction((p, ct) => WithPortalAsync(p, async (client, output) =>
+        {
+            var id = Output.Text(await ResolveVmAsync(client, p.GetValue(moved)!, ct), "id");
+            var accepted = await client.PostAsync($"api/v1/vms/{id}/migrate", new { targetNode = p.GetValue(to) }, ct);
+            return await AcceptedAsync(client, output, accepted, p.GetValue(waitMove), p.GetValue(timeoutMove), ct);
+        }));
+        vm.Subcommands.Add(migrate);
 
         var doomed = new Argument<string>("vm") { Description = "The vServer's name or id." };
         var yes = new Option<bool>("--yes") { Description = "Confirms that the vServer and its disks are deleted (required: there is no undo)." };
@@ -372,7 +425,7 @@ public sealed class VcoreCommands(TextWriter stdout, TextWriter stderr, TextRead
 
     private Command Webhook()
     {
-        var webhook = new Command("webhook", "Webhooks of your account: list, create, ping, deliveries, delete.");
+        var webhook = new Command("webhook", "Webhooks of your account: list, create, ping, deliveries, rotate-secret, delete.");
         Column[] columns =
         [
             new("ID", e => Output.Text(e, "id")),
@@ -423,6 +476,17 @@ public sealed class VcoreCommands(TextWriter stdout, TextWriter stderr, TextRead
         }));
         webhook.Subcommands.Add(deliveries);
 
+        var rotated = new Argument<Guid>("webhook") { Description = "The webhook's id." };
+        var overlap = new Option<int?>("--keep-old-hours") { Description = "How long the old secret still signs beside the new one (0–168 hours; 24 when left out)." };
+        var rotate = new Command("rotate-secret", "Makes a new signing secret and prints it, this once; the old one signs too for a while.") { rotated, overlap };
+        rotate.SetAction((p, ct) => WithPortalAsync(p, async (client, output) =>
+        {
+            var made = await client.PostAsync($"api/v1/webhooks/{p.GetValue(rotated)}/rotate-secret", new { keepOldHours = p.GetValue(overlap) }, ct);
+            output.One(made, new Column("SECRET", e => Output.Text(e, "secret")), new Column("OLD SECRET SIGNS UNTIL", e => Output.Time(e, "previousSecretValidUntil")));
+            return ExitCodes.Ok;
+        }));
+        webhook.Subcommands.Add(rotate);
+
         var doomed = new Argument<Guid>("webhook") { Description = "The webhook's id." };
         var yes = new Option<bool>("--yes") { Description = "Confirms: its log goes with it and nothing waiting is sent." };
         var delete = new Command("delete", "Deletes the webhook and its delivery log (needs --yes).") { doomed, yes };
@@ -469,6 +533,74 @@ public sealed class VcoreCommands(TextWriter stdout, TextWriter stderr, TextRead
         }));
         invoice.Subcommands.Add(list);
         return invoice;
+    }
+
+    private Command Metrics()
+    {
+        var vm = new Option<string?>("--vm") { Description = "A vServer's usage (name or id)." };
+        var node = new Option<string?>("--node") { Description = "A rack server's usage (the provider's)." };
+        var range = new Option<string>("--range") { Description = "hour, day, week, month, year or decade.", DefaultValueFactory = _ => "hour" };
+        range.AcceptOnlyFromAmong("hour", "day", "week", "month", "year", "decade");
+        var series = new Option<string?>("--series") { Description = "Only these series, separated by commas (cpu, memory, disk-read, net-in, …)." };
+        var command = new Command("metrics", "Usage over a range — of a vServer, a rack server, or your whole vDataCenter when neither is named: each series' latest value, average, minimum and maximum.") { vm, node, range, series };
+        command.SetAction((p, ct) => WithPortalAsync(p, async (client, output) =>
+        {
+            if (p.GetValue(vm) is { Length: > 0 } && p.GetValue(node) is { Length: > 0 })
+            {
+                throw new CliException(ExitCodes.Usage, "Name a vServer or a rack server, not both.");
+            }
+
+            var query = Query(("range", p.GetValue(range)), ("series", p.GetValue(series)));
+            var path = p.GetValue(vm) is { Length: > 0 } v ? $"api/v1/vms/{Output.Text(await ResolveVmAsync(client, v, ct), "id")}/metrics"
+                : p.GetValue(node) is { Length: > 0 } n ? $"api/v1/nodes/{Uri.EscapeDataString(n)}/metrics"
+                : "api/v1/capacity/metrics";
+            var metrics = await client.GetAsync(path + query, ct);
+            if (output.IsJson)
+            {
+                output.Json(metrics);
+                return ExitCodes.Ok;
+            }
+
+            if (metrics.TryGetProperty("simulated", out var simulated) && simulated.ValueKind == JsonValueKind.True)
+            {
+                await stderr.WriteLineAsync("vcore: these figures come from a simulated rack server.");
+            }
+
+            output.Rows(SeriesSummary(metrics), new Column("SERIES", e => Output.Text(e, "name")), new Column("UNIT", e => Output.Text(e, "unit")),
+                new Column("LATEST", e => Output.Text(e, "latest")), new Column("AVERAGE", e => Output.Text(e, "average")),
+                new Column("MIN", e => Output.Text(e, "min")), new Column("MAX", e => Output.Text(e, "max")));
+            return ExitCodes.Ok;
+        }));
+        return command;
+    }
+
+    /// <summary>One row per series: its newest measured average, and the range's average, minimum and maximum.</summary>
+    public static JsonElement SeriesSummary(JsonElement metrics)
+    {
+        static double[] Values(JsonElement series, string property) =>
+            series.TryGetProperty(property, out var values) && values.ValueKind == JsonValueKind.Array
+                ? [.. values.EnumerateArray().Where(v => v.ValueKind == JsonValueKind.Number).Select(v => v.GetDouble())]
+                : [];
+        static string Figure(double? value) => value is { } v ? Math.Round(v, 2).ToString("0.##", System.Globalization.CultureInfo.InvariantCulture) : "";
+
+        var rows = new List<Dictionary<string, string>>();
+        foreach (var series in metrics.GetProperty("series").EnumerateArray())
+        {
+            var averages = Values(series, "avg");
+            var minimums = Values(series, "min");
+            var maximums = Values(series, "max");
+            rows.Add(new Dictionary<string, string>
+            {
+                ["name"] = Output.Text(series, "name"),
+                ["unit"] = Output.Text(series, "unit"),
+                ["latest"] = Figure(averages.Length > 0 ? averages[^1] : null),
+                ["average"] = Figure(averages.Length > 0 ? averages.Average() : null),
+                ["min"] = Figure(minimums.Length > 0 ? minimums.Min() : null),
+                ["max"] = Figure(maximums.Length > 0 ? maximums.Max() : null),
+            });
+        }
+
+        return JsonSerializer.SerializeToElement(rows);
     }
 
     private Command Completion()
@@ -618,7 +750,7 @@ public sealed class VcoreCommands(TextWriter stdout, TextWriter stderr, TextRead
         }
     }
 
-    private Output OutputOf(ParseResult p) => new(stdout, p.GetValue(_output) == "json");
+    private Output OutputOf(ParseResult p) => new(stdout, p.GetValue(_output) == "json", p.GetValue(_output) == "yaml");
 
     private Task<int> WithPortalAsync(ParseResult p, Func<PortalClient, Output, Task<int>> work) => GuardAsync(async () =>
     {

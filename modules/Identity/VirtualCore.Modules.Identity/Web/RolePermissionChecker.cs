@@ -23,9 +23,9 @@ internal sealed class RolePermissionChecker(ITenantContext tenant, IHttpContextA
     /// <summary>What each token scope allows at most; each scope includes the one below (read ⊂ operate ⊂ manage).</summary>
     private static readonly Dictionary<string, HashSet<string>> ByScope = new(StringComparer.Ordinal)
     {
-        [ApiScopes.Read] = [.. Read, Permissions.AuditRead, Permissions.InvoiceRead],
-        [ApiScopes.Operate] = [.. Read, Permissions.AuditRead, Permissions.InvoiceRead, Permissions.VmOperate, Permissions.AlertManage],
-        [ApiScopes.Manage] = [.. Read, Permissions.AuditRead, Permissions.VmOperate, Permissions.AlertManage, Permissions.VmCreate, Permissions.ImageUpload, Permissions.NetworkManage, Permissions.UserManage, Permissions.CustomerManage, Permissions.ResellerManage, Permissions.ThemeManage, Permissions.PriceManage, Permissions.ContractManage, Permissions.InvoiceRead, Permissions.InvoiceIssue, Permissions.WebhookManage],
+        [ApiScopes.Read] = [.. Read, Permissions.AuditRead, Permissions.InvoiceRead, Permissions.OperationsRead],
+        [ApiScopes.Operate] = [.. Read, Permissions.AuditRead, Permissions.InvoiceRead, Permissions.OperationsRead, Permissions.VmOperate, Permissions.AlertManage],
+        [ApiScopes.Manage] = [.. Read, Permissions.AuditRead, Permissions.OperationsRead, Permissions.VmOperate, Permissions.AlertManage, Permissions.VmCreate, Permissions.ImageUpload, Permissions.NetworkManage, Permissions.UserManage, Permissions.CustomerManage, Permissions.ResellerManage, Permissions.ThemeManage, Permissions.PriceManage, Permissions.ContractManage, Permissions.InvoiceRead, Permissions.InvoiceIssue, Permissions.WebhookManage],
     };
 
     /// <summary>The highest scope of a principal that came with an API token; null for a person (cookie or Basic).</summary>
