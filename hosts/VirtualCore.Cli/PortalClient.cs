@@ -1,4 +1,6 @@
 using System.Net;
+using System.Net.WebSockets;
+using Microsoft.AspNetCore.SignalR.Client;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
@@ -68,6 +70,46 @@ public sealed class PortalClient : IDisposable
             }
         };
         return handler;
+    }
+
+    /// <summary>
+    /// A connection to the portal's live feed (<c>/hubs/live</c>, the SignalR hub the pages follow jobs on), with this
+    /// client's token and its way to this machine's names; job changes arrive as <c>job</c> messages.
+    /// </summary>
+    public HubConnection LiveConnection()
+    {
+        var credentials = _http.DefaultRequestHeaders.Authorization?.ToString();
+        return new HubConnectionBuilder()
+            .WithUrl(new Uri(BaseAddress, "hubs/live"), o =>
+            {
+                if (credentials is not null)
+                {
+                    o.Headers["Authorization"] = credentials;
+                }
+
+                o.HttpMessageHandlerFactory = _ => Handler(null);
+                o.WebSocketFactory = async (context, ct) =>
+                {
+                    var socket = new ClientWebSocket();
+                    if (credentials is not null)
+                    {
+                        socket.Options.SetRequestHeader("Authorization", credentials);
+                    }
+
+                    try
+                    {
+                        // The invoker lives as long as the socket: the upgraded connection is its handler's.
+                        await socket.ConnectAsync(context.Uri, new HttpMessageInvoker(Handler(null)), ct);
+                        return socket;
+                    }
+                    catch
+                    {
+                        socket.Dispose();
+                        throw;
+                    }
+                };
+            })
+            .Build();
     }
 
     /// <summary>Extra headers sent with every request from now on (the anti-forgery token of a session).</summary>

@@ -1,5 +1,7 @@
 using System.CommandLine;
+using Microsoft.AspNetCore.SignalR.Client;
 using System.Net;
+using System.Net.WebSockets;
 using System.Text.Json;
 
 namespace VirtualCore.Cli;
@@ -288,7 +290,7 @@ public sealed class VcoreCommands(TextWriter stdout, TextWriter stderr, TextRead
 
     private Command Job()
     {
-        var job = new Command("job", "The job log: list, show, wait.");
+        var job = new Command("job", "The job log: list, show, wait, follow.");
         var status = new Option<string?>("--status") { Description = "Only jobs with this status (queued, running, completed, failed)." };
         var vm = new Option<string?>("--vm") { Description = "Only the jobs of this vServer (name or id)." };
         var limit = new Option<int>("--limit") { Description = "How many, newest first (1–1000).", DefaultValueFactory = _ => 20 };
@@ -317,6 +319,13 @@ public sealed class VcoreCommands(TextWriter stdout, TextWriter stderr, TextRead
         wait.SetAction((p, ct) => WithPortalAsync(p, async (client, output) =>
             await FinishedAsync(client, output, p.GetValue(waited), p.GetValue(timeout), ct)));
         job.Subcommands.Add(wait);
+
+        var followed = new Argument<Guid?>("job") { Description = "The job's id; every job you may see when left out.", Arity = ArgumentArity.ZeroOrOne };
+        var followFor = new Option<int>("--timeout") { Description = "Seconds to follow at most (exit 8 after, for one job; 0 for all jobs: until Ctrl-C).", DefaultValueFactory = _ => 0 };
+        var follow = new Command("follow", "Follows jobs live, as the portal's pages do (its live feed): one line per change; with a job, until it has completed (exit 0) or failed (exit 7). -o json prints one JSON object per line.") { followed, followFor };
+        follow.SetAction((p, ct) => WithPortalAsync(p, async (client, output) =>
+            await FollowAsync(client, output, p.GetValue(followed), p.GetValue(followFor), ct)));
+        job.Subcommands.Add(follow);
         return job;
     }
 
@@ -748,6 +757,96 @@ public sealed class VcoreCommands(TextWriter stdout, TextWriter stderr, TextRead
             await Task.Delay(pause, ct);
             pause = TimeSpan.FromMilliseconds(Math.Min(1000, pause.TotalMilliseconds * 2));
         }
+    }
+
+    /// <summary>
+    /// Prints each change of the job (or of every job the caller may see) as the live feed brings it. The job is read
+    /// once after the feed is open, so a job that ended before is reported at once and none ends unseen in between.
+    /// </summary>
+    private async Task<int> FollowAsync(PortalClient client, Output output, Guid? jobId, int timeoutSeconds, CancellationToken ct)
+    {
+        using var window = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        if (timeoutSeconds > 0)
+        {
+            window.CancelAfter(TimeSpan.FromSeconds(timeoutSeconds));
+        }
+
+        var changes = System.Threading.Channels.Channel.CreateUnbounded<JsonElement>();
+        await using var live = client.LiveConnection();
+        live.On<JsonElement>("job", change =>
+        {
+            if (jobId is null || Output.Text(change, "id") == jobId.Value.ToString())
+            {
+                changes.Writer.TryWrite(change);
+            }
+        });
+        live.Closed += error =>
+        {
+            changes.Writer.TryComplete(error ?? new InvalidOperationException("The portal closed the live feed."));
+            return Task.CompletedTask;
+        };
+
+        try
+        {
+            await live.StartAsync(window.Token);
+        }
+        catch (HttpRequestException ex) when (ex.StatusCode is System.Net.HttpStatusCode.Unauthorized or System.Net.HttpStatusCode.Forbidden)
+        {
+            throw new CliException(ex.StatusCode == System.Net.HttpStatusCode.Unauthorized ? ExitCodes.NotSignedIn : ExitCodes.NotAllowed, $"The portal refused the live feed ({(int)ex.StatusCode!}).");
+        }
+        catch (Exception ex) when (ex is HttpRequestException or WebSocketException or InvalidOperationException && !ct.IsCancellationRequested)
+        {
+            throw new CliException(ExitCodes.Unreachable, $"Cannot open the portal's live feed: {ex.Message}");
+        }
+
+        if (jobId is { } id)
+        {
+            changes.Writer.TryWrite(await client.GetAsync($"api/v1/jobs/{id}", ct));
+        }
+        else
+        {
+            await stderr.WriteLineAsync($"Following the jobs you may see at {client.BaseAddress.ToString().TrimEnd('/')} (Ctrl-C ends).");
+        }
+
+        try
+        {
+            await foreach (var job in changes.Reader.ReadAllAsync(window.Token))
+            {
+                var status = Output.Text(job, "status");
+                if (output.IsJson)
+                {
+                    await stdout.WriteLineAsync(JsonSerializer.Serialize(job));
+                }
+                else
+                {
+                    await stdout.WriteLineAsync(Output.Printable(
+                        $"{DateTimeOffset.Now:HH:mm:ss}  {Output.Text(job, "id")}  {Output.Text(job, "action"),-14} {Output.Text(job, "name"),-20} {status,-9} {Output.Text(job, "progress"),3} %  {Output.Text(job, "info")}".TrimEnd()));
+                }
+
+                await stdout.FlushAsync(ct);
+                if (jobId is not null && status is "completed" or "failed")
+                {
+                    return status == "failed"
+                        ? throw new CliException(ExitCodes.JobFailed, $"Job {jobId} ({Output.Text(job, "action")} {Output.Text(job, "name")}) failed: {Output.Text(job, "info")}")
+                        : ExitCodes.Ok;
+                }
+            }
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            if (jobId is not null)
+            {
+                throw new CliException(ExitCodes.TimedOut, $"Job {jobId} did not end within {timeoutSeconds} s.");
+            }
+
+            return ExitCodes.Ok;
+        }
+        catch (Exception ex) when (ex is not CliException and not OperationCanceledException)
+        {
+            throw new CliException(ExitCodes.Unreachable, $"The live feed ended: {ex.Message}");
+        }
+
+        return ExitCodes.Ok;
     }
 
     private Output OutputOf(ParseResult p) => new(stdout, p.GetValue(_output) == "json", p.GetValue(_output) == "yaml");

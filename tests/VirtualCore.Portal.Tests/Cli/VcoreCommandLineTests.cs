@@ -153,6 +153,51 @@ public sealed class VcoreCommandLineTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Job_follow_prints_each_change_live_from_the_portals_feed_and_only_the_callers_own()
+    {
+        var config = Path.Combine(_home, "follow", "config.json");
+        Assert.Equal(0, (await VcoreAsync(config, "demo-pass-1\n", "login", "--url", _url, "--user", "demo", "--password-stdin")).Exit);
+        var other = Path.Combine(_home, "follow-other", "config.json");
+        Assert.Equal(0, (await VcoreAsync(other, "other-pass-1\n", "login", "--url", _url, "--user", "other", "--password-stdin")).Exit);
+
+        // Both follow every job they may see; the demo customer's new vServer is heard by its own follower only.
+        await using var mine = await Follower.StartAsync(config, "job", "follow", "-o", "json");
+        await using var theirs = await Follower.StartAsync(other, "job", "follow", "-o", "json");
+        var created = await VcoreAsync(config, null, "vm", "create", "--name", "cli-follow", "-o", "json");
+        Assert.True(created.Exit == 0, created.Err);
+        var jobId = JsonDocument.Parse(created.Out).RootElement.GetProperty("jobId").GetString();
+        var seen = new List<JsonElement>();
+        while (true)
+        {
+            var line = await mine.NextLineAsync();
+            var change = JsonDocument.Parse(line).RootElement;
+            if (change.GetProperty("id").GetString() == jobId)
+            {
+                seen.Add(change);
+                if (change.GetProperty("status").GetString() == "completed")
+                {
+                    break;
+                }
+            }
+        }
+
+        Assert.All(seen, c => Assert.Equal(("create", "cli-follow"), (c.GetProperty("action").GetString(), c.GetProperty("name").GetString())));
+        Assert.Equal("completed", seen[^1].GetProperty("status").GetString());
+        Assert.DoesNotContain("cli-follow", await theirs.StopAsync(), StringComparison.Ordinal);
+
+        // One job: a job that has ended is reported at once with its exit code; an unknown one is not found.
+        var ended = await VcoreAsync(config, null, "job", "follow", jobId!);
+        Assert.True(ended.Exit == 0, ended.Err);
+        Assert.Contains("completed", ended.Out, StringComparison.Ordinal);
+        Assert.Equal(5, (await VcoreAsync(config, null, "job", "follow", Guid.NewGuid().ToString())).Exit);
+        Assert.Equal(5, (await VcoreAsync(other, null, "job", "follow", jobId!)).Exit);
+
+        // A token the portal does not know does not open the feed.
+        var refused = await VcoreAsync(config, null, "job", "follow", "--token", "vct_not-a-token");
+        Assert.Equal(3, refused.Exit);
+    }
+
+    [Fact]
     public void A_series_summary_takes_the_newest_measured_average_and_the_ranges_extremes()
     {
         using var metrics = JsonDocument.Parse("""{"series":[{"name":"cpu","unit":"%","avg":[10,20,null],"min":[5,null,null],"max":[30,25,null]},{"name":"net-in","unit":"B/s","avg":[null,null],"min":[null,null],"max":[null,null]}]}""");
@@ -349,6 +394,64 @@ public sealed class VcoreCommandLineTests : IAsyncLifetime
         }
 
         return (process.ExitCode, await output, await errors);
+    }
+
+    /// <summary>A vcore that keeps running (job follow): its stdout read line by line, stopped by the test.</summary>
+    private sealed class Follower : IAsyncDisposable
+    {
+        private readonly Process _process;
+        private readonly System.Text.StringBuilder _all = new();
+
+        private Follower(Process process) => _process = process;
+
+        public static async Task<Follower> StartAsync(string config, params string[] args)
+        {
+            var start = new ProcessStartInfo("dotnet") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
+            start.ArgumentList.Add(ToolPath());
+            foreach (var arg in args)
+            {
+                start.ArgumentList.Add(arg);
+            }
+
+            start.Environment["VCORE_CONFIG"] = config;
+            start.Environment.Remove("VCORE_URL");
+            start.Environment.Remove("VCORE_TOKEN");
+            var follower = new Follower(Process.Start(start)!);
+
+            // It says on stderr when the feed is open; only then can nothing it should hear be missed.
+            using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+            var said = await follower._process.StandardError.ReadLineAsync(timeout.Token);
+            Assert.True(said?.StartsWith("Following the jobs you may see", StringComparison.Ordinal) == true, said);
+            return follower;
+        }
+
+        public async Task<string> NextLineAsync()
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+            var line = await _process.StandardOutput.ReadLineAsync(timeout.Token) ?? throw new InvalidOperationException("vcore job follow ended: " + _all);
+            _all.AppendLine(line);
+            return line;
+        }
+
+        /// <summary>Ends it and returns everything it printed.</summary>
+        public async Task<string> StopAsync()
+        {
+            _process.Kill(entireProcessTree: true);
+            _all.Append(await _process.StandardOutput.ReadToEndAsync());
+            await _process.WaitForExitAsync();
+            return _all.ToString();
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            if (!_process.HasExited)
+            {
+                _process.Kill(entireProcessTree: true);
+                await _process.WaitForExitAsync();
+            }
+
+            _process.Dispose();
+        }
     }
 
     private static string ToolPath()
