@@ -1,10 +1,10 @@
 using System.Net;
-using System.Net.WebSockets;
-using Microsoft.AspNetCore.SignalR.Client;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
+using Microsoft.AspNetCore.SignalR.Client;
 
 namespace VirtualCore.Cli;
 

@@ -1,8 +1,8 @@
 using System.CommandLine;
-using Microsoft.AspNetCore.SignalR.Client;
 using System.Net;
 using System.Net.WebSockets;
 using System.Text.Json;
+using Microsoft.AspNetCore.SignalR.Client;
 
 namespace VirtualCore.Cli;
 
