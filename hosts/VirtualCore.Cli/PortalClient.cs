@@ -134,6 +134,34 @@ public sealed class PortalClient : IDisposable
 
     public Task<JsonElement> DeleteAsync(string path, CancellationToken ct) => SendAsync(HttpMethod.Delete, path, null, ct);
 
+    /// <summary>Sends a request as it is (headers, any body) and returns the answer when it succeeded; refusals as for JSON.</summary>
+    public async Task<HttpResponseMessage> SendRawAsync(HttpRequestMessage request, CancellationToken ct)
+    {
+        HttpResponseMessage response;
+        try
+        {
+            response = await _http.SendAsync(request, ct);
+        }
+        catch (HttpRequestException ex)
+        {
+            throw new CliException(ExitCodes.Unreachable, $"Cannot reach the portal at {BaseAddress}: {ex.Message}");
+        }
+        catch (TaskCanceledException) when (!ct.IsCancellationRequested)
+        {
+            throw new CliException(ExitCodes.Unreachable, $"The portal at {BaseAddress} did not answer within {_http.Timeout.TotalSeconds:0} s.");
+        }
+
+        if (!response.IsSuccessStatusCode)
+        {
+            using (response)
+            {
+                throw Refusal(response.StatusCode, await response.Content.ReadAsStringAsync(ct));
+            }
+        }
+
+        return response;
+    }
+
     public async Task<JsonElement> SendAsync(HttpMethod method, string path, object? body, CancellationToken ct)
     {
         using var request = new HttpRequestMessage(method, path.TrimStart('/'));

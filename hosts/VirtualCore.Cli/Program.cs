@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.WebSockets;
 using System.Text.Json;
 using Microsoft.AspNetCore.SignalR.Client;
+using Spectre.Console;
 
 namespace VirtualCore.Cli;
 
@@ -429,6 +430,32 @@ public sealed class VcoreCommands(TextWriter stdout, TextWriter stderr, TextRead
             return ExitCodes.Ok;
         }));
         iso.Subcommands.Add(list);
+
+        var file = new Argument<FileInfo>("file") { Description = "The ISO 9660 or UDF image to upload." };
+        var title = new Option<string?>("--title") { Description = "What the image is called in lists (its file name when left out)." };
+        var resume = new Option<string?>("--resume") { Description = "Goes on with an upload that was cut off: its id or address, as vcore printed it." };
+        var upload = new Command("upload", "Uploads an ISO image to your images (the provider's: to the library), resumably, with a progress bar on a terminal; the portal keeps it only with the file's SHA-256.") { file, title, resume };
+        upload.SetAction((p, ct) => WithPortalAsync(p, async (client, output) =>
+        {
+            var path = p.GetValue(file)!;
+            if (!path.Exists)
+            {
+                throw new CliException(ExitCodes.Usage, $"There is no file {path.FullName}.");
+            }
+
+            var result = await UploadWithProgressAsync(client, path, p.GetValue(title), p.GetValue(resume), ct);
+            if (output.IsJson)
+            {
+                output.Json(JsonSerializer.SerializeToElement(result, PortalClient.Json));
+            }
+            else
+            {
+                output.Line($"Uploaded {result.Name} ({result.Bytes:N0} bytes, SHA-256 {result.Sha256}). Boot a vServer from it: vcore vm create --iso {result.Name} …");
+            }
+
+            return ExitCodes.Ok;
+        }));
+        iso.Subcommands.Add(upload);
         return iso;
     }
 
@@ -849,6 +876,43 @@ public sealed class VcoreCommands(TextWriter stdout, TextWriter stderr, TextRead
         return ExitCodes.Ok;
     }
 
+    /// <summary>
+    /// Runs the upload with a progress bar (checksum, then bytes) on stderr when it is a terminal; scripts get no bar.
+    /// The upload's id is said first, so an upload cut off can be resumed.
+    /// </summary>
+    private async Task<IsoUpload.Result> UploadWithProgressAsync(PortalClient client, FileInfo path, string? title, string? resume, CancellationToken ct)
+    {
+        void Started(string location) => stderr.WriteLine($"Upload {location.TrimEnd('/').Split('/')[^1]} — if it is cut off, go on with: vcore iso upload {path.Name} --resume {location.TrimEnd('/').Split('/')[^1]}");
+        if (Console.IsErrorRedirected)
+        {
+            return await new IsoUpload(client, path.FullName, new SynchronousProgress(_ => { })).RunAsync(title, resume, Started, ct);
+        }
+
+        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
+        IsoUpload.Result? result = null;
+        await console.Progress()
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new TransferSpeedColumn(), new RemainingTimeColumn())
+            .StartAsync(async context =>
+            {
+                var checksum = context.AddTask("Checksum", autoStart: resume is null, maxValue: path.Length);
+                var bytes = context.AddTask("Upload", autoStart: false, maxValue: path.Length);
+                var progress = new SynchronousProgress(report =>
+                {
+                    var task = report.Stage == "Checksum" ? checksum : bytes;
+                    if (!task.IsStarted)
+                    {
+                        task.StartTask();
+                    }
+
+                    task.Value = report.Done;
+                });
+                result = await new IsoUpload(client, path.FullName, progress).RunAsync(title, resume, Started, ct);
+                checksum.Value = checksum.MaxValue;
+                bytes.Value = bytes.MaxValue;
+            });
+        return result!;
+    }
+
     private Output OutputOf(ParseResult p) => new(stdout, p.GetValue(_output) == "json", p.GetValue(_output) == "yaml");
 
     private Task<int> WithPortalAsync(ParseResult p, Func<PortalClient, Output, Task<int>> work) => GuardAsync(async () =>
@@ -882,14 +946,13 @@ public sealed class VcoreCommands(TextWriter stdout, TextWriter stderr, TextRead
         }
     }
 
+    /// <summary>
+    /// Asks on the terminal, key by key for every answer (a line reader would take what was typed ahead, the password
+    /// too, into its buffer); a secret is not shown.
+    /// </summary>
     private string Ask(string prompt, bool secret)
     {
         stderr.Write(prompt);
-        if (!secret)
-        {
-            return stdin.ReadLine() ?? "";
-        }
-
         var typed = new System.Text.StringBuilder();
         while (true)
         {
@@ -905,12 +968,26 @@ public sealed class VcoreCommands(TextWriter stdout, TextWriter stderr, TextRead
                 if (typed.Length > 0)
                 {
                     typed.Length--;
+                    if (!secret)
+                    {
+                        stderr.Write("\b \b");
+                    }
                 }
             }
             else if (!char.IsControl(key.KeyChar))
             {
                 typed.Append(key.KeyChar);
+                if (!secret)
+                {
+                    stderr.Write(key.KeyChar);
+                }
             }
         }
     }
+}
+
+/// <summary>Progress reported on the reporting thread, at once (the bar shows what was done, not what was queued).</summary>
+internal sealed class SynchronousProgress(Action<(string Stage, long Done, long Total)> report) : IProgress<(string Stage, long Done, long Total)>
+{
+    public void Report((string Stage, long Done, long Total) value) => report(value);
 }

@@ -198,6 +198,90 @@ public sealed class VcoreCommandLineTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_iso_is_uploaded_in_pieces_checked_by_its_sha256_and_an_upload_cut_off_goes_on_with_resume()
+    {
+        var config = Path.Combine(_home, "upload", "config.json");
+        Assert.Equal(0, (await VcoreAsync(config, "demo-pass-1\n", "login", "--url", _url, "--user", "demo", "--password-stdin")).Exit);
+
+        // More than one piece: the portal confirms each offset, and keeps the image with the SHA-256 vcore computed.
+        var image = TestIso.Build(VirtualCore.Cli.IsoUpload.PieceBytes + (300 * 1024));
+        var file = Path.Combine(_home, "tools.iso");
+        await File.WriteAllBytesAsync(file, image);
+        var uploaded = await VcoreAsync(config, null, "iso", "upload", file, "--title", "Tools CD", "-o", "json");
+        Assert.True(uploaded.Exit == 0, uploaded.Err);
+        var result = JsonDocument.Parse(uploaded.Out).RootElement;
+        Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(image)), result.GetProperty("sha256").GetString());
+        Assert.Equal(image.Length, result.GetProperty("bytes").GetInt64());
+        var name = result.GetProperty("name").GetString();
+        Assert.Contains("--resume", uploaded.Err, StringComparison.Ordinal);
+        var images = JsonDocument.Parse((await VcoreAsync(config, null, "iso", "list", "-o", "json")).Out).RootElement;
+        Assert.Contains(images.EnumerateArray(), i => i.GetProperty("name").GetString() == name && i.GetProperty("title").GetString() == "Tools CD");
+
+        // Not an image: refused with the portal's reason, nothing kept.
+        var notIso = Path.Combine(_home, "notes.iso");
+        await File.WriteAllTextAsync(notIso, new string('x', 100_000));
+        var refused = await VcoreAsync(config, null, "iso", "upload", notIso);
+        Assert.Equal(6, refused.Exit);
+        Assert.Contains("ISO", refused.Err, StringComparison.Ordinal);
+        Assert.Equal(2, (await VcoreAsync(config, null, "iso", "upload", Path.Combine(_home, "missing.iso"))).Exit);
+
+        // Cut off after 64 KiB (begun by another client): vcore goes on from where the portal says it is.
+        var second = TestIso.Build(600 * 1024);
+        var secondFile = Path.Combine(_home, "second.iso");
+        await File.WriteAllBytesAsync(secondFile, second);
+        using var api = _portal.Demo();
+        using var create = new HttpRequestMessage(HttpMethod.Post, "/api/v1/isos/uploads");
+        create.Headers.Add("Tus-Resumable", "1.0.0");
+        create.Headers.Add("Upload-Length", second.Length.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        create.Headers.Add("Upload-Metadata", $"filename {Convert.ToBase64String("second.iso"u8)},sha256 {Convert.ToBase64String(System.Text.Encoding.ASCII.GetBytes(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(second))))}");
+        using var created = await api.SendAsync(create);
+        Assert.Equal(System.Net.HttpStatusCode.Created, created.StatusCode);
+        var uploadId = created.Headers.Location!.OriginalString.Split('/')[^1];
+        using var piece = new HttpRequestMessage(HttpMethod.Patch, created.Headers.Location) { Content = new ByteArrayContent(second, 0, 64 * 1024) };
+        piece.Headers.Add("Tus-Resumable", "1.0.0");
+        piece.Headers.Add("Upload-Offset", "0");
+        piece.Content.Headers.ContentType = new("application/offset+octet-stream");
+        Assert.Equal(System.Net.HttpStatusCode.NoContent, (await api.SendAsync(piece)).StatusCode);
+
+        // Another customer cannot go on with it; its owner can.
+        var other = Path.Combine(_home, "upload-other", "config.json");
+        Assert.Equal(0, (await VcoreAsync(other, "other-pass-1\n", "login", "--url", _url, "--user", "other", "--password-stdin")).Exit);
+        Assert.Equal(5, (await VcoreAsync(other, null, "iso", "upload", secondFile, "--resume", uploadId)).Exit);
+        var resumed = await VcoreAsync(config, null, "iso", "upload", secondFile, "--resume", uploadId, "-o", "json");
+        Assert.True(resumed.Exit == 0, resumed.Err);
+        Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(second)), JsonDocument.Parse(resumed.Out).RootElement.GetProperty("sha256").GetString());
+    }
+
+    [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public async Task On_a_terminal_login_asks_without_showing_the_password_and_an_upload_shows_its_progress_bars()
+    {
+        // A pseudo-terminal (util-linux's script): vcore sees a terminal on stdin, stdout and stderr, as a person's shell.
+        var config = Path.Combine(_home, "terminal", "config.json");
+        await using (var login = Terminal.Start(config, "login", "--url", _url))
+        {
+            await login.WaitForAsync("User name: ");
+            await login.TypeAsync("demo\r");
+            await login.WaitForAsync("Password: ");
+            await login.TypeAsync("demo-pass-1\r");
+            var (exit, screen) = await login.EndAsync();
+            Assert.True(exit == 0, screen);
+            Assert.Contains("Signed in to", screen, StringComparison.Ordinal);
+            Assert.Contains("User name: demo", screen, StringComparison.Ordinal);
+            Assert.DoesNotContain("demo-pass-1", screen, StringComparison.Ordinal);
+        }
+
+        var file = Path.Combine(_home, "terminal.iso");
+        await File.WriteAllBytesAsync(file, TestIso.Build(2 * 1024 * 1024));
+        await using var upload = Terminal.Start(config, "iso", "upload", file);
+        var (uploaded, shown) = await upload.EndAsync();
+        Assert.True(uploaded == 0, shown);
+        Assert.Matches(@"Checksum\s.*100%", shown);
+        Assert.Matches(@"Upload\s.*100%", shown);
+        Assert.Contains("Uploaded terminal-", shown, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_series_summary_takes_the_newest_measured_average_and_the_ranges_extremes()
     {
         using var metrics = JsonDocument.Parse("""{"series":[{"name":"cpu","unit":"%","avg":[10,20,null],"min":[5,null,null],"max":[30,25,null]},{"name":"net-in","unit":"B/s","avg":[null,null],"min":[null,null],"max":[null,null]}]}""");
@@ -394,6 +478,85 @@ public sealed class VcoreCommandLineTests : IAsyncLifetime
         }
 
         return (process.ExitCode, await output, await errors);
+    }
+
+    /// <summary>vcore on a pseudo-terminal (script -qec), typed into and read as a person would.</summary>
+    private sealed class Terminal : IAsyncDisposable
+    {
+        private readonly Process _process;
+        private readonly System.Text.StringBuilder _screen = new();
+        private readonly Task _reader;
+
+        private Terminal(Process process)
+        {
+            _process = process;
+            _reader = Task.Run(async () =>
+            {
+                var buffer = new char[4096];
+                int read;
+                while ((read = await _process.StandardOutput.ReadAsync(buffer)) > 0)
+                {
+                    lock (_screen)
+                    {
+                        _screen.Append(buffer, 0, read);
+                    }
+                }
+            });
+        }
+
+        public static Terminal Start(string config, params string[] args)
+        {
+            var command = "dotnet " + string.Join(' ', new[] { ToolPath() }.Concat(args).Select(a => "'" + a.Replace("'", "'\\''", StringComparison.Ordinal) + "'"));
+            var start = new ProcessStartInfo("script", ["-qec", command, "/dev/null"]) { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
+            start.Environment["VCORE_CONFIG"] = config;
+            start.Environment["TERM"] = "xterm-256color";
+            start.Environment.Remove("VCORE_URL");
+            start.Environment.Remove("VCORE_TOKEN");
+            return new Terminal(Process.Start(start)!);
+        }
+
+        private string Screen()
+        {
+            lock (_screen)
+            {
+                return _screen.ToString();
+            }
+        }
+
+        public async Task WaitForAsync(string text)
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+            while (!Screen().Contains(text, StringComparison.Ordinal))
+            {
+                Assert.False(_process.HasExited, Screen());
+                await Task.Delay(50, timeout.Token);
+            }
+        }
+
+        public async Task TypeAsync(string keys)
+        {
+            await _process.StandardInput.WriteAsync(keys);
+            await _process.StandardInput.FlushAsync();
+        }
+
+        public async Task<(int Exit, string Screen)> EndAsync()
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+            await _process.WaitForExitAsync(timeout.Token);
+            await _reader;
+            return (_process.ExitCode, Screen());
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            if (!_process.HasExited)
+            {
+                _process.Kill(entireProcessTree: true);
+                await _process.WaitForExitAsync();
+            }
+
+            _process.Dispose();
+        }
     }
 
     /// <summary>A vcore that keeps running (job follow): its stdout read line by line, stopped by the test.</summary>
