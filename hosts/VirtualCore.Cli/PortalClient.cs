@@ -112,6 +112,32 @@ public sealed class PortalClient : IDisposable
             .Build();
     }
 
+    /// <summary>
+    /// A WebSocket to a path of the portal (a console's relay), with this client's token and the portal's own origin,
+    /// which the relay requires (browsers send theirs; this is not one, and says where it is connecting to).
+    /// </summary>
+    public async Task<ClientWebSocket> OpenWebSocketAsync(string path, CancellationToken ct)
+    {
+        var target = new UriBuilder(new Uri(BaseAddress, path.TrimStart('/'))) { Scheme = BaseAddress.Scheme == Uri.UriSchemeHttps ? "wss" : "ws" }.Uri;
+        var socket = new ClientWebSocket();
+        if (_http.DefaultRequestHeaders.Authorization is { } credentials)
+        {
+            socket.Options.SetRequestHeader("Authorization", credentials.ToString());
+        }
+
+        socket.Options.SetRequestHeader("Origin", BaseAddress.GetLeftPart(UriPartial.Authority));
+        try
+        {
+            await socket.ConnectAsync(target, new HttpMessageInvoker(Handler(null)), ct);
+            return socket;
+        }
+        catch (WebSocketException ex)
+        {
+            socket.Dispose();
+            throw new CliException(ExitCodes.Unreachable, $"The portal did not open the console: {ex.Message}");
+        }
+    }
+
     /// <summary>Extra headers sent with every request from now on (the anti-forgery token of a session).</summary>
     public HttpRequestHeaders Headers => _http.DefaultRequestHeaders;
 

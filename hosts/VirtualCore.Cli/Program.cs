@@ -270,6 +270,22 @@ public sealed class VcoreCommands(TextWriter stdout, TextWriter stderr, TextRead
         }));
         vm.Subcommands.Add(migrate);
 
+        var consoled = new Argument<string>("vm") { Description = "The vServer's name or id." };
+        var console = new Command("console", "The vServer's serial console in this terminal (Ctrl-] ends it); from a pipe, sends stdin and prints the answer.") { consoled };
+        console.SetAction((p, ct) => WithPortalAsync(p, async (client, output) =>
+        {
+            var found = await ResolveVmAsync(client, p.GetValue(consoled)!, ct);
+            var terminal = !Console.IsInputRedirected && !Console.IsOutputRedirected;
+            // stdin as the file it is, unbuffered and never disposed: a read still waiting when the session ends must
+            // not hold up the end of the command (disposing a stream waits for its pending read, until the next key).
+#pragma warning disable CA2000 // stdin is not ours to close
+            var input = new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(0, ownsHandle: false), FileAccess.Read, 0);
+#pragma warning restore CA2000
+            await using var screen = Console.OpenStandardOutput();
+            return await new SerialConsole(client, input, screen, stderr, terminal).RunAsync(Output.Text(found, "id"), Output.Text(found, "name"), ct);
+        }));
+        vm.Subcommands.Add(console);
+
         var doomed = new Argument<string>("vm") { Description = "The vServer's name or id." };
         var yes = new Option<bool>("--yes") { Description = "Confirms that the vServer and its disks are deleted (required: there is no undo)." };
         var (waitDelete, timeoutDelete) = WaitOptions();

@@ -282,6 +282,42 @@ public sealed class VcoreCommandLineTests : IAsyncLifetime
     }
 
     [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public async Task The_serial_console_answers_from_a_pipe_and_on_a_terminal_until_ctrl_bracket_only_for_its_own_customer()
+    {
+        var config = Path.Combine(_home, "console", "config.json");
+        Assert.Equal(0, (await VcoreAsync(config, "demo-pass-1\n", "login", "--url", _url, "--user", "demo", "--password-stdin")).Exit);
+        Assert.Equal(0, (await VcoreAsync(config, null, "vm", "create", "--name", "cli-serial", "--wait")).Exit);
+        Assert.Equal(0, (await VcoreAsync(config, null, "vm", "start", "cli-serial", "--wait")).Exit);
+
+        // From a pipe: stdin goes to the guest, its answer to stdout (the simulated serial port echoes the line back).
+        var piped = await VcoreAsync(config, "hello\r", "vm", "console", "cli-serial");
+        Assert.True(piped.Exit == 0, piped.Err);
+        Assert.Contains("you typed: hello", piped.Out, StringComparison.Ordinal);
+        Assert.Contains("Connected to the serial console of cli-serial", piped.Err, StringComparison.Ordinal);
+
+        // On a terminal: keys go as typed, Ctrl-] ends the session.
+        await using (var terminal = Terminal.Start(config, "vm", "console", "cli-serial"))
+        {
+            await terminal.WaitForAsync("Ctrl-] ends the session.");
+            await terminal.TypeAsync("uptime\r");
+            await terminal.WaitForAsync("you typed: uptime");
+            await terminal.TypeAsync("\u001d");
+            var (exit, screen) = await terminal.EndAsync();
+            Assert.True(exit == 0, screen);
+        }
+
+        // Another customer does not find it; a token of scope read may not open a console.
+        var other = Path.Combine(_home, "console-other", "config.json");
+        Assert.Equal(0, (await VcoreAsync(other, "other-pass-1\n", "login", "--url", _url, "--user", "other", "--password-stdin")).Exit);
+        var vmId = JsonDocument.Parse((await VcoreAsync(config, null, "vm", "show", "cli-serial", "-o", "json")).Out).RootElement.GetProperty("id").GetString()!;
+        Assert.Equal(5, (await VcoreAsync(other, "hello\r", "vm", "console", vmId)).Exit);
+        var reader = Path.Combine(_home, "console-reader", "config.json");
+        Assert.Equal(0, (await VcoreAsync(reader, "demo-pass-1\n", "login", "--url", _url, "--user", "demo", "--password-stdin", "--scope", "read")).Exit);
+        Assert.Equal(4, (await VcoreAsync(reader, "hello\r", "vm", "console", "cli-serial")).Exit);
+    }
+
+    [Fact]
     public void A_series_summary_takes_the_newest_measured_average_and_the_ranges_extremes()
     {
         using var metrics = JsonDocument.Parse("""{"series":[{"name":"cpu","unit":"%","avg":[10,20,null],"min":[5,null,null],"max":[30,25,null]},{"name":"net-in","unit":"B/s","avg":[null,null],"min":[null,null],"max":[null,null]}]}""");
