@@ -65,6 +65,7 @@ public sealed class PortalFixture : WebApplicationFactory<Program>
         builder.UseSetting("NodeAgentDefaults:HeartbeatInterval", "00:00:01");
         // Tests poll jobs every 50 ms from one account; the limit is tried by tests that set a small one themselves.
         builder.UseSetting("ApiRateLimits:RequestsPerWindow", "1000000");
+        builder.UseSetting("ApiRateLimits:AccountRequestsPerWindow", "1000000");
         for (var i = 0; i < 3; i++)
         {
             builder.UseSetting($"EmbeddedRackServers:Servers:{i}:Sockets", "1");

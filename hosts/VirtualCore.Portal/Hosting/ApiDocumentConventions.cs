@@ -140,11 +140,11 @@ internal static class ApiDocumentConventions
         }
         else if (!anonymous)
         {
-            Add(operation, StatusCodes.Status429TooManyRequests, "Over the caller's rate limit (per API token, else per account); every answer says where the caller stands.", problem);
+            Add(operation, StatusCodes.Status429TooManyRequests, "Over a rate limit: the API token's, or its account's (all its tokens and its password together); every counted answer says where the caller stands.", problem);
             ((OpenApiResponse)operation.Responses["429"]).Headers = new Dictionary<string, IOpenApiHeader>
             {
-                ["RateLimit-Policy"] = new OpenApiHeader { Description = "The caller's limit: `\"caller\";q=<requests>;w=<seconds>` (IETF draft-ietf-httpapi-ratelimit-headers); sent on every counted answer.", Schema = new OpenApiSchema { Type = JsonSchemaType.String } },
-                ["RateLimit"] = new OpenApiHeader { Description = "Where the caller stands: `\"caller\";r=<requests remaining>;t=<seconds until the window ends>`; sent on every counted answer.", Schema = new OpenApiSchema { Type = JsonSchemaType.String } },
+                ["RateLimit-Policy"] = new OpenApiHeader { Description = "The caller's budgets: `\"token\";q=<requests>;w=<seconds>, \"account\";q=<requests>;w=<seconds>` (IETF draft-ietf-httpapi-ratelimit-headers); sent on every counted answer.", Schema = new OpenApiSchema { Type = JsonSchemaType.String } },
+                ["RateLimit"] = new OpenApiHeader { Description = "Where the caller stands in each: `\"token\";r=<requests remaining>;t=<seconds until the window ends>, \"account\";r=…;t=…`; sent on every counted answer.", Schema = new OpenApiSchema { Type = JsonSchemaType.String } },
                 ["Retry-After"] = new OpenApiHeader { Description = "Seconds until the next request is accepted.", Schema = new OpenApiSchema { Type = JsonSchemaType.Integer } },
             };
         }
