@@ -196,28 +196,9 @@ public sealed class PortalClient : IDisposable
             request.Content = JsonContent.Create(body, body.GetType(), options: Json);
         }
 
-        HttpResponseMessage response;
-        try
-        {
-            response = await _http.SendAsync(request, ct);
-        }
-        catch (HttpRequestException ex)
-        {
-            throw new CliException(ExitCodes.Unreachable, $"Cannot reach the portal at {BaseAddress}: {ex.Message}");
-        }
-        catch (TaskCanceledException) when (!ct.IsCancellationRequested)
-        {
-            throw new CliException(ExitCodes.Unreachable, $"The portal at {BaseAddress} did not answer within {_http.Timeout.TotalSeconds:0} s.");
-        }
-
-        using (response)
+        using (var response = await SendRawAsync(request, ct))
         {
             var text = await response.Content.ReadAsStringAsync(ct);
-            if (!response.IsSuccessStatusCode)
-            {
-                throw Refusal(response.StatusCode, text);
-            }
-
             if (string.IsNullOrWhiteSpace(text) || response.Content.Headers.ContentType?.MediaType?.Contains("json", StringComparison.OrdinalIgnoreCase) != true)
             {
                 return default;

@@ -259,7 +259,7 @@ public sealed class VcoreCommands(TextWriter stdout, TextWriter stderr, TextRead
         vm.Subcommands.Add(edit);
 
         var moved = new Argument<string>("vm") { Description = "The vServer's name or id." };
-        var to = new Option<string?>("--to") { Description = "The rack server to move to; the portal chooses one with room when left out." };
+        var to = new Option<string>("--to") { Description = "The rack server to move to (one of the vServer's migration targets: GET /api/v1/vms/<id>/migration-targets).", Required = true };
         var (waitMove, timeoutMove) = WaitOptions();
         var migrate = new Command("migrate", "Moves a running vServer live to another rack server.") { moved, to, waitMove, timeoutMove };
         migrate.SetAction((p, ct) => WithPortalAsync(p, async (client, output) =>

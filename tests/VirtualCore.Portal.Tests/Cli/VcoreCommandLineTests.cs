@@ -483,17 +483,7 @@ public sealed class VcoreCommandLineTests : IAsyncLifetime
 
     private static async Task<(int Exit, string Out, string Err)> VcoreAsync(string config, string? input, params string[] args)
     {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(ToolPath());
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        start.Environment["VCORE_CONFIG"] = config;
-        start.Environment.Remove("VCORE_URL");
-        start.Environment.Remove("VCORE_TOKEN");
-        using var process = Process.Start(start)!;
+        using var process = Process.Start(Vcore(config, args))!;
         if (input is not null)
         {
             await process.StandardInput.WriteAsync(input);
@@ -542,13 +532,18 @@ public sealed class VcoreCommandLineTests : IAsyncLifetime
 
         public static Terminal Start(string config, params string[] args)
         {
-            var command = "dotnet " + string.Join(' ', new[] { ToolPath() }.Concat(args).Select(a => "'" + a.Replace("'", "'\\''", StringComparison.Ordinal) + "'"));
-            var start = new ProcessStartInfo("script", ["-qec", command, "/dev/null"]) { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
-            start.Environment["VCORE_CONFIG"] = config;
-            start.Environment["TERM"] = "xterm-256color";
-            start.Environment.Remove("VCORE_URL");
-            start.Environment.Remove("VCORE_TOKEN");
-            return new Terminal(Process.Start(start)!);
+            // The same command, given to script as one shell line (each word quoted).
+            var vcore = Vcore(config, args);
+            var command = "dotnet " + string.Join(' ', vcore.ArgumentList.Select(a => "'" + a.Replace("'", "'\\''", StringComparison.Ordinal) + "'"));
+            vcore.FileName = "script";
+            vcore.ArgumentList.Clear();
+            foreach (var argument in new[] { "-qec", command, "/dev/null" })
+            {
+                vcore.ArgumentList.Add(argument);
+            }
+
+            vcore.Environment["TERM"] = "xterm-256color";
+            return new Terminal(Process.Start(vcore)!);
         }
 
         private string Screen()
@@ -605,17 +600,7 @@ public sealed class VcoreCommandLineTests : IAsyncLifetime
 
         public static async Task<Follower> StartAsync(string config, params string[] args)
         {
-            var start = new ProcessStartInfo("dotnet") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
-            start.ArgumentList.Add(ToolPath());
-            foreach (var arg in args)
-            {
-                start.ArgumentList.Add(arg);
-            }
-
-            start.Environment["VCORE_CONFIG"] = config;
-            start.Environment.Remove("VCORE_URL");
-            start.Environment.Remove("VCORE_TOKEN");
-            var follower = new Follower(Process.Start(start)!);
+            var follower = new Follower(Process.Start(Vcore(config, args))!);
 
             // It says on stderr when the feed is open; only then can nothing it should hear be missed.
             using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
@@ -651,6 +636,22 @@ public sealed class VcoreCommandLineTests : IAsyncLifetime
 
             _process.Dispose();
         }
+    }
+
+    /// <summary>The built tool with <paramref name="args"/>, its config file, and nothing of this machine's own vcore set-up.</summary>
+    private static ProcessStartInfo Vcore(string config, IEnumerable<string> args)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(ToolPath());
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        start.Environment["VCORE_CONFIG"] = config;
+        start.Environment.Remove("VCORE_URL");
+        start.Environment.Remove("VCORE_TOKEN");
+        return start;
     }
 
     private static string ToolPath()
