@@ -21,7 +21,6 @@ internal sealed class DownloadRun(string portalDll, string workDirectory, int po
         {
             ["environment"] = "Embedded",
             ["DemoVms"] = "false",
-            ["ApiRateLimits:RequestsPerWindow"] = "0", // the harness measures the portal, not its limits
             ["Logging:LogLevel:Default"] = "Warning",
             ["EmbeddedRackServers:SimulatedSettings:simulatedExportMiB"] = sizeMiB.ToString(CultureInfo.InvariantCulture),
         };

@@ -91,7 +91,6 @@ internal sealed class LoadRun(LoadOptions options, TextWriter console)
         {
             ["environment"] = "Embedded",
             ["DemoVms"] = "false",
-            ["ApiRateLimits:RequestsPerWindow"] = "0", // the harness measures the portal, not its limits
             ["Logging:LogLevel:Default"] = "Warning",
             ["Logging:LogLevel:Microsoft.Hosting.Lifetime"] = "Information",
             ["NodeAgentDefaults:HeartbeatInterval"] = TimeSpan.FromSeconds(options.HeartbeatSeconds).ToString("c", CultureInfo.InvariantCulture),

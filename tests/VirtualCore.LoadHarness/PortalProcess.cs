@@ -69,7 +69,8 @@ internal sealed class PortalProcess : IDisposable
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
-        foreach (var argument in new[] { portalDll, "--contentRoot", contentRoot, "--DataDirectory", dataDirectory, "--urls", address.ToString() })
+        // The harness measures the portal, not its API rate limits (a run's own settings can switch them on again).
+        foreach (var argument in new[] { portalDll, "--contentRoot", contentRoot, "--DataDirectory", dataDirectory, "--urls", address.ToString(), "--ApiRateLimits:RequestsPerWindow", "0" })
         {
             start.ArgumentList.Add(argument);
         }
