@@ -31,7 +31,7 @@ public sealed class SerialConsole(PortalClient client, Stream input, Stream outp
         }
 
         using var done = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var lastOutput = DateTimeOffset.UtcNow;
+        var lastTraffic = DateTimeOffset.UtcNow;
         var inputEnded = false;
         try
         {
@@ -49,7 +49,7 @@ public sealed class SerialConsole(PortalClient client, Stream input, Stream outp
 
                         await output.WriteAsync(buffer.AsMemory(0, received.Count), done.Token);
                         await output.FlushAsync(done.Token);
-                        lastOutput = DateTimeOffset.UtcNow;
+                        lastTraffic = DateTimeOffset.UtcNow;
                     }
 
                     return (WebSocketCloseStatus?)null;
@@ -77,7 +77,7 @@ public sealed class SerialConsole(PortalClient client, Stream input, Stream outp
                         }
 
                         await socket.SendAsync(buffer.AsMemory(0, read), WebSocketMessageType.Binary, true, done.Token);
-                        lastOutput = DateTimeOffset.UtcNow;
+                        lastTraffic = DateTimeOffset.UtcNow;
                     }
                 },
                 done.Token);
@@ -98,7 +98,7 @@ public sealed class SerialConsole(PortalClient client, Stream input, Stream outp
                     break; // Ctrl-]
                 }
 
-                if (inputEnded && DateTimeOffset.UtcNow - lastOutput >= QuietAfterInput)
+                if (inputEnded && DateTimeOffset.UtcNow - lastTraffic >= QuietAfterInput)
                 {
                     break;
                 }

@@ -29,7 +29,7 @@ internal static class ApiReference
 
     private const string ScalarResource = "ScalarStaticAssets.scalar.js";
 
-    // Started without inline script: the page's element says where the document is and what the brand is called.
+    // Started without inline script: the page's element says where the document is; the title (the brand) comes from the page.
     private const string StartScript = """
         (function () {
           var app = document.getElementById('app');
