@@ -97,7 +97,7 @@ function setUp(root) {
         target.sendKey(keysymOf(ch), null);
         if (shift) target.sendKey(XK.Shift_L, 'ShiftLeft', false);
         // A guest's PS/2 keyboard holds only a few keys: sent all at once, a busy guest loses some of them.
-        await new Promise((resolve) => setTimeout(resolve, 25));
+        await new Promise((resolve) => setTimeout(resolve, 40));
       }
     } finally {
       type.disabled = false;
