@@ -75,6 +75,7 @@ app.UseApiRateLimits();
 app.UseApiAntiforgery();
 app.UseAuthorization();
 app.UseRateLimiter();
+app.UseApiConditionalRequests();
 
 // The console's WebSockets (each checks its own Origin: same origin only, see ConsoleEndpoints).
 app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(20) });

@@ -9,6 +9,8 @@ using VirtualCore.Framework.Persistence;
 using VirtualCore.Framework.Security;
 using VirtualCore.Framework.Tenancy;
 
+using VirtualCore.Framework.Web;
+
 namespace VirtualCore.Framework.Mediation;
 
 // The pipeline, in this order: logging → authorisation → unit of work → validation → handler. Validation runs inside
@@ -209,7 +211,7 @@ public static class CommandIsolationExtensions
 /// fails the later commit (or the later write of a versioned row); the loser runs again on the winner's outcome and
 /// is refused for its reason, or gets a conflict — never a server error.
 /// </summary>
-public sealed class UnitOfWorkBehaviour<TMessage, TResponse>(PortalDbContext db, AfterCommitActions afterCommit, CommandIsolation isolation)
+public sealed class UnitOfWorkBehaviour<TMessage, TResponse>(PortalDbContext db, AfterCommitActions afterCommit, CommandIsolation isolation, RequestPreconditions preconditions)
     : IPipelineBehavior<TMessage, TResponse>
     where TMessage : IMessage
 {
@@ -229,8 +231,10 @@ public sealed class UnitOfWorkBehaviour<TMessage, TResponse>(PortalDbContext db,
 
         if (isolation.CommitsItself(typeof(TMessage)))
         {
+            await preconditions.CheckAsync(cancellationToken);
             var done = await next(message, cancellationToken);
             await db.SaveChangesAsync(cancellationToken);
+            preconditions.Done();
             await afterCommit.RunAsync(cancellationToken);
             return done;
         }
@@ -262,6 +266,8 @@ public sealed class UnitOfWorkBehaviour<TMessage, TResponse>(PortalDbContext db,
             try
             {
                 await using var transaction = await db.Database.BeginTransactionAsync(isolation.For(typeof(TMessage)), cancellationToken);
+                // The caller's If-Match, against the resource as this transaction reads it: what it checked is what it changes.
+                await preconditions.CheckAsync(cancellationToken);
                 response = await next(message, cancellationToken);
                 await db.SaveChangesAsync(cancellationToken);
                 await transaction.CommitAsync(cancellationToken);
@@ -283,6 +289,7 @@ public sealed class UnitOfWorkBehaviour<TMessage, TResponse>(PortalDbContext db,
             }
         }
 
+        preconditions.Done();
         await afterCommit.RunAsync(cancellationToken);
         return response;
     }

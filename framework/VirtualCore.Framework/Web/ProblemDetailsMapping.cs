@@ -49,6 +49,7 @@ public sealed partial class RequestExceptionHandler(IProblemDetailsService probl
             Extensions = { ["confirmUrl"] = FreshProofPage },
         },
         ConflictException conflict => new ProblemDetails { Status = StatusCodes.Status409Conflict, Title = "Conflict.", Detail = conflict.Message },
+        PreconditionFailedException changed => new ProblemDetails { Status = StatusCodes.Status412PreconditionFailed, Title = "The resource has changed.", Detail = changed.Message },
         BadHttpRequestException badRequest => FromBinding(badRequest),
         _ => null,
     };

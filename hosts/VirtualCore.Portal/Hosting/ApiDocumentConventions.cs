@@ -149,6 +149,8 @@ internal static class ApiDocumentConventions
             };
         }
 
+        DescribeConditions(operation, description, metadata, problem);
+
         // Every refusal is a problem document, also where an endpoint declared only its status.
         foreach (var (code, response) in operation.Responses)
         {
@@ -169,6 +171,54 @@ internal static class ApiDocumentConventions
         }
 
         return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// ETags on every read, <c>If-Match</c> on the updates that declare their resource, and the paging of the short
+    /// lists (<see cref="ApiConditionalRequests"/>).
+    /// </summary>
+    private static void DescribeConditions(OpenApiOperation operation, Microsoft.AspNetCore.Mvc.ApiExplorer.ApiDescription description, IList<object> metadata, IOpenApiSchema problem)
+    {
+        operation.Parameters ??= [];
+        var text = new OpenApiSchema { Type = JsonSchemaType.String };
+        if (string.Equals(description.HttpMethod, HttpMethods.Get, StringComparison.OrdinalIgnoreCase))
+        {
+            if (operation.Responses!.TryGetValue("200", out var ok) && ok is OpenApiResponse found && found.Content?.Keys.Any(k => k.Contains("json", StringComparison.Ordinal)) == true)
+            {
+                found.Headers ??= new Dictionary<string, IOpenApiHeader>();
+                found.Headers["ETag"] = new OpenApiHeader { Description = "The representation's entity tag: send it in If-None-Match to be told 304 when nothing changed, or in If-Match with an update.", Schema = text };
+                operation.Parameters.Add(new OpenApiParameter { Name = "If-None-Match", In = ParameterLocation.Header, Description = "An ETag from an earlier answer: 304 without a body while the representation is the same.", Schema = text });
+                operation.Responses["304"] = new OpenApiResponse { Description = "Not modified: the representation still has the ETag sent in If-None-Match." };
+
+                var type = description.SupportedResponseTypes.FirstOrDefault(r => r.StatusCode == StatusCodes.Status200OK)?.Type;
+                if (type is not null && type != typeof(string) && typeof(System.Collections.IEnumerable).IsAssignableFrom(type)
+                    && !metadata.OfType<ApiConditionalRequests.SelfPagedList>().Any())
+                {
+                    var known = operation.Parameters.Select(p => p.Name).ToHashSet(StringComparer.Ordinal);
+                    if (!known.Contains("limit"))
+                    {
+                        operation.Parameters.Add(new OpenApiParameter { Name = "limit", In = ParameterLocation.Query, Description = $"At most this many items (1–{ApiConditionalRequests.MaxLimit}); all when left out.", Schema = new OpenApiSchema { Type = JsonSchemaType.Integer, Format = "int32", Minimum = "1", Maximum = ApiConditionalRequests.MaxLimit.ToString(System.Globalization.CultureInfo.InvariantCulture) } });
+                        operation.Parameters.Add(new OpenApiParameter { Name = "offset", In = ParameterLocation.Query, Description = "Skip this many items first (0 when left out).", Schema = new OpenApiSchema { Type = JsonSchemaType.Integer, Format = "int32", Minimum = "0" } });
+                    }
+
+                    if (!known.Contains("search"))
+                    {
+                        operation.Parameters.Add(new OpenApiParameter { Name = "search", In = ParameterLocation.Query, Description = "Only the items with a text field that contains this (any case; at most 200 characters).", Schema = text });
+                    }
+
+                    found.Headers[ApiConditionalRequests.TotalCountHeader] = new OpenApiHeader { Description = "With limit, offset or search: how many items there are in all (after search).", Schema = new OpenApiSchema { Type = JsonSchemaType.Integer } };
+                    found.Headers["Link"] = new OpenApiHeader { Description = "With limit or offset: the next and previous pages (RFC 8288, rel=\"next\", rel=\"prev\").", Schema = text };
+                }
+            }
+
+            return;
+        }
+
+        if (metadata.OfType<ApiConditionalRequests.ResourceQuery>().Any())
+        {
+            operation.Parameters.Add(new OpenApiParameter { Name = "If-Match", In = ParameterLocation.Header, Description = "The ETag of the resource as read (GET): the change happens only while it is still the same, checked in the change's own transaction; `*` for any.", Schema = text });
+            Add(operation, StatusCodes.Status412PreconditionFailed, "The resource changed since the ETag in If-Match was read: read it again.", problem);
+        }
     }
 
     private static OpenApiSecurityRequirement Requirement(string scheme, OpenApiOperationTransformerContext context) =>

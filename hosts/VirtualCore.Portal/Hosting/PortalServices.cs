@@ -30,6 +30,7 @@ internal static class PortalServices
         services.AddScoped<ScopedTenantContext>();
         services.AddScoped<ITenantContext>(sp => sp.GetRequiredService<ScopedTenantContext>());
         services.AddScoped<AfterCommitActions>();
+        services.AddApiConditionalRequests();
         services.AddReadCommittedCommands();
         services.AddSingleton<RequestPermissions>();
         services.AddMediator(options =>

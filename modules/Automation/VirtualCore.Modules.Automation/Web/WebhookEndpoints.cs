@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using VirtualCore.Framework.Security;
+using VirtualCore.Framework.Web;
 using VirtualCore.Modules.Automation.Contracts;
 
 namespace VirtualCore.Modules.Automation.Web;
@@ -34,18 +35,18 @@ internal static class WebhookEndpoints
             .Produces<WebhookView>().ProducesProblem(StatusCodes.Status404NotFound);
         hooks.MapPatch("/{webhookId:guid}", (Guid webhookId, WebhookChange? body, ISender sender, CancellationToken ct) =>
                 sender.Send(new UpdateWebhook(webhookId, body?.Url, body?.Events, body?.Description, body?.Enabled), ct))
-            .WithName("UpdateWebhook").WithSummary("Changes the URL, the event types, the description or switches it off (`enabled: false`); fields left out stay.")
+            .WithName("UpdateWebhook").IfMatch(route => new GetWebhook(route.Guid("webhookId"))).WithSummary("Changes the URL, the event types, the description or switches it off (`enabled: false`); fields left out stay.")
             .Produces<WebhookView>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound);
         hooks.MapDelete("/{webhookId:guid}", async (Guid webhookId, ISender sender, CancellationToken ct) =>
             {
                 await sender.Send(new DeleteWebhook(webhookId), ct);
                 return Results.NoContent();
             })
-            .WithName("DeleteWebhook").WithSummary("Deletes the subscription and its delivery log; nothing waiting is sent.")
+            .WithName("DeleteWebhook").IfMatch(route => new GetWebhook(route.Guid("webhookId"))).WithSummary("Deletes the subscription and its delivery log; nothing waiting is sent.")
             .Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status404NotFound);
         hooks.MapPost("/{webhookId:guid}/rotate-secret", (Guid webhookId, SecretRotation? body, ISender sender, CancellationToken ct) =>
                 sender.Send(new RotateWebhookSecret(webhookId, body?.KeepOldHours), ct))
-            .WithName("RotateWebhookSecret")
+            .WithName("RotateWebhookSecret").IfMatch(route => new GetWebhook(route.Guid("webhookId")))
             .WithSummary("A new signing secret (in this answer only). The old one keeps signing for `keepOldHours` (0–168, 24 when left out): "
                 + "meanwhile the header carries a v1= for each, so the receiver can switch to the new secret without missing a delivery.")
             .Produces<RotatedWebhookSecret>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound);
@@ -58,7 +59,7 @@ internal static class WebhookEndpoints
             .Produces<WebhookDeliveryView>(StatusCodes.Status202Accepted).ProducesProblem(StatusCodes.Status404NotFound);
         hooks.MapGet("/{webhookId:guid}/deliveries", (Guid webhookId, long? before, int? limit, ISender sender, CancellationToken ct) =>
                 sender.Send(new ListWebhookDeliveries(webhookId, before, limit), ct))
-            .WithName("ListWebhookDeliveries").WithSummary("The delivery log, newest first: `limit` 1–200 (50); `before` a delivery id to page back from (see `more`). Kept 30 days.")
+            .WithName("ListWebhookDeliveries").PagesItself().WithSummary("The delivery log, newest first: `limit` 1–200 (50); `before` a delivery id to page back from (see `more`). Kept 30 days.")
             .Produces<WebhookDeliveryList>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound);
         hooks.MapGet("/{webhookId:guid}/deliveries/{deliveryId:long}", (Guid webhookId, long deliveryId, ISender sender, CancellationToken ct) =>
                 sender.Send(new GetWebhookDelivery(webhookId, deliveryId), ct))

@@ -40,7 +40,7 @@ internal static class InvoicesEndpoints
 
                 return list.Invoices;
             })
-            .RequireScope(ApiScopes.Read).WithName("ListInvoices")
+            .RequireScope(ApiScopes.Read).WithName("ListInvoices").PagesItself()
             .WithSummary($"The invoices you issued or received, newest month first, without their lines, {InvoiceList.PageSize} a page (`page=2` for the next; a `Link` header with `rel=\"next\"` says there is one); `period=2026-12` for one month, `unpaid=true` for the open items.")
             .Produces<IReadOnlyList<InvoiceView>>().ProducesValidationProblem();
         api.MapGet("/revenue", (int? year, ISender sender, CancellationToken ct) => sender.Send(new GetRevenue(year), ct))
@@ -90,7 +90,7 @@ internal static class InvoicesEndpoints
             .Produces<InvoiceRunResult>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status403Forbidden);
         api.MapPost("/{invoiceId:guid}/payments", (Guid invoiceId, RecordPaymentInput? body, ISender sender, CancellationToken ct) =>
                 sender.Send(new RecordPayment(invoiceId, body?.Amount, body?.PaidOn, body?.Method, body?.Reference), ct))
-            .RequireScope(ApiScopes.Manage).WithName("RecordPayment")
+            .RequireScope(ApiScopes.Manage).WithName("RecordPayment").IfMatch(route => new GetInvoice(route.Guid("invoiceId")))
             .WithSummary("Records a payment received for an invoice you issued; paying the last invoice a customer was suspended for lifts the suspension and starts the VMs it stopped.")
             .Produces<InvoiceView>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
         api.MapPost("/dunning", (ISender sender, CancellationToken ct) => sender.Send(new RunDunning(), ct))
@@ -98,7 +98,7 @@ internal static class InvoicesEndpoints
             .WithSummary("The operator's dunning round now (it runs every hour): reminders, final notices and suspensions for invoices unpaid after their due day. Safe to repeat.")
             .Produces<DunningRunResult>().ProducesProblem(StatusCodes.Status403Forbidden);
         api.MapPost("/{invoiceId:guid}/cancellation", (Guid invoiceId, ISender sender, CancellationToken ct) => sender.Send(new CancelInvoice(invoiceId), ct))
-            .RequireScope(ApiScopes.Manage).WithName("CancelInvoice")
+            .RequireScope(ApiScopes.Manage).WithName("CancelInvoice").IfMatch(route => new GetInvoice(route.Guid("invoiceId")))
             .WithSummary("Cancels an invoice you issued with a cancellation invoice of the negated amounts; the next run for its month invoices the month anew.")
             .Produces<InvoiceView>().ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
 
@@ -108,7 +108,7 @@ internal static class InvoicesEndpoints
             .WithSummary("Your billing details as invoices show them: your account's (a customer's administrators) or your reseller's (staff); 204 when none are kept yet.")
             .Produces<BillingDetailsView>().Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status403Forbidden);
         details.MapPut("/", (SetBillingDetails? body, ISender sender, CancellationToken ct) => sender.Send(body ?? new SetBillingDetails(null, null, null, null, null, null, null, false), ct))
-            .RequireScope(ApiScopes.Manage).WithName("SetBillingDetails")
+            .RequireScope(ApiScopes.Manage).WithName("SetBillingDetails").IfMatch(_ => new GetBillingDetails())
             .WithSummary("Sets your billing details; invoices issued from now on show them.")
             .Produces<BillingDetailsView>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status403Forbidden);
 

@@ -29,7 +29,7 @@ internal static class ComputeApi
         var vms = api.MapGroup("/vms").WithTags("vServers");
         vms.MapGet("/", (string? search, string? state, string? sort, int? limit, int? offset, ISender sender, CancellationToken ct) =>
                 sender.Send(new ListVms(search, state, sort, limit, offset ?? 0), ct))
-            .RequireScope(ApiScopes.Read).WithName("ListVms")
+            .RequireScope(ApiScopes.Read).WithName("ListVms").PagesItself()
             .WithSummary("The account's vServers, filtered (search in the name, state), sorted (sort: name, state, node, created; \"-\" for descending) and paged (limit 1–1000, offset) in the database; all of them by name when nothing is asked.")
             .ProducesValidationProblem();
         vms.MapGet("/{vmId:guid}", (Guid vmId, ISender sender, CancellationToken ct) => sender.Send(new GetVm(vmId), ct))
@@ -62,6 +62,7 @@ internal static class ComputeApi
             })
             .RequireScope(ScopeFor(EditVmHardwareHandler.Action))
             .WithName("EditVmHardware")
+            .IfMatch(route => new GetVm(route.Guid("vmId")))
             .WithSummary("Changes a vServer's hardware; only the values given change. What the running guest cannot take at once "
                 + "applies at its next boot and is listed in the vServer's nextBootChanges until it was shut off.")
             .Produces<JobAccepted>(StatusCodes.Status202Accepted)
@@ -76,6 +77,7 @@ internal static class ComputeApi
             })
             .RequireScope(ScopeFor(DeleteVmHandler.Action))
             .WithName("DeleteVm")
+            .IfMatch(route => new GetVm(route.Guid("vmId")))
             .WithSummary(DeleteVmHandler.Action.Summary)
             .Produces<JobAccepted>(StatusCodes.Status202Accepted)
             .ProducesValidationProblem()
@@ -89,6 +91,7 @@ internal static class ComputeApi
             })
             .RequireScope(ScopeFor(MigrateVmHandlers.Action))
             .WithName("MigrateVm")
+            .IfMatch(route => new GetVm(route.Guid("vmId")))
             .WithSummary(MigrateVmHandlers.Action.Summary)
             .Produces<JobAccepted>(StatusCodes.Status202Accepted)
             .ProducesValidationProblem()
@@ -119,7 +122,7 @@ internal static class ComputeApi
                 var accepted = await sender.Send(new RevertToRecoveryPoint(vmId, recoveryPointId, confirm == true, IdempotencyKey.Of(http)), ct);
                 return Results.Accepted($"/api/v1/jobs/{accepted.JobId}", accepted);
             })
-            .RequireScope(ScopeFor(RecoveryPointHandlers.Revert)).WithName("RevertToRecoveryPoint").WithSummary(RecoveryPointHandlers.Revert.Summary).Produces<JobAccepted>(StatusCodes.Status202Accepted)
+            .RequireScope(ScopeFor(RecoveryPointHandlers.Revert)).WithName("RevertToRecoveryPoint").IfMatch(route => new GetVm(route.Guid("vmId"))).WithSummary(RecoveryPointHandlers.Revert.Summary).Produces<JobAccepted>(StatusCodes.Status202Accepted)
             .ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
         points.MapDelete("/{recoveryPointId:guid}", async (Guid vmId, Guid recoveryPointId, HttpContext http, ISender sender, CancellationToken ct) =>
             {
@@ -167,6 +170,7 @@ internal static class ComputeApi
                 return page;
             })
             .WithName("ListJobs")
+            .PagesItself()
             .WithSummary("The job log, newest first, filtered; pages by keyset: when more may follow, X-Next-Cursor and a Link rel=\"next\" give the next page (before=<cursor>).")
             .ProducesValidationProblem();
         jobs.MapGet("/{jobId:guid}", (Guid jobId, ISender sender, CancellationToken ct) => sender.Send(new GetJob(jobId), ct))
@@ -191,6 +195,7 @@ internal static class ComputeApi
             .RequireScope(ScopeFor(action))
             .WithName($"{char.ToUpperInvariant(action.Name[0])}{action.Name[1..].Replace("-o", "O", StringComparison.Ordinal)}Vm")
             .WithSummary(action.Summary)
+            .IfMatch(route => new GetVm(route.Guid("vmId")))
             .Produces<JobAccepted>(StatusCodes.Status202Accepted)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict);

@@ -75,14 +75,14 @@ internal static class IdentityApi
             return Results.Created($"/api/v1/users/{user.Id}", user);
         }).WithName("CreateUser").Produces<UserView>(StatusCodes.Status201Created).WithSummary("Creates a user.").ProducesValidationProblem();
         users.MapPost("/{userId:guid}/disable", (Guid userId, ISender sender, CancellationToken ct) => sender.Send(new SetUserDisabled(userId, true), ct))
-            .WithName("DisableUser").WithSummary("Disables a user: no sign-in, no API token works.").ProducesProblem(StatusCodes.Status404NotFound);
+            .WithName("DisableUser").IfMatch(route => new GetUser(route.Guid("userId"))).WithSummary("Disables a user: no sign-in, no API token works.").ProducesProblem(StatusCodes.Status404NotFound);
         users.MapPost("/{userId:guid}/enable", (Guid userId, ISender sender, CancellationToken ct) => sender.Send(new SetUserDisabled(userId, false), ct))
-            .WithName("EnableUser").WithSummary("Enables a user again.").ProducesProblem(StatusCodes.Status404NotFound);
+            .WithName("EnableUser").IfMatch(route => new GetUser(route.Guid("userId"))).WithSummary("Enables a user again.").ProducesProblem(StatusCodes.Status404NotFound);
         users.MapDelete("/{userId:guid}/otp", async (Guid userId, ISender sender, CancellationToken ct) =>
         {
             await sender.Send(new ResetOtpEnrolment(userId), ct);
             return Results.NoContent();
-        }).WithName("ResetUserOtp").Produces(StatusCodes.Status204NoContent).WithSummary("Resets the user's one-time password: enrolment again at the next sign-in.").ProducesProblem(StatusCodes.Status404NotFound);
+        }).WithName("ResetUserOtp").IfMatch(route => new GetUser(route.Guid("userId"))).Produces(StatusCodes.Status204NoContent).WithSummary("Resets the user's one-time password: enrolment again at the next sign-in.").ProducesProblem(StatusCodes.Status404NotFound);
         users.MapGet("/{userId:guid}/grants", (Guid userId, ISender sender, CancellationToken ct) => sender.Send(new ListGrants(userId), ct))
             .WithName("ListGrants").WithSummary("A customer user's grants.").ProducesProblem(StatusCodes.Status404NotFound);
         users.MapPost("/{userId:guid}/grants", (Guid userId, GrantRequest body, ISender sender, CancellationToken ct) => sender.Send(new GrantAccess(userId, body.VmId, body.Level), ct))
@@ -135,7 +135,7 @@ internal static class IdentityApi
 
         api.MapGet("/audit", (string? actor, string? action, DateTimeOffset? from, DateTimeOffset? to, int? limit, ISender sender, CancellationToken ct) =>
                 sender.Send(new ListAuditEntries(actor, action, from, to, limit ?? 200), ct))
-            .WithTags("Audit").RequireScope(ApiScopes.Read).WithName("ListAuditEntries").WithSummary("The security audit log of what the caller administers, newest first.").ProducesValidationProblem();
+            .WithTags("Audit").RequireScope(ApiScopes.Read).WithName("ListAuditEntries").PagesItself().WithSummary("The security audit log of what the caller administers, newest first.").ProducesValidationProblem();
     }
 
     private static async Task<IResult> SignedInAsync(HttpContext http, UserSessions sessions, LoginOutcome outcome)

@@ -18,7 +18,7 @@ internal static class DeadLetterEndpoints
     {
         endpoints.MapGroup("/api/v1/operations").RequireAuthorization().WithTags("Operations")
             .MapGet("/dead-letters", (int? limit, ISender sender, CancellationToken ct) => sender.Send(new ListDeadLetters(limit ?? 100), ct))
-            .RequireScope(ApiScopes.Read).WithName("ListDeadLetters")
+            .RequireScope(ApiScopes.Read).WithName("ListDeadLetters").PagesItself()
             .WithSummary("Messages that could not be handled and lie in an error queue, newest first (the operator's).")
             .ProducesValidationProblem();
 

@@ -25,7 +25,7 @@ internal static class AlertEndpoints
     {
         var alerts = endpoints.MapGroup("/api/v1/alerts").RequireAuthorization().WithTags("Alerts");
         alerts.MapGet("/", (string? state, int? limit, ISender sender, CancellationToken ct) => sender.Send(new ListAlerts(state, limit), ct))
-            .RequireScope(ApiScopes.Read).WithName("ListAlerts")
+            .RequireScope(ApiScopes.Read).WithName("ListAlerts").PagesItself()
             .WithSummary("Alerts, newest first: `state` open (firing or acknowledged), firing, acknowledged or resolved; all when left out. `limit` 1–500 (100).")
             .Produces<IReadOnlyList<AlertView>>().ProducesValidationProblem();
         alerts.MapPost("/{alertId:guid}/acknowledge", (Guid alertId, ISender sender, CancellationToken ct) => sender.Send(new AcknowledgeAlert(alertId), ct))

@@ -70,6 +70,7 @@ namespace VirtualCore.Samples.ApiClient.Generated.Api.V1.BillingDetails
         /// <exception cref="global::VirtualCore.Samples.ApiClient.Generated.Models.HttpValidationProblemDetails">When receiving a 400 status code</exception>
         /// <exception cref="global::VirtualCore.Samples.ApiClient.Generated.Models.ProblemDetails">When receiving a 401 status code</exception>
         /// <exception cref="global::VirtualCore.Samples.ApiClient.Generated.Models.ProblemDetails">When receiving a 403 status code</exception>
+        /// <exception cref="global::VirtualCore.Samples.ApiClient.Generated.Models.ProblemDetails">When receiving a 412 status code</exception>
         /// <exception cref="global::VirtualCore.Samples.ApiClient.Generated.Models.ProblemDetails">When receiving a 429 status code</exception>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
@@ -87,6 +88,7 @@ namespace VirtualCore.Samples.ApiClient.Generated.Api.V1.BillingDetails
                 { "400", global::VirtualCore.Samples.ApiClient.Generated.Models.HttpValidationProblemDetails.CreateFromDiscriminatorValue },
                 { "401", global::VirtualCore.Samples.ApiClient.Generated.Models.ProblemDetails.CreateFromDiscriminatorValue },
                 { "403", global::VirtualCore.Samples.ApiClient.Generated.Models.ProblemDetails.CreateFromDiscriminatorValue },
+                { "412", global::VirtualCore.Samples.ApiClient.Generated.Models.ProblemDetails.CreateFromDiscriminatorValue },
                 { "429", global::VirtualCore.Samples.ApiClient.Generated.Models.ProblemDetails.CreateFromDiscriminatorValue },
             };
             return await RequestAdapter.SendAsync<global::VirtualCore.Samples.ApiClient.Generated.Models.BillingDetailsView>(requestInfo, global::VirtualCore.Samples.ApiClient.Generated.Models.BillingDetailsView.CreateFromDiscriminatorValue, errorMapping, cancellationToken).ConfigureAwait(false);

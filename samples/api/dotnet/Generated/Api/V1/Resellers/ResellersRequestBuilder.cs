@@ -22,7 +22,7 @@ namespace VirtualCore.Samples.ApiClient.Generated.Api.V1.Resellers
         /// </summary>
         /// <param name="pathParameters">Path parameters for the request</param>
         /// <param name="requestAdapter">The request adapter to use to execute the requests.</param>
-        public ResellersRequestBuilder(Dictionary<string, object> pathParameters, IRequestAdapter requestAdapter) : base(requestAdapter, "{+baseurl}/api/v1/resellers", pathParameters)
+        public ResellersRequestBuilder(Dictionary<string, object> pathParameters, IRequestAdapter requestAdapter) : base(requestAdapter, "{+baseurl}/api/v1/resellers{?limit*,offset*,search*}", pathParameters)
         {
         }
         /// <summary>
@@ -30,7 +30,7 @@ namespace VirtualCore.Samples.ApiClient.Generated.Api.V1.Resellers
         /// </summary>
         /// <param name="rawUrl">The raw URL to use for the request builder.</param>
         /// <param name="requestAdapter">The request adapter to use to execute the requests.</param>
-        public ResellersRequestBuilder(string rawUrl, IRequestAdapter requestAdapter) : base(requestAdapter, "{+baseurl}/api/v1/resellers", rawUrl)
+        public ResellersRequestBuilder(string rawUrl, IRequestAdapter requestAdapter) : base(requestAdapter, "{+baseurl}/api/v1/resellers{?limit*,offset*,search*}", rawUrl)
         {
         }
         /// <summary>
@@ -44,11 +44,11 @@ namespace VirtualCore.Samples.ApiClient.Generated.Api.V1.Resellers
         /// <exception cref="global::VirtualCore.Samples.ApiClient.Generated.Models.ProblemDetails">When receiving a 429 status code</exception>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
-        public async Task<List<global::VirtualCore.Samples.ApiClient.Generated.Models.ResellerView>?> GetAsync(Action<RequestConfiguration<DefaultQueryParameters>>? requestConfiguration = default, CancellationToken cancellationToken = default)
+        public async Task<List<global::VirtualCore.Samples.ApiClient.Generated.Models.ResellerView>?> GetAsync(Action<RequestConfiguration<global::VirtualCore.Samples.ApiClient.Generated.Api.V1.Resellers.ResellersRequestBuilder.ResellersRequestBuilderGetQueryParameters>>? requestConfiguration = default, CancellationToken cancellationToken = default)
         {
 #nullable restore
 #else
-        public async Task<List<global::VirtualCore.Samples.ApiClient.Generated.Models.ResellerView>> GetAsync(Action<RequestConfiguration<DefaultQueryParameters>> requestConfiguration = default, CancellationToken cancellationToken = default)
+        public async Task<List<global::VirtualCore.Samples.ApiClient.Generated.Models.ResellerView>> GetAsync(Action<RequestConfiguration<global::VirtualCore.Samples.ApiClient.Generated.Api.V1.Resellers.ResellersRequestBuilder.ResellersRequestBuilderGetQueryParameters>> requestConfiguration = default, CancellationToken cancellationToken = default)
         {
 #endif
             var requestInfo = ToGetRequestInformation(requestConfiguration);
@@ -99,11 +99,11 @@ namespace VirtualCore.Samples.ApiClient.Generated.Api.V1.Resellers
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
-        public RequestInformation ToGetRequestInformation(Action<RequestConfiguration<DefaultQueryParameters>>? requestConfiguration = default)
+        public RequestInformation ToGetRequestInformation(Action<RequestConfiguration<global::VirtualCore.Samples.ApiClient.Generated.Api.V1.Resellers.ResellersRequestBuilder.ResellersRequestBuilderGetQueryParameters>>? requestConfiguration = default)
         {
 #nullable restore
 #else
-        public RequestInformation ToGetRequestInformation(Action<RequestConfiguration<DefaultQueryParameters>> requestConfiguration = default)
+        public RequestInformation ToGetRequestInformation(Action<RequestConfiguration<global::VirtualCore.Samples.ApiClient.Generated.Api.V1.Resellers.ResellersRequestBuilder.ResellersRequestBuilderGetQueryParameters>> requestConfiguration = default)
         {
 #endif
             var requestInfo = new RequestInformation(Method.GET, UrlTemplate, PathParameters);
@@ -141,6 +141,29 @@ namespace VirtualCore.Samples.ApiClient.Generated.Api.V1.Resellers
         public global::VirtualCore.Samples.ApiClient.Generated.Api.V1.Resellers.ResellersRequestBuilder WithUrl(string rawUrl)
         {
             return new global::VirtualCore.Samples.ApiClient.Generated.Api.V1.Resellers.ResellersRequestBuilder(rawUrl, RequestAdapter);
+        }
+        /// <summary>
+        /// API token scope: `manage` or higher.
+        /// </summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
+        public partial class ResellersRequestBuilderGetQueryParameters 
+        {
+            /// <summary>At most this many items (1–1000); all when left out.</summary>
+            [QueryParameter("limit")]
+            public int? Limit { get; set; }
+            /// <summary>Skip this many items first (0 when left out).</summary>
+            [QueryParameter("offset")]
+            public int? Offset { get; set; }
+            /// <summary>Only the items with a text field that contains this (any case; at most 200 characters).</summary>
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+            [QueryParameter("search")]
+            public string? Search { get; set; }
+#nullable restore
+#else
+            [QueryParameter("search")]
+            public string Search { get; set; }
+#endif
         }
     }
 }

@@ -43,6 +43,7 @@ namespace VirtualCore.Samples.ApiClient.Generated.Api.V1.Customers.Item.Suspensi
         /// <exception cref="global::VirtualCore.Samples.ApiClient.Generated.Models.ProblemDetails">When receiving a 401 status code</exception>
         /// <exception cref="global::VirtualCore.Samples.ApiClient.Generated.Models.ProblemDetails">When receiving a 403 status code</exception>
         /// <exception cref="global::VirtualCore.Samples.ApiClient.Generated.Models.ProblemDetails">When receiving a 404 status code</exception>
+        /// <exception cref="global::VirtualCore.Samples.ApiClient.Generated.Models.ProblemDetails">When receiving a 412 status code</exception>
         /// <exception cref="global::VirtualCore.Samples.ApiClient.Generated.Models.ProblemDetails">When receiving a 429 status code</exception>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
@@ -60,6 +61,7 @@ namespace VirtualCore.Samples.ApiClient.Generated.Api.V1.Customers.Item.Suspensi
                 { "401", global::VirtualCore.Samples.ApiClient.Generated.Models.ProblemDetails.CreateFromDiscriminatorValue },
                 { "403", global::VirtualCore.Samples.ApiClient.Generated.Models.ProblemDetails.CreateFromDiscriminatorValue },
                 { "404", global::VirtualCore.Samples.ApiClient.Generated.Models.ProblemDetails.CreateFromDiscriminatorValue },
+                { "412", global::VirtualCore.Samples.ApiClient.Generated.Models.ProblemDetails.CreateFromDiscriminatorValue },
                 { "429", global::VirtualCore.Samples.ApiClient.Generated.Models.ProblemDetails.CreateFromDiscriminatorValue },
             };
             return await RequestAdapter.SendAsync<global::VirtualCore.Samples.ApiClient.Generated.Models.CustomerView>(requestInfo, global::VirtualCore.Samples.ApiClient.Generated.Models.CustomerView.CreateFromDiscriminatorValue, errorMapping, cancellationToken).ConfigureAwait(false);
@@ -75,6 +77,7 @@ namespace VirtualCore.Samples.ApiClient.Generated.Api.V1.Customers.Item.Suspensi
         /// <exception cref="global::VirtualCore.Samples.ApiClient.Generated.Models.ProblemDetails">When receiving a 401 status code</exception>
         /// <exception cref="global::VirtualCore.Samples.ApiClient.Generated.Models.ProblemDetails">When receiving a 403 status code</exception>
         /// <exception cref="global::VirtualCore.Samples.ApiClient.Generated.Models.ProblemDetails">When receiving a 404 status code</exception>
+        /// <exception cref="global::VirtualCore.Samples.ApiClient.Generated.Models.ProblemDetails">When receiving a 412 status code</exception>
         /// <exception cref="global::VirtualCore.Samples.ApiClient.Generated.Models.ProblemDetails">When receiving a 429 status code</exception>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
@@ -93,6 +96,7 @@ namespace VirtualCore.Samples.ApiClient.Generated.Api.V1.Customers.Item.Suspensi
                 { "401", global::VirtualCore.Samples.ApiClient.Generated.Models.ProblemDetails.CreateFromDiscriminatorValue },
                 { "403", global::VirtualCore.Samples.ApiClient.Generated.Models.ProblemDetails.CreateFromDiscriminatorValue },
                 { "404", global::VirtualCore.Samples.ApiClient.Generated.Models.ProblemDetails.CreateFromDiscriminatorValue },
+                { "412", global::VirtualCore.Samples.ApiClient.Generated.Models.ProblemDetails.CreateFromDiscriminatorValue },
                 { "429", global::VirtualCore.Samples.ApiClient.Generated.Models.ProblemDetails.CreateFromDiscriminatorValue },
             };
             return await RequestAdapter.SendAsync<global::VirtualCore.Samples.ApiClient.Generated.Models.CustomerView>(requestInfo, global::VirtualCore.Samples.ApiClient.Generated.Models.CustomerView.CreateFromDiscriminatorValue, errorMapping, cancellationToken).ConfigureAwait(false);

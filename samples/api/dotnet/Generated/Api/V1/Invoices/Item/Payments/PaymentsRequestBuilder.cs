@@ -45,6 +45,7 @@ namespace VirtualCore.Samples.ApiClient.Generated.Api.V1.Invoices.Item.Payments
         /// <exception cref="global::VirtualCore.Samples.ApiClient.Generated.Models.ProblemDetails">When receiving a 403 status code</exception>
         /// <exception cref="global::VirtualCore.Samples.ApiClient.Generated.Models.ProblemDetails">When receiving a 404 status code</exception>
         /// <exception cref="global::VirtualCore.Samples.ApiClient.Generated.Models.ProblemDetails">When receiving a 409 status code</exception>
+        /// <exception cref="global::VirtualCore.Samples.ApiClient.Generated.Models.ProblemDetails">When receiving a 412 status code</exception>
         /// <exception cref="global::VirtualCore.Samples.ApiClient.Generated.Models.ProblemDetails">When receiving a 429 status code</exception>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
@@ -64,6 +65,7 @@ namespace VirtualCore.Samples.ApiClient.Generated.Api.V1.Invoices.Item.Payments
                 { "403", global::VirtualCore.Samples.ApiClient.Generated.Models.ProblemDetails.CreateFromDiscriminatorValue },
                 { "404", global::VirtualCore.Samples.ApiClient.Generated.Models.ProblemDetails.CreateFromDiscriminatorValue },
                 { "409", global::VirtualCore.Samples.ApiClient.Generated.Models.ProblemDetails.CreateFromDiscriminatorValue },
+                { "412", global::VirtualCore.Samples.ApiClient.Generated.Models.ProblemDetails.CreateFromDiscriminatorValue },
                 { "429", global::VirtualCore.Samples.ApiClient.Generated.Models.ProblemDetails.CreateFromDiscriminatorValue },
             };
             return await RequestAdapter.SendAsync<global::VirtualCore.Samples.ApiClient.Generated.Models.InvoiceView>(requestInfo, global::VirtualCore.Samples.ApiClient.Generated.Models.InvoiceView.CreateFromDiscriminatorValue, errorMapping, cancellationToken).ConfigureAwait(false);

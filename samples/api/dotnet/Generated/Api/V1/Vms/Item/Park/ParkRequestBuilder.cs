@@ -44,6 +44,7 @@ namespace VirtualCore.Samples.ApiClient.Generated.Api.V1.Vms.Item.Park
         /// <exception cref="global::VirtualCore.Samples.ApiClient.Generated.Models.ProblemDetails">When receiving a 403 status code</exception>
         /// <exception cref="global::VirtualCore.Samples.ApiClient.Generated.Models.ProblemDetails">When receiving a 404 status code</exception>
         /// <exception cref="global::VirtualCore.Samples.ApiClient.Generated.Models.ProblemDetails">When receiving a 409 status code</exception>
+        /// <exception cref="global::VirtualCore.Samples.ApiClient.Generated.Models.ProblemDetails">When receiving a 412 status code</exception>
         /// <exception cref="global::VirtualCore.Samples.ApiClient.Generated.Models.ProblemDetails">When receiving a 429 status code</exception>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
@@ -62,6 +63,7 @@ namespace VirtualCore.Samples.ApiClient.Generated.Api.V1.Vms.Item.Park
                 { "403", global::VirtualCore.Samples.ApiClient.Generated.Models.ProblemDetails.CreateFromDiscriminatorValue },
                 { "404", global::VirtualCore.Samples.ApiClient.Generated.Models.ProblemDetails.CreateFromDiscriminatorValue },
                 { "409", global::VirtualCore.Samples.ApiClient.Generated.Models.ProblemDetails.CreateFromDiscriminatorValue },
+                { "412", global::VirtualCore.Samples.ApiClient.Generated.Models.ProblemDetails.CreateFromDiscriminatorValue },
                 { "429", global::VirtualCore.Samples.ApiClient.Generated.Models.ProblemDetails.CreateFromDiscriminatorValue },
             };
             return await RequestAdapter.SendAsync<global::VirtualCore.Samples.ApiClient.Generated.Models.JobAccepted>(requestInfo, global::VirtualCore.Samples.ApiClient.Generated.Models.JobAccepted.CreateFromDiscriminatorValue, errorMapping, cancellationToken).ConfigureAwait(false);

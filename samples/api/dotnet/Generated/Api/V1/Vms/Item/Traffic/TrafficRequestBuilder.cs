@@ -22,7 +22,7 @@ namespace VirtualCore.Samples.ApiClient.Generated.Api.V1.Vms.Item.Traffic
         /// </summary>
         /// <param name="pathParameters">Path parameters for the request</param>
         /// <param name="requestAdapter">The request adapter to use to execute the requests.</param>
-        public TrafficRequestBuilder(Dictionary<string, object> pathParameters, IRequestAdapter requestAdapter) : base(requestAdapter, "{+baseurl}/api/v1/vms/{vmId}/traffic{?format*}", pathParameters)
+        public TrafficRequestBuilder(Dictionary<string, object> pathParameters, IRequestAdapter requestAdapter) : base(requestAdapter, "{+baseurl}/api/v1/vms/{vmId}/traffic{?format*,limit*,offset*,search*}", pathParameters)
         {
         }
         /// <summary>
@@ -30,7 +30,7 @@ namespace VirtualCore.Samples.ApiClient.Generated.Api.V1.Vms.Item.Traffic
         /// </summary>
         /// <param name="rawUrl">The raw URL to use for the request builder.</param>
         /// <param name="requestAdapter">The request adapter to use to execute the requests.</param>
-        public TrafficRequestBuilder(string rawUrl, IRequestAdapter requestAdapter) : base(requestAdapter, "{+baseurl}/api/v1/vms/{vmId}/traffic{?format*}", rawUrl)
+        public TrafficRequestBuilder(string rawUrl, IRequestAdapter requestAdapter) : base(requestAdapter, "{+baseurl}/api/v1/vms/{vmId}/traffic{?format*,limit*,offset*,search*}", rawUrl)
         {
         }
         /// <summary>
@@ -111,6 +111,22 @@ namespace VirtualCore.Samples.ApiClient.Generated.Api.V1.Vms.Item.Traffic
             [QueryParameter("format")]
             public string Format { get; set; }
             #pragma warning restore CS1591
+#endif
+            /// <summary>At most this many items (1–1000); all when left out.</summary>
+            [QueryParameter("limit")]
+            public int? Limit { get; set; }
+            /// <summary>Skip this many items first (0 when left out).</summary>
+            [QueryParameter("offset")]
+            public int? Offset { get; set; }
+            /// <summary>Only the items with a text field that contains this (any case; at most 200 characters).</summary>
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+            [QueryParameter("search")]
+            public string? Search { get; set; }
+#nullable restore
+#else
+            [QueryParameter("search")]
+            public string Search { get; set; }
 #endif
         }
     }
