@@ -6,8 +6,10 @@ using VirtualCore.Modules.Compute.Contracts;
 namespace VirtualCore.Portal.Tests;
 
 /// <summary>
-/// The curl + jq sample in samples/api/curl runs against a portal on a real port with an API token, as its header
-/// says: a vServer is created, started, shown, powered off and deleted; a wrong token stops it with the portal's reason.
+/// The script samples in samples/api run against a portal on a real port with an API token, as their headers say: with
+/// curl + jq and with PowerShell 7 (the repository's pinned tool), a vServer is created, started, shown, powered off
+/// (PowerShell: with the ETag of the read in If-Match) and deleted; the PowerShell job report follows the job log's
+/// pages one job at a time; a wrong token stops each with the portal's reason.
 /// </summary>
 public sealed class ApiSampleScriptTests : IAsyncLifetime
 {
@@ -42,10 +44,52 @@ public sealed class ApiSampleScriptTests : IAsyncLifetime
         Assert.Contains("401 Not signed in. The API token is unknown, expired or revoked.", refused.Err, StringComparison.Ordinal);
     }
 
-    private async Task<(int Exit, string Out, string Err)> RunAsync(string token, string name)
+    [Fact]
+    public async Task The_PowerShell_samples_run_a_vservers_life_and_page_through_its_jobs()
     {
-        var script = Path.Combine(RepositoryFolder.Root, "samples", "api", "curl", "vm-lifecycle.sh");
-        var start = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true, ArgumentList = { script, name } };
+        using var demo = _portal.Demo();
+        var token = await demo.TokenAsync("manage");
+
+        var run = await RunAsync(token, "ps-sample", "pwsh");
+        Assert.True(run.Exit == 0, run.Out + run.Err);
+        Assert.Contains("ps-sample: running on ", run.Out, StringComparison.Ordinal);
+        Assert.Contains("Deleted from ", run.Out, StringComparison.Ordinal);
+        var jobs = await demo.GetAsync<JobView[]>("/api/v1/jobs?search=ps-sample");
+        Assert.Equal(["delete", "power-off", "start", "create"], jobs.Select(j => j.Action));
+        Assert.All(jobs, j => Assert.Equal(("demo", JobStatuses.Completed), (j.UserName, j.Status)));
+
+        // The report with a read token, one job a page: four pages followed by their Link headers, newest first.
+        var report = await RunScriptAsync(await demo.TokenAsync("read"), "pwsh", "job-report.ps1", "-Status", "completed", "-Search", "ps-sample", "-PageSize", "1");
+        Assert.True(report.Exit == 0, report.Out + report.Err);
+        var rows = report.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        Assert.StartsWith("\"queuedAt\",", rows[0], StringComparison.Ordinal);
+        Assert.Equal(jobs.Select(j => j.Id.ToString()), rows.Skip(1).Select(r => r.Split(',')[^1].Trim('"')));
+
+        var refused = await RunAsync("vct_" + new string('0', 40), "never", "pwsh");
+        Assert.Equal(1, refused.Exit);
+        Assert.Contains("401 Not signed in. The API token is unknown, expired or revoked.", refused.Err, StringComparison.Ordinal);
+        var badPage = await RunScriptAsync(token, "pwsh", "job-report.ps1", "-PageSize", "0");
+        Assert.Equal(1, badPage.Exit);
+        Assert.Contains("400 The request is invalid. limit:", badPage.Err, StringComparison.Ordinal);
+    }
+
+    private Task<(int Exit, string Out, string Err)> RunAsync(string token, string name, string kind = "curl") =>
+        kind == "curl" ? RunScriptAsync(token, kind, "vm-lifecycle.sh", name) : RunScriptAsync(token, kind, "vm-lifecycle.ps1", "-Name", name);
+
+    // A sample script as a user runs it: bash for curl's, the repository's pinned PowerShell (dotnet pwsh) for the others.
+    private async Task<(int Exit, string Out, string Err)> RunScriptAsync(string token, string kind, string file, params string[] arguments)
+    {
+        var script = Path.Combine(RepositoryFolder.Root, "samples", "api", kind == "curl" ? "curl" : "powershell", file);
+        var start = kind == "curl"
+            ? new ProcessStartInfo("bash") { ArgumentList = { script } }
+            : new ProcessStartInfo("dotnet") { ArgumentList = { "pwsh", "-NoProfile", "-NonInteractive", "-File", script }, WorkingDirectory = RepositoryFolder.Root };
+        start.RedirectStandardOutput = true;
+        start.RedirectStandardError = true;
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
         start.Environment["VCORE_URL"] = _portal.ClientOptions.BaseAddress.ToString();
         start.Environment["VCORE_TOKEN"] = token;
         using var process = Process.Start(start)!;
