@@ -6,7 +6,8 @@ namespace VirtualCore.Portal.Tests;
 /// <summary>
 /// The API document as the portal serves it passes an independent linter — Redocly CLI with its recommended rules
 /// (build/openapi-lint, pinned; the test command installs it with npm) — with no error and no warning: every operation
-/// declares its security, an operation id, a success and its refusals; every tag is described; the licence is named.
+/// declares its security, an operation id, a success and its refusals; every tag is described; the licence is named;
+/// every request body and answer has an example, which the linter checks against its schema.
 /// </summary>
 public sealed class OpenApiLintTests : IAsyncLifetime
 {
@@ -55,5 +56,47 @@ public sealed class OpenApiLintTests : IAsyncLifetime
         Assert.Equal((0, 0), (totals.GetProperty("errors").GetInt32(), totals.GetProperty("warnings").GetInt32()));
         Assert.Equal(0, node.ExitCode);
         File.Delete(document);
+    }
+
+    [Fact]
+    public async Task Every_request_body_and_answer_with_a_schema_has_an_example_and_refusals_show_their_own_status()
+    {
+        var client = _portal.CreateClient();
+        client.BaseAddress = new Uri($"https://{Host}");
+        using var document = JsonDocument.Parse(await client.GetStringAsync("/openapi/v1.json"));
+        var missing = new List<string>();
+        var media = 0;
+        foreach (var path in document.RootElement.GetProperty("paths").EnumerateObject())
+        {
+            foreach (var operation in path.Value.EnumerateObject().Where(o => o.Value.ValueKind == JsonValueKind.Object && o.Value.TryGetProperty("responses", out _)))
+            {
+                var bodies = operation.Value.TryGetProperty("requestBody", out var body) ? [("request", body)] : new List<(string, JsonElement)>();
+                bodies.AddRange(operation.Value.GetProperty("responses").EnumerateObject().Select(r => (r.Name, r.Value)));
+                foreach (var (name, part) in bodies)
+                {
+                    if (!part.TryGetProperty("content", out var content))
+                    {
+                        continue;
+                    }
+
+                    foreach (var type in content.EnumerateObject().Where(t => t.Value.TryGetProperty("schema", out _) && t.Name.Contains("json", StringComparison.Ordinal)))
+                    {
+                        media++;
+                        if (!type.Value.TryGetProperty("example", out var example))
+                        {
+                            missing.Add($"{operation.Name.ToUpperInvariant()} {path.Name} {name} {type.Name}");
+                        }
+                        else if (type.Name == "application/problem+json")
+                        {
+                            Assert.Equal(int.Parse(name, System.Globalization.CultureInfo.InvariantCulture), example.GetProperty("status").GetInt32());
+                            Assert.False(string.IsNullOrEmpty(example.GetProperty("detail").GetString()), $"{path.Name} {name}");
+                        }
+                    }
+                }
+            }
+        }
+
+        Assert.True(media > 300, $"only {media} bodies and answers");
+        Assert.True(missing.Count == 0, string.Join("\n", missing));
     }
 }

@@ -121,7 +121,8 @@ internal static class PortalServices
             return Task.CompletedTask;
         }).AddDocumentTransformer(ApiDocumentConventions.DescribeDocumentAsync)
             .AddOperationTransformer(ApiScopeDocumentation.DescribeAsync)
-            .AddOperationTransformer(ApiDocumentConventions.DescribeOperationAsync));
+            .AddOperationTransformer(ApiDocumentConventions.DescribeOperationAsync)
+            .AddDocumentTransformer(ApiExamples.DescribeDocumentAsync));
         services.Configure<ForwardedHeadersOptions>(o => o.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto);
         return services;
     }
