@@ -99,7 +99,8 @@ public static class ApiConditionalRequests
             http.Response.Body = original;
         }
 
-        if (buffer.PassedThrough)
+        // Passed through, or nothing written at all (a bare refusal the status pages still describe): left as it is.
+        if (!buffer.Buffered)
         {
             return;
         }
@@ -326,7 +327,8 @@ internal sealed class RepresentationBuffer(HttpResponse response, Stream inner) 
     private readonly MemoryStream _buffer = new();
     private bool? _buffering;
 
-    public bool PassedThrough => _buffering == false;
+    /// <summary>Whether the answer was held back here (it began as a JSON 200).</summary>
+    public bool Buffered => _buffering == true;
 
     public static bool IsJson(string? contentType) =>
         contentType is not null && (contentType.StartsWith("application/json", StringComparison.OrdinalIgnoreCase)
