@@ -26,7 +26,7 @@ public sealed class SoapPortal : IAsyncLifetime
 
 /// <summary>
 /// The SOAP service from outside: a WCF client built from its own contract (as one generated from the WSDL would be, not
-/// the server's types), raw SOAP 1.1 envelopes, the WSDL, and the same permissions, tenants and token scopes as the REST API.
+/// the server's types), raw SOAP 1.1 and 1.2 envelopes, a SOAP 1.2 client, the WSDL, and the same permissions, tenants and token scopes as the REST API.
 /// </summary>
 public sealed class SoapTests(SoapPortal fixture) : IClassFixture<SoapPortal>
 {
@@ -123,6 +123,61 @@ public sealed class SoapTests(SoapPortal fixture) : IClassFixture<SoapPortal>
         var started = await WithTokenAsync(client, operate, () => client.StartVmAsync(vmId));
         await Api.WaitUntilAsync(() => demo.GetAsync<JobView>($"/api/v1/jobs/{started.Id}"), j => j.Status == JobStatuses.Completed);
         Assert.Equal("Forbidden", (await Assert.ThrowsAsync<FaultException>(() => WithTokenAsync(client, operate, () => client.CreateVmAsync("above-operate", 1, 1, 10, null)))).Code.Name);
+    }
+
+    [Fact]
+    public async Task A_soap_1_2_client_and_envelope_are_answered_in_soap_1_2_with_the_same_permissions()
+    {
+        var demo = _portal.Demo();
+        var vmId = await demo.CreatedVmAsync("soap-12");
+        var operate = await demo.TokenAsync("operate");
+        var read = await demo.TokenAsync("read");
+        var binding = new CustomBinding(
+            new TextMessageEncodingBindingElement(MessageVersion.CreateVersion(EnvelopeVersion.Soap12, AddressingVersion.None), Encoding.UTF8),
+            new HttpTransportBindingElement());
+        using var factory = new ChannelFactory<IVirtualCoreClient>(binding, new EndpointAddress(Endpoint));
+        var client = factory.CreateChannel();
+
+        Assert.Equal("soap-12", (await WithTokenAsync(client, read, () => client.GetVmAsync(vmId))).Name);
+        var refused = await Assert.ThrowsAsync<FaultException>(() => WithTokenAsync(client, read, () => client.StartVmAsync(vmId)));
+        Assert.Equal("Sender", refused.Code.Name);
+        Assert.Contains("permission", refused.Message, StringComparison.OrdinalIgnoreCase);
+        var started = await WithTokenAsync(client, operate, () => client.StartVmAsync(vmId));
+        Assert.Equal("start", started.Action);
+        await Api.WaitUntilAsync(() => demo.GetAsync<JobView>($"/api/v1/jobs/{started.Id}"), j => j.Status == JobStatuses.Completed);
+
+        // A raw SOAP 1.2 envelope: the action in the content type, the answer and its faults in SOAP 1.2's envelope.
+        using var http = new HttpClient { BaseAddress = _portal.BaseAddress };
+        HttpRequestMessage Envelope(string operation, string body)
+        {
+            var content = new StringContent(
+                $"""<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope"><s:Body><{operation} xmlns="{Ns}">{body}</{operation}></s:Body></s:Envelope>""",
+                Encoding.UTF8);
+            content.Headers.ContentType = MediaTypeHeaderValue.Parse($"application/soap+xml; charset=utf-8; action=\"{Ns}/VirtualCore/{operation}\"");
+            var request = new HttpRequestMessage(HttpMethod.Post, "/api/soap/v1") { Content = content };
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", read);
+            return request;
+        }
+
+        using var answer = await http.SendAsync(Envelope("GetVm", $"<vmId>{vmId}</vmId>"));
+        var text = await answer.Content.ReadAsStringAsync();
+        Assert.True(answer.StatusCode == HttpStatusCode.OK, text);
+        Assert.StartsWith("application/soap+xml", answer.Content.Headers.ContentType?.MediaType, StringComparison.Ordinal);
+        var xml = XDocument.Parse(text);
+        Assert.Equal("http://www.w3.org/2003/05/soap-envelope", xml.Root!.Name.NamespaceName);
+        Assert.Equal(VmStates.Running, xml.Descendants().Single(e => e.Name.LocalName == "State").Value);
+
+        using var foreign = await http.SendAsync(Envelope("GetVm", $"<vmId>{await _portal.Other().CreatedVmAsync("others-soap-12")}</vmId>"));
+        var fault = XDocument.Parse(await foreign.Content.ReadAsStringAsync());
+        Assert.Equal("http://www.w3.org/2003/05/soap-envelope", fault.Root!.Name.NamespaceName);
+        Assert.Contains(fault.Descendants(), e => e.Name.LocalName == "Fault");
+        Assert.Contains("The VM was not found.", fault.Root.Value, StringComparison.Ordinal);
+
+        // The WSDL names a binding for each version.
+        var wsdl = await http.GetStringAsync("/api/soap/v1?wsdl");
+        Assert.Contains("VirtualCoreSoap11", wsdl, StringComparison.Ordinal);
+        Assert.Contains("VirtualCoreSoap12", wsdl, StringComparison.Ordinal);
+        Assert.Contains("http://schemas.xmlsoap.org/wsdl/soap12/", wsdl, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using System.Runtime.Serialization;
 using System.ServiceModel;
+using System.ServiceModel.Channels;
 using Mediator;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -12,7 +13,7 @@ using VirtualCore.Modules.Compute.Contracts;
 namespace VirtualCore.Modules.Automation.Web;
 
 /// <summary>
-/// The VM lifecycle as a SOAP 1.1 service (WSDL at <c>/api/soap/v1?wsdl</c>), for automation written against SOAP: the
+/// The VM lifecycle as a SOAP 1.1 and 1.2 service (WSDL at <c>/api/soap/v1?wsdl</c>, a binding for each), for automation written against SOAP: the
 /// same requests, permissions, tokens and jobs as the REST API, which it calls through the same pipeline. Actions answer
 /// with the job at once; GetJob follows it.
 /// </summary>
@@ -209,6 +210,8 @@ internal sealed class VirtualCoreSoap(ISender sender) : IVirtualCoreSoap
         }
     }
 
+    // The refusal's own code: SOAP 1.1 carries it as the fault code; in SOAP 1.2, whose top-level codes are fixed, the
+    // answer says Sender and the reason carries the words.
     private static FaultException Fault(string code, string reason) => new(new FaultReason(reason), new FaultCode(code), null);
 }
 
@@ -224,13 +227,21 @@ internal static class SoapEndpoint
     public static void Map(IEndpointRouteBuilder endpoints)
     {
         var soap = endpoints.CreateApplicationBuilder()
-            .UseSoapEndpoint<IVirtualCoreSoap>(Path, new SoapEncoderOptions(), SoapSerializer.DataContractSerializer)
+            .UseSoapEndpoint<IVirtualCoreSoap>(
+                Path,
+                [
+                    // SOAP 1.1 (text/xml, SOAPAction header) and SOAP 1.2 (application/soap+xml; action="…"), each its own
+                    // binding in the WSDL; the content type of the request chooses.
+                    new SoapEncoderOptions { MessageVersion = MessageVersion.Soap11, BindingName = "VirtualCoreSoap11", PortName = "VirtualCoreSoap11" },
+                    new SoapEncoderOptions { MessageVersion = MessageVersion.CreateVersion(EnvelopeVersion.Soap12, AddressingVersion.None), BindingName = "VirtualCoreSoap12", PortName = "VirtualCoreSoap12" },
+                ],
+                SoapSerializer.DataContractSerializer)
             .Build();
         endpoints.MapPost(Path, async (HttpContext http, CancellationToken ct) =>
             {
                 if (!IsXml(http.Request.ContentType))
                 {
-                    await Results.Problem(statusCode: StatusCodes.Status415UnsupportedMediaType, title: "Unsupported media type.", detail: "Send a SOAP 1.1 envelope as text/xml.").ExecuteAsync(http);
+                    await Results.Problem(statusCode: StatusCodes.Status415UnsupportedMediaType, title: "Unsupported media type.", detail: "Send a SOAP 1.1 envelope as text/xml or a SOAP 1.2 envelope as application/soap+xml.").ExecuteAsync(http);
                     return;
                 }
 
@@ -239,12 +250,12 @@ internal static class SoapEndpoint
             .RequireAuthorization().RequireScope(ApiScopes.Read) // the least an operation needs; each one's permission is checked as in the REST API
             .WithTags("SOAP").WithName("CallSoapOperation")
             .WithSummary("Call a SOAP operation")
-            .WithDescription("The VM lifecycle as a SOAP 1.1 service (contract urn:virtualcore:soap:v1, WSDL at GET /api/soap/v1?wsdl): "
+            .WithDescription("The VM lifecycle as a SOAP 1.1 (text/xml) and SOAP 1.2 (application/soap+xml) service (contract urn:virtualcore:soap:v1, WSDL at GET /api/soap/v1?wsdl): "
                 + "ListVms, GetVm, CreateVm, StartVm, ShutdownVm, PowerOffVm, RestartVm, ResetVm, PauseVm, ResumeVm, DeleteVm, GetJob. "
                 + "The same permissions, tenants and jobs as the REST API; refusals are faults with the code NotFound, Forbidden, Invalid or Conflict.")
-            .Accepts<string>("text/xml")
-            .Produces<string>(StatusCodes.Status200OK, "text/xml")
-            .Produces<string>(StatusCodes.Status500InternalServerError, "text/xml")
+            .Accepts<string>("text/xml", "application/soap+xml")
+            .Produces<string>(StatusCodes.Status200OK, "text/xml", "application/soap+xml")
+            .Produces<string>(StatusCodes.Status500InternalServerError, "text/xml", "application/soap+xml")
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
         endpoints.MapGet(Path, soap).AllowAnonymous().ExcludeFromDescription();
     }

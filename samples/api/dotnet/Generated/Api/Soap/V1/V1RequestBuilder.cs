@@ -34,11 +34,12 @@ namespace VirtualCore.Samples.ApiClient.Generated.Api.Soap.V1
         {
         }
         /// <summary>
-        /// The VM lifecycle as a SOAP 1.1 service (contract urn:virtualcore:soap:v1, WSDL at GET /api/soap/v1?wsdl): ListVms, GetVm, CreateVm, StartVm, ShutdownVm, PowerOffVm, RestartVm, ResetVm, PauseVm, ResumeVm, DeleteVm, GetJob. The same permissions, tenants and jobs as the REST API; refusals are faults with the code NotFound, Forbidden, Invalid or Conflict.API token scope: `read` or higher.
+        /// The VM lifecycle as a SOAP 1.1 (text/xml) and SOAP 1.2 (application/soap+xml) service (contract urn:virtualcore:soap:v1, WSDL at GET /api/soap/v1?wsdl): ListVms, GetVm, CreateVm, StartVm, ShutdownVm, PowerOffVm, RestartVm, ResetVm, PauseVm, ResumeVm, DeleteVm, GetJob. The same permissions, tenants and jobs as the REST API; refusals are faults with the code NotFound, Forbidden, Invalid or Conflict.API token scope: `read` or higher.
         /// </summary>
         /// <returns>A <see cref="Stream"/></returns>
         /// <param name="body">Binary request body</param>
         /// <param name="cancellationToken">Cancellation token to use when cancelling requests</param>
+        /// <param name="contentType">The request body content type.</param>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
         /// <exception cref="global::VirtualCore.Samples.ApiClient.Generated.Models.ProblemDetails">When receiving a 400 status code</exception>
         /// <exception cref="global::VirtualCore.Samples.ApiClient.Generated.Models.ProblemDetails">When receiving a 401 status code</exception>
@@ -47,15 +48,16 @@ namespace VirtualCore.Samples.ApiClient.Generated.Api.Soap.V1
         /// <exception cref="global::VirtualCore.Samples.ApiClient.Generated.Models.ProblemDetails">When receiving a 429 status code</exception>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
-        public async Task<Stream?> PostAsync(Stream body, Action<RequestConfiguration<DefaultQueryParameters>>? requestConfiguration = default, CancellationToken cancellationToken = default)
+        public async Task<Stream?> PostAsync(Stream body, string contentType, Action<RequestConfiguration<DefaultQueryParameters>>? requestConfiguration = default, CancellationToken cancellationToken = default)
         {
 #nullable restore
 #else
-        public async Task<Stream> PostAsync(Stream body, Action<RequestConfiguration<DefaultQueryParameters>> requestConfiguration = default, CancellationToken cancellationToken = default)
+        public async Task<Stream> PostAsync(Stream body, string contentType, Action<RequestConfiguration<DefaultQueryParameters>> requestConfiguration = default, CancellationToken cancellationToken = default)
         {
 #endif
             if(ReferenceEquals(body, null)) throw new ArgumentNullException(nameof(body));
-            var requestInfo = ToPostRequestInformation(body, requestConfiguration);
+            if(string.IsNullOrEmpty(contentType)) throw new ArgumentNullException(nameof(contentType));
+            var requestInfo = ToPostRequestInformation(body, contentType, requestConfiguration);
             var errorMapping = new Dictionary<string, ParsableFactory<IParsable>>
             {
                 { "400", global::VirtualCore.Samples.ApiClient.Generated.Models.ProblemDetails.CreateFromDiscriminatorValue },
@@ -67,25 +69,27 @@ namespace VirtualCore.Samples.ApiClient.Generated.Api.Soap.V1
             return await RequestAdapter.SendPrimitiveAsync<Stream>(requestInfo, errorMapping, cancellationToken).ConfigureAwait(false);
         }
         /// <summary>
-        /// The VM lifecycle as a SOAP 1.1 service (contract urn:virtualcore:soap:v1, WSDL at GET /api/soap/v1?wsdl): ListVms, GetVm, CreateVm, StartVm, ShutdownVm, PowerOffVm, RestartVm, ResetVm, PauseVm, ResumeVm, DeleteVm, GetJob. The same permissions, tenants and jobs as the REST API; refusals are faults with the code NotFound, Forbidden, Invalid or Conflict.API token scope: `read` or higher.
+        /// The VM lifecycle as a SOAP 1.1 (text/xml) and SOAP 1.2 (application/soap+xml) service (contract urn:virtualcore:soap:v1, WSDL at GET /api/soap/v1?wsdl): ListVms, GetVm, CreateVm, StartVm, ShutdownVm, PowerOffVm, RestartVm, ResetVm, PauseVm, ResumeVm, DeleteVm, GetJob. The same permissions, tenants and jobs as the REST API; refusals are faults with the code NotFound, Forbidden, Invalid or Conflict.API token scope: `read` or higher.
         /// </summary>
         /// <returns>A <see cref="RequestInformation"/></returns>
         /// <param name="body">Binary request body</param>
+        /// <param name="contentType">The request body content type.</param>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
-        public RequestInformation ToPostRequestInformation(Stream body, Action<RequestConfiguration<DefaultQueryParameters>>? requestConfiguration = default)
+        public RequestInformation ToPostRequestInformation(Stream body, string contentType, Action<RequestConfiguration<DefaultQueryParameters>>? requestConfiguration = default)
         {
 #nullable restore
 #else
-        public RequestInformation ToPostRequestInformation(Stream body, Action<RequestConfiguration<DefaultQueryParameters>> requestConfiguration = default)
+        public RequestInformation ToPostRequestInformation(Stream body, string contentType, Action<RequestConfiguration<DefaultQueryParameters>> requestConfiguration = default)
         {
 #endif
             if(ReferenceEquals(body, null)) throw new ArgumentNullException(nameof(body));
+            if(string.IsNullOrEmpty(contentType)) throw new ArgumentNullException(nameof(contentType));
             var requestInfo = new RequestInformation(Method.POST, UrlTemplate, PathParameters);
             requestInfo.Configure(requestConfiguration);
-            requestInfo.Headers.TryAdd("Accept", "text/xml, application/problem+json");
-            requestInfo.SetStreamContent(body, "text/xml");
+            requestInfo.Headers.TryAdd("Accept", "text/xml, application/soap+xml, application/problem+json");
+            requestInfo.SetStreamContent(body, contentType);
             return requestInfo;
         }
         /// <summary>
