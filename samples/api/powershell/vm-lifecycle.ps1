@@ -13,7 +13,7 @@ if (-not $env:VCORE_TOKEN) { [Console]::Error.WriteLine('Set VCORE_TOKEN to an A
 $api = $env:VCORE_URL.TrimEnd('/') + '/api/v1'
 
 # One request: its JSON answer and headers, or the problem's title and detail on stderr and exit 1.
-function Invoke-Vcore([string]$Method, [string]$Path, $Body = $null, [hashtable]$Headers = @{}) {
+function Invoke-Vcore([string]$Method, [string]$Path, $Body = $null, [hashtable]$Headers = @{}, [int[]]$Allow = @()) {
     $request = @{
         Method = $Method; Uri = "$api$Path"; SkipHttpErrorCheck = $true
         Headers = @{ Authorization = "Bearer $env:VCORE_TOKEN"; Accept = 'application/json' } + $Headers
@@ -22,13 +22,13 @@ function Invoke-Vcore([string]$Method, [string]$Path, $Body = $null, [hashtable]
     $response = Invoke-WebRequest @request
     # A problem document (application/problem+json) arrives as bytes, JSON as text.
     $text = if ($response.Content -is [byte[]]) { [Text.Encoding]::UTF8.GetString($response.Content) } else { [string]$response.Content }
-    if ($response.StatusCode -ge 400) {
+    if ($response.StatusCode -ge 400 -and $response.StatusCode -notin $Allow) {
         $problem = try { $text | ConvertFrom-Json } catch { $null }
         $reason = if ($problem) { (@('title', 'detail') | ForEach-Object { $problem.PSObject.Properties[$_]?.Value } | Where-Object { $_ }) -join ' ' } else { $text }
         [Console]::Error.WriteLine("$Method ${Path}: $($response.StatusCode) $reason")
         exit 1
     }
-    [pscustomobject]@{ Body = if ($text) { $text | ConvertFrom-Json } else { $null }; Headers = $response.Headers }
+    [pscustomobject]@{ Status = [int]$response.StatusCode; Body = if ($text) { $text | ConvertFrom-Json } else { $null }; Headers = $response.Headers }
 }
 
 # Follows a job until it has completed (prints its info) or failed (exit 1).
@@ -54,6 +54,16 @@ $vm = $shown.Body
 Write-Output ('{0}: {1} on {2}, {3} vCPU, {4} GiB RAM, {5} GiB disk' -f $vm.name, $vm.state, $vm.nodeName, $vm.vCpus, $vm.memoryGiB, $vm.diskGiB)
 
 Write-Output "Powering off and deleting $Name…"
-# The ETag of the read above: if anyone changed the vServer since, the portal refuses with 412 and nothing happens.
-Wait-VcoreJob (Invoke-Vcore POST "/vms/$($vm.id)/power-off" -Headers @{ 'If-Match' = [string]$shown.Headers['ETag'][0] }).Body.jobId
+# Only while the vServer is what the script last read (If-Match with that read's ETag): if it changed meanwhile — its
+# addresses reported, another user's job — the portal refuses with 412 and nothing happens; read it again and decide
+# again (here: power it off if it still runs).
+for ($try = 1; ; $try++) {
+    if ($shown.Body.state -ne 'running') { [Console]::Error.WriteLine("$Name is $($shown.Body.state) now; not powering it off."); exit 1 }
+    $off = Invoke-Vcore POST "/vms/$($vm.id)/power-off" -Headers @{ 'If-Match' = [string]$shown.Headers['ETag'][0] } -Allow 412
+    if ($off.Status -ne 412) { break }
+    if ($try -ge 5) { [Console]::Error.WriteLine("$Name keeps changing; not powering it off."); exit 1 }
+    Write-Output "  $Name changed since it was read; reading it again."
+    $shown = Invoke-Vcore GET "/vms/$($vm.id)"
+}
+Wait-VcoreJob $off.Body.jobId
 Wait-VcoreJob (Invoke-Vcore DELETE "/vms/$($vm.id)?confirm=$([uri]::EscapeDataString($Name))").Body.jobId
