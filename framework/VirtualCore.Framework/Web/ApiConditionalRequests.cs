@@ -290,9 +290,6 @@ public sealed class RequestPreconditions(ISender sender, IOptions<JsonOptions> j
         _current = current;
     }
 
-    /// <summary>Whether an update waits for its check.</summary>
-    public bool Pending => _current is not null;
-
     /// <summary>Refuses with 412 unless the resource's representation has an entity tag the <c>If-Match</c> names.</summary>
     public async ValueTask CheckAsync(CancellationToken cancellationToken)
     {
