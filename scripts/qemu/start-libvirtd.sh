@@ -43,6 +43,7 @@ CONF
 cat > "$state/virtlogd.conf" <<CONF
 log_outputs = "3:file:$state/virtlogd.log"
 CONF
+"$here/kvm-device.sh"
 # Guest console and QEMU logs go to /var/log/libvirt/qemu; the package does not always create it.
 mkdir -p /var/log/libvirt/qemu
 

@@ -39,6 +39,7 @@ if running 1 && running 2; then
 fi
 "$here/stop-two-nodes.sh" "$dir" >/dev/null
 
+"$here/kvm-device.sh"
 ip netns add "$prefix-n1"
 ip netns add "$prefix-n2"
 # The pair is made inside the namespaces: the machine's own network never sees it come or go.
