@@ -156,12 +156,13 @@ public sealed class IsoUploadTests : IAsyncLifetime
         Assert.True(made.StatusCode == HttpStatusCode.Accepted, await made.Content.ReadAsStringAsync());
         Assert.Equal(JobStatuses.Completed, (await demo.WaitForJobAsync((await made.Content.ReadFromJsonAsync<JobAccepted>(Api.Json))!.JobId, TimeSpan.FromSeconds(30))).Status);
 
-        // While a VM's disk is still being made from it (its create job queued), the image cannot be deleted.
-        await SetStateAsync("from-cloud", VmStates.Pending);
+        // While a VM's disk is still being made from it (its create job queued: the VM is pending and its rack server
+        // has no domain for it yet, so the server's reports leave it pending), the image cannot be deleted.
+        var queued = await QueuedCopyAsync("from-cloud", "from-cloud-queued");
         var held = await demo.DeleteAsync($"/api/v1/isos/{listed.Name}");
         Assert.Equal(HttpStatusCode.Conflict, held.StatusCode);
-        Assert.Contains("from-cloud", (await held.ProblemAsync()).GetProperty("detail").GetString(), StringComparison.Ordinal);
-        await SetStateAsync("from-cloud", VmStates.ShutOff);
+        Assert.Contains("from-cloud-queued", (await held.ProblemAsync()).GetProperty("detail").GetString(), StringComparison.Ordinal);
+        await _portal.DbAsync(db => db.Set<VirtualMachine>().IgnoreQueryFilters().Where(v => v.Id == queued).ExecuteDeleteAsync());
 
         // Hostile or unreadable images: refused with the first bytes, nothing kept.
         foreach (var (name, hostile, reason) in new[]
@@ -445,12 +446,31 @@ public sealed class IsoUploadTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.NoContent, (await provider.DeleteAsync($"/api/v1/isos/{name}")).StatusCode);
     }
 
-    private Task<int> SetStateAsync(string vmName, string state) =>
+    /// <summary>A pending copy of <paramref name="vmName"/> under another name and id, as a VM whose create job has not run yet.</summary>
+    private Task<Guid> QueuedCopyAsync(string vmName, string copyName) =>
         _portal.DbAsync(async db =>
         {
-            var vm = await db.Set<VirtualMachine>().IgnoreQueryFilters().SingleAsync(v => v.Name == vmName);
-            vm.State = state;
-            return await db.SaveChangesAsync();
+            var vm = await db.Set<VirtualMachine>().IgnoreQueryFilters().AsNoTracking().SingleAsync(v => v.Name == vmName);
+            var copy = new VirtualMachine
+            {
+                Id = Guid.NewGuid(),
+                ResellerId = vm.ResellerId,
+                CustomerId = vm.CustomerId,
+                Name = copyName,
+                VCpus = vm.VCpus,
+                MemoryGiB = vm.MemoryGiB,
+                DiskGiB = vm.DiskGiB,
+                ImageName = vm.ImageName,
+                NodeName = vm.NodeName,
+                MacAddress = vm.MacAddress,
+                State = VmStates.Pending,
+                CreatedAt = vm.CreatedAt,
+                StateChangedAt = vm.StateChangedAt,
+                CreatedBy = vm.CreatedBy,
+            };
+            db.Add(copy);
+            await db.SaveChangesAsync();
+            return copy.Id;
         });
 
     private async Task<PortalSession> PageAsync(string user, string password, string host)
