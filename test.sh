@@ -13,6 +13,10 @@ command -v npm >/dev/null || scripts/install-system-packages.sh node
 npm ci --prefix build/openapi-lint --no-audit --no-fund --loglevel=error >/dev/null
 dotnet build VirtualCore.Platform.sln -nologo -v quiet
 dotnet format VirtualCore.Platform.sln --verify-no-changes --no-restore
+# The SDK's two packages, as partners get them (docs/partners/packaging-and-installing.md).
+for project in VirtualCore.Plugins.Sdk VirtualCore.Plugins.Sdk.Testing; do
+  dotnet pack "plugins-sdk/$project" -c Release -nologo -v quiet -o artifacts/packages
+done
 log="$(mktemp)"
 status=0
 dotnet test VirtualCore.Platform.sln --no-build -nologo 2>&1 | tee "$log" || status=$?
