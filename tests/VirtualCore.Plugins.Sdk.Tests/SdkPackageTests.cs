@@ -10,6 +10,13 @@ namespace VirtualCore.Plugins.Sdk.Tests;
 /// </summary>
 public sealed class SdkPackageTests
 {
+    // The SDK is packed from the build these tests run in (pack alone would take Release).
+#if DEBUG
+    private const string Configuration = "Debug";
+#else
+    private const string Configuration = "Release";
+#endif
+
     private static readonly string RepositoryRoot = FindRepositoryRoot();
 
     private static string SdkProjectDirectory => Path.Combine(RepositoryRoot, "plugins-sdk", "VirtualCore.Plugins.Sdk");
@@ -160,7 +167,7 @@ public sealed class SdkPackageTests
     private static async Task PackAsync(string projectDirectory, string output)
     {
         // The build of this run, packed as CI packs it (test.sh): nothing is compiled again.
-        var (exitCode, text) = await RunAsync("dotnet", ["pack", projectDirectory, "--no-build", "-nologo", "-v", "q", "-o", output], RepositoryRoot);
+        var (exitCode, text) = await RunAsync("dotnet", ["pack", projectDirectory, "--no-build", "-c", Configuration, "-nologo", "-v", "q", "-o", output], RepositoryRoot);
         Assert.True(exitCode == 0, text);
     }
 
