@@ -395,6 +395,9 @@ public sealed class NodeAgent : IAsyncDisposable
         return previous != state;
     }
 
+    /// <summary>The state last reported for a domain, or "unknown" when none was.</summary>
+    internal string LastReportedState(Guid vmId) => _reportedStates.GetValueOrDefault(vmId) ?? StateNames.Of(DomainState.Unknown);
+
     internal SemaphoreSlim LockFor(Guid vmId) => _vmLocks.GetOrAdd(vmId, _ => new SemaphoreSlim(1, 1));
 
     private sealed record KnownAddresses(IReadOnlyList<string> Addresses, DateTimeOffset FirstRead, DateTimeOffset Due);

@@ -41,6 +41,14 @@ public sealed class NodeAgentOptions
     public TimeSpan ReportTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
+    /// How long the adapter may take over one job (and over reading the domain's state after it). An adapter that hangs
+    /// — a hypervisor that never answers, a bug — fails the job with the reason once this has passed, and the VM's next
+    /// command may run: its call is cancelled, and abandoned if it ignores the cancellation. Long enough for the
+    /// longest real work (copying a large disk image, migrating a large VM), which reports progress meanwhile.
+    /// </summary>
+    public TimeSpan AdapterTimeout { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>
     /// A job still running after this long is reported as started; one that ends sooner is reported once, with its
     /// start time in the end report. Most actions take milliseconds, and a report each is a message and a database
     /// write in the portal. Zero reports every start at once.

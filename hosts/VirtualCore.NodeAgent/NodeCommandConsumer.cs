@@ -370,7 +370,7 @@ internal sealed class NodeCommandConsumer(NodeAgent agent) :
                 HypervisorAdapterException? failure = null;
                 try
                 {
-                    done = await work(agent.Adapter, ct);
+                    done = await ContainedAsync(command, work, ct);
                 }
                 catch (HypervisorAdapterException ex)
                 {
@@ -454,15 +454,69 @@ internal sealed class NodeCommandConsumer(NodeAgent agent) :
         }
     }
 
+    /// <summary>
+    /// Runs a job's work on the adapter, which is a plugin and may misbehave: past <see cref="NodeAgentOptions.AdapterTimeout"/>
+    /// the job fails (the call is cancelled, and abandoned if it goes on), and an exception that is not the SDK's
+    /// <see cref="HypervisorAdapterException"/> fails the job with its type and message. Either way the agent goes on.
+    /// </summary>
+    private async Task<JobOutcome> ContainedAsync<T>(T command, Func<IHypervisorAdapter, CancellationToken, Task<JobOutcome>> work, CancellationToken ct)
+        where T : INodeCommand
+    {
+        var timeout = agent.Options.AdapterTimeout;
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        deadline.CancelAfter(timeout);
+        Task<JobOutcome>? call = null;
+        try
+        {
+            call = work(agent.Adapter, deadline.Token);
+            return await call.WaitAsync(timeout, ct);
+        }
+        catch (Exception ex) when (!ct.IsCancellationRequested
+            && ((ex is TimeoutException && call is { IsCompleted: false }) || (ex is OperationCanceledException && deadline.IsCancellationRequested)))
+        {
+            // An abandoned call that fails later is observed here, so it is logged and never unobserved.
+            call?.ContinueWith(
+                t => agent.Logger.LogWarning(t.Exception, "The abandoned {Command} of job {Job} on {Node} failed later", typeof(T).Name, command.JobId, agent.NodeName),
+                CancellationToken.None,
+                TaskContinuationOptions.OnlyOnFaulted,
+                TaskScheduler.Default);
+            agent.Logger.LogError("The adapter did not finish {Command} of job {Job} on {Node} within {Timeout}; the job is given up", typeof(T).Name, command.JobId, agent.NodeName, timeout);
+            throw new HypervisorAdapterException(
+                AdapterErrorCode.OperationFailed,
+                $"The rack server's adapter did not finish within {Describe(timeout)}; the job was given up. Check the rack server's hypervisor before trying again.",
+                "Timeout");
+        }
+        catch (Exception ex) when (ex is not HypervisorAdapterException && (ex is not OperationCanceledException || !ct.IsCancellationRequested))
+        {
+            agent.Logger.LogError(ex, "The adapter failed {Command} of job {Job} on {Node} with an unexpected {Exception}", typeof(T).Name, command.JobId, agent.NodeName, ex.GetType().Name);
+            throw new HypervisorAdapterException(
+                AdapterErrorCode.OperationFailed,
+                $"The rack server's adapter failed unexpectedly ({ex.GetType().Name}: {ex.Message}).",
+                ex.GetType().Name,
+                ex);
+        }
+    }
+
+    private static string Describe(TimeSpan span) =>
+        span.TotalMinutes >= 1 && span.Seconds == 0
+            ? $"{span.TotalMinutes:0} min"
+            : $"{span.TotalSeconds:0.#} s";
+
+    /// <summary>The domain's state after a job; what was reported last when the adapter cannot say (it fails or hangs).</summary>
     private async Task<string> DomainStateAsync(Guid vmId, CancellationToken ct)
     {
         try
         {
-            return StateNames.Of(await agent.Adapter.GetDomainStateAsync(vmId, ct));
+            return StateNames.Of(await agent.Adapter.GetDomainStateAsync(vmId, ct).WaitAsync(agent.Options.AdapterTimeout, ct));
         }
         catch (HypervisorAdapterException ex) when (ex.Code == AdapterErrorCode.DomainNotFound)
         {
             return "undefined";
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
+        {
+            agent.Logger.LogWarning(ex, "The state of {Vm} on {Node} could not be read after its job; the last reported one is kept", vmId, agent.NodeName);
+            return agent.LastReportedState(vmId);
         }
     }
 

@@ -246,6 +246,41 @@ public sealed class NodeCommandConsumerTests : IAsyncLifetime
         Assert.True(counting.ShutdownPresses >= 1);
     }
 
+    [Fact]
+    public async Task An_adapter_that_hangs_or_throws_fails_its_job_with_the_reason_and_the_agent_and_the_vm_go_on()
+    {
+        const string node = "rack-m";
+        var misbehaving = new MisbehavingAdapterFactory(new LibvirtAdapterFactory());
+        await using var agent = await StartAgentAsync(node, misbehaving, new NodeAgentOptions { StartedReportDelay = TimeSpan.FromHours(1), AdapterTimeout = TimeSpan.FromSeconds(2) });
+        var vmId = Guid.NewGuid();
+        await RunAsync(new DefineDomain(Guid.NewGuid(), node, vmId, Spec(vmId)), node);
+
+        // A start that never answers: given up after the timeout, with the reason; the state read after it still works.
+        misbehaving.HangOn = nameof(IHypervisorAdapter.StartDomainAsync);
+        var hung = await FailedAsync(new StartDomain(Guid.NewGuid(), node, vmId), node);
+        Assert.Equal("The rack server's adapter did not finish within 2 s; the job was given up. Check the rack server's hypervisor before trying again.", hung.Error);
+        Assert.Equal(("OperationFailed: Timeout", "shut-off"), (hung.ErrorCode, hung.DomainState));
+
+        // An adapter's bug (an exception that is not the SDK's): the job fails with what it was.
+        misbehaving.HangOn = null;
+        misbehaving.ThrowOn = nameof(IHypervisorAdapter.StartDomainAsync);
+        var broken = await FailedAsync(new StartDomain(Guid.NewGuid(), node, vmId), node);
+        Assert.Equal("The rack server's adapter failed unexpectedly (NullReferenceException: Object reference not set to an instance of an object.).", broken.Error);
+        Assert.Equal("OperationFailed: NullReferenceException", broken.ErrorCode);
+
+        // The agent goes on, and the VM's lock was given back: its next command runs.
+        misbehaving.ThrowOn = null;
+        var started = await RunAsync(new StartDomain(Guid.NewGuid(), node, vmId), node);
+        Assert.Equal("running", started.DomainState);
+    }
+
+    private async Task<NodeJobFailed> FailedAsync(INodeCommand command, string node)
+    {
+        await SendAsync(command, node);
+        Assert.True(await _harness.Published.Any<NodeJobFailed>(m => m.Context.Message.JobId == command.JobId), $"{command.GetType().Name} did not fail.");
+        return (await _harness.Published.SelectAsync<NodeJobFailed>(m => m.Context.Message.JobId == command.JobId).First()).Context.Message;
+    }
+
     private static DomainSpecV1 Spec(Guid vmId) => new(
         vmId, "agent-test", 2, 1024L * 1024 * 1024, [0, 1],
         [new DiskSpecV1($"/var/lib/vcore/{vmId:N}.qcow2", 10L * 1024 * 1024 * 1024, "Virtio")], null,
