@@ -13,9 +13,9 @@ command -v npm >/dev/null || scripts/install-system-packages.sh node
 npm ci --prefix build/openapi-lint --no-audit --no-fund --loglevel=error >/dev/null
 dotnet build VirtualCore.Platform.sln -nologo -v quiet
 dotnet format VirtualCore.Platform.sln --verify-no-changes --no-restore
-# The SDK's two packages, as partners get them (docs/partners/packaging-and-installing.md).
-for project in VirtualCore.Plugins.Sdk VirtualCore.Plugins.Sdk.Testing; do
-  dotnet pack "plugins-sdk/$project" -c Release -nologo -v quiet -o artifacts/packages
+# The SDK's two packages and the adapter template, as partners get them (docs/partners/packaging-and-installing.md).
+for project in plugins-sdk/VirtualCore.Plugins.Sdk plugins-sdk/VirtualCore.Plugins.Sdk.Testing templates/VirtualCore.Templates; do
+  dotnet pack "$project" -c Release -nologo -v quiet -o artifacts/packages
 done
 log="$(mktemp)"
 status=0

@@ -83,10 +83,13 @@ public sealed class AdapterPlugins(string pluginsPath)
                 && type.GetConstructor(Type.EmptyTypes) is not null)
             {
                 var factory = (IHypervisorAdapterFactory)Activator.CreateInstance(type)!;
-                if (factory.SdkVersion.Major != SdkInfo.Version.Major)
+                // Within a major version the SDK only grows: an adapter built for an older minor runs here, one built
+                // for a newer minor may call what this host does not have, and is refused now rather than fail later.
+                if (factory.SdkVersion.Major != SdkInfo.Version.Major || factory.SdkVersion.Minor > SdkInfo.Version.Minor)
                 {
                     throw new InvalidOperationException(
-                        $"Adapter '{factory.Name}' in '{assemblyPath}' was built for SDK {factory.SdkVersion}; this host speaks SDK {SdkInfo.Version}.");
+                        $"Adapter '{factory.Name}' in '{assemblyPath}' was built for SDK {factory.SdkVersion}; this host speaks SDK {SdkInfo.Version} " +
+                        $"and loads adapters built for {SdkInfo.Version.Major}.0 to {SdkInfo.Version}.");
                 }
 
                 _factories[factory.Name] = factory;
