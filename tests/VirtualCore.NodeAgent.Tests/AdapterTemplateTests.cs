@@ -20,6 +20,8 @@ public sealed class AdapterTemplateTests
     private const string Configuration = "Release";
 #endif
 
+    private const string Project = "Contoso Hyper-V";
+
     private static readonly string RepositoryRoot = FindRepositoryRoot();
 
     [Fact]
@@ -38,7 +40,8 @@ public sealed class AdapterTemplateTests
             var template = Assert.Single(Directory.GetFiles(feed, "VirtualCore.Templates.*.nupkg"));
 
             await RunOkAsync(root, "new", "install", template, "--debug:custom-hive", hive);
-            await RunOkAsync(root, "new", "vcore-adapter", "-n", "Contoso.Hyper", "--adapterName", "contoso", "-o", work, "--debug:custom-hive", hive);
+            // A name that is no C# identifier: files and the assembly keep it, namespaces get a form C# accepts.
+            await RunOkAsync(root, "new", "vcore-adapter", "-n", Project, "--adapterName", "contoso", "-o", work, "--debug:custom-hive", hive);
 
             // The projects take the packages of this build from the feed and everything else from the machine's cache,
             // and restore into a folder of their own.
@@ -52,14 +55,14 @@ public sealed class AdapterTemplateTests
                     new XElement("add", new XAttribute("key", "build"), new XAttribute("value", feed)),
                     new XElement("add", new XAttribute("key", "cache"), new XAttribute("value", cache))))).Save(Path.Combine(work, "nuget.config"));
 
-            Assert.True(File.Exists(Path.Combine(work, "Contoso.Hyper", "Contoso.Hyper.csproj")));
-            var source = Path.Combine(work, "Contoso.Hyper", "Adapter.cs");
+            Assert.True(File.Exists(Path.Combine(work, Project, Project + ".csproj")));
+            var source = Path.Combine(work, Project, "Adapter.cs");
             var adapterCode = await File.ReadAllTextAsync(source);
-            Assert.Contains("namespace Contoso.Hyper;", adapterCode, StringComparison.Ordinal);
+            Assert.Contains("namespace Contoso_Hyper_V;", adapterCode, StringComparison.Ordinal);
             Assert.DoesNotContain("Acme", adapterCode, StringComparison.Ordinal);
 
             // Out of the box: the suite passes, the optional capabilities' tests skipped with their reasons.
-            var (passing, passingOutput) = await RunAsync(work, "test", Path.Combine(work, "Contoso.Hyper.Tests"));
+            var (passing, passingOutput) = await RunAsync(work, "test", Path.Combine(work, Project + ".Tests"));
             Assert.True(passing == 0, passingOutput);
             var summary = Summary(passingOutput);
             Assert.Equal(0, summary.Failed);
@@ -70,7 +73,7 @@ public sealed class AdapterTemplateTests
             const string Start = "Find(domainId).State = DomainState.Running;";
             Assert.Contains(Start, adapterCode, StringComparison.Ordinal);
             await File.WriteAllTextAsync(source, adapterCode.Replace(Start, "_ = Find(domainId);", StringComparison.Ordinal));
-            var (failing, failingOutput) = await RunAsync(work, "test", Path.Combine(work, "Contoso.Hyper.Tests"));
+            var (failing, failingOutput) = await RunAsync(work, "test", Path.Combine(work, Project + ".Tests"));
             Assert.NotEqual(0, failing);
             Assert.Contains("A_domain_is_defined_started_shut_down_powered_off_and_undefined", failingOutput, StringComparison.Ordinal);
             Assert.Contains("Running", failingOutput, StringComparison.Ordinal);
@@ -78,8 +81,9 @@ public sealed class AdapterTemplateTests
 
             // Published into a plugins folder and loaded by the node agent's loader, beside nothing else.
             var plugins = Path.Combine(root, "agent", "plugins");
-            await RunOkAsync(work, "publish", Path.Combine(work, "Contoso.Hyper"), "-c", "Release", "-o", Path.Combine(plugins, "Contoso.Hyper"));
-            Assert.False(File.Exists(Path.Combine(plugins, "Contoso.Hyper", "VirtualCore.Plugins.Sdk.dll")), "The SDK is the host's to share, not the plugin's to bring.");
+            await RunOkAsync(work, "publish", Path.Combine(work, Project), "-c", "Release", "-o", Path.Combine(plugins, Project));
+            Assert.True(File.Exists(Path.Combine(plugins, Project, Project + ".dll")));
+            Assert.False(File.Exists(Path.Combine(plugins, Project, "VirtualCore.Plugins.Sdk.dll")), "The SDK is the host's to share, not the plugin's to bring.");
 
             var factory = new AdapterPlugins(plugins).Get("contoso");
             Assert.Equal(SdkInfo.Version, factory.SdkVersion);
@@ -96,12 +100,12 @@ public sealed class AdapterTemplateTests
             Assert.Equal(AdapterErrorCode.NotSupported, missing.Code);
 
             // Built for a newer minor version of the SDK than the host's: refused at loading, with both versions.
-            var factorySource = Path.Combine(work, "Contoso.Hyper", "AdapterFactory.cs");
+            var factorySource = Path.Combine(work, Project, "AdapterFactory.cs");
             var newer = new Version(SdkInfo.Version.Major, SdkInfo.Version.Minor + 1);
             await File.WriteAllTextAsync(factorySource, (await File.ReadAllTextAsync(factorySource)).Replace(
                 $"new({SdkInfo.Version.Major}, {SdkInfo.Version.Minor})", $"new({newer.Major}, {newer.Minor})", StringComparison.Ordinal));
             var newerPlugins = Path.Combine(root, "newer-agent", "plugins");
-            await RunOkAsync(work, "publish", Path.Combine(work, "Contoso.Hyper"), "-c", "Release", "-o", Path.Combine(newerPlugins, "Contoso.Hyper"));
+            await RunOkAsync(work, "publish", Path.Combine(work, Project), "-c", "Release", "-o", Path.Combine(newerPlugins, Project));
             var refused = Assert.Throws<InvalidOperationException>(() => new AdapterPlugins(newerPlugins).Get("contoso"));
             Assert.Contains($"was built for SDK {newer}; this host speaks SDK {SdkInfo.Version}", refused.Message, StringComparison.Ordinal);
         }

@@ -3,7 +3,7 @@ using VirtualCore.Plugins.Sdk;
 namespace Acme.Adapter;
 
 /// <summary>
-/// What the node agent finds in plugins/Acme.Adapter/Acme.Adapter.dll: a public factory with a parameterless
+/// What the node agent finds in plugins/AcmeProjectName/AcmeProjectName.dll: a public factory with a parameterless
 /// constructor. Operators choose the adapter by <see cref="Name"/> (--NodeAgent:Adapter my-hypervisor).
 /// </summary>
 public sealed class AdapterFactory : IHypervisorAdapterFactory
