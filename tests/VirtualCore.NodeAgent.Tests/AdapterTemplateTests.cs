@@ -1,8 +1,8 @@
-using System.Diagnostics;
 using System.Runtime.Loader;
 using System.Text.Json;
 using System.Xml.Linq;
 using VirtualCore.Plugins.Sdk;
+using VirtualCore.Tests.Shared;
 
 namespace VirtualCore.NodeAgent.Tests;
 
@@ -14,15 +14,11 @@ namespace VirtualCore.NodeAgent.Tests;
 /// </summary>
 public sealed class AdapterTemplateTests
 {
-#if DEBUG
-    private const string Configuration = "Debug";
-#else
-    private const string Configuration = "Release";
-#endif
-
     private const string Project = "Contoso Hyper-V";
 
-    private static readonly string RepositoryRoot = FindRepositoryRoot();
+    private static string RepositoryRoot => DotnetCli.RepositoryRoot;
+
+    private static string Configuration => DotnetCli.Configuration;
 
     [Fact]
     public async Task A_new_adapter_from_the_template_passes_its_conformance_tests_fails_them_when_broken_and_loads_as_a_plugin()
@@ -34,14 +30,14 @@ public sealed class AdapterTemplateTests
         Directory.CreateDirectory(feed);
         try
         {
-            await RunOkAsync(RepositoryRoot, "pack", "plugins-sdk/VirtualCore.Plugins.Sdk", "--no-build", "-c", Configuration, "-o", feed);
-            await RunOkAsync(RepositoryRoot, "pack", "plugins-sdk/VirtualCore.Plugins.Sdk.Testing", "--no-build", "-c", Configuration, "-o", feed);
-            await RunOkAsync(RepositoryRoot, "pack", "templates/VirtualCore.Templates", "-c", Configuration, "-o", feed);
+            await DotnetCli.RunOkAsync(RepositoryRoot, "pack", "plugins-sdk/VirtualCore.Plugins.Sdk", "--no-build", "-c", Configuration, "-o", feed);
+            await DotnetCli.RunOkAsync(RepositoryRoot, "pack", "plugins-sdk/VirtualCore.Plugins.Sdk.Testing", "--no-build", "-c", Configuration, "-o", feed);
+            await DotnetCli.RunOkAsync(RepositoryRoot, "pack", "templates/VirtualCore.Templates", "-c", Configuration, "-o", feed);
             var template = Assert.Single(Directory.GetFiles(feed, "VirtualCore.Templates.*.nupkg"));
 
-            await RunOkAsync(root, "new", "install", template, "--debug:custom-hive", hive);
+            await DotnetCli.RunOkAsync(root, "new", "install", template, "--debug:custom-hive", hive);
             // A name that is no C# identifier: files and the assembly keep it, namespaces get a form C# accepts.
-            await RunOkAsync(root, "new", "vcore-adapter", "-n", Project, "--adapterName", "contoso", "-o", work, "--debug:custom-hive", hive);
+            await DotnetCli.RunOkAsync(root, "new", "vcore-adapter", "-n", Project, "--adapterName", "contoso", "-o", work, "--debug:custom-hive", hive);
 
             // The projects take the packages of this build from the feed and everything else from the machine's cache,
             // and restore into a folder of their own.
@@ -62,7 +58,7 @@ public sealed class AdapterTemplateTests
             Assert.DoesNotContain("Acme", adapterCode, StringComparison.Ordinal);
 
             // Out of the box: the suite passes, the optional capabilities' tests skipped with their reasons.
-            var (passing, passingOutput) = await RunAsync(work, "test", Path.Combine(work, Project + ".Tests"));
+            var (passing, passingOutput) = await DotnetCli.RunAsync(work, "test", Path.Combine(work, Project + ".Tests"));
             Assert.True(passing == 0, passingOutput);
             var summary = Summary(passingOutput);
             Assert.Equal(0, summary.Failed);
@@ -73,7 +69,7 @@ public sealed class AdapterTemplateTests
             const string Start = "Find(domainId).State = DomainState.Running;";
             Assert.Contains(Start, adapterCode, StringComparison.Ordinal);
             await File.WriteAllTextAsync(source, adapterCode.Replace(Start, "_ = Find(domainId);", StringComparison.Ordinal));
-            var (failing, failingOutput) = await RunAsync(work, "test", Path.Combine(work, Project + ".Tests"));
+            var (failing, failingOutput) = await DotnetCli.RunAsync(work, "test", Path.Combine(work, Project + ".Tests"));
             Assert.NotEqual(0, failing);
             Assert.Contains("A_domain_is_defined_started_shut_down_powered_off_and_undefined", failingOutput, StringComparison.Ordinal);
             Assert.Contains("Running", failingOutput, StringComparison.Ordinal);
@@ -81,7 +77,7 @@ public sealed class AdapterTemplateTests
 
             // Published into a plugins folder and loaded by the node agent's loader, beside nothing else.
             var plugins = Path.Combine(root, "agent", "plugins");
-            await RunOkAsync(work, "publish", Path.Combine(work, Project), "-c", "Release", "-o", Path.Combine(plugins, Project));
+            await DotnetCli.RunOkAsync(work, "publish", Path.Combine(work, Project), "-c", "Release", "-o", Path.Combine(plugins, Project));
             Assert.True(File.Exists(Path.Combine(plugins, Project, Project + ".dll")));
             Assert.False(File.Exists(Path.Combine(plugins, Project, "VirtualCore.Plugins.Sdk.dll")), "The SDK is the host's to share, not the plugin's to bring.");
 
@@ -105,7 +101,7 @@ public sealed class AdapterTemplateTests
             await File.WriteAllTextAsync(factorySource, (await File.ReadAllTextAsync(factorySource)).Replace(
                 $"new({SdkInfo.Version.Major}, {SdkInfo.Version.Minor})", $"new({newer.Major}, {newer.Minor})", StringComparison.Ordinal));
             var newerPlugins = Path.Combine(root, "newer-agent", "plugins");
-            await RunOkAsync(work, "publish", Path.Combine(work, Project), "-c", "Release", "-o", Path.Combine(newerPlugins, Project));
+            await DotnetCli.RunOkAsync(work, "publish", Path.Combine(work, Project), "-c", "Release", "-o", Path.Combine(newerPlugins, Project));
             var refused = Assert.Throws<InvalidOperationException>(() => new AdapterPlugins(newerPlugins).Get("contoso"));
             Assert.Contains($"was built for SDK {newer}; this host speaks SDK {SdkInfo.Version}", refused.Message, StringComparison.Ordinal);
         }
@@ -141,50 +137,5 @@ public sealed class AdapterTemplateTests
         }
 
         return (Count("Passed"), Count("Failed"), Count("Skipped"));
-    }
-
-    private static async Task RunOkAsync(string workingDirectory, params string[] arguments)
-    {
-        var (exitCode, output) = await RunAsync(workingDirectory, arguments);
-        Assert.True(exitCode == 0, $"dotnet {string.Join(' ', arguments)}\n{output}");
-    }
-
-    private static async Task<(int ExitCode, string Output)> RunAsync(string workingDirectory, params string[] arguments)
-    {
-        var start = new ProcessStartInfo("dotnet")
-        {
-            WorkingDirectory = workingDirectory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        // A build started from a test run must find its own MSBuild, not the one the test host was started with.
-        start.Environment.Remove("MSBuildExtensionsPath");
-        start.Environment.Remove("MSBuildSDKsPath");
-        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-        start.Environment["DOTNET_NOLOGO"] = "1";
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(5));
-        await process.WaitForExitAsync(timeout.Token);
-        return (process.ExitCode, await stdout + await stderr);
-    }
-
-    private static string FindRepositoryRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "VirtualCore.Platform.sln")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("The repository root (with VirtualCore.Platform.sln) was not found above " + AppContext.BaseDirectory);
     }
 }

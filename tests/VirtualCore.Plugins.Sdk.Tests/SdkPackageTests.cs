@@ -1,6 +1,6 @@
-using System.Diagnostics;
 using System.IO.Compression;
 using System.Xml.Linq;
+using VirtualCore.Tests.Shared;
 
 namespace VirtualCore.Plugins.Sdk.Tests;
 
@@ -10,14 +10,7 @@ namespace VirtualCore.Plugins.Sdk.Tests;
 /// </summary>
 public sealed class SdkPackageTests
 {
-    // The SDK is packed from the build these tests run in (pack alone would take Release).
-#if DEBUG
-    private const string Configuration = "Debug";
-#else
-    private const string Configuration = "Release";
-#endif
-
-    private static readonly string RepositoryRoot = FindRepositoryRoot();
+    private static string RepositoryRoot => DotnetCli.RepositoryRoot;
 
     private static string SdkProjectDirectory => Path.Combine(RepositoryRoot, "plugins-sdk", "VirtualCore.Plugins.Sdk");
 
@@ -121,7 +114,7 @@ public sealed class SdkPackageTests
     }
 
     [Fact]
-    public async Task Removing_or_adding_public_api_without_declaring_it_fails_the_build()
+    public async Task Removing_or_adding_public_api_without_declaring_it_fails_the_build_and_the_pack_within_the_major_version()
     {
         // A copy of the SDK with one shipped method renamed: the build names the missing one (RS0017) and the new
         // one (RS0016) — a partner's adapter compiled against the old name would no longer load.
@@ -137,6 +130,11 @@ public sealed class SdkPackageTests
             Directory.CreateDirectory(sdkRoot);
             File.Copy(Path.Combine(RepositoryRoot, "plugins-sdk", "Directory.Build.props"), Path.Combine(sdkRoot, "Directory.Build.props"));
             File.Copy(Path.Combine(RepositoryRoot, "plugins-sdk", "icon.png"), Path.Combine(sdkRoot, "icon.png"));
+            Directory.CreateDirectory(Path.Combine(sdkRoot, "baseline"));
+            foreach (var baseline in Directory.GetFiles(Path.Combine(RepositoryRoot, "plugins-sdk", "baseline")))
+            {
+                File.Copy(baseline, Path.Combine(sdkRoot, "baseline", Path.GetFileName(baseline)));
+            }
             var project = Path.Combine(sdkRoot, "VirtualCore.Plugins.Sdk");
             Directory.CreateDirectory(project);
             foreach (var file in Directory.GetFiles(SdkProjectDirectory).Where(f => !f.EndsWith(".user", StringComparison.Ordinal)))
@@ -150,13 +148,22 @@ public sealed class SdkPackageTests
             Assert.Contains(Shipped, source, StringComparison.Ordinal);
             await File.WriteAllTextAsync(adapter, source.Replace(Shipped, "Task BootDomainAsync(Guid domainId, CancellationToken cancellationToken);", StringComparison.Ordinal));
 
-            var (exitCode, output) = await RunAsync("dotnet", ["build", project, "-nologo", "-v", "q", "-p:TreatWarningsAsErrors=true"], copy);
+            var (exitCode, output) = await DotnetCli.RunAsync(copy, "build", project, "-nologo", "-v", "q", "-p:TreatWarningsAsErrors=true");
 
             Assert.NotEqual(0, exitCode);
             Assert.Contains("RS0017", output, StringComparison.Ordinal);
             Assert.Contains("StartDomainAsync", output, StringComparison.Ordinal);
             Assert.Contains("RS0016", output, StringComparison.Ordinal);
             Assert.Contains("BootDomainAsync", output, StringComparison.Ordinal);
+
+            // The second line: packed with the analyzer off, the package is compared with the last released one and
+            // refused (ApiCompat's CP0002, a member gone) — within the major version. As 2.0.0 it may break.
+            var (packed, packOutput) = await DotnetCli.RunAsync(copy, "pack", project, "-nologo", "-v", "q", "-p:RunAnalyzers=false", "-o", Path.Combine(copy, "out"));
+            Assert.NotEqual(0, packed);
+            Assert.Contains("CP0002", packOutput, StringComparison.Ordinal);
+            Assert.Contains("StartDomainAsync", packOutput, StringComparison.Ordinal);
+            var (major, majorOutput) = await DotnetCli.RunAsync(copy, "pack", project, "-nologo", "-v", "q", "-p:RunAnalyzers=false", "-p:Version=2.0.0", "-o", Path.Combine(copy, "out"));
+            Assert.True(major == 0, majorOutput);
         }
         finally
         {
@@ -167,8 +174,7 @@ public sealed class SdkPackageTests
     private static async Task PackAsync(string projectDirectory, string output)
     {
         // The build of this run, packed as CI packs it (test.sh): nothing is compiled again.
-        var (exitCode, text) = await RunAsync("dotnet", ["pack", projectDirectory, "--no-build", "-c", Configuration, "-nologo", "-v", "q", "-o", output], RepositoryRoot);
-        Assert.True(exitCode == 0, text);
+        await DotnetCli.RunOkAsync(RepositoryRoot, "pack", projectDirectory, "--no-build", "-c", DotnetCli.Configuration, "-nologo", "-v", "q", "-o", output);
     }
 
     private static XElement Metadata(ZipArchive zip, string nuspec)
@@ -186,42 +192,5 @@ public sealed class SdkPackageTests
         var path = Path.Combine(Path.GetTempPath(), "vcore-sdk-" + Guid.NewGuid().ToString("N")[..12]);
         Directory.CreateDirectory(path);
         return path;
-    }
-
-    private static async Task<(int ExitCode, string Output)> RunAsync(string file, string[] arguments, string workingDirectory)
-    {
-        var start = new ProcessStartInfo(file)
-        {
-            WorkingDirectory = workingDirectory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        // A build started from a test run must find its own MSBuild, not the one the test host was started with.
-        start.Environment.Remove("MSBuildExtensionsPath");
-        start.Environment.Remove("MSBuildSDKsPath");
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(5));
-        await process.WaitForExitAsync(timeout.Token);
-        return (process.ExitCode, await stdout + await stderr);
-    }
-
-    private static string FindRepositoryRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "VirtualCore.Platform.sln")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("The repository root (with VirtualCore.Platform.sln) was not found above " + AppContext.BaseDirectory);
     }
 }
