@@ -14,7 +14,7 @@ namespace VirtualCore.NodeAgent.Tests;
 /// </summary>
 public sealed class AdapterTemplateTests
 {
-    private const string Project = "Contoso Hyper-V";
+    private const string Project = "R&D Hyper-V";
 
     private static string RepositoryRoot => DotnetCli.RepositoryRoot;
 
@@ -36,7 +36,8 @@ public sealed class AdapterTemplateTests
             var template = Assert.Single(Directory.GetFiles(feed, "VirtualCore.Templates.*.nupkg"));
 
             await DotnetCli.RunOkAsync(root, "new", "install", template, "--debug:custom-hive", hive);
-            // A name that is no C# identifier: files and the assembly keep it, namespaces get a form C# accepts.
+            // A name that is no C# identifier and holds what XML escapes: files, the assembly and the test project's
+            // reference keep it, namespaces get a form C# accepts.
             await DotnetCli.RunOkAsync(root, "new", "vcore-adapter", "-n", Project, "--adapterName", "contoso", "-o", work, "--debug:custom-hive", hive);
 
             // The projects take the packages of this build from the feed and everything else from the machine's cache,
@@ -54,7 +55,7 @@ public sealed class AdapterTemplateTests
             Assert.True(File.Exists(Path.Combine(work, Project, Project + ".csproj")));
             var source = Path.Combine(work, Project, "Adapter.cs");
             var adapterCode = await File.ReadAllTextAsync(source);
-            Assert.Contains("namespace Contoso_Hyper_V;", adapterCode, StringComparison.Ordinal);
+            Assert.Contains("namespace R_D_Hyper_V;", adapterCode, StringComparison.Ordinal);
             Assert.DoesNotContain("Acme", adapterCode, StringComparison.Ordinal);
 
             // Out of the box: the suite passes, the optional capabilities' tests skipped with their reasons.
