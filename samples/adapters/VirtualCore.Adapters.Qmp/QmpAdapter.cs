@@ -9,8 +9,8 @@ namespace VirtualCore.Adapters.Qmp;
 /// <summary>
 /// QEMU without libvirt: each domain is a folder under the node's state directory (its definition as JSON, the QMP
 /// socket, the pid file), each start a <c>qemu-system-x86_64 -daemonize</c>, each action one QMP command. It declares
-/// the subset it does — the core, ACPI shutdown, pause and reset — and answers NotSupported for the rest, so the
-/// portal offers nothing else on its nodes. NICs use QEMU's user-mode network whatever network the spec names.
+/// the subset it does — the core, CPU pinning, ACPI shutdown, pause and reset — and answers NotSupported for the rest,
+/// so the portal offers nothing else on its nodes. NICs use QEMU's user-mode network whatever network the spec names.
 /// Address: <c>qmp:///var/lib/vcore-qmp</c>; settings <c>qemu</c> (the emulator, default qemu-system-x86_64),
 /// <c>accel</c> (tcg or kvm, default tcg).
 /// </summary>
@@ -37,7 +37,8 @@ public sealed class QmpAdapter : IHypervisorAdapter
     }
 
     public AdapterCapabilities Capabilities =>
-        AdapterCapabilities.NodeCapacity | AdapterCapabilities.AcpiShutdown | AdapterCapabilities.Pause | AdapterCapabilities.Reset;
+        AdapterCapabilities.NodeCapacity | AdapterCapabilities.CpuPinning | AdapterCapabilities.AcpiShutdown
+        | AdapterCapabilities.Pause | AdapterCapabilities.Reset;
 
     private string StateDirectory => stateDirectory ?? throw new HypervisorAdapterException(AdapterErrorCode.ConnectionFailed, "Connect first.");
 
@@ -95,15 +96,12 @@ public sealed class QmpAdapter : IHypervisorAdapter
             throw NotSupported("cloud-init seeds");
         }
 
-        if (spec.PinnedCores.Count != 0)
-        {
-            throw NotSupported("CPU pinning");
-        }
-
-        if (string.IsNullOrWhiteSpace(spec.Name) || spec.VCpus < 1 || spec.MemoryBytes < MinimumMemoryBytes
+        if (string.IsNullOrWhiteSpace(spec.Name) || spec.VCpus < 1 || spec.MemoryBytes < MinimumMemoryBytes || !PinsFit(spec.PinnedCores, spec.VCpus)
             || spec.Disks.Any(d => !Path.IsPathFullyQualified(d.Path) || d.CapacityBytes <= 0))
         {
-            throw new HypervisorAdapterException(AdapterErrorCode.InvalidSpec, "A domain needs a name, a vCPU, 16 MiB of memory and disks with absolute paths and a size.");
+            throw new HypervisorAdapterException(
+                AdapterErrorCode.InvalidSpec,
+                "A domain needs a name, a vCPU, 16 MiB of memory, one existing core per vCPU when it is pinned, and disks with absolute paths and a size.");
         }
 
         using var held = await LockAsync(spec.Id, cancellationToken);
@@ -156,7 +154,36 @@ public sealed class QmpAdapter : IHypervisorAdapter
         {
             throw new HypervisorAdapterException(AdapterErrorCode.OperationFailed, $"QEMU did not start {domain.Name}: {output.Trim()}");
         }
+
+        await PinAsync(domainId, domain.PinnedCores, cancellationToken);
     }
+
+    /// <summary>Pins vCPU i's thread (QMP's query-cpus-fast names them) to core i of <paramref name="cores"/>.</summary>
+    private async Task PinAsync(Guid domainId, IReadOnlyList<int> cores, CancellationToken cancellationToken)
+    {
+        if (cores.Count == 0)
+        {
+            return;
+        }
+
+        var vcpus = await QmpClient.ExecuteAsync(SocketOf(domainId), "query-cpus-fast", null, cancellationToken) as System.Text.Json.Nodes.JsonArray ?? [];
+        foreach (var vcpu in vcpus.OfType<System.Text.Json.Nodes.JsonObject>())
+        {
+            var index = vcpu["cpu-index"]!.GetValue<int>();
+            var thread = vcpu["thread-id"]!.GetValue<int>().ToString(CultureInfo.InvariantCulture);
+            if (index < cores.Count)
+            {
+                var (exitCode, output) = await RunAsync("taskset", ["-p", "-c", cores[index].ToString(CultureInfo.InvariantCulture), thread], cancellationToken);
+                if (exitCode != 0)
+                {
+                    throw new HypervisorAdapterException(AdapterErrorCode.OperationFailed, $"vCPU {index} could not be pinned to core {cores[index]}: {output.Trim()}");
+                }
+            }
+        }
+    }
+
+    private static bool PinsFit(IReadOnlyList<int> cores, int vcpus) =>
+        cores.Count == 0 || (cores.Count == vcpus && cores.All(core => core >= 0 && core < Environment.ProcessorCount));
 
     public async Task ShutdownDomainAsync(Guid domainId, CancellationToken cancellationToken)
     {
@@ -221,15 +248,20 @@ public sealed class QmpAdapter : IHypervisorAdapter
         ArgumentNullException.ThrowIfNull(change);
         using var held = await LockAsync(domainId, cancellationToken);
         var domain = await FindAsync(domainId, cancellationToken);
-        if (change.DiskGrowths.Count != 0 || change.Cdrom is not null || change.PinnedCores is not null)
+        if (change.DiskGrowths.Count != 0 || change.Cdrom is not null)
         {
-            throw NotSupported(change.DiskGrowths.Count != 0 ? "disk growth" : change.Cdrom is not null ? "CD-ROM changes" : "CPU pinning");
+            throw NotSupported(change.DiskGrowths.Count != 0 ? "disk growth" : "CD-ROM changes");
         }
 
-        if (change.VCpus is < 1 || change.MemoryBytes is { } tooLittle && tooLittle < MinimumMemoryBytes)
+        // Pins for the vCPUs the domain will have: given, or the first of those it has when it loses vCPUs.
+        var vcpuCount = change.VCpus ?? domain.VCpus;
+        var pins = change.PinnedCores?.ToList() ?? (domain.PinnedCores.Count == 0 ? [] : [.. domain.PinnedCores.Take(vcpuCount)]);
+        if (change.VCpus is < 1 || change.MemoryBytes is { } tooLittle && tooLittle < MinimumMemoryBytes || !PinsFit(pins, vcpuCount))
         {
-            throw new HypervisorAdapterException(AdapterErrorCode.InvalidSpec, "A domain needs at least one vCPU and 16 MiB of memory.");
+            throw new HypervisorAdapterException(AdapterErrorCode.InvalidSpec, "A domain needs at least one vCPU, 16 MiB of memory and, when pinned, one existing core per vCPU.");
         }
+
+        domain.PinnedCores = pins;
 
         // QEMU's command line is made at each start: every change takes effect at the next one.
         var items = new List<HardwareChangeItem>();

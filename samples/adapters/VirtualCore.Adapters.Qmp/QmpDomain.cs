@@ -23,6 +23,9 @@ internal sealed class QmpDomain
 
     public List<string> MacAddresses { get; set; } = [];
 
+    /// <summary>Physical core per vCPU (dedicated cores), empty for none: applied to QEMU's vCPU threads at each start.</summary>
+    public List<int> PinnedCores { get; set; } = [];
+
     public DiskBus DiskBus { get; set; } = DiskBus.Virtio;
 
     public NicModel NicModel { get; set; } = NicModel.Virtio;
@@ -43,6 +46,7 @@ internal sealed class QmpDomain
         MadeDisks = made,
         CdromPath = spec.CdromPath,
         MacAddresses = spec.Nics.Select(n => n.MacAddress).ToList(),
+        PinnedCores = [.. spec.PinnedCores],
         DiskBus = spec.Disks.FirstOrDefault()?.Bus ?? DiskBus.Virtio,
         NicModel = spec.Nics.FirstOrDefault()?.Model ?? NicModel.Virtio,
         DirectKernelBoot = spec.DirectKernelBoot,
@@ -57,7 +61,8 @@ internal sealed class QmpDomain
     {
         var arguments = new List<string>
         {
-            "-name", $"guest={Name.Replace(",", ",,", StringComparison.Ordinal)}",
+            // Named threads ("CPU 0/TCG"…) show an operator which thread is which vCPU.
+            "-name", $"guest={Name.Replace(",", ",,", StringComparison.Ordinal)},debug-threads=on",
             "-uuid", Id.ToString(),
             "-machine", $"pc,accel={accelerator}",
             "-m", $"{MemoryBytes / (1024 * 1024)}M",
