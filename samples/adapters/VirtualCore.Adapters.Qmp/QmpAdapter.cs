@@ -447,7 +447,7 @@ public sealed class QmpAdapter : IHypervisorAdapter
         }
 
         await using var stream = File.OpenRead(file);
-        return await JsonSerializer.DeserializeAsync<QmpDomain>(stream, QmpClient.Json, cancellationToken);
+        return await JsonSerializer.DeserializeAsync<QmpDomain>(stream, QmpDomain.Json, cancellationToken);
     }
 
     // Written to a new file and moved over the old one: a crash leaves the old definition or the new, never half.
@@ -456,7 +456,7 @@ public sealed class QmpAdapter : IHypervisorAdapter
         var folder = FolderOf(domain.Id);
         Directory.CreateDirectory(folder);
         var file = Path.Combine(folder, "domain.json");
-        await File.WriteAllTextAsync(file + ".new", JsonSerializer.Serialize(domain, QmpClient.Json), cancellationToken);
+        await File.WriteAllTextAsync(file + ".new", JsonSerializer.Serialize(domain, QmpDomain.Json), cancellationToken);
         File.Move(file + ".new", file, overwrite: true);
     }
 

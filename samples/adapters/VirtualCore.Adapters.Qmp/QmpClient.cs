@@ -1,6 +1,5 @@
 using System.Net.Sockets;
 using System.Text;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using VirtualCore.Plugins.Sdk;
 
@@ -83,6 +82,4 @@ internal static class QmpClient
 
     internal static string? Status(JsonNode? queryStatus) =>
         queryStatus is JsonObject status ? status["status"]?.GetValue<string>() : null;
-
-    internal static JsonSerializerOptions Json { get; } = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 }

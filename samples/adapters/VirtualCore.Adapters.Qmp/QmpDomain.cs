@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json;
 using VirtualCore.Plugins.Sdk;
 
 namespace VirtualCore.Adapters.Qmp;
@@ -6,6 +7,9 @@ namespace VirtualCore.Adapters.Qmp;
 /// <summary>A domain's definition as the adapter keeps it (domain.json in its folder); QEMU's command line is made from it at each start.</summary>
 internal sealed class QmpDomain
 {
+    /// <summary>How domain.json is written and read.</summary>
+    internal static JsonSerializerOptions Json { get; } = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+
     public Guid Id { get; set; }
 
     public string Name { get; set; } = "";
